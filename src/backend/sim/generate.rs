@@ -1,0 +1,149 @@
+//! Large generated estates for benchmarks and scale tests (`--scenario-scale N`).
+//!
+//! Shape: the reference hub in us-east-1 with `spokes` spoke VPCs (one /24 each in
+//! 10.0.0.0/8), all associated with `spoke` and propagating into `post-inspection`,
+//! plus `extra_routes` static routes in `post-inspection` towards eu-west-1 over an
+//! available peering, so a single table can hold thousands of routes.
+
+use std::fmt::Write as _;
+
+use super::scenario::Scenario;
+
+/// Generates a scenario with `spokes` spoke VPCs and `extra_routes` extra static
+/// routes in the hub's `post-inspection` table. Spokes are capped at 65,536 (one /24
+/// each in 10.0.0.0/8) and extra routes at 65,536 (one /24 each in 11.0.0.0/8).
+///
+/// # Panics
+/// Never: the text it builds is parsed by the scenario parser, which is tested.
+#[must_use]
+pub fn generate(spokes: usize, extra_routes: usize) -> Scenario {
+    let spokes = spokes.min(65_536);
+    let extra_routes = extra_routes.min(65_536);
+    let mut s = String::with_capacity(512 * (spokes + 8) + 128 * extra_routes);
+    let _ = write!(
+        s,
+        r#"name = "generated-{spokes}x{extra_routes}"
+description = "Generated: {spokes} spokes, {extra_routes} extra routes"
+account_id = "111122223333"
+
+[[regions]]
+region = "us-east-1"
+[[regions.tgws]]
+id = "tgw-00000000000000001"
+name = "hub-use1"
+owner_id = "111122223333"
+asn = 64512
+[[regions.tgw_route_tables]]
+id = "tgw-rtb-00000000000000001"
+tgw_id = "tgw-00000000000000001"
+name = "spoke"
+associations = [
+"#
+    );
+    for i in 0..spokes {
+        let _ = writeln!(s, "  {{ attachment_id = \"tgw-attach-1{i:016x}\" }},");
+    }
+    let _ = write!(
+        s,
+        r#"]
+routes = [{{ destination = {{ cidr = "0.0.0.0/0" }}, targets = [{{ attachment_id = "tgw-attach-00000000000000001" }}] }}]
+[[regions.tgw_route_tables]]
+id = "tgw-rtb-00000000000000002"
+tgw_id = "tgw-00000000000000001"
+name = "post-inspection"
+associations = [{{ attachment_id = "tgw-attach-00000000000000001" }}]
+propagations = [
+"#
+    );
+    for i in 0..spokes {
+        let _ = writeln!(s, "  {{ attachment_id = \"tgw-attach-1{i:016x}\" }},");
+    }
+    s.push_str("]\nroutes = [\n");
+    for k in 0..extra_routes {
+        let _ = writeln!(
+            s,
+            "  {{ destination = {{ cidr = \"11.{}.{}.0/24\" }}, targets = [{{ attachment_id = \"tgw-attach-0000000000000000p\" }}] }},",
+            k / 256,
+            k % 256
+        );
+    }
+    s.push_str(
+        r#"]
+[[regions.attachments]]
+id = "tgw-attach-00000000000000001"
+tgw_id = "tgw-00000000000000001"
+name = "inspection"
+resource_id = "vpc-00000000000000001"
+appliance_mode = true
+[[regions.vpcs]]
+id = "vpc-00000000000000001"
+name = "inspection"
+cidr_blocks = ["100.64.0.0/22"]
+[[regions.peerings]]
+id = "tgw-attach-0000000000000000p"
+name = "use1-to-euw1"
+state = "available"
+requester = { tgw_id = "tgw-00000000000000001", region = "us-east-1", account_id = "111122223333" }
+accepter = { tgw_id = "tgw-00000000000000002", region = "eu-west-1", account_id = "111122223333" }
+"#,
+    );
+    for i in 0..spokes {
+        let _ = write!(
+            s,
+            r#"[[regions.attachments]]
+id = "tgw-attach-1{i:016x}"
+tgw_id = "tgw-00000000000000001"
+name = "spoke-{i}"
+resource_id = "vpc-1{i:016x}"
+subnet_ids = ["subnet-1{i:016x}"]
+[[regions.vpcs]]
+id = "vpc-1{i:016x}"
+name = "spoke-{i}"
+cidr_blocks = ["10.{}.{}.0/24"]
+[[regions.subnets]]
+id = "subnet-1{i:016x}"
+vpc_id = "vpc-1{i:016x}"
+cidr = "10.{}.{}.0/25"
+availability_zone = "us-east-1a"
+"#,
+            i / 256,
+            i % 256,
+            i / 256,
+            i % 256
+        );
+    }
+    s.push_str(
+        r#"
+[[regions]]
+region = "eu-west-1"
+[[regions.tgws]]
+id = "tgw-00000000000000002"
+name = "hub-euw1"
+owner_id = "111122223333"
+asn = 64513
+"#,
+    );
+    #[allow(clippy::expect_used)]
+    Scenario::parse(&s, "generated.toml").expect("generated scenario is valid TOML")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Backend;
+    use crate::backend::sim::Simulator;
+
+    #[tokio::test]
+    async fn generated_estate_loads_with_every_route() {
+        let sim = Simulator::from_scenario(generate(300, 2_500)).expect("valid");
+        let use1 = sim.load_region("us-east-1").await.expect("load");
+        let post = use1
+            .tgw_route_tables
+            .iter()
+            .find(|t| t.name.as_deref() == Some("post-inspection"))
+            .expect("table");
+        // 300 propagated spoke routes + 2,500 static routes, read 1000 at a time.
+        assert_eq!(post.routes.len(), 2_800);
+        assert_eq!(use1.attachments.len(), 302);
+    }
+}

@@ -1,0 +1,328 @@
+//! The headless front end: `netops --batch FILE|-`.
+//!
+//! Invariants:
+//! - The whole script is parsed before anything runs: a typo on line 9 must not leave
+//!   lines 1–8 applied (exit 2, every bad line named).
+//! - Lines run in order against one discovered estate; the first failing command stops
+//!   the script (exit 1) unless `--keep-going`.
+//! - Data from a region that could not be read is never passed off as complete:
+//!   warnings on stderr, `incomplete_regions` in every JSON document, exit 4.
+//! - stdout carries only results (text tables or JSON Lines); messages go to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::backend::Backend;
+use crate::cli::OutputFormat;
+use crate::command::{Command, parse_line};
+use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event, discover_streaming};
+use crate::model::Estate;
+use crate::query;
+
+/// Exit codes.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const COMMAND_FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const PARTIAL: i32 = 4;
+}
+
+/// How to run a script.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub output: OutputFormat,
+    pub keep_going: bool,
+    /// Print per-region progress on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// A parsed script line.
+#[derive(Debug, Clone)]
+enum Step {
+    Run(Command),
+    Help(String),
+}
+
+/// Parses every line; all errors are reported, numbered from 1.
+fn parse_script(script: &str) -> Result<Vec<(usize, String, Step)>, Vec<String>> {
+    let mut steps = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in script.lines().enumerate() {
+        let number = i + 1;
+        match parse_line(line) {
+            Ok(Some(cmd)) => steps.push((number, line.trim().to_string(), Step::Run(cmd))),
+            Ok(None) => {}
+            Err(e) if e.is_help => {
+                steps.push((number, line.trim().to_string(), Step::Help(e.message)))
+            }
+            Err(e) => errors.push(format!("line {number}: `{}`: {}", line.trim(), e.message)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Runs a script and returns the exit code. `out` gets results, `err` messages.
+pub async fn run_script(
+    script: &str,
+    backend: Arc<dyn Backend>,
+    plan: DiscoveryPlan,
+    opts: &BatchOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let steps = match parse_script(script) {
+        Ok(steps) => steps,
+        Err(errors) => {
+            for e in errors {
+                let _ = writeln!(err, "netops: {e}");
+            }
+            let _ = writeln!(err, "netops: nothing was run (see `help` for the commands)");
+            return exit::USAGE;
+        }
+    };
+    if steps.is_empty() {
+        let _ = writeln!(err, "netops: the batch script has no commands");
+        return exit::OK;
+    }
+    let estate = load(backend, plan, opts.progress, err).await;
+    let incomplete: Vec<serde_json::Value> = estate
+        .failed()
+        .map(|(region, error)| json!({ "region": region, "error": error }))
+        .collect();
+    for (region, error) in estate.failed() {
+        let _ = writeln!(err, "warning: region {region} could not be read: {error}");
+    }
+    for region in estate.loaded() {
+        for gap in &region.gaps {
+            let _ = writeln!(
+                err,
+                "warning: {} in {} not read: {}",
+                gap.part, region.region, gap.error
+            );
+        }
+    }
+
+    let mut code = exit::OK;
+    let mut printed_text = false;
+    for (number, line, step) in steps {
+        let cmd = match step {
+            Step::Help(text) => {
+                let _ = write!(out, "{text}");
+                continue;
+            }
+            Step::Run(cmd) => cmd,
+        };
+        match query::run(&estate, &cmd) {
+            Ok(output) => {
+                match opts.output {
+                    OutputFormat::Text => {
+                        // A blank line between commands' tables, none before the first.
+                        if printed_text {
+                            let _ = writeln!(out);
+                        }
+                        printed_text = true;
+                        let _ = write!(out, "{}", output.to_text());
+                    }
+                    OutputFormat::Json => {
+                        let mut doc = output.to_json();
+                        if let Some(obj) = doc.as_object_mut() {
+                            obj.insert("line".into(), json!(number));
+                            if !incomplete.is_empty() {
+                                obj.insert("incomplete_regions".into(), json!(incomplete));
+                            }
+                        }
+                        let _ = writeln!(out, "{doc}");
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "netops: line {number} `{line}`: {e}");
+                if opts.output == OutputFormat::Json {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        json!({ "command": cmd.to_line(), "line": number, "error": e })
+                    );
+                }
+                code = exit::COMMAND_FAILED;
+                if !opts.keep_going {
+                    let _ = writeln!(
+                        err,
+                        "netops: stopped at line {number} (use --keep-going to run the rest)"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    let _ = out.flush();
+    if code == exit::OK && !incomplete.is_empty() {
+        let _ = writeln!(
+            err,
+            "netops: output is partial: {} region(s) could not be read",
+            incomplete.len()
+        );
+        code = exit::PARTIAL;
+    }
+    code
+}
+
+async fn load(
+    backend: Arc<dyn Backend>,
+    plan: DiscoveryPlan,
+    progress: bool,
+    err: &mut dyn Write,
+) -> Estate {
+    let account = backend.account().await.ok().flatten();
+    let mut estate = Estate {
+        account,
+        ..Estate::default()
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let worker = tokio::spawn(discover_streaming(backend, plan, tx));
+    let started = std::time::Instant::now();
+    while let Some(event) = rx.recv().await {
+        if progress {
+            match &event {
+                DiscoveryEvent::Started(r) => {
+                    let _ = writeln!(err, "loading {r}…");
+                }
+                DiscoveryEvent::Finished(r, Ok(e)) => {
+                    let _ = writeln!(
+                        err,
+                        "loaded {r}: {} TGWs, {} routes ({:.1}s)",
+                        e.tgws.len(),
+                        e.route_count(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                DiscoveryEvent::Finished(r, Err(e)) => {
+                    let _ = writeln!(err, "failed {r}: {e}");
+                }
+            }
+        }
+        apply_event(&mut estate, event);
+    }
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "discovery task failed");
+    }
+    estate
+}
+
+/// Reads the script from a path or `-` (stdin).
+///
+/// # Errors
+/// A message naming the file.
+pub fn read_script(source: &str) -> Result<String, String> {
+    if source == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(source)
+            .map_err(|e| format!("cannot read batch script {source}: {e}"))
+    }
+}
+
+/// True when progress lines should go to stderr.
+#[must_use]
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::sim::{Faults, Simulator};
+
+    async fn run(script: &str, output: OutputFormat, faults: Faults) -> (i32, String, String) {
+        let sim = Simulator::demo().expect("demo");
+        sim.set_faults(faults);
+        let plan = DiscoveryPlan {
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            follow_peers: true,
+            concurrency: 4,
+        };
+        let opts = BatchOptions {
+            output,
+            keep_going: false,
+            progress: false,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_script(script, Arc::new(sim), plan, &opts, &mut out, &mut err).await;
+        (
+            code,
+            String::from_utf8(out).expect("utf8"),
+            String::from_utf8(err).expect("utf8"),
+        )
+    }
+
+    #[tokio::test]
+    async fn parse_errors_run_nothing_and_name_every_line() {
+        let (code, out, err) =
+            run("tgws\ntgw\nroutes\n", OutputFormat::Text, Faults::default()).await;
+        assert_eq!(code, exit::USAGE);
+        assert!(out.is_empty());
+        assert!(err.contains("line 2: `tgw`"), "{err}");
+        assert!(err.contains("line 3: `routes`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn failed_command_stops_with_exit_1_naming_line_and_resource() {
+        let (code, out, err) = run(
+            "tgws\nroutes tgw-rtb-missing\nvpcs\n",
+            OutputFormat::Text,
+            Faults::default(),
+        )
+        .await;
+        assert_eq!(code, exit::COMMAND_FAILED);
+        assert!(err.contains("line 2 `routes tgw-rtb-missing`"), "{err}");
+        assert!(err.contains("tgw-rtb-missing not found"), "{err}");
+        assert!(out.contains("hub-use1"));
+        assert!(
+            !out.contains("spoke-a"),
+            "vpcs did not run after the failure"
+        );
+    }
+
+    #[tokio::test]
+    async fn region_down_is_partial_exit_4_with_the_rest() {
+        let faults = Faults {
+            regions_down: vec!["eu-west-1".into()],
+            ..Faults::default()
+        };
+        let (code, out, err) = run("tgws\n", OutputFormat::Json, faults).await;
+        assert_eq!(code, exit::PARTIAL);
+        let doc: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON doc");
+        assert_eq!(doc["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(doc["incomplete_regions"][0]["region"], "eu-west-1");
+        assert!(err.contains("region eu-west-1 could not be read"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn json_is_one_document_per_command() {
+        let (code, out, _) = run(
+            "tgws\npeerings\nnat-gateways\n",
+            OutputFormat::Json,
+            Faults::default(),
+        )
+        .await;
+        assert_eq!(code, exit::OK);
+        let docs: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[2]["command"], "nat-gateways");
+        assert_eq!(docs[2]["line"], 3);
+        assert_eq!(docs[2]["items"][0]["public_ips"][0], "198.51.100.10");
+    }
+}

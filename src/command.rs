@@ -1,0 +1,201 @@
+//! The command vocabulary: one parser for `--batch` lines, the TUI's `:` prompt and
+//! keymap `run` strings, so a command means the same thing wherever it is typed.
+//!
+//! Lines are split like a shell (quotes allowed) and parsed with clap, so every
+//! command has `--help` and errors name the offending word.
+
+use clap::{Parser, Subcommand};
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+#[command(rename_all = "kebab-case")]
+pub enum Command {
+    /// List Transit Gateways in every loaded region.
+    Tgws,
+    /// List TGW route tables, optionally of one TGW.
+    RouteTables {
+        /// Only this Transit Gateway (tgw-…).
+        tgw: Option<String>,
+    },
+    /// List every route of a TGW route table (however many there are).
+    Routes {
+        /// The TGW route table (tgw-rtb-…).
+        route_table: String,
+    },
+    /// List TGW attachments, optionally of one TGW.
+    Attachments {
+        /// Only this Transit Gateway (tgw-…).
+        tgw: Option<String>,
+    },
+    /// List TGW peerings, each once, with both sides.
+    Peerings,
+    /// List VPCs.
+    Vpcs,
+    /// List NAT gateways with their public IPs.
+    NatGateways,
+    /// Show any object by id: TGW, route table, attachment, VPC, subnet, NAT gateway, VPC route table…
+    Show {
+        /// The AWS id (tgw-…, tgw-rtb-…, tgw-attach-…, vpc-…, subnet-…, nat-…, rtb-…, igw-…, vpce-…, i-…).
+        id: String,
+    },
+    /// List regions and whether they loaded.
+    Regions,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netops command",
+    no_binary_name = true,
+    disable_help_flag = false,
+    disable_version_flag = true,
+    help_template = "{subcommands}"
+)]
+struct Line {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// A line that did not parse, with clap's explanation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+    /// True when the user asked for help: the message is the help text, not an error.
+    pub is_help: bool,
+}
+
+/// Parses one command line. Blank lines and `#` comments are `Ok(None)`.
+///
+/// # Errors
+/// A [`ParseError`] naming what is wrong (unknown command, missing or extra argument,
+/// unbalanced quote), or carrying the help text when `--help`/`help` was asked for.
+pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return Ok(None);
+    }
+    let words = shlex::split(trimmed).ok_or_else(|| ParseError {
+        message: format!("unbalanced quote in `{trimmed}`"),
+        is_help: false,
+    })?;
+    match Line::try_parse_from(&words) {
+        Ok(parsed) => Ok(Some(parsed.command)),
+        Err(e) => {
+            let is_help = matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp
+                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            let rendered = e.render().to_string();
+            let message = if is_help {
+                rendered
+            } else {
+                // clap's first line names the problem; drop the usage boilerplate.
+                rendered
+                    .lines()
+                    .find(|l| l.starts_with("error:"))
+                    .map_or(rendered.clone(), |l| {
+                        l.trim_start_matches("error: ").to_string()
+                    })
+            };
+            Err(ParseError { message, is_help })
+        }
+    }
+}
+
+/// Command names, for completion at the `:` prompt.
+#[must_use]
+pub fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+    Line::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// The help text listing every command.
+#[must_use]
+pub fn help_text() -> String {
+    use clap::CommandFactory;
+    let mut cmd = Line::command();
+    cmd.render_long_help().to_string()
+}
+
+impl Command {
+    /// The command as it would be typed.
+    #[must_use]
+    pub fn to_line(&self) -> String {
+        match self {
+            Self::Tgws => "tgws".into(),
+            Self::RouteTables { tgw: None } => "route-tables".into(),
+            Self::RouteTables { tgw: Some(t) } => format!("route-tables {t}"),
+            Self::Routes { route_table } => format!("routes {route_table}"),
+            Self::Attachments { tgw: None } => "attachments".into(),
+            Self::Attachments { tgw: Some(t) } => format!("attachments {t}"),
+            Self::Peerings => "peerings".into(),
+            Self::Vpcs => "vpcs".into(),
+            Self::NatGateways => "nat-gateways".into(),
+            Self::Show { id } => format!("show {id}"),
+            Self::Regions => "regions".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_read_command() {
+        assert_eq!(parse_line("tgws"), Ok(Some(Command::Tgws)));
+        assert_eq!(
+            parse_line("  routes tgw-rtb-0abc  "),
+            Ok(Some(Command::Routes {
+                route_table: "tgw-rtb-0abc".into()
+            }))
+        );
+        assert_eq!(
+            parse_line("route-tables"),
+            Ok(Some(Command::RouteTables { tgw: None }))
+        );
+        assert_eq!(parse_line("nat-gateways"), Ok(Some(Command::NatGateways)));
+        assert_eq!(parse_line("# comment"), Ok(None));
+        assert_eq!(parse_line(""), Ok(None));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = parse_line("tgw").expect_err("unknown");
+        assert!(
+            e.message.contains("unrecognized subcommand 'tgw'"),
+            "{}",
+            e.message
+        );
+        let e = parse_line("routes").expect_err("missing");
+        assert!(e.message.contains("<ROUTE_TABLE>"), "{}", e.message);
+        let e = parse_line("vpcs extra").expect_err("extra");
+        assert!(e.message.contains("extra"), "{}", e.message);
+        let e = parse_line("show 'unbalanced").expect_err("quote");
+        assert!(e.message.contains("unbalanced quote"), "{}", e.message);
+    }
+
+    #[test]
+    fn help_is_help_not_error() {
+        let e = parse_line("routes --help").expect_err("help");
+        assert!(e.is_help);
+        assert!(e.message.contains("route table"));
+    }
+
+    #[test]
+    fn round_trips_to_line() {
+        for line in [
+            "tgws",
+            "routes tgw-rtb-1",
+            "show vpc-1",
+            "attachments tgw-1",
+        ] {
+            let cmd = parse_line(line).expect("ok").expect("some");
+            assert_eq!(cmd.to_line(), line);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The `netops` binary: parses options, sets up logging and the backend, then runs the
+//! batch front end or the interactive console. Exit codes are listed in `--help`.
+
+use clap::Parser;
+use netops::batch::{self, BatchOptions, exit};
+use netops::cli::{self, Cli};
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("netops: cannot install the error reporter: {e}");
+    }
+    if let Err(e) = netops::logging::init(cli.log_file.as_deref()) {
+        eprintln!("netops: {e} (logging disabled)");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("netops: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> i32 {
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "netops starting");
+    let setup = match cli::setup(&cli).await {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("netops: {message}");
+            return exit::USAGE;
+        }
+    };
+    if let Some(source) = &cli.batch {
+        let script = match batch::read_script(source) {
+            Ok(s) => s,
+            Err(message) => {
+                eprintln!("netops: {message}");
+                return exit::USAGE;
+            }
+        };
+        let opts = BatchOptions {
+            output: cli.output,
+            keep_going: cli.keep_going,
+            progress: batch::stderr_is_terminal(),
+        };
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let mut out = stdout.lock();
+        let mut err = stderr.lock();
+        return batch::run_script(
+            &script,
+            setup.backend,
+            setup.plan,
+            &opts,
+            &mut out,
+            &mut err,
+        )
+        .await;
+    }
+    let opts = netops::tui::TuiOptions {
+        read_only: cli.read_only,
+        keymap_file: cli.keymap.clone(),
+        backend_label: setup.label,
+    };
+    match netops::tui::run(setup.backend, setup.plan, opts).await {
+        Ok(()) => exit::OK,
+        Err(report) => {
+            eprintln!("netops: {report:?}");
+            exit::COMMAND_FAILED
+        }
+    }
+}

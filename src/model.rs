@@ -1,0 +1,742 @@
+//! Plain domain types for a Transit Gateway estate.
+//!
+//! Invariants:
+//! - No aws-sdk type appears here; backends translate into these types.
+//! - Every object carries the AWS `id` it is known by and the `region` it was read in,
+//!   so JSON output can always be traced back to the console or CLI.
+//! - States keep AWS spellings (`pendingAcceptance`, `blackhole`) so operators and
+//!   scripts see the words the AWS documentation uses; a state this build does not know
+//!   is kept verbatim as `Other` rather than dropped.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// Declares an enum that (de)serializes as the AWS string and keeps unknown strings.
+macro_rules! aws_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this build does not know, kept as AWS sent it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The AWS spelling.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)+
+                    Self::Other(s) => s.as_str(),
+                }
+            }
+
+            /// Parses the AWS spelling; unknown values become `Other`.
+            #[must_use]
+            pub fn parse(s: &str) -> Self {
+                match s {
+                    $($text => Self::$variant,)+
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok(Self::parse(&s))
+            }
+        }
+    };
+}
+
+aws_enum!(
+    /// Lifecycle state of a Transit Gateway, route table or VPC-level resource.
+    ResourceState {
+        Pending => "pending",
+        Available => "available",
+        Modifying => "modifying",
+        Deleting => "deleting",
+        Deleted => "deleted",
+    }
+);
+
+impl Default for ResourceState {
+    fn default() -> Self {
+        Self::Available
+    }
+}
+
+aws_enum!(
+    /// State of a TGW attachment (VPC, peering, VPN, ...), including the peering lifecycle.
+    AttachmentState {
+        InitiatingRequest => "initiatingRequest",
+        Initiating => "initiating",
+        PendingAcceptance => "pendingAcceptance",
+        RollingBack => "rollingBack",
+        Pending => "pending",
+        Available => "available",
+        Modifying => "modifying",
+        Deleting => "deleting",
+        Deleted => "deleted",
+        Failed => "failed",
+        Failing => "failing",
+        Rejected => "rejected",
+        Rejecting => "rejecting",
+    }
+);
+
+impl Default for AttachmentState {
+    fn default() -> Self {
+        Self::Available
+    }
+}
+
+impl AttachmentState {
+    /// True when traffic can flow over the attachment.
+    #[must_use]
+    pub fn is_usable(&self) -> bool {
+        matches!(self, Self::Available | Self::Modifying)
+    }
+}
+
+aws_enum!(
+    /// What a TGW attachment connects to.
+    AttachmentKind {
+        Vpc => "vpc",
+        Peering => "peering",
+        Vpn => "vpn",
+        DirectConnectGateway => "direct-connect-gateway",
+        Connect => "connect",
+        NetworkFunction => "network-function",
+        TgwPeering => "tgw-peering",
+    }
+);
+
+impl Default for AttachmentKind {
+    fn default() -> Self {
+        Self::Vpc
+    }
+}
+
+aws_enum!(
+    /// Static or propagated TGW route.
+    RouteType {
+        Static => "static",
+        Propagated => "propagated",
+    }
+);
+
+impl Default for RouteType {
+    fn default() -> Self {
+        Self::Static
+    }
+}
+
+aws_enum!(
+    /// State of a TGW or VPC route.
+    RouteState {
+        Active => "active",
+        Blackhole => "blackhole",
+        Pending => "pending",
+        Deleting => "deleting",
+        Deleted => "deleted",
+    }
+);
+
+impl Default for RouteState {
+    fn default() -> Self {
+        Self::Active
+    }
+}
+
+aws_enum!(
+    /// `enable`/`disable` options of a Transit Gateway.
+    Toggle {
+        Enable => "enable",
+        Disable => "disable",
+    }
+);
+
+impl Default for Toggle {
+    fn default() -> Self {
+        Self::Disable
+    }
+}
+
+aws_enum!(
+    /// SSM agent ping status of a managed instance.
+    PingStatus {
+        Online => "Online",
+        ConnectionLost => "ConnectionLost",
+        Inactive => "Inactive",
+    }
+);
+
+aws_enum!(
+    /// Network Firewall rule group type.
+    RuleGroupKind {
+        Stateless => "STATELESS",
+        Stateful => "STATEFUL",
+    }
+);
+
+impl Default for RuleGroupKind {
+    fn default() -> Self {
+        Self::Stateful
+    }
+}
+
+/// The AWS account an estate belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Account {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+/// A Transit Gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct TransitGateway {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub owner_id: String,
+    pub state: ResourceState,
+    pub asn: u64,
+    pub default_route_table_association: Toggle,
+    pub default_route_table_propagation: Toggle,
+    pub association_default_route_table_id: Option<String>,
+    pub propagation_default_route_table_id: Option<String>,
+    pub dns_support: Toggle,
+    pub vpn_ecmp_support: Toggle,
+    pub cidr_blocks: Vec<String>,
+}
+
+/// Where a TGW route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RouteTarget {
+    pub attachment_id: String,
+    pub resource_type: Option<AttachmentKind>,
+    pub resource_id: Option<String>,
+}
+
+/// What a route matches: a CIDR or a managed prefix list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    Cidr(IpNet),
+    PrefixList(String),
+}
+
+impl Destination {
+    /// The CIDR, when the destination is one.
+    #[must_use]
+    pub fn cidr(&self) -> Option<IpNet> {
+        match self {
+            Self::Cidr(net) => Some(*net),
+            Self::PrefixList(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Cidr(net) => write!(f, "{net}"),
+            Self::PrefixList(pl) => f.write_str(pl),
+        }
+    }
+}
+
+/// A route in a TGW route table. Identified by (`route_table_id`, `destination`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TgwRoute {
+    #[serde(default)]
+    pub route_table_id: String,
+    #[serde(default)]
+    pub region: String,
+    pub destination: Destination,
+    #[serde(default)]
+    pub route_type: RouteType,
+    #[serde(default)]
+    pub state: RouteState,
+    /// Several targets mean ECMP (VPN) paths.
+    #[serde(default)]
+    pub targets: Vec<RouteTarget>,
+}
+
+/// An attachment associated with (or propagating into) a TGW route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RouteTableLink {
+    pub attachment_id: String,
+    pub resource_type: Option<AttachmentKind>,
+    pub resource_id: Option<String>,
+    pub state: String,
+}
+
+/// A TGW route table with its associations, propagations and routes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct TgwRouteTable {
+    pub id: String,
+    pub region: String,
+    pub tgw_id: String,
+    pub name: Option<String>,
+    pub state: ResourceState,
+    pub default_association: bool,
+    pub default_propagation: bool,
+    pub associations: Vec<RouteTableLink>,
+    pub propagations: Vec<RouteTableLink>,
+    pub routes: Vec<TgwRoute>,
+}
+
+/// The route table an attachment is associated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct AttachmentAssociation {
+    pub route_table_id: String,
+    pub state: String,
+}
+
+/// A TGW attachment of any kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct TgwAttachment {
+    pub id: String,
+    pub region: String,
+    pub tgw_id: String,
+    pub tgw_owner_id: Option<String>,
+    pub name: Option<String>,
+    pub kind: AttachmentKind,
+    pub state: AttachmentState,
+    /// VPC id, peer TGW id, VPN connection id, DX gateway id...
+    pub resource_id: Option<String>,
+    pub resource_owner_id: Option<String>,
+    pub association: Option<AttachmentAssociation>,
+    /// VPC attachments only: the TGW subnets, one per AZ.
+    pub subnet_ids: Vec<String>,
+    /// VPC attachments only; `None` when not applicable or unknown.
+    pub appliance_mode: Option<bool>,
+}
+
+/// One side of a TGW peering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct PeeringSide {
+    pub tgw_id: String,
+    pub region: String,
+    pub account_id: String,
+}
+
+/// A TGW peering attachment. The same `id` is visible in both regions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Peering {
+    pub id: String,
+    /// The region this record was read in.
+    pub region: String,
+    pub name: Option<String>,
+    pub state: AttachmentState,
+    pub status_message: Option<String>,
+    pub requester: PeeringSide,
+    pub accepter: PeeringSide,
+}
+
+impl Peering {
+    /// The side that is not in `region` (for jumping across the peering).
+    #[must_use]
+    pub fn other_side(&self, region: &str) -> &PeeringSide {
+        if self.requester.region == region {
+            &self.accepter
+        } else {
+            &self.requester
+        }
+    }
+}
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Vpc {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub owner_id: String,
+    pub state: ResourceState,
+    pub cidr_blocks: Vec<IpNet>,
+    pub is_default: bool,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Subnet {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub name: Option<String>,
+    pub cidr: Option<IpNet>,
+    pub availability_zone: String,
+    pub availability_zone_id: Option<String>,
+}
+
+/// What a VPC route sends traffic to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum VpcRouteTarget {
+    Local,
+    InternetGateway(String),
+    EgressOnlyInternetGateway(String),
+    NatGateway(String),
+    TransitGateway(String),
+    /// Firewall or Gateway Load Balancer endpoint (`vpce-…`).
+    VpcEndpoint(String),
+    PeeringConnection(String),
+    NetworkInterface(String),
+    VpnGateway(String),
+    Instance(String),
+    CarrierGateway(String),
+    LocalGateway(String),
+    CoreNetwork(String),
+    Unknown(String),
+}
+
+impl VpcRouteTarget {
+    /// The target id as AWS shows it (`local` for the VPC's own range).
+    #[must_use]
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::InternetGateway(id)
+            | Self::EgressOnlyInternetGateway(id)
+            | Self::NatGateway(id)
+            | Self::TransitGateway(id)
+            | Self::VpcEndpoint(id)
+            | Self::PeeringConnection(id)
+            | Self::NetworkInterface(id)
+            | Self::VpnGateway(id)
+            | Self::Instance(id)
+            | Self::CarrierGateway(id)
+            | Self::LocalGateway(id)
+            | Self::CoreNetwork(id)
+            | Self::Unknown(id) => id,
+        }
+    }
+
+    /// Classifies a gateway id by its prefix, as the EC2 API reports `GatewayId`.
+    #[must_use]
+    pub fn from_gateway_id(id: &str) -> Self {
+        if id == "local" {
+            Self::Local
+        } else if id.starts_with("igw-") {
+            Self::InternetGateway(id.to_string())
+        } else if id.starts_with("vpce-") {
+            Self::VpcEndpoint(id.to_string())
+        } else if id.starts_with("vgw-") {
+            Self::VpnGateway(id.to_string())
+        } else if id.starts_with("nat-") {
+            Self::NatGateway(id.to_string())
+        } else if id.starts_with("tgw-") {
+            Self::TransitGateway(id.to_string())
+        } else {
+            Self::Unknown(id.to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for VpcRouteTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A route in a VPC route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcRoute {
+    pub destination: Destination,
+    pub target: VpcRouteTarget,
+    #[serde(default)]
+    pub state: RouteState,
+}
+
+/// A subnet (or gateway) association of a VPC route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct VpcRouteTableAssociation {
+    pub subnet_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub main: bool,
+}
+
+/// A VPC route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct VpcRouteTable {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub name: Option<String>,
+    pub associations: Vec<VpcRouteTableAssociation>,
+    pub routes: Vec<VpcRoute>,
+}
+
+impl VpcRouteTable {
+    /// True when this is the VPC's main route table.
+    #[must_use]
+    pub fn is_main(&self) -> bool {
+        self.associations.iter().any(|a| a.main)
+    }
+}
+
+/// An internet gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct InternetGateway {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub vpc_ids: Vec<String>,
+}
+
+/// A NAT gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct NatGateway {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub state: String,
+    /// `public` or `private`.
+    pub connectivity: String,
+    pub public_ips: Vec<IpAddr>,
+    pub private_ips: Vec<IpAddr>,
+}
+
+/// A VPC endpoint (interface, gateway, or Gateway Load Balancer / firewall).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub service_name: String,
+    /// `Interface`, `Gateway` or `GatewayLoadBalancer`.
+    pub endpoint_type: String,
+    pub state: String,
+    pub subnet_ids: Vec<String>,
+}
+
+/// A Network Firewall endpoint in one AZ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FirewallEndpoint {
+    pub availability_zone: String,
+    pub subnet_id: String,
+    pub endpoint_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// An AWS Network Firewall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct NetworkFirewall {
+    /// The firewall id (the name is separate, as in the API).
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub vpc_id: String,
+    pub policy_arn: String,
+    pub endpoints: Vec<FirewallEndpoint>,
+}
+
+/// A rule group referenced by a firewall policy, with its priority (stateful
+/// STRICT_ORDER and stateless references carry one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RuleGroupRef {
+    pub arn: String,
+    pub priority: Option<i32>,
+}
+
+/// A Network Firewall policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FirewallPolicy {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    /// Needed for any change: a stale token is rejected (optimistic concurrency).
+    pub update_token: Option<String>,
+    pub stateless_default_actions: Vec<String>,
+    pub stateless_fragment_default_actions: Vec<String>,
+    /// `STRICT_ORDER` or `DEFAULT_ACTION_ORDER`.
+    pub stateful_rule_order: Option<String>,
+    pub stateful_default_actions: Vec<String>,
+    pub stateless_rule_groups: Vec<RuleGroupRef>,
+    pub stateful_rule_groups: Vec<RuleGroupRef>,
+}
+
+/// A Network Firewall rule group (metadata; rules are summarised, not modelled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RuleGroup {
+    pub id: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub kind: RuleGroupKind,
+    pub capacity: Option<i32>,
+    pub description: Option<String>,
+    /// Suricata rules string, when the group is defined that way.
+    pub rules_string: Option<String>,
+}
+
+/// An EC2 instance, with its SSM managed-instance status when SSM knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Instance {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub private_ip: Option<IpAddr>,
+    pub state: String,
+    pub ssm: Option<SsmStatus>,
+}
+
+/// What SSM says about a managed instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsmStatus {
+    pub ping_status: PingStatus,
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub agent_version: Option<String>,
+}
+
+/// A piece of a region that could not be read while the rest was (for example
+/// Network Firewall without permission). Reported, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// What could not be read, e.g. `network-firewall` or `ssm`.
+    pub part: String,
+    pub error: String,
+}
+
+/// Everything read from one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RegionEstate {
+    pub region: String,
+    pub tgws: Vec<TransitGateway>,
+    pub tgw_route_tables: Vec<TgwRouteTable>,
+    pub attachments: Vec<TgwAttachment>,
+    pub peerings: Vec<Peering>,
+    pub vpcs: Vec<Vpc>,
+    pub subnets: Vec<Subnet>,
+    pub vpc_route_tables: Vec<VpcRouteTable>,
+    pub internet_gateways: Vec<InternetGateway>,
+    pub nat_gateways: Vec<NatGateway>,
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    pub firewalls: Vec<NetworkFirewall>,
+    pub firewall_policies: Vec<FirewallPolicy>,
+    pub rule_groups: Vec<RuleGroup>,
+    pub instances: Vec<Instance>,
+    pub gaps: Vec<Gap>,
+}
+
+impl RegionEstate {
+    /// An empty estate for `region`.
+    #[must_use]
+    pub fn new(region: &str) -> Self {
+        Self {
+            region: region.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// Number of TGW routes in this region (all tables).
+    #[must_use]
+    pub fn route_count(&self) -> usize {
+        self.tgw_route_tables.iter().map(|t| t.routes.len()).sum()
+    }
+}
+
+/// The load state of one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RegionLoad {
+    Loading,
+    Loaded { estate: Box<RegionEstate> },
+    Failed { error: String },
+}
+
+/// The whole estate: every region that was asked for, loaded or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Estate {
+    pub account: Option<Account>,
+    pub regions: BTreeMap<String, RegionLoad>,
+}
+
+impl Estate {
+    /// Regions that loaded, in name order.
+    pub fn loaded(&self) -> impl Iterator<Item = &RegionEstate> {
+        self.regions.values().filter_map(|r| match r {
+            RegionLoad::Loaded { estate } => Some(estate.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// Regions that failed, with their errors.
+    pub fn failed(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.regions.iter().filter_map(|(name, r)| match r {
+            RegionLoad::Failed { error } => Some((name.as_str(), error.as_str())),
+            _ => None,
+        })
+    }
+
+    /// The loaded estate of one region.
+    #[must_use]
+    pub fn region(&self, region: &str) -> Option<&RegionEstate> {
+        match self.regions.get(region) {
+            Some(RegionLoad::Loaded { estate }) => Some(estate),
+            _ => None,
+        }
+    }
+}
+
+/// The `Name` tag out of a list of (key, value) tags.
+#[must_use]
+pub fn name_tag<'a, I>(tags: I) -> Option<String>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    tags.into_iter()
+        .find(|(k, _)| *k == "Name")
+        .map(|(_, v)| v.to_string())
+}

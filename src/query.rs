@@ -1,0 +1,820 @@
+//! Read commands over a loaded [`Estate`]: pure functions from (estate, command) to an
+//! [`Output`] that renders both as an aligned text table and as one JSON document.
+//! `--batch` and the TUI's `:` prompt both call [`run`].
+
+use comfy_table::{ContentArrangement, Table as TextTable, presets};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::command::Command;
+use crate::model::{
+    AttachmentKind, Estate, Peering, RegionEstate, RegionLoad, RouteTarget, TgwAttachment,
+    TgwRoute, TgwRouteTable,
+};
+
+/// A table section of an output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Section {
+    pub title: Option<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Section {
+    fn new(headers: &[&str]) -> Self {
+        Self {
+            title: None,
+            headers: headers.iter().map(|h| (*h).to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+}
+
+/// What a command produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The command line as typed (normalised).
+    pub command: String,
+    pub sections: Vec<Section>,
+    /// The JSON document's payload: `items` (lists) or `kind` + `item` (show).
+    pub json: Value,
+}
+
+impl Output {
+    /// Aligned human tables.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (i, section) in self.sections.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if let Some(title) = &section.title {
+                out.push_str(title);
+                out.push('\n');
+            }
+            if section.rows.is_empty() && !section.headers.is_empty() {
+                out.push_str("(none)\n");
+                continue;
+            }
+            let mut table = TextTable::new();
+            table
+                .load_preset(presets::NOTHING)
+                .set_content_arrangement(ContentArrangement::Disabled);
+            if !section.headers.is_empty() {
+                table.set_header(section.headers.clone());
+            }
+            for row in &section.rows {
+                table.add_row(row.clone());
+            }
+            for line in table.to_string().lines() {
+                // comfy-table pads with one leading space; keep columns, drop the margin.
+                out.push_str(line.strip_prefix(' ').unwrap_or(line).trim_end());
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The JSON document: `{"command": …, …payload}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let mut doc = json!({ "command": self.command });
+        if let (Some(doc), Some(payload)) = (doc.as_object_mut(), self.json.as_object()) {
+            for (k, v) in payload {
+                doc.insert(k.clone(), v.clone());
+            }
+        }
+        doc
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{message}")]
+pub struct CommandError {
+    /// `not_found` or `invalid_input`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl CommandError {
+    fn not_found(what: &str, id: &str, estate: &Estate) -> Self {
+        let regions: Vec<&str> = estate.regions.keys().map(String::as_str).collect();
+        let failed: Vec<&str> = estate.failed().map(|(r, _)| r).collect();
+        let mut message = format!(
+            "{what} {id} not found in the loaded regions ({})",
+            if regions.is_empty() {
+                "none".to_string()
+            } else {
+                regions.join(", ")
+            }
+        );
+        if failed.is_empty() {
+            message.push_str("; check the id, or add its region with --regions");
+        } else {
+            message.push_str(&format!(
+                "; {} could not be read, it may be there",
+                failed.join(", ")
+            ));
+        }
+        Self {
+            kind: "not_found",
+            message,
+        }
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.unwrap_or("-").to_string()
+}
+
+/// Runs a read command against an estate.
+///
+/// # Errors
+/// [`CommandError`] when an id names nothing in the loaded regions.
+pub fn run(estate: &Estate, cmd: &Command) -> Result<Output, CommandError> {
+    let command = cmd.to_line();
+    let (sections, json) = match cmd {
+        Command::Tgws => tgws(estate),
+        Command::RouteTables { tgw } => route_tables(estate, tgw.as_deref())?,
+        Command::Routes { route_table } => routes(estate, route_table)?,
+        Command::Attachments { tgw } => attachments(estate, tgw.as_deref())?,
+        Command::Peerings => peerings(estate),
+        Command::Vpcs => vpcs(estate),
+        Command::NatGateways => nat_gateways(estate),
+        Command::Show { id } => show(estate, id)?,
+        Command::Regions => regions(estate),
+    };
+    Ok(Output {
+        command,
+        sections,
+        json,
+    })
+}
+
+fn tgws(estate: &Estate) -> (Vec<Section>, Value) {
+    let mut t = Section::new(&[
+        "REGION",
+        "ID",
+        "NAME",
+        "ASN",
+        "STATE",
+        "ASSOC-DEFAULT",
+        "PROP-DEFAULT",
+        "ROUTE-TABLES",
+        "ATTACHMENTS",
+    ]);
+    let mut items = Vec::new();
+    for region in estate.loaded() {
+        for tgw in &region.tgws {
+            let tables = region
+                .tgw_route_tables
+                .iter()
+                .filter(|r| r.tgw_id == tgw.id)
+                .count();
+            let atts = region
+                .attachments
+                .iter()
+                .filter(|a| a.tgw_id == tgw.id)
+                .count();
+            t.row(vec![
+                tgw.region.clone(),
+                tgw.id.clone(),
+                opt(tgw.name.as_deref()),
+                tgw.asn.to_string(),
+                tgw.state.to_string(),
+                tgw.default_route_table_association.to_string(),
+                tgw.default_route_table_propagation.to_string(),
+                tables.to_string(),
+                atts.to_string(),
+            ]);
+            items.push(to_value(tgw));
+        }
+    }
+    (vec![t], json!({ "items": items }))
+}
+
+fn tgw_exists(estate: &Estate, tgw: &str) -> bool {
+    estate.loaded().any(|r| r.tgws.iter().any(|t| t.id == tgw))
+}
+
+fn route_tables(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
+    if let Some(tgw) = tgw {
+        if !tgw_exists(estate, tgw) {
+            return Err(CommandError::not_found("Transit Gateway", tgw, estate));
+        }
+    }
+    let mut t = Section::new(&[
+        "REGION",
+        "ID",
+        "NAME",
+        "TGW",
+        "ASSOCIATIONS",
+        "PROPAGATIONS",
+        "ROUTES",
+        "BLACKHOLES",
+    ]);
+    let mut items = Vec::new();
+    for region in estate.loaded() {
+        for table in region
+            .tgw_route_tables
+            .iter()
+            .filter(|r| tgw.is_none_or(|t| r.tgw_id == t))
+        {
+            let blackholes = table
+                .routes
+                .iter()
+                .filter(|r| r.state == crate::model::RouteState::Blackhole)
+                .count();
+            t.row(vec![
+                table.region.clone(),
+                table.id.clone(),
+                opt(table.name.as_deref()),
+                table.tgw_id.clone(),
+                table.associations.len().to_string(),
+                table.propagations.len().to_string(),
+                table.routes.len().to_string(),
+                blackholes.to_string(),
+            ]);
+            items.push(to_value(table));
+        }
+    }
+    Ok((vec![t], json!({ "items": items })))
+}
+
+/// Finds a TGW route table in any loaded region.
+#[must_use]
+pub fn find_route_table<'a>(
+    estate: &'a Estate,
+    id: &str,
+) -> Option<(&'a RegionEstate, &'a TgwRouteTable)> {
+    estate.loaded().find_map(|r| {
+        r.tgw_route_tables
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| (r, t))
+    })
+}
+
+/// What a route target leads to, in words: the VPC's name, the peer's region, a VPN.
+#[must_use]
+pub fn leads_to(estate: &Estate, region: &RegionEstate, target: &RouteTarget) -> String {
+    let att = region
+        .attachments
+        .iter()
+        .find(|a| a.id == target.attachment_id);
+    let Some(att) = att else {
+        return "attachment gone".to_string();
+    };
+    let mut text = match att.kind {
+        AttachmentKind::Vpc => {
+            let vpc_id = att.resource_id.as_deref().unwrap_or("-");
+            let name = region
+                .vpcs
+                .iter()
+                .find(|v| v.id == vpc_id)
+                .and_then(|v| v.name.clone());
+            match name {
+                Some(n) => format!("VPC {n} ({vpc_id})"),
+                None => format!("VPC {vpc_id}"),
+            }
+        }
+        AttachmentKind::Peering => {
+            let peer = region
+                .peerings
+                .iter()
+                .find(|p| p.id == att.id)
+                .map(|p| p.other_side(&region.region).clone());
+            match peer {
+                Some(side) => {
+                    let name = estate
+                        .region(&side.region)
+                        .and_then(|r| r.tgws.iter().find(|t| t.id == side.tgw_id))
+                        .and_then(|t| t.name.clone());
+                    match name {
+                        Some(n) => format!("peer {n} ({}) in {}", side.tgw_id, side.region),
+                        None => format!("peer {} in {}", side.tgw_id, side.region),
+                    }
+                }
+                None => format!("peer {}", att.resource_id.as_deref().unwrap_or("-")),
+            }
+        }
+        AttachmentKind::Vpn => format!("VPN {}", att.resource_id.as_deref().unwrap_or("-")),
+        AttachmentKind::DirectConnectGateway => {
+            format!(
+                "Direct Connect gateway {}",
+                att.resource_id.as_deref().unwrap_or("-")
+            )
+        }
+        _ => format!("{} {}", att.kind, att.resource_id.as_deref().unwrap_or("-")),
+    };
+    if !att.state.is_usable() {
+        text.push_str(&format!(" [attachment {}]", att.state));
+    }
+    text
+}
+
+fn route_rows(estate: &Estate, region: &RegionEstate, routes: &[TgwRoute]) -> Section {
+    let mut t = Section::new(&["DESTINATION", "TYPE", "STATE", "TARGET", "LEADS-TO"]);
+    for route in routes {
+        let (targets, leads): (Vec<String>, Vec<String>) = if route.targets.is_empty() {
+            (vec!["-".into()], vec!["(dropped)".into()])
+        } else {
+            route
+                .targets
+                .iter()
+                .map(|t| (t.attachment_id.clone(), leads_to(estate, region, t)))
+                .unzip()
+        };
+        t.row(vec![
+            route.destination.to_string(),
+            route.route_type.to_string(),
+            route.state.to_string(),
+            targets.join(","),
+            leads.join(" | "),
+        ]);
+    }
+    t
+}
+
+fn routes(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
+    let (region, table) = find_route_table(estate, id)
+        .ok_or_else(|| CommandError::not_found("TGW route table", id, estate))?;
+    let section = route_rows(estate, region, &table.routes);
+    Ok((vec![section], json!({ "items": to_value(&table.routes) })))
+}
+
+fn attachments(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
+    if let Some(tgw) = tgw {
+        if !tgw_exists(estate, tgw) {
+            return Err(CommandError::not_found("Transit Gateway", tgw, estate));
+        }
+    }
+    let mut t = Section::new(&[
+        "REGION",
+        "ID",
+        "NAME",
+        "KIND",
+        "STATE",
+        "TGW",
+        "RESOURCE",
+        "ROUTE-TABLE",
+        "APPLIANCE-MODE",
+    ]);
+    let mut items = Vec::new();
+    for region in estate.loaded() {
+        for att in region
+            .attachments
+            .iter()
+            .filter(|a| tgw.is_none_or(|t| a.tgw_id == t))
+        {
+            t.row(attachment_row(att));
+            items.push(to_value(att));
+        }
+    }
+    Ok((vec![t], json!({ "items": items })))
+}
+
+fn attachment_row(att: &TgwAttachment) -> Vec<String> {
+    vec![
+        att.region.clone(),
+        att.id.clone(),
+        opt(att.name.as_deref()),
+        att.kind.to_string(),
+        att.state.to_string(),
+        att.tgw_id.clone(),
+        opt(att.resource_id.as_deref()),
+        opt(att.association.as_ref().map(|a| a.route_table_id.as_str())),
+        match att.appliance_mode {
+            Some(true) => "enable".into(),
+            Some(false) => "disable".into(),
+            None => "-".into(),
+        },
+    ]
+}
+
+/// Every peering once (by id), preferring the requester's view.
+#[must_use]
+pub fn unique_peerings(estate: &Estate) -> Vec<&Peering> {
+    let mut by_id: std::collections::BTreeMap<&str, &Peering> = std::collections::BTreeMap::new();
+    for region in estate.loaded() {
+        for p in &region.peerings {
+            let entry = by_id.entry(p.id.as_str()).or_insert(p);
+            if p.region == p.requester.region {
+                *entry = p;
+            }
+        }
+    }
+    by_id.into_values().collect()
+}
+
+fn peerings(estate: &Estate) -> (Vec<Section>, Value) {
+    let mut t = Section::new(&["ID", "NAME", "STATE", "REQUESTER", "ACCEPTER", "SEEN-IN"]);
+    let mut items = Vec::new();
+    for p in unique_peerings(estate) {
+        let seen: Vec<&str> = estate
+            .loaded()
+            .filter(|r| r.peerings.iter().any(|q| q.id == p.id))
+            .map(|r| r.region.as_str())
+            .collect();
+        t.row(vec![
+            p.id.clone(),
+            opt(p.name.as_deref()),
+            p.state.to_string(),
+            format!(
+                "{} {} ({})",
+                p.requester.region, p.requester.tgw_id, p.requester.account_id
+            ),
+            format!(
+                "{} {} ({})",
+                p.accepter.region, p.accepter.tgw_id, p.accepter.account_id
+            ),
+            seen.join(","),
+        ]);
+        let mut v = to_value(p);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("seen_in".into(), json!(seen));
+        }
+        items.push(v);
+    }
+    (vec![t], json!({ "items": items }))
+}
+
+fn vpcs(estate: &Estate) -> (Vec<Section>, Value) {
+    let mut t = Section::new(&["REGION", "ID", "NAME", "CIDRS", "SUBNETS", "TGW-ATTACHMENT"]);
+    let mut items = Vec::new();
+    for region in estate.loaded() {
+        for vpc in &region.vpcs {
+            let subnets = region.subnets.iter().filter(|s| s.vpc_id == vpc.id).count();
+            let att = region.attachments.iter().find(|a| {
+                a.kind == AttachmentKind::Vpc && a.resource_id.as_deref() == Some(&vpc.id)
+            });
+            t.row(vec![
+                vpc.region.clone(),
+                vpc.id.clone(),
+                opt(vpc.name.as_deref()),
+                vpc.cidr_blocks
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                subnets.to_string(),
+                opt(att.map(|a| a.id.as_str())),
+            ]);
+            items.push(to_value(vpc));
+        }
+    }
+    (vec![t], json!({ "items": items }))
+}
+
+fn nat_gateways(estate: &Estate) -> (Vec<Section>, Value) {
+    let mut t = Section::new(&[
+        "REGION",
+        "ID",
+        "NAME",
+        "STATE",
+        "VPC",
+        "SUBNET",
+        "PUBLIC-IPS",
+    ]);
+    let mut items = Vec::new();
+    for region in estate.loaded() {
+        for nat in &region.nat_gateways {
+            t.row(vec![
+                nat.region.clone(),
+                nat.id.clone(),
+                opt(nat.name.as_deref()),
+                nat.state.clone(),
+                nat.vpc_id.clone(),
+                nat.subnet_id.clone(),
+                nat.public_ips
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ]);
+            items.push(to_value(nat));
+        }
+    }
+    (vec![t], json!({ "items": items }))
+}
+
+fn regions(estate: &Estate) -> (Vec<Section>, Value) {
+    let mut t = Section::new(&["REGION", "STATUS", "TGWS", "ROUTES", "DETAIL"]);
+    let mut items = Vec::new();
+    for (name, load) in &estate.regions {
+        let (status, tgws, routes, detail) = match load {
+            RegionLoad::Loading => ("loading", String::new(), String::new(), String::new()),
+            RegionLoad::Loaded { estate } => (
+                "loaded",
+                estate.tgws.len().to_string(),
+                estate.route_count().to_string(),
+                estate
+                    .gaps
+                    .iter()
+                    .map(|g| format!("{} unavailable: {}", g.part, g.error))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            RegionLoad::Failed { error } => ("failed", String::new(), String::new(), error.clone()),
+        };
+        t.row(vec![
+            name.clone(),
+            status.into(),
+            tgws,
+            routes,
+            detail.clone(),
+        ]);
+        items.push(json!({ "region": name, "status": status, "detail": detail }));
+    }
+    (vec![t], json!({ "items": items }))
+}
+
+/// Key/value rows of any serializable object (for `show`).
+fn fields(v: &Value) -> Section {
+    let mut t = Section::new(&[]);
+    if let Some(obj) = v.as_object() {
+        for (k, val) in obj {
+            let text = match val {
+                Value::Null => "-".to_string(),
+                Value::String(s) => s.clone(),
+                Value::Array(a) if a.iter().all(|x| !x.is_object()) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map_or_else(|| x.to_string(), ToString::to_string)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Value::Array(a) => format!("{} entries", a.len()),
+                other => other.to_string(),
+            };
+            t.row(vec![k.clone(), text]);
+        }
+    }
+    t
+}
+
+fn shown<T: Serialize>(kind: &str, item: &T, extra: Vec<Section>) -> (Vec<Section>, Value) {
+    let v = to_value(item);
+    let mut sections = vec![fields(&v).titled(kind.replace('_', " "))];
+    sections.extend(extra);
+    (sections, json!({ "kind": kind, "item": v }))
+}
+
+fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
+    for region in estate.loaded() {
+        if let Some(x) = region.tgw_route_tables.iter().find(|x| x.id == id) {
+            let mut links =
+                Section::new(&["LINK", "ATTACHMENT", "RESOURCE-TYPE", "RESOURCE", "STATE"])
+                    .titled("associations and propagations");
+            for (kind, list) in [
+                ("association", &x.associations),
+                ("propagation", &x.propagations),
+            ] {
+                for l in list {
+                    links.row(vec![
+                        kind.into(),
+                        l.attachment_id.clone(),
+                        l.resource_type
+                            .as_ref()
+                            .map_or("-".into(), ToString::to_string),
+                        opt(l.resource_id.as_deref()),
+                        l.state.clone(),
+                    ]);
+                }
+            }
+            let routes = route_rows(estate, region, &x.routes)
+                .titled(format!("routes ({})", x.routes.len()));
+            return Ok(shown("tgw_route_table", x, vec![links, routes]));
+        }
+        if let Some(x) = region.tgws.iter().find(|x| x.id == id) {
+            return Ok(shown("transit_gateway", x, vec![]));
+        }
+        if let Some(x) = region.peerings.iter().find(|x| x.id == id) {
+            return Ok(shown("peering", x, vec![]));
+        }
+        if let Some(x) = region.attachments.iter().find(|x| x.id == id) {
+            let mut subnets = Section::new(&["SUBNET", "AZ", "CIDR", "NAME"]).titled("subnets");
+            for s in region
+                .subnets
+                .iter()
+                .filter(|s| x.subnet_ids.contains(&s.id))
+            {
+                subnets.row(vec![
+                    s.id.clone(),
+                    s.availability_zone.clone(),
+                    s.cidr.map_or("-".into(), |c| c.to_string()),
+                    opt(s.name.as_deref()),
+                ]);
+            }
+            let mut tables = Section::new(&["ROUTE-TABLE", "NAME", "LINK"]).titled("route tables");
+            for t in &region.tgw_route_tables {
+                for (kind, list) in [
+                    ("associated", &t.associations),
+                    ("propagates", &t.propagations),
+                ] {
+                    if list.iter().any(|l| l.attachment_id == x.id) {
+                        tables.row(vec![t.id.clone(), opt(t.name.as_deref()), kind.into()]);
+                    }
+                }
+            }
+            return Ok(shown("tgw_attachment", x, vec![subnets, tables]));
+        }
+        if let Some(x) = region.vpcs.iter().find(|x| x.id == id) {
+            let mut subnets =
+                Section::new(&["SUBNET", "AZ", "CIDR", "NAME", "ROUTE-TABLE"]).titled("subnets");
+            for s in region.subnets.iter().filter(|s| s.vpc_id == x.id) {
+                let rt = region
+                    .vpc_route_tables
+                    .iter()
+                    .find(|t| {
+                        t.associations
+                            .iter()
+                            .any(|a| a.subnet_id.as_deref() == Some(&s.id))
+                    })
+                    .or_else(|| {
+                        region
+                            .vpc_route_tables
+                            .iter()
+                            .find(|t| t.vpc_id == x.id && t.is_main())
+                    });
+                subnets.row(vec![
+                    s.id.clone(),
+                    s.availability_zone.clone(),
+                    s.cidr.map_or("-".into(), |c| c.to_string()),
+                    opt(s.name.as_deref()),
+                    rt.map_or("-".into(), |t| t.id.clone()),
+                ]);
+            }
+            return Ok(shown("vpc", x, vec![subnets]));
+        }
+        if let Some(x) = region.subnets.iter().find(|x| x.id == id) {
+            return Ok(shown("subnet", x, vec![]));
+        }
+        if let Some(x) = region.vpc_route_tables.iter().find(|x| x.id == id) {
+            let mut routes = Section::new(&["DESTINATION", "TARGET", "STATE"]).titled("routes");
+            for r in &x.routes {
+                routes.row(vec![
+                    r.destination.to_string(),
+                    r.target.to_string(),
+                    r.state.to_string(),
+                ]);
+            }
+            return Ok(shown("vpc_route_table", x, vec![routes]));
+        }
+        if let Some(x) = region.nat_gateways.iter().find(|x| x.id == id) {
+            return Ok(shown("nat_gateway", x, vec![]));
+        }
+        if let Some(x) = region.internet_gateways.iter().find(|x| x.id == id) {
+            return Ok(shown("internet_gateway", x, vec![]));
+        }
+        if let Some(x) = region.vpc_endpoints.iter().find(|x| x.id == id) {
+            return Ok(shown("vpc_endpoint", x, vec![]));
+        }
+        if let Some(x) = region.instances.iter().find(|x| x.id == id) {
+            return Ok(shown("instance", x, vec![]));
+        }
+        if let Some(x) = region
+            .firewalls
+            .iter()
+            .find(|x| x.id == id || x.name == id || x.arn == id)
+        {
+            return Ok(shown("network_firewall", x, vec![]));
+        }
+        if let Some(x) = region
+            .firewall_policies
+            .iter()
+            .find(|x| x.id == id || x.name == id || x.arn == id)
+        {
+            return Ok(shown("firewall_policy", x, vec![]));
+        }
+        if let Some(x) = region
+            .rule_groups
+            .iter()
+            .find(|x| x.id == id || x.name == id || x.arn == id)
+        {
+            return Ok(shown("rule_group", x, vec![]));
+        }
+    }
+    Err(CommandError::not_found("object", id, estate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::sim::Simulator;
+    use crate::command::parse_line;
+    use crate::discovery::{DiscoveryPlan, discover};
+    use std::sync::Arc;
+
+    async fn demo() -> Estate {
+        let sim = Arc::new(Simulator::demo().expect("demo"));
+        discover(
+            sim,
+            DiscoveryPlan {
+                regions: vec!["us-east-1".into()],
+                follow_peers: true,
+                concurrency: 4,
+            },
+        )
+        .await
+    }
+
+    fn exec(estate: &Estate, line: &str) -> Result<Output, CommandError> {
+        run(estate, &parse_line(line).expect("parse").expect("command"))
+    }
+
+    #[tokio::test]
+    async fn tgws_lists_both_regions_through_the_peering() {
+        let estate = demo().await;
+        let out = exec(&estate, "tgws").expect("tgws");
+        let text = out.to_text();
+        assert!(
+            text.contains("hub-use1") && text.contains("64512"),
+            "{text}"
+        );
+        assert!(
+            text.contains("hub-euw1") && text.contains("64513"),
+            "{text}"
+        );
+        assert_eq!(out.to_json()["items"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[tokio::test]
+    async fn routes_show_blackhole_and_what_targets_lead_to() {
+        let estate = demo().await;
+        let out = exec(&estate, "routes tgw-rtb-0e1a2b3c4d5e6f712").expect("routes");
+        let text = out.to_text();
+        assert!(
+            text.contains("10.2.0.0/16") && text.contains("blackhole"),
+            "{text}"
+        );
+        assert!(
+            text.contains("VPC spoke-a (vpc-0e1a2b3c4d5e6f732)"),
+            "{text}"
+        );
+        assert!(text.contains("attachment gone"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn peering_listed_once_seen_in_both_regions() {
+        let estate = demo().await;
+        let out = exec(&estate, "peerings").expect("peerings");
+        let items = out.to_json()["items"].clone();
+        assert_eq!(items.as_array().map(Vec::len), Some(1));
+        assert_eq!(items[0]["state"], "pendingAcceptance");
+        assert_eq!(items[0]["seen_in"], json!(["eu-west-1", "us-east-1"]));
+    }
+
+    #[tokio::test]
+    async fn unknown_id_names_id_and_regions() {
+        let estate = demo().await;
+        let err = exec(&estate, "show vpc-nope").expect_err("unknown");
+        assert!(err.message.contains("vpc-nope"));
+        assert!(
+            err.message.contains("us-east-1, eu-west-1")
+                || err.message.contains("eu-west-1, us-east-1")
+        );
+    }
+
+    #[tokio::test]
+    async fn show_resolves_every_id_kind() {
+        let estate = demo().await;
+        for (id, kind) in [
+            ("tgw-0e1a2b3c4d5e6f701", "transit_gateway"),
+            ("tgw-rtb-0e1a2b3c4d5e6f711", "tgw_route_table"),
+            ("tgw-attach-0e1a2b3c4d5e6f721", "tgw_attachment"),
+            ("tgw-attach-0e1a2b3c4d5e6f7a1", "peering"),
+            ("vpc-0e1a2b3c4d5e6f731", "vpc"),
+            ("subnet-0e1a2b3c4d5e6f741", "subnet"),
+            ("nat-0e1a2b3c4d5e6f7b1", "nat_gateway"),
+            ("rtb-0e1a2b3c4d5e6f789", "vpc_route_table"),
+            ("igw-0e1a2b3c4d5e6f7c2", "internet_gateway"),
+            ("vpce-0e1a2b3c4d5e6f791", "vpc_endpoint"),
+            ("i-0e1a2b3c4d5e6f7d1", "instance"),
+            ("egress-policy", "firewall_policy"),
+        ] {
+            let out = exec(&estate, &format!("show {id}")).expect(id);
+            assert_eq!(out.to_json()["kind"], kind, "{id}");
+            assert!(
+                out.to_json()["item"]["region"].is_string(),
+                "{id} carries region"
+            );
+        }
+    }
+}
