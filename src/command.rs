@@ -90,13 +90,14 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
             let message = if is_help {
                 rendered
             } else {
-                // clap's first line names the problem; drop the usage boilerplate.
+                // clap names the problem before its usage boilerplate; keep that part.
                 rendered
                     .lines()
-                    .find(|l| l.starts_with("error:"))
-                    .map_or(rendered.clone(), |l| {
-                        l.trim_start_matches("error: ").to_string()
-                    })
+                    .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                    .map(|l| l.trim().trim_start_matches("error: "))
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             };
             Err(ParseError { message, is_help })
         }

@@ -111,6 +111,9 @@ pub enum RouteQuery {
     SubnetOf(ipnet::IpNet),
     /// The route for exactly this CIDR.
     Exact(ipnet::IpNet),
+    /// Routes whose destination is a managed prefix list (AWS:
+    /// `GetTransitGatewayPrefixListReferences`, since CIDR searches cannot reach them).
+    PrefixLists,
 }
 
 /// One answer of a route search: at most the API limit, and whether more exist.

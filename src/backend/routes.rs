@@ -6,8 +6,8 @@
 //! until every piece answers completely; the prefix that was split is asked for
 //! exactly (`route-search.exact-match`), since neither half contains it.
 //!
-//! Prefix-list routes have no CIDR to split on: they come from the first, unfiltered
-//! search (AWS caps prefix-list routes far below 1000 per table in practice).
+//! Prefix-list routes have no CIDR to split on: when the table is too large for one
+//! answer they are read as prefix-list references ([`RouteQuery::PrefixLists`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -38,6 +38,8 @@ where
         return Ok(found.into_values().collect());
     }
 
+    let lists = search(RouteQuery::PrefixLists).await?;
+    collect(&mut found, lists.routes);
     let mut pending: Vec<IpNet> = vec![
         "::/0".parse().map_err(parse_bug)?,
         "0.0.0.0/0".parse().map_err(parse_bug)?,
@@ -83,7 +85,9 @@ pub fn answer_query(routes: &[TgwRoute], query: RouteQuery) -> super::RoutePage 
             (RouteQuery::All, _) => true,
             (RouteQuery::SubnetOf(net), Destination::Cidr(c)) => net.contains(c),
             (RouteQuery::Exact(net), Destination::Cidr(c)) => net == *c,
-            (_, Destination::PrefixList(_)) => false,
+            (RouteQuery::PrefixLists, Destination::PrefixList(_)) => true,
+            (RouteQuery::PrefixLists, Destination::Cidr(_))
+            | (_, Destination::PrefixList(_)) => false,
         })
         .collect();
     matching.sort_by(|a, b| a.destination.cmp(&b.destination));
