@@ -561,6 +561,17 @@ fn fields(v: &Value) -> Section {
                     .collect::<Vec<_>>()
                     .join(", "),
                 Value::Array(a) => format!("{} entries", a.len()),
+                Value::Object(o) => o
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map_or_else(|| v.to_string(), ToString::to_string)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 other => other.to_string(),
             };
             t.row(vec![k.clone(), text]);

@@ -51,7 +51,7 @@ use netops::backend::aws::{AwsBackend, RegionClients};
 use netops::backend::{Backend, ErrorKind};
 use netops::model::{AttachmentKind, Destination, PingStatus, RouteState, RouteType};
 
-const REGION: &str = "eu-west-1";
+pub(super) const REGION: &str = "eu-west-1";
 
 fn interceptor(rules: &[Rule]) -> MockResponseInterceptor {
     rules.iter().fold(
@@ -65,7 +65,7 @@ fn credentials() -> Credentials {
 }
 
 /// Clients answering from `rules`; rules earlier in a list win (MatchAny).
-fn clients(ec2: &[Rule], ssm: &[Rule], firewall: &[Rule]) -> RegionClients {
+pub(super) fn clients(ec2: &[Rule], ssm: &[Rule], firewall: &[Rule]) -> RegionClients {
     let region = Region::new(REGION);
     RegionClients {
         ec2: aws_sdk_ec2::Client::from_conf(
@@ -101,7 +101,7 @@ fn clients(ec2: &[Rule], ssm: &[Rule], firewall: &[Rule]) -> RegionClients {
     }
 }
 
-fn backend(c: RegionClients) -> AwsBackend {
+pub(super) fn backend(c: RegionClients) -> AwsBackend {
     AwsBackend::from_clients("mock-profile", vec![(REGION.to_string(), c)])
 }
 

@@ -10,6 +10,9 @@
 //!   Peering attachments cannot propagate (AWS refuses it), so a scenario that says so
 //!   is rejected.
 //! - A static route whose target attachment is gone or unusable is `blackhole`.
+//! - Every TGW, VPC and attachment carries its owner account, as the EC2 API reports
+//!   (`OwnerId`, `TransitGatewayOwnerId`, `ResourceOwnerId`); a scenario may leave them
+//!   out and they default to the TGW's / VPC's owner, else the scenario's account.
 //! - One route per destination per table: duplicates are refused at load.
 //! - Routes are answered through the same 1000-at-a-time search as AWS, so the
 //!   splitting reader is exercised against the simulator too.
@@ -59,10 +62,13 @@ impl Simulator {
     /// (route table of an unknown TGW, attachment of an unknown VPC), a duplicate id or
     /// route, a propagation from a peering attachment.
     pub fn from_scenario(scenario: Scenario) -> Result<Self, ScenarioError> {
-        let origin = if scenario.name.is_empty() {
-            "scenario".to_string()
-        } else {
+        // Errors name the file the scenario came from, else its name.
+        let origin = if !scenario.origin.is_empty() {
+            scenario.origin.clone()
+        } else if !scenario.name.is_empty() {
             scenario.name.clone()
+        } else {
+            "scenario".to_string()
         };
         let invalid = |message: String| ScenarioError::Invalid {
             path: origin.clone(),
@@ -82,6 +88,7 @@ impl Simulator {
         }
         for estate in regions.values_mut() {
             fill_regions(estate);
+            fill_owners(estate, &scenario.account_id);
             check_unique_ids(estate).map_err(&invalid)?;
             check_references(estate).map_err(&invalid)?;
         }
@@ -277,6 +284,46 @@ fn fill_regions(estate: &mut RegionEstate) {
         .iter_mut()
         .for_each(|x| set(&mut x.region));
     estate.instances.iter_mut().for_each(|x| set(&mut x.region));
+}
+
+/// Owner accounts, as the EC2 API always reports them: a TGW or VPC without one is the
+/// scenario account's; an attachment is owned by its TGW's owner, and a VPC
+/// attachment's resource by the VPC's owner.
+fn fill_owners(estate: &mut RegionEstate, account: &str) {
+    for tgw in &mut estate.tgws {
+        if tgw.owner_id.is_empty() {
+            tgw.owner_id = account.to_string();
+        }
+    }
+    for vpc in &mut estate.vpcs {
+        if vpc.owner_id.is_empty() {
+            vpc.owner_id = account.to_string();
+        }
+    }
+    let owner_of = |id: Option<&str>, owners: &[(&str, &str)]| {
+        let owner = id
+            .and_then(|id| owners.iter().find(|(i, _)| *i == id))
+            .map_or(account, |(_, o)| *o);
+        (!owner.is_empty()).then(|| owner.to_string())
+    };
+    let tgw_owners: Vec<(&str, &str)> = estate
+        .tgws
+        .iter()
+        .map(|t| (t.id.as_str(), t.owner_id.as_str()))
+        .collect();
+    let vpc_owners: Vec<(&str, &str)> = estate
+        .vpcs
+        .iter()
+        .map(|v| (v.id.as_str(), v.owner_id.as_str()))
+        .collect();
+    for att in &mut estate.attachments {
+        if att.tgw_owner_id.is_none() {
+            att.tgw_owner_id = owner_of(Some(&att.tgw_id), &tgw_owners);
+        }
+        if att.resource_owner_id.is_none() && att.kind == AttachmentKind::Vpc {
+            att.resource_owner_id = owner_of(att.resource_id.as_deref(), &vpc_owners);
+        }
+    }
 }
 
 fn check_unique_ids(estate: &RegionEstate) -> Result<(), String> {
@@ -628,6 +675,7 @@ routes = [{routes}]
         let err = Simulator::from_scenario(Scenario::parse(&text, "t.toml").expect("parse"))
             .expect_err("duplicate");
         assert!(err.to_string().contains("appears twice"), "{err}");
+        assert!(err.to_string().contains("t.toml"), "names the file: {err}");
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct Scenario {
     pub faults: Faults,
     /// Regions in the order the scenario lists them; the first is the home region.
     pub regions: Vec<RegionEstate>,
+    /// Where the scenario was read from (a file path, `builtin:default.toml`), so that
+    /// errors found when the simulator loads it name the file. Not part of the file.
+    #[serde(skip)]
+    pub origin: String,
 }
 
 /// A scenario that could not be loaded.
@@ -74,7 +78,7 @@ impl Scenario {
     /// # Errors
     /// A [`ScenarioError`] naming the file, and for TOML the line and key at fault.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self = if origin.ends_with(".json") {
+        let mut scenario: Self = if origin.ends_with(".json") {
             serde_json::from_str(text).map_err(|source| ScenarioError::Json {
                 path: origin.to_string(),
                 source,
@@ -100,6 +104,7 @@ impl Scenario {
                 ),
             });
         }
+        scenario.origin = origin.to_string();
         Ok(scenario)
     }
 

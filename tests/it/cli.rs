@@ -1,0 +1,597 @@
+//! The `netops` binary as a user runs it: `--batch` scripts on the demo estate, exit
+//! codes, scenario errors, and the AWS backend built the real way
+//! (`AwsBackend::connect` from options and environment) against moto.
+//!
+//! Every run gets `--log-file` and `HOME` in a temporary directory, and no `AWS_*`
+//! variable of the caller's environment, so a test never writes to the home
+//! directory nor reads the developer's AWS configuration.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use netops::backend::Backend;
+use netops::backend::aws::AwsBackend;
+use netops::backend::sim::scenario::Scenario;
+use netops::batch::{BatchOptions, exit, run_script};
+use netops::cli::OutputFormat;
+use netops::discovery::DiscoveryPlan;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use super::moto::{clients_at, free_port, fresh_account, moto, moto_backend};
+use super::moto_seed::{IdMap, seed};
+
+/// The script a user would try first on the demo estate.
+const SCRIPT: &str = "tgws\nroute-tables\nroutes tgw-rtb-0e1a2b3c4d5e6f712\nattachments\npeerings\nnat-gateways\nvpcs\nshow vpc-0e1a2b3c4d5e6f732\n";
+
+/// What a run printed, and how it ended.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Run {
+    /// stdout as JSON Lines.
+    fn docs(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{self:?}"))
+            })
+            .collect()
+    }
+}
+
+/// The binary with a log file and HOME in `dir`, and none of the caller's AWS settings.
+fn netops(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops"));
+    cmd.arg("--log-file").arg(dir.join("netops.log"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HOME", dir).env_remove("RUST_LOG");
+    cmd
+}
+
+/// Runs `cmd` with `stdin` as standard input.
+fn run(mut cmd: Command, stdin: &str) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netops");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("netops runs");
+    Run {
+        code: out.status.code().expect("exit code, not a signal"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn demo(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut cmd = netops(dir);
+    cmd.arg("--demo").args(args);
+    run(cmd, stdin)
+}
+
+fn tmp() -> TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+#[test]
+fn cli_demo_batch_prints_what_an_operator_looks_for() {
+    let dir = tmp();
+    let r = demo(dir.path(), &["--batch", "-"], SCRIPT);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(!r.stderr.contains("warning"), "{r:?}");
+    let out = &r.stdout;
+    for want in [
+        // Both TGWs, with their ASNs.
+        "hub-use1",
+        "64512",
+        "hub-euw1",
+        "64513",
+        // Route tables by name.
+        "post-inspection",
+        // The peering, still waiting.
+        "use1-to-euw1",
+        "pendingAcceptance",
+        // The egress IPs.
+        "198.51.100.10",
+        "198.51.100.20",
+        // `show vpc-…`: the spoke and its subnets.
+        "spoke-a-isolated-a",
+        "10.0.0.0/16",
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{r:?}");
+    }
+    let blackhole = out
+        .lines()
+        .find(|l| l.starts_with("10.2.0.0/16"))
+        .unwrap_or_else(|| panic!("no 10.2.0.0/16 route row:\n{r:?}"));
+    assert!(blackhole.contains("blackhole"), "{blackhole}");
+    // The row of each TGW names its region.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("us-east-1") && l.contains("tgw-0e1a2b3c4d5e6f701")),
+        "{r:?}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("eu-west-1") && l.contains("tgw-0f9e8d7c6b5a4f301")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn cli_demo_batch_json_is_one_document_per_command() {
+    let dir = tmp();
+    let r = demo(dir.path(), &["--batch", "-", "--output", "json"], SCRIPT);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let docs = r.docs();
+    let commands: Vec<&str> = SCRIPT.lines().collect();
+    assert_eq!(docs.len(), commands.len(), "{r:?}");
+    for (i, (doc, command)) in docs.iter().zip(&commands).enumerate() {
+        assert_eq!(doc["command"], *command, "{doc}");
+        assert_eq!(doc["line"], i + 1, "{doc}");
+        assert!(doc.get("incomplete_regions").is_none(), "{doc}");
+        assert!(doc.get("error").is_none(), "{doc}");
+        let items: Vec<&Value> = match doc.get("items") {
+            Some(items) => items
+                .as_array()
+                .expect("items is an array")
+                .iter()
+                .collect(),
+            None => vec![&doc["item"]],
+        };
+        assert!(!items.is_empty(), "{doc}");
+        for item in items {
+            // Routes are identified by their table and destination.
+            let key = if command.starts_with("routes ") {
+                "route_table_id"
+            } else {
+                "id"
+            };
+            assert!(item[key].is_string(), "{key} in {item}");
+            assert!(
+                matches!(item["region"].as_str(), Some("us-east-1" | "eu-west-1")),
+                "region in {item}"
+            );
+        }
+    }
+    let ids = |doc: &Value| -> BTreeSet<String> {
+        doc["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&docs[0]),
+        BTreeSet::from([
+            "tgw-0e1a2b3c4d5e6f701".to_string(),
+            "tgw-0f9e8d7c6b5a4f301".to_string()
+        ])
+    );
+    let blackhole = docs[2]["items"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .find(|x| x["destination"]["cidr"] == "10.2.0.0/16")
+        .expect("the blackhole route");
+    assert_eq!(blackhole["state"], "blackhole");
+    assert_eq!(docs[4]["items"][0]["state"], "pendingAcceptance");
+    let ips: Vec<&Value> = docs[5]["items"]
+        .as_array()
+        .expect("NAT gateways")
+        .iter()
+        .map(|n| &n["public_ips"][0])
+        .collect();
+    assert_eq!(ips, vec!["198.51.100.10", "198.51.100.20"]);
+    assert_eq!(docs[7]["kind"], "vpc");
+    assert_eq!(docs[7]["item"]["name"], "spoke-a");
+}
+
+#[test]
+fn cli_parse_error_exits_2_and_runs_nothing() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-"],
+        "tgws\nroutes\nnat-gateways\n",
+    );
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert_eq!(r.stdout, "", "nothing runs: {r:?}");
+    assert!(r.stderr.contains("line 2: `routes`"), "{r:?}");
+    assert!(r.stderr.contains("nothing was run"), "{r:?}");
+}
+
+#[test]
+fn cli_unknown_id_exits_1_naming_the_line_and_the_id() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-"],
+        "tgws\nshow vpc-0000000000000dead\nvpcs\n",
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("line 2"), "{r:?}");
+    assert!(r.stderr.contains("vpc-0000000000000dead"), "{r:?}");
+    assert!(r.stdout.contains("hub-use1"), "line 1 ran: {r:?}");
+    assert!(!r.stdout.contains("spoke-b"), "line 3 did not run: {r:?}");
+}
+
+#[test]
+fn cli_region_down_exits_4_with_the_rest_printed() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--sim-region-down", "eu-west-1", "--batch", "-"],
+        "tgws\n",
+    );
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    assert!(r.stdout.contains("tgw-0e1a2b3c4d5e6f701"), "{r:?}");
+    assert!(!r.stdout.contains("tgw-0f9e8d7c6b5a4f301"), "{r:?}");
+    assert!(r.stderr.contains("eu-west-1"), "{r:?}");
+    assert!(r.stderr.contains("could not be read"), "{r:?}");
+}
+
+#[test]
+fn cli_missing_batch_file_exits_2_naming_it() {
+    let dir = tmp();
+    let missing = dir.path().join("no-such-script.txt");
+    let r = demo(
+        dir.path(),
+        &["--batch", missing.to_str().expect("utf-8 path")],
+        "",
+    );
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("no-such-script.txt"), "{r:?}");
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn cli_help_lists_the_exit_codes() {
+    let dir = tmp();
+    let mut cmd = netops(dir.path());
+    cmd.arg("--help");
+    let r = run(cmd, "");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("--batch"), "{r:?}");
+    assert!(r.stdout.contains("Exit codes"), "{r:?}");
+    for code in [
+        "0  success",
+        "1  a command failed",
+        "2  usage",
+        "4  partial",
+    ] {
+        assert!(r.stdout.contains(code), "{code}: {r:?}");
+    }
+}
+
+#[test]
+fn cli_bad_scenario_files_exit_2_naming_the_file_and_the_problem() {
+    let dir = tmp();
+    let not_toml = dir.path().join("broken.toml");
+    std::fs::write(
+        &not_toml,
+        "name = \"broken\"\n[[regions]\nregion = \"us-east-1\"\n",
+    )
+    .expect("write");
+    let dangling = dir.path().join("dangling.toml");
+    std::fs::write(
+        &dangling,
+        r#"name = "dangling"
+[[regions]]
+region = "us-east-1"
+[[regions.tgws]]
+id = "tgw-1"
+[[regions.tgw_route_tables]]
+id = "tgw-rtb-1"
+tgw_id = "tgw-missing"
+"#,
+    )
+    .expect("write");
+    for (path, problem) in [
+        (&not_toml, "not valid TOML"),
+        (&dangling, "unknown TGW tgw-missing"),
+    ] {
+        let mut cmd = netops(dir.path());
+        cmd.arg("--scenario").arg(path).args(["--batch", "-"]);
+        let r = run(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{r:?}");
+        assert_eq!(r.stdout, "", "{r:?}");
+        assert!(
+            r.stderr.contains(path.to_str().expect("utf-8 path")),
+            "names the file: {r:?}"
+        );
+        assert!(r.stderr.contains(problem), "{problem}: {r:?}");
+    }
+}
+
+/// One HTTP POST of a query-protocol form to moto (IAM), as `account`.
+fn moto_post(port: u16, account: &str, form: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+    // moto reads the service from the credential scope; the signature is not checked.
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         x-moto-account-id: {account}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    s.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{form}: {answer}");
+    answer
+}
+
+fn xml_text<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {tag} in {xml}"))
+        + open.len();
+    let end = xml[start..].find('<').expect("closing tag") + start;
+    &xml[start..end]
+}
+
+/// An access key that moto maps to `account`. The binary cannot send moto's
+/// `x-moto-account-id` header; without it moto takes the account from the access key
+/// (the account of the IAM user that owns it), else its default 123456789012. A key
+/// of its own keeps this test in a fresh account, away from every other test.
+fn moto_access_key(port: u16, account: &str) -> (String, String) {
+    moto_post(
+        port,
+        account,
+        "Action=CreateUser&UserName=netops-cli&Version=2010-05-08",
+    );
+    let answer = moto_post(
+        port,
+        account,
+        "Action=CreateAccessKey&UserName=netops-cli&Version=2010-05-08",
+    );
+    (
+        xml_text(&answer, "AccessKeyId").to_string(),
+        xml_text(&answer, "SecretAccessKey").to_string(),
+    )
+}
+
+fn items<'a>(doc: &'a Value, command: &str) -> &'a Vec<Value> {
+    assert_eq!(doc["command"], command, "{doc}");
+    doc["items"].as_array().expect("items")
+}
+
+fn item_ids(items: &[Value]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().expect("id").to_string(),
+                i["region"].as_str().expect("region").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(ids: &IdMap, expected: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    expected
+        .iter()
+        .map(|(s, r)| (ids.get(s).to_string(), (*r).to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn cli_moto_through_the_real_sdk_construction_path() {
+    let account = fresh_account();
+    let (_, clients) = moto_backend(&["us-east-1", "eu-west-1"], &account).await;
+    let ids = seed(&Scenario::builtin().expect("builtin"), &clients).await;
+    let port = moto().port;
+    let (key, secret) = tokio::task::spawn_blocking(move || moto_access_key(port, &account))
+        .await
+        .expect("IAM key");
+
+    let dir = tmp();
+    let config = dir.path().join("aws-config");
+    let credentials = dir.path().join("aws-credentials");
+    std::fs::write(&config, "").expect("write");
+    std::fs::write(&credentials, "").expect("write");
+    let post = ids.get("tgw-rtb-0e1a2b3c4d5e6f712");
+    let script =
+        format!("tgws\nroute-tables\nroutes {post}\nattachments\npeerings\nnat-gateways\n");
+    let mut cmd = netops(dir.path());
+    cmd.env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["--region", "us-east-1", "--endpoint-url"])
+        .arg(moto().endpoint())
+        .args(["--max-attempts", "1", "--call-timeout", "20"])
+        .args(["--batch", "-", "--output", "json"]);
+    let r = tokio::task::spawn_blocking(move || run(cmd, &script))
+        .await
+        .expect("netops run");
+    eprintln!("netops over moto, stderr:\n{}", r.stderr);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let docs = r.docs();
+    assert_eq!(docs.len(), 6, "{r:?}");
+    for doc in &docs {
+        assert!(doc.get("incomplete_regions").is_none(), "{doc}");
+    }
+    // What moto does not implement is a warning, not a failed region.
+    assert!(
+        r.stderr.contains("warning: ssm in us-east-1 not read"),
+        "{r:?}"
+    );
+
+    // eu-west-1 was read because the peering leads there.
+    assert_eq!(
+        item_ids(items(&docs[0], "tgws")),
+        pairs(
+            &ids,
+            &[
+                ("tgw-0e1a2b3c4d5e6f701", "us-east-1"),
+                ("tgw-0f9e8d7c6b5a4f301", "eu-west-1")
+            ]
+        )
+    );
+    // moto adds an unnamed default route table per TGW (moto gap, see aws_moto).
+    let named: BTreeSet<(String, String)> = items(&docs[1], "route-tables")
+        .iter()
+        .filter(|t| t["name"].is_string())
+        .map(|t| {
+            (
+                t["id"].as_str().expect("id").to_string(),
+                t["region"].as_str().expect("region").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        pairs(
+            &ids,
+            &[
+                ("tgw-rtb-0e1a2b3c4d5e6f711", "us-east-1"),
+                ("tgw-rtb-0e1a2b3c4d5e6f712", "us-east-1"),
+                ("tgw-rtb-0f9e8d7c6b5a4f311", "eu-west-1"),
+            ]
+        )
+    );
+    let routes = items(&docs[2], &format!("routes {post}"));
+    assert_eq!(
+        routes.len(),
+        1,
+        "moto has only the static route: {routes:?}"
+    );
+    assert_eq!(routes[0]["route_table_id"], post);
+    assert_eq!(routes[0]["region"], "us-east-1");
+    assert_eq!(routes[0]["destination"]["cidr"], "10.2.0.0/16");
+    assert_eq!(routes[0]["state"], "blackhole");
+    assert_eq!(
+        item_ids(items(&docs[3], "attachments")),
+        pairs(
+            &ids,
+            &[
+                ("tgw-attach-0e1a2b3c4d5e6f721", "us-east-1"),
+                ("tgw-attach-0e1a2b3c4d5e6f722", "us-east-1"),
+                ("tgw-attach-0e1a2b3c4d5e6f723", "us-east-1"),
+                ("tgw-attach-0e1a2b3c4d5e6f7a1", "us-east-1"),
+                ("tgw-attach-0f9e8d7c6b5a4f321", "eu-west-1"),
+                ("tgw-attach-0e1a2b3c4d5e6f7a1", "eu-west-1"),
+            ]
+        )
+    );
+    let peerings = items(&docs[4], "peerings");
+    assert_eq!(peerings.len(), 1, "one peering, seen twice: {peerings:?}");
+    let p = &peerings[0];
+    assert_eq!(p["id"], ids.get("tgw-attach-0e1a2b3c4d5e6f7a1"));
+    assert_eq!(p["state"], "pendingAcceptance");
+    assert_eq!(p["requester"]["tgw_id"], ids.get("tgw-0e1a2b3c4d5e6f701"));
+    assert_eq!(p["accepter"]["tgw_id"], ids.get("tgw-0f9e8d7c6b5a4f301"));
+    assert_eq!(p["accepter"]["region"], "eu-west-1");
+    assert_eq!(p["requester"]["account_id"], ids.account);
+    let seen: BTreeSet<&str> = p["seen_in"]
+        .as_array()
+        .expect("seen_in")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(seen, BTreeSet::from(["eu-west-1", "us-east-1"]));
+    let nats = items(&docs[5], "nat-gateways");
+    assert_eq!(
+        item_ids(nats),
+        pairs(
+            &ids,
+            &[
+                ("nat-0e1a2b3c4d5e6f7b1", "us-east-1"),
+                ("nat-0e1a2b3c4d5e6f7b2", "us-east-1"),
+            ]
+        )
+    );
+    let ips: BTreeSet<&str> = nats
+        .iter()
+        .filter_map(|n| n["public_ips"][0].as_str())
+        .collect();
+    assert_eq!(ips, BTreeSet::from(["198.51.100.10", "198.51.100.20"]));
+}
+
+#[tokio::test]
+async fn cli_dead_region_endpoint_is_partial_exit_4_through_the_batch_front_end() {
+    let account = fresh_account();
+    let (_, mut clients) = moto_backend(&["us-east-1"], &account).await;
+    // Only us-east-1 is seeded (the peering needs both sides, so it is skipped).
+    let ids = seed(&Scenario::builtin().expect("builtin"), &clients).await;
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    clients.push((
+        "eu-west-1".to_string(),
+        clients_at(&dead, "eu-west-1", &account),
+    ));
+    let backend: Arc<dyn Backend> = Arc::new(AwsBackend::from_clients("moto", clients));
+    let plan = DiscoveryPlan {
+        regions: vec!["us-east-1".to_string(), "eu-west-1".to_string()],
+        follow_peers: true,
+        concurrency: 2,
+    };
+    let opts = BatchOptions {
+        output: OutputFormat::Json,
+        keep_going: false,
+        progress: false,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_script("tgws\npeerings\n", backend, plan, &opts, &mut out, &mut err).await;
+    let r = Run {
+        code,
+        stdout: String::from_utf8(out).expect("utf-8"),
+        stderr: String::from_utf8(err).expect("utf-8"),
+    };
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    let docs = r.docs();
+    assert_eq!(docs.len(), 2, "{r:?}");
+    assert_eq!(
+        item_ids(items(&docs[0], "tgws")),
+        pairs(&ids, &[("tgw-0e1a2b3c4d5e6f701", "us-east-1")])
+    );
+    for doc in &docs {
+        let incomplete = doc["incomplete_regions"]
+            .as_array()
+            .expect("incomplete_regions");
+        assert_eq!(incomplete.len(), 1, "{doc}");
+        assert_eq!(incomplete[0]["region"], "eu-west-1");
+        let why = incomplete[0]["error"].as_str().expect("error");
+        assert!(why.contains("cannot reach"), "{why}");
+    }
+    assert!(
+        r.stderr
+            .contains("region eu-west-1 could not be read: cannot reach"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("partial"), "{r:?}");
+}
