@@ -42,17 +42,33 @@ fn main() {
         .build()
         .expect("runtime");
     let demo = Scenario::builtin().expect("builtin");
-    measure("demo estate", 50, &|| Simulator::from_scenario(demo.clone()).expect("sim"), &rt);
+    measure(
+        "demo estate",
+        50,
+        &|| Simulator::from_scenario(demo.clone()).expect("sim"),
+        &rt,
+    );
     let big = generate(500, 9_000);
-    measure("generated: 500 spokes, 9,500-route table", 5, &|| Simulator::from_scenario(big.clone()).expect("sim"), &rt);
+    measure(
+        "generated: 500 spokes, 9,500-route table",
+        5,
+        &|| Simulator::from_scenario(big.clone()).expect("sim"),
+        &rt,
+    );
     let with_latency = |ms: u64| {
         let s = Simulator::from_scenario(demo.clone()).expect("sim");
-        s.set_faults(Faults { latency_ms: ms, ..Faults::default() });
+        s.set_faults(Faults {
+            latency_ms: ms,
+            ..Faults::default()
+        });
         s
     };
     measure("demo estate, 20 ms per call", 5, &|| with_latency(20), &rt);
     let start = Instant::now();
     let sim = Simulator::from_scenario(generate(2_000, 0)).expect("sim");
-    println!("building a 2,000-spoke simulator: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "building a 2,000-spoke simulator: {:.1} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
     drop(sim);
 }

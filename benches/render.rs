@@ -32,7 +32,10 @@ fn frames(h: &mut Harness, count: usize) -> Vec<Duration> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let spokes = args.first().copied().unwrap_or(2_000);
     let routes = args.get(1).copied().unwrap_or(10_000);
     let count = args.get(2).copied().unwrap_or(300);

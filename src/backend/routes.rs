@@ -86,8 +86,9 @@ pub fn answer_query(routes: &[TgwRoute], query: RouteQuery) -> super::RoutePage 
             (RouteQuery::SubnetOf(net), Destination::Cidr(c)) => net.contains(c),
             (RouteQuery::Exact(net), Destination::Cidr(c)) => net == *c,
             (RouteQuery::PrefixLists, Destination::PrefixList(_)) => true,
-            (RouteQuery::PrefixLists, Destination::Cidr(_))
-            | (_, Destination::PrefixList(_)) => false,
+            (RouteQuery::PrefixLists, Destination::Cidr(_)) | (_, Destination::PrefixList(_)) => {
+                false
+            }
         })
         .collect();
     matching.sort_by(|a, b| a.destination.cmp(&b.destination));

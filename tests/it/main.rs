@@ -1,10 +1,14 @@
 //! The one integration test crate (one binary keeps link time down): each module
 //! covers one front end or backend.
 
-mod support;
+mod aws_mocks;
+mod aws_moto;
+mod cli;
+mod conformance;
 mod moto;
 mod moto_seed;
-mod aws_moto;
-mod aws_mocks;
-mod conformance;
-mod cli;
+mod support;
+mod tui_keymap;
+mod tui_screens;
+mod tui_tmux;
+mod tui_update;

@@ -1,0 +1,229 @@
+//! The console run headless: keys in, effects executed against a backend until
+//! nothing is left to do, the screen rendered into ratatui's `TestBackend`.
+//! Used by the screen tests and the render benchmark; deterministic by construction
+//! (a fixed clock, no spinner ticks, effects run one at a time in order).
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+use super::keymap::{Key, Keymap};
+use super::state::{Effect, Msg, State, StateInit, update};
+use super::view;
+use crate::backend::Backend;
+use crate::discovery::{DiscoveryPlan, discover_streaming};
+
+/// The clock the harness reports: 2026-01-02 09:30:00 UTC.
+pub const FIXED_TIME: u64 = 1_767_346_200;
+
+/// A console driven by code.
+pub struct Harness {
+    pub state: State,
+    backend: Arc<dyn Backend>,
+    queue: Vec<Effect>,
+    /// Everything the console asked to copy.
+    pub copied: Vec<String>,
+    pub terminal: Terminal<TestBackend>,
+}
+
+/// Splits a key sequence like `"jj<Enter>/10.1<Esc>"` into keys.
+#[must_use]
+pub fn parse_keys(seq: &str) -> Vec<Key> {
+    let mut keys = Vec::new();
+    let mut rest = seq;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            // The shortest `<…>` that names a key (so "<A-<>" works).
+            let found = rest
+                .char_indices()
+                .skip(1)
+                .filter(|(_, ch)| *ch == '>')
+                .find_map(|(i, _)| Key::parse(&rest[..=i]).map(|k| (k, i + 1)));
+            if let Some((key, len)) = found {
+                keys.push(key);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        keys.push(Key::char(c));
+        rest = &rest[c.len_utf8()..];
+    }
+    keys
+}
+
+impl Harness {
+    /// A console over `backend` with the default keymap, `width`×`height` cells.
+    ///
+    /// # Errors
+    /// When the embedded keymap is broken (tests guard against that).
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        plan: DiscoveryPlan,
+        label: &str,
+        width: u16,
+        height: u16,
+    ) -> Result<Self, super::keymap::KeymapError> {
+        Ok(Self::with_keymap(
+            backend,
+            plan,
+            label,
+            Keymap::builtin()?,
+            None,
+            width,
+            height,
+        ))
+    }
+
+    /// A console with a given keymap (and the error a broken user keymap gave).
+    #[must_use]
+    pub fn with_keymap(
+        backend: Arc<dyn Backend>,
+        plan: DiscoveryPlan,
+        label: &str,
+        keymap: Keymap,
+        keymap_error: Option<String>,
+        width: u16,
+        height: u16,
+    ) -> Self {
+        let state = State::new(StateInit {
+            plan,
+            backend_label: label.to_string(),
+            read_only: true,
+            keymap,
+            keymap_error,
+            size: (width, height),
+        });
+        Self {
+            state,
+            backend,
+            queue: Vec::new(),
+            copied: Vec::new(),
+            terminal: Terminal::new(TestBackend::new(width, height))
+                .unwrap_or_else(|never| match never {}),
+        }
+    }
+
+    /// Sends a message; its effects are queued until [`Harness::settle`].
+    pub fn send(&mut self, msg: Msg) {
+        let fx = update(&mut self.state, msg);
+        self.queue.extend(fx);
+    }
+
+    /// Sends keys in the keymap notation, e.g. `"jj<Enter>"`, settling after each.
+    pub async fn keys(&mut self, seq: &str) {
+        for key in parse_keys(seq) {
+            self.send(Msg::Key(key));
+            self.settle().await;
+        }
+    }
+
+    /// Runs queued effects, and those they cause, until none is left.
+    pub async fn settle(&mut self) {
+        while !self.queue.is_empty() {
+            let effects = std::mem::take(&mut self.queue);
+            for effect in effects {
+                match effect {
+                    Effect::Discover { generation, plan } => {
+                        if let Ok(account) = self.backend.account().await {
+                            self.send(Msg::Account(account));
+                        }
+                        let (tx, mut rx) = mpsc::unbounded_channel();
+                        discover_streaming(
+                            Arc::clone(&self.backend),
+                            DiscoveryPlan::from(&plan),
+                            tx,
+                        )
+                        .await;
+                        while let Ok(event) = rx.try_recv() {
+                            self.send(Msg::Discovery {
+                                generation,
+                                event,
+                                at: FIXED_TIME,
+                            });
+                        }
+                        self.send(Msg::DiscoveryDone { generation });
+                    }
+                    Effect::LoadRegion { generation, region } => {
+                        self.send(Msg::Discovery {
+                            generation,
+                            event: crate::discovery::DiscoveryEvent::Started(region.clone()),
+                            at: FIXED_TIME,
+                        });
+                        let result = self.backend.load_region(&region).await;
+                        self.send(Msg::Discovery {
+                            generation,
+                            event: crate::discovery::DiscoveryEvent::Finished(
+                                region,
+                                result.map(Box::new),
+                            ),
+                            at: FIXED_TIME,
+                        });
+                    }
+                    Effect::Copy(text) => self.copied.push(text),
+                    Effect::Quit => {}
+                }
+            }
+        }
+    }
+
+    /// Starts the console (discovery) and settles.
+    pub async fn start(&mut self) {
+        self.send(Msg::Start);
+        self.settle().await;
+    }
+
+    /// Draws the current state.
+    pub fn draw(&mut self) {
+        let state = &self.state;
+        let _ = self.terminal.draw(|frame| view::draw(state, frame));
+    }
+
+    /// Draws and returns the screen as text, one line per row, trailing spaces cut.
+    pub fn render(&mut self) -> String {
+        self.draw();
+        screen_text(self.terminal.backend().buffer())
+    }
+
+    /// Resizes the screen.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().resize(width, height);
+        self.send(Msg::Resize(width, height));
+    }
+}
+
+/// A buffer as plain text (symbols only), trailing spaces trimmed.
+#[must_use]
+pub fn screen_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        for x in area.left()..area.right() {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_sequences_split_into_keys() {
+        let keys: Vec<String> = parse_keys("jG<Enter><C-f><A-<>/10.1<x")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "j", "G", "<Enter>", "<C-f>", "<A-<>", "/", "1", "0", ".", "1", "<", "x"
+            ]
+        );
+    }
+}

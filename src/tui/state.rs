@@ -1,0 +1,1251 @@
+//! The console's state and its pure update function.
+//!
+//! Invariants:
+//! - [`update`] does no I/O, never awaits and reads no clock: time arrives in messages,
+//!   and everything with an outside effect is returned as an [`Effect`] for the runtime.
+//! - Every request carries a generation. A region result is applied only when its
+//!   generation is the latest asked for that region, and discovery events older than
+//!   the latest full refresh are dropped: a slow old answer never overwrites a newer one.
+//! - A loaded region keeps its data while it is being refreshed (marked as refreshing),
+//!   so the screen stays usable; it is replaced only when the new answer arrives.
+//! - `dirty` is set whenever something visible changed; the runtime draws only then.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use tui_tree_widget::{TreeItem, TreeState};
+
+use super::keymap::{Action, Key, Keymap, Layer};
+use super::layout;
+use super::tree::{self, Filter, Finding, Folder, Node, NodeId, NodePath};
+use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event};
+use crate::model::{Account, AttachmentKind, Estate, RegionLoad};
+
+/// Braille spinner frames; the frame shown depends only on the tick count.
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Input to [`update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The console opened: start discovery.
+    Start,
+    /// A key press.
+    Key(Key),
+    /// An action, as a key would run it (tests, mouse).
+    Action(Action),
+    /// Mouse wheel at a screen position.
+    Scroll { down: bool, column: u16, row: u16 },
+    /// A discovery or reload event for request `generation`, received at `at` (Unix seconds).
+    Discovery {
+        generation: u64,
+        event: DiscoveryEvent,
+        at: u64,
+    },
+    /// A full discovery finished.
+    DiscoveryDone { generation: u64 },
+    /// The backend told who the account is.
+    Account(Option<Account>),
+    /// Spinner tick (only sent while something loads).
+    Tick,
+    /// The terminal size.
+    Resize(u16, u16),
+}
+
+/// What the runtime must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Read these regions (following peerings as the plan says).
+    Discover {
+        generation: u64,
+        plan: DiscoveryPlanData,
+    },
+    /// Read one region again.
+    LoadRegion { generation: u64, region: String },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Leave.
+    Quit,
+}
+
+/// A [`DiscoveryPlan`] that can be compared in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryPlanData {
+    pub regions: Vec<String>,
+    pub follow_peers: bool,
+    pub concurrency: usize,
+}
+
+impl From<&DiscoveryPlanData> for DiscoveryPlan {
+    fn from(p: &DiscoveryPlanData) -> Self {
+        Self {
+            regions: p.regions.clone(),
+            follow_peers: p.follow_peers,
+            concurrency: p.concurrency,
+        }
+    }
+}
+
+impl From<&DiscoveryPlan> for DiscoveryPlanData {
+    fn from(p: &DiscoveryPlan) -> Self {
+        Self {
+            regions: p.regions.clone(),
+            follow_peers: p.follow_peers,
+            concurrency: p.concurrency,
+        }
+    }
+}
+
+/// Which pane moves with j/k.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Detail,
+}
+
+/// What the bottom line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a `/` filter (applied as typed).
+    Filter,
+    /// Typing a `:` command.
+    Command,
+}
+
+/// A popup over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// Generated from the active keymap.
+    Help,
+    /// A command's output.
+    Output { title: String, lines: Vec<String> },
+}
+
+/// How the message line shows a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Error,
+}
+
+/// The detail pane's cursor over a route table's rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetailCursor {
+    /// What the rows were computed for: (selected path, filter text, data version).
+    key: Option<(NodePath, String, u64)>,
+    /// Route indices shown (all, or those matching the filter).
+    pub rows: Vec<usize>,
+    pub cursor: usize,
+    pub offset: usize,
+    /// (static, propagated, blackhole) routes of the table, counted once per change.
+    pub counts: (usize, usize, usize),
+    /// Scroll of non-table detail views.
+    pub scroll: usize,
+}
+
+/// Everything the console shows. Owned by the UI task.
+pub struct State {
+    pub estate: Estate,
+    pub plan: DiscoveryPlanData,
+    pub backend_label: String,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    /// A user keymap that failed to load; the defaults are in use.
+    pub keymap_error: Option<String>,
+    /// Regions with a request in flight.
+    pub loading: BTreeSet<String>,
+    next_gen: u64,
+    discover_gen: u64,
+    region_gen: BTreeMap<String, u64>,
+    /// When the last region answer arrived (Unix seconds).
+    pub last_refresh: Option<u64>,
+    pub spinner: usize,
+    pub size: (u16, u16),
+    pub focus: Focus,
+    pub mode: Mode,
+    pub input: String,
+    /// Candidates from the last Tab, shown under the prompt.
+    pub completions: Vec<String>,
+    pub filter: Option<Filter>,
+    opened_before_filter: Option<HashSet<NodePath>>,
+    pub overlay: Option<Overlay>,
+    pub overlay_scroll: usize,
+    pub overlay_hscroll: usize,
+    /// The tree items, rebuilt only when their inputs change.
+    pub items: Vec<TreeItem<'static, NodeId>>,
+    items_stale: bool,
+    /// Selection, open nodes and the scroll offset. In a `RefCell` because the tree
+    /// widget keeps its scroll offset in it while rendering from `&State`.
+    pub tree: RefCell<TreeState<NodeId>>,
+    pub detail: DetailCursor,
+    back: Vec<NodePath>,
+    forward: Vec<NodePath>,
+    pub message: Option<(String, Severity)>,
+    pub findings: Vec<Finding>,
+    data_version: u64,
+    /// Regions already shown once (opened automatically the first time).
+    seen_regions: BTreeSet<String>,
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+/// How a console starts.
+pub struct StateInit {
+    pub plan: DiscoveryPlan,
+    pub backend_label: String,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    pub keymap_error: Option<String>,
+    pub size: (u16, u16),
+}
+
+impl State {
+    /// A console with nothing loaded yet.
+    #[must_use]
+    pub fn new(init: StateInit) -> Self {
+        let mut tree = TreeState::default();
+        tree.open(vec![NodeId::Account]);
+        tree.select(vec![NodeId::Account]);
+        let mut state = Self {
+            estate: Estate::default(),
+            plan: DiscoveryPlanData::from(&init.plan),
+            backend_label: init.backend_label,
+            read_only: init.read_only,
+            keymap: init.keymap,
+            message: init
+                .keymap_error
+                .as_ref()
+                .map(|e| (format!("{e} (using the default keymap)"), Severity::Error)),
+            keymap_error: init.keymap_error,
+            loading: BTreeSet::new(),
+            next_gen: 0,
+            discover_gen: 0,
+            region_gen: BTreeMap::new(),
+            last_refresh: None,
+            spinner: 0,
+            size: init.size,
+            focus: Focus::Tree,
+            mode: Mode::Normal,
+            input: String::new(),
+            completions: Vec::new(),
+            filter: None,
+            opened_before_filter: None,
+            overlay: None,
+            overlay_scroll: 0,
+            overlay_hscroll: 0,
+            items: Vec::new(),
+            items_stale: true,
+            tree: RefCell::new(tree),
+            detail: DetailCursor::default(),
+            back: Vec::new(),
+            forward: Vec::new(),
+            findings: Vec::new(),
+            data_version: 0,
+            seen_regions: BTreeSet::new(),
+            dirty: true,
+            quit: false,
+        };
+        state.sync();
+        state
+    }
+
+    /// The keymap layer in effect.
+    #[must_use]
+    pub fn layer(&self) -> Layer {
+        match (self.mode, &self.overlay) {
+            (Mode::Filter | Mode::Command, _) => Layer::Input,
+            (Mode::Normal, Some(_)) => Layer::Popup,
+            (Mode::Normal, None) => Layer::Normal,
+        }
+    }
+
+    /// True while any region is being read (the spinner turns only then).
+    #[must_use]
+    pub fn is_loading(&self) -> bool {
+        !self.loading.is_empty()
+    }
+
+    /// The current spinner frame.
+    #[must_use]
+    pub fn spinner_frame(&self) -> &'static str {
+        SPINNER[self.spinner % SPINNER.len()]
+    }
+
+    /// The selected path.
+    #[must_use]
+    pub fn selected(&self) -> NodePath {
+        self.tree.borrow().selected().to_vec()
+    }
+
+    /// The selected node, resolved.
+    #[must_use]
+    pub fn selected_node(&self) -> Option<Node<'_>> {
+        let path = self.selected();
+        tree::resolve(&self.estate, &path)
+    }
+
+    /// Errors to count in the status bar: failed regions, unread parts, a bad keymap.
+    #[must_use]
+    pub fn error_count(&self) -> usize {
+        self.estate.failed().count()
+            + self.estate.loaded().map(|r| r.gaps.len()).sum::<usize>()
+            + usize::from(self.keymap_error.is_some())
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.next_gen += 1;
+        self.next_gen
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), Severity::Info));
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), Severity::Error));
+    }
+
+    fn visible(&mut self) -> Vec<NodePath> {
+        self.tree
+            .get_mut()
+            .flatten(&self.items)
+            .into_iter()
+            .map(|f| f.identifier)
+            .collect()
+    }
+
+    fn select(&mut self, path: NodePath) {
+        let tree = self.tree.get_mut();
+        for i in 1..path.len() {
+            tree.open(path[..i].to_vec());
+        }
+        tree.select(path);
+        self.focus = Focus::Tree;
+        self.items_stale = true;
+    }
+
+    /// Moves to `path`, remembering where we were for `[`.
+    fn jump(&mut self, path: NodePath) {
+        let here = self.selected();
+        if here != path {
+            self.back.push(here);
+            self.forward.clear();
+        }
+        self.select(path);
+    }
+
+    /// Recomputes what depends on the data, the filter or the selection.
+    fn sync(&mut self) {
+        if self.items_stale {
+            self.items_stale = false;
+            let spinner = self.spinner_frame();
+            let built = {
+                let tree = self.tree.get_mut();
+                let input = tree::TreeInput {
+                    estate: &self.estate,
+                    loading: &self.loading,
+                    opened: tree.opened(),
+                    filter: self.filter.as_ref(),
+                    spinner,
+                    order: &self.plan.regions,
+                };
+                tree::build(&input)
+            };
+            self.items = built.items;
+            let tree = self.tree.get_mut();
+            for path in built.open {
+                tree.open(path);
+            }
+            // Keep the selection on something visible: the nearest visible ancestor.
+            let visible: HashSet<NodePath> = self.visible().into_iter().collect();
+            let tree = self.tree.get_mut();
+            let mut sel = tree.selected().to_vec();
+            while !sel.is_empty() && !visible.contains(&sel) {
+                sel.pop();
+            }
+            if sel.is_empty() {
+                sel = vec![NodeId::Account];
+            }
+            if tree.selected() != sel.as_slice() {
+                tree.select(sel);
+            }
+        }
+        let key = (
+            self.selected(),
+            self.filter
+                .as_ref()
+                .map(|f| f.text.clone())
+                .unwrap_or_default(),
+            self.data_version,
+        );
+        if self.detail.key.as_ref() != Some(&key) {
+            let mut counts = (0, 0, 0);
+            let rows = match tree::resolve(&self.estate, &key.0) {
+                Some(Node::RouteTable(_, table) | Node::More(_, table)) => {
+                    for r in &table.routes {
+                        match r.route_type {
+                            crate::model::RouteType::Propagated => counts.1 += 1,
+                            _ => counts.0 += 1,
+                        }
+                        if r.state == crate::model::RouteState::Blackhole {
+                            counts.2 += 1;
+                        }
+                    }
+                    let all = || (0..table.routes.len()).collect::<Vec<_>>();
+                    match self.filter.as_ref().filter(|f| !f.is_empty()) {
+                        Some(f) => {
+                            let hits: Vec<usize> = table
+                                .routes
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, r)| f.route_matches(r))
+                                .map(|(i, _)| i)
+                                .collect();
+                            if hits.is_empty() { all() } else { hits }
+                        }
+                        None => all(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            let same_node = self.detail.key.as_ref().is_some_and(|k| k.0 == key.0);
+            let (cursor, offset, scroll) = if same_node {
+                (self.detail.cursor, self.detail.offset, self.detail.scroll)
+            } else {
+                (0, 0, 0)
+            };
+            let max = rows.len().saturating_sub(1);
+            self.detail = DetailCursor {
+                key: Some(key),
+                rows,
+                cursor: cursor.min(max),
+                offset: offset.min(max),
+                counts,
+                scroll,
+            };
+        }
+    }
+
+    fn data_changed(&mut self) {
+        self.data_version += 1;
+        self.findings = tree::findings(&self.estate);
+        self.items_stale = true;
+    }
+}
+
+/// Applies one message. Pure: no I/O, no clock, no awaiting.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Start => {
+            let generation = state.next_generation();
+            state.discover_gen = generation;
+            fx.push(Effect::Discover {
+                generation,
+                plan: state.plan.clone(),
+            });
+        }
+        Msg::Key(key) => {
+            let layer = state.layer();
+            if let Some(action) = state.keymap.action(layer, key).cloned() {
+                act(state, action, &mut fx);
+            } else if layer == Layer::Input
+                && let Some(c) = key.typed_char()
+            {
+                state.input.push(c);
+                input_changed(state);
+            }
+            state.dirty = true;
+        }
+        Msg::Action(action) => {
+            act(state, action, &mut fx);
+            state.dirty = true;
+        }
+        Msg::Scroll { down, column, row } => {
+            let (tree_area, detail_area) = layout::panes(state.size);
+            let action = if down { Action::Down } else { Action::Up };
+            if state.overlay.is_some() {
+                act(state, action, &mut fx);
+            } else if detail_area.contains((column, row).into()) {
+                state.focus = Focus::Detail;
+                act(state, action, &mut fx);
+            } else if tree_area.contains((column, row).into()) {
+                state.focus = Focus::Tree;
+                act(state, action, &mut fx);
+            }
+            state.dirty = true;
+        }
+        Msg::Discovery {
+            generation,
+            event,
+            at,
+        } => discovery(state, generation, event, at),
+        Msg::DiscoveryDone { generation } => {
+            if generation == state.discover_gen && state.message.is_none() {
+                let failed = state.estate.failed().count();
+                if failed > 0 {
+                    let key = key_hint(state, &Action::ReloadRegion);
+                    state.error(format!(
+                        "{} could not be read; select it and press {key} to retry",
+                        plural_regions(failed)
+                    ));
+                    state.dirty = true;
+                }
+            }
+        }
+        Msg::Account(account) => {
+            if account.is_some() {
+                state.estate.account = account;
+                state.items_stale = true;
+                state.dirty = true;
+            }
+        }
+        Msg::Tick => {
+            if state.is_loading() {
+                state.spinner = state.spinner.wrapping_add(1);
+                state.items_stale = true;
+                state.dirty = true;
+            }
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            keep_detail_cursor_in_view(state);
+            state.dirty = true;
+        }
+    }
+    state.sync();
+    fx
+}
+
+fn plural_regions(n: usize) -> String {
+    if n == 1 {
+        "1 region".into()
+    } else {
+        format!("{n} regions")
+    }
+}
+
+fn key_hint(state: &State, action: &Action) -> String {
+    state
+        .keymap
+        .key_for(Layer::Normal, action)
+        .map_or_else(|| format!(":{}", action.name()), |k| k.to_string())
+}
+
+fn discovery(state: &mut State, generation: u64, event: DiscoveryEvent, at: u64) {
+    if generation < state.discover_gen {
+        return;
+    }
+    match &event {
+        DiscoveryEvent::Started(region) => {
+            if state
+                .region_gen
+                .get(region)
+                .is_some_and(|g| *g > generation)
+            {
+                return;
+            }
+            state.region_gen.insert(region.clone(), generation);
+            state.loading.insert(region.clone());
+            // A loaded region keeps its data while it refreshes.
+            if matches!(
+                state.estate.regions.get(region),
+                Some(RegionLoad::Loaded { .. })
+            ) {
+                state.items_stale = true;
+                state.dirty = true;
+                return;
+            }
+        }
+        DiscoveryEvent::Finished(region, result) => {
+            if state.region_gen.get(region) != Some(&generation) {
+                return;
+            }
+            state.loading.remove(region);
+            state.last_refresh = Some(at);
+            if result.is_ok() && state.seen_regions.insert(region.clone()) {
+                open_region_first_time(state, region, result);
+            }
+        }
+    }
+    apply_event(&mut state.estate, event);
+    state.data_changed();
+    state.dirty = true;
+}
+
+fn open_region_first_time(
+    state: &mut State,
+    region: &str,
+    result: &Result<Box<crate::model::RegionEstate>, crate::backend::BackendError>,
+) {
+    let Ok(estate) = result else { return };
+    let tree = state.tree.get_mut();
+    let rpath = vec![NodeId::Account, NodeId::Region(region.to_string())];
+    tree.open(rpath.clone());
+    for tgw in &estate.tgws {
+        let mut p = rpath.clone();
+        p.push(NodeId::Tgw(tgw.id.clone()));
+        tree.open(p.clone());
+        p.push(NodeId::Folder(Folder::RouteTables));
+        tree.open(p);
+    }
+}
+
+fn input_changed(state: &mut State) {
+    state.completions.clear();
+    if state.mode == Mode::Filter {
+        state.filter = Some(Filter::new(&state.input));
+        state.items_stale = true;
+    }
+}
+
+fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    match state.layer() {
+        Layer::Input => act_input(state, action, fx),
+        Layer::Popup => act_popup(state, &action),
+        Layer::Normal => act_normal(state, action, fx),
+    }
+}
+
+fn act_popup(state: &mut State, action: &Action) {
+    let height = usize::from(layout::popup_height(state.size).saturating_sub(2));
+    let page = height.max(1);
+    let len = match &state.overlay {
+        Some(Overlay::Output { lines, .. }) => lines.len(),
+        Some(Overlay::Help) => super::view::help_lines(state).len(),
+        None => 0,
+    };
+    let max = len.saturating_sub(height);
+    let s = &mut state.overlay_scroll;
+    match action {
+        Action::Down => *s = s.saturating_add(1),
+        Action::Up => *s = s.saturating_sub(1),
+        Action::PageDown => *s = s.saturating_add(page),
+        Action::PageUp => *s = s.saturating_sub(page),
+        Action::Top => *s = 0,
+        Action::Bottom => *s = usize::MAX,
+        Action::Left => state.overlay_hscroll = state.overlay_hscroll.saturating_sub(8),
+        Action::Right => state.overlay_hscroll = state.overlay_hscroll.saturating_add(8),
+        Action::Back | Action::Cancel | Action::Quit | Action::Help => {
+            state.overlay = None;
+            state.overlay_scroll = 0;
+            state.overlay_hscroll = 0;
+        }
+        _ => {}
+    }
+    state.overlay_scroll = state.overlay_scroll.min(max);
+}
+
+fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Submit => {
+            let line = std::mem::take(&mut state.input);
+            let mode = state.mode;
+            state.mode = Mode::Normal;
+            state.completions.clear();
+            match mode {
+                Mode::Command => run_command(state, &line),
+                Mode::Filter => {
+                    if line.trim().is_empty() {
+                        clear_filter(state);
+                    } else {
+                        let shown = state.visible().len();
+                        state.info(format!(
+                            "filter \"{}\": {shown} rows shown; Esc clears it",
+                            line.trim()
+                        ));
+                    }
+                }
+                Mode::Normal => {}
+            }
+        }
+        Action::Cancel | Action::Back => {
+            if state.mode == Mode::Filter {
+                clear_filter(state);
+            }
+            state.input.clear();
+            state.completions.clear();
+            state.mode = Mode::Normal;
+        }
+        Action::ClearInput => {
+            state.input.clear();
+            input_changed(state);
+        }
+        Action::DeleteChar => {
+            if state.input.pop().is_none() && state.mode == Mode::Command {
+                state.mode = Mode::Normal;
+            }
+            input_changed(state);
+        }
+        Action::Complete if state.mode == Mode::Command => complete(state),
+        Action::Quit => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        _ => {}
+    }
+}
+
+fn clear_filter(state: &mut State) {
+    if state.filter.take().is_some() {
+        if let Some(opened) = state.opened_before_filter.take() {
+            let selected = state.selected();
+            let mut fresh = TreeState::default();
+            for p in opened {
+                fresh.open(p);
+            }
+            *state.tree.get_mut() = fresh;
+            state.select(selected);
+        }
+        state.items_stale = true;
+        state.info("filter cleared");
+    }
+}
+
+fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    if !matches!(action, Action::Noop) {
+        state.message = None;
+    }
+    if state.focus == Focus::Detail && act_detail(state, &action) {
+        return;
+    }
+    match action {
+        Action::Down => move_by(state, 1),
+        Action::Up => move_by(state, -1),
+        Action::PageDown => {
+            let page = page_size(state);
+            move_by(state, page);
+        }
+        Action::PageUp => {
+            let page = page_size(state);
+            move_by(state, -page);
+        }
+        Action::Top => move_to(state, 0),
+        Action::Bottom => move_to(state, usize::MAX),
+        Action::Collapse => {
+            let sel = state.selected();
+            let tree = state.tree.get_mut();
+            if !tree.close(&sel) && sel.len() > 1 {
+                tree.select(sel[..sel.len() - 1].to_vec());
+            }
+            if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
+                state.items_stale = true;
+            }
+        }
+        Action::Expand => expand(state),
+        Action::Open => open(state, fx),
+        Action::JumpPeer => jump_peer(state, fx),
+        Action::HistoryBack => {
+            if let Some(path) = state.back.pop() {
+                let here = state.selected();
+                state.forward.push(here);
+                state.select(path);
+            } else {
+                state.info("nothing to go back to");
+            }
+        }
+        Action::HistoryForward => {
+            if let Some(path) = state.forward.pop() {
+                let here = state.selected();
+                state.back.push(here);
+                state.select(path);
+            } else {
+                state.info("nothing to go forward to");
+            }
+        }
+        Action::Focus => {
+            state.focus = match state.focus {
+                Focus::Tree => Focus::Detail,
+                Focus::Detail => Focus::Tree,
+            };
+        }
+        Action::Back => {
+            if state.filter.is_some() {
+                clear_filter(state);
+            } else if state.focus == Focus::Detail {
+                state.focus = Focus::Tree;
+            }
+        }
+        Action::Filter => {
+            if state.opened_before_filter.is_none() {
+                state.opened_before_filter = Some(state.tree.get_mut().opened().clone());
+            }
+            state.mode = Mode::Filter;
+            state.input = state
+                .filter
+                .as_ref()
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
+        }
+        Action::Command => {
+            state.mode = Mode::Command;
+            state.input.clear();
+            state.completions.clear();
+        }
+        Action::Help => {
+            state.overlay = Some(Overlay::Help);
+            state.overlay_scroll = 0;
+        }
+        Action::Refresh => {
+            let generation = state.next_generation();
+            state.discover_gen = generation;
+            let mut plan = state.plan.clone();
+            for region in state.estate.regions.keys() {
+                if !plan.regions.contains(region) {
+                    plan.regions.push(region.clone());
+                }
+            }
+            state.info(format!("refreshing {}…", plan.regions.join(", ")));
+            fx.push(Effect::Discover { generation, plan });
+        }
+        Action::ReloadRegion => {
+            let sel = state.selected();
+            match sel.get(1) {
+                Some(NodeId::Region(region)) => {
+                    let region = region.clone();
+                    reload_region(state, &region, fx);
+                }
+                _ => state.info("select a region (or anything in it) to reload it"),
+            }
+        }
+        Action::CopyId | Action::CopyArn => {
+            let text = state.selected_node().and_then(|node| {
+                if action == Action::CopyId {
+                    tree::node_id_text(&state.estate, &node)
+                } else {
+                    tree::node_arn(&state.estate, &node)
+                }
+            });
+            match text {
+                Some(text) => {
+                    state.info(format!("copied {text} (OSC 52 clipboard)"));
+                    fx.push(Effect::Copy(text));
+                }
+                None => state.info(if action == Action::CopyId {
+                    "nothing to copy here: select an object with an id"
+                } else {
+                    "no ARN for this node"
+                }),
+            }
+        }
+        Action::Run(line) => run_command(state, &line),
+        Action::Quit => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Action::Submit
+        | Action::Cancel
+        | Action::Complete
+        | Action::ClearInput
+        | Action::DeleteChar
+        | Action::Left
+        | Action::Right
+        | Action::Noop => {}
+    }
+}
+
+fn reload_region(state: &mut State, region: &str, fx: &mut Vec<Effect>) {
+    let generation = state.next_generation();
+    state.region_gen.insert(region.to_string(), generation);
+    state.loading.insert(region.to_string());
+    if !state.estate.regions.contains_key(region) {
+        state
+            .estate
+            .regions
+            .insert(region.to_string(), RegionLoad::Loading);
+    }
+    state.items_stale = true;
+    state.info(format!("reloading {region}…"));
+    fx.push(Effect::LoadRegion {
+        generation,
+        region: region.to_string(),
+    });
+}
+
+fn page_size(state: &State) -> isize {
+    isize::try_from(layout::tree_rows(state.size).max(1)).unwrap_or(1)
+}
+
+fn move_by(state: &mut State, delta: isize) {
+    let visible = state.visible();
+    let sel = state.selected();
+    let current = visible.iter().position(|p| *p == sel).unwrap_or(0);
+    let target = current
+        .saturating_add_signed(delta)
+        .min(visible.len().saturating_sub(1));
+    if let Some(path) = visible.get(target) {
+        state.tree.get_mut().select(path.clone());
+    }
+}
+
+fn move_to(state: &mut State, index: usize) {
+    let visible = state.visible();
+    let target = index.min(visible.len().saturating_sub(1));
+    if let Some(path) = visible.get(target) {
+        state.tree.get_mut().select(path.clone());
+    }
+}
+
+fn has_children(state: &mut State, path: &NodePath) -> bool {
+    let mut items: &[TreeItem<'static, NodeId>] = &state.items;
+    let mut found = None;
+    for id in path {
+        let Some(item) = items.iter().find(|i| i.identifier() == id) else {
+            return false;
+        };
+        items = item.children();
+        found = Some(item);
+    }
+    found.is_some_and(|i| !i.children().is_empty())
+}
+
+fn expand(state: &mut State) {
+    let sel = state.selected();
+    if !has_children(state, &sel) {
+        return;
+    }
+    if state.tree.get_mut().open(sel.clone()) {
+        if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
+            state.items_stale = true;
+        }
+    } else {
+        move_by(state, 1);
+    }
+}
+
+fn open(state: &mut State, fx: &mut Vec<Effect>) {
+    let sel = state.selected();
+    match state.selected_node() {
+        Some(Node::Peering(..)) => jump_peer(state, fx),
+        Some(Node::Attachment(_, a)) if a.kind == AttachmentKind::Peering => jump_peer(state, fx),
+        Some(Node::Region(name, RegionLoad::Failed { .. })) => {
+            let name = name.to_string();
+            reload_region(state, &name, fx);
+        }
+        Some(Node::Route(region, table, i)) => {
+            let target = table
+                .routes
+                .get(i)
+                .and_then(|r| r.targets.first())
+                .map(|t| t.attachment_id.clone());
+            let region = region.region.clone();
+            if let Some(att) = target {
+                follow_attachment(state, &region, &att);
+            }
+        }
+        Some(
+            Node::Folder(..)
+            | Node::Account
+            | Node::Region(..)
+            | Node::Tgw(..)
+            | Node::RouteTable(..)
+            | Node::Vpc(..),
+        ) => {
+            state.tree.get_mut().toggle(sel.clone());
+            if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
+                state.items_stale = true;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn follow_attachment(state: &mut State, region: &str, attachment: &str) {
+    let found = state
+        .estate
+        .region(region)
+        .and_then(|r| r.attachments.iter().find(|a| a.id == attachment))
+        .map(|a| tree::attachment_path(region, &a.tgw_id, &a.id));
+    match found {
+        Some(path) => {
+            if state.filter.is_some() {
+                clear_filter(state);
+            }
+            state.jump(path);
+        }
+        None => state.error(format!(
+            "attachment {attachment} no longer exists in {region}: routes to it are blackholes"
+        )),
+    }
+}
+
+fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
+    let sel = state.selected();
+    let Some(NodeId::Region(here)) = sel.get(1).cloned() else {
+        state.info("select a peering (or a TGW with one) to jump across it");
+        return;
+    };
+    let Some(region) = state.estate.region(&here) else {
+        state.info("select a peering (or a TGW with one) to jump across it");
+        return;
+    };
+    let candidates: Vec<_> = match state.selected_node() {
+        Some(Node::Peering(_, p)) => vec![p.clone()],
+        Some(Node::Attachment(_, a)) => region
+            .peerings
+            .iter()
+            .filter(|p| p.id == a.id)
+            .cloned()
+            .collect(),
+        _ => {
+            // A TGW, or anything under it: its peerings.
+            let tgw = sel.iter().find_map(|n| match n {
+                NodeId::Tgw(t) => Some(t.clone()),
+                _ => None,
+            });
+            region
+                .peerings
+                .iter()
+                .filter(|p| {
+                    tgw.as_ref()
+                        .is_none_or(|t| p.requester.tgw_id == *t || p.accepter.tgw_id == *t)
+                })
+                .cloned()
+                .collect()
+        }
+    };
+    let peering = match candidates.as_slice() {
+        [] => {
+            state.info("no peering here to jump across");
+            return;
+        }
+        [one] => one.clone(),
+        many => {
+            state.info(format!(
+                "{} peerings here: select one under Peerings and press {}",
+                many.len(),
+                key_hint(state, &Action::JumpPeer)
+            ));
+            return;
+        }
+    };
+    let other = peering.other_side(&here).clone();
+    match state.estate.regions.get(&other.region) {
+        Some(RegionLoad::Loaded { estate }) => {
+            if estate.tgws.iter().any(|t| t.id == other.tgw_id) {
+                if state.filter.is_some() {
+                    clear_filter(state);
+                }
+                state.jump(tree::tgw_path(&other.region, &other.tgw_id));
+                state.info(format!(
+                    "jumped across {} to {} in {} ({} to go back)",
+                    peering.name.as_deref().unwrap_or(&peering.id),
+                    other.tgw_id,
+                    other.region,
+                    key_hint(state, &Action::HistoryBack)
+                ));
+            } else {
+                state.error(format!(
+                    "peer TGW {} is not in {} (it may belong to another account)",
+                    other.tgw_id, other.region
+                ));
+            }
+        }
+        Some(RegionLoad::Failed { error }) => {
+            let error = error.clone();
+            state.jump(vec![NodeId::Account, NodeId::Region(other.region.clone())]);
+            state.error(format!("{} could not be read: {error}", other.region));
+        }
+        Some(RegionLoad::Loading) => {
+            state.info(format!(
+                "{} is still loading; try again in a moment",
+                other.region
+            ));
+        }
+        None => {
+            reload_region(state, &other.region, fx);
+            state.info(format!(
+                "loading {} to follow the peering; press {} again when it has loaded",
+                other.region,
+                key_hint(state, &Action::JumpPeer)
+            ));
+        }
+    }
+}
+
+/// Handles movement in the detail pane; false when the action is not about it.
+fn act_detail(state: &mut State, action: &Action) -> bool {
+    let rows = state.detail.rows.len();
+    let page = layout::detail_table_rows(state.size).max(1);
+    if rows == 0 {
+        let height = usize::from(layout::panes(state.size).1.height.saturating_sub(2));
+        let len = super::view::detail_lines(state).map_or(0, |l| l.len());
+        let max = len.saturating_sub(height);
+        let page = height.max(1);
+        let d = &mut state.detail;
+        match action {
+            Action::Down => d.scroll = d.scroll.saturating_add(1),
+            Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::PageDown => d.scroll = d.scroll.saturating_add(page),
+            Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
+            Action::Top => d.scroll = 0,
+            Action::Bottom => d.scroll = max,
+            _ => return false,
+        }
+        d.scroll = d.scroll.min(max);
+        return true;
+    }
+    let d = &mut state.detail;
+    let last = rows - 1;
+    match action {
+        Action::Down => d.cursor = (d.cursor + 1).min(last),
+        Action::Up => d.cursor = d.cursor.saturating_sub(1),
+        Action::PageDown => d.cursor = (d.cursor + page).min(last),
+        Action::PageUp => d.cursor = d.cursor.saturating_sub(page),
+        Action::Top => d.cursor = 0,
+        Action::Bottom => d.cursor = last,
+        Action::Open => {
+            if let Some(Node::RouteTable(region, table)) = state.selected_node() {
+                let target = state
+                    .detail
+                    .rows
+                    .get(state.detail.cursor)
+                    .and_then(|i| table.routes.get(*i))
+                    .and_then(|r| r.targets.first())
+                    .map(|t| t.attachment_id.clone());
+                let region = region.region.clone();
+                if let Some(att) = target {
+                    follow_attachment(state, &region, &att);
+                }
+            }
+            return true;
+        }
+        _ => return false,
+    }
+    keep_detail_cursor_in_view(state);
+    true
+}
+
+fn keep_detail_cursor_in_view(state: &mut State) {
+    let h = layout::detail_table_rows(state.size).max(1);
+    let d = &mut state.detail;
+    if d.cursor < d.offset {
+        d.offset = d.cursor;
+    } else if d.cursor >= d.offset + h {
+        d.offset = d.cursor + 1 - h;
+    }
+}
+
+fn run_command(state: &mut State, line: &str) {
+    match crate::command::parse_line(line) {
+        Ok(None) => {}
+        Ok(Some(cmd)) => match crate::query::run(&state.estate, &cmd) {
+            Ok(output) => {
+                state.overlay = Some(Overlay::Output {
+                    title: format!(":{}", cmd.to_line()),
+                    lines: output.to_text().lines().map(str::to_string).collect(),
+                });
+                state.overlay_scroll = 0;
+                state.overlay_hscroll = 0;
+            }
+            Err(e) => state.error(format!(":{} — {e}", cmd.to_line())),
+        },
+        Err(e) if e.is_help => {
+            state.overlay = Some(Overlay::Output {
+                title: format!(":{}", line.trim()),
+                lines: e.message.lines().map(str::to_string).collect(),
+            });
+            state.overlay_scroll = 0;
+        }
+        Err(e) => state.error(format!(
+            ":{} — {} (Tab completes, :help lists commands)",
+            line.trim(),
+            e.message
+        )),
+    }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for w in &words[1..] {
+        len = first
+            .char_indices()
+            .zip(w.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(len);
+    }
+    first[..len].to_string()
+}
+
+/// Ids the estate knows, for completing a command's argument.
+fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in estate.loaded() {
+        match command {
+            "route-tables" | "attachments" => out.extend(r.tgws.iter().map(|t| t.id.clone())),
+            "routes" => out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone())),
+            "show" => {
+                out.extend(r.tgws.iter().map(|t| t.id.clone()));
+                out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone()));
+                out.extend(r.attachments.iter().map(|t| t.id.clone()));
+                out.extend(r.vpcs.iter().map(|t| t.id.clone()));
+                out.extend(r.subnets.iter().map(|t| t.id.clone()));
+                out.extend(r.vpc_route_tables.iter().map(|t| t.id.clone()));
+                out.extend(r.nat_gateways.iter().map(|t| t.id.clone()));
+                out.extend(r.internet_gateways.iter().map(|t| t.id.clone()));
+                out.extend(r.vpc_endpoints.iter().map(|t| t.id.clone()));
+                out.extend(r.instances.iter().map(|t| t.id.clone()));
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn complete(state: &mut State) {
+    let input = state.input.clone();
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let trailing_space = input.ends_with(' ');
+    let (head, word, candidates) = match (words.as_slice(), trailing_space) {
+        ([] | [_], false) => (
+            String::new(),
+            words.first().copied().unwrap_or(""),
+            crate::command::command_names(),
+        ),
+        ([cmd], true) | ([cmd, _], false) => (
+            format!("{cmd} "),
+            if trailing_space { "" } else { words[1] },
+            ids_for(&state.estate, cmd),
+        ),
+        _ => return,
+    };
+    let matching: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| c.starts_with(word) && c != "help")
+        .collect();
+    match matching.as_slice() {
+        [] => {
+            state.completions.clear();
+            state.message = Some((format!("no completion for \"{word}\""), Severity::Info));
+        }
+        [one] => {
+            state.input = format!("{head}{one} ");
+            state.completions.clear();
+        }
+        many => {
+            state.input = format!("{head}{}", common_prefix(many));
+            state.completions = many.to_vec();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_prefix_of_words() {
+        let w = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(common_prefix(&w(&["route-tables", "routes"])), "route");
+        assert_eq!(common_prefix(&w(&["tgws"])), "tgws");
+        assert_eq!(common_prefix(&w(&["a", "b"])), "");
+    }
+}

@@ -1,0 +1,1009 @@
+//! The estate as a tree: node identities, the filter, and building the tree items.
+//!
+//! Invariants:
+//! - A node is identified by its path of [`NodeId`]s from the account root; the path
+//!   is what selection, history and the open set hold, so they survive rebuilds.
+//! - Items are rebuilt only when the data, the filter, the loading set or the open
+//!   state of a route table changes — never per frame.
+//! - Routes appear as tree children only while their table is open (or a filter picks
+//!   some), and at most [`MAX_ROUTE_CHILDREN`] of them: the detail pane is where a
+//!   table of any size is read, one visible window at a time.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use ipnet::IpNet;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use tui_tree_widget::TreeItem;
+
+use crate::model::{
+    AttachmentKind, AttachmentState, Estate, Peering, RegionEstate, RegionLoad, ResourceState,
+    RouteState, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
+};
+
+/// Most routes shown as tree children of one table.
+pub const MAX_ROUTE_CHILDREN: usize = 200;
+
+/// One step of a node's path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeId {
+    Account,
+    Region(String),
+    Gap(usize),
+    Tgw(String),
+    Folder(Folder),
+    RouteTable(String),
+    /// Index into the table's routes.
+    Route(usize),
+    /// "… more routes" under a table.
+    More,
+    Attachment(String),
+    Peering(String),
+    Vpc(String),
+    Subnet(String),
+}
+
+/// Grouping nodes under a TGW or a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Folder {
+    RouteTables,
+    Attachments,
+    Peerings,
+    Vpcs,
+}
+
+/// A node's full path from the root.
+pub type NodePath = Vec<NodeId>;
+
+/// Marks for states that need attention: colour and a symbol, never colour alone.
+pub const SYM_BAD: &str = "✗";
+pub const SYM_PENDING: &str = "◌";
+pub const SYM_PEERING: &str = "⇄";
+pub const SYM_LOADING: &str = "⟳";
+
+/// Style for something broken (blackhole, failed).
+#[must_use]
+pub fn bad() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+/// Style for something waiting (pending, loading).
+#[must_use]
+pub fn pending() -> Style {
+    Style::new().fg(Color::Yellow)
+}
+
+/// Style for secondary text (ids, counts).
+#[must_use]
+pub fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+/// The symbol and style for an attachment state, `None` when all is well.
+#[must_use]
+pub fn attachment_mark(state: &AttachmentState) -> Option<(&'static str, Style)> {
+    match state {
+        AttachmentState::Available => None,
+        AttachmentState::Failed
+        | AttachmentState::Failing
+        | AttachmentState::Rejected
+        | AttachmentState::Rejecting
+        | AttachmentState::Deleted
+        | AttachmentState::Deleting => Some((SYM_BAD, bad())),
+        _ => Some((SYM_PENDING, pending())),
+    }
+}
+
+/// The `/` filter: a case-insensitive substring of names and ids, and, when the text
+/// is an address or CIDR, anything whose CIDR overlaps it (a route to 0.0.0.0/0
+/// contains every address, so it matches too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    lower: String,
+    net: Option<IpNet>,
+}
+
+impl Filter {
+    /// A filter for `text`.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        let trimmed = text.trim();
+        let net = trimmed
+            .parse::<IpNet>()
+            .ok()
+            .or_else(|| trimmed.parse::<std::net::IpAddr>().ok().map(IpNet::from));
+        Self {
+            text: text.to_string(),
+            lower: trimmed.to_lowercase(),
+            net,
+        }
+    }
+
+    /// True when the filter is empty (matches everything).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lower.is_empty()
+    }
+
+    /// Any of the texts contains the filter.
+    #[must_use]
+    pub fn text_matches<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> bool {
+        texts
+            .into_iter()
+            .any(|t| t.to_lowercase().contains(&self.lower))
+    }
+
+    /// The filter is a CIDR or address overlapping `net`.
+    #[must_use]
+    pub fn net_matches(&self, net: &IpNet) -> bool {
+        self.net
+            .is_some_and(|q| q.contains(&net.network()) || net.contains(&q.network()))
+    }
+
+    /// Whether a route matches: its destination (by CIDR or text) or its targets.
+    #[must_use]
+    pub fn route_matches(&self, route: &TgwRoute) -> bool {
+        route
+            .destination
+            .cidr()
+            .is_some_and(|n| self.net_matches(&n))
+            || self.text_matches(std::iter::once(route.destination.to_string().as_str()))
+            || self.text_matches(route.targets.iter().map(|t| t.attachment_id.as_str()))
+    }
+
+    fn vpc_matches(&self, vpc: &Vpc) -> bool {
+        vpc.cidr_blocks.iter().any(|n| self.net_matches(n))
+            || self.text_matches([vpc.id.as_str(), vpc.name.as_deref().unwrap_or("")])
+            || vpc
+                .cidr_blocks
+                .iter()
+                .any(|n| self.text_matches(std::iter::once(n.to_string().as_str())))
+    }
+
+    fn subnet_matches(&self, subnet: &Subnet) -> bool {
+        subnet.cidr.is_some_and(|n| self.net_matches(&n))
+            || self.text_matches([
+                subnet.id.as_str(),
+                subnet.name.as_deref().unwrap_or(""),
+                subnet.availability_zone.as_str(),
+            ])
+            || subnet
+                .cidr
+                .is_some_and(|n| self.text_matches(std::iter::once(n.to_string().as_str())))
+    }
+
+    fn attachment_matches(&self, att: &TgwAttachment, vpc: Option<&Vpc>) -> bool {
+        self.text_matches([
+            att.id.as_str(),
+            att.name.as_deref().unwrap_or(""),
+            att.resource_id.as_deref().unwrap_or(""),
+            att.kind.as_str(),
+        ]) || vpc.is_some_and(|v| self.vpc_matches(v))
+    }
+}
+
+/// What the tree is built from.
+pub struct TreeInput<'a> {
+    pub estate: &'a Estate,
+    /// Regions with a request in flight (loaded ones keep their data meanwhile).
+    pub loading: &'a BTreeSet<String>,
+    pub opened: &'a HashSet<NodePath>,
+    pub filter: Option<&'a Filter>,
+    pub spinner: &'a str,
+    /// Regions to list first, in this order (the plan's); the rest follow by name.
+    pub order: &'a [String],
+}
+
+/// The estate's regions: those in `order` first, in that order, then the rest by name.
+#[must_use]
+pub fn ordered_regions<'a>(
+    estate: &'a Estate,
+    order: &[String],
+) -> Vec<(&'a String, &'a RegionLoad)> {
+    let mut out: Vec<(&String, &RegionLoad)> = order
+        .iter()
+        .filter_map(|r| estate.regions.get_key_value(r))
+        .collect();
+    out.extend(estate.regions.iter().filter(|(r, _)| !order.contains(r)));
+    out
+}
+
+/// The built tree and, under a filter, the paths to open so every match shows.
+pub struct BuiltTree {
+    pub items: Vec<TreeItem<'static, NodeId>>,
+    pub open: Vec<NodePath>,
+}
+
+fn item(
+    id: NodeId,
+    text: Line<'static>,
+    children: Vec<TreeItem<'static, NodeId>>,
+) -> TreeItem<'static, NodeId> {
+    if children.is_empty() {
+        return TreeItem::new_leaf(id, text);
+    }
+    let mut seen = HashSet::new();
+    let children: Vec<_> = children
+        .into_iter()
+        .filter(|c| seen.insert(c.identifier().clone()))
+        .collect();
+    TreeItem::new(id.clone(), text.clone(), children)
+        .unwrap_or_else(|_| TreeItem::new_leaf(id, text))
+}
+
+fn name_or<'a>(name: Option<&'a str>, id: &'a str) -> &'a str {
+    name.filter(|n| !n.is_empty()).unwrap_or(id)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+struct Builder<'a> {
+    input: &'a TreeInput<'a>,
+    open: Vec<NodePath>,
+}
+
+impl Builder<'_> {
+    fn filtering(&self) -> bool {
+        self.input.filter.is_some_and(|f| !f.is_empty())
+    }
+
+    fn matches(&self, f: impl FnOnce(&Filter) -> bool) -> bool {
+        match self.input.filter {
+            Some(filter) if !filter.is_empty() => f(filter),
+            _ => true,
+        }
+    }
+
+    /// Keeps a node when it matches or has kept children; opens it under a filter.
+    fn keep(
+        &mut self,
+        path: &NodePath,
+        self_match: bool,
+        children: &[TreeItem<'static, NodeId>],
+    ) -> bool {
+        if !self.filtering() {
+            return true;
+        }
+        if !children.is_empty() {
+            self.open.push(path.clone());
+        }
+        self_match || !children.is_empty()
+    }
+
+    fn account(&mut self) -> Vec<TreeItem<'static, NodeId>> {
+        let estate = self.input.estate;
+        let path = vec![NodeId::Account];
+        let mut regions = Vec::new();
+        for (name, load) in ordered_regions(estate, self.input.order) {
+            if let Some(item) = self.region(&path, name, load) {
+                regions.push(item);
+            }
+        }
+        let mut text = vec![Span::styled("account ", dim())];
+        match &estate.account {
+            Some(a) => {
+                text.push(Span::styled(
+                    a.id.clone(),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ));
+                if let Some(alias) = &a.alias {
+                    text.push(Span::raw(format!(" ({alias})")));
+                }
+            }
+            None => text.push(Span::raw("(unknown yet)")),
+        }
+        if self.filtering() {
+            self.open.push(path.clone());
+        }
+        vec![item(NodeId::Account, Line::from(text), regions)]
+    }
+
+    fn region(
+        &mut self,
+        parent: &NodePath,
+        name: &str,
+        load: &RegionLoad,
+    ) -> Option<TreeItem<'static, NodeId>> {
+        let mut path = parent.clone();
+        path.push(NodeId::Region(name.to_string()));
+        let refreshing = self.input.loading.contains(name);
+        let mut text = vec![Span::styled(
+            name.to_string(),
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
+        let mut children = Vec::new();
+        match load {
+            RegionLoad::Loading => {
+                text.push(Span::styled(
+                    format!("  {} loading…", self.input.spinner),
+                    pending(),
+                ));
+            }
+            RegionLoad::Failed { error } => {
+                text.push(Span::styled(format!("  {SYM_BAD} failed: {error}"), bad()));
+            }
+            RegionLoad::Loaded { estate } => {
+                if refreshing {
+                    text.push(Span::styled(
+                        format!("  {} refreshing", self.input.spinner),
+                        pending(),
+                    ));
+                }
+                text.push(Span::styled(
+                    format!(
+                        "  {} · {}",
+                        plural(estate.tgws.len(), "TGW", "TGWs"),
+                        plural(estate.vpcs.len(), "VPC", "VPCs")
+                    ),
+                    dim(),
+                ));
+                for (i, gap) in estate.gaps.iter().enumerate() {
+                    let gap_match = self.matches(|f| f.text_matches([gap.part.as_str()]));
+                    if gap_match {
+                        children.push(TreeItem::new_leaf(
+                            NodeId::Gap(i),
+                            Line::from(Span::styled(
+                                format!("{SYM_BAD} {} not read: {}", gap.part, gap.error),
+                                pending(),
+                            )),
+                        ));
+                    }
+                }
+                for tgw in &estate.tgws {
+                    if let Some(item) = self.tgw(&path, estate, tgw) {
+                        children.push(item);
+                    }
+                }
+                if let Some(item) = self.vpcs(&path, estate) {
+                    children.push(item);
+                }
+            }
+        }
+        // Loading and failed regions stay visible under a filter: their data may match.
+        let always = !matches!(load, RegionLoad::Loaded { .. });
+        let self_match = always || self.matches(|f| f.text_matches([name]));
+        self.keep(&path, self_match, &children)
+            .then(|| item(NodeId::Region(name.to_string()), Line::from(text), children))
+    }
+
+    fn tgw(
+        &mut self,
+        parent: &NodePath,
+        region: &RegionEstate,
+        tgw: &TransitGateway,
+    ) -> Option<TreeItem<'static, NodeId>> {
+        let mut path = parent.clone();
+        path.push(NodeId::Tgw(tgw.id.clone()));
+        let mut children = Vec::new();
+
+        // Route tables.
+        let mut fpath = path.clone();
+        fpath.push(NodeId::Folder(Folder::RouteTables));
+        let mut tables = Vec::new();
+        let mut blackholes = 0;
+        for table in region
+            .tgw_route_tables
+            .iter()
+            .filter(|t| t.tgw_id == tgw.id)
+        {
+            blackholes += table
+                .routes
+                .iter()
+                .filter(|r| r.state == RouteState::Blackhole)
+                .count();
+            if let Some(item) = self.route_table(&fpath, region, table) {
+                tables.push(item);
+            }
+        }
+        let mut text = vec![Span::raw(format!("Route tables ({})", tables.len()))];
+        if blackholes > 0 {
+            text.push(Span::styled(
+                format!(
+                    "  {SYM_BAD} {}",
+                    plural(blackholes, "blackhole", "blackholes")
+                ),
+                bad(),
+            ));
+        }
+        if self.keep(&fpath, false, &tables) && !tables.is_empty() {
+            children.push(item(
+                NodeId::Folder(Folder::RouteTables),
+                Line::from(text),
+                tables,
+            ));
+        }
+
+        // Attachments.
+        let mut fpath = path.clone();
+        fpath.push(NodeId::Folder(Folder::Attachments));
+        let mut atts = Vec::new();
+        let mut unusable = 0;
+        // One index per TGW, so attachments × VPCs never goes quadratic.
+        let vpcs: HashMap<&str, &Vpc> = region.vpcs.iter().map(|v| (v.id.as_str(), v)).collect();
+        for att in region.attachments.iter().filter(|a| a.tgw_id == tgw.id) {
+            let vpc = att
+                .resource_id
+                .as_deref()
+                .and_then(|id| vpcs.get(id).copied());
+            if self.matches(|f| f.attachment_matches(att, vpc)) {
+                if !att.state.is_usable() {
+                    unusable += 1;
+                }
+                atts.push(TreeItem::new_leaf(
+                    NodeId::Attachment(att.id.clone()),
+                    attachment_line(att, vpc),
+                ));
+            }
+        }
+        let mut text = vec![Span::raw(format!("Attachments ({})", atts.len()))];
+        if unusable > 0 {
+            text.push(Span::styled(
+                format!("  {SYM_PENDING} {unusable} not available"),
+                pending(),
+            ));
+        }
+        if self.keep(&fpath, false, &atts) && !atts.is_empty() {
+            children.push(item(
+                NodeId::Folder(Folder::Attachments),
+                Line::from(text),
+                atts,
+            ));
+        }
+
+        // Peerings.
+        let mut fpath = path.clone();
+        fpath.push(NodeId::Folder(Folder::Peerings));
+        let mut peers = Vec::new();
+        for peering in region
+            .peerings
+            .iter()
+            .filter(|p| p.requester.tgw_id == tgw.id || p.accepter.tgw_id == tgw.id)
+        {
+            let other = peering.other_side(&region.region);
+            let hit = self.matches(|f| {
+                f.text_matches([
+                    peering.id.as_str(),
+                    peering.name.as_deref().unwrap_or(""),
+                    other.region.as_str(),
+                    other.tgw_id.as_str(),
+                    "peering",
+                ])
+            });
+            if hit {
+                peers.push(TreeItem::new_leaf(
+                    NodeId::Peering(peering.id.clone()),
+                    peering_line(region, peering),
+                ));
+            }
+        }
+        if self.keep(&fpath, false, &peers) && !peers.is_empty() {
+            let text = Line::from(format!("Peerings ({})", peers.len()));
+            children.push(item(NodeId::Folder(Folder::Peerings), text, peers));
+        }
+
+        let self_match = self.matches(|f| {
+            f.text_matches([
+                tgw.id.as_str(),
+                tgw.name.as_deref().unwrap_or(""),
+                tgw.asn.to_string().as_str(),
+            ])
+        });
+        let mut text = vec![
+            Span::styled("TGW ", dim()),
+            Span::styled(
+                name_or(tgw.name.as_deref(), &tgw.id).to_string(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(format!("  AS{}", tgw.asn), dim()),
+        ];
+        if tgw.state != ResourceState::Available {
+            text.push(Span::styled(
+                format!("  {SYM_PENDING} {}", tgw.state),
+                pending(),
+            ));
+        }
+        self.keep(&path, self_match, &children)
+            .then(|| item(NodeId::Tgw(tgw.id.clone()), Line::from(text), children))
+    }
+
+    fn route_table(
+        &mut self,
+        parent: &NodePath,
+        region: &RegionEstate,
+        table: &TgwRouteTable,
+    ) -> Option<TreeItem<'static, NodeId>> {
+        let mut path = parent.clone();
+        path.push(NodeId::RouteTable(table.id.clone()));
+        let self_match = self
+            .matches(|f| f.text_matches([table.id.as_str(), table.name.as_deref().unwrap_or("")]));
+        let mut children = Vec::new();
+        let mut more = 0;
+        if self.filtering() {
+            if let Some(filter) = self.input.filter {
+                for (i, route) in table.routes.iter().enumerate() {
+                    if filter.route_matches(route) {
+                        if children.len() < MAX_ROUTE_CHILDREN {
+                            children.push(route_item(region, i, route));
+                        } else {
+                            more += 1;
+                        }
+                    }
+                }
+            }
+        } else if self.input.opened.contains(&path) {
+            for (i, route) in table.routes.iter().enumerate().take(MAX_ROUTE_CHILDREN) {
+                children.push(route_item(region, i, route));
+            }
+            more = table.routes.len().saturating_sub(MAX_ROUTE_CHILDREN);
+        } else if !table.routes.is_empty() {
+            // Lets the node show as expandable without building its routes.
+            children.push(TreeItem::new_leaf(NodeId::More, "…"));
+        }
+        if more > 0 {
+            children.push(TreeItem::new_leaf(
+                NodeId::More,
+                Line::from(Span::styled(
+                    format!("… {more} more routes: see the detail pane"),
+                    dim(),
+                )),
+            ));
+        }
+        let blackholes = table
+            .routes
+            .iter()
+            .filter(|r| r.state == RouteState::Blackhole)
+            .count();
+        let mut text = vec![Span::styled(
+            name_or(table.name.as_deref(), &table.id).to_string(),
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
+        if blackholes > 0 {
+            text.push(Span::styled(
+                format!("  {SYM_BAD} {blackholes} blackhole"),
+                bad(),
+            ));
+        }
+        text.push(Span::styled(
+            format!("  {}", plural(table.routes.len(), "route", "routes")),
+            dim(),
+        ));
+        let keep = if self.filtering() {
+            let real_children = children.iter().any(|c| *c.identifier() != NodeId::More);
+            if real_children {
+                self.open.push(path.clone());
+            }
+            self_match || real_children
+        } else {
+            true
+        };
+        keep.then(|| {
+            item(
+                NodeId::RouteTable(table.id.clone()),
+                Line::from(text),
+                children,
+            )
+        })
+    }
+
+    fn vpcs(
+        &mut self,
+        parent: &NodePath,
+        region: &RegionEstate,
+    ) -> Option<TreeItem<'static, NodeId>> {
+        let mut fpath = parent.clone();
+        fpath.push(NodeId::Folder(Folder::Vpcs));
+        let mut vpcs = Vec::new();
+        let mut subnets_of: HashMap<&str, Vec<&Subnet>> = HashMap::new();
+        for subnet in &region.subnets {
+            subnets_of
+                .entry(subnet.vpc_id.as_str())
+                .or_default()
+                .push(subnet);
+        }
+        for vpc in &region.vpcs {
+            let mut path = fpath.clone();
+            path.push(NodeId::Vpc(vpc.id.clone()));
+            let mut subnets = Vec::new();
+            for subnet in subnets_of.get(vpc.id.as_str()).into_iter().flatten() {
+                if self.matches(|f| f.subnet_matches(subnet)) {
+                    subnets.push(TreeItem::new_leaf(
+                        NodeId::Subnet(subnet.id.clone()),
+                        subnet_line(subnet),
+                    ));
+                }
+            }
+            let self_match = self.matches(|f| f.vpc_matches(vpc));
+            if self.keep(&path, self_match, &subnets) {
+                vpcs.push(item(NodeId::Vpc(vpc.id.clone()), vpc_line(vpc), subnets));
+            }
+        }
+        if vpcs.is_empty() || !self.keep(&fpath, false, &vpcs) {
+            return None;
+        }
+        let text = Line::from(format!("VPCs ({})", vpcs.len()));
+        Some(item(NodeId::Folder(Folder::Vpcs), text, vpcs))
+    }
+}
+
+/// The label of an attachment: kind, name, state mark.
+#[must_use]
+pub fn attachment_line(att: &TgwAttachment, vpc: Option<&Vpc>) -> Line<'static> {
+    let kind = match att.kind {
+        AttachmentKind::Vpc => "vpc",
+        AttachmentKind::Peering | AttachmentKind::TgwPeering => "peering",
+        AttachmentKind::Vpn => "vpn",
+        AttachmentKind::DirectConnectGateway => "dx",
+        AttachmentKind::Connect => "connect",
+        AttachmentKind::NetworkFunction => "nf",
+        AttachmentKind::Other(_) => "other",
+    };
+    let mut spans = vec![
+        Span::styled(format!("{kind:<8}"), dim()),
+        Span::raw(name_or(att.name.as_deref(), &att.id).to_string()),
+    ];
+    if let Some(cidr) = vpc.and_then(|v| v.cidr_blocks.first()) {
+        spans.push(Span::styled(format!("  {cidr}"), dim()));
+    }
+    if let Some((sym, style)) = attachment_mark(&att.state) {
+        spans.push(Span::styled(format!("  {sym} {}", att.state), style));
+    }
+    Line::from(spans)
+}
+
+/// The label of a peering: name, where it leads, state mark.
+#[must_use]
+pub fn peering_line(region: &RegionEstate, peering: &Peering) -> Line<'static> {
+    let other = peering.other_side(&region.region);
+    let mut spans = vec![
+        Span::raw(format!("{SYM_PEERING} ")),
+        Span::raw(name_or(peering.name.as_deref(), &peering.id).to_string()),
+        Span::styled(format!(" → {}", other.region), Style::new().fg(Color::Cyan)),
+    ];
+    if let Some((sym, style)) = attachment_mark(&peering.state) {
+        spans.push(Span::styled(format!("  {sym} {}", peering.state), style));
+    }
+    Line::from(spans)
+}
+
+fn route_item(region: &RegionEstate, index: usize, route: &TgwRoute) -> TreeItem<'static, NodeId> {
+    let mut spans = vec![Span::raw(format!("{:<18}", route.destination.to_string()))];
+    if route.state == RouteState::Blackhole {
+        spans.push(Span::styled(format!("{SYM_BAD} blackhole"), bad()));
+    } else {
+        let target = route
+            .targets
+            .first()
+            .map(|t| {
+                region
+                    .attachments
+                    .iter()
+                    .find(|a| a.id == t.attachment_id)
+                    .and_then(|a| a.name.clone())
+                    .unwrap_or_else(|| t.attachment_id.clone())
+            })
+            .unwrap_or_default();
+        spans.push(Span::styled(format!("→ {target}"), dim()));
+    }
+    TreeItem::new_leaf(NodeId::Route(index), Line::from(spans))
+}
+
+fn vpc_line(vpc: &Vpc) -> Line<'static> {
+    let cidrs: Vec<String> = vpc.cidr_blocks.iter().map(ToString::to_string).collect();
+    Line::from(vec![
+        Span::raw(name_or(vpc.name.as_deref(), &vpc.id).to_string()),
+        Span::styled(format!("  {}", cidrs.join(", ")), dim()),
+    ])
+}
+
+fn subnet_line(subnet: &Subnet) -> Line<'static> {
+    Line::from(vec![
+        Span::raw(name_or(subnet.name.as_deref(), &subnet.id).to_string()),
+        Span::styled(
+            format!(
+                "  {}",
+                subnet.cidr.map(|c| c.to_string()).unwrap_or_default()
+            ),
+            dim(),
+        ),
+    ])
+}
+
+/// Builds the tree items (and, under a filter, the paths to open).
+#[must_use]
+pub fn build(input: &TreeInput<'_>) -> BuiltTree {
+    let mut builder = Builder {
+        input,
+        open: Vec::new(),
+    };
+    let items = builder.account();
+    BuiltTree {
+        items,
+        open: builder.open,
+    }
+}
+
+/// What a path points at, resolved against the estate.
+#[derive(Debug, Clone, Copy)]
+pub enum Node<'a> {
+    Account,
+    Region(&'a str, &'a RegionLoad),
+    Gap(&'a RegionEstate, &'a crate::model::Gap),
+    Tgw(&'a RegionEstate, &'a TransitGateway),
+    Folder(&'a RegionEstate, Option<&'a TransitGateway>, Folder),
+    RouteTable(&'a RegionEstate, &'a TgwRouteTable),
+    Route(&'a RegionEstate, &'a TgwRouteTable, usize),
+    More(&'a RegionEstate, &'a TgwRouteTable),
+    Attachment(&'a RegionEstate, &'a TgwAttachment),
+    Peering(&'a RegionEstate, &'a Peering),
+    Vpc(&'a RegionEstate, &'a Vpc),
+    Subnet(&'a RegionEstate, &'a Subnet),
+}
+
+/// Resolves a path; `None` when it names something no longer there.
+#[must_use]
+pub fn resolve<'a>(estate: &'a Estate, path: &[NodeId]) -> Option<Node<'a>> {
+    let mut it = path.iter();
+    if it.next()? != &NodeId::Account {
+        return None;
+    }
+    let Some(NodeId::Region(name)) = it.next() else {
+        return (path.len() == 1).then_some(Node::Account);
+    };
+    let (name, load) = estate.regions.get_key_value(name)?;
+    let Some(step) = it.next() else {
+        return Some(Node::Region(name, load));
+    };
+    let RegionLoad::Loaded { estate: region } = load else {
+        return None;
+    };
+    let region: &RegionEstate = region;
+    let mut tgw = None;
+    let mut node = match step {
+        NodeId::Gap(i) => Node::Gap(region, region.gaps.get(*i)?),
+        NodeId::Tgw(id) => {
+            let t = region.tgws.iter().find(|t| &t.id == id)?;
+            tgw = Some(t);
+            Node::Tgw(region, t)
+        }
+        NodeId::Folder(f) => Node::Folder(region, None, *f),
+        _ => return None,
+    };
+    let mut table = None;
+    for step in it {
+        node = match step {
+            NodeId::Folder(f) => Node::Folder(region, tgw, *f),
+            NodeId::RouteTable(id) => {
+                let t = region.tgw_route_tables.iter().find(|t| &t.id == id)?;
+                table = Some(t);
+                Node::RouteTable(region, t)
+            }
+            NodeId::Route(i) => {
+                let t = table?;
+                t.routes.get(*i)?;
+                Node::Route(region, t, *i)
+            }
+            NodeId::More => Node::More(region, table?),
+            NodeId::Attachment(id) => {
+                Node::Attachment(region, region.attachments.iter().find(|a| &a.id == id)?)
+            }
+            NodeId::Peering(id) => {
+                Node::Peering(region, region.peerings.iter().find(|p| &p.id == id)?)
+            }
+            NodeId::Vpc(id) => Node::Vpc(region, region.vpcs.iter().find(|v| &v.id == id)?),
+            NodeId::Subnet(id) => {
+                Node::Subnet(region, region.subnets.iter().find(|s| &s.id == id)?)
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The path of a TGW.
+#[must_use]
+pub fn tgw_path(region: &str, tgw: &str) -> NodePath {
+    vec![
+        NodeId::Account,
+        NodeId::Region(region.to_string()),
+        NodeId::Tgw(tgw.to_string()),
+    ]
+}
+
+/// The path of an attachment (under its TGW).
+#[must_use]
+pub fn attachment_path(region: &str, tgw: &str, attachment: &str) -> NodePath {
+    let mut p = tgw_path(region, tgw);
+    p.push(NodeId::Folder(Folder::Attachments));
+    p.push(NodeId::Attachment(attachment.to_string()));
+    p
+}
+
+/// The path of a route table (under its TGW).
+#[must_use]
+pub fn route_table_path(region: &str, tgw: &str, table: &str) -> NodePath {
+    let mut p = tgw_path(region, tgw);
+    p.push(NodeId::Folder(Folder::RouteTables));
+    p.push(NodeId::RouteTable(table.to_string()));
+    p
+}
+
+/// Something an operator should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub region: String,
+    pub text: String,
+    /// Where to jump to see it.
+    pub path: NodePath,
+}
+
+/// Findings across loaded regions: blackhole routes, attachments and peerings that are
+/// not available (each peering once), parts of a region that could not be read.
+#[must_use]
+pub fn findings(estate: &Estate) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut peerings_seen = HashSet::new();
+    for region in estate.loaded() {
+        let r = region.region.as_str();
+        for table in &region.tgw_route_tables {
+            for route in table
+                .routes
+                .iter()
+                .filter(|x| x.state == RouteState::Blackhole)
+            {
+                out.push(Finding {
+                    region: r.to_string(),
+                    text: format!(
+                        "{SYM_BAD} blackhole route {} in {}",
+                        route.destination,
+                        name_or(table.name.as_deref(), &table.id)
+                    ),
+                    path: route_table_path(r, &table.tgw_id, &table.id),
+                });
+            }
+        }
+        for peering in &region.peerings {
+            if peering.state.is_usable() || !peerings_seen.insert(peering.id.clone()) {
+                continue;
+            }
+            let this = if peering.requester.region == r {
+                &peering.requester
+            } else {
+                &peering.accepter
+            };
+            let mut path = tgw_path(r, &this.tgw_id);
+            path.push(NodeId::Folder(Folder::Peerings));
+            path.push(NodeId::Peering(peering.id.clone()));
+            out.push(Finding {
+                region: r.to_string(),
+                text: format!(
+                    "{SYM_PENDING} peering {} {} → {} is {}",
+                    name_or(peering.name.as_deref(), &peering.id),
+                    peering.requester.region,
+                    peering.accepter.region,
+                    peering.state
+                ),
+                path,
+            });
+        }
+        for att in region
+            .attachments
+            .iter()
+            .filter(|a| !a.state.is_usable() && a.kind != AttachmentKind::Peering)
+        {
+            out.push(Finding {
+                region: r.to_string(),
+                text: format!(
+                    "{SYM_PENDING} attachment {} is {}",
+                    name_or(att.name.as_deref(), &att.id),
+                    att.state
+                ),
+                path: attachment_path(r, &att.tgw_id, &att.id),
+            });
+        }
+        for (i, gap) in region.gaps.iter().enumerate() {
+            out.push(Finding {
+                region: r.to_string(),
+                text: format!("{SYM_BAD} {} not read in {r}: {}", gap.part, gap.error),
+                path: vec![
+                    NodeId::Account,
+                    NodeId::Region(r.to_string()),
+                    NodeId::Gap(i),
+                ],
+            });
+        }
+    }
+    out
+}
+
+/// The id `y` copies for a node, when it has one.
+#[must_use]
+pub fn node_id_text(estate: &Estate, node: &Node<'_>) -> Option<String> {
+    Some(match node {
+        Node::Account => estate.account.as_ref()?.id.clone(),
+        Node::Region(name, _) => (*name).to_string(),
+        Node::Tgw(_, t) => t.id.clone(),
+        Node::RouteTable(_, t) | Node::More(_, t) => t.id.clone(),
+        Node::Route(_, t, i) => t.routes.get(*i)?.destination.to_string(),
+        Node::Attachment(_, a) => a.id.clone(),
+        Node::Peering(_, p) => p.id.clone(),
+        Node::Vpc(_, v) => v.id.clone(),
+        Node::Subnet(_, s) => s.id.clone(),
+        Node::Gap(..) | Node::Folder(..) => return None,
+    })
+}
+
+/// The ARN `Y` copies for a node, when it has one.
+#[must_use]
+pub fn node_arn(estate: &Estate, node: &Node<'_>) -> Option<String> {
+    let account = |region: &RegionEstate| {
+        estate
+            .account
+            .as_ref()
+            .map(|a| a.id.clone())
+            .or_else(|| region.tgws.first().map(|t| t.owner_id.clone()))
+            .unwrap_or_default()
+    };
+    let (region, kind, id) = match node {
+        Node::Tgw(r, t) => (*r, "transit-gateway", t.id.as_str()),
+        Node::RouteTable(r, t) | Node::More(r, t) | Node::Route(r, t, _) => {
+            (*r, "transit-gateway-route-table", t.id.as_str())
+        }
+        Node::Attachment(r, a) => (*r, "transit-gateway-attachment", a.id.as_str()),
+        Node::Peering(r, p) => (*r, "transit-gateway-attachment", p.id.as_str()),
+        Node::Vpc(r, v) => (*r, "vpc", v.id.as_str()),
+        Node::Subnet(r, s) => (*r, "subnet", s.id.as_str()),
+        _ => return None,
+    };
+    Some(format!(
+        "arn:aws:ec2:{}:{}:{kind}/{id}",
+        region.region,
+        account(region)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> IpNet {
+        s.parse().expect("cidr")
+    }
+
+    #[test]
+    fn cidr_filter_matches_overlapping_ranges() {
+        let f = Filter::new("10.1.0.0/16");
+        assert!(
+            f.net_matches(&net("0.0.0.0/0")),
+            "a default route contains it"
+        );
+        assert!(f.net_matches(&net("10.1.0.0/16")));
+        assert!(f.net_matches(&net("10.1.1.0/24")), "a subnet inside it");
+        assert!(f.net_matches(&net("10.0.0.0/8")), "the supernet");
+        assert!(!f.net_matches(&net("10.0.0.0/16")));
+        assert!(!f.net_matches(&net("10.100.0.0/22")));
+    }
+
+    #[test]
+    fn address_filter_matches_routes_that_contain_it() {
+        let f = Filter::new(" 10.1.2.3 ");
+        assert!(f.net_matches(&net("10.1.0.0/16")));
+        assert!(f.net_matches(&net("0.0.0.0/0")));
+        assert!(!f.net_matches(&net("10.0.0.0/16")));
+    }
+
+    #[test]
+    fn text_filter_is_case_insensitive_and_not_a_cidr() {
+        let f = Filter::new("Spoke-B");
+        assert!(f.text_matches(["vpc spoke-b"]));
+        assert!(!f.text_matches(["spoke-a"]));
+        assert!(!f.net_matches(&net("0.0.0.0/0")));
+        assert!(Filter::new("  ").is_empty());
+    }
+}

@@ -1,0 +1,213 @@
+//! Screens of the console, driven with keys against the demo simulator and rendered
+//! into ratatui's `TestBackend` (120×40 and 80×24).
+
+use std::sync::Arc;
+
+use netops::backend::Backend;
+use netops::backend::sim::Simulator;
+use netops::discovery::DiscoveryPlan;
+use netops::tui::harness::Harness;
+
+pub fn demo_plan() -> DiscoveryPlan {
+    DiscoveryPlan {
+        regions: vec!["us-east-1".into()],
+        follow_peers: true,
+        concurrency: 4,
+    }
+}
+
+pub async fn demo(width: u16, height: u16) -> Harness {
+    let sim: Arc<dyn Backend> = Arc::new(Simulator::demo().expect("demo scenario"));
+    let mut h = Harness::new(sim, demo_plan(), "DEMO (reference)", width, height).expect("keymap");
+    h.start().await;
+    h
+}
+
+/// Snapshot settings: times of day are filtered so a clock never leaks in.
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"\d\d:\d\d:\d\d UTC", "[time] UTC");
+    s
+}
+
+macro_rules! screen {
+    ($name:expr, $h:expr) => {{
+        let text = $h.render();
+        settings().bind(|| insta::assert_snapshot!($name, text));
+    }};
+}
+
+#[tokio::test]
+async fn main_screen_120x40() {
+    let mut h = demo(120, 40).await;
+    screen!("tui_main_120x40", h);
+}
+
+#[tokio::test]
+async fn main_screen_80x24() {
+    let mut h = demo(80, 24).await;
+    screen!("tui_main_80x24", h);
+}
+
+/// A newcomer finds the blackhole: down to post-inspection, Tab into its routes.
+#[tokio::test]
+async fn blackhole_route_in_post_inspection() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = demo(w, hgt).await;
+        h.keys("jjjjj").await;
+        let text = h.render();
+        assert!(text.contains("10.2.0.0/16"), "{text}");
+        assert!(text.contains("✗ 10.2.0.0/16"), "{text}");
+        h.keys("<Tab>G").await;
+        screen!(format!("tui_blackhole_{w}x{hgt}"), h);
+    }
+}
+
+/// Jump from hub-use1 across the pending peering to hub-euw1, and back.
+#[tokio::test]
+async fn jump_across_the_peering_and_back() {
+    let mut h = demo(120, 40).await;
+    h.keys("jj").await; // the us-east-1 TGW
+    h.keys("p").await;
+    screen!("tui_jumped_to_eu_west_1", h);
+    let text = h.render();
+    assert!(text.contains("TGW hub-euw1"), "{text}");
+    h.keys("[").await;
+    let text = h.render();
+    assert!(text.contains("┌ TGW hub-use1"), "{text}");
+    h.keys("]").await;
+    let text = h.render();
+    assert!(text.contains("┌ TGW hub-euw1"), "{text}");
+}
+
+#[tokio::test]
+async fn peering_detail() {
+    let mut h = demo(120, 40).await;
+    // us-east-1 TGW → Peerings folder → the peering.
+    h.keys("jj").await;
+    h.keys("jjjjj").await;
+    h.keys("lj").await;
+    screen!("tui_peering_detail", h);
+}
+
+#[tokio::test]
+async fn filter_by_cidr() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = demo(w, hgt).await;
+        h.keys("/10.1.0.0/16<Enter>").await;
+        screen!(format!("tui_filter_10_1_{w}x{hgt}"), h);
+    }
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = demo(w, hgt).await;
+        h.keys("?").await;
+        screen!(format!("tui_help_{w}x{hgt}"), h);
+    }
+}
+
+#[tokio::test]
+async fn command_prompt_output() {
+    let mut h = demo(120, 40).await;
+    h.keys(":peer").await;
+    h.keys("<Tab>").await;
+    screen!("tui_command_typing", h);
+    h.keys("<Enter>").await;
+    screen!("tui_command_peerings", h);
+}
+
+#[tokio::test]
+async fn attachment_and_vpc_details() {
+    let mut h = demo(120, 40).await;
+    // us-east-1 TGW → Attachments → inspection.
+    h.keys("jjjjjjlj").await;
+    screen!("tui_attachment_inspection", h);
+    // us-east-1 → VPCs → spoke-b.
+    h.keys("h").await; // to the Attachments folder
+    h.keys("h").await; // collapse it
+    h.keys("jjljjj").await;
+    screen!("tui_vpc_spoke_b", h);
+}
+
+#[tokio::test]
+async fn failed_region_shows_its_error_and_can_be_retried() {
+    let sim = Simulator::demo().expect("demo");
+    sim.set_faults(netops::backend::sim::Faults {
+        regions_down: vec!["eu-west-1".into()],
+        ..Default::default()
+    });
+    let sim = Arc::new(sim);
+    let backend: Arc<dyn Backend> = sim.clone();
+    let plan = DiscoveryPlan {
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        follow_peers: true,
+        concurrency: 4,
+    };
+    let mut h = Harness::new(backend, plan, "DEMO (reference)", 120, 40).expect("keymap");
+    h.start().await;
+    h.keys("G").await; // the failed region is the last row
+    screen!("tui_failed_region", h);
+    sim.set_faults(netops::backend::sim::Faults::default());
+    h.keys("r").await;
+    let text = h.render();
+    assert!(text.contains("eu-west-1  1 TGW"), "{text}");
+    assert!(text.contains("0 errors"), "{text}");
+}
+
+/// Before any region answers, the console is already drawn, with spinners.
+#[tokio::test]
+async fn loading_screen() {
+    let sim: Arc<dyn Backend> = Arc::new(Simulator::demo().expect("demo"));
+    let mut h = Harness::new(sim, demo_plan(), "DEMO (reference)", 80, 24).expect("keymap");
+    h.send(netops::tui::state::Msg::Start);
+    h.send(netops::tui::state::Msg::Discovery {
+        generation: 1,
+        event: netops::discovery::DiscoveryEvent::Started("us-east-1".into()),
+        at: netops::tui::harness::FIXED_TIME,
+    });
+    screen!("tui_loading_80x24", h);
+}
+
+/// A route table of thousands of routes: the detail pane pages through a window of
+/// them, and the tree lists at most 200 as children.
+#[tokio::test]
+async fn large_route_table_pages_in_the_detail_pane() {
+    let sim =
+        Simulator::from_scenario(netops::backend::sim::generate(20, 3_000)).expect("generated");
+    let backend: Arc<dyn Backend> = Arc::new(sim);
+    let mut h =
+        Harness::new(backend, demo_plan(), "DEMO (generated-20x3000)", 80, 24).expect("keymap");
+    h.start().await;
+    h.keys("jjjjj").await;
+    let text = h.render();
+    assert!(text.contains("Route table post-inspection"), "{text}");
+    h.keys("<Tab><C-f><C-f>jjj").await;
+    screen!("tui_large_route_table_80x24", h);
+    let text = h.render();
+    assert!(text.contains("row 32/3020"), "{text}");
+    h.keys("G").await;
+    assert!(h.render().contains("row 3020/3020"));
+    // Expanding the table in the tree lists 200 routes and says where the rest are.
+    h.keys("<Esc>l").await;
+    let shown = h
+        .state
+        .tree
+        .borrow()
+        .flatten(&h.state.items)
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.identifier.last(),
+                Some(netops::tui::tree::NodeId::Route(_))
+            )
+        })
+        .count();
+    assert_eq!(shown, netops::tui::tree::MAX_ROUTE_CHILDREN);
+    h.keys(&"j".repeat(201)).await;
+    let text = h.render();
+    assert!(text.contains("… 2820 more routes"), "{text}");
+}

@@ -1,0 +1,257 @@
+//! The real binary in a real terminal: `netops --demo` inside tmux, driven with
+//! `send-keys`, read with `capture-pane`. Skipped (with a message) only when tmux is
+//! not installed.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    fn start(name: &str, width: u16, height: u16, command: &str, env: &[(&str, &Path)]) -> Self {
+        let t = Self {
+            socket: format!("netops-test-{}-{name}", std::process::id()),
+            session: name.to_string(),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let env: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.display()))
+            .collect();
+        let mut args = vec!["new-session", "-d", "-s", name, "-x", &w, "-y", &h];
+        for e in &env {
+            args.push("-e");
+            args.push(e);
+        }
+        args.push(command);
+        let out = t.tmux(&args);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "send-keys {keys:?}");
+    }
+
+    fn type_text(&self, text: &str) {
+        let out = self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text}");
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Polls the pane until every needle is on screen (at most [`WAIT`]).
+    fn wait_for(&self, needles: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "waited {WAIT:?} for {needles:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn session_alive(&self) -> bool {
+        self.tmux(&["has-session", "-t", &self.session])
+            .status
+            .success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn demo_console_in_tmux() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED demo_console_in_tmux: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let log = home.path().join("netops.log");
+    let command = format!(
+        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 2",
+        log.display()
+    );
+    let config = home.path().join("config");
+    let t = Tmux::start(
+        "console",
+        120,
+        40,
+        &command,
+        &[("HOME", home.path()), ("XDG_CONFIG_HOME", &config)],
+    );
+
+    // The estate tree, with the blackhole flagged.
+    let screen = t.wait_for(&[
+        "Estate",
+        "TGW hub-use1",
+        "post-inspection",
+        "✗ 1 blackhole",
+        "us-east-1 ✓",
+    ]);
+    assert!(screen.contains("TGW hub-euw1"), "{screen}");
+
+    // The blackhole route in the detail pane.
+    t.send(&["j", "j", "j", "j", "j"]);
+    t.wait_for(&[
+        "Route table post-inspection",
+        "10.2.0.0/16",
+        "blackhole",
+        "attachment gone",
+    ]);
+
+    // Jump from hub-use1 across the pending peering to eu-west-1, and back.
+    t.send(&["g", "j", "j", "p"]);
+    t.wait_for(&["┌ TGW hub-euw1", "jumped across use1-to-euw1"]);
+    t.send(&["["]);
+    t.wait_for(&["┌ TGW hub-use1"]);
+    t.send(&["]"]);
+    t.wait_for(&["┌ TGW hub-euw1"]);
+
+    // Filter to 10.1.0.0/16: spoke-b and the routes that contain it stay.
+    t.send(&["/"]);
+    t.type_text("10.1.0.0/16");
+    t.send(&["Enter"]);
+    let screen = t.wait_for(&["filter: 10.1.0.0/16", "spoke-b-isolated-a", "0.0.0.0/0"]);
+    assert!(!screen.contains("spoke-a-isolated-a"), "{screen}");
+    t.send(&["Escape"]);
+    t.wait_for(&["filter cleared"]);
+
+    // Help, generated from the keymap.
+    t.send(&["?"]);
+    t.wait_for(&[
+        "Help: keys of the active keymap",
+        "Jump across the peering to the peer TGW",
+    ]);
+    t.send(&["Escape"]);
+
+    // The command prompt runs the --batch vocabulary.
+    t.send(&[":"]);
+    t.type_text("tgws");
+    t.send(&["Enter"]);
+    t.wait_for(&["┌ :tgws", "64513"]);
+    t.send(&["q"]);
+
+    // q quits and leaves a clean terminal: the shell's output, no console.
+    t.send(&["q"]);
+    let screen = t.wait_for(&["netops exited with 0"]);
+    assert!(
+        !screen.contains("Estate"),
+        "alternate screen left behind:\n{screen}"
+    );
+    let start = Instant::now();
+    while t.session_alive() {
+        assert!(start.elapsed() < WAIT, "the session did not end");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn broken_user_keymap_still_starts_with_defaults() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED broken_user_keymap_still_starts_with_defaults: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let keymap =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keymaps/unknown_action.toml");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let command = format!(
+        "{bin} --demo --keymap {} --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        keymap.display(),
+        home.path().join("netops.log").display()
+    );
+    let t = Tmux::start("keymap", 120, 40, &command, &[("HOME", home.path())]);
+    t.wait_for(&["TGW hub-use1", "unknown action \"upp\"", "1 error"]);
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_the_report() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED a_panic_restores_the_terminal_before_the_report: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let command = format!(
+        "NETOPS_TEST_PANIC_AFTER_FIRST_FRAME=1 RUST_BACKTRACE=0 {bin} --demo --log-file {}; echo \"netops exited\"; sleep 3",
+        home.path().join("netops.log").display()
+    );
+    let t = Tmux::start("panic", 120, 40, &command, &[("HOME", home.path())]);
+    let screen = t.wait_for(&[
+        "netops exited",
+        "NETOPS_TEST_PANIC_AFTER_FIRST_FRAME is set",
+    ]);
+    assert!(screen.contains("panicked"), "{screen}");
+    assert!(
+        !screen.contains("Estate"),
+        "alternate screen left behind:\n{screen}"
+    );
+    // Raw mode is off again: the shell echoes typed text with a newline as usual.
+    let mode = Command::new("tmux")
+        .args([
+            "-L",
+            &t.socket,
+            "display-message",
+            "-p",
+            "-t",
+            &t.session,
+            "#{alternate_on}",
+        ])
+        .output()
+        .expect("tmux");
+    assert_eq!(
+        String::from_utf8_lossy(&mode.stdout).trim(),
+        "0",
+        "alternate screen still on"
+    );
+}
