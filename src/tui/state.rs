@@ -649,6 +649,7 @@ fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                     if line.trim().is_empty() {
                         clear_filter(state);
                     } else {
+                        select_first_match(state);
                         let shown = state.visible().len();
                         state.info(format!(
                             "filter \"{}\": {shown} rows shown; Esc clears it",
@@ -683,6 +684,23 @@ fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             fx.push(Effect::Quit);
         }
         _ => {}
+    }
+}
+
+/// After a filter is applied, puts the selection on the first match itself (the
+/// first row with no visible children), not on the account node above it: the user
+/// filtered to reach that row.
+fn select_first_match(state: &mut State) {
+    state.sync();
+    let rows = state.visible();
+    let leaf = rows.iter().enumerate().find_map(|(i, path)| {
+        let has_child = rows
+            .get(i + 1)
+            .is_some_and(|next| next.len() > path.len() && next.starts_with(path));
+        (!has_child).then(|| path.clone())
+    });
+    if let Some(path) = leaf {
+        state.select(path);
     }
 }
 

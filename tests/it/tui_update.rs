@@ -474,3 +474,16 @@ async fn redraw_only_when_something_changed() {
     assert!(s.dirty);
     assert_eq!(s.spinner, 1);
 }
+
+#[tokio::test]
+async fn applying_a_filter_selects_the_first_match_not_the_account() {
+    let mut s = loaded().await;
+    keys(&mut s, "/post-inspection<Enter>");
+    assert_eq!(
+        selected_last(&s),
+        NodeId::RouteTable("tgw-rtb-0e1a2b3c4d5e6f712".into())
+    );
+    // From there one key jumps on: filter to the peering, then across it.
+    keys(&mut s, "<Esc>/use1-to<Enter>p");
+    assert!(matches!(&s.selected()[1], NodeId::Region(r) if r == "eu-west-1"));
+}
