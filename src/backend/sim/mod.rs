@@ -192,9 +192,17 @@ impl Backend for Simulator {
             return Ok(RegionEstate::new(region));
         };
         let mut estate = stored.clone();
-        // Routes come back through the same search-and-split path as AWS.
-        for table in &mut estate.tgw_route_tables {
-            table.routes = self.tgw_routes(region, &table.id).await?;
+        // Routes come back through the same search-and-split path as AWS, tables read
+        // concurrently as the AWS backend does.
+        let ids: Vec<String> = estate
+            .tgw_route_tables
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        let routes =
+            futures::future::try_join_all(ids.iter().map(|id| self.tgw_routes(region, id))).await?;
+        for (table, routes) in estate.tgw_route_tables.iter_mut().zip(routes) {
+            table.routes = routes;
         }
         for part in &faults.denied_parts {
             let error = format!(
