@@ -8,19 +8,56 @@
 //! - Data from a region that could not be read is never passed off as complete:
 //!   warnings on stderr, `incomplete_regions` in every JSON document, exit 4.
 //! - stdout carries only results (text tables or JSON Lines); messages go to stderr.
+//!   In JSON mode every stdout line is a JSON document, help included.
+//! - Output that could not be written is a failure (exit 1, said on stderr), except a
+//!   closed pipe (`| head -1`), which ends the output quietly.
+//! - Nothing loaded at all (every region failed) is exit 1 naming every region's
+//!   reason, not "partial".
+//! - Discovery runs on the same [`Runtime`] as the console.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use serde_json::json;
-use tokio::sync::mpsc;
-
 use crate::backend::Backend;
 use crate::cli::OutputFormat;
 use crate::command::{Command, parse_line};
-use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event, discover_streaming};
+use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event};
 use crate::model::Estate;
 use crate::query;
+use crate::runtime::{Clock, DiscoveryPlanData, Effect, Report, Runtime};
+use serde_json::json;
+
+/// stdout for results: remembers the first write error instead of dropping it.
+struct Output<'a> {
+    out: &'a mut dyn Write,
+    error: Option<std::io::Error>,
+}
+
+impl Output<'_> {
+    fn write(&mut self, text: &str) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(&mut self) -> Option<std::io::Error> {
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+        self.error.take()
+    }
+
+    /// True when the reader went away (`| head -1`): stop quietly.
+    fn closed(&self) -> bool {
+        self.error
+            .as_ref()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
 
 /// Exit codes.
 pub mod exit {
@@ -92,6 +129,13 @@ pub async fn run_script(
         return exit::OK;
     }
     let estate = load(backend, plan, opts.progress, err).await;
+    if estate.loaded().next().is_none() && estate.failed().next().is_some() {
+        let _ = writeln!(err, "netops: nothing could be read:");
+        for (region, error) in estate.failed() {
+            let _ = writeln!(err, "  {region}: {error}");
+        }
+        return exit::COMMAND_FAILED;
+    }
     let incomplete: Vec<serde_json::Value> = estate
         .failed()
         .map(|(region, error)| json!({ "region": region, "error": error }))
@@ -109,47 +153,54 @@ pub async fn run_script(
         }
     }
 
+    let mut out = Output { out, error: None };
     let mut code = exit::OK;
     let mut printed_text = false;
     for (number, line, step) in steps {
+        if out.closed() {
+            break;
+        }
         let cmd = match step {
             Step::Help(text) => {
-                let _ = write!(out, "{text}");
+                match opts.output {
+                    OutputFormat::Text => out.write(&text),
+                    OutputFormat::Json => out.write(&format!(
+                        "{}\n",
+                        json!({ "command": help_command(&line), "line": number, "help": text })
+                    )),
+                }
                 continue;
             }
             Step::Run(cmd) => cmd,
         };
         match query::run(&estate, &cmd) {
-            Ok(output) => {
-                match opts.output {
-                    OutputFormat::Text => {
-                        // A blank line between commands' tables, none before the first.
-                        if printed_text {
-                            let _ = writeln!(out);
-                        }
-                        printed_text = true;
-                        let _ = write!(out, "{}", output.to_text());
+            Ok(output) => match opts.output {
+                OutputFormat::Text => {
+                    // A blank line between commands' tables, none before the first.
+                    if printed_text {
+                        out.write("\n");
                     }
-                    OutputFormat::Json => {
-                        let mut doc = output.to_json();
-                        if let Some(obj) = doc.as_object_mut() {
-                            obj.insert("line".into(), json!(number));
-                            if !incomplete.is_empty() {
-                                obj.insert("incomplete_regions".into(), json!(incomplete));
-                            }
-                        }
-                        let _ = writeln!(out, "{doc}");
-                    }
+                    printed_text = true;
+                    out.write(&output.to_text());
                 }
-            }
+                OutputFormat::Json => {
+                    let mut doc = output.to_json();
+                    if let Some(obj) = doc.as_object_mut() {
+                        obj.insert("line".into(), json!(number));
+                        if !incomplete.is_empty() {
+                            obj.insert("incomplete_regions".into(), json!(incomplete));
+                        }
+                    }
+                    out.write(&format!("{doc}\n"));
+                }
+            },
             Err(e) => {
                 let _ = writeln!(err, "netops: line {number} `{line}`: {e}");
                 if opts.output == OutputFormat::Json {
-                    let _ = writeln!(
-                        out,
-                        "{}",
+                    out.write(&format!(
+                        "{}\n",
                         json!({ "command": cmd.to_line(), "line": number, "error": e })
-                    );
+                    ));
                 }
                 code = exit::COMMAND_FAILED;
                 if !opts.keep_going {
@@ -162,7 +213,12 @@ pub async fn run_script(
             }
         }
     }
-    let _ = out.flush();
+    if let Some(e) = out.finish()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(err, "netops: cannot write the output: {e}");
+        return exit::COMMAND_FAILED;
+    }
     if code == exit::OK && !incomplete.is_empty() {
         let _ = writeln!(
             err,
@@ -174,21 +230,43 @@ pub async fn run_script(
     code
 }
 
+/// The command a help line asked about: `help` itself, or the command before `--help`.
+fn help_command(line: &str) -> String {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| *w != "--help" && *w != "-h")
+        .collect();
+    if words.is_empty() {
+        "help".into()
+    } else {
+        words.join(" ")
+    }
+}
+
 async fn load(
     backend: Arc<dyn Backend>,
     plan: DiscoveryPlan,
     progress: bool,
     err: &mut dyn Write,
 ) -> Estate {
-    let account = backend.account().await.ok().flatten();
-    let mut estate = Estate {
-        account,
-        ..Estate::default()
-    };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let worker = tokio::spawn(discover_streaming(backend, plan, tx));
+    let mut estate = Estate::default();
+    let mut runtime = Runtime::new(backend, Clock::System);
+    runtime.execute(Effect::Discover {
+        generation: 1,
+        plan: DiscoveryPlanData::from(&plan),
+    });
     let started = std::time::Instant::now();
-    while let Some(event) = rx.recv().await {
+    while let Some(report) = runtime.next().await {
+        let event = match report {
+            Report::Account(Some(account)) => {
+                estate.account = Some(account);
+                continue;
+            }
+            Report::Discovery { event, .. } => event,
+            Report::Account(None) | Report::DiscoveryDone { .. } | Report::Timer { .. } => {
+                continue;
+            }
+        };
         if progress {
             match &event {
                 DiscoveryEvent::Started(r) => {
@@ -209,9 +287,6 @@ async fn load(
             }
         }
         apply_event(&mut estate, event);
-    }
-    if let Err(e) = worker.await {
-        tracing::error!(error = %e, "discovery task failed");
     }
     estate
 }

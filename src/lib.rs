@@ -21,4 +21,5 @@ pub mod discovery;
 pub mod logging;
 pub mod model;
 pub mod query;
+pub mod runtime;
 pub mod tui;

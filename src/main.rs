@@ -1,6 +1,8 @@
 //! The `netops` binary: parses options, sets up logging and the backend, then runs the
 //! batch front end or the interactive console. Exit codes are listed in `--help`.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use netops::batch::{self, BatchOptions, exit};
 use netops::cli::{self, Cli};
@@ -49,10 +51,11 @@ async fn run(cli: Cli) -> i32 {
             keep_going: cli.keep_going,
             progress: batch::stderr_is_terminal(),
         };
+        // stdout is locked for the whole script (results only); stderr is not: a
+        // background task that must report (a failing log write) would block on it.
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
-        let mut out = stdout.lock();
-        let mut err = stderr.lock();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut err = std::io::stderr();
         return batch::run_script(
             &script,
             setup.backend,
@@ -63,13 +66,18 @@ async fn run(cli: Cli) -> i32 {
         )
         .await;
     }
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("netops: netops needs a terminal; use --batch for scripts");
+        return exit::USAGE;
+    }
     let opts = netops::tui::TuiOptions {
         read_only: cli.read_only,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
     };
     match netops::tui::run(setup.backend, setup.plan, opts).await {
-        Ok(()) => exit::OK,
+        Ok(netops::tui::Ending::Quit) => exit::OK,
+        Ok(netops::tui::Ending::Signal(number)) => 128 + number,
         Err(report) => {
             eprintln!("netops: {report:?}");
             exit::COMMAND_FAILED

@@ -1,19 +1,19 @@
-//! The console run headless: keys in, effects executed against a backend until
-//! nothing is left to do, the screen rendered into ratatui's `TestBackend`.
-//! Used by the screen tests and the render benchmark; deterministic by construction
-//! (a fixed clock, no spinner ticks, effects run one at a time in order).
+//! The console run headless: keys in, effects executed by the production
+//! [`Runtime`] against a backend until it settles, the screen rendered into ratatui's
+//! `TestBackend`. Used by the screen tests and the render benchmark; deterministic
+//! where it matters (a fixed clock, no spinner ticks, and it waits until every task
+//! has finished before a screen is looked at).
 
 use std::sync::Arc;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use tokio::sync::mpsc;
-
 use super::keymap::{Key, Keymap};
-use super::state::{Effect, Msg, State, StateInit, update};
+use super::state::{Msg, State, StateInit, update};
 use super::view;
 use crate::backend::Backend;
-use crate::discovery::{DiscoveryPlan, discover_streaming};
+use crate::discovery::DiscoveryPlan;
+use crate::runtime::{Clock, Effect, Runtime};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 /// The clock the harness reports: 2026-01-02 09:30:00 UTC.
 pub const FIXED_TIME: u64 = 1_767_346_200;
@@ -21,7 +21,8 @@ pub const FIXED_TIME: u64 = 1_767_346_200;
 /// A console driven by code.
 pub struct Harness {
     pub state: State,
-    backend: Arc<dyn Backend>,
+    /// The same runtime the console and `--batch` use.
+    pub runtime: Runtime,
     queue: Vec<Effect>,
     /// Everything the console asked to copy.
     pub copied: Vec<String>,
@@ -97,7 +98,7 @@ impl Harness {
         });
         Self {
             state,
-            backend,
+            runtime: Runtime::new(backend, Clock::Fixed(FIXED_TIME)),
             queue: Vec::new(),
             copied: Vec::new(),
             terminal: Terminal::new(TestBackend::new(width, height))
@@ -119,51 +120,20 @@ impl Harness {
         }
     }
 
-    /// Runs queued effects, and those they cause, until none is left.
+    /// Runs queued effects, and those they cause, through the runtime until no task
+    /// is running and nothing is queued.
     pub async fn settle(&mut self) {
-        while !self.queue.is_empty() {
-            let effects = std::mem::take(&mut self.queue);
-            for effect in effects {
-                match effect {
-                    Effect::Discover { generation, plan } => {
-                        if let Ok(account) = self.backend.account().await {
-                            self.send(Msg::Account(account));
-                        }
-                        let (tx, mut rx) = mpsc::unbounded_channel();
-                        discover_streaming(
-                            Arc::clone(&self.backend),
-                            DiscoveryPlan::from(&plan),
-                            tx,
-                        )
-                        .await;
-                        while let Ok(event) = rx.try_recv() {
-                            self.send(Msg::Discovery {
-                                generation,
-                                event,
-                                at: FIXED_TIME,
-                            });
-                        }
-                        self.send(Msg::DiscoveryDone { generation });
-                    }
-                    Effect::LoadRegion { generation, region } => {
-                        self.send(Msg::Discovery {
-                            generation,
-                            event: crate::discovery::DiscoveryEvent::Started(region.clone()),
-                            at: FIXED_TIME,
-                        });
-                        let result = self.backend.load_region(&region).await;
-                        self.send(Msg::Discovery {
-                            generation,
-                            event: crate::discovery::DiscoveryEvent::Finished(
-                                region,
-                                result.map(Box::new),
-                            ),
-                            at: FIXED_TIME,
-                        });
-                    }
-                    Effect::Copy(text) => self.copied.push(text),
-                    Effect::Quit => {}
+        loop {
+            for effect in std::mem::take(&mut self.queue) {
+                match self.runtime.execute(effect) {
+                    Some(Effect::Copy(text)) => self.copied.push(text),
+                    Some(_) | None => {}
                 }
+            }
+            match self.runtime.next().await {
+                Some(report) => self.send(Msg::from(report)),
+                None if self.queue.is_empty() => break,
+                None => {}
             }
         }
     }

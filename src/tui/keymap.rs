@@ -218,10 +218,20 @@ pub enum Layer {
     Input,
     /// The help overlay and command output popups.
     Popup,
+    /// A confirmation dialog (a change about to be applied).
+    Confirm,
+    /// A form (fields to fill before a change is planned).
+    Form,
 }
 
 impl Layer {
-    pub const ALL: [Self; 3] = [Self::Normal, Self::Input, Self::Popup];
+    pub const ALL: [Self; 5] = [
+        Self::Normal,
+        Self::Input,
+        Self::Popup,
+        Self::Confirm,
+        Self::Form,
+    ];
 
     /// The name used in keymap files.
     #[must_use]
@@ -230,6 +240,8 @@ impl Layer {
             Self::Normal => "normal",
             Self::Input => "input",
             Self::Popup => "popup",
+            Self::Confirm => "confirm",
+            Self::Form => "form",
         }
     }
 
@@ -271,6 +283,11 @@ pub enum Action {
     /// Scrolls a popup sideways.
     Left,
     Right,
+    /// Accepts a confirmation dialog.
+    Confirm,
+    /// Moves to the next / previous field of a form.
+    NextField,
+    PrevField,
     /// Unbinds a default key.
     Noop,
     /// A command line, as typed at the `:` prompt (without the colon).
@@ -307,6 +324,9 @@ const ACTIONS: &[(&str, Action)] = &[
     ("delete-char", Action::DeleteChar),
     ("left", Action::Left),
     ("right", Action::Right),
+    ("confirm", Action::Confirm),
+    ("next-field", Action::NextField),
+    ("prev-field", Action::PrevField),
     ("noop", Action::Noop),
 ];
 

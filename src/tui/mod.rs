@@ -10,15 +10,25 @@
 //! - [`harness`]: runs the console headless against a backend (tests, benchmarks).
 //! - [`terminal`]: the terminal guard, the panic hook and the OSC 52 clipboard.
 //!
-//! The flow: a key goes through the keymap to an action; `update` applies it and
-//! returns effects; this module's runtime executes them (`tokio::spawn` of discovery
-//! and region reloads) and feeds their results back as messages over a channel. The
-//! UI task owns the state; nothing else touches it. It draws only when something
-//! changed, and the spinner ticks only while a region is loading.
+//! - [`modal`]: the stack of screens over the panes (help, command output; confirm,
+//!   form, wizard next), each with its own small state and update.
+//! - [`content`]: what the detail pane and help show, built by `update` once per
+//!   change (with wrapped heights), so `view` only renders and does not import `state`'s
+//!   logic back.
+//!
+//! The flow: a key goes through the keymap layer of the top modal to an action;
+//! `update` applies it and returns effects; the one [`crate::runtime::Runtime`] (the
+//! same one `--batch` and the test harness use) executes them and feeds their reports
+//! back as messages. The UI task owns the state; nothing else touches it. It draws
+//! only when something changed, and the spinner ticks only while a region is loading.
+//! Signals (TERM, INT, HUP, QUIT) restore the terminal before the process exits;
+//! Ctrl-C quits and Ctrl-Z suspends whatever the keymap says.
 
+pub mod content;
 pub mod harness;
 pub mod keymap;
 pub mod layout;
+pub mod modal;
 pub mod state;
 pub mod terminal;
 pub mod tree;
@@ -26,17 +36,17 @@ pub mod view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
-use futures::StreamExt;
-use tokio::sync::mpsc;
+use futures::{FutureExt, StreamExt};
 
 use crate::backend::Backend;
-use crate::discovery::{DiscoveryEvent, DiscoveryPlan, discover_streaming};
+use crate::discovery::DiscoveryPlan;
+use crate::runtime::{Clock, Effect, Runtime};
 use keymap::{Key, KeyCode};
-use state::{Effect, Msg, State, StateInit, update};
+use state::{Msg, State, StateInit, update};
 
 /// How the console starts.
 #[derive(Debug, Clone, Default)]
@@ -84,76 +94,69 @@ pub fn key_from_event(ev: &crossterm::event::KeyEvent) -> Option<Key> {
     )
 }
 
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The user quit.
+    Quit,
+    /// A signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) ended it after the terminal was
+    /// restored; the process should exit with 128 + this number.
+    Signal(i32),
 }
 
-/// Starts the effects' background work; results come back on `tx`.
-fn execute(effect: Effect, backend: &Arc<dyn Backend>, tx: &mpsc::UnboundedSender<Msg>) {
-    match effect {
-        Effect::Discover { generation, plan } => {
-            let backend = Arc::clone(backend);
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (etx, mut erx) = mpsc::unbounded_channel::<DiscoveryEvent>();
-                let account_backend = Arc::clone(&backend);
-                let account_tx = tx.clone();
-                tokio::spawn(async move {
-                    match account_backend.account().await {
-                        Ok(account) => {
-                            let _ = account_tx.send(Msg::Account(account));
-                        }
-                        Err(e) => tracing::warn!(error = %e, "account lookup failed"),
-                    }
-                });
-                let worker =
-                    tokio::spawn(discover_streaming(backend, DiscoveryPlan::from(&plan), etx));
-                while let Some(event) = erx.recv().await {
-                    let _ = tx.send(Msg::Discovery {
-                        generation,
-                        event,
-                        at: now_unix(),
-                    });
-                }
-                if let Err(e) = worker.await {
-                    tracing::error!(error = %e, "discovery task failed");
-                }
-                let _ = tx.send(Msg::DiscoveryDone { generation });
-            });
+/// The signals that end the console, with their numbers.
+struct Signals {
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut streams = Vec::new();
+        for (number, kind) in [
+            (15, SignalKind::terminate()),
+            (2, SignalKind::interrupt()),
+            (1, SignalKind::hangup()),
+            (3, SignalKind::quit()),
+        ] {
+            streams.push((number, signal(kind)?));
         }
-        Effect::LoadRegion { generation, region } => {
-            let backend = Arc::clone(backend);
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let _ = tx.send(Msg::Discovery {
-                    generation,
-                    event: DiscoveryEvent::Started(region.clone()),
-                    at: now_unix(),
-                });
-                let result = backend.load_region(&region).await;
-                if let Err(e) = &result {
-                    tracing::warn!(region, error = %e, "region reload failed");
-                }
-                let _ = tx.send(Msg::Discovery {
-                    generation,
-                    event: DiscoveryEvent::Finished(region, result.map(Box::new)),
-                    at: now_unix(),
-                });
-            });
-        }
-        Effect::Copy(text) => {
-            if let Err(e) = terminal::copy_osc52(&text) {
-                tracing::warn!(error = %e, "clipboard write failed");
-            }
-        }
-        Effect::Quit => {}
+        Ok(Self { streams })
+    }
+
+    /// The next signal's number.
+    async fn next(&mut self) -> i32 {
+        let waits = self.streams.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                s.recv().await;
+                n
+            })
+        });
+        futures::future::select_all(waits).await.0
     }
 }
 
-/// Runs the console until the user quits. The terminal is restored on every exit
-/// path: normal return, error (the guard's `Drop`) and panic (the hook).
+fn event_to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(k) if k.kind != KeyEventKind::Release => key_from_event(&k).map(Msg::Key),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => Some(Msg::Scroll {
+                down: m.kind == MouseEventKind::ScrollDown,
+                column: m.column,
+                row: m.row,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Runs the console until the user quits or a signal ends it. The terminal is
+/// restored on every exit path: normal return, error (the guard's `Drop`), signal
+/// and panic (the hook).
 ///
 /// # Errors
 /// When the terminal cannot be set up or drawn to.
@@ -161,11 +164,12 @@ pub async fn run(
     backend: Arc<dyn Backend>,
     plan: DiscoveryPlan,
     opts: TuiOptions,
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<Ending> {
     let (keymap, keymap_error) = keymap::load(opts.keymap_file.as_deref());
     if let Some(e) = &keymap_error {
         tracing::error!(error = %e, "keymap not loaded; using the defaults");
     }
+    let mut signals = Signals::install().wrap_err("cannot listen for signals")?;
     let mut guard = terminal::TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let size = guard
         .terminal
@@ -179,18 +183,26 @@ pub async fn run(
         keymap_error: keymap_error.map(|e| e.to_string()),
         size: (size.width, size.height),
     });
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut runtime = Runtime::new(backend, Clock::System);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pending = vec![Msg::Start];
-    // A deliberate crash after the first frame, so the end-to-end test can prove the
-    // panic path restores the terminal before color-eyre prints its report.
-    let panic_for_test = std::env::var_os("NETOPS_TEST_PANIC_AFTER_FIRST_FRAME").is_some();
     loop {
         for msg in pending.drain(..) {
             for effect in update(&mut state, msg) {
-                execute(effect, &backend, &tx);
+                match runtime.execute(effect) {
+                    Some(Effect::Copy(text)) => {
+                        if let Err(e) = terminal::copy_osc52(&text) {
+                            tracing::warn!(error = %e, "clipboard write failed");
+                        }
+                    }
+                    Some(Effect::Suspend) => {
+                        guard.suspend().wrap_err("cannot suspend")?;
+                        state.dirty = true;
+                    }
+                    _ => {}
+                }
             }
         }
         if state.quit {
@@ -202,42 +214,57 @@ pub async fn run(
                 .draw(|frame| view::draw(&state, frame))
                 .wrap_err("cannot draw")?;
             state.dirty = false;
-            assert!(
-                !panic_for_test,
-                "NETOPS_TEST_PANIC_AFTER_FIRST_FRAME is set"
-            );
+            #[cfg(debug_assertions)]
+            test_hooks::after_frame();
         }
         let loading = state.is_loading();
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if let Some(key) = key_from_event(&k) {
-                        pending.push(Msg::Key(key));
+                Some(Ok(event)) => {
+                    pending.extend(event_to_msg(event));
+                    // Take every event already waiting (a paste, a burst of keys) so
+                    // they cost one frame, not one frame each.
+                    // (A synchronous zero-timeout poll: polling the stream with a no-op
+                    // waker would leave it unable to wake the loop later.)
+                    while crossterm::event::poll(Duration::ZERO).unwrap_or(false) {
+                        match crossterm::event::read() {
+                            Ok(more) => pending.extend(event_to_msg(more)),
+                            Err(e) => return Err(e).wrap_err("cannot read terminal input"),
+                        }
                     }
                 }
-                Some(Ok(Event::Resize(w, h))) => pending.push(Msg::Resize(w, h)),
-                Some(Ok(Event::Mouse(m))) => match m.kind {
-                    MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => pending.push(Msg::Scroll {
-                        down: m.kind == MouseEventKind::ScrollDown,
-                        column: m.column,
-                        row: m.row,
-                    }),
-                    _ => {}
-                },
-                Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e).wrap_err("cannot read terminal input"),
                 None => break,
             },
-            Some(msg) = rx.recv() => {
-                pending.push(msg);
+            Some(report) = runtime.next() => {
+                pending.push(Msg::from(report));
                 // Take whatever else is queued so a burst costs one frame.
-                while let Ok(more) = rx.try_recv() {
-                    pending.push(more);
+                while let Some(Some(more)) = runtime.next().now_or_never() {
+                    pending.push(Msg::from(more));
                 }
+            }
+            number = signals.next() => {
+                tracing::info!(signal = number, "signal received; leaving");
+                guard.restore().wrap_err("cannot restore the terminal")?;
+                return Ok(Ending::Signal(number));
             }
             _ = tick.tick(), if loading => pending.push(Msg::Tick),
         }
     }
     guard.restore().wrap_err("cannot restore the terminal")?;
-    Ok(())
+    Ok(Ending::Quit)
+}
+
+/// Hooks for the end-to-end tests of the real binary; compiled into debug builds only,
+/// never into a release.
+#[cfg(debug_assertions)]
+mod test_hooks {
+    /// A deliberate crash after the first frame, so the tmux test can prove the panic
+    /// path restores the terminal before color-eyre prints its report.
+    pub fn after_frame() {
+        assert!(
+            std::env::var_os("NETOPS_TEST_PANIC_AFTER_FIRST_FRAME").is_none(),
+            "NETOPS_TEST_PANIC_AFTER_FIRST_FRAME is set"
+        );
+    }
 }

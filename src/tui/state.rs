@@ -1,28 +1,47 @@
 //! The console's state and its pure update function.
 //!
+//! The state composes: [`Data`] (the estate and the generations of the requests that
+//! fill it), [`Nav`] (tree, selection, filter, detail cursor, history), [`Prompt`] (the
+//! `/` and `:` line), a stack of [`Modal`]s (the top one takes the keys) and
+//! [`CachedContent`] (what the detail pane and help show, built here once per change so
+//! `view` only renders).
+//!
 //! Invariants:
 //! - [`update`] does no I/O, never awaits and reads no clock: time arrives in messages,
-//!   and everything with an outside effect is returned as an [`Effect`] for the runtime.
-//! - Every request carries a generation. A region result is applied only when its
-//!   generation is the latest asked for that region, and discovery events older than
-//!   the latest full refresh are dropped: a slow old answer never overwrites a newer one.
+//!   and everything with an outside effect is returned as an [`Effect`] for the
+//!   runtime ([`crate::runtime`]).
+//! - Every request carries a generation (its task id). A region result is applied only
+//!   when its generation is the latest asked for that region, and discovery events
+//!   older than the latest full refresh are dropped: a slow old answer never overwrites
+//!   a newer one.
 //! - A loaded region keeps its data while it is being refreshed (marked as refreshing),
 //!   so the screen stays usable; it is replaced only when the new answer arrives.
-//! - `dirty` is set whenever something visible changed; the runtime draws only then.
+//! - The keymap layer is the top modal's, else the prompt's, else the normal one; Ctrl-C
+//!   quits from anywhere whatever the keymap says, so no keymap can trap the user.
+//! - `dirty` is set whenever something visible changed; the runtime draws only then. A
+//!   spinner tick only sets `dirty`: nothing is rebuilt.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use ratatui::text::Line;
 use tui_tree_widget::{TreeItem, TreeState};
 
-use super::keymap::{Action, Key, Keymap, Layer};
+use super::content::{self, ContentInput, Detail, SPINNER_PLACEHOLDER, Wrapped};
+use super::keymap::{Action, Key, KeyCode, Keymap, Layer};
 use super::layout;
+use super::modal::{Modal, ModalContext, ModalOutcome, Scroll};
 use super::tree::{self, Filter, Finding, Folder, Node, NodeId, NodePath};
 use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event};
 use crate::model::{Account, AttachmentKind, Estate, RegionLoad};
+pub use crate::runtime::{DiscoveryPlanData, Effect};
+use crate::runtime::{Report, TaskId};
 
 /// Braille spinner frames; the frame shown depends only on the tick count.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Longest `:` or `/` line kept (a paste beyond it is cut, and the user told).
+pub const MAX_INPUT: usize = 4096;
 
 /// Input to [`update`].
 #[derive(Debug, Clone)]
@@ -31,6 +50,8 @@ pub enum Msg {
     Start,
     /// A key press.
     Key(Key),
+    /// Text pasted into the terminal (bracketed paste), taken as typed text at once.
+    Paste(String),
     /// An action, as a key would run it (tests, mouse).
     Action(Action),
     /// Mouse wheel at a screen position.
@@ -45,52 +66,28 @@ pub enum Msg {
     DiscoveryDone { generation: u64 },
     /// The backend told who the account is.
     Account(Option<Account>),
+    /// A timer asked for with [`Effect::Timer`] fired.
+    Timer { task: TaskId },
+    /// Something went wrong outside the console that the user should know (e.g. the log
+    /// file cannot be written); shown once in the message line.
+    Warn(String),
     /// Spinner tick (only sent while something loads).
     Tick,
     /// The terminal size.
     Resize(u16, u16),
 }
 
-/// What the runtime must do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Read these regions (following peerings as the plan says).
-    Discover {
-        generation: u64,
-        plan: DiscoveryPlanData,
-    },
-    /// Read one region again.
-    LoadRegion { generation: u64, region: String },
-    /// Put text on the clipboard (OSC 52).
-    Copy(String),
-    /// Leave.
-    Quit,
-}
-
-/// A [`DiscoveryPlan`] that can be compared in tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiscoveryPlanData {
-    pub regions: Vec<String>,
-    pub follow_peers: bool,
-    pub concurrency: usize,
-}
-
-impl From<&DiscoveryPlanData> for DiscoveryPlan {
-    fn from(p: &DiscoveryPlanData) -> Self {
-        Self {
-            regions: p.regions.clone(),
-            follow_peers: p.follow_peers,
-            concurrency: p.concurrency,
-        }
-    }
-}
-
-impl From<&DiscoveryPlan> for DiscoveryPlanData {
-    fn from(p: &DiscoveryPlan) -> Self {
-        Self {
-            regions: p.regions.clone(),
-            follow_peers: p.follow_peers,
-            concurrency: p.concurrency,
+impl From<Report> for Msg {
+    fn from(report: Report) -> Self {
+        match report {
+            Report::Discovery { task, event, at } => Self::Discovery {
+                generation: task,
+                event,
+                at,
+            },
+            Report::DiscoveryDone { task } => Self::DiscoveryDone { generation: task },
+            Report::Account(a) => Self::Account(a),
+            Report::Timer { task } => Self::Timer { task },
         }
     }
 }
@@ -112,7 +109,7 @@ pub enum Mode {
     Command,
 }
 
-/// A popup over the panes.
+/// The top modal, as tests and the view ask about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     /// Generated from the active keymap.
@@ -139,19 +136,15 @@ pub struct DetailCursor {
     pub offset: usize,
     /// (static, propagated, blackhole) routes of the table, counted once per change.
     pub counts: (usize, usize, usize),
-    /// Scroll of non-table detail views.
+    /// Scroll of non-table detail views, in wrapped rows.
     pub scroll: usize,
 }
 
-/// Everything the console shows. Owned by the UI task.
-pub struct State {
+/// The estate and the bookkeeping of the requests that fill it.
+#[derive(Debug, Default)]
+pub struct Data {
     pub estate: Estate,
     pub plan: DiscoveryPlanData,
-    pub backend_label: String,
-    pub read_only: bool,
-    pub keymap: Keymap,
-    /// A user keymap that failed to load; the defaults are in use.
-    pub keymap_error: Option<String>,
     /// Regions with a request in flight.
     pub loading: BTreeSet<String>,
     next_gen: u64,
@@ -159,18 +152,18 @@ pub struct State {
     region_gen: BTreeMap<String, u64>,
     /// When the last region answer arrived (Unix seconds).
     pub last_refresh: Option<u64>,
-    pub spinner: usize,
-    pub size: (u16, u16),
+    pub findings: Vec<Finding>,
+    /// Bumped on every change of what the panes show from the data.
+    pub version: u64,
+    /// Regions already shown once (opened automatically the first time).
+    seen_regions: BTreeSet<String>,
+}
+
+/// Where the user is: tree, selection, filter, detail cursor, history.
+pub struct Nav {
     pub focus: Focus,
-    pub mode: Mode,
-    pub input: String,
-    /// Candidates from the last Tab, shown under the prompt.
-    pub completions: Vec<String>,
     pub filter: Option<Filter>,
     opened_before_filter: Option<HashSet<NodePath>>,
-    pub overlay: Option<Overlay>,
-    pub overlay_scroll: usize,
-    pub overlay_hscroll: usize,
     /// The tree items, rebuilt only when their inputs change.
     pub items: Vec<TreeItem<'static, NodeId>>,
     items_stale: bool,
@@ -180,11 +173,42 @@ pub struct State {
     pub detail: DetailCursor,
     back: Vec<NodePath>,
     forward: Vec<NodePath>,
+}
+
+/// The `/` filter or `:` command being typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub mode: Mode,
+    pub input: String,
+    /// Candidates from the last Tab, shown under the prompt.
+    pub completions: Vec<String>,
+}
+
+/// What the detail pane and help show, built by `update`, read by `view`.
+#[derive(Debug, Clone, Default)]
+pub struct CachedContent {
+    /// (selection, data version, pane width) the detail was built for.
+    key: Option<(NodePath, u64, u16)>,
+    pub detail: Detail,
+    pub help: Vec<Line<'static>>,
+}
+
+/// Everything the console shows. Owned by the UI task.
+pub struct State {
+    pub data: Data,
+    pub nav: Nav,
+    pub prompt: Prompt,
+    /// Screens over the panes; the last one is on top and takes the keys.
+    pub modals: Vec<Modal>,
+    pub content: CachedContent,
+    pub backend_label: String,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    /// A user keymap that failed to load; the defaults are in use.
+    pub keymap_error: Option<String>,
+    pub spinner: usize,
+    pub size: (u16, u16),
     pub message: Option<(String, Severity)>,
-    pub findings: Vec<Finding>,
-    data_version: u64,
-    /// Regions already shown once (opened automatically the first time).
-    seen_regions: BTreeSet<String>,
     pub dirty: bool,
     pub quit: bool,
 }
@@ -199,6 +223,16 @@ pub struct StateInit {
     pub size: (u16, u16),
 }
 
+impl Default for DiscoveryPlanData {
+    fn default() -> Self {
+        Self {
+            regions: Vec::new(),
+            follow_peers: true,
+            concurrency: 4,
+        }
+    }
+}
+
 impl State {
     /// A console with nothing loaded yet.
     #[must_use]
@@ -206,9 +240,33 @@ impl State {
         let mut tree = TreeState::default();
         tree.open(vec![NodeId::Account]);
         tree.select(vec![NodeId::Account]);
+        let help = content::help_lines(&init.keymap);
         let mut state = Self {
-            estate: Estate::default(),
-            plan: DiscoveryPlanData::from(&init.plan),
+            data: Data {
+                plan: DiscoveryPlanData::from(&init.plan),
+                ..Data::default()
+            },
+            nav: Nav {
+                focus: Focus::Tree,
+                filter: None,
+                opened_before_filter: None,
+                items: Vec::new(),
+                items_stale: true,
+                tree: RefCell::new(tree),
+                detail: DetailCursor::default(),
+                back: Vec::new(),
+                forward: Vec::new(),
+            },
+            prompt: Prompt {
+                mode: Mode::Normal,
+                input: String::new(),
+                completions: Vec::new(),
+            },
+            modals: Vec::new(),
+            content: CachedContent {
+                help,
+                ..CachedContent::default()
+            },
             backend_label: init.backend_label,
             read_only: init.read_only,
             keymap: init.keymap,
@@ -217,31 +275,8 @@ impl State {
                 .as_ref()
                 .map(|e| (format!("{e} (using the default keymap)"), Severity::Error)),
             keymap_error: init.keymap_error,
-            loading: BTreeSet::new(),
-            next_gen: 0,
-            discover_gen: 0,
-            region_gen: BTreeMap::new(),
-            last_refresh: None,
             spinner: 0,
             size: init.size,
-            focus: Focus::Tree,
-            mode: Mode::Normal,
-            input: String::new(),
-            completions: Vec::new(),
-            filter: None,
-            opened_before_filter: None,
-            overlay: None,
-            overlay_scroll: 0,
-            overlay_hscroll: 0,
-            items: Vec::new(),
-            items_stale: true,
-            tree: RefCell::new(tree),
-            detail: DetailCursor::default(),
-            back: Vec::new(),
-            forward: Vec::new(),
-            findings: Vec::new(),
-            data_version: 0,
-            seen_regions: BTreeSet::new(),
             dirty: true,
             quit: false,
         };
@@ -249,20 +284,31 @@ impl State {
         state
     }
 
-    /// The keymap layer in effect.
+    /// The keymap layer in effect: the prompt's while typing, else the top modal's.
     #[must_use]
     pub fn layer(&self) -> Layer {
-        match (self.mode, &self.overlay) {
-            (Mode::Filter | Mode::Command, _) => Layer::Input,
-            (Mode::Normal, Some(_)) => Layer::Popup,
-            (Mode::Normal, None) => Layer::Normal,
+        if self.prompt.mode != Mode::Normal {
+            return Layer::Input;
         }
+        self.modals.last().map_or(Layer::Normal, Modal::layer)
+    }
+
+    /// The top modal as a plain value (help, or a command's output).
+    #[must_use]
+    pub fn overlay(&self) -> Option<Overlay> {
+        self.modals.last().map(|m| match m {
+            Modal::Help { .. } => Overlay::Help,
+            Modal::Output { title, lines, .. } => Overlay::Output {
+                title: title.clone(),
+                lines: lines.clone(),
+            },
+        })
     }
 
     /// True while any region is being read (the spinner turns only then).
     #[must_use]
     pub fn is_loading(&self) -> bool {
-        !self.loading.is_empty()
+        !self.data.loading.is_empty()
     }
 
     /// The current spinner frame.
@@ -274,27 +320,32 @@ impl State {
     /// The selected path.
     #[must_use]
     pub fn selected(&self) -> NodePath {
-        self.tree.borrow().selected().to_vec()
+        self.nav.tree.borrow().selected().to_vec()
     }
 
     /// The selected node, resolved.
     #[must_use]
     pub fn selected_node(&self) -> Option<Node<'_>> {
         let path = self.selected();
-        tree::resolve(&self.estate, &path)
+        tree::resolve(&self.data.estate, &path)
     }
 
     /// Errors to count in the status bar: failed regions, unread parts, a bad keymap.
     #[must_use]
     pub fn error_count(&self) -> usize {
-        self.estate.failed().count()
-            + self.estate.loaded().map(|r| r.gaps.len()).sum::<usize>()
+        self.data.estate.failed().count()
+            + self
+                .data
+                .estate
+                .loaded()
+                .map(|r| r.gaps.len())
+                .sum::<usize>()
             + usize::from(self.keymap_error.is_some())
     }
 
     fn next_generation(&mut self) -> u64 {
-        self.next_gen += 1;
-        self.next_gen
+        self.data.next_gen += 1;
+        self.data.next_gen
     }
 
     fn info(&mut self, text: impl Into<String>) {
@@ -306,59 +357,59 @@ impl State {
     }
 
     fn visible(&mut self) -> Vec<NodePath> {
-        self.tree
+        self.nav
+            .tree
             .get_mut()
-            .flatten(&self.items)
+            .flatten(&self.nav.items)
             .into_iter()
             .map(|f| f.identifier)
             .collect()
     }
 
     fn select(&mut self, path: NodePath) {
-        let tree = self.tree.get_mut();
+        let tree = self.nav.tree.get_mut();
         for i in 1..path.len() {
             tree.open(path[..i].to_vec());
         }
         tree.select(path);
-        self.focus = Focus::Tree;
-        self.items_stale = true;
+        self.nav.focus = Focus::Tree;
+        self.nav.items_stale = true;
     }
 
     /// Moves to `path`, remembering where we were for `[`.
     fn jump(&mut self, path: NodePath) {
         let here = self.selected();
         if here != path {
-            self.back.push(here);
-            self.forward.clear();
+            self.nav.back.push(here);
+            self.nav.forward.clear();
         }
         self.select(path);
     }
 
     /// Recomputes what depends on the data, the filter or the selection.
     fn sync(&mut self) {
-        if self.items_stale {
-            self.items_stale = false;
-            let spinner = self.spinner_frame();
+        if self.nav.items_stale {
+            self.nav.items_stale = false;
             let built = {
-                let tree = self.tree.get_mut();
+                let tree = self.nav.tree.get_mut();
                 let input = tree::TreeInput {
-                    estate: &self.estate,
-                    loading: &self.loading,
+                    estate: &self.data.estate,
+                    loading: &self.data.loading,
                     opened: tree.opened(),
-                    filter: self.filter.as_ref(),
-                    spinner,
-                    order: &self.plan.regions,
+                    filter: self.nav.filter.as_ref(),
+                    spinner: SPINNER_PLACEHOLDER,
+                    order: &self.data.plan.regions,
                 };
                 tree::build(&input)
             };
-            self.items = built.items;
-            let tree = self.tree.get_mut();
+            self.nav.items = built.items;
+            let tree = self.nav.tree.get_mut();
             for path in built.open {
                 tree.open(path);
             }
             // Keep the selection on something visible: the nearest visible ancestor.
             let visible: HashSet<NodePath> = self.visible().into_iter().collect();
-            let tree = self.tree.get_mut();
+            let tree = self.nav.tree.get_mut();
             let mut sel = tree.selected().to_vec();
             while !sel.is_empty() && !visible.contains(&sel) {
                 sel.pop();
@@ -370,66 +421,104 @@ impl State {
                 tree.select(sel);
             }
         }
+        self.sync_detail_cursor();
+        self.sync_content();
+    }
+
+    fn sync_detail_cursor(&mut self) {
         let key = (
             self.selected(),
-            self.filter
+            self.nav
+                .filter
                 .as_ref()
                 .map(|f| f.text.clone())
                 .unwrap_or_default(),
-            self.data_version,
+            self.data.version,
         );
-        if self.detail.key.as_ref() != Some(&key) {
-            let mut counts = (0, 0, 0);
-            let rows = match tree::resolve(&self.estate, &key.0) {
-                Some(Node::RouteTable(_, table) | Node::More(_, table)) => {
-                    for r in &table.routes {
-                        match r.route_type {
-                            crate::model::RouteType::Propagated => counts.1 += 1,
-                            _ => counts.0 += 1,
-                        }
-                        if r.state == crate::model::RouteState::Blackhole {
-                            counts.2 += 1;
-                        }
+        if self.nav.detail.key.as_ref() == Some(&key) {
+            return;
+        }
+        let mut counts = (0, 0, 0);
+        let rows = match tree::resolve(&self.data.estate, &key.0) {
+            Some(Node::RouteTable(_, table) | Node::More(_, table)) => {
+                for r in &table.routes {
+                    match r.route_type {
+                        crate::model::RouteType::Propagated => counts.1 += 1,
+                        _ => counts.0 += 1,
                     }
-                    let all = || (0..table.routes.len()).collect::<Vec<_>>();
-                    match self.filter.as_ref().filter(|f| !f.is_empty()) {
-                        Some(f) => {
-                            let hits: Vec<usize> = table
-                                .routes
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, r)| f.route_matches(r))
-                                .map(|(i, _)| i)
-                                .collect();
-                            if hits.is_empty() { all() } else { hits }
-                        }
-                        None => all(),
+                    if r.state == crate::model::RouteState::Blackhole {
+                        counts.2 += 1;
                     }
                 }
-                _ => Vec::new(),
+                let all = || (0..table.routes.len()).collect::<Vec<_>>();
+                match self.nav.filter.as_ref().filter(|f| !f.is_empty()) {
+                    Some(f) => {
+                        let hits: Vec<usize> = table
+                            .routes
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, r)| f.route_matches(r))
+                            .map(|(i, _)| i)
+                            .collect();
+                        if hits.is_empty() { all() } else { hits }
+                    }
+                    None => all(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        let same_node = self.nav.detail.key.as_ref().is_some_and(|k| k.0 == key.0);
+        let (cursor, offset, scroll) = if same_node {
+            (
+                self.nav.detail.cursor,
+                self.nav.detail.offset,
+                self.nav.detail.scroll,
+            )
+        } else {
+            (0, 0, 0)
+        };
+        let max = rows.len().saturating_sub(1);
+        self.nav.detail = DetailCursor {
+            key: Some(key),
+            rows,
+            cursor: cursor.min(max),
+            offset: offset.min(max),
+            counts,
+            scroll,
+        };
+    }
+
+    /// Rebuilds the detail pane's content when the selection, the data or the pane's
+    /// width changed, and keeps its scroll within the wrapped height.
+    fn sync_content(&mut self) {
+        let width = layout::panes(self.size).1.width.saturating_sub(2);
+        let key = (self.selected(), self.data.version, width);
+        if self.content.key.as_ref() != Some(&key) {
+            let node = tree::resolve(&self.data.estate, &key.0);
+            let input = ContentInput {
+                estate: &self.data.estate,
+                findings: &self.data.findings,
+                order: &self.data.plan.regions,
+                backend_label: &self.backend_label,
+                loading: &self.data.loading,
+                keymap: &self.keymap,
             };
-            let same_node = self.detail.key.as_ref().is_some_and(|k| k.0 == key.0);
-            let (cursor, offset, scroll) = if same_node {
-                (self.detail.cursor, self.detail.offset, self.detail.scroll)
-            } else {
-                (0, 0, 0)
-            };
-            let max = rows.len().saturating_sub(1);
-            self.detail = DetailCursor {
-                key: Some(key),
-                rows,
-                cursor: cursor.min(max),
-                offset: offset.min(max),
-                counts,
-                scroll,
-            };
+            let title = content::detail_title(&input, node.as_ref());
+            let body = content::detail_lines(&input, node).map(|l| Wrapped::new(l, width));
+            self.content.detail = Detail { title, body };
+            self.content.key = Some(key);
+        }
+        let height = usize::from(layout::panes(self.size).1.height.saturating_sub(2));
+        if let Some(body) = &self.content.detail.body {
+            let max = body.height.saturating_sub(height);
+            self.nav.detail.scroll = self.nav.detail.scroll.min(max);
         }
     }
 
     fn data_changed(&mut self) {
-        self.data_version += 1;
-        self.findings = tree::findings(&self.estate);
-        self.items_stale = true;
+        self.data.version += 1;
+        self.data.findings = tree::findings(&self.data.estate);
+        self.nav.items_stale = true;
     }
 }
 
@@ -439,11 +528,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Start => {
             let generation = state.next_generation();
-            state.discover_gen = generation;
+            state.data.discover_gen = generation;
             fx.push(Effect::Discover {
                 generation,
-                plan: state.plan.clone(),
+                plan: state.data.plan.clone(),
             });
+        }
+        Msg::Key(key) if key.ctrl && key.code == KeyCode::Char('c') => {
+            // The way out that no keymap can take away.
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Msg::Key(key) if key.ctrl && key.code == KeyCode::Char('z') => {
+            fx.push(Effect::Suspend);
+            state.dirty = true;
         }
         Msg::Key(key) => {
             let layer = state.layer();
@@ -452,8 +550,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             } else if layer == Layer::Input
                 && let Some(c) = key.typed_char()
             {
-                state.input.push(c);
-                input_changed(state);
+                type_text(state, &c.to_string());
+            }
+            state.dirty = true;
+        }
+        Msg::Paste(text) => {
+            if state.prompt.mode == Mode::Normal {
+                state.info("paste into the : prompt or the / filter (press : or / first)");
+            } else {
+                type_text(state, &text);
             }
             state.dirty = true;
         }
@@ -464,13 +569,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Scroll { down, column, row } => {
             let (tree_area, detail_area) = layout::panes(state.size);
             let action = if down { Action::Down } else { Action::Up };
-            if state.overlay.is_some() {
+            if !state.modals.is_empty() {
                 act(state, action, &mut fx);
             } else if detail_area.contains((column, row).into()) {
-                state.focus = Focus::Detail;
+                state.nav.focus = Focus::Detail;
                 act(state, action, &mut fx);
             } else if tree_area.contains((column, row).into()) {
-                state.focus = Focus::Tree;
+                state.nav.focus = Focus::Tree;
                 act(state, action, &mut fx);
             }
             state.dirty = true;
@@ -481,8 +586,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             at,
         } => discovery(state, generation, event, at),
         Msg::DiscoveryDone { generation } => {
-            if generation == state.discover_gen && state.message.is_none() {
-                let failed = state.estate.failed().count();
+            if generation == state.data.discover_gen && state.message.is_none() {
+                let failed = state.data.estate.failed().count();
                 if failed > 0 {
                     let key = key_hint(state, &Action::ReloadRegion);
                     state.error(format!(
@@ -495,15 +600,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Account(account) => {
             if account.is_some() {
-                state.estate.account = account;
-                state.items_stale = true;
+                state.data.estate.account = account;
+                state.data_changed();
                 state.dirty = true;
             }
+        }
+        Msg::Timer { .. } => {}
+        Msg::Warn(text) => {
+            state.error(text);
+            state.dirty = true;
         }
         Msg::Tick => {
             if state.is_loading() {
                 state.spinner = state.spinner.wrapping_add(1);
-                state.items_stale = true;
                 state.dirty = true;
             }
         }
@@ -515,6 +624,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
     state.sync();
     fx
+}
+
+/// Types text into the prompt: control characters dropped, the line capped, the
+/// filter or completions updated once for the whole text (a paste costs one update).
+fn type_text(state: &mut State, text: &str) {
+    let room = MAX_INPUT.saturating_sub(state.prompt.input.chars().count());
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(room)
+        .collect();
+    let cut = text.chars().filter(|c| !c.is_control()).count() > clean.chars().count();
+    state.prompt.input.push_str(&clean);
+    input_changed(state);
+    if cut {
+        state.error(format!("input cut at {MAX_INPUT} characters"));
+    }
 }
 
 fn plural_regions(n: usize) -> String {
@@ -533,42 +659,43 @@ fn key_hint(state: &State, action: &Action) -> String {
 }
 
 fn discovery(state: &mut State, generation: u64, event: DiscoveryEvent, at: u64) {
-    if generation < state.discover_gen {
+    if generation < state.data.discover_gen {
         return;
     }
     match &event {
         DiscoveryEvent::Started(region) => {
             if state
+                .data
                 .region_gen
                 .get(region)
                 .is_some_and(|g| *g > generation)
             {
                 return;
             }
-            state.region_gen.insert(region.clone(), generation);
-            state.loading.insert(region.clone());
+            state.data.region_gen.insert(region.clone(), generation);
+            state.data.loading.insert(region.clone());
             // A loaded region keeps its data while it refreshes.
             if matches!(
-                state.estate.regions.get(region),
+                state.data.estate.regions.get(region),
                 Some(RegionLoad::Loaded { .. })
             ) {
-                state.items_stale = true;
+                state.nav.items_stale = true;
                 state.dirty = true;
                 return;
             }
         }
         DiscoveryEvent::Finished(region, result) => {
-            if state.region_gen.get(region) != Some(&generation) {
+            if state.data.region_gen.get(region) != Some(&generation) {
                 return;
             }
-            state.loading.remove(region);
-            state.last_refresh = Some(at);
-            if result.is_ok() && state.seen_regions.insert(region.clone()) {
+            state.data.loading.remove(region);
+            state.data.last_refresh = Some(at);
+            if result.is_ok() && state.data.seen_regions.insert(region.clone()) {
                 open_region_first_time(state, region, result);
             }
         }
     }
-    apply_event(&mut state.estate, event);
+    apply_event(&mut state.data.estate, event);
     state.data_changed();
     state.dirty = true;
 }
@@ -579,7 +706,7 @@ fn open_region_first_time(
     result: &Result<Box<crate::model::RegionEstate>, crate::backend::BackendError>,
 ) {
     let Ok(estate) = result else { return };
-    let tree = state.tree.get_mut();
+    let tree = state.nav.tree.get_mut();
     let rpath = vec![NodeId::Account, NodeId::Region(region.to_string())];
     tree.open(rpath.clone());
     for tgw in &estate.tgws {
@@ -592,57 +719,41 @@ fn open_region_first_time(
 }
 
 fn input_changed(state: &mut State) {
-    state.completions.clear();
-    if state.mode == Mode::Filter {
-        state.filter = Some(Filter::new(&state.input));
-        state.items_stale = true;
+    state.prompt.completions.clear();
+    if state.prompt.mode == Mode::Filter {
+        state.nav.filter = Some(Filter::new(&state.prompt.input));
+        state.nav.items_stale = true;
     }
 }
 
 fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
-    match state.layer() {
-        Layer::Input => act_input(state, action, fx),
-        Layer::Popup => act_popup(state, &action),
-        Layer::Normal => act_normal(state, action, fx),
+    if state.prompt.mode != Mode::Normal {
+        return act_input(state, action, fx);
     }
-}
-
-fn act_popup(state: &mut State, action: &Action) {
-    let height = usize::from(layout::popup_height(state.size).saturating_sub(2));
-    let page = height.max(1);
-    let len = match &state.overlay {
-        Some(Overlay::Output { lines, .. }) => lines.len(),
-        Some(Overlay::Help) => super::view::help_lines(state).len(),
-        None => 0,
-    };
-    let max = len.saturating_sub(height);
-    let s = &mut state.overlay_scroll;
-    match action {
-        Action::Down => *s = s.saturating_add(1),
-        Action::Up => *s = s.saturating_sub(1),
-        Action::PageDown => *s = s.saturating_add(page),
-        Action::PageUp => *s = s.saturating_sub(page),
-        Action::Top => *s = 0,
-        Action::Bottom => *s = usize::MAX,
-        Action::Left => state.overlay_hscroll = state.overlay_hscroll.saturating_sub(8),
-        Action::Right => state.overlay_hscroll = state.overlay_hscroll.saturating_add(8),
-        Action::Back | Action::Cancel | Action::Quit | Action::Help => {
-            state.overlay = None;
-            state.overlay_scroll = 0;
-            state.overlay_hscroll = 0;
+    if let Some(top) = state.modals.last_mut() {
+        let ctx = ModalContext {
+            height: usize::from(layout::popup_height(state.size).saturating_sub(2)),
+            help_len: state.content.help.len(),
+        };
+        match top.update(&action, ctx) {
+            ModalOutcome::Keep => {}
+            ModalOutcome::Close => {
+                state.modals.pop();
+            }
+            ModalOutcome::Effects(more) => fx.extend(more),
         }
-        _ => {}
+        return;
     }
-    state.overlay_scroll = state.overlay_scroll.min(max);
+    act_normal(state, action, fx);
 }
 
 fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Submit => {
-            let line = std::mem::take(&mut state.input);
-            let mode = state.mode;
-            state.mode = Mode::Normal;
-            state.completions.clear();
+            let line = std::mem::take(&mut state.prompt.input);
+            let mode = state.prompt.mode;
+            state.prompt.mode = Mode::Normal;
+            state.prompt.completions.clear();
             match mode {
                 Mode::Command => run_command(state, &line),
                 Mode::Filter => {
@@ -661,24 +772,24 @@ fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Cancel | Action::Back => {
-            if state.mode == Mode::Filter {
+            if state.prompt.mode == Mode::Filter {
                 clear_filter(state);
             }
-            state.input.clear();
-            state.completions.clear();
-            state.mode = Mode::Normal;
+            state.prompt.input.clear();
+            state.prompt.completions.clear();
+            state.prompt.mode = Mode::Normal;
         }
         Action::ClearInput => {
-            state.input.clear();
+            state.prompt.input.clear();
             input_changed(state);
         }
         Action::DeleteChar => {
-            if state.input.pop().is_none() && state.mode == Mode::Command {
-                state.mode = Mode::Normal;
+            if state.prompt.input.pop().is_none() && state.prompt.mode == Mode::Command {
+                state.prompt.mode = Mode::Normal;
             }
             input_changed(state);
         }
-        Action::Complete if state.mode == Mode::Command => complete(state),
+        Action::Complete if state.prompt.mode == Mode::Command => complete(state),
         Action::Quit => {
             state.quit = true;
             fx.push(Effect::Quit);
@@ -705,17 +816,17 @@ fn select_first_match(state: &mut State) {
 }
 
 fn clear_filter(state: &mut State) {
-    if state.filter.take().is_some() {
-        if let Some(opened) = state.opened_before_filter.take() {
+    if state.nav.filter.take().is_some() {
+        if let Some(opened) = state.nav.opened_before_filter.take() {
             let selected = state.selected();
             let mut fresh = TreeState::default();
             for p in opened {
                 fresh.open(p);
             }
-            *state.tree.get_mut() = fresh;
+            *state.nav.tree.get_mut() = fresh;
             state.select(selected);
         }
-        state.items_stale = true;
+        state.nav.items_stale = true;
         state.info("filter cleared");
     }
 }
@@ -724,7 +835,7 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     if !matches!(action, Action::Noop) {
         state.message = None;
     }
-    if state.focus == Focus::Detail && act_detail(state, &action) {
+    if state.nav.focus == Focus::Detail && act_detail(state, &action) {
         return;
     }
     match action {
@@ -742,73 +853,75 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Bottom => move_to(state, usize::MAX),
         Action::Collapse => {
             let sel = state.selected();
-            let tree = state.tree.get_mut();
+            let tree = state.nav.tree.get_mut();
             if !tree.close(&sel) && sel.len() > 1 {
                 tree.select(sel[..sel.len() - 1].to_vec());
             }
             if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
-                state.items_stale = true;
+                state.nav.items_stale = true;
             }
         }
         Action::Expand => expand(state),
         Action::Open => open(state, fx),
         Action::JumpPeer => jump_peer(state, fx),
         Action::HistoryBack => {
-            if let Some(path) = state.back.pop() {
+            if let Some(path) = state.nav.back.pop() {
                 let here = state.selected();
-                state.forward.push(here);
+                state.nav.forward.push(here);
                 state.select(path);
             } else {
                 state.info("nothing to go back to");
             }
         }
         Action::HistoryForward => {
-            if let Some(path) = state.forward.pop() {
+            if let Some(path) = state.nav.forward.pop() {
                 let here = state.selected();
-                state.back.push(here);
+                state.nav.back.push(here);
                 state.select(path);
             } else {
                 state.info("nothing to go forward to");
             }
         }
         Action::Focus => {
-            state.focus = match state.focus {
+            state.nav.focus = match state.nav.focus {
                 Focus::Tree => Focus::Detail,
                 Focus::Detail => Focus::Tree,
             };
         }
         Action::Back => {
-            if state.filter.is_some() {
+            if state.nav.filter.is_some() {
                 clear_filter(state);
-            } else if state.focus == Focus::Detail {
-                state.focus = Focus::Tree;
+            } else if state.nav.focus == Focus::Detail {
+                state.nav.focus = Focus::Tree;
             }
         }
         Action::Filter => {
-            if state.opened_before_filter.is_none() {
-                state.opened_before_filter = Some(state.tree.get_mut().opened().clone());
+            if state.nav.opened_before_filter.is_none() {
+                state.nav.opened_before_filter = Some(state.nav.tree.get_mut().opened().clone());
             }
-            state.mode = Mode::Filter;
-            state.input = state
+            state.prompt.mode = Mode::Filter;
+            state.prompt.input = state
+                .nav
                 .filter
                 .as_ref()
                 .map(|f| f.text.clone())
                 .unwrap_or_default();
         }
         Action::Command => {
-            state.mode = Mode::Command;
-            state.input.clear();
-            state.completions.clear();
+            state.prompt.mode = Mode::Command;
+            state.prompt.input.clear();
+            state.prompt.completions.clear();
         }
         Action::Help => {
-            state.overlay = Some(Overlay::Help);
-            state.overlay_scroll = 0;
+            state.modals.push(Modal::Help {
+                scroll: Scroll::default(),
+            });
         }
         Action::Refresh => {
             let generation = state.next_generation();
-            state.discover_gen = generation;
-            let mut plan = state.plan.clone();
-            for region in state.estate.regions.keys() {
+            state.data.discover_gen = generation;
+            let mut plan = state.data.plan.clone();
+            for region in state.data.estate.regions.keys() {
                 if !plan.regions.contains(region) {
                     plan.regions.push(region.clone());
                 }
@@ -829,9 +942,9 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::CopyId | Action::CopyArn => {
             let text = state.selected_node().and_then(|node| {
                 if action == Action::CopyId {
-                    tree::node_id_text(&state.estate, &node)
+                    tree::node_id_text(&state.data.estate, &node)
                 } else {
-                    tree::node_arn(&state.estate, &node)
+                    tree::node_arn(&state.data.estate, &node)
                 }
             });
             match text {
@@ -858,21 +971,25 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         | Action::DeleteChar
         | Action::Left
         | Action::Right
+        | Action::Confirm
+        | Action::NextField
+        | Action::PrevField
         | Action::Noop => {}
     }
 }
 
 fn reload_region(state: &mut State, region: &str, fx: &mut Vec<Effect>) {
     let generation = state.next_generation();
-    state.region_gen.insert(region.to_string(), generation);
-    state.loading.insert(region.to_string());
-    if !state.estate.regions.contains_key(region) {
+    state.data.region_gen.insert(region.to_string(), generation);
+    state.data.loading.insert(region.to_string());
+    if !state.data.estate.regions.contains_key(region) {
         state
+            .data
             .estate
             .regions
             .insert(region.to_string(), RegionLoad::Loading);
     }
-    state.items_stale = true;
+    state.data_changed();
     state.info(format!("reloading {region}…"));
     fx.push(Effect::LoadRegion {
         generation,
@@ -892,7 +1009,7 @@ fn move_by(state: &mut State, delta: isize) {
         .saturating_add_signed(delta)
         .min(visible.len().saturating_sub(1));
     if let Some(path) = visible.get(target) {
-        state.tree.get_mut().select(path.clone());
+        state.nav.tree.get_mut().select(path.clone());
     }
 }
 
@@ -900,12 +1017,12 @@ fn move_to(state: &mut State, index: usize) {
     let visible = state.visible();
     let target = index.min(visible.len().saturating_sub(1));
     if let Some(path) = visible.get(target) {
-        state.tree.get_mut().select(path.clone());
+        state.nav.tree.get_mut().select(path.clone());
     }
 }
 
 fn has_children(state: &mut State, path: &NodePath) -> bool {
-    let mut items: &[TreeItem<'static, NodeId>] = &state.items;
+    let mut items: &[TreeItem<'static, NodeId>] = &state.nav.items;
     let mut found = None;
     for id in path {
         let Some(item) = items.iter().find(|i| i.identifier() == id) else {
@@ -922,9 +1039,9 @@ fn expand(state: &mut State) {
     if !has_children(state, &sel) {
         return;
     }
-    if state.tree.get_mut().open(sel.clone()) {
+    if state.nav.tree.get_mut().open(sel.clone()) {
         if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
-            state.items_stale = true;
+            state.nav.items_stale = true;
         }
     } else {
         move_by(state, 1);
@@ -959,9 +1076,9 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
             | Node::RouteTable(..)
             | Node::Vpc(..),
         ) => {
-            state.tree.get_mut().toggle(sel.clone());
+            state.nav.tree.get_mut().toggle(sel.clone());
             if matches!(sel.last(), Some(NodeId::RouteTable(_))) {
-                state.items_stale = true;
+                state.nav.items_stale = true;
             }
         }
         _ => {}
@@ -970,13 +1087,14 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn follow_attachment(state: &mut State, region: &str, attachment: &str) {
     let found = state
+        .data
         .estate
         .region(region)
         .and_then(|r| r.attachments.iter().find(|a| a.id == attachment))
         .map(|a| tree::attachment_path(region, &a.tgw_id, &a.id));
     match found {
         Some(path) => {
-            if state.filter.is_some() {
+            if state.nav.filter.is_some() {
                 clear_filter(state);
             }
             state.jump(path);
@@ -993,7 +1111,7 @@ fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
         state.info("select a peering (or a TGW with one) to jump across it");
         return;
     };
-    let Some(region) = state.estate.region(&here) else {
+    let Some(region) = state.data.estate.region(&here) else {
         state.info("select a peering (or a TGW with one) to jump across it");
         return;
     };
@@ -1038,10 +1156,10 @@ fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
         }
     };
     let other = peering.other_side(&here).clone();
-    match state.estate.regions.get(&other.region) {
+    match state.data.estate.regions.get(&other.region) {
         Some(RegionLoad::Loaded { estate }) => {
             if estate.tgws.iter().any(|t| t.id == other.tgw_id) {
-                if state.filter.is_some() {
+                if state.nav.filter.is_some() {
                     clear_filter(state);
                 }
                 state.jump(tree::tgw_path(&other.region, &other.tgw_id));
@@ -1083,14 +1201,14 @@ fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Handles movement in the detail pane; false when the action is not about it.
 fn act_detail(state: &mut State, action: &Action) -> bool {
-    let rows = state.detail.rows.len();
+    let rows = state.nav.detail.rows.len();
     let page = layout::detail_table_rows(state.size).max(1);
     if rows == 0 {
         let height = usize::from(layout::panes(state.size).1.height.saturating_sub(2));
-        let len = super::view::detail_lines(state).map_or(0, |l| l.len());
+        let len = state.content.detail.body.as_ref().map_or(0, |w| w.height);
         let max = len.saturating_sub(height);
         let page = height.max(1);
-        let d = &mut state.detail;
+        let d = &mut state.nav.detail;
         match action {
             Action::Down => d.scroll = d.scroll.saturating_add(1),
             Action::Up => d.scroll = d.scroll.saturating_sub(1),
@@ -1103,7 +1221,7 @@ fn act_detail(state: &mut State, action: &Action) -> bool {
         d.scroll = d.scroll.min(max);
         return true;
     }
-    let d = &mut state.detail;
+    let d = &mut state.nav.detail;
     let last = rows - 1;
     match action {
         Action::Down => d.cursor = (d.cursor + 1).min(last),
@@ -1115,9 +1233,10 @@ fn act_detail(state: &mut State, action: &Action) -> bool {
         Action::Open => {
             if let Some(Node::RouteTable(region, table)) = state.selected_node() {
                 let target = state
+                    .nav
                     .detail
                     .rows
-                    .get(state.detail.cursor)
+                    .get(state.nav.detail.cursor)
                     .and_then(|i| table.routes.get(*i))
                     .and_then(|r| r.targets.first())
                     .map(|t| t.attachment_id.clone());
@@ -1136,7 +1255,7 @@ fn act_detail(state: &mut State, action: &Action) -> bool {
 
 fn keep_detail_cursor_in_view(state: &mut State) {
     let h = layout::detail_table_rows(state.size).max(1);
-    let d = &mut state.detail;
+    let d = &mut state.nav.detail;
     if d.cursor < d.offset {
         d.offset = d.cursor;
     } else if d.cursor >= d.offset + h {
@@ -1147,23 +1266,22 @@ fn keep_detail_cursor_in_view(state: &mut State) {
 fn run_command(state: &mut State, line: &str) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
-        Ok(Some(cmd)) => match crate::query::run(&state.estate, &cmd) {
+        Ok(Some(cmd)) => match crate::query::run(&state.data.estate, &cmd) {
             Ok(output) => {
-                state.overlay = Some(Overlay::Output {
+                state.modals.push(Modal::Output {
                     title: format!(":{}", cmd.to_line()),
                     lines: output.to_text().lines().map(str::to_string).collect(),
+                    scroll: Scroll::default(),
                 });
-                state.overlay_scroll = 0;
-                state.overlay_hscroll = 0;
             }
             Err(e) => state.error(format!(":{} — {e}", cmd.to_line())),
         },
         Err(e) if e.is_help => {
-            state.overlay = Some(Overlay::Output {
+            state.modals.push(Modal::Output {
                 title: format!(":{}", line.trim()),
                 lines: e.message.lines().map(str::to_string).collect(),
+                scroll: Scroll::default(),
             });
-            state.overlay_scroll = 0;
         }
         Err(e) => state.error(format!(
             ":{} — {} (Tab completes, :help lists commands)",
@@ -1219,7 +1337,7 @@ fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
 }
 
 fn complete(state: &mut State) {
-    let input = state.input.clone();
+    let input = state.prompt.input.clone();
     let words: Vec<&str> = input.split_whitespace().collect();
     let trailing_space = input.ends_with(' ');
     let (head, word, candidates) = match (words.as_slice(), trailing_space) {
@@ -1231,7 +1349,7 @@ fn complete(state: &mut State) {
         ([cmd], true) | ([cmd, _], false) => (
             format!("{cmd} "),
             if trailing_space { "" } else { words[1] },
-            ids_for(&state.estate, cmd),
+            ids_for(&state.data.estate, cmd),
         ),
         _ => return,
     };
@@ -1241,16 +1359,16 @@ fn complete(state: &mut State) {
         .collect();
     match matching.as_slice() {
         [] => {
-            state.completions.clear();
+            state.prompt.completions.clear();
             state.message = Some((format!("no completion for \"{word}\""), Severity::Info));
         }
         [one] => {
-            state.input = format!("{head}{one} ");
-            state.completions.clear();
+            state.prompt.input = format!("{head}{one} ");
+            state.prompt.completions.clear();
         }
         many => {
-            state.input = format!("{head}{}", common_prefix(many));
-            state.completions = many.to_vec();
+            state.prompt.input = format!("{head}{}", common_prefix(many));
+            state.prompt.completions = many.to_vec();
         }
     }
 }

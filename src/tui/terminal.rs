@@ -11,7 +11,9 @@ use std::io::{self, Stdout, Write};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -32,6 +34,7 @@ pub fn restore_terminal() -> io::Result<()> {
     let raw = disable_raw_mode();
     let screen = execute!(
         io::stdout(),
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         cursor::Show
@@ -66,7 +69,12 @@ impl TerminalGuard {
         ACTIVE.store(true, Ordering::SeqCst);
         let setup = || -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
             enable_raw_mode()?;
-            execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+            execute!(
+                io::stdout(),
+                EnterAlternateScreen,
+                EnableMouseCapture,
+                EnableBracketedPaste
+            )?;
             let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
             terminal.clear()?;
             Ok(terminal)
@@ -78,6 +86,26 @@ impl TerminalGuard {
                 Err(e)
             }
         }
+    }
+
+    /// Ctrl-Z: gives the terminal back, stops the process (SIGTSTP, as the shell
+    /// expects), and when the shell resumes it (SIGCONT) takes the terminal again and
+    /// redraws from scratch.
+    ///
+    /// # Errors
+    /// When the terminal cannot be restored or taken again.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        self.restore()?;
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        enable_raw_mode()?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()
     }
 
     /// Restores the terminal now (also done on drop).

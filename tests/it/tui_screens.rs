@@ -195,9 +195,10 @@ async fn large_route_table_pages_in_the_detail_pane() {
     h.keys("<Esc>l").await;
     let shown = h
         .state
+        .nav
         .tree
         .borrow()
-        .flatten(&h.state.items)
+        .flatten(&h.state.nav.items)
         .iter()
         .filter(|f| {
             matches!(

@@ -104,12 +104,12 @@ async fn regions_stream_in_and_the_screen_is_usable_meanwhile() {
     );
     assert!(s.is_loading());
     assert_eq!(
-        s.estate.regions.get("us-east-1"),
+        s.data.estate.regions.get("us-east-1"),
         Some(&RegionLoad::Loading)
     );
     // Keys work while loading.
     keys(&mut s, "?");
-    assert_eq!(s.overlay, Some(Overlay::Help));
+    assert_eq!(s.overlay(), Some(Overlay::Help));
     keys(&mut s, "<Esc>");
     update(
         &mut s,
@@ -120,8 +120,8 @@ async fn regions_stream_in_and_the_screen_is_usable_meanwhile() {
         },
     );
     assert!(!s.is_loading());
-    assert_eq!(s.last_refresh, Some(T));
-    assert!(s.estate.region("us-east-1").is_some());
+    assert_eq!(s.data.last_refresh, Some(T));
+    assert!(s.data.estate.region("us-east-1").is_some());
 }
 
 #[tokio::test]
@@ -150,10 +150,10 @@ async fn stale_results_are_dropped() {
         },
     );
     assert!(
-        s.estate.region("us-east-1").is_some(),
+        s.data.estate.region("us-east-1").is_some(),
         "stale failure ignored"
     );
-    assert_eq!(s.last_refresh, Some(T));
+    assert_eq!(s.data.last_refresh, Some(T));
     // While generation 2 runs, the loaded data stays visible.
     update(
         &mut s,
@@ -163,8 +163,8 @@ async fn stale_results_are_dropped() {
             at: T + 2,
         },
     );
-    assert!(s.loading.contains("us-east-1"));
-    assert!(s.estate.region("us-east-1").is_some());
+    assert!(s.data.loading.contains("us-east-1"));
+    assert!(s.data.estate.region("us-east-1").is_some());
     update(
         &mut s,
         Msg::Discovery {
@@ -173,7 +173,7 @@ async fn stale_results_are_dropped() {
             at: T + 3,
         },
     );
-    assert_eq!(s.last_refresh, Some(T + 3));
+    assert_eq!(s.data.last_refresh, Some(T + 3));
     assert!(!s.is_loading());
 }
 
@@ -206,8 +206,8 @@ async fn a_newer_region_reload_beats_an_older_discovery_answer() {
             at: T + 1,
         },
     );
-    assert!(s.estate.region("us-east-1").is_some());
-    assert!(s.loading.contains("us-east-1"));
+    assert!(s.data.estate.region("us-east-1").is_some());
+    assert!(s.data.loading.contains("us-east-1"));
 }
 
 #[tokio::test]
@@ -269,11 +269,11 @@ async fn movement_follows_the_visible_tree() {
     // h on an open node closes it; on a closed one goes to the parent.
     keys(&mut s, "jh");
     assert_eq!(s.selected().len(), 2);
-    assert!(!s.tree.borrow().opened().contains(&s.selected()));
+    assert!(!s.nav.tree.borrow().opened().contains(&s.selected()));
     keys(&mut s, "h");
     assert_eq!(selected_last(&s), NodeId::Account);
     keys(&mut s, "l");
-    assert!(s.tree.borrow().opened().contains(&vec![NodeId::Account]));
+    assert!(s.nav.tree.borrow().opened().contains(&vec![NodeId::Account]));
 }
 
 #[tokio::test]
@@ -281,15 +281,15 @@ async fn route_table_opens_lazily_and_the_detail_cursor_moves() {
     let mut s = loaded().await;
     keys(&mut s, "jjjjj"); // post-inspection
     assert!(matches!(selected_last(&s), NodeId::RouteTable(_)));
-    assert_eq!(s.detail.rows.len(), 3);
+    assert_eq!(s.nav.detail.rows.len(), 3);
     keys(&mut s, "l");
     keys(&mut s, "j");
     assert_eq!(selected_last(&s), NodeId::Route(0));
     keys(&mut s, "hh"); // back to the table, closed
     keys(&mut s, "<Tab>");
-    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.nav.focus, Focus::Detail);
     keys(&mut s, "G");
-    assert_eq!(s.detail.cursor, 2);
+    assert_eq!(s.nav.detail.cursor, 2);
     // Enter on the blackhole route: its attachment is gone, so an error says so.
     keys(&mut s, "<Enter>");
     let (text, _) = s.message.clone().expect("message");
@@ -362,17 +362,18 @@ async fn jump_to_an_unread_region_loads_it() {
 async fn cidr_filter_keeps_matches_and_esc_clears_it() {
     let mut s = loaded().await;
     keys(&mut s, "/10.1.0.0/16");
-    assert_eq!(s.mode, Mode::Filter);
+    assert_eq!(s.prompt.mode, Mode::Filter);
     assert_eq!(
-        s.filter.as_ref().map(|f| f.text.as_str()),
+        s.nav.filter.as_ref().map(|f| f.text.as_str()),
         Some("10.1.0.0/16")
     );
     keys(&mut s, "<Enter>");
-    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(s.prompt.mode, Mode::Normal);
     let visible: Vec<_> = s
+        .nav
         .tree
         .borrow()
-        .flatten(&s.items)
+        .flatten(&s.nav.items)
         .into_iter()
         .map(|f| f.identifier)
         .collect();
@@ -392,8 +393,8 @@ async fn cidr_filter_keeps_matches_and_esc_clears_it() {
         .count();
     assert_eq!(routes, 2);
     keys(&mut s, "<Esc>");
-    assert_eq!(s.filter, None);
-    let visible = s.tree.borrow().flatten(&s.items).len();
+    assert_eq!(s.nav.filter, None);
+    let visible = s.nav.tree.borrow().flatten(&s.nav.items).len();
     assert!(visible > 10);
 }
 
@@ -401,15 +402,15 @@ async fn cidr_filter_keeps_matches_and_esc_clears_it() {
 async fn command_prompt_completes_and_runs_queries() {
     let mut s = loaded().await;
     keys(&mut s, ":rou<Tab>");
-    assert_eq!(s.input, "route");
+    assert_eq!(s.prompt.input, "route");
     assert_eq!(
-        s.completions,
+        s.prompt.completions,
         vec!["route-tables".to_string(), "routes".to_string()]
     );
     keys(&mut s, "<C-u>routes tgw-rtb-0e1a2b3c4d5e6f71<Tab>");
-    assert_eq!(s.input, "routes tgw-rtb-0e1a2b3c4d5e6f71");
+    assert_eq!(s.prompt.input, "routes tgw-rtb-0e1a2b3c4d5e6f71");
     keys(&mut s, "2<Tab><Enter>");
-    match &s.overlay {
+    match &s.overlay() {
         Some(Overlay::Output { title, lines }) => {
             assert_eq!(title, ":routes tgw-rtb-0e1a2b3c4d5e6f712");
             assert!(
@@ -422,7 +423,7 @@ async fn command_prompt_completes_and_runs_queries() {
         other => panic!("no output: {other:?}"),
     }
     keys(&mut s, "q");
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.overlay(), None);
     keys(&mut s, ":nope<Enter>");
     let (text, _) = s.message.clone().expect("error");
     assert!(text.contains("unrecognized subcommand 'nope'"), "{text}");
@@ -442,7 +443,7 @@ async fn keymap_commands_copy_and_quit_are_effects() {
         )]
     );
     keys(&mut s, "P"); // bound to ":peerings" in the default keymap
-    assert!(matches!(&s.overlay, Some(Overlay::Output { title, .. }) if title == ":peerings"));
+    assert!(matches!(&s.overlay(), Some(Overlay::Output { title, .. }) if title == ":peerings"));
     keys(&mut s, "<Esc>");
     let fx = keys(&mut s, "q");
     assert_eq!(fx, vec![Effect::Quit]);

@@ -1,0 +1,445 @@
+//! The one effect runtime: the console, `--batch` and the headless test harness all
+//! hand it the same [`Effect`]s and read back the same [`Report`]s, so tests exercise
+//! the production path.
+//!
+//! Invariants:
+//! - Every asynchronous effect carries a task id (the requester's generation). The
+//!   runtime keeps a registry of running tasks by id; [`Effect::Cancel`] aborts one.
+//! - "Latest request wins" per kind of task: starting a discovery aborts the previous
+//!   discovery, reloading a region aborts the previous reload of that region, and a
+//!   report from a task that was superseded or cancelled is dropped here, before any
+//!   front end sees it.
+//! - Reports of one task arrive in the order the task produced them; a task's last
+//!   report is followed by its completion, after which [`Runtime::next`] no longer waits
+//!   for it. [`Runtime::next`] returns `None` only when no task is running and nothing is
+//!   queued: that is what "settled" means for the harness and the batch front end.
+//! - Effects the runtime cannot run itself (the clipboard, quitting) are handed back to
+//!   the front end by [`Runtime::execute`].
+//! - Time stamps come from the [`Clock`] the runtime is given (fixed in tests).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::backend::Backend;
+use crate::discovery::{DiscoveryEvent, DiscoveryPlan, discover_streaming};
+use crate::model::Account;
+
+/// A task's id: the generation the requester gave it. Unique per requester.
+pub type TaskId = u64;
+
+/// Work for the runtime (or, for the last two, for the front end).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Read these regions (following peerings as the plan says); the account too.
+    Discover {
+        generation: TaskId,
+        plan: DiscoveryPlanData,
+    },
+    /// Read one region again.
+    LoadRegion { generation: TaskId, region: String },
+    /// Wake the requester after `after_ms` milliseconds (waiting on a peering, polling).
+    Timer { task: TaskId, after_ms: u64 },
+    /// Abort a running task; its pending reports are dropped.
+    Cancel(TaskId),
+    /// Put text on the clipboard (OSC 52). Front end.
+    Copy(String),
+    /// Leave. Front end.
+    Quit,
+    /// Suspend the process (Ctrl-Z) and resume cleanly. Front end.
+    Suspend,
+}
+
+/// A [`DiscoveryPlan`] that can be compared in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryPlanData {
+    pub regions: Vec<String>,
+    pub follow_peers: bool,
+    pub concurrency: usize,
+}
+
+impl From<&DiscoveryPlanData> for DiscoveryPlan {
+    fn from(p: &DiscoveryPlanData) -> Self {
+        Self {
+            regions: p.regions.clone(),
+            follow_peers: p.follow_peers,
+            concurrency: p.concurrency,
+        }
+    }
+}
+
+impl From<&DiscoveryPlan> for DiscoveryPlanData {
+    fn from(p: &DiscoveryPlan) -> Self {
+        Self {
+            regions: p.regions.clone(),
+            follow_peers: p.follow_peers,
+            concurrency: p.concurrency,
+        }
+    }
+}
+
+/// What a task reports back.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// A discovery or reload event of task `task`, stamped with the runtime's clock.
+    Discovery {
+        task: TaskId,
+        event: DiscoveryEvent,
+        at: u64,
+    },
+    /// A full discovery finished.
+    DiscoveryDone { task: TaskId },
+    /// The backend told who the account is.
+    Account(Option<Account>),
+    /// A timer fired.
+    Timer { task: TaskId },
+}
+
+/// Where time stamps come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock (Unix seconds).
+    System,
+    /// Always this time (tests, screenshots).
+    Fixed(u64),
+}
+
+impl Clock {
+    /// Now, in Unix seconds.
+    #[must_use]
+    pub fn now(self) -> u64 {
+        match self {
+            Self::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            Self::Fixed(t) => t,
+        }
+    }
+}
+
+/// A message on the runtime's own channel.
+enum Envelope {
+    Report(TaskId, Report),
+    /// The task ended; nothing more will come from it.
+    Finished(TaskId),
+}
+
+struct Running {
+    kind: String,
+    handle: AbortHandle,
+}
+
+/// Executes effects and streams their results.
+pub struct Runtime {
+    backend: Arc<dyn Backend>,
+    clock: Clock,
+    tx: mpsc::UnboundedSender<Envelope>,
+    rx: mpsc::UnboundedReceiver<Envelope>,
+    running: HashMap<TaskId, Running>,
+    /// The newest task of each kind ("discover", "region:eu-west-1", …).
+    latest: HashMap<String, TaskId>,
+    cancelled: HashSet<TaskId>,
+}
+
+impl Runtime {
+    /// A runtime over `backend`, stamping reports with `clock`.
+    #[must_use]
+    pub fn new(backend: Arc<dyn Backend>, clock: Clock) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            backend,
+            clock,
+            tx,
+            rx,
+            running: HashMap::new(),
+            latest: HashMap::new(),
+            cancelled: HashSet::new(),
+        }
+    }
+
+    /// The backend effects run against.
+    #[must_use]
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    /// Ids of the tasks running now.
+    #[must_use]
+    pub fn running(&self) -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = self.running.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// True when no task runs and no report waits.
+    #[must_use]
+    pub fn is_idle(&self) -> bool {
+        self.running.is_empty() && self.rx.is_empty()
+    }
+
+    /// Starts an effect. Effects for the front end (clipboard, quit) are handed back.
+    pub fn execute(&mut self, effect: Effect) -> Option<Effect> {
+        match effect {
+            Effect::Discover { generation, plan } => {
+                let backend = Arc::clone(&self.backend);
+                let clock = self.clock;
+                self.spawn(generation, "discover".into(), move |tx| async move {
+                    discover_task(backend, DiscoveryPlan::from(&plan), generation, clock, tx).await;
+                });
+                None
+            }
+            Effect::LoadRegion { generation, region } => {
+                let backend = Arc::clone(&self.backend);
+                let clock = self.clock;
+                let kind = format!("region:{region}");
+                self.spawn(generation, kind, move |tx| async move {
+                    let send = |event| {
+                        let _ = tx.send(Envelope::Report(
+                            generation,
+                            Report::Discovery {
+                                task: generation,
+                                event,
+                                at: clock.now(),
+                            },
+                        ));
+                    };
+                    send(DiscoveryEvent::Started(region.clone()));
+                    let result = backend.load_region(&region).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(region, error = %e, "region reload failed");
+                    }
+                    send(DiscoveryEvent::Finished(region, result.map(Box::new)));
+                });
+                None
+            }
+            Effect::Timer { task, after_ms } => {
+                self.spawn(task, format!("timer:{task}"), move |tx| async move {
+                    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                    let _ = tx.send(Envelope::Report(task, Report::Timer { task }));
+                });
+                None
+            }
+            Effect::Cancel(task) => {
+                self.cancel(task);
+                None
+            }
+            local @ (Effect::Copy(_) | Effect::Quit | Effect::Suspend) => Some(local),
+        }
+    }
+
+    /// Aborts a running task and drops whatever it already reported.
+    pub fn cancel(&mut self, task: TaskId) {
+        if let Some(running) = self.running.remove(&task) {
+            running.handle.abort();
+            self.cancelled.insert(task);
+            tracing::debug!(task, kind = running.kind, "task cancelled");
+        }
+    }
+
+    fn spawn<F, Fut>(&mut self, task: TaskId, kind: String, work: F)
+    where
+        F: FnOnce(mpsc::UnboundedSender<Envelope>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        // Latest request wins: the previous task of this kind is superseded.
+        if let Some(previous) = self.latest.insert(kind.clone(), task)
+            && previous != task
+        {
+            self.cancel(previous);
+        }
+        self.cancelled.remove(&task);
+        let tx = self.tx.clone();
+        let done = self.tx.clone();
+        let fut = work(tx);
+        let handle = tokio::spawn(async move {
+            fut.await;
+            let _ = done.send(Envelope::Finished(task));
+        });
+        self.running.insert(
+            task,
+            Running {
+                kind,
+                handle: handle.abort_handle(),
+            },
+        );
+    }
+
+    /// The next report. `None` when nothing runs and nothing is queued (settled).
+    pub async fn next(&mut self) -> Option<Report> {
+        loop {
+            let envelope = if self.running.is_empty() {
+                self.rx.try_recv().ok()?
+            } else {
+                self.rx.recv().await?
+            };
+            match envelope {
+                Envelope::Finished(task) => {
+                    self.running.remove(&task);
+                }
+                Envelope::Report(task, report) => {
+                    if !self.cancelled.contains(&task) {
+                        return Some(report);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn discover_task(
+    backend: Arc<dyn Backend>,
+    plan: DiscoveryPlan,
+    task: TaskId,
+    clock: Clock,
+    tx: mpsc::UnboundedSender<Envelope>,
+) {
+    let account_backend = Arc::clone(&backend);
+    let account_tx = tx.clone();
+    let account = async move {
+        match account_backend.account().await {
+            Ok(account) => {
+                let _ = account_tx.send(Envelope::Report(task, Report::Account(account)));
+            }
+            Err(e) => tracing::warn!(error = %e, "account lookup failed"),
+        }
+    };
+    let (etx, mut erx) = mpsc::unbounded_channel::<DiscoveryEvent>();
+    let forward = async {
+        while let Some(event) = erx.recv().await {
+            let _ = tx.send(Envelope::Report(
+                task,
+                Report::Discovery {
+                    task,
+                    event,
+                    at: clock.now(),
+                },
+            ));
+        }
+    };
+    tokio::join!(account, discover_streaming(backend, plan, etx), forward);
+    let _ = tx.send(Envelope::Report(task, Report::DiscoveryDone { task }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::sim::{Faults, Simulator};
+
+    fn demo() -> Arc<dyn Backend> {
+        Arc::new(Simulator::demo().expect("demo"))
+    }
+
+    fn plan() -> DiscoveryPlanData {
+        DiscoveryPlanData {
+            regions: vec!["us-east-1".into()],
+            follow_peers: true,
+            concurrency: 4,
+        }
+    }
+
+    async fn drain(rt: &mut Runtime) -> Vec<Report> {
+        let mut out = Vec::new();
+        while let Some(r) = rt.next().await {
+            out.push(r);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn discovery_streams_then_settles() {
+        let mut rt = Runtime::new(demo(), Clock::Fixed(7));
+        assert!(
+            rt.execute(Effect::Discover {
+                generation: 1,
+                plan: plan()
+            })
+            .is_none()
+        );
+        assert_eq!(rt.running(), vec![1]);
+        let reports = drain(&mut rt).await;
+        assert!(rt.is_idle());
+        let finished: Vec<&str> = reports
+            .iter()
+            .filter_map(|r| match r {
+                Report::Discovery {
+                    event: DiscoveryEvent::Finished(region, Ok(_)),
+                    at: 7,
+                    ..
+                } => Some(region.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(finished, ["us-east-1", "eu-west-1"], "followed the peering");
+        assert!(matches!(
+            reports.last(),
+            Some(Report::DiscoveryDone { task: 1 })
+        ));
+    }
+
+    #[tokio::test]
+    async fn latest_request_wins_per_kind() {
+        let sim = Simulator::demo().expect("demo");
+        sim.set_faults(Faults {
+            latency_ms: 200,
+            ..Faults::default()
+        });
+        let mut rt = Runtime::new(Arc::new(sim), Clock::Fixed(0));
+        for generation in [1, 2] {
+            rt.execute(Effect::LoadRegion {
+                generation,
+                region: "us-east-1".into(),
+            });
+        }
+        // Another kind is not superseded.
+        rt.execute(Effect::LoadRegion {
+            generation: 3,
+            region: "eu-west-1".into(),
+        });
+        assert_eq!(rt.running(), vec![2, 3]);
+        let tasks: HashSet<TaskId> = drain(&mut rt)
+            .await
+            .iter()
+            .filter_map(|r| match r {
+                Report::Discovery { task, .. } => Some(*task),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tasks, HashSet::from([2, 3]));
+    }
+
+    #[tokio::test]
+    async fn cancelled_timer_never_fires_and_others_do() {
+        let mut rt = Runtime::new(demo(), Clock::Fixed(0));
+        rt.execute(Effect::Timer {
+            task: 5,
+            after_ms: 10_000,
+        });
+        rt.execute(Effect::Timer {
+            task: 6,
+            after_ms: 1,
+        });
+        rt.execute(Effect::Cancel(5));
+        let reports = drain(&mut rt).await;
+        assert!(matches!(reports.as_slice(), [Report::Timer { task: 6 }]));
+        assert!(rt.is_idle());
+    }
+
+    #[test]
+    fn front_end_effects_are_handed_back() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("rt");
+        rt.block_on(async {
+            let mut runtime = Runtime::new(demo(), Clock::System);
+            assert_eq!(
+                runtime.execute(Effect::Copy("x".into())),
+                Some(Effect::Copy("x".into()))
+            );
+            assert_eq!(runtime.execute(Effect::Quit), Some(Effect::Quit));
+            assert!(runtime.next().await.is_none());
+        });
+    }
+}

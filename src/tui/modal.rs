@@ -1,0 +1,123 @@
+//! Screens that come and go over the panes, kept as a stack: the top one takes the
+//! keys (its keymap layer is the active one) until it closes.
+//!
+//! Each modal owns its small state and its update, and answers with a
+//! [`ModalOutcome`]; it never touches the rest of the console. Help and command output
+//! are here now; confirm, form, wizard, probe matrix and trace view join the enum with
+//! their own layer (`[confirm]` and `[form]` are already in `keymaps/default.toml`).
+
+use super::keymap::{Action, Layer};
+use crate::runtime::Effect;
+
+/// Scroll position of a text popup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    pub row: usize,
+    pub column: usize,
+}
+
+/// One modal screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modal {
+    /// Generated from the active keymap.
+    Help { scroll: Scroll },
+    /// A command's output.
+    Output {
+        title: String,
+        lines: Vec<String>,
+        scroll: Scroll,
+    },
+}
+
+/// What the modal wants after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModalOutcome {
+    /// Stay open.
+    Keep,
+    /// Close this modal.
+    Close,
+    /// Stay open and run these effects.
+    Effects(Vec<Effect>),
+}
+
+/// What a modal may know of the screen when it handles a key.
+#[derive(Debug, Clone, Copy)]
+pub struct ModalContext {
+    /// Rows of text the popup shows.
+    pub height: usize,
+    /// Lines the help has (it is built outside the modal, once per keymap).
+    pub help_len: usize,
+}
+
+impl Modal {
+    /// The keymap layer while this modal is on top.
+    #[must_use]
+    pub fn layer(&self) -> Layer {
+        match self {
+            Self::Help { .. } | Self::Output { .. } => Layer::Popup,
+        }
+    }
+
+    /// The scroll position, for the text popups.
+    #[must_use]
+    pub fn scroll(&self) -> Scroll {
+        match self {
+            Self::Help { scroll } | Self::Output { scroll, .. } => *scroll,
+        }
+    }
+
+    /// Handles an action of this modal's layer.
+    pub fn update(&mut self, action: &Action, ctx: ModalContext) -> ModalOutcome {
+        let len = match self {
+            Self::Help { .. } => ctx.help_len,
+            Self::Output { lines, .. } => lines.len(),
+        };
+        let (Self::Help { scroll } | Self::Output { scroll, .. }) = self;
+        scroll_text(scroll, action, len, ctx.height)
+    }
+}
+
+/// Scrolls a text popup of `len` lines shown `height` rows at a time.
+fn scroll_text(scroll: &mut Scroll, action: &Action, len: usize, height: usize) -> ModalOutcome {
+    let page = height.max(1);
+    let max = len.saturating_sub(height);
+    let s = &mut scroll.row;
+    match action {
+        Action::Down => *s = s.saturating_add(1),
+        Action::Up => *s = s.saturating_sub(1),
+        Action::PageDown => *s = s.saturating_add(page),
+        Action::PageUp => *s = s.saturating_sub(page),
+        Action::Top => *s = 0,
+        Action::Bottom => *s = usize::MAX,
+        Action::Left => scroll.column = scroll.column.saturating_sub(8),
+        Action::Right => scroll.column = scroll.column.saturating_add(8),
+        Action::Back | Action::Cancel | Action::Quit | Action::Help => return ModalOutcome::Close,
+        _ => {}
+    }
+    scroll.row = scroll.row.min(max);
+    ModalOutcome::Keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_popup_scrolls_within_its_lines_and_closes() {
+        let mut m = Modal::Output {
+            title: "t".into(),
+            lines: (0..10).map(|i| i.to_string()).collect(),
+            scroll: Scroll::default(),
+        };
+        let ctx = ModalContext {
+            height: 4,
+            help_len: 0,
+        };
+        assert_eq!(m.update(&Action::Bottom, ctx), ModalOutcome::Keep);
+        assert_eq!(m.scroll().row, 6);
+        m.update(&Action::Down, ctx);
+        assert_eq!(m.scroll().row, 6, "never past the last page");
+        assert_eq!(m.update(&Action::Back, ctx), ModalOutcome::Close);
+        assert_eq!(m.layer(), Layer::Popup);
+    }
+}
