@@ -400,4 +400,88 @@ mod tests {
         assert_eq!(docs[2]["line"], 3);
         assert_eq!(docs[2]["items"][0]["public_ips"][0], "198.51.100.10");
     }
+
+    async fn run_into(script: &str, output: OutputFormat, out: &mut dyn Write) -> (i32, String) {
+        let sim = Simulator::demo().expect("demo");
+        let plan = DiscoveryPlan {
+            regions: vec!["us-east-1".into()],
+            follow_peers: true,
+            concurrency: 4,
+        };
+        let opts = BatchOptions {
+            output,
+            keep_going: false,
+            progress: false,
+        };
+        let mut err = Vec::new();
+        let code = run_script(script, Arc::new(sim), plan, &opts, out, &mut err).await;
+        (code, String::from_utf8(err).expect("utf8"))
+    }
+
+    /// A stdout that fails every write with `kind`.
+    struct Failing(std::io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::new(self.0, "no room"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn output_that_cannot_be_written_is_exit_1_said_on_stderr() {
+        let (code, err) = run_into(
+            "tgws\n",
+            OutputFormat::Text,
+            &mut Failing(std::io::ErrorKind::StorageFull),
+        )
+        .await;
+        assert_eq!(code, exit::COMMAND_FAILED);
+        assert!(err.contains("cannot write the output"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_closed_pipe_ends_the_output_quietly() {
+        let (code, err) = run_into(
+            "tgws\nvpcs\n",
+            OutputFormat::Text,
+            &mut Failing(std::io::ErrorKind::BrokenPipe),
+        )
+        .await;
+        assert_eq!(code, exit::OK);
+        assert!(err.is_empty(), "{err}");
+    }
+
+    #[tokio::test]
+    async fn help_in_json_mode_is_a_json_document() {
+        let mut out = Vec::new();
+        let (code, _) = run_into("help\ntgws\nroutes --help\n", OutputFormat::Json, &mut out).await;
+        assert_eq!(code, exit::OK);
+        let docs: Vec<serde_json::Value> = String::from_utf8(out)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+            .collect();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0]["command"], "help");
+        assert!(docs[0]["help"].as_str().is_some_and(|h| h.contains("tgws")));
+        assert_eq!(docs[2]["command"], "routes");
+        assert_eq!(docs[2]["line"], 3);
+    }
+
+    #[tokio::test]
+    async fn nothing_loaded_is_exit_1_naming_every_region() {
+        let faults = Faults {
+            regions_down: vec!["us-east-1".into(), "eu-west-1".into()],
+            ..Faults::default()
+        };
+        let (code, out, err) = run("tgws\n", OutputFormat::Text, faults).await;
+        assert_eq!(code, exit::COMMAND_FAILED, "{err}");
+        assert!(out.is_empty());
+        assert!(err.contains("nothing could be read"), "{err}");
+        assert!(err.contains("us-east-1:"), "{err}");
+        assert!(err.contains("eu-west-1:"), "{err}");
+    }
 }

@@ -7,8 +7,33 @@ use clap::Parser;
 use netops::batch::{self, BatchOptions, exit};
 use netops::cli::{self, Cli};
 
+/// True when stdout was closed (`netops … >&-`). Rust's runtime reopens a closed
+/// standard descriptor on `/dev/null` (read-write) before `main`, so writes would
+/// vanish with success; a shell's `> /dev/null` opens it write-only. So a read-write
+/// `/dev/null` on descriptor 1 is taken as "closed" (or a plain EBADF, should a
+/// runtime ever leave it closed).
+fn stdout_is_closed() -> bool {
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let fd = stdout.as_fd();
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return true;
+    };
+    let Ok(null) = rustix::fs::stat("/dev/null") else {
+        return false;
+    };
+    let read_write = rustix::fs::fcntl_getfl(fd)
+        .is_ok_and(|flags| flags & rustix::fs::OFlags::ACCMODE == rustix::fs::OFlags::RDWR);
+    stat.st_rdev == null.st_rdev && stat.st_ino == null.st_ino && read_write
+}
+
 fn main() {
+    let closed_stdout = stdout_is_closed();
     let cli = Cli::parse();
+    if closed_stdout && cli.batch.is_some() {
+        eprintln!("netops: cannot write the output: standard output is closed");
+        std::process::exit(exit::COMMAND_FAILED);
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("netops: cannot install the error reporter: {e}");
     }

@@ -3,6 +3,7 @@
 
 mod aws_mocks;
 mod aws_moto;
+mod batch_io;
 mod cli;
 mod conformance;
 mod moto;

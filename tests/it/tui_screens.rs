@@ -212,3 +212,62 @@ async fn large_route_table_pages_in_the_detail_pane() {
     let text = h.render();
     assert!(text.contains("… 2820 more routes"), "{text}");
 }
+
+/// A detail view whose lines wrap: scrolling to the bottom reaches its last wrapped row.
+/// (The clamp used to count logical lines while the view wrapped them, so the end of a
+/// long wrapped detail could not be reached.)
+#[tokio::test]
+async fn wrapped_detail_scrolls_to_its_last_row() {
+    let mut h = demo(60, 14).await;
+    // The account node: findings and hints wrap at this width.
+    h.keys("g<Tab>G").await;
+    let text = h.render();
+    assert!(
+        text.contains("jump across a"),
+        "the last line of the account view is reachable:\n{text}"
+    );
+    let body = h.state.content.detail.body.as_ref().expect("text detail");
+    assert!(
+        body.height > body.lines.len(),
+        "this view wraps ({} rows from {} lines)",
+        body.height,
+        body.lines.len()
+    );
+}
+
+/// A paste into the `:` prompt is taken in one update and drawn as its visible tail.
+#[tokio::test]
+async fn a_long_paste_is_cut_and_shown_by_its_tail() {
+    let mut h = demo(80, 24).await;
+    h.keys(":").await;
+    let paste = format!("show {}", "x".repeat(100_000));
+    h.send(netops::tui::state::Msg::Paste(paste));
+    h.settle().await;
+    assert_eq!(
+        h.state.prompt.input.chars().count(),
+        netops::tui::state::MAX_INPUT
+    );
+    let text = h.render();
+    assert!(text.contains(":xxxxxxxx"), "{text}");
+    assert!(text.contains("input cut at 4096 characters") || h.state.message.is_some());
+}
+
+/// Ctrl-C quits from any layer, even with a keymap that binds it to something else.
+#[tokio::test]
+async fn ctrl_c_quits_from_anywhere() {
+    for prefix in ["", "?", ":", "/"] {
+        let mut h = demo(80, 24).await;
+        h.keys(prefix).await;
+        h.keys("<C-c>").await;
+        assert!(h.state.quit, "after {prefix:?}");
+    }
+}
+
+/// The harness drives the production runtime: nothing is left running once settled.
+#[tokio::test]
+async fn harness_settles_the_production_runtime() {
+    let h = demo(80, 24).await;
+    assert!(h.runtime.is_idle());
+    assert!(h.runtime.running().is_empty());
+    assert!(h.state.data.estate.region("eu-west-1").is_some());
+}

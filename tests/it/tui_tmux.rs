@@ -255,3 +255,67 @@ fn a_panic_restores_the_terminal_before_the_report() {
         "alternate screen still on"
     );
 }
+
+/// SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the console restore the terminal (no
+/// raw mode, no alternate screen, cursor shown) and exit with 128 + the signal number.
+#[test]
+fn signals_restore_the_terminal_and_exit_with_the_conventional_code() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED signals_restore_the_terminal: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_netops");
+    for (signal, number) in [("TERM", 15), ("INT", 2), ("HUP", 1), ("QUIT", 3)] {
+        let home = tempfile::tempdir().expect("tempdir");
+        let log = home.path().join(format!("signal-{signal}.log"));
+        let command = format!(
+            "{bin} --demo --log-file {}; echo \"netops exited with $?\"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 3",
+            log.display()
+        );
+        let t = Tmux::start(
+            &format!("sig{signal}"),
+            100,
+            30,
+            &command,
+            &[("HOME", home.path())],
+        );
+        t.wait_for(&["TGW hub-use1"]);
+        let sent = Command::new("pkill")
+            // Anchored on the binary, so the shell running it (whose command line
+            // holds the same text) is not signalled.
+            .args([
+                &format!("-{signal}"),
+                "-f",
+                &format!("^{bin} --demo --log-file {}", log.display()),
+            ])
+            .status()
+            .expect("pkill");
+        assert!(sent.success(), "pkill -{signal} found the console");
+        let screen = t.wait_for(&[&format!("netops exited with {}", 128 + number)]);
+        let screen = if screen.contains("icanon") {
+            screen
+        } else {
+            t.wait_for(&["icanon"])
+        };
+        assert!(
+            !screen.contains("-icanon"),
+            "SIG{signal} left the terminal raw:\n{screen}"
+        );
+        assert!(
+            !screen.contains("Estate"),
+            "alternate screen left:\n{screen}"
+        );
+        let mode = t.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &t.session,
+            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+        ]);
+        assert_eq!(
+            String::from_utf8_lossy(&mode.stdout).trim(),
+            "0 1 0",
+            "SIG{signal}: alternate screen, cursor, mouse tracking"
+        );
+    }
+}

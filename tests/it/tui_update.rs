@@ -273,7 +273,13 @@ async fn movement_follows_the_visible_tree() {
     keys(&mut s, "h");
     assert_eq!(selected_last(&s), NodeId::Account);
     keys(&mut s, "l");
-    assert!(s.nav.tree.borrow().opened().contains(&vec![NodeId::Account]));
+    assert!(
+        s.nav
+            .tree
+            .borrow()
+            .opened()
+            .contains(&vec![NodeId::Account])
+    );
 }
 
 #[tokio::test]

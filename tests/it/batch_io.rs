@@ -1,0 +1,66 @@
+//! The batch front end's output as the operating system sees it: a full disk, a
+//! closed stdout, a reader that goes away, a log that cannot be written.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn netops_sh(script: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .env("NETOPS", env!("CARGO_BIN_EXE_netops"))
+        .env("HOME", dir.path())
+        .env("LOG", dir.path().join("netops.log"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"tgws\nvpcs\n")
+        .expect("stdin");
+    // Bounded: a hang is a failure, not a stuck test run.
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("`{script}` did not finish in 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn batch_output_to_a_full_disk_is_exit_1() {
+    let out = netops_sh("\"$NETOPS\" --demo --log-file \"$LOG\" --batch - > /dev/full");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+}
+
+#[test]
+fn batch_output_to_a_closed_stdout_is_exit_1() {
+    let out = netops_sh("\"$NETOPS\" --demo --log-file \"$LOG\" --batch - >&-");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+}
+
+#[test]
+fn batch_output_into_head_stays_quiet() {
+    let out = netops_sh(
+        "\"$NETOPS\" --demo --log-file \"$LOG\" --batch - | head -1; echo \"status ${PIPESTATUS:-}\"",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("REGION"));
+}
