@@ -125,9 +125,8 @@ impl Harness {
     pub async fn settle(&mut self) {
         loop {
             for effect in std::mem::take(&mut self.queue) {
-                match self.runtime.execute(effect) {
-                    Some(Effect::Copy(text)) => self.copied.push(text),
-                    Some(_) | None => {}
+                if let Some(Effect::Copy(text)) = self.runtime.execute(effect) {
+                    self.copied.push(text);
                 }
             }
             match self.runtime.next().await {
