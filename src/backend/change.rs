@@ -292,3 +292,67 @@ pub trait Changer: Send + Sync {
     /// `InvalidInput`, `QuotaExceeded`, `OutcomeUnknown`…
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peering() -> ChangeOp {
+        ChangeOp::new(
+            "us-east-1",
+            Change::CreatePeering {
+                tgw_id: "tgw-1".into(),
+                peer_tgw_id: "tgw-2".into(),
+                peer_region: "eu-west-1".into(),
+                peer_account_id: "111122223333".into(),
+                request_tag: "req-7".into(),
+            },
+        )
+    }
+
+    fn route() -> ChangeOp {
+        ChangeOp::new(
+            "us-east-1",
+            Change::DeleteTgwRoute {
+                route_table_id: "tgw-rtb-1".into(),
+                cidr: "10.0.0.0/16".parse().expect("cidr"),
+            },
+        )
+    }
+
+    #[test]
+    fn a_timeout_of_a_non_idempotent_change_is_an_unknown_outcome() {
+        let timeout =
+            || Err(BackendError::new(ErrorKind::Timeout, "timed out").in_region("us-east-1"));
+        let err = peering().settle(timeout()).expect_err("unknown");
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert!(err.message.contains("netops:request-id=req-7"), "{err}");
+        assert!(err.message.contains("never retry blindly"), "{err}");
+        // An idempotent change keeps its timeout (a retry is harmless).
+        assert_eq!(
+            route().settle(timeout()).expect_err("timeout").kind,
+            ErrorKind::Timeout
+        );
+    }
+
+    #[test]
+    fn dry_run_ok_is_success_only_for_a_dry_run() {
+        let ok = || Err(BackendError::new(ErrorKind::DryRunOk, "would succeed"));
+        let out = route().as_dry_run().settle(ok()).expect("dry run ok");
+        assert!(out.dry_run);
+        assert!(!route().as_dry_run().mutates());
+        assert!(route().mutates());
+        assert_eq!(
+            route().settle(ok()).expect_err("not a dry run").kind,
+            ErrorKind::DryRunOk
+        );
+    }
+
+    #[test]
+    fn a_change_serializes_as_data() {
+        let json = serde_json::to_value(route()).expect("json");
+        assert_eq!(json["region"], "us-east-1");
+        assert_eq!(json["change"]["op"], "delete_tgw_route");
+        assert_eq!(json["change"]["cidr"], "10.0.0.0/16");
+    }
+}

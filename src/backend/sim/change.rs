@@ -908,3 +908,553 @@ impl Changer for Simulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{SimClock, derive};
+    use super::*;
+    use crate::backend::{Backend, OptionalPart};
+    use crate::model::AttachmentState as S;
+
+    const USE1: &str = "us-east-1";
+    const EUW1: &str = "eu-west-1";
+    const SPOKE: &str = "tgw-rtb-0e1a2b3c4d5e6f711";
+    const POST: &str = "tgw-rtb-0e1a2b3c4d5e6f712";
+    const EUW1_RTB: &str = "tgw-rtb-0f9e8d7c6b5a4f311";
+    const INSPECTION: &str = "tgw-attach-0e1a2b3c4d5e6f721";
+    const SPOKE_A: &str = "tgw-attach-0e1a2b3c4d5e6f722";
+    const PEERING: &str = "tgw-attach-0e1a2b3c4d5e6f7a1";
+    const HUB_USE1: &str = "tgw-0e1a2b3c4d5e6f701";
+    const HUB_EUW1: &str = "tgw-0f9e8d7c6b5a4f301";
+
+    fn net(s: &str) -> IpNet {
+        s.parse().expect("cidr")
+    }
+
+    fn op(region: &str, change: Change) -> ChangeOp {
+        ChangeOp::new(region, change)
+    }
+
+    fn create_route(rtb: &str, cidr: &str, att: &str) -> ChangeOp {
+        op(
+            USE1,
+            Change::CreateTgwRoute {
+                route_table_id: rtb.into(),
+                cidr: net(cidr),
+                target: TgwRouteTarget::Attachment(att.into()),
+            },
+        )
+    }
+
+    async fn route(sim: &Simulator, region: &str, rtb: &str, cidr: &str) -> Option<TgwRoute> {
+        sim.tgw_routes(region, rtb)
+            .await
+            .expect("routes")
+            .into_iter()
+            .find(|r| r.destination == Destination::Cidr(net(cidr)))
+    }
+
+    #[tokio::test]
+    async fn a_static_route_change_re_derives_the_table() {
+        let sim = Simulator::demo().expect("demo");
+        assert!(route(&sim, USE1, SPOKE, "10.50.0.0/16").await.is_none());
+        let out = sim
+            .apply(&create_route(SPOKE, "10.50.0.0/16", SPOKE_A))
+            .await
+            .expect("created");
+        assert_eq!(out.state.as_deref(), Some("active"));
+        assert!(out.request_id.is_some());
+        let r = route(&sim, USE1, SPOKE, "10.50.0.0/16")
+            .await
+            .expect("present");
+        assert_eq!(r.route_type, RouteType::Static);
+        assert_eq!(r.state, RouteState::Active);
+        assert_eq!(
+            r.targets[0].resource_id.as_deref(),
+            Some("vpc-0e1a2b3c4d5e6f732")
+        );
+
+        // The same route again: AWS's RouteAlreadyExists.
+        let err = sim
+            .apply(&create_route(SPOKE, "10.50.0.0/16", SPOKE_A))
+            .await
+            .expect_err("exists");
+        assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+        assert!(err.message.contains("RouteAlreadyExists"), "{err}");
+
+        // A static route over a propagated prefix hides it; deleting it brings it back.
+        sim.apply(&create_route(POST, "10.0.0.0/16", INSPECTION))
+            .await
+            .expect("static over propagated");
+        let r = route(&sim, USE1, POST, "10.0.0.0/16")
+            .await
+            .expect("present");
+        assert_eq!(r.route_type, RouteType::Static);
+        sim.apply(&op(
+            USE1,
+            Change::DeleteTgwRoute {
+                route_table_id: POST.into(),
+                cidr: net("10.0.0.0/16"),
+            },
+        ))
+        .await
+        .expect("deleted");
+        let r = route(&sim, USE1, POST, "10.0.0.0/16")
+            .await
+            .expect("propagated again");
+        assert_eq!(r.route_type, RouteType::Propagated);
+
+        sim.apply(&op(
+            USE1,
+            Change::DeleteTgwRoute {
+                route_table_id: SPOKE.into(),
+                cidr: net("10.50.0.0/16"),
+            },
+        ))
+        .await
+        .expect("deleted");
+        assert!(route(&sim, USE1, SPOKE, "10.50.0.0/16").await.is_none());
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::DeleteTgwRoute {
+                    route_table_id: SPOKE.into(),
+                    cidr: net("10.50.0.0/16"),
+                },
+            ))
+            .await
+            .expect_err("gone");
+        assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    }
+
+    #[tokio::test]
+    async fn propagation_changes_re_derive_propagated_routes() {
+        let sim = Simulator::demo().expect("demo");
+        assert!(route(&sim, USE1, SPOKE, "10.0.0.0/16").await.is_none());
+        let enable = op(
+            USE1,
+            Change::EnablePropagation {
+                route_table_id: SPOKE.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        );
+        sim.apply(&enable).await.expect("enabled");
+        let r = route(&sim, USE1, SPOKE, "10.0.0.0/16")
+            .await
+            .expect("propagated");
+        assert_eq!(r.route_type, RouteType::Propagated);
+        let err = sim.apply(&enable).await.expect_err("twice");
+        assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+        sim.apply(&op(
+            USE1,
+            Change::DisablePropagation {
+                route_table_id: SPOKE.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        ))
+        .await
+        .expect("disabled");
+        assert!(route(&sim, USE1, SPOKE, "10.0.0.0/16").await.is_none());
+        // Peering attachments cannot propagate.
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::EnablePropagation {
+                    route_table_id: SPOKE.into(),
+                    attachment_id: PEERING.into(),
+                },
+            ))
+            .await
+            .expect_err("peering");
+        assert!(
+            matches!(
+                err.kind,
+                ErrorKind::InvalidInput | ErrorKind::IncorrectState
+            ),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn derivation_is_idempotent() {
+        let sim = Simulator::demo().expect("demo");
+        let state = lock(&sim.state);
+        let once = derive::derive(&state.authored).expect("derive");
+        let twice = derive::derive(&state.authored).expect("derive");
+        assert_eq!(once, twice);
+        assert_eq!(&once, state.derived.as_ref());
+    }
+
+    #[tokio::test]
+    async fn the_peering_lifecycle_runs_on_the_clock_and_blackholes_on_delete() {
+        let sim = Simulator::demo().expect("demo");
+        let (clock, hand) = SimClock::manual();
+        sim.set_clock(clock);
+        let peering_state = |sim: &Simulator, region: &str| {
+            sim.snapshot()[region]
+                .peerings
+                .iter()
+                .find(|p| p.id == PEERING)
+                .map(|p| p.state.clone())
+        };
+        // Accept must happen in the accepter's region.
+        let accept_use1 = op(
+            USE1,
+            Change::AcceptPeering {
+                attachment_id: PEERING.into(),
+            },
+        );
+        let err = sim.apply(&accept_use1).await.expect_err("wrong side");
+        assert!(err.message.contains("accepter's region eu-west-1"), "{err}");
+        let accept = op(
+            EUW1,
+            Change::AcceptPeering {
+                attachment_id: PEERING.into(),
+            },
+        );
+        let out = sim.apply(&accept).await.expect("accepted");
+        assert_eq!(out.state.as_deref(), Some("pending"));
+        assert_eq!(peering_state(&sim, USE1), Some(S::Pending));
+        assert_eq!(peering_state(&sim, EUW1), Some(S::Pending));
+        let err = sim.apply(&accept).await.expect_err("not pendingAcceptance");
+        assert_eq!(err.kind, ErrorKind::IncorrectState, "{err}");
+        hand.advance(ACCEPT_SECS);
+        assert_eq!(peering_state(&sim, USE1), Some(S::Available));
+        assert_eq!(peering_state(&sim, EUW1), Some(S::Available));
+
+        // Each side: associate and route the remote CIDRs over the peering.
+        sim.apply(&op(
+            EUW1,
+            Change::CreateTgwRoute {
+                route_table_id: EUW1_RTB.into(),
+                cidr: net("10.0.0.0/8"),
+                target: TgwRouteTarget::Attachment(PEERING.into()),
+            },
+        ))
+        .await
+        .expect("route over peering");
+        let r = route(&sim, EUW1, EUW1_RTB, "10.0.0.0/8")
+            .await
+            .expect("route");
+        assert_eq!(r.state, RouteState::Active);
+
+        // Deleting the peering blackholes the route (re-derived), then it is deleted.
+        let out = sim
+            .apply(&op(
+                USE1,
+                Change::DeletePeering {
+                    attachment_id: PEERING.into(),
+                },
+            ))
+            .await
+            .expect("deleting");
+        assert_eq!(out.state.as_deref(), Some("deleting"));
+        let r = route(&sim, EUW1, EUW1_RTB, "10.0.0.0/8")
+            .await
+            .expect("route");
+        assert_eq!(r.state, RouteState::Blackhole);
+        assert_eq!(peering_state(&sim, EUW1), Some(S::Deleting));
+        hand.advance(DELETE_SECS);
+        assert_eq!(peering_state(&sim, USE1), Some(S::Deleted));
+    }
+
+    #[tokio::test]
+    async fn create_peering_is_tagged_and_moves_to_pending_acceptance() {
+        let sim = Simulator::demo().expect("demo");
+        let create = op(
+            USE1,
+            Change::CreatePeering {
+                tgw_id: HUB_USE1.into(),
+                peer_tgw_id: HUB_EUW1.into(),
+                peer_region: EUW1.into(),
+                peer_account_id: "111122223333".into(),
+                request_tag: "req-42".into(),
+            },
+        );
+        assert!(!create.is_idempotent());
+        let out = sim.apply(&create).await.expect("created");
+        let id = out.created_id.expect("id");
+        assert!(id.starts_with("tgw-attach-"), "{id}");
+        // The instant clock: initiatingRequest is already over.
+        for region in [USE1, EUW1] {
+            let snap = sim.snapshot();
+            let p = snap[region]
+                .peerings
+                .iter()
+                .find(|p| p.id == id)
+                .expect("visible on both sides");
+            assert_eq!(p.state, S::PendingAcceptance);
+            assert_eq!(
+                p.tags.get(REQUEST_TAG_KEY).map(String::as_str),
+                Some("req-42")
+            );
+            assert!(snap[region].attachments.iter().any(|a| a.id == id));
+        }
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::CreatePeering {
+                    tgw_id: HUB_USE1.into(),
+                    peer_tgw_id: "tgw-0nope".into(),
+                    peer_region: EUW1.into(),
+                    peer_account_id: "111122223333".into(),
+                    request_tag: "req-43".into(),
+                },
+            ))
+            .await
+            .expect_err("unknown peer");
+        assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+        assert!(err.message.contains("tgw-0nope"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn aws_validations_name_the_problem() {
+        let sim = Simulator::demo().expect("demo");
+        let err = sim
+            .apply(&create_route(SPOKE, "10.50.0.1/16", SPOKE_A))
+            .await
+            .expect_err("host bits");
+        assert_eq!(err.kind, ErrorKind::InvalidInput);
+        assert!(err.message.contains("use 10.50.0.0/16"), "{err}");
+        let err = sim
+            .apply(&create_route("tgw-rtb-0nope", "10.50.0.0/16", SPOKE_A))
+            .await
+            .expect_err("unknown table");
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert!(err.message.contains("tgw-rtb-0nope"), "{err}");
+        let err = sim
+            .apply(&create_route(SPOKE, "10.50.0.0/16", "tgw-attach-0nope"))
+            .await
+            .expect_err("unknown attachment");
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::AssociateTgwRouteTable {
+                    route_table_id: POST.into(),
+                    attachment_id: SPOKE_A.into(),
+                },
+            ))
+            .await
+            .expect_err("already associated with spoke");
+        assert_eq!(err.kind, ErrorKind::AlreadyExists);
+        assert!(err.message.contains("Resource.AlreadyAssociated"), "{err}");
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::AcceptVpcAttachment {
+                    attachment_id: SPOKE_A.into(),
+                },
+            ))
+            .await
+            .expect_err("available already");
+        assert_eq!(err.kind, ErrorKind::IncorrectState);
+        // A VPC route over a NAT gateway that does not exist.
+        let err = sim
+            .apply(&op(
+                USE1,
+                Change::CreateVpcRoute {
+                    route_table_id: "rtb-0e1a2b3c4d5e6f780".into(),
+                    cidr: net("192.168.0.0/16"),
+                    target: VpcTarget::NatGateway("nat-0nope".into()),
+                },
+            ))
+            .await
+            .expect_err("unknown NAT");
+        assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    }
+
+    #[tokio::test]
+    async fn associations_and_vpc_routes_change_and_re_derive() {
+        let sim = Simulator::demo().expect("demo");
+        sim.apply(&op(
+            USE1,
+            Change::DisassociateTgwRouteTable {
+                route_table_id: SPOKE.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        ))
+        .await
+        .expect("disassociated");
+        let att = |sim: &Simulator| {
+            sim.snapshot()[USE1]
+                .attachments
+                .iter()
+                .find(|a| a.id == SPOKE_A)
+                .expect("attachment")
+                .association
+                .clone()
+        };
+        assert_eq!(att(&sim), None);
+        sim.apply(&op(
+            USE1,
+            Change::AssociateTgwRouteTable {
+                route_table_id: POST.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        ))
+        .await
+        .expect("associated");
+        assert_eq!(att(&sim).map(|a| a.route_table_id), Some(POST.to_string()));
+
+        let rtb = "rtb-0e1a2b3c4d5e6f780";
+        let vpc_route = |sim: &Simulator| {
+            sim.snapshot()[USE1]
+                .vpc_route_tables
+                .iter()
+                .find(|t| t.id == rtb)
+                .expect("table")
+                .routes
+                .iter()
+                .find(|r| r.destination == Destination::Cidr(net("192.168.0.0/16")))
+                .map(|r| r.target.clone())
+        };
+        sim.apply(&op(
+            USE1,
+            Change::CreateVpcRoute {
+                route_table_id: rtb.into(),
+                cidr: net("192.168.0.0/16"),
+                target: VpcTarget::TransitGateway(HUB_USE1.into()),
+            },
+        ))
+        .await
+        .expect("vpc route");
+        assert_eq!(
+            vpc_route(&sim),
+            Some(VpcRouteTarget::TransitGateway(HUB_USE1.into()))
+        );
+        sim.apply(&op(
+            USE1,
+            Change::ReplaceVpcRoute {
+                route_table_id: rtb.into(),
+                cidr: net("192.168.0.0/16"),
+                target: VpcTarget::NatGateway("nat-0e1a2b3c4d5e6f7b1".into()),
+            },
+        ))
+        .await
+        .expect("replaced");
+        assert_eq!(
+            vpc_route(&sim),
+            Some(VpcRouteTarget::NatGateway("nat-0e1a2b3c4d5e6f7b1".into()))
+        );
+        sim.apply(&op(
+            USE1,
+            Change::DeleteVpcRoute {
+                route_table_id: rtb.into(),
+                cidr: net("192.168.0.0/16"),
+            },
+        ))
+        .await
+        .expect("deleted");
+        assert_eq!(vpc_route(&sim), None);
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_validates_and_changes_nothing() {
+        let sim = Simulator::demo().expect("demo");
+        let out = sim
+            .apply(&create_route(SPOKE, "10.50.0.0/16", SPOKE_A).as_dry_run())
+            .await
+            .expect("would succeed");
+        assert!(out.dry_run);
+        assert!(route(&sim, USE1, SPOKE, "10.50.0.0/16").await.is_none());
+        let err = sim
+            .apply(&create_route(SPOKE, "10.50.0.1/16", SPOKE_A).as_dry_run())
+            .await
+            .expect_err("still validated");
+        assert_eq!(err.kind, ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn the_route_quota_is_aws_s() {
+        let sim =
+            Simulator::from_scenario(super::super::generate(100, 9_900).expect("at the quota"))
+                .expect("sim");
+        let err = sim
+            .apply(&ChangeOp::new(
+                USE1,
+                Change::CreateTgwRoute {
+                    route_table_id: "tgw-rtb-00000000000000002".into(),
+                    cidr: net("12.0.0.0/24"),
+                    target: TgwRouteTarget::Blackhole,
+                },
+            ))
+            .await
+            .expect_err("over the quota");
+        assert_eq!(err.kind, ErrorKind::QuotaExceeded, "{err}");
+        assert!(err.message.contains("RouteLimitExceeded"), "{err}");
+        assert!(err.message.contains("10000 routes"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn concurrent_changes_all_land() {
+        let sim = std::sync::Arc::new(Simulator::demo().expect("demo"));
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let sim = std::sync::Arc::clone(&sim);
+                tokio::spawn(async move {
+                    sim.apply(&create_route(SPOKE, &format!("10.200.{i}.0/24"), SPOKE_A))
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("join").expect("created");
+        }
+        let routes = sim.tgw_routes(USE1, SPOKE).await.expect("routes");
+        assert_eq!(routes.len(), 33, "0.0.0.0/0 and the 32 new routes");
+    }
+
+    #[tokio::test]
+    async fn a_call_slower_than_the_call_timeout_times_out() {
+        let sim = Simulator::demo().expect("demo");
+        sim.set_faults(crate::backend::sim::Faults {
+            latency_ms: 60_000,
+            ..Default::default()
+        });
+        sim.set_call_timeout(Some(Duration::from_millis(50)));
+        let start = std::time::Instant::now();
+        let err = sim.load_topology(USE1).await.expect_err("timeout");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "gave up at the limit"
+        );
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(err.message.contains("50 ms"), "{err}");
+        sim.set_faults(crate::backend::sim::Faults::default());
+        sim.set_call_timeout(None);
+        assert!(sim.load_topology(USE1).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn latency_on_one_part_delays_only_that_part() {
+        let sim = Simulator::demo().expect("demo");
+        sim.set_part_latency(
+            OptionalPart::NetworkFirewall,
+            Some(Duration::from_millis(400)),
+        );
+        let start = std::time::Instant::now();
+        let topology = sim.load_topology(USE1).await.expect("topology");
+        assert!(start.elapsed() < Duration::from_millis(400));
+        assert!(!topology.tgws.is_empty());
+        assert!(topology.firewalls.is_empty(), "topology has no firewalls");
+        sim.load_optional(USE1, OptionalPart::Instances)
+            .await
+            .expect("instances");
+        assert!(start.elapsed() < Duration::from_millis(400));
+        let fw = sim
+            .load_optional(USE1, OptionalPart::NetworkFirewall)
+            .await
+            .expect("firewall");
+        assert!(start.elapsed() >= Duration::from_millis(400));
+        let mut region = topology;
+        fw.apply_to(&mut region);
+        assert!(!region.firewalls.is_empty());
+        // The whole region still loads with everything.
+        let whole = sim.load_region(USE1).await.expect("region");
+        assert_eq!(whole.firewalls, region.firewalls);
+        assert!(whole.gaps.is_empty());
+    }
+}
