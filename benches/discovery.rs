@@ -48,7 +48,7 @@ fn main() {
         &|| Simulator::from_scenario(demo.clone()).expect("sim"),
         &rt,
     );
-    let big = generate(500, 9_000);
+    let big = generate(500, 9_000).expect("within quotas");
     measure(
         "generated: 500 spokes, 9,500-route table",
         5,
@@ -65,7 +65,7 @@ fn main() {
     };
     measure("demo estate, 20 ms per call", 5, &|| with_latency(20), &rt);
     let start = Instant::now();
-    let sim = Simulator::from_scenario(generate(2_000, 0)).expect("sim");
+    let sim = Simulator::from_scenario(generate(2_000, 0).expect("within quotas")).expect("sim");
     println!(
         "building a 2,000-spoke simulator: {:.1} ms",
         start.elapsed().as_secs_f64() * 1000.0

@@ -37,7 +37,7 @@ fn main() {
         .filter_map(|a| a.parse().ok())
         .collect();
     let spokes = args.first().copied().unwrap_or(2_000);
-    let routes = args.get(1).copied().unwrap_or(10_000);
+    let routes = args.get(1).copied().unwrap_or(8_000);
     let count = args.get(2).copied().unwrap_or(300);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -45,7 +45,7 @@ fn main() {
         .expect("tokio runtime");
     rt.block_on(async {
         let build = Instant::now();
-        let sim = Simulator::from_scenario(generate(spokes, routes)).expect("generated scenario");
+        let sim = Simulator::from_scenario(generate(spokes, routes).expect("within AWS quotas")).expect("generated scenario");
         println!(
             "estate: {spokes} spokes, {routes} extra routes (post-inspection holds {} routes); simulator built in {:.1?}",
             routes + spokes,

@@ -139,7 +139,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
         } else if let Some(spokes) = cli.scenario_scale {
-            generate(spokes, cli.scenario_routes)
+            generate(spokes, cli.scenario_routes).map_err(|e| e.to_string())?
         } else {
             Scenario::builtin().map_err(|e| e.to_string())?
         };
@@ -155,6 +155,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             endpoint_url: cli.endpoint_url.clone(),
             max_attempts: cli.max_attempts,
             operation_timeout: Some(Duration::from_secs(cli.call_timeout.max(1))),
+            read_only: cli.read_only,
         })
         .await
         .map_err(|e| e.message)?;

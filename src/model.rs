@@ -77,6 +77,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for ResourceState {
     fn default() -> Self {
         Self::Available
@@ -102,6 +104,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for AttachmentState {
     fn default() -> Self {
         Self::Available
@@ -129,6 +133,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for AttachmentKind {
     fn default() -> Self {
         Self::Vpc
@@ -143,6 +149,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for RouteType {
     fn default() -> Self {
         Self::Static
@@ -160,6 +168,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for RouteState {
     fn default() -> Self {
         Self::Active
@@ -174,6 +184,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for Toggle {
     fn default() -> Self {
         Self::Disable
@@ -197,6 +209,8 @@ aws_enum!(
     }
 );
 
+// `aws_enum!` variants cannot carry `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for RuleGroupKind {
     fn default() -> Self {
         Self::Stateful
@@ -360,6 +374,9 @@ pub struct Peering {
     pub status_message: Option<String>,
     pub requester: PeeringSide,
     pub accepter: PeeringSide,
+    /// The attachment's tags (a change request's `netops:request-id` among them).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Peering {
@@ -678,6 +695,15 @@ impl RegionEstate {
             region: region.to_string(),
             ..Self::default()
         }
+    }
+
+    /// Records that a part of the region could not be read (e.g. `network-firewall`),
+    /// so it is reported rather than silently missing.
+    pub fn add_gap(&mut self, part: &str, error: &str) {
+        self.gaps.push(Gap {
+            part: part.to_string(),
+            error: error.to_string(),
+        });
     }
 
     /// Number of TGW routes in this region (all tables).

@@ -11,13 +11,20 @@
 //!   so a table of any size is read completely despite the 1000-route answer limit.
 
 pub mod aws;
+pub mod change;
 pub mod routes;
 pub mod sim;
 
-use async_trait::async_trait;
-use serde::Serialize;
+use std::collections::HashMap;
 
-use crate::model::{Account, RegionEstate, TgwRoute};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use change::{Change, ChangeOp, ChangeOutcome, Changer, TgwRouteTarget, VpcTarget};
+
+use crate::model::{
+    Account, FirewallPolicy, Gap, Instance, NetworkFirewall, RegionEstate, RuleGroup, TgwRoute,
+};
 
 /// What kind of failure, in terms an operator can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,6 +46,24 @@ pub enum ErrorKind {
     InvalidInput,
     /// The API is not available here (e.g. not implemented by an emulator).
     Unsupported,
+    /// Optimistic concurrency lost: the object changed since it was read (a stale
+    /// Network Firewall `UpdateToken`). Re-read, then decide again.
+    Conflict,
+    /// The object is not in a state that allows the change (accepting a peering that
+    /// is not `pendingAcceptance`).
+    IncorrectState,
+    /// What the change would create exists already (a route for that CIDR, an
+    /// association of that attachment).
+    AlreadyExists,
+    /// A dry run found that the change would be allowed; nothing changed.
+    DryRunOk,
+    /// A non-idempotent change timed out or was cut off: it may or may not have
+    /// happened. Re-read before anything else; never retry blindly.
+    OutcomeUnknown,
+    /// An AWS quota would be exceeded (routes per TGW route table, attachments per TGW).
+    QuotaExceeded,
+    /// netops runs read-only, and the call would have changed something.
+    ReadOnly,
     /// Anything else.
     Other,
 }
@@ -123,6 +148,110 @@ pub struct RoutePage {
     pub additional_routes_available: bool,
 }
 
+/// A part of a region that is read after, and apart from, its core topology: its
+/// failure is a named [`Gap`], never a failed region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptionalPart {
+    /// Network Firewall firewalls, policies and rule groups.
+    NetworkFirewall,
+    /// EC2 instances with their SSM managed-instance status.
+    Instances,
+}
+
+impl OptionalPart {
+    /// Every optional part, in the order a region merges them.
+    pub const ALL: [Self; 2] = [Self::NetworkFirewall, Self::Instances];
+
+    /// The name gaps and faults use: `network-firewall`, `instances`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NetworkFirewall => "network-firewall",
+            Self::Instances => "instances",
+        }
+    }
+
+    /// Parses [`OptionalPart::name`].
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+impl std::fmt::Display for OptionalPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What one optional part answered, ready to merge into its region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionalData {
+    NetworkFirewall {
+        firewalls: Vec<NetworkFirewall>,
+        policies: Vec<FirewallPolicy>,
+        rule_groups: Vec<RuleGroup>,
+        /// Pieces of the part that failed while others were read.
+        gaps: Vec<Gap>,
+    },
+    Instances {
+        instances: Vec<Instance>,
+        /// e.g. `ssm` when the instances were read but SSM was not.
+        gaps: Vec<Gap>,
+    },
+}
+
+impl OptionalData {
+    /// The part this answers.
+    #[must_use]
+    pub fn part(&self) -> OptionalPart {
+        match self {
+            Self::NetworkFirewall { .. } => OptionalPart::NetworkFirewall,
+            Self::Instances { .. } => OptionalPart::Instances,
+        }
+    }
+
+    /// Merges this part into `estate` (read before or after it, in any order):
+    /// replaces the part's objects, completes firewall endpoints' AZs from the
+    /// region's subnets, and keeps the part's gaps.
+    pub fn apply_to(self, estate: &mut RegionEstate) {
+        match self {
+            Self::NetworkFirewall {
+                mut firewalls,
+                policies,
+                rule_groups,
+                gaps,
+            } => {
+                let azs: HashMap<&str, &str> = estate
+                    .subnets
+                    .iter()
+                    .map(|s| (s.id.as_str(), s.availability_zone.as_str()))
+                    .collect();
+                for fw in &mut firewalls {
+                    for ep in &mut fw.endpoints {
+                        if ep.availability_zone.is_empty()
+                            && let Some(az) = azs.get(ep.subnet_id.as_str())
+                        {
+                            ep.availability_zone = (*az).to_string();
+                        }
+                    }
+                    fw.endpoints
+                        .sort_by(|a, b| a.availability_zone.cmp(&b.availability_zone));
+                }
+                estate.firewalls = firewalls;
+                estate.firewall_policies = policies;
+                estate.rule_groups = rule_groups;
+                estate.gaps.extend(gaps);
+            }
+            Self::Instances { instances, gaps } => {
+                estate.instances = instances;
+                estate.gaps.extend(gaps);
+            }
+        }
+    }
+}
+
 /// The contract both backends implement.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -132,8 +261,39 @@ pub trait Backend: Send + Sync {
     /// The account, when the backend can tell (owner of the resources read).
     async fn account(&self) -> Result<Option<Account>, BackendError>;
 
-    /// Reads everything netops models in one region, TGW routes included.
-    async fn load_region(&self, region: &str) -> Result<RegionEstate, BackendError>;
+    /// The core topology of one region, read first so it can be shown at once: VPCs,
+    /// subnets, route tables, internet and NAT gateways, endpoints, TGWs, TGW route
+    /// tables with their routes, attachments and peerings. No Network Firewall, no
+    /// instances or SSM (see [`Backend::load_optional`]). Fails as a whole.
+    async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError>;
+
+    /// One optional part of a region. Its failure is the caller's to turn into a
+    /// [`Gap`] ([`RegionEstate::add_gap`]); the topology stands without it.
+    async fn load_optional(
+        &self,
+        region: &str,
+        part: OptionalPart,
+    ) -> Result<OptionalData, BackendError>;
+
+    /// Reads everything netops models in one region, TGW routes included: the
+    /// topology and every optional part concurrently, merged; an optional part that
+    /// fails is a named gap.
+    async fn load_region(&self, region: &str) -> Result<RegionEstate, BackendError> {
+        let optional = futures::future::join_all(
+            OptionalPart::ALL
+                .into_iter()
+                .map(|part| self.load_optional(region, part)),
+        );
+        let (topology, optional) = futures::join!(self.load_topology(region), optional);
+        let mut estate = topology?;
+        for (part, result) in OptionalPart::ALL.into_iter().zip(optional) {
+            match result {
+                Ok(data) => data.apply_to(&mut estate),
+                Err(e) => estate.add_gap(part.name(), &e.message),
+            }
+        }
+        Ok(estate)
+    }
 
     /// One route search on a TGW route table, with the API's answer limit
     /// (1000 routes, `additional_routes_available` beyond that).

@@ -177,7 +177,8 @@ async fn loading_screen() {
 #[tokio::test]
 async fn large_route_table_pages_in_the_detail_pane() {
     let sim =
-        Simulator::from_scenario(netops::backend::sim::generate(20, 3_000)).expect("generated");
+        Simulator::from_scenario(netops::backend::sim::generate(20, 3_000).expect("within quotas"))
+            .expect("generated");
     let backend: Arc<dyn Backend> = Arc::new(sim);
     let mut h =
         Harness::new(backend, demo_plan(), "DEMO (generated-20x3000)", 80, 24).expect("keymap");

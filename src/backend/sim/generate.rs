@@ -3,22 +3,41 @@
 //! Shape: the reference hub in us-east-1 with `spokes` spoke VPCs (one /24 each in
 //! 10.0.0.0/8), all associated with `spoke` and propagating into `post-inspection`,
 //! plus `extra_routes` static routes in `post-inspection` towards eu-west-1 over an
-//! available peering, so a single table can hold thousands of routes.
+//! available peering, so a single table can hold thousands of routes — within AWS's
+//! quotas, which [`generate`] enforces.
 
 use std::fmt::Write as _;
 
-use super::scenario::Scenario;
+use super::derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
+use super::scenario::{Scenario, ScenarioError};
 
 /// Generates a scenario with `spokes` spoke VPCs and `extra_routes` extra static
-/// routes in the hub's `post-inspection` table. Spokes are capped at 65,536 (one /24
-/// each in 10.0.0.0/8) and extra routes at 65,536 (one /24 each in 11.0.0.0/8).
+/// routes in the hub's `post-inspection` table.
 ///
-/// # Panics
-/// Never: the text it builds is parsed by the scenario parser, which is tested.
-#[must_use]
-pub fn generate(spokes: usize, extra_routes: usize) -> Scenario {
-    let spokes = spokes.min(65_536);
-    let extra_routes = extra_routes.min(65_536);
+/// # Errors
+/// [`ScenarioError::Invalid`] naming the AWS quota a size would exceed: the hub TGW
+/// carries `spokes + 2` attachments (at most [`ATTACHMENTS_PER_TGW`]), and
+/// `post-inspection` holds `spokes + extra_routes` routes (at most
+/// [`ROUTES_PER_TGW_ROUTE_TABLE`]). Sizes are refused, never silently capped.
+pub fn generate(spokes: usize, extra_routes: usize) -> Result<Scenario, ScenarioError> {
+    let refuse = |message: String| ScenarioError::Invalid {
+        path: format!("generated estate ({spokes} spokes, {extra_routes} routes)"),
+        message,
+    };
+    let attachments = spokes.saturating_add(2);
+    if attachments > ATTACHMENTS_PER_TGW {
+        return Err(refuse(format!(
+            "{spokes} spokes need {attachments} attachments on the hub TGW (spokes, inspection, peering); AWS allows {ATTACHMENTS_PER_TGW} attachments per transit gateway, so at most {} spokes",
+            ATTACHMENTS_PER_TGW - 2
+        )));
+    }
+    let routes = spokes.saturating_add(extra_routes);
+    if routes > ROUTES_PER_TGW_ROUTE_TABLE {
+        return Err(refuse(format!(
+            "post-inspection would hold {routes} routes ({spokes} propagated + {extra_routes} static); AWS allows {ROUTES_PER_TGW_ROUTE_TABLE} routes per transit gateway route table, so at most {} extra routes with {spokes} spokes",
+            ROUTES_PER_TGW_ROUTE_TABLE - spokes
+        )));
+    }
     let mut s = String::with_capacity(512 * (spokes + 8) + 128 * extra_routes);
     let _ = write!(
         s,
@@ -123,8 +142,7 @@ owner_id = "111122223333"
 asn = 64513
 "#,
     );
-    #[allow(clippy::expect_used)]
-    Scenario::parse(&s, "generated.toml").expect("generated scenario is valid TOML")
+    Scenario::parse(&s, "generated.toml")
 }
 
 #[cfg(test)]
@@ -135,7 +153,8 @@ mod tests {
 
     #[tokio::test]
     async fn generated_estate_loads_with_every_route() {
-        let sim = Simulator::from_scenario(generate(300, 2_500)).expect("valid");
+        let sim =
+            Simulator::from_scenario(generate(300, 2_500).expect("within quotas")).expect("valid");
         let use1 = sim.load_region("us-east-1").await.expect("load");
         let post = use1
             .tgw_route_tables
@@ -145,5 +164,26 @@ mod tests {
         // 300 propagated spoke routes + 2,500 static routes, read 1000 at a time.
         assert_eq!(post.routes.len(), 2_800);
         assert_eq!(use1.attachments.len(), 302);
+    }
+
+    #[test]
+    fn sizes_over_aws_quotas_are_refused_naming_the_quota() {
+        let err = generate(5_000, 0).expect_err("5,002 attachments");
+        assert!(
+            err.to_string()
+                .contains("5000 attachments per transit gateway"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("at most 4998 spokes"), "{err}");
+        let err = generate(100, 9_901).expect_err("10,001 routes");
+        assert!(
+            err.to_string()
+                .contains("10000 routes per transit gateway route table"),
+            "{err}"
+        );
+        assert!(
+            generate(100, 9_900).is_ok(),
+            "exactly at the quota is allowed"
+        );
     }
 }

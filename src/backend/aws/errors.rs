@@ -1,0 +1,371 @@
+//! Error classification: every SDK failure becomes a [`BackendError`] whose kind an
+//! operator (and the change flow) can act on.
+//!
+//! Invariants:
+//! - Service error codes are classified by the **exact** AWS code ([`kind_of_code`]),
+//!   never by a prefix: `InvalidTokenException` is a [`ErrorKind::Conflict`] (stale
+//!   Network Firewall `UpdateToken`), `InvalidRouteTableID.NotFound` is
+//!   [`ErrorKind::NotFound`], `InvalidParameterValue` is [`ErrorKind::InvalidInput`].
+//!   A code missing from the table is [`ErrorKind::Other`], named in the message.
+//! - A call refused by the read-only guard ([`super::read_only`]) is
+//!   [`ErrorKind::ReadOnly`]; nothing was sent.
+
+use std::future::Future;
+use std::time::Instant;
+
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::read_only::ReadOnlyRefusal;
+use crate::backend::{BackendError, ErrorKind};
+
+/// Where a call was made, for error messages.
+#[derive(Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    pub(crate) region: &'a str,
+    pub(crate) profile: &'a str,
+}
+
+impl Cx<'_> {
+    /// Awaits one SDK call, logging it, and classifies its error.
+    pub(crate) async fn call<T, E>(
+        self,
+        service: &'static str,
+        action: &'static str,
+        fut: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, BackendError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let start = Instant::now();
+        let result = fut.await;
+        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &result {
+            Ok(_) => tracing::debug!(region = self.region, service, action, ms, "call ok"),
+            Err(e) => tracing::debug!(
+                region = self.region,
+                service,
+                action,
+                ms,
+                error = %DisplayErrorContext(e),
+                "call failed"
+            ),
+        }
+        result.map_err(|e| classify(&e, self, service, action))
+    }
+}
+
+fn service_title(service: &str) -> &str {
+    match service {
+        "ec2" => "EC2",
+        "ssm" => "SSM",
+        "network-firewall" => "Network Firewall",
+        other => other,
+    }
+}
+
+/// Turns an SDK error into a [`BackendError`] an operator can act on.
+pub(crate) fn classify<E>(
+    err: &SdkError<E, HttpResponse>,
+    cx: Cx<'_>,
+    service: &str,
+    action: &str,
+) -> BackendError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let region = cx.region;
+    let profile = cx.profile;
+    let title = service_title(service);
+    if let Some(refusal) = find_cause::<ReadOnlyRefusal>(err) {
+        return BackendError::new(
+            ErrorKind::ReadOnly,
+            format!("{refusal} ({action} in {region} was not sent)"),
+        )
+        .in_region(region);
+    }
+    let detail = error_chain(err);
+    let (kind, message) = match err {
+        SdkError::DispatchFailure(d) => {
+            if d.is_timeout() {
+                (
+                    ErrorKind::Timeout,
+                    format!(
+                        "{action} in {region} timed out connecting to the {title} endpoint: {detail}; check --endpoint-url / network"
+                    ),
+                )
+            } else if !d.is_io() && mentions_credentials(&detail) {
+                credentials_error(profile, region, action, &detail)
+            } else {
+                (
+                    ErrorKind::Unreachable,
+                    format!(
+                        "cannot reach the {title} endpoint for {region} ({action}): {detail}; check --endpoint-url / network"
+                    ),
+                )
+            }
+        }
+        SdkError::TimeoutError(_) => (
+            ErrorKind::Timeout,
+            format!(
+                "{action} in {region} timed out (the {title} endpoint did not answer in time); try again, or raise --call-timeout"
+            ),
+        ),
+        SdkError::ConstructionFailure(_) => {
+            if mentions_credentials(&detail) {
+                credentials_error(profile, region, action, &detail)
+            } else {
+                (
+                    ErrorKind::Other,
+                    format!("could not build the {action} request for {region}: {detail}"),
+                )
+            }
+        }
+        _ => {
+            let code = err.code().unwrap_or_default();
+            let msg = err.message().unwrap_or_default();
+            let status = err.raw_response().map(|r| r.status().as_u16());
+            classify_code(code, msg, status, cx, title, service, action, &detail)
+        }
+    };
+    BackendError::new(kind, message).in_region(region)
+}
+
+/// The error and its causes, `Display` only, without repeats: short enough for a
+/// status line (the full debug form goes to the log).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    let mut joined = parts.join(": ");
+    if joined.len() > 400 {
+        let cut = (0..=400)
+            .rev()
+            .find(|i| joined.is_char_boundary(*i))
+            .unwrap_or(0);
+        joined.truncate(cut);
+        joined.push('…');
+    }
+    joined
+}
+
+fn mentions_credentials(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["credential", "identity", "token", "sso", "no auth"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+fn credentials_error(profile: &str, region: &str, action: &str, why: &str) -> (ErrorKind, String) {
+    (
+        ErrorKind::Credentials,
+        format!(
+            "credentials expired or invalid for profile {profile} ({action} in {region}: {why}): run `aws sso login --profile {profile}`"
+        ),
+    )
+}
+
+/// The first error in `err`'s source chain of type `T`.
+fn find_cause<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The kind of an AWS service error code (EC2, SSM, Network Firewall), by exact code.
+/// `None` for a code this table does not know.
+#[must_use]
+pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
+    use ErrorKind as K;
+    Some(match code {
+        "AuthFailure"
+        | "UnauthorizedOperation"
+        | "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedException"
+        | "Blocked"
+        | "OptInRequired" => K::AccessDenied,
+        "RequestLimitExceeded"
+        | "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "ThrottledException" => K::Throttled,
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "RequestExpired"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature" => K::Credentials,
+        "UnknownOperation"
+        | "UnknownOperationException"
+        | "InvalidAction"
+        | "UnsupportedOperation"
+        | "UnsupportedOperationException" => K::Unsupported,
+        // EC2's `<Resource>.NotFound` codes for everything netops reads or changes.
+        "InvalidTransitGatewayID.NotFound"
+        | "InvalidTransitGatewayAttachmentID.NotFound"
+        | "InvalidRouteTableID.NotFound"
+        | "InvalidRouteTableId.NotFound"
+        | "InvalidRoute.NotFound"
+        | "InvalidAssociationID.NotFound"
+        | "InvalidVpcID.NotFound"
+        | "InvalidSubnetID.NotFound"
+        | "InvalidInternetGatewayID.NotFound"
+        | "InvalidGatewayID.NotFound"
+        | "InvalidNatGatewayID.NotFound"
+        | "NatGatewayNotFound"
+        | "InvalidVpcEndpointId.NotFound"
+        | "InvalidVpcPeeringConnectionID.NotFound"
+        | "InvalidVpcPeeringConnectionId.NotFound"
+        | "InvalidNetworkInterfaceID.NotFound"
+        | "InvalidInstanceID.NotFound"
+        | "InvalidPrefixListID.NotFound"
+        | "InvalidPrefixListId.NotFound"
+        | "InvalidTransitGatewayMulticastDomainId.NotFound"
+        | "ResourceNotFoundException"
+        | "InvocationDoesNotExist" => K::NotFound,
+        "InvalidParameterValue"
+        | "InvalidParameter"
+        | "InvalidParameterCombination"
+        | "InvalidParameterDependency"
+        | "InvalidParameterException"
+        | "MissingParameter"
+        | "ValidationException"
+        | "ValidationError"
+        | "InvalidRequest"
+        | "InvalidRequestException"
+        | "InvalidFilter"
+        | "InvalidCharacter"
+        | "InvalidPaginationToken"
+        | "InvalidNextToken"
+        | "InvalidID"
+        | "InvalidTransitGatewayID.Malformed"
+        | "InvalidTransitGatewayAttachmentID.Malformed"
+        | "InvalidRouteTableID.Malformed"
+        | "InvalidVpcID.Malformed"
+        | "InvalidSubnetID.Malformed"
+        | "InvalidInstanceID.Malformed"
+        | "InvalidInstanceId"
+        | "InvalidDocument"
+        | "InvalidTag"
+        | "IdempotentParameterMismatch" => K::InvalidInput,
+        // Network Firewall's optimistic concurrency: the UpdateToken is stale.
+        "InvalidTokenException" | "ConcurrentModificationException" => K::Conflict,
+        "IncorrectState"
+        | "IncorrectInstanceState"
+        | "InvalidState"
+        | "InvalidStateTransition"
+        | "DependencyViolation"
+        | "InvalidOperationException"
+        | "ResourceInUse"
+        | "ResourceOwnerCheckException" => K::IncorrectState,
+        "RouteAlreadyExists"
+        | "Resource.AlreadyAssociated"
+        | "TransitGatewayRouteTablePropagation.Duplicate"
+        | "TransitGatewayRouteTableAssociation.Duplicate"
+        | "VpcPeeringConnectionAlreadyExists"
+        | "ResourceAlreadyExistsException" => K::AlreadyExists,
+        "DryRunOperation" => K::DryRunOk,
+        "RouteLimitExceeded"
+        | "TransitGatewayLimitExceeded"
+        | "TransitGatewayAttachmentLimitExceeded"
+        | "ResourceLimitExceeded"
+        | "LimitExceededException" => K::QuotaExceeded,
+        _ => return None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn classify_code(
+    code: &str,
+    msg: &str,
+    status: Option<u16>,
+    cx: Cx<'_>,
+    title: &str,
+    service: &str,
+    action: &str,
+    detail: &str,
+) -> (ErrorKind, String) {
+    let region = cx.region;
+    let said = if msg.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", msg.trim_end_matches('.'))
+    };
+    let lower = msg.to_ascii_lowercase();
+    let kind = kind_of_code(code);
+    let message = match kind {
+        Some(ErrorKind::AccessDenied) => format!(
+            "access denied: {service}:{action} in {region} was refused ({code}){said}; ask for that permission or use another profile"
+        ),
+        Some(ErrorKind::Throttled) => format!(
+            "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment, or raise --max-attempts"
+        ),
+        Some(ErrorKind::Credentials) => {
+            return credentials_error(cx.profile, region, action, &format!("{code}{said}"));
+        }
+        Some(ErrorKind::Unsupported) => {
+            format!("{action} is not supported by the {title} endpoint for {region} ({code}){said}")
+        }
+        Some(ErrorKind::NotFound) => {
+            format!("{action} in {region}: not found ({code}){said}")
+        }
+        Some(ErrorKind::InvalidInput) => {
+            format!("{title} rejected {action} in {region} as invalid ({code}){said}")
+        }
+        Some(ErrorKind::Conflict) => format!(
+            "{action} in {region} was refused because the object changed since it was read ({code}){said}; refresh and apply again"
+        ),
+        Some(ErrorKind::IncorrectState) => format!(
+            "{action} in {region}: the object is not in a state that allows it ({code}){said}; refresh to see its state"
+        ),
+        Some(ErrorKind::AlreadyExists) => {
+            format!("{action} in {region}: it exists already ({code}){said}")
+        }
+        Some(ErrorKind::DryRunOk) => {
+            format!("{action} in {region} would succeed (dry run, nothing changed)")
+        }
+        Some(ErrorKind::QuotaExceeded) => format!(
+            "{action} in {region} would exceed an AWS quota ({code}){said}; request a quota increase or remove unused objects"
+        ),
+        Some(other) => format!("{action} failed in {region} ({other:?}, {code}){said}"),
+        None if lower.contains("not yet implemented")
+            || lower.contains("not been implemented")
+            || matches!(status, Some(404 | 501)) =>
+        {
+            let why = match (status, code) {
+                (Some(s), "") => format!("HTTP {s}"),
+                (Some(s), c) => format!("HTTP {s}, {c}"),
+                (None, c) => c.to_string(),
+            };
+            return (
+                ErrorKind::Unsupported,
+                format!(
+                    "{action} is not supported by the {title} endpoint for {region} ({why}){said}"
+                ),
+            );
+        }
+        None if code.is_empty() => match status {
+            Some(s) => format!(
+                "{action} failed in {region}: the {title} endpoint answered HTTP {s} without an AWS error code"
+            ),
+            None => format!("{action} failed in {region}: {detail}"),
+        },
+        None => format!("{action} failed in {region} ({code}){said}"),
+    };
+    (kind.unwrap_or(ErrorKind::Other), message)
+}

@@ -1,0 +1,643 @@
+//! Reads: the region's topology, its optional parts, and route searches.
+//!
+//! Every list call is fully paginated through [`paginate!`]; the independent calls of
+//! a region run concurrently, per-route-table reads at most [`TABLE_CONCURRENCY`] at
+//! once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types as ec2;
+use futures::{StreamExt, TryStreamExt};
+use std::time::Instant;
+
+use super::errors::Cx;
+use super::mapping::{
+    link, map_attachment, map_endpoint, map_firewall, map_igw, map_instance, map_nat, map_peering,
+    map_policy, map_route_table, map_rule_group, map_subnet, map_tgw, map_tgw_route, map_vpc,
+    map_vpc_route_table, owned, parse_ip, tags_name,
+};
+use super::{AwsBackend, DESCRIBE_CONCURRENCY, TABLE_CONCURRENCY};
+use crate::backend::{
+    Backend, BackendError, BackendInfo, OptionalData, OptionalPart, RoutePage, RouteQuery,
+};
+use crate::model::{
+    Account, AttachmentAssociation, AttachmentKind, Destination, FirewallPolicy, Gap, Instance,
+    NetworkFirewall, PingStatus, RegionEstate, RouteState, RouteTableLink, RouteTarget, RouteType,
+    RuleGroup, SsmStatus, TgwRoute, TgwRouteTable,
+};
+
+/// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
+macro_rules! paginate {
+    ($cx:expr, $service:literal, $action:literal, $request:expr) => {
+        $cx.call(
+            $service,
+            $action,
+            $request.into_paginator().items().send().try_collect(),
+        )
+    };
+}
+
+fn gap(part: &str, e: &BackendError) -> Gap {
+    Gap {
+        part: part.to_string(),
+        error: e.message.clone(),
+    }
+}
+
+async fn read_firewalls(
+    cx: Cx<'_>,
+    client: &aws_sdk_networkfirewall::Client,
+) -> Result<Vec<NetworkFirewall>, BackendError> {
+    let listed = paginate!(
+        cx,
+        "network-firewall",
+        "ListFirewalls",
+        client.list_firewalls()
+    )
+    .await?;
+    futures::stream::iter(listed)
+        .map(|meta| async move {
+            let mut req = client.describe_firewall();
+            if let Some(arn) = meta.firewall_arn() {
+                req = req.firewall_arn(arn);
+            } else if let Some(name) = meta.firewall_name() {
+                req = req.firewall_name(name);
+            }
+            let out = cx
+                .call("network-firewall", "DescribeFirewall", req.send())
+                .await?;
+            Ok::<_, BackendError>(map_firewall(&out, cx.region))
+        })
+        .buffered(DESCRIBE_CONCURRENCY)
+        .try_filter_map(|f| async move { Ok(f) })
+        .try_collect()
+        .await
+}
+
+async fn read_policies(
+    cx: Cx<'_>,
+    client: &aws_sdk_networkfirewall::Client,
+) -> Result<Vec<FirewallPolicy>, BackendError> {
+    let listed = paginate!(
+        cx,
+        "network-firewall",
+        "ListFirewallPolicies",
+        client.list_firewall_policies()
+    )
+    .await?;
+    futures::stream::iter(listed)
+        .map(|meta| async move {
+            let mut req = client.describe_firewall_policy();
+            if let Some(arn) = meta.arn() {
+                req = req.firewall_policy_arn(arn);
+            } else if let Some(name) = meta.name() {
+                req = req.firewall_policy_name(name);
+            }
+            let out = cx
+                .call("network-firewall", "DescribeFirewallPolicy", req.send())
+                .await?;
+            Ok::<_, BackendError>(map_policy(&out, cx.region))
+        })
+        .buffered(DESCRIBE_CONCURRENCY)
+        .try_filter_map(|p| async move { Ok(p) })
+        .try_collect()
+        .await
+}
+
+async fn read_rule_groups(
+    cx: Cx<'_>,
+    client: &aws_sdk_networkfirewall::Client,
+) -> Result<Vec<RuleGroup>, BackendError> {
+    let listed = paginate!(
+        cx,
+        "network-firewall",
+        "ListRuleGroups",
+        client.list_rule_groups()
+    )
+    .await?;
+    futures::stream::iter(listed)
+        .map(|meta| async move {
+            let mut req = client.describe_rule_group();
+            if let Some(arn) = meta.arn() {
+                req = req.rule_group_arn(arn);
+            } else if let Some(name) = meta.name() {
+                req = req.rule_group_name(name);
+            }
+            let out = cx
+                .call("network-firewall", "DescribeRuleGroup", req.send())
+                .await?;
+            Ok::<_, BackendError>(map_rule_group(&out, cx.region))
+        })
+        .buffered(DESCRIBE_CONCURRENCY)
+        .try_filter_map(|g| async move { Ok(g) })
+        .try_collect()
+        .await
+}
+
+/// Network Firewall: each of its three listings may fail alone (a gap each).
+pub(super) async fn read_firewall_part(
+    cx: Cx<'_>,
+    client: &aws_sdk_networkfirewall::Client,
+) -> OptionalData {
+    let (firewalls, policies, groups) = tokio::join!(
+        read_firewalls(cx, client),
+        read_policies(cx, client),
+        read_rule_groups(cx, client)
+    );
+    let mut gaps = Vec::new();
+    let firewalls = firewalls.unwrap_or_else(|e| {
+        gaps.push(gap(OptionalPart::NetworkFirewall.name(), &e));
+        Vec::new()
+    });
+    let policies = policies.unwrap_or_else(|e| {
+        gaps.push(gap(OptionalPart::NetworkFirewall.name(), &e));
+        Vec::new()
+    });
+    let rule_groups = groups.unwrap_or_else(|e| {
+        gaps.push(gap(OptionalPart::NetworkFirewall.name(), &e));
+        Vec::new()
+    });
+    OptionalData::NetworkFirewall {
+        firewalls,
+        policies,
+        rule_groups,
+        gaps,
+    }
+}
+
+/// One SSM managed instance.
+struct ManagedInstance {
+    id: String,
+    name: Option<String>,
+    ip: Option<IpAddr>,
+    hybrid: bool,
+    status: SsmStatus,
+}
+
+async fn read_ssm(
+    cx: Cx<'_>,
+    client: &aws_sdk_ssm::Client,
+) -> Result<Vec<ManagedInstance>, BackendError> {
+    let infos = paginate!(
+        cx,
+        "ssm",
+        "DescribeInstanceInformation",
+        client.describe_instance_information()
+    )
+    .await?;
+    Ok(infos
+        .iter()
+        .filter_map(|i| {
+            Some(ManagedInstance {
+                id: i.instance_id()?.to_string(),
+                name: owned(i.name().or(i.computer_name())),
+                ip: parse_ip(i.ip_address()),
+                hybrid: i
+                    .resource_type()
+                    .is_some_and(|t| t.as_str() == "ManagedInstance"),
+                status: SsmStatus {
+                    ping_status: i
+                        .ping_status()
+                        .map_or(PingStatus::Other(String::new()), |p| {
+                            PingStatus::parse(p.as_str())
+                        }),
+                    platform: owned(i.platform_name()),
+                    agent_version: owned(i.agent_version()),
+                },
+            })
+        })
+        .collect())
+}
+
+/// The per-table details of one TGW route table.
+struct TableDetails {
+    associations: Vec<RouteTableLink>,
+    propagations: Vec<RouteTableLink>,
+    routes: Vec<TgwRoute>,
+}
+
+impl AwsBackend {
+    async fn read_table(
+        &self,
+        cx: Cx<'_>,
+        ec2c: &aws_sdk_ec2::Client,
+        rtb: &str,
+    ) -> Result<TableDetails, BackendError> {
+        let assoc = paginate!(
+            cx,
+            "ec2",
+            "GetTransitGatewayRouteTableAssociations",
+            ec2c.get_transit_gateway_route_table_associations()
+                .transit_gateway_route_table_id(rtb)
+        );
+        let props = paginate!(
+            cx,
+            "ec2",
+            "GetTransitGatewayRouteTablePropagations",
+            ec2c.get_transit_gateway_route_table_propagations()
+                .transit_gateway_route_table_id(rtb)
+        );
+        let (assoc, props, routes) =
+            tokio::try_join!(assoc, props, self.tgw_routes(cx.region, rtb))?;
+        Ok(TableDetails {
+            associations: assoc
+                .iter()
+                .map(|a| {
+                    link(
+                        a.transit_gateway_attachment_id(),
+                        a.resource_type(),
+                        a.resource_id(),
+                        a.state().map(ec2::TransitGatewayAssociationState::as_str),
+                    )
+                })
+                .collect(),
+            propagations: props
+                .iter()
+                .map(|p| {
+                    link(
+                        p.transit_gateway_attachment_id(),
+                        p.resource_type(),
+                        p.resource_id(),
+                        p.state().map(ec2::TransitGatewayPropagationState::as_str),
+                    )
+                })
+                .collect(),
+            routes,
+        })
+    }
+
+    /// The region's core topology from EC2 (fails as a whole).
+    #[allow(clippy::too_many_lines)]
+    async fn read_topology(
+        &self,
+        cx: Cx<'_>,
+        c: &aws_sdk_ec2::Client,
+    ) -> Result<RegionEstate, BackendError> {
+        let region = cx.region;
+        let (
+            tgws,
+            rtbs,
+            attachments,
+            vpc_attachments,
+            peerings,
+            vpcs,
+            subnets,
+            route_tables,
+            igws,
+            nats,
+            endpoints,
+        ) = tokio::try_join!(
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeTransitGateways",
+                c.describe_transit_gateways()
+            ),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeTransitGatewayRouteTables",
+                c.describe_transit_gateway_route_tables()
+            ),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeTransitGatewayAttachments",
+                c.describe_transit_gateway_attachments()
+            ),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeTransitGatewayVpcAttachments",
+                c.describe_transit_gateway_vpc_attachments()
+            ),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeTransitGatewayPeeringAttachments",
+                c.describe_transit_gateway_peering_attachments()
+            ),
+            paginate!(cx, "ec2", "DescribeVpcs", c.describe_vpcs()),
+            paginate!(cx, "ec2", "DescribeSubnets", c.describe_subnets()),
+            paginate!(cx, "ec2", "DescribeRouteTables", c.describe_route_tables()),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeInternetGateways",
+                c.describe_internet_gateways()
+            ),
+            paginate!(cx, "ec2", "DescribeNatGateways", c.describe_nat_gateways()),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeVpcEndpoints",
+                c.describe_vpc_endpoints()
+            ),
+        )?;
+
+        let mut estate = RegionEstate::new(region);
+        estate.tgws = tgws.iter().map(|t| map_tgw(t, region)).collect();
+        estate.peerings = peerings
+            .iter()
+            .filter_map(|p| map_peering(p, region))
+            .collect();
+        estate.vpcs = vpcs.iter().map(|v| map_vpc(v, region)).collect();
+        estate.subnets = subnets.iter().map(|s| map_subnet(s, region)).collect();
+        estate.vpc_route_tables = route_tables
+            .iter()
+            .map(|t| map_vpc_route_table(t, region))
+            .collect();
+        estate.internet_gateways = igws.iter().map(|g| map_igw(g, region)).collect();
+        estate.nat_gateways = nats.iter().map(|n| map_nat(n, region)).collect();
+        estate.vpc_endpoints = endpoints.iter().map(|e| map_endpoint(e, region)).collect();
+
+        let vpc_details: HashMap<&str, &ec2::TransitGatewayVpcAttachment> = vpc_attachments
+            .iter()
+            .filter_map(|a| Some((a.transit_gateway_attachment_id()?, a)))
+            .collect();
+        estate.attachments = attachments
+            .iter()
+            .map(|a| {
+                let mut att = map_attachment(a, region);
+                if let Some(v) = vpc_details.get(att.id.as_str()) {
+                    att.subnet_ids = v.subnet_ids().to_vec();
+                    att.appliance_mode = Some(
+                        v.options()
+                            .and_then(|o| o.appliance_mode_support())
+                            .is_some_and(|m| m.as_str() == "enable"),
+                    );
+                    if att.name.is_none() {
+                        att.name = tags_name(v.tags());
+                    }
+                }
+                att
+            })
+            .collect();
+
+        let mut tables: Vec<TgwRouteTable> =
+            rtbs.iter().map(|t| map_route_table(t, region)).collect();
+        let ids: Vec<String> = tables.iter().map(|t| t.id.clone()).collect();
+        let details: Vec<TableDetails> = futures::stream::iter(ids)
+            .map(|id| async move { self.read_table(cx, c, &id).await })
+            .buffered(TABLE_CONCURRENCY)
+            .try_collect()
+            .await?;
+        for (table, d) in tables.iter_mut().zip(details) {
+            table.associations = d.associations;
+            table.propagations = d.propagations;
+            table.routes = d.routes;
+        }
+        // The route tables' own association lists are authoritative (moto reports the
+        // TGW's default table in DescribeTransitGatewayAttachments even when default
+        // association is disabled).
+        let associated: HashMap<&str, (&str, &str)> = tables
+            .iter()
+            .flat_map(|t| {
+                t.associations
+                    .iter()
+                    .map(move |a| (a.attachment_id.as_str(), (t.id.as_str(), a.state.as_str())))
+            })
+            .collect();
+        for att in &mut estate.attachments {
+            match associated.get(att.id.as_str()) {
+                Some((rtb, state)) => {
+                    att.association = Some(AttachmentAssociation {
+                        route_table_id: (*rtb).to_string(),
+                        state: (*state).to_string(),
+                    });
+                }
+                None => {
+                    // Not in the association list of the table it names: not associated.
+                    let stale = att
+                        .association
+                        .as_ref()
+                        .is_some_and(|a| tables.iter().any(|t| t.id == a.route_table_id));
+                    if stale {
+                        att.association = None;
+                    }
+                }
+            }
+        }
+        estate.tgw_route_tables = tables;
+        Ok(estate)
+    }
+}
+
+/// Instances with their SSM status: EC2 lists them (a failure fails the part), SSM
+/// completes them (a failure is an `ssm` gap, the instances stay).
+async fn read_instances(
+    cx: Cx<'_>,
+    ec2c: &aws_sdk_ec2::Client,
+    ssm: &aws_sdk_ssm::Client,
+) -> Result<OptionalData, BackendError> {
+    let (reservations, managed) = tokio::join!(
+        paginate!(cx, "ec2", "DescribeInstances", ec2c.describe_instances()),
+        read_ssm(cx, ssm)
+    );
+    let mut instances: Vec<Instance> = reservations?
+        .iter()
+        .flat_map(ec2::Reservation::instances)
+        .map(|i| map_instance(i, cx.region))
+        .collect();
+    let mut gaps = Vec::new();
+    match managed {
+        Ok(managed) => merge_ssm(&mut instances, cx.region, managed),
+        Err(e) => gaps.push(gap("ssm", &e)),
+    }
+    Ok(OptionalData::Instances { instances, gaps })
+}
+
+fn merge_ssm(instances: &mut Vec<Instance>, region: &str, managed: Vec<ManagedInstance>) {
+    let mut by_id: BTreeMap<String, ManagedInstance> =
+        managed.into_iter().map(|m| (m.id.clone(), m)).collect();
+    for inst in instances.iter_mut() {
+        if let Some(m) = by_id.remove(&inst.id) {
+            inst.ssm = Some(m.status);
+        }
+    }
+    // Managed instances EC2 does not list: hybrid (mi-…) servers, or instances in
+    // another account registered here.
+    for (_, m) in by_id {
+        instances.push(Instance {
+            id: m.id,
+            region: region.to_string(),
+            name: m.name,
+            vpc_id: None,
+            subnet_id: None,
+            private_ip: m.ip,
+            state: if m.hybrid { "hybrid" } else { "unknown" }.to_string(),
+            ssm: Some(m.status),
+        });
+    }
+}
+
+#[async_trait]
+impl Backend for AwsBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: "aws".to_string(),
+            label: self.label.clone(),
+            default_regions: self.home_region.iter().cloned().collect(),
+        }
+    }
+
+    async fn account(&self) -> Result<Option<Account>, BackendError> {
+        // Discovery takes the account from the owner of the first TGW or VPC read;
+        // asking STS would cost a dependency and a call for the same answer.
+        Ok(None)
+    }
+
+    async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
+        let clients = self.clients(region)?;
+        let cx = self.cx(region);
+        let start = Instant::now();
+        let estate = self
+            .read_topology(cx, &clients.ec2)
+            .await
+            .map_err(|e| e.in_region(region))?;
+        tracing::info!(
+            region,
+            tgws = estate.tgws.len(),
+            route_tables = estate.tgw_route_tables.len(),
+            routes = estate.route_count(),
+            attachments = estate.attachments.len(),
+            peerings = estate.peerings.len(),
+            vpcs = estate.vpcs.len(),
+            ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "aws region topology read"
+        );
+        Ok(estate)
+    }
+
+    async fn load_optional(
+        &self,
+        region: &str,
+        part: OptionalPart,
+    ) -> Result<OptionalData, BackendError> {
+        let clients = self.clients(region)?;
+        let cx = self.cx(region);
+        match part {
+            OptionalPart::NetworkFirewall => Ok(read_firewall_part(cx, &clients.firewall).await),
+            OptionalPart::Instances => read_instances(cx, &clients.ec2, &clients.ssm)
+                .await
+                .map_err(|e| e.in_region(region)),
+        }
+    }
+
+    async fn search_routes(
+        &self,
+        region: &str,
+        route_table_id: &str,
+        query: RouteQuery,
+    ) -> Result<RoutePage, BackendError> {
+        let clients = self.clients(region)?;
+        let cx = self.cx(region);
+        let mut req = clients
+            .ec2
+            .search_transit_gateway_routes()
+            .transit_gateway_route_table_id(route_table_id)
+            .filters(
+                ec2::Filter::builder()
+                    .name("state")
+                    .values("active")
+                    .values("blackhole")
+                    .build(),
+            );
+        match query {
+            RouteQuery::PrefixLists => {
+                return self.prefix_list_routes(region, route_table_id).await;
+            }
+            RouteQuery::All => {}
+            RouteQuery::SubnetOf(net) => {
+                req = req.filters(
+                    ec2::Filter::builder()
+                        .name("route-search.subnet-of-match")
+                        .values(net.to_string())
+                        .build(),
+                );
+            }
+            RouteQuery::Exact(net) => {
+                req = req.filters(
+                    ec2::Filter::builder()
+                        .name("route-search.exact-match")
+                        .values(net.to_string())
+                        .build(),
+                );
+            }
+        }
+        let out = cx
+            .call("ec2", "SearchTransitGatewayRoutes", req.send())
+            .await
+            .map_err(|e| e.for_resource(route_table_id))?;
+        Ok(RoutePage {
+            routes: out
+                .routes()
+                .iter()
+                .filter_map(|r| map_tgw_route(r, route_table_id, region))
+                .collect(),
+            additional_routes_available: out.additional_routes_available().unwrap_or(false),
+        })
+    }
+}
+
+impl AwsBackend {
+    /// Prefix-list routes of a TGW route table, read as prefix-list references: CIDR
+    /// searches cannot select them, so a table too large for one search answer would
+    /// otherwise lose them.
+    async fn prefix_list_routes(
+        &self,
+        region: &str,
+        route_table_id: &str,
+    ) -> Result<RoutePage, BackendError> {
+        let clients = self.clients(region)?;
+        let cx = self.cx(region);
+        let mut routes = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let req = clients
+                .ec2
+                .get_transit_gateway_prefix_list_references()
+                .transit_gateway_route_table_id(route_table_id)
+                .set_next_token(token.take());
+            let out = cx
+                .call("ec2", "GetTransitGatewayPrefixListReferences", req.send())
+                .await
+                .map_err(|e| e.for_resource(route_table_id))?;
+            for reference in out.transit_gateway_prefix_list_references() {
+                let Some(list) = reference.prefix_list_id() else {
+                    continue;
+                };
+                let target = reference.transit_gateway_attachment().and_then(|a| {
+                    a.transit_gateway_attachment_id().map(|id| RouteTarget {
+                        attachment_id: id.to_string(),
+                        resource_type: a.resource_type().map(|t| AttachmentKind::parse(t.as_str())),
+                        resource_id: a.resource_id().map(ToString::to_string),
+                    })
+                });
+                let blackhole = reference.blackhole().unwrap_or(false) || target.is_none();
+                routes.push(TgwRoute {
+                    route_table_id: route_table_id.to_string(),
+                    region: region.to_string(),
+                    destination: Destination::PrefixList(list.to_string()),
+                    route_type: RouteType::Static,
+                    state: if blackhole {
+                        RouteState::Blackhole
+                    } else {
+                        RouteState::Active
+                    },
+                    targets: target.into_iter().collect(),
+                });
+            }
+            token = out.next_token().map(ToString::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(RoutePage {
+            routes,
+            additional_routes_available: false,
+        })
+    }
+}

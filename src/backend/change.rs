@@ -1,0 +1,358 @@
+//! Changing the network: a capability separate from reading ([`super::Backend`]).
+//!
+//! Invariants:
+//! - A change is data ([`ChangeOp`]): it can be shown, confirmed, logged and compared
+//!   before anything is sent. Each names its region and may be a dry run.
+//! - A read-only session builds no [`Changer`] at all (see
+//!   [`AwsBackend::changer`](super::aws::AwsBackend::changer)).
+//! - A dry run that AWS would allow answers `Ok` with [`ChangeOutcome::dry_run`] set
+//!   (EC2's `DryRunOperation` error is the success of a dry run).
+//! - A non-idempotent change ([`ChangeOp::is_idempotent`] false: creating a peering,
+//!   which takes no client token) that times out fails with
+//!   [`ErrorKind::OutcomeUnknown`]: re-read (look for the peering tagged with the
+//!   request tag) before anything else, never retry blindly.
+
+use async_trait::async_trait;
+use ipnet::IpNet;
+use serde::Serialize;
+
+use super::{BackendError, ErrorKind};
+
+/// The tag key a peering request is tagged with, so a create whose outcome is
+/// unknown can be found again.
+pub const REQUEST_TAG_KEY: &str = "netops:request-id";
+
+/// Where a TGW route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TgwRouteTarget {
+    /// A TGW attachment (`tgw-attach-…`).
+    Attachment(String),
+    /// Drop the traffic.
+    Blackhole,
+}
+
+/// Where a VPC route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VpcTarget {
+    /// `tgw-…`
+    TransitGateway(String),
+    /// `nat-…`
+    NatGateway(String),
+    /// `igw-…`
+    InternetGateway(String),
+    /// `vpce-…` (Network Firewall or Gateway Load Balancer endpoint)
+    VpcEndpoint(String),
+    /// `pcx-…`
+    PeeringConnection(String),
+    /// `eni-…`
+    NetworkInterface(String),
+}
+
+impl VpcTarget {
+    /// The target id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        match self {
+            Self::TransitGateway(id)
+            | Self::NatGateway(id)
+            | Self::InternetGateway(id)
+            | Self::VpcEndpoint(id)
+            | Self::PeeringConnection(id)
+            | Self::NetworkInterface(id) => id,
+        }
+    }
+
+    /// The model's view of this target.
+    #[must_use]
+    pub fn to_model(&self) -> crate::model::VpcRouteTarget {
+        use crate::model::VpcRouteTarget as M;
+        match self {
+            Self::TransitGateway(id) => M::TransitGateway(id.clone()),
+            Self::NatGateway(id) => M::NatGateway(id.clone()),
+            Self::InternetGateway(id) => M::InternetGateway(id.clone()),
+            Self::VpcEndpoint(id) => M::VpcEndpoint(id.clone()),
+            Self::PeeringConnection(id) => M::PeeringConnection(id.clone()),
+            Self::NetworkInterface(id) => M::NetworkInterface(id.clone()),
+        }
+    }
+}
+
+/// One change, as EC2 names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    /// `CreateTransitGatewayRoute` (static).
+    CreateTgwRoute {
+        route_table_id: String,
+        cidr: IpNet,
+        target: TgwRouteTarget,
+    },
+    /// `ReplaceTransitGatewayRoute`.
+    ReplaceTgwRoute {
+        route_table_id: String,
+        cidr: IpNet,
+        target: TgwRouteTarget,
+    },
+    /// `DeleteTransitGatewayRoute`.
+    DeleteTgwRoute { route_table_id: String, cidr: IpNet },
+    /// `AssociateTransitGatewayRouteTable`.
+    AssociateTgwRouteTable {
+        route_table_id: String,
+        attachment_id: String,
+    },
+    /// `DisassociateTransitGatewayRouteTable`.
+    DisassociateTgwRouteTable {
+        route_table_id: String,
+        attachment_id: String,
+    },
+    /// `EnableTransitGatewayRouteTablePropagation`.
+    EnablePropagation {
+        route_table_id: String,
+        attachment_id: String,
+    },
+    /// `DisableTransitGatewayRouteTablePropagation`.
+    DisablePropagation {
+        route_table_id: String,
+        attachment_id: String,
+    },
+    /// `CreateTransitGatewayPeeringAttachment`, in the requester's region, tagged
+    /// [`REQUEST_TAG_KEY`]` = request_tag`.
+    CreatePeering {
+        tgw_id: String,
+        peer_tgw_id: String,
+        peer_region: String,
+        peer_account_id: String,
+        request_tag: String,
+    },
+    /// `AcceptTransitGatewayPeeringAttachment`, in the accepter's region.
+    AcceptPeering { attachment_id: String },
+    /// `RejectTransitGatewayPeeringAttachment`, in the accepter's region.
+    RejectPeering { attachment_id: String },
+    /// `DeleteTransitGatewayPeeringAttachment`.
+    DeletePeering { attachment_id: String },
+    /// `AcceptTransitGatewayVpcAttachment`.
+    AcceptVpcAttachment { attachment_id: String },
+    /// `RejectTransitGatewayVpcAttachment`.
+    RejectVpcAttachment { attachment_id: String },
+    /// `CreateRoute` in a VPC route table.
+    CreateVpcRoute {
+        route_table_id: String,
+        cidr: IpNet,
+        target: VpcTarget,
+    },
+    /// `ReplaceRoute` in a VPC route table.
+    ReplaceVpcRoute {
+        route_table_id: String,
+        cidr: IpNet,
+        target: VpcTarget,
+    },
+    /// `DeleteRoute` in a VPC route table.
+    DeleteVpcRoute { route_table_id: String, cidr: IpNet },
+}
+
+impl Change {
+    /// The EC2 action that carries it out.
+    #[must_use]
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::CreateTgwRoute { .. } => "CreateTransitGatewayRoute",
+            Self::ReplaceTgwRoute { .. } => "ReplaceTransitGatewayRoute",
+            Self::DeleteTgwRoute { .. } => "DeleteTransitGatewayRoute",
+            Self::AssociateTgwRouteTable { .. } => "AssociateTransitGatewayRouteTable",
+            Self::DisassociateTgwRouteTable { .. } => "DisassociateTransitGatewayRouteTable",
+            Self::EnablePropagation { .. } => "EnableTransitGatewayRouteTablePropagation",
+            Self::DisablePropagation { .. } => "DisableTransitGatewayRouteTablePropagation",
+            Self::CreatePeering { .. } => "CreateTransitGatewayPeeringAttachment",
+            Self::AcceptPeering { .. } => "AcceptTransitGatewayPeeringAttachment",
+            Self::RejectPeering { .. } => "RejectTransitGatewayPeeringAttachment",
+            Self::DeletePeering { .. } => "DeleteTransitGatewayPeeringAttachment",
+            Self::AcceptVpcAttachment { .. } => "AcceptTransitGatewayVpcAttachment",
+            Self::RejectVpcAttachment { .. } => "RejectTransitGatewayVpcAttachment",
+            Self::CreateVpcRoute { .. } => "CreateRoute",
+            Self::ReplaceVpcRoute { .. } => "ReplaceRoute",
+            Self::DeleteVpcRoute { .. } => "DeleteRoute",
+        }
+    }
+}
+
+/// A change in one region, possibly a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeOp {
+    pub region: String,
+    /// Ask AWS whether the change would be allowed, changing nothing (EC2 `DryRun`).
+    pub dry_run: bool,
+    pub change: Change,
+}
+
+impl ChangeOp {
+    /// A change in `region`.
+    #[must_use]
+    pub fn new(region: &str, change: Change) -> Self {
+        Self {
+            region: region.to_string(),
+            dry_run: false,
+            change,
+        }
+    }
+
+    /// The same change as a dry run.
+    #[must_use]
+    pub fn as_dry_run(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
+
+    /// The EC2 action that carries it out.
+    #[must_use]
+    pub fn action(&self) -> &'static str {
+        self.change.action()
+    }
+
+    /// True when repeating the call after an unknown outcome cannot do harm: the
+    /// second call changes nothing more (it answers "already exists" or "incorrect
+    /// state"). Creating a peering is not: each call creates another attachment.
+    #[must_use]
+    pub fn is_idempotent(&self) -> bool {
+        !matches!(self.change, Change::CreatePeering { .. })
+    }
+
+    /// True when applying it changes the network (everything but a dry run).
+    #[must_use]
+    pub fn mutates(&self) -> bool {
+        !self.dry_run
+    }
+
+    /// EC2 supports `DryRun` on every action here.
+    #[must_use]
+    pub fn supports_dry_run(&self) -> bool {
+        true
+    }
+
+    /// Settles a backend's answer for this op: a dry run's `DryRunOk` becomes success,
+    /// and a timeout or cut-off of a non-idempotent op becomes `OutcomeUnknown`.
+    ///
+    /// # Errors
+    /// The classified error.
+    pub fn settle(
+        &self,
+        result: Result<ChangeOutcome, BackendError>,
+    ) -> Result<ChangeOutcome, BackendError> {
+        match result {
+            Err(e) if e.kind == ErrorKind::DryRunOk && self.dry_run => Ok(ChangeOutcome {
+                dry_run: true,
+                ..ChangeOutcome::default()
+            }),
+            Err(e) if !self.is_idempotent() && e.kind == ErrorKind::Timeout => {
+                let mut message = format!(
+                    "{} in {} may or may not have happened ({}): re-read before trying again, never retry blindly",
+                    self.action(),
+                    self.region,
+                    e.message
+                );
+                if let Change::CreatePeering { request_tag, .. } = &self.change {
+                    message.push_str("; look for a peering tagged ");
+                    message.push_str(REQUEST_TAG_KEY);
+                    message.push('=');
+                    message.push_str(request_tag);
+                }
+                Err(BackendError {
+                    kind: ErrorKind::OutcomeUnknown,
+                    message,
+                    ..e
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+/// What a change answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ChangeOutcome {
+    /// AWS's request id, for support cases and CloudTrail.
+    pub request_id: Option<String>,
+    /// The id of what was created (a peering attachment), when something was.
+    pub created_id: Option<String>,
+    /// The state the object is in right after the call (`pendingAcceptance`,
+    /// `associating`, `enabling`…), when the API says.
+    pub state: Option<String>,
+    /// A dry run that AWS would allow; nothing changed.
+    pub dry_run: bool,
+}
+
+/// The mutating capability, implemented by the AWS backend and the simulator.
+#[async_trait]
+pub trait Changer: Send + Sync {
+    /// Applies one change (or dry-runs it).
+    ///
+    /// # Errors
+    /// A classified [`BackendError`]: `NotFound`, `AlreadyExists`, `IncorrectState`,
+    /// `InvalidInput`, `QuotaExceeded`, `OutcomeUnknown`…
+    async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peering() -> ChangeOp {
+        ChangeOp::new(
+            "us-east-1",
+            Change::CreatePeering {
+                tgw_id: "tgw-1".into(),
+                peer_tgw_id: "tgw-2".into(),
+                peer_region: "eu-west-1".into(),
+                peer_account_id: "111122223333".into(),
+                request_tag: "req-7".into(),
+            },
+        )
+    }
+
+    fn route() -> ChangeOp {
+        ChangeOp::new(
+            "us-east-1",
+            Change::DeleteTgwRoute {
+                route_table_id: "tgw-rtb-1".into(),
+                cidr: "10.0.0.0/16".parse().expect("cidr"),
+            },
+        )
+    }
+
+    #[test]
+    fn a_timeout_of_a_non_idempotent_change_is_an_unknown_outcome() {
+        let timeout =
+            || Err(BackendError::new(ErrorKind::Timeout, "timed out").in_region("us-east-1"));
+        let err = peering().settle(timeout()).expect_err("unknown");
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert!(err.message.contains("netops:request-id=req-7"), "{err}");
+        assert!(err.message.contains("never retry blindly"), "{err}");
+        // An idempotent change keeps its timeout (a retry is harmless).
+        assert_eq!(
+            route().settle(timeout()).expect_err("timeout").kind,
+            ErrorKind::Timeout
+        );
+    }
+
+    #[test]
+    fn dry_run_ok_is_success_only_for_a_dry_run() {
+        let ok = || Err(BackendError::new(ErrorKind::DryRunOk, "would succeed"));
+        let out = route().as_dry_run().settle(ok()).expect("dry run ok");
+        assert!(out.dry_run);
+        assert!(!route().as_dry_run().mutates());
+        assert!(route().mutates());
+        assert_eq!(
+            route().settle(ok()).expect_err("not a dry run").kind,
+            ErrorKind::DryRunOk
+        );
+    }
+
+    #[test]
+    fn a_change_serializes_as_data() {
+        let json = serde_json::to_value(route()).expect("json");
+        assert_eq!(json["region"], "us-east-1");
+        assert_eq!(json["change"]["op"], "delete_tgw_route");
+        assert_eq!(json["change"]["cidr"], "10.0.0.0/16");
+    }
+}
