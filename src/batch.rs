@@ -284,6 +284,12 @@ async fn load(
                 DiscoveryEvent::Finished(r, Err(e)) => {
                     let _ = writeln!(err, "failed {r}: {e}");
                 }
+                DiscoveryEvent::Part(r, part, Ok(_)) => {
+                    let _ = writeln!(err, "loaded {part} in {r}");
+                }
+                DiscoveryEvent::Part(r, part, Err(e)) => {
+                    let _ = writeln!(err, "{part} in {r} not read: {e}");
+                }
             }
         }
         apply_event(&mut estate, event);

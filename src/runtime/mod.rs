@@ -195,23 +195,27 @@ impl Runtime {
                 let backend = Arc::clone(&self.backend);
                 let clock = self.clock;
                 let kind = format!("region:{region}");
+                // The same streaming read as discovery, for one region, no peers followed.
+                let plan = DiscoveryPlan {
+                    regions: vec![region],
+                    follow_peers: false,
+                    concurrency: 1,
+                };
                 self.spawn(generation, kind, move |tx| async move {
-                    let send = |event| {
-                        let _ = tx.send(Envelope::Report(
-                            generation,
-                            Report::Discovery {
-                                task: generation,
-                                event,
-                                at: clock.now(),
-                            },
-                        ));
+                    let (etx, mut erx) = mpsc::unbounded_channel::<DiscoveryEvent>();
+                    let forward = async {
+                        while let Some(event) = erx.recv().await {
+                            let _ = tx.send(Envelope::Report(
+                                generation,
+                                Report::Discovery {
+                                    task: generation,
+                                    event,
+                                    at: clock.now(),
+                                },
+                            ));
+                        }
                     };
-                    send(DiscoveryEvent::Started(region.clone()));
-                    let result = backend.load_region(&region).await;
-                    if let Err(e) = &result {
-                        tracing::warn!(region, error = %e, "region reload failed");
-                    }
-                    send(DiscoveryEvent::Finished(region, result.map(Box::new)));
+                    tokio::join!(discover_streaming(backend, plan, etx), forward);
                 });
                 None
             }

@@ -684,6 +684,11 @@ fn discovery(state: &mut State, generation: u64, event: DiscoveryEvent, at: u64)
                 return;
             }
         }
+        DiscoveryEvent::Part(region, ..) => {
+            if state.data.region_gen.get(region) != Some(&generation) {
+                return;
+            }
+        }
         DiscoveryEvent::Finished(region, result) => {
             if state.data.region_gen.get(region) != Some(&generation) {
                 return;

@@ -272,3 +272,46 @@ async fn harness_settles_the_production_runtime() {
     assert!(h.runtime.running().is_empty());
     assert!(h.state.data.estate.region("eu-west-1").is_some());
 }
+
+/// A region's topology is on screen before its optional services answer: Network
+/// Firewall is made slow (and only it), and the topology event comes first, with the
+/// firewall merged into the same region once it answers.
+#[tokio::test]
+async fn topology_shows_before_a_slow_network_firewall() {
+    use netops::backend::OptionalPart;
+    use netops::runtime::{Clock, DiscoveryPlanData, Effect, Report, Runtime};
+    let sim = Simulator::demo().expect("demo scenario");
+    sim.set_part_latency(
+        OptionalPart::NetworkFirewall,
+        Some(std::time::Duration::from_millis(300)),
+    );
+    let mut rt = Runtime::new(Arc::new(sim), Clock::Fixed(0));
+    rt.execute(Effect::Discover {
+        generation: 1,
+        plan: DiscoveryPlanData::from(&demo_plan()),
+    });
+    let mut order = Vec::new();
+    let mut estate = netops::model::Estate::default();
+    while let Some(report) = rt.next().await {
+        if let Report::Discovery { event, .. } = report {
+            match &event {
+                netops::discovery::DiscoveryEvent::Finished(r, Ok(e)) if r == "us-east-1" => {
+                    assert!(e.firewalls.is_empty(), "topology carries no firewall");
+                    assert!(!e.tgws.is_empty());
+                    order.push("topology");
+                }
+                netops::discovery::DiscoveryEvent::Part(r, OptionalPart::NetworkFirewall, _)
+                    if r == "us-east-1" =>
+                {
+                    order.push("network-firewall");
+                }
+                _ => {}
+            }
+            netops::discovery::apply_event(&mut estate, event);
+        }
+    }
+    assert_eq!(order, ["topology", "network-firewall"]);
+    let region = estate.region("us-east-1").expect("loaded");
+    assert_eq!(region.firewalls.len(), 1, "merged once it answered");
+    assert!(region.gaps.is_empty(), "{:?}", region.gaps);
+}
