@@ -214,14 +214,14 @@ fn tgws(net: &Net<'_>) -> (Vec<Section>, Value) {
 }
 
 fn route_tables(net: &Net<'_>, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
-    if let Some(tgw) = tgw {
-        if net.tgw(tgw).is_none() {
-            return Err(CommandError::not_found(
-                "Transit Gateway",
-                tgw,
-                net.estate(),
-            ));
-        }
+    if let Some(tgw) = tgw
+        && net.tgw(tgw).is_none()
+    {
+        return Err(CommandError::not_found(
+            "Transit Gateway",
+            tgw,
+            net.estate(),
+        ));
     }
     let mut t = Section::new(&[
         "REGION",
@@ -365,14 +365,14 @@ fn routes(net: &Net<'_>, id: &str) -> Result<(Vec<Section>, Value), CommandError
 }
 
 fn attachments(net: &Net<'_>, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
-    if let Some(tgw) = tgw {
-        if net.tgw(tgw).is_none() {
-            return Err(CommandError::not_found(
-                "Transit Gateway",
-                tgw,
-                net.estate(),
-            ));
-        }
+    if let Some(tgw) = tgw
+        && net.tgw(tgw).is_none()
+    {
+        return Err(CommandError::not_found(
+            "Transit Gateway",
+            tgw,
+            net.estate(),
+        ));
     }
     let mut t = Section::new(&[
         "REGION",

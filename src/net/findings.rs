@@ -335,10 +335,10 @@ pub fn findings(estate: &Estate) -> Vec<Finding> {
                 ObjectRef::new(ObjectKind::TgwAttachment, &att.id, r),
                 ObjectRef::new(ObjectKind::TransitGateway, &att.tgw_id, r),
             ];
-            if att.kind == AttachmentKind::Vpc {
-                if let Some(vpc) = &att.resource_id {
-                    objects.push(ObjectRef::new(ObjectKind::Vpc, vpc, r));
-                }
+            if att.kind == AttachmentKind::Vpc
+                && let Some(vpc) = &att.resource_id
+            {
+                objects.push(ObjectRef::new(ObjectKind::Vpc, vpc, r));
             }
             out.push(Finding {
                 kind: FindingKind::AttachmentNotAvailable {

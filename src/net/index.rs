@@ -169,10 +169,10 @@ impl RegionIndex {
                 .entry(key(&a.tgw_id))
                 .or_default()
                 .push(at(i));
-            if a.kind == crate::model::AttachmentKind::Vpc {
-                if let Some(v) = &a.resource_id {
-                    x.vpc_attachments.entry(key(v)).or_default().push(at(i));
-                }
+            if a.kind == crate::model::AttachmentKind::Vpc
+                && let Some(v) = &a.resource_id
+            {
+                x.vpc_attachments.entry(key(v)).or_default().push(at(i));
             }
         }
         for (i, t) in r.tgw_route_tables.iter().enumerate() {
@@ -190,10 +190,10 @@ impl RegionIndex {
             }
         }
         for a in &r.attachments {
-            if let Some(assoc) = &a.association {
-                if let Some(&t) = x.tgw_route_tables.get(assoc.route_table_id.as_str()) {
-                    x.attachment_table.entry(key(&a.id)).or_insert(t);
-                }
+            if let Some(assoc) = &a.association
+                && let Some(&t) = x.tgw_route_tables.get(assoc.route_table_id.as_str())
+            {
+                x.attachment_table.entry(key(&a.id)).or_insert(t);
             }
         }
         for (i, fw) in r.firewalls.iter().enumerate() {
@@ -505,15 +505,13 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn subnet_route_table(&self, subnet: &Subnet) -> Option<(&'a VpcRouteTable, TableChoice)> {
         let (_, ix, r) = self.ri_of(&subnet.region)?;
-        if let Some(&i) = ix.subnet_table.get(subnet.id.as_str()) {
-            if let Some(t) = r.vpc_route_tables.get(i as usize) {
-                if t.associations
-                    .iter()
-                    .any(|a| a.subnet_id.as_deref() == Some(&subnet.id))
-                {
-                    return Some((t, TableChoice::Explicit));
-                }
-            }
+        if let Some(&i) = ix.subnet_table.get(subnet.id.as_str())
+            && let Some(t) = r.vpc_route_tables.get(i as usize)
+            && t.associations
+                .iter()
+                .any(|a| a.subnet_id.as_deref() == Some(&subnet.id))
+        {
+            return Some((t, TableChoice::Explicit));
         }
         self.main_route_table(&subnet.region, &subnet.vpc_id)
             .map(|t| (t, TableChoice::Main))
@@ -640,12 +638,10 @@ impl<'a> Net<'a> {
                 .get(ri as usize)
                 .copied()
                 .and_then(|r| r.vpcs.get(i as usize))
+                && v.cidr_blocks.iter().any(|c| c.contains(&addr))
+                && !out.iter().any(|o| std::ptr::eq(*o, v))
             {
-                if v.cidr_blocks.iter().any(|c| c.contains(&addr))
-                    && !out.iter().any(|o| std::ptr::eq(*o, v))
-                {
-                    out.push(v);
-                }
+                out.push(v);
             }
         }
         out

@@ -443,10 +443,10 @@ impl LeadsTo<'_> {
             Self::Missing { id } => format!("{id} gone"),
             Self::NotEvaluated { id } => id.clone(),
         };
-        if let Some(att) = self.attachment() {
-            if !att.state.is_usable() {
-                text.push_str(&format!(" [attachment {}]", att.state));
-            }
+        if let Some(att) = self.attachment()
+            && !att.state.is_usable()
+        {
+            text.push_str(&format!(" [attachment {}]", att.state));
         }
         text
     }
