@@ -29,24 +29,118 @@ use crate::model::{
     TransitGateway, Vpc, VpcEndpoint, VpcRouteTable,
 };
 
-type Ids = HashMap<Box<str>, u32>;
-type Many = HashMap<Box<str>, Vec<u32>>;
-
-fn key(s: &str) -> Box<str> {
-    s.into()
-}
-
 fn at(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-fn ids<'a>(items: impl Iterator<Item = &'a str>) -> Ids {
-    let mut map = Ids::new();
-    for (i, id) in items.enumerate() {
-        // The first of duplicated ids wins, as a linear `find` would.
-        map.entry(key(id)).or_insert(at(i));
+/// Ids are kept as 64-bit hashes, not strings: an index of ~10^6 entries then makes no
+/// allocation per entry. foldhash with a fixed seed is fast and good enough, as ids are
+/// ASCII strings from AWS or our own files (hash flooding is not a concern); the rare
+/// collision is kept apart, and every lookup checks the id of what it finds.
+fn h(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6e65_746f_7073).hash_one(id)
+}
+
+/// Keys that are already hashes pass through.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    map
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type ByHash<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PassThrough>>;
+
+/// One position per key (the first given wins, as a linear `find` would).
+#[derive(Debug, Clone, Default)]
+struct Ids {
+    map: ByHash<u32>,
+    /// Keys whose hash collided with another key's.
+    overflow: Vec<(Box<str>, u32)>,
+}
+
+impl Ids {
+    fn build<'k>(pairs: impl IntoIterator<Item = (&'k str, u32)>) -> Self {
+        let pairs = pairs.into_iter();
+        let mut ids = Self {
+            map: ByHash::with_capacity_and_hasher(pairs.size_hint().0, Default::default()),
+            overflow: Vec::new(),
+        };
+        // The key each hash was first given for, to tell a collision from a repeat.
+        let mut first: ByHash<&str> = ByHash::default();
+        for (key, pos) in pairs {
+            let hash = h(key);
+            match first.get(&hash) {
+                None => {
+                    first.insert(hash, key);
+                    ids.map.insert(hash, pos);
+                }
+                Some(k) if *k == key => {}
+                Some(_) => {
+                    if !ids.overflow.iter().any(|(k, _)| &**k == key) {
+                        ids.overflow.push((key.into(), pos));
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    /// The position for `key`; `is` tells whether a position holds that key.
+    fn get(&self, key: &str, is: impl Fn(u32) -> bool) -> Option<u32> {
+        if let Some(&p) = self.map.get(&h(key))
+            && is(p)
+        {
+            return Some(p);
+        }
+        self.overflow
+            .iter()
+            .find(|(k, p)| &**k == key && is(*p))
+            .map(|(_, p)| *p)
+    }
+}
+
+/// Several positions per key, grouped in one flat list. A hash collision merges two
+/// keys' groups; every caller filters the group by the key it asked for.
+#[derive(Debug, Clone, Default)]
+struct Groups {
+    ranges: ByHash<(u32, u32)>,
+    flat: Vec<u32>,
+}
+
+impl Groups {
+    fn build<'k>(pairs: impl IntoIterator<Item = (&'k str, u32)>) -> Self {
+        let mut keyed: Vec<(u64, u32)> = pairs.into_iter().map(|(k, p)| (h(k), p)).collect();
+        keyed.sort_unstable();
+        let mut groups = Self {
+            ranges: ByHash::with_capacity_and_hasher(keyed.len(), Default::default()),
+            flat: Vec::with_capacity(keyed.len()),
+        };
+        for (hash, pos) in keyed {
+            let start = at(groups.flat.len());
+            groups.flat.push(pos);
+            groups.ranges.entry(hash).or_insert((start, 0)).1 += 1;
+        }
+        groups
+    }
+
+    fn get(&self, key: &str) -> &[u32] {
+        self.ranges
+            .get(&h(key))
+            .and_then(|&(start, len)| self.flat.get(start as usize..(start + len) as usize))
+            .unwrap_or(&[])
+    }
 }
 
 /// How a subnet came to use its route table.
@@ -81,14 +175,14 @@ struct RegionIndex {
 
     subnet_table: Ids,
     vpc_main_table: Ids,
-    vpc_tables: Many,
-    vpc_subnets: Many,
-    vpc_attachments: Many,
-    vpc_igws: Many,
-    tgw_tables: Many,
-    tgw_attachments: Many,
+    vpc_tables: Groups,
+    vpc_subnets: Groups,
+    vpc_attachments: Groups,
+    vpc_igws: Groups,
+    tgw_tables: Groups,
+    tgw_attachments: Groups,
     attachment_table: Ids,
-    attachment_propagations: Many,
+    attachment_propagations: Groups,
     /// Firewall endpoint `vpce-…` id → (firewall, endpoint).
     firewall_endpoints: HashMap<Box<str>, (u32, u32)>,
 
@@ -97,115 +191,123 @@ struct RegionIndex {
 }
 
 impl RegionIndex {
-    #[allow(clippy::too_many_lines)]
     fn build(r: &RegionEstate) -> Self {
-        let mut x = Self {
-            name: r.region.clone(),
-            tgws: ids(r.tgws.iter().map(|o| o.id.as_str())),
-            tgw_route_tables: ids(r.tgw_route_tables.iter().map(|o| o.id.as_str())),
-            attachments: ids(r.attachments.iter().map(|o| o.id.as_str())),
-            peerings: ids(r.peerings.iter().map(|o| o.id.as_str())),
-            vpcs: ids(r.vpcs.iter().map(|o| o.id.as_str())),
-            subnets: ids(r.subnets.iter().map(|o| o.id.as_str())),
-            vpc_route_tables: ids(r.vpc_route_tables.iter().map(|o| o.id.as_str())),
-            internet_gateways: ids(r.internet_gateways.iter().map(|o| o.id.as_str())),
-            nat_gateways: ids(r.nat_gateways.iter().map(|o| o.id.as_str())),
-            vpc_endpoints: ids(r.vpc_endpoints.iter().map(|o| o.id.as_str())),
-            instances: ids(r.instances.iter().map(|o| o.id.as_str())),
-            tgw_tries: r.tgw_route_tables.iter().map(|_| OnceLock::new()).collect(),
-            vpc_tries: r.vpc_route_tables.iter().map(|_| OnceLock::new()).collect(),
-            ..Self::default()
-        };
-        for (map, names) in [
-            (
-                &mut x.firewalls,
-                r.firewalls
-                    .iter()
-                    .map(|o| [o.id.as_str(), o.name.as_str(), o.arn.as_str()])
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                &mut x.firewall_policies,
-                r.firewall_policies
-                    .iter()
-                    .map(|o| [o.id.as_str(), o.name.as_str(), o.arn.as_str()])
-                    .collect(),
-            ),
-            (
-                &mut x.rule_groups,
-                r.rule_groups
-                    .iter()
-                    .map(|o| [o.id.as_str(), o.name.as_str(), o.arn.as_str()])
-                    .collect(),
-            ),
-        ] {
-            for (i, names) in names.iter().enumerate() {
-                for n in names.iter().filter(|n| !n.is_empty()) {
-                    map.entry(key(n)).or_insert(at(i));
-                }
-            }
+        fn by_id<'a, T>(list: &'a [T], id: impl Fn(&'a T) -> &'a str) -> Ids {
+            Ids::build(list.iter().enumerate().map(|(i, o)| (id(o), at(i))))
         }
+        fn by_names<'a, T>(list: &'a [T], names: impl Fn(&'a T) -> [&'a str; 3]) -> Ids {
+            Ids::build(list.iter().enumerate().flat_map(|(i, o)| {
+                names(o)
+                    .into_iter()
+                    .filter(|n| !n.is_empty())
+                    .map(move |n| (n, at(i)))
+            }))
+        }
+        let tgw_route_tables = by_id(&r.tgw_route_tables, |o| &o.id);
+        let mut main_tables = Vec::new();
+        let mut subnet_tables = Vec::new();
         for (i, t) in r.vpc_route_tables.iter().enumerate() {
-            x.vpc_tables.entry(key(&t.vpc_id)).or_default().push(at(i));
             for a in &t.associations {
                 if a.main {
-                    x.vpc_main_table.entry(key(&t.vpc_id)).or_insert(at(i));
+                    main_tables.push((t.vpc_id.as_str(), at(i)));
                 }
                 if let Some(s) = &a.subnet_id {
-                    x.subnet_table.entry(key(s)).or_insert(at(i));
+                    subnet_tables.push((s.as_str(), at(i)));
                 }
             }
         }
-        for (i, s) in r.subnets.iter().enumerate() {
-            x.vpc_subnets.entry(key(&s.vpc_id)).or_default().push(at(i));
-        }
-        for (i, igw) in r.internet_gateways.iter().enumerate() {
-            for v in &igw.vpc_ids {
-                x.vpc_igws.entry(key(v)).or_default().push(at(i));
-            }
-        }
-        for (i, a) in r.attachments.iter().enumerate() {
-            x.tgw_attachments
-                .entry(key(&a.tgw_id))
-                .or_default()
-                .push(at(i));
-            if a.kind == crate::model::AttachmentKind::Vpc
-                && let Some(v) = &a.resource_id
-            {
-                x.vpc_attachments.entry(key(v)).or_default().push(at(i));
-            }
-        }
-        for (i, t) in r.tgw_route_tables.iter().enumerate() {
-            x.tgw_tables.entry(key(&t.tgw_id)).or_default().push(at(i));
-            for l in &t.associations {
-                x.attachment_table
-                    .entry(key(&l.attachment_id))
-                    .or_insert(at(i));
-            }
-            for l in &t.propagations {
-                x.attachment_propagations
-                    .entry(key(&l.attachment_id))
-                    .or_default()
-                    .push(at(i));
-            }
-        }
+        // Associations listed by the tables first, then the attachments' own field.
+        let mut attachment_tables: Vec<(&str, u32)> = r
+            .tgw_route_tables
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                t.associations
+                    .iter()
+                    .map(move |l| (l.attachment_id.as_str(), at(i)))
+            })
+            .collect();
         for a in &r.attachments {
             if let Some(assoc) = &a.association
-                && let Some(&t) = x.tgw_route_tables.get(assoc.route_table_id.as_str())
+                && let Some(t) = tgw_route_tables.get(&assoc.route_table_id, |p| {
+                    r.tgw_route_tables
+                        .get(p as usize)
+                        .is_some_and(|t| t.id == assoc.route_table_id)
+                })
             {
-                x.attachment_table.entry(key(&a.id)).or_insert(t);
+                attachment_tables.push((a.id.as_str(), t));
             }
         }
+        let mut firewall_endpoints = HashMap::new();
         for (i, fw) in r.firewalls.iter().enumerate() {
             for (j, e) in fw.endpoints.iter().enumerate() {
                 if let Some(id) = &e.endpoint_id {
-                    x.firewall_endpoints
-                        .entry(key(id))
+                    firewall_endpoints
+                        .entry(id.as_str().into())
                         .or_insert((at(i), at(j)));
                 }
             }
         }
-        x
+        let atts = || r.attachments.iter().enumerate();
+        Self {
+            name: r.region.clone(),
+            tgws: by_id(&r.tgws, |o| &o.id),
+            tgw_route_tables,
+            attachments: by_id(&r.attachments, |o| &o.id),
+            peerings: by_id(&r.peerings, |o| &o.id),
+            vpcs: by_id(&r.vpcs, |o| &o.id),
+            subnets: by_id(&r.subnets, |o| &o.id),
+            vpc_route_tables: by_id(&r.vpc_route_tables, |o| &o.id),
+            internet_gateways: by_id(&r.internet_gateways, |o| &o.id),
+            nat_gateways: by_id(&r.nat_gateways, |o| &o.id),
+            vpc_endpoints: by_id(&r.vpc_endpoints, |o| &o.id),
+            instances: by_id(&r.instances, |o| &o.id),
+            firewalls: by_names(&r.firewalls, |o| [&o.id, &o.name, &o.arn]),
+            firewall_policies: by_names(&r.firewall_policies, |o| [&o.id, &o.name, &o.arn]),
+            rule_groups: by_names(&r.rule_groups, |o| [&o.id, &o.name, &o.arn]),
+            subnet_table: Ids::build(subnet_tables),
+            vpc_main_table: Ids::build(main_tables),
+            vpc_tables: Groups::build(
+                r.vpc_route_tables
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.vpc_id.as_str(), at(i))),
+            ),
+            vpc_subnets: Groups::build(
+                r.subnets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.vpc_id.as_str(), at(i))),
+            ),
+            vpc_attachments: Groups::build(atts().filter_map(|(i, a)| {
+                let vpc = a.resource_id.as_deref()?;
+                (a.kind == crate::model::AttachmentKind::Vpc).then_some((vpc, at(i)))
+            })),
+            vpc_igws: Groups::build(
+                r.internet_gateways
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, g)| g.vpc_ids.iter().map(move |v| (v.as_str(), at(i)))),
+            ),
+            tgw_tables: Groups::build(
+                r.tgw_route_tables
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.tgw_id.as_str(), at(i))),
+            ),
+            tgw_attachments: Groups::build(atts().map(|(i, a)| (a.tgw_id.as_str(), at(i)))),
+            attachment_table: Ids::build(attachment_tables),
+            attachment_propagations: Groups::build(r.tgw_route_tables.iter().enumerate().flat_map(
+                |(i, t)| {
+                    t.propagations
+                        .iter()
+                        .map(move |l| (l.attachment_id.as_str(), at(i)))
+                },
+            )),
+            firewall_endpoints,
+            tgw_tries: r.tgw_route_tables.iter().map(|_| OnceLock::new()).collect(),
+            vpc_tries: r.vpc_route_tables.iter().map(|_| OnceLock::new()).collect(),
+        }
     }
 }
 
@@ -322,11 +424,11 @@ macro_rules! lookups {
             }
 
             fn $field(&self, ri: usize, id: &str) -> Option<&'a $ty> {
-                let i = *self.index.regions.get(ri)?.$field.get(id)?;
                 let region: &'a RegionEstate = self.regions.get(ri).copied()?;
-                let found = region.$field.get(i as usize)?;
                 let matches: fn(&$ty, &str) -> bool = $matches;
-                matches(found, id).then_some(found)
+                let is = |p: u32| region.$field.get(p as usize).is_some_and(|o| matches(o, id));
+                let i = self.index.regions.get(ri)?.$field.get(id, is)?;
+                region.$field.get(i as usize)
             }
         )+
     };
@@ -448,7 +550,7 @@ impl<'a> Net<'a> {
     fn many<T>(
         &self,
         region: &str,
-        pick: impl Fn(&RegionIndex) -> &Many,
+        pick: impl Fn(&RegionIndex) -> &Groups,
         list: impl Fn(&'a RegionEstate) -> &'a [T],
         id: &str,
     ) -> Vec<&'a T> {
@@ -457,8 +559,9 @@ impl<'a> Net<'a> {
         };
         pick(ix)
             .get(id)
-            .map(|v| v.iter().filter_map(|&i| list(r).get(i as usize)).collect())
-            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| list(r).get(i as usize))
+            .collect()
     }
 
     /// The VPC a subnet belongs to.
@@ -494,10 +597,13 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn main_route_table(&self, region: &str, vpc_id: &str) -> Option<&'a VpcRouteTable> {
         let (_, ix, r) = self.ri_of(region)?;
-        let t = r
-            .vpc_route_tables
-            .get(*ix.vpc_main_table.get(vpc_id)? as usize)?;
-        (t.vpc_id == vpc_id && t.is_main()).then_some(t)
+        let is = |p: u32| {
+            r.vpc_route_tables
+                .get(p as usize)
+                .is_some_and(|t| t.vpc_id == vpc_id && t.is_main())
+        };
+        r.vpc_route_tables
+            .get(ix.vpc_main_table.get(vpc_id, is)? as usize)
     }
 
     /// The route table a subnet uses: its explicit association, else its VPC's main
@@ -505,11 +611,14 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn subnet_route_table(&self, subnet: &Subnet) -> Option<(&'a VpcRouteTable, TableChoice)> {
         let (_, ix, r) = self.ri_of(&subnet.region)?;
-        if let Some(&i) = ix.subnet_table.get(subnet.id.as_str())
-            && let Some(t) = r.vpc_route_tables.get(i as usize)
-            && t.associations
+        let explicit = |t: &VpcRouteTable| {
+            t.associations
                 .iter()
                 .any(|a| a.subnet_id.as_deref() == Some(&subnet.id))
+        };
+        let is = |p: u32| r.vpc_route_tables.get(p as usize).is_some_and(explicit);
+        if let Some(i) = ix.subnet_table.get(&subnet.id, is)
+            && let Some(t) = r.vpc_route_tables.get(i as usize)
         {
             return Some((t, TableChoice::Explicit));
         }
@@ -573,15 +682,16 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn associated_route_table(&self, att: &TgwAttachment) -> Option<&'a TgwRouteTable> {
         let (_, ix, r) = self.ri_of(&att.region)?;
-        let t = r
-            .tgw_route_tables
-            .get(*ix.attachment_table.get(att.id.as_str())? as usize)?;
-        let listed = t.associations.iter().any(|l| l.attachment_id == att.id)
-            || att
-                .association
-                .as_ref()
-                .is_some_and(|a| a.route_table_id == t.id);
-        listed.then_some(t)
+        let listed = |t: &TgwRouteTable| {
+            t.associations.iter().any(|l| l.attachment_id == att.id)
+                || att
+                    .association
+                    .as_ref()
+                    .is_some_and(|a| a.route_table_id == t.id)
+        };
+        let is = |p: u32| r.tgw_route_tables.get(p as usize).is_some_and(listed);
+        r.tgw_route_tables
+            .get(ix.attachment_table.get(&att.id, is)? as usize)
     }
 
     /// The TGW route tables an attachment propagates into.
@@ -651,12 +761,13 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn tgw_trie(&self, table: &TgwRouteTable) -> Cow<'_, RouteTrie> {
         let slot = self.ri_of(&table.region).and_then(|(_, ix, r)| {
-            let i = *ix.tgw_route_tables.get(table.id.as_str())? as usize;
-            let same = r
-                .tgw_route_tables
-                .get(i)
-                .is_some_and(|t| std::ptr::eq(t, table));
-            same.then(|| ix.tgw_tries.get(i)).flatten()
+            let is = |p: u32| {
+                r.tgw_route_tables
+                    .get(p as usize)
+                    .is_some_and(|t| std::ptr::eq(t, table))
+            };
+            ix.tgw_tries
+                .get(ix.tgw_route_tables.get(&table.id, is)? as usize)
         });
         match slot {
             Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_tgw(table))),
@@ -672,12 +783,13 @@ impl<'a> Net<'a> {
             .vpc_in(&table.region, &table.vpc_id)
             .map_or(&[], |v| v.cidr_blocks.as_slice());
         let slot = self.ri_of(&table.region).and_then(|(_, ix, r)| {
-            let i = *ix.vpc_route_tables.get(table.id.as_str())? as usize;
-            let same = r
-                .vpc_route_tables
-                .get(i)
-                .is_some_and(|t| std::ptr::eq(t, table));
-            same.then(|| ix.vpc_tries.get(i)).flatten()
+            let is = |p: u32| {
+                r.vpc_route_tables
+                    .get(p as usize)
+                    .is_some_and(|t| std::ptr::eq(t, table))
+            };
+            ix.vpc_tries
+                .get(ix.vpc_route_tables.get(&table.id, is)? as usize)
         });
         match slot {
             Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_vpc(table, cidrs))),

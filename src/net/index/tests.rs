@@ -28,6 +28,18 @@ fn ip(s: &str) -> IpAddr {
     s.parse().expect("ip")
 }
 
+#[test]
+fn ids_keep_the_first_position_and_check_what_they_find() {
+    let ids = Ids::build([("a", 0), ("a", 1), ("b", 2)]);
+    assert_eq!(ids.get("a", |_| true), Some(0));
+    assert_eq!(ids.get("a", |p| p == 1), None, "a position that is not `a`");
+    assert_eq!(ids.get("c", |_| true), None);
+    let groups = Groups::build([("v", 3), ("w", 1), ("v", 0), ("v", 7)]);
+    assert_eq!(groups.get("v"), [0, 3, 7], "in position order");
+    assert_eq!(groups.get("w"), [1]);
+    assert!(groups.get("x").is_empty());
+}
+
 #[tokio::test]
 async fn finds_every_kind_by_id_with_its_region() {
     let estate = demo().await;
