@@ -5,6 +5,9 @@
 //!   No aws-sdk type leaves the AWS backend.
 //! - [`backend`]: the [`backend::Backend`] trait and its two implementations, real AWS
 //!   ([`backend::aws`]) and the simulator ([`backend::sim`]) behind `--demo`.
+//! - [`net`]: network semantics in one place: the estate indexed by id, longest-prefix
+//!   match, subnet → route table, route target usability and what it leads to, ARNs,
+//!   findings as data.
 //! - [`discovery`]: reads regions in parallel, follows peerings to their other region.
 //! - [`command`]: the command vocabulary shared by `--batch`, the TUI's `:` prompt and
 //!   keymap `run` strings.
@@ -20,6 +23,7 @@ pub mod command;
 pub mod discovery;
 pub mod logging;
 pub mod model;
+pub mod net;
 pub mod query;
 pub mod runtime;
 pub mod tui;

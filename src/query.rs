@@ -1,6 +1,8 @@
 //! Read commands over a loaded [`Estate`]: pure functions from (estate, command) to an
 //! [`Output`] that renders both as an aligned text table and as one JSON document.
-//! `--batch` and the TUI's `:` prompt both call [`run`].
+//! `--batch` and the TUI's `:` prompt both call [`run`] (or [`run_with`], with an index
+//! they keep per data version). Network facts (which table a subnet uses, where a
+//! target leads, lookups by id) come from [`crate::net`]; this module only lays them out.
 
 use comfy_table::{ContentArrangement, Table as TextTable, presets};
 use serde::Serialize;
@@ -8,9 +10,10 @@ use serde_json::{Value, json};
 
 use crate::command::Command;
 use crate::model::{
-    AttachmentKind, Estate, Peering, RegionEstate, RegionLoad, RouteTarget, TgwAttachment,
-    TgwRoute, TgwRouteTable,
+    Estate, Peering, RegionEstate, RegionLoad, RouteTarget, TgwAttachment, TgwRoute,
 };
+use crate::net::Net;
+use crate::net::targets::{self, Scan};
 
 /// A table section of an output.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -147,16 +150,26 @@ fn opt(s: Option<&str>) -> String {
 /// # Errors
 /// [`CommandError`] when an id names nothing in the loaded regions.
 pub fn run(estate: &Estate, cmd: &Command) -> Result<Output, CommandError> {
+    run_with(&Net::new(estate), cmd)
+}
+
+/// Runs a read command with an index built for this version of the estate (the
+/// console keeps one; building it per command costs a pass over the estate).
+///
+/// # Errors
+/// [`CommandError`] when an id names nothing in the loaded regions.
+pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
+    let estate = net.estate();
     let command = cmd.to_line();
     let (sections, json) = match cmd {
-        Command::Tgws => tgws(estate),
-        Command::RouteTables { tgw } => route_tables(estate, tgw.as_deref())?,
-        Command::Routes { route_table } => routes(estate, route_table)?,
-        Command::Attachments { tgw } => attachments(estate, tgw.as_deref())?,
-        Command::Peerings => peerings(estate),
-        Command::Vpcs => vpcs(estate),
+        Command::Tgws => tgws(net),
+        Command::RouteTables { tgw } => route_tables(net, tgw.as_deref())?,
+        Command::Routes { route_table } => routes(net, route_table)?,
+        Command::Attachments { tgw } => attachments(net, tgw.as_deref())?,
+        Command::Peerings => peerings(net),
+        Command::Vpcs => vpcs(net),
         Command::NatGateways => nat_gateways(estate),
-        Command::Show { id } => show(estate, id)?,
+        Command::Show { id } => show(net, id)?,
         Command::Regions => regions(estate),
     };
     Ok(Output {
@@ -166,7 +179,7 @@ pub fn run(estate: &Estate, cmd: &Command) -> Result<Output, CommandError> {
     })
 }
 
-fn tgws(estate: &Estate) -> (Vec<Section>, Value) {
+fn tgws(net: &Net<'_>) -> (Vec<Section>, Value) {
     let mut t = Section::new(&[
         "REGION",
         "ID",
@@ -179,18 +192,10 @@ fn tgws(estate: &Estate) -> (Vec<Section>, Value) {
         "ATTACHMENTS",
     ]);
     let mut items = Vec::new();
-    for region in estate.loaded() {
+    for region in net.regions() {
         for tgw in &region.tgws {
-            let tables = region
-                .tgw_route_tables
-                .iter()
-                .filter(|r| r.tgw_id == tgw.id)
-                .count();
-            let atts = region
-                .attachments
-                .iter()
-                .filter(|a| a.tgw_id == tgw.id)
-                .count();
+            let tables = net.tgw_route_tables_of(tgw).len();
+            let atts = net.tgw_attachments_of(tgw).len();
             t.row(vec![
                 tgw.region.clone(),
                 tgw.id.clone(),
@@ -208,15 +213,15 @@ fn tgws(estate: &Estate) -> (Vec<Section>, Value) {
     (vec![t], json!({ "items": items }))
 }
 
-fn tgw_exists(estate: &Estate, tgw: &str) -> bool {
-    estate.loaded().any(|r| r.tgws.iter().any(|t| t.id == tgw))
-}
-
-fn route_tables(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
-    if let Some(tgw) = tgw {
-        if !tgw_exists(estate, tgw) {
-            return Err(CommandError::not_found("Transit Gateway", tgw, estate));
-        }
+fn route_tables(net: &Net<'_>, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
+    if let Some(tgw) = tgw
+        && net.tgw(tgw).is_none()
+    {
+        return Err(CommandError::not_found(
+            "Transit Gateway",
+            tgw,
+            net.estate(),
+        ));
     }
     let mut t = Section::new(&[
         "REGION",
@@ -229,7 +234,7 @@ fn route_tables(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Val
         "BLACKHOLES",
     ]);
     let mut items = Vec::new();
-    for region in estate.loaded() {
+    for region in net.regions() {
         for table in region
             .tgw_route_tables
             .iter()
@@ -256,23 +261,17 @@ fn route_tables(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Val
     Ok((vec![t], json!({ "items": items })))
 }
 
-/// Finds a TGW route table in any loaded region.
-#[must_use]
-pub fn find_route_table<'a>(
-    estate: &'a Estate,
-    id: &str,
-) -> Option<(&'a RegionEstate, &'a TgwRouteTable)> {
-    estate.loaded().find_map(|r| {
-        r.tgw_route_tables
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| (r, t))
-    })
-}
-
 /// What a route target leads to, in words: the VPC's name, the peer's region, a VPN.
+/// Resolves without an index (the console's detail pane calls it per visible row);
+/// with an index, use [`Net::tgw_target_leads_to`] and [`targets::LeadsTo::describe`].
 #[must_use]
 pub fn leads_to(estate: &Estate, region: &RegionEstate, target: &RouteTarget) -> String {
+    targets::tgw_target_leads_to(&Scan(estate), &region.region, target).describe()
+}
+
+#[cfg(test)]
+fn leads_to_before_net(estate: &Estate, region: &RegionEstate, target: &RouteTarget) -> String {
+    use crate::model::AttachmentKind;
     let att = region
         .attachments
         .iter()
@@ -328,7 +327,7 @@ pub fn leads_to(estate: &Estate, region: &RegionEstate, target: &RouteTarget) ->
     text
 }
 
-fn route_rows(estate: &Estate, region: &RegionEstate, routes: &[TgwRoute]) -> Section {
+fn route_rows(net: &Net<'_>, region: &RegionEstate, routes: &[TgwRoute]) -> Section {
     let mut t = Section::new(&["DESTINATION", "TYPE", "STATE", "TARGET", "LEADS-TO"]);
     for route in routes {
         let (targets, leads): (Vec<String>, Vec<String>) = if route.targets.is_empty() {
@@ -337,7 +336,12 @@ fn route_rows(estate: &Estate, region: &RegionEstate, routes: &[TgwRoute]) -> Se
             route
                 .targets
                 .iter()
-                .map(|t| (t.attachment_id.clone(), leads_to(estate, region, t)))
+                .map(|t| {
+                    (
+                        t.attachment_id.clone(),
+                        net.tgw_target_leads_to(&region.region, t).describe(),
+                    )
+                })
                 .unzip()
         };
         t.row(vec![
@@ -351,18 +355,24 @@ fn route_rows(estate: &Estate, region: &RegionEstate, routes: &[TgwRoute]) -> Se
     t
 }
 
-fn routes(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
-    let (region, table) = find_route_table(estate, id)
-        .ok_or_else(|| CommandError::not_found("TGW route table", id, estate))?;
-    let section = route_rows(estate, region, &table.routes);
+fn routes(net: &Net<'_>, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
+    let (region, table) = net
+        .tgw_route_table(id)
+        .and_then(|t| Some((net.region(&t.region)?, t)))
+        .ok_or_else(|| CommandError::not_found("TGW route table", id, net.estate()))?;
+    let section = route_rows(net, region, &table.routes);
     Ok((vec![section], json!({ "items": to_value(&table.routes) })))
 }
 
-fn attachments(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
-    if let Some(tgw) = tgw {
-        if !tgw_exists(estate, tgw) {
-            return Err(CommandError::not_found("Transit Gateway", tgw, estate));
-        }
+fn attachments(net: &Net<'_>, tgw: Option<&str>) -> Result<(Vec<Section>, Value), CommandError> {
+    if let Some(tgw) = tgw
+        && net.tgw(tgw).is_none()
+    {
+        return Err(CommandError::not_found(
+            "Transit Gateway",
+            tgw,
+            net.estate(),
+        ));
     }
     let mut t = Section::new(&[
         "REGION",
@@ -376,7 +386,7 @@ fn attachments(estate: &Estate, tgw: Option<&str>) -> Result<(Vec<Section>, Valu
         "APPLIANCE-MODE",
     ]);
     let mut items = Vec::new();
-    for region in estate.loaded() {
+    for region in net.regions() {
         for att in region
             .attachments
             .iter()
@@ -409,9 +419,9 @@ fn attachment_row(att: &TgwAttachment) -> Vec<String> {
 
 /// Every peering once (by id), preferring the requester's view.
 #[must_use]
-pub fn unique_peerings(estate: &Estate) -> Vec<&Peering> {
+pub fn unique_peerings<'a>(net: &Net<'a>) -> Vec<&'a Peering> {
     let mut by_id: std::collections::BTreeMap<&str, &Peering> = std::collections::BTreeMap::new();
-    for region in estate.loaded() {
+    for region in net.regions() {
         for p in &region.peerings {
             let entry = by_id.entry(p.id.as_str()).or_insert(p);
             if p.region == p.requester.region {
@@ -422,13 +432,13 @@ pub fn unique_peerings(estate: &Estate) -> Vec<&Peering> {
     by_id.into_values().collect()
 }
 
-fn peerings(estate: &Estate) -> (Vec<Section>, Value) {
+fn peerings(net: &Net<'_>) -> (Vec<Section>, Value) {
     let mut t = Section::new(&["ID", "NAME", "STATE", "REQUESTER", "ACCEPTER", "SEEN-IN"]);
     let mut items = Vec::new();
-    for p in unique_peerings(estate) {
-        let seen: Vec<&str> = estate
-            .loaded()
-            .filter(|r| r.peerings.iter().any(|q| q.id == p.id))
+    for p in unique_peerings(net) {
+        let seen: Vec<&str> = net
+            .regions()
+            .filter(|r| net.peering_in(&r.region, &p.id).is_some())
             .map(|r| r.region.as_str())
             .collect();
         t.row(vec![
@@ -454,15 +464,14 @@ fn peerings(estate: &Estate) -> (Vec<Section>, Value) {
     (vec![t], json!({ "items": items }))
 }
 
-fn vpcs(estate: &Estate) -> (Vec<Section>, Value) {
+fn vpcs(net: &Net<'_>) -> (Vec<Section>, Value) {
     let mut t = Section::new(&["REGION", "ID", "NAME", "CIDRS", "SUBNETS", "TGW-ATTACHMENT"]);
     let mut items = Vec::new();
-    for region in estate.loaded() {
+    for region in net.regions() {
         for vpc in &region.vpcs {
-            let subnets = region.subnets.iter().filter(|s| s.vpc_id == vpc.id).count();
-            let att = region.attachments.iter().find(|a| {
-                a.kind == AttachmentKind::Vpc && a.resource_id.as_deref() == Some(&vpc.id)
-            });
+            let subnets = net.vpc_subnets(vpc).len();
+            let atts = net.vpc_attachments(&region.region, &vpc.id);
+            let att = atts.first();
             t.row(vec![
                 vpc.region.clone(),
                 vpc.id.clone(),
@@ -587,9 +596,12 @@ fn shown<T: Serialize>(kind: &str, item: &T, extra: Vec<Section>) -> (Vec<Sectio
     (sections, json!({ "kind": kind, "item": v }))
 }
 
-fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
-    for region in estate.loaded() {
-        if let Some(x) = region.tgw_route_tables.iter().find(|x| x.id == id) {
+fn show(net: &Net<'_>, id: &str) -> Result<(Vec<Section>, Value), CommandError> {
+    // Region by region (name order), kinds in this order: the first match wins, so a
+    // peering's attachment id shows the peering.
+    for region in net.regions() {
+        let r = region.region.as_str();
+        if let Some(x) = net.tgw_route_table_in(r, id) {
             let mut links =
                 Section::new(&["LINK", "ATTACHMENT", "RESOURCE-TYPE", "RESOURCE", "STATE"])
                     .titled("associations and propagations");
@@ -609,22 +621,24 @@ fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError
                     ]);
                 }
             }
-            let routes = route_rows(estate, region, &x.routes)
-                .titled(format!("routes ({})", x.routes.len()));
+            let routes =
+                route_rows(net, region, &x.routes).titled(format!("routes ({})", x.routes.len()));
             return Ok(shown("tgw_route_table", x, vec![links, routes]));
         }
-        if let Some(x) = region.tgws.iter().find(|x| x.id == id) {
+        if let Some(x) = net.tgw_in(r, id) {
             return Ok(shown("transit_gateway", x, vec![]));
         }
-        if let Some(x) = region.peerings.iter().find(|x| x.id == id) {
+        if let Some(x) = net.peering_in(r, id) {
             return Ok(shown("peering", x, vec![]));
         }
-        if let Some(x) = region.attachments.iter().find(|x| x.id == id) {
+        if let Some(x) = net.attachment_in(r, id) {
             let mut subnets = Section::new(&["SUBNET", "AZ", "CIDR", "NAME"]).titled("subnets");
+            let wanted: std::collections::HashSet<&str> =
+                x.subnet_ids.iter().map(String::as_str).collect();
             for s in region
                 .subnets
                 .iter()
-                .filter(|s| x.subnet_ids.contains(&s.id))
+                .filter(|s| wanted.contains(s.id.as_str()))
             {
                 subnets.row(vec![
                     s.id.clone(),
@@ -634,36 +648,32 @@ fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError
                 ]);
             }
             let mut tables = Section::new(&["ROUTE-TABLE", "NAME", "LINK"]).titled("route tables");
+            let associated = net.associated_route_table(x);
+            let propagating = net.propagating_route_tables(x);
+            // In the region's table order, association before propagation.
             for t in &region.tgw_route_tables {
-                for (kind, list) in [
-                    ("associated", &t.associations),
-                    ("propagates", &t.propagations),
-                ] {
-                    if list.iter().any(|l| l.attachment_id == x.id) {
-                        tables.row(vec![t.id.clone(), opt(t.name.as_deref()), kind.into()]);
-                    }
+                if associated.is_some_and(|a| std::ptr::eq(a, t)) {
+                    tables.row(vec![
+                        t.id.clone(),
+                        opt(t.name.as_deref()),
+                        "associated".into(),
+                    ]);
+                }
+                if propagating.iter().any(|p| std::ptr::eq(*p, t)) {
+                    tables.row(vec![
+                        t.id.clone(),
+                        opt(t.name.as_deref()),
+                        "propagates".into(),
+                    ]);
                 }
             }
             return Ok(shown("tgw_attachment", x, vec![subnets, tables]));
         }
-        if let Some(x) = region.vpcs.iter().find(|x| x.id == id) {
+        if let Some(x) = net.vpc_in(r, id) {
             let mut subnets =
                 Section::new(&["SUBNET", "AZ", "CIDR", "NAME", "ROUTE-TABLE"]).titled("subnets");
-            for s in region.subnets.iter().filter(|s| s.vpc_id == x.id) {
-                let rt = region
-                    .vpc_route_tables
-                    .iter()
-                    .find(|t| {
-                        t.associations
-                            .iter()
-                            .any(|a| a.subnet_id.as_deref() == Some(&s.id))
-                    })
-                    .or_else(|| {
-                        region
-                            .vpc_route_tables
-                            .iter()
-                            .find(|t| t.vpc_id == x.id && t.is_main())
-                    });
+            for s in net.vpc_subnets(x) {
+                let rt = net.subnet_route_table(s).map(|(t, _)| t);
                 subnets.row(vec![
                     s.id.clone(),
                     s.availability_zone.clone(),
@@ -674,10 +684,10 @@ fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError
             }
             return Ok(shown("vpc", x, vec![subnets]));
         }
-        if let Some(x) = region.subnets.iter().find(|x| x.id == id) {
+        if let Some(x) = net.subnet_in(r, id) {
             return Ok(shown("subnet", x, vec![]));
         }
-        if let Some(x) = region.vpc_route_tables.iter().find(|x| x.id == id) {
+        if let Some(x) = net.vpc_route_table_in(r, id) {
             let mut routes = Section::new(&["DESTINATION", "TARGET", "STATE"]).titled("routes");
             for r in &x.routes {
                 routes.row(vec![
@@ -688,41 +698,29 @@ fn show(estate: &Estate, id: &str) -> Result<(Vec<Section>, Value), CommandError
             }
             return Ok(shown("vpc_route_table", x, vec![routes]));
         }
-        if let Some(x) = region.nat_gateways.iter().find(|x| x.id == id) {
+        if let Some(x) = net.nat_gateway_in(r, id) {
             return Ok(shown("nat_gateway", x, vec![]));
         }
-        if let Some(x) = region.internet_gateways.iter().find(|x| x.id == id) {
+        if let Some(x) = net.internet_gateway_in(r, id) {
             return Ok(shown("internet_gateway", x, vec![]));
         }
-        if let Some(x) = region.vpc_endpoints.iter().find(|x| x.id == id) {
+        if let Some(x) = net.vpc_endpoint_in(r, id) {
             return Ok(shown("vpc_endpoint", x, vec![]));
         }
-        if let Some(x) = region.instances.iter().find(|x| x.id == id) {
+        if let Some(x) = net.instance_in(r, id) {
             return Ok(shown("instance", x, vec![]));
         }
-        if let Some(x) = region
-            .firewalls
-            .iter()
-            .find(|x| x.id == id || x.name == id || x.arn == id)
-        {
+        if let Some(x) = net.firewall_in(r, id) {
             return Ok(shown("network_firewall", x, vec![]));
         }
-        if let Some(x) = region
-            .firewall_policies
-            .iter()
-            .find(|x| x.id == id || x.name == id || x.arn == id)
-        {
+        if let Some(x) = net.firewall_policy_in(r, id) {
             return Ok(shown("firewall_policy", x, vec![]));
         }
-        if let Some(x) = region
-            .rule_groups
-            .iter()
-            .find(|x| x.id == id || x.name == id || x.arn == id)
-        {
+        if let Some(x) = net.rule_group_in(r, id) {
             return Ok(shown("rule_group", x, vec![]));
         }
     }
-    Err(CommandError::not_found("object", id, estate))
+    Err(CommandError::not_found("object", id, net.estate()))
 }
 
 #[cfg(test)]
@@ -801,6 +799,27 @@ mod tests {
             err.message.contains("us-east-1, eu-west-1")
                 || err.message.contains("eu-west-1, us-east-1")
         );
+    }
+
+    #[tokio::test]
+    async fn leads_to_says_what_it_said_before_the_net_module() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        let mut checked = 0;
+        for region in estate.loaded() {
+            for table in &region.tgw_route_tables {
+                for target in table.routes.iter().flat_map(|r| &r.targets) {
+                    let before = leads_to_before_net(&estate, region, target);
+                    assert_eq!(leads_to(&estate, region, target), before);
+                    assert_eq!(
+                        net.tgw_target_leads_to(&region.region, target).describe(),
+                        before
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 3, "{checked}");
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ use crate::model::{
     AttachmentKind, AttachmentState, Estate, Peering, RegionEstate, RegionLoad, ResourceState,
     RouteState, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
 };
+use crate::net::{self, FindingKind, ObjectKind, ObjectRef};
 
 /// Most routes shown as tree children of one table.
 pub const MAX_ROUTE_CHILDREN: usize = 200;
@@ -834,92 +835,73 @@ pub fn route_table_path(region: &str, tgw: &str, table: &str) -> NodePath {
     p
 }
 
-/// Something an operator should look at.
+/// A finding as the console shows it: the structured finding from [`crate::net`], its
+/// line of text and where to jump to see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub region: String,
+    /// [`finding_text`] of `finding`.
     pub text: String,
     /// Where to jump to see it.
     pub path: NodePath,
+    pub finding: net::Finding,
 }
 
-/// Findings across loaded regions: blackhole routes, attachments and peerings that are
-/// not available (each peering once), parts of a region that could not be read.
+/// The console's line for a finding: a symbol (never colour alone) and the message.
+#[must_use]
+pub fn finding_text(f: &net::Finding) -> String {
+    let sym = match f.kind {
+        FindingKind::BlackholeRoute { .. } | FindingKind::PartNotRead { .. } => SYM_BAD,
+        FindingKind::PeeringNotAvailable { .. } | FindingKind::AttachmentNotAvailable { .. } => {
+            SYM_PENDING
+        }
+    };
+    format!("{sym} {}", f.message())
+}
+
+/// The tree node that shows a finding.
+#[must_use]
+pub fn finding_path(f: &net::Finding) -> NodePath {
+    let r = f.region.as_str();
+    match &f.kind {
+        FindingKind::BlackholeRoute {
+            tgw_id,
+            route_table_id,
+            ..
+        } => route_table_path(r, tgw_id, route_table_id),
+        FindingKind::PeeringNotAvailable {
+            peering_id, tgw_id, ..
+        } => {
+            let mut path = tgw_path(r, tgw_id);
+            path.push(NodeId::Folder(Folder::Peerings));
+            path.push(NodeId::Peering(peering_id.clone()));
+            path
+        }
+        FindingKind::AttachmentNotAvailable {
+            attachment_id,
+            tgw_id,
+            ..
+        } => attachment_path(r, tgw_id, attachment_id),
+        FindingKind::PartNotRead { gap, .. } => vec![
+            NodeId::Account,
+            NodeId::Region(r.to_string()),
+            NodeId::Gap(*gap),
+        ],
+    }
+}
+
+/// Findings across loaded regions ([`net::findings`]), as the console shows them.
 #[must_use]
 pub fn findings(estate: &Estate) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut peerings_seen = HashSet::new();
-    for region in estate.loaded() {
-        let r = region.region.as_str();
-        for table in &region.tgw_route_tables {
-            for route in table
-                .routes
-                .iter()
-                .filter(|x| x.state == RouteState::Blackhole)
-            {
-                out.push(Finding {
-                    region: r.to_string(),
-                    text: format!(
-                        "{SYM_BAD} blackhole route {} in {}",
-                        route.destination,
-                        name_or(table.name.as_deref(), &table.id)
-                    ),
-                    path: route_table_path(r, &table.tgw_id, &table.id),
-                });
-            }
-        }
-        for peering in &region.peerings {
-            if peering.state.is_usable() || !peerings_seen.insert(peering.id.clone()) {
-                continue;
-            }
-            let this = if peering.requester.region == r {
-                &peering.requester
-            } else {
-                &peering.accepter
-            };
-            let mut path = tgw_path(r, &this.tgw_id);
-            path.push(NodeId::Folder(Folder::Peerings));
-            path.push(NodeId::Peering(peering.id.clone()));
-            out.push(Finding {
-                region: r.to_string(),
-                text: format!(
-                    "{SYM_PENDING} peering {} {} → {} is {}",
-                    name_or(peering.name.as_deref(), &peering.id),
-                    peering.requester.region,
-                    peering.accepter.region,
-                    peering.state
-                ),
-                path,
-            });
-        }
-        for att in region
-            .attachments
-            .iter()
-            .filter(|a| !a.state.is_usable() && a.kind != AttachmentKind::Peering)
-        {
-            out.push(Finding {
-                region: r.to_string(),
-                text: format!(
-                    "{SYM_PENDING} attachment {} is {}",
-                    name_or(att.name.as_deref(), &att.id),
-                    att.state
-                ),
-                path: attachment_path(r, &att.tgw_id, &att.id),
-            });
-        }
-        for (i, gap) in region.gaps.iter().enumerate() {
-            out.push(Finding {
-                region: r.to_string(),
-                text: format!("{SYM_BAD} {} not read in {r}: {}", gap.part, gap.error),
-                path: vec![
-                    NodeId::Account,
-                    NodeId::Region(r.to_string()),
-                    NodeId::Gap(i),
-                ],
-            });
-        }
-    }
-    out
+    net::findings(estate)
+        .into_iter()
+        .map(|finding| Finding {
+            region: finding.region.clone(),
+            text: finding_text(&finding),
+            path: finding_path(&finding),
+            finding,
+        })
+        .collect()
 }
 
 /// The id `y` copies for a node, when it has one.
@@ -939,33 +921,28 @@ pub fn node_id_text(estate: &Estate, node: &Node<'_>) -> Option<String> {
     })
 }
 
+/// The object a node shows, when it is one (routes and "more" rows stand for their
+/// table).
+#[must_use]
+pub fn node_object(node: &Node<'_>) -> Option<ObjectRef> {
+    let (region, kind, id) = match node {
+        Node::Tgw(r, t) => (*r, ObjectKind::TransitGateway, t.id.as_str()),
+        Node::RouteTable(r, t) | Node::More(r, t) | Node::Route(r, t, _) => {
+            (*r, ObjectKind::TgwRouteTable, t.id.as_str())
+        }
+        Node::Attachment(r, a) => (*r, ObjectKind::TgwAttachment, a.id.as_str()),
+        Node::Peering(r, p) => (*r, ObjectKind::Peering, p.id.as_str()),
+        Node::Vpc(r, v) => (*r, ObjectKind::Vpc, v.id.as_str()),
+        Node::Subnet(r, s) => (*r, ObjectKind::Subnet, s.id.as_str()),
+        _ => return None,
+    };
+    Some(ObjectRef::new(kind, id, region.region.as_str()))
+}
+
 /// The ARN `Y` copies for a node, when it has one.
 #[must_use]
 pub fn node_arn(estate: &Estate, node: &Node<'_>) -> Option<String> {
-    let account = |region: &RegionEstate| {
-        estate
-            .account
-            .as_ref()
-            .map(|a| a.id.clone())
-            .or_else(|| region.tgws.first().map(|t| t.owner_id.clone()))
-            .unwrap_or_default()
-    };
-    let (region, kind, id) = match node {
-        Node::Tgw(r, t) => (*r, "transit-gateway", t.id.as_str()),
-        Node::RouteTable(r, t) | Node::More(r, t) | Node::Route(r, t, _) => {
-            (*r, "transit-gateway-route-table", t.id.as_str())
-        }
-        Node::Attachment(r, a) => (*r, "transit-gateway-attachment", a.id.as_str()),
-        Node::Peering(r, p) => (*r, "transit-gateway-attachment", p.id.as_str()),
-        Node::Vpc(r, v) => (*r, "vpc", v.id.as_str()),
-        Node::Subnet(r, s) => (*r, "subnet", s.id.as_str()),
-        _ => return None,
-    };
-    Some(format!(
-        "arn:aws:ec2:{}:{}:{kind}/{id}",
-        region.region,
-        account(region)
-    ))
+    net::arn::object_arn(estate, &node_object(node)?)
 }
 
 #[cfg(test)]
@@ -974,6 +951,110 @@ mod tests {
 
     fn net(s: &str) -> IpNet {
         s.parse().expect("cidr")
+    }
+
+    #[test]
+    fn findings_keep_their_console_text_and_jump_targets() {
+        use crate::model::{Account, Destination, Gap, PeeringSide, RouteTarget, TgwRouteTable};
+        let mut r = RegionEstate::new("us-east-1");
+        r.tgw_route_tables.push(TgwRouteTable {
+            id: "tgw-rtb-1".into(),
+            region: "us-east-1".into(),
+            tgw_id: "tgw-1".into(),
+            name: Some("post-inspection".into()),
+            routes: vec![TgwRoute {
+                route_table_id: "tgw-rtb-1".into(),
+                region: "us-east-1".into(),
+                destination: Destination::Cidr(net("10.2.0.0/16")),
+                route_type: crate::model::RouteType::Static,
+                state: RouteState::Blackhole,
+                targets: vec![RouteTarget {
+                    attachment_id: "tgw-attach-gone".into(),
+                    ..RouteTarget::default()
+                }],
+            }],
+            ..TgwRouteTable::default()
+        });
+        let side = |region: &str, tgw: &str| PeeringSide {
+            tgw_id: tgw.into(),
+            region: region.into(),
+            account_id: "1".into(),
+        };
+        r.peerings.push(Peering {
+            id: "tgw-attach-p".into(),
+            region: "us-east-1".into(),
+            name: None,
+            state: AttachmentState::PendingAcceptance,
+            requester: side("us-east-1", "tgw-1"),
+            accepter: side("eu-west-1", "tgw-2"),
+            ..Peering::default()
+        });
+        r.attachments.push(TgwAttachment {
+            id: "tgw-attach-v".into(),
+            region: "us-east-1".into(),
+            tgw_id: "tgw-1".into(),
+            name: Some("spoke-c".into()),
+            state: AttachmentState::Failed,
+            ..TgwAttachment::default()
+        });
+        r.gaps.push(Gap {
+            part: "network-firewall".into(),
+            error: "access denied".into(),
+        });
+        let mut estate = Estate {
+            account: Some(Account {
+                id: "111122223333".into(),
+                alias: None,
+            }),
+            ..Estate::default()
+        };
+        estate.regions.insert(
+            "us-east-1".into(),
+            RegionLoad::Loaded {
+                estate: Box::new(r),
+            },
+        );
+        let found = findings(&estate);
+        let texts: Vec<&str> = found.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "✗ blackhole route 10.2.0.0/16 in post-inspection",
+                "◌ peering tgw-attach-p us-east-1 → eu-west-1 is pendingAcceptance",
+                "◌ attachment spoke-c is failed",
+                "✗ network-firewall not read in us-east-1: access denied",
+            ]
+        );
+        assert_eq!(
+            found[0].path,
+            route_table_path("us-east-1", "tgw-1", "tgw-rtb-1")
+        );
+        assert_eq!(
+            found[1].path.last(),
+            Some(&NodeId::Peering("tgw-attach-p".into()))
+        );
+        assert_eq!(
+            found[2].path,
+            attachment_path("us-east-1", "tgw-1", "tgw-attach-v")
+        );
+        assert_eq!(found[3].path.last(), Some(&NodeId::Gap(0)));
+        let json = serde_json::to_value(&found[0].finding).expect("json");
+        assert_eq!(json["kind"], "blackhole_route");
+        assert_eq!(json["severity"], "error");
+        assert_eq!(
+            json["message"],
+            "blackhole route 10.2.0.0/16 in post-inspection"
+        );
+        assert_eq!(json["objects"][0]["kind"], "tgw_route_table");
+        assert!(json["fix"].is_string());
+        let node = resolve(
+            &estate,
+            &route_table_path("us-east-1", "tgw-1", "tgw-rtb-1")[..2],
+        );
+        assert!(
+            node.is_some_and(|n| node_arn(&estate, &n).is_none()),
+            "a region has no ARN"
+        );
     }
 
     #[test]

@@ -1,0 +1,69 @@
+//! Network semantics benchmark: building the estate index and longest-prefix lookups
+//! on large generated estates (`netops::backend::sim::generate`).
+//!
+//! `cargo bench --bench net [-- SPOKES ROUTES]` (defaults: 2000 and 65536 spokes, 10000
+//! extra routes). Prints timings; no timing is asserted anywhere.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use netops::backend::sim::{Simulator, generate};
+use netops::discovery::{DiscoveryPlan, discover};
+use netops::net::{EstateIndex, Net};
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = match args.first() {
+        Some(&n) => vec![n],
+        None => vec![2_000, 65_536],
+    };
+    let routes = args.get(1).copied().unwrap_or(10_000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    for spokes in sizes {
+        let sim =
+            Simulator::from_scenario(generate::generate(spokes, routes).expect("within quotas"))
+                .expect("generated");
+        let estate = rt.block_on(discover(
+            Arc::new(sim),
+            DiscoveryPlan {
+                regions: vec!["us-east-1".into()],
+                follow_peers: true,
+                concurrency: 4,
+            },
+        ));
+        let t = Instant::now();
+        let index = EstateIndex::build(&estate);
+        let build = t.elapsed();
+        let t = Instant::now();
+        index.compile_all(&estate);
+        let compile = t.elapsed();
+        let net = Net::with_index(&estate, &index);
+        let post = net
+            .tgw_route_table("tgw-rtb-00000000000000002")
+            .expect("post-inspection table");
+        let n: u32 = 100_000;
+        let t = Instant::now();
+        let mut forwarded = 0usize;
+        for i in 0..n {
+            let addr = IpAddr::V4(Ipv4Addr::from(0x0A00_0000 | ((i % 65_536) << 8) | 5));
+            if matches!(
+                net.tgw_lookup(post, addr).outcome,
+                netops::net::lpm::TgwOutcome::Forward { .. }
+            ) {
+                forwarded += 1;
+            }
+        }
+        let lookup = t.elapsed() / n;
+        println!(
+            "{spokes:>6} spokes, {routes} extra routes: index built in {build:>10.3?}, every route table compiled in {compile:>10.3?}, one lookup in a {}-route TGW table {lookup:>8.3?} ({forwarded} of {n} forwarded)",
+            post.routes.len()
+        );
+    }
+}
