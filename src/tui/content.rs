@@ -30,6 +30,8 @@ pub const SPINNER_PLACEHOLDER: &str = "⠋";
 /// and view both import this module and neither imports the other).
 pub struct ContentInput<'a> {
     pub estate: &'a Estate,
+    /// The network semantics over the estate's index (built once per data version).
+    pub net: crate::net::Net<'a>,
     pub findings: &'a [Finding],
     /// Region order as planned.
     pub order: &'a [String],
@@ -152,8 +154,8 @@ pub fn detail_lines(
         Some(Node::Route(region, table, i)) => route_lines(estate, region, table, i),
         Some(Node::Attachment(region, att)) => attachment_lines(state, region, att),
         Some(Node::Peering(region, peering)) => peering_lines(state, region, peering),
-        Some(Node::Vpc(region, vpc)) => vpc_lines(region, vpc),
-        Some(Node::Subnet(region, subnet)) => subnet_lines(region, subnet),
+        Some(Node::Vpc(region, vpc)) => vpc_lines(&state.net, region, vpc),
+        Some(Node::Subnet(_, subnet)) => subnet_lines(&state.net, subnet),
     })
 }
 
@@ -729,23 +731,6 @@ fn peering_lines(
     lines
 }
 
-fn vpc_route_table_for<'a>(region: &'a RegionEstate, subnet: &Subnet) -> Option<&'a VpcRouteTable> {
-    region
-        .vpc_route_tables
-        .iter()
-        .find(|t| {
-            t.associations
-                .iter()
-                .any(|a| a.subnet_id.as_deref() == Some(&subnet.id))
-        })
-        .or_else(|| {
-            region
-                .vpc_route_tables
-                .iter()
-                .find(|t| t.vpc_id == subnet.vpc_id && t.is_main())
-        })
-}
-
 fn vpc_routes(table: &VpcRouteTable, lines: &mut Vec<Line<'static>>) {
     for r in table.routes.iter().take(LIST_CAP) {
         let mut spans = vec![Span::raw(format!(
@@ -760,7 +745,7 @@ fn vpc_routes(table: &VpcRouteTable, lines: &mut Vec<Line<'static>>) {
     }
 }
 
-fn vpc_lines(region: &RegionEstate, vpc: &Vpc) -> Vec<Line<'static>> {
+fn vpc_lines(net: &crate::net::Net<'_>, region: &RegionEstate, vpc: &Vpc) -> Vec<Line<'static>> {
     let mut lines = vec![
         kv("id", vpc.id.clone()),
         kv(
@@ -796,7 +781,7 @@ fn vpc_lines(region: &RegionEstate, vpc: &Vpc) -> Vec<Line<'static>> {
         .filter(|s| s.vpc_id == vpc.id)
         .take(LIST_CAP)
     {
-        let rt = vpc_route_table_for(region, s).map_or_else(
+        let rt = net.subnet_route_table(s).map(|(t, _)| t).map_or_else(
             || "-".to_string(),
             |t| t.name.clone().unwrap_or_else(|| t.id.clone()),
         );
@@ -826,7 +811,7 @@ fn vpc_lines(region: &RegionEstate, vpc: &Vpc) -> Vec<Line<'static>> {
     lines
 }
 
-fn subnet_lines(region: &RegionEstate, subnet: &Subnet) -> Vec<Line<'static>> {
+fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>> {
     let mut lines = vec![
         kv("id", subnet.id.clone()),
         kv(
@@ -837,18 +822,14 @@ fn subnet_lines(region: &RegionEstate, subnet: &Subnet) -> Vec<Line<'static>> {
         kv("VPC", subnet.vpc_id.clone()),
         Line::from(""),
     ];
-    match vpc_route_table_for(region, subnet) {
-        Some(t) => {
+    match net.subnet_route_table(subnet) {
+        Some((t, choice)) => {
             lines.push(heading(format!(
                 "Route table {}{}",
                 named(t.name.as_deref(), &t.id),
-                if t.associations
-                    .iter()
-                    .any(|a| a.subnet_id.as_deref() == Some(&subnet.id))
-                {
-                    ""
-                } else {
-                    " (main, implicit)"
+                match choice {
+                    crate::net::index::TableChoice::Explicit => "",
+                    crate::net::index::TableChoice::Main => " (main, implicit)",
                 }
             )));
             vpc_routes(t, &mut lines);

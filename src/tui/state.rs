@@ -153,6 +153,9 @@ pub struct Data {
     /// When the last region answer arrived (Unix seconds).
     pub last_refresh: Option<u64>,
     pub findings: Vec<Finding>,
+    /// The estate indexed by id, rebuilt with every data version: the network
+    /// questions the panes ask go through [`crate::net::Net`] over it.
+    pub index: crate::net::EstateIndex,
     /// Bumped on every change of what the panes show from the data.
     pub version: u64,
     /// Regions already shown once (opened automatically the first time).
@@ -497,6 +500,7 @@ impl State {
             let node = tree::resolve(&self.data.estate, &key.0);
             let input = ContentInput {
                 estate: &self.data.estate,
+                net: crate::net::Net::with_index(&self.data.estate, &self.data.index),
                 findings: &self.data.findings,
                 order: &self.data.plan.regions,
                 backend_label: &self.backend_label,
@@ -517,6 +521,7 @@ impl State {
 
     fn data_changed(&mut self) {
         self.data.version += 1;
+        self.data.index = crate::net::EstateIndex::build(&self.data.estate);
         self.data.findings = tree::findings(&self.data.estate);
         self.nav.items_stale = true;
     }

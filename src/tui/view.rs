@@ -234,12 +234,9 @@ fn route_table_view(
         let Some(route) = table.routes.get(i) else {
             continue;
         };
-        let targets_usable = route.targets.iter().all(|t| {
-            region
-                .attachments
-                .iter()
-                .find(|a| a.id == t.attachment_id)
-                .is_some_and(|a| a.state.is_usable())
+        // Only the visible rows are asked, so a scan of the region is cheap here.
+        let targets_usable = crate::net::targets::tgw_route_usable(&route.targets, |id| {
+            region.attachments.iter().find(|a| a.id == id)
         });
         let (mark, mark_style) = if route.state == RouteState::Blackhole {
             (SYM_BAD, bad())
