@@ -363,17 +363,15 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
         }
         for route in &mut table.routes {
             route.route_type = RouteType::Static;
-            let mut usable = !route.targets.is_empty();
             for target in &mut route.targets {
-                match attachments.get(&target.attachment_id) {
-                    Some(att) => {
-                        target.resource_type = Some(att.kind.clone());
-                        target.resource_id.clone_from(&att.resource_id);
-                        usable &= att.state.is_usable();
-                    }
-                    None => usable = false,
+                if let Some(att) = attachments.get(&target.attachment_id) {
+                    target.resource_type = Some(att.kind.clone());
+                    target.resource_id.clone_from(&att.resource_id);
                 }
             }
+            // The one rule for "does this TGW route forward" (crate::net).
+            let usable =
+                crate::net::targets::tgw_route_usable(&route.targets, |id| attachments.get(id));
             if !usable {
                 route.state = RouteState::Blackhole;
             }
