@@ -190,12 +190,9 @@ pub fn apply_event(estate: &mut Estate, event: DiscoveryEvent) {
                 .insert(region, RegionLoad::Loaded { estate: loaded });
         }
         DiscoveryEvent::Finished(region, Err(e)) => {
-            estate.regions.insert(
-                region,
-                RegionLoad::Failed {
-                    error: e.message.clone(),
-                },
-            );
+            estate
+                .regions
+                .insert(region, RegionLoad::Failed { error: e });
         }
         DiscoveryEvent::Part(region, part, result) => {
             if let Some(RegionLoad::Loaded { estate: loaded }) = estate.regions.get_mut(&region) {

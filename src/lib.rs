@@ -21,6 +21,7 @@ pub mod batch;
 pub mod cli;
 pub mod command;
 pub mod discovery;
+pub mod error;
 pub mod logging;
 pub mod model;
 pub mod net;

@@ -718,8 +718,13 @@ impl RegionEstate {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RegionLoad {
     Loading,
-    Loaded { estate: Box<RegionEstate> },
-    Failed { error: String },
+    Loaded {
+        estate: Box<RegionEstate>,
+    },
+    /// The region could not be read; the error keeps its kind.
+    Failed {
+        error: crate::error::BackendError,
+    },
 }
 
 /// The whole estate: every region that was asked for, loaded or not.
@@ -741,7 +746,7 @@ impl Estate {
     /// Regions that failed, with their errors.
     pub fn failed(&self) -> impl Iterator<Item = (&str, &str)> {
         self.regions.iter().filter_map(|(name, r)| match r {
-            RegionLoad::Failed { error } => Some((name.as_str(), error.as_str())),
+            RegionLoad::Failed { error } => Some((name.as_str(), error.message.as_str())),
             _ => None,
         })
     }

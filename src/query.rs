@@ -539,7 +539,12 @@ fn regions(estate: &Estate) -> (Vec<Section>, Value) {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            RegionLoad::Failed { error } => ("failed", String::new(), String::new(), error.clone()),
+            RegionLoad::Failed { error } => (
+                "failed",
+                String::new(),
+                String::new(),
+                error.message.clone(),
+            ),
         };
         t.row(vec![
             name.clone(),
