@@ -12,6 +12,7 @@
 //! - [`batch`]: the headless front end.
 //! - [`cli`]: command-line options and backend construction.
 //! - [`logging`]: tracing to a file (the TUI owns the terminal).
+//! - [`text`]: terminal-safe rendering of untrusted text, short messages.
 
 pub mod backend;
 pub mod batch;
@@ -21,4 +22,5 @@ pub mod discovery;
 pub mod logging;
 pub mod model;
 pub mod query;
+pub mod text;
 pub mod tui;

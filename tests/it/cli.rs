@@ -57,9 +57,16 @@ impl Run {
     }
 }
 
+/// The binary under test: `NETOPS_TEST_BIN` when set (the target dir is shared between
+/// worktrees, so `target/debug/netops` may be another branch's build by the time the
+/// tests run), else cargo's.
+fn netops_bin() -> std::ffi::OsString {
+    std::env::var_os("NETOPS_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_netops").into())
+}
+
 /// The binary with a log file and HOME in `dir`, and none of the caller's AWS settings.
 fn netops(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops"));
+    let mut cmd = Command::new(netops_bin());
     cmd.arg("--log-file").arg(dir.join("netops.log"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("AWS_") {
@@ -594,4 +601,67 @@ async fn cli_dead_region_endpoint_is_partial_exit_4_through_the_batch_front_end(
         "{r:?}"
     );
     assert!(r.stderr.contains("partial"), "{r:?}");
+}
+
+// ---------------------------------------------------------------- hardening (issue 7)
+
+/// Runs `--scenario FILE --batch -` with `tgws` and returns the run.
+fn scenario_run(dir: &Path, name: &str, text: &str, args: &[&str]) -> (Run, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    let mut cmd = netops(dir);
+    cmd.arg("--scenario")
+        .arg(&path)
+        .args(["--batch", "-"])
+        .args(args);
+    (
+        run(cmd, "tgws\n"),
+        path.to_str().expect("utf-8 path").to_string(),
+    )
+}
+
+const TGW_HEAD: &str =
+    "name = \"t\"\n[[regions]]\nregion = \"us-east-1\"\n[[regions.tgws]]\nid = \"tgw-1\"\n";
+
+/// Defect 7: control characters in names reach the terminal escaped in text output;
+/// JSON carries them as they are (escaped by JSON itself).
+#[test]
+fn cli_control_characters_in_names_are_escaped_in_text_output() {
+    let dir = tmp();
+    let text = format!("{TGW_HEAD}name = \"evil\\u001b]0;pwned\\u0007\\u001b[31mred\\u009b2J\"\n");
+    let (r, _) = scenario_run(dir.path(), "evil.toml", &text, &[]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(
+        !r.stdout.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "raw control characters: {r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("evil\\x1b]0;pwned\\x07\\x1b[31mred\\u{9b}2J"),
+        "{r:?}"
+    );
+    let (r, _) = scenario_run(dir.path(), "evil2.toml", &text, &["--output", "json"]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert_eq!(
+        r.docs()[0]["items"][0]["name"],
+        "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J"
+    );
+}
+
+/// "not found in the loaded regions (…)" lists only regions that loaded.
+#[test]
+fn cli_not_found_lists_only_regions_that_loaded() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--sim-region-down", "eu-west-1", "--batch", "-"],
+        "show vpc-0000000000000dead\n",
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("not found in the loaded regions (us-east-1)"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("eu-west-1 could not be read"), "{r:?}");
 }
