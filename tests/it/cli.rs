@@ -665,3 +665,54 @@ fn cli_not_found_lists_only_regions_that_loaded() {
     );
     assert!(r.stderr.contains("eu-west-1 could not be read"), "{r:?}");
 }
+
+/// Defect 1: a log that cannot be written neither blocks nor fails the batch.
+#[cfg(target_os = "linux")]
+#[test]
+fn cli_unwritable_log_does_not_block_the_batch() {
+    let dir = tmp();
+    let mut cmd = Command::new(netops_bin());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "netops=debug")
+        .args(["--demo", "--log-file", "/dev/full", "--batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netops");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"tgws\n")
+        .expect("write stdin");
+    // Generous: this is about never returning, not about speed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let status = status.expect("netops hung with an unwritable log (killed after 60 s)");
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    assert_eq!(status.code(), Some(exit::OK), "{stdout}");
+    assert!(stdout.contains("hub-use1"), "{stdout}");
+}
