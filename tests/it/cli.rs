@@ -623,6 +623,152 @@ fn scenario_run(dir: &Path, name: &str, text: &str, args: &[&str]) -> (Run, Stri
 const TGW_HEAD: &str =
     "name = \"t\"\n[[regions]]\nregion = \"us-east-1\"\n[[regions.tgws]]\nid = \"tgw-1\"\n";
 
+/// Defect 4: every level rejects an unknown key, naming file, line (caret) and key,
+/// with the nearest valid key as a hint.
+#[test]
+fn cli_misspelled_scenario_keys_are_refused_with_line_caret_and_hint() {
+    let dir = tmp();
+    for (name, text, key, hint, line) in [
+        (
+            "asm.toml",
+            format!("{TGW_HEAD}asm = 64512\n"),
+            "asm",
+            "did you mean `asn`?",
+            "6 | asm = 64512",
+        ),
+        (
+            "cidr_block.toml",
+            format!("{TGW_HEAD}[[regions.vpcs]]\nid = \"vpc-1\"\ncidr_block = [\"10.0.0.0/16\"]\n"),
+            "cidr_block",
+            "did you mean `cidr_blocks`?",
+            "8 | cidr_block",
+        ),
+        (
+            "route.toml",
+            format!(
+                "{TGW_HEAD}[[regions.tgw_route_tables]]\nid = \"tgw-rtb-1\"\ntgw_id = \"tgw-1\"\nroute = [{{ destination = {{ cidr = \"10.0.0.0/8\" }} }}]\n"
+            ),
+            "route",
+            "did you mean `routes`?",
+            "9 | route = ",
+        ),
+        (
+            "target.toml",
+            format!(
+                "{TGW_HEAD}[[regions.tgw_route_tables]]\nid = \"tgw-rtb-1\"\ntgw_id = \"tgw-1\"\nroutes = [{{ destination = {{ cidr = \"10.0.0.0/8\" }}, targets = [{{ attachment = \"x\" }}] }}]\n"
+            ),
+            "attachment",
+            "did you mean `attachment_id`?",
+            "9 | routes = ",
+        ),
+    ] {
+        let (r, path) = scenario_run(dir.path(), name, &text, &[]);
+        assert_eq!(r.code, exit::USAGE, "{name}: {r:?}");
+        assert_eq!(r.stdout, "", "{r:?}");
+        assert!(r.stderr.contains(&path), "names the file: {r:?}");
+        assert!(r.stderr.contains(&format!("`{key}`")), "names {key}: {r:?}");
+        assert!(r.stderr.contains(hint), "{hint}: {r:?}");
+        assert!(r.stderr.contains(line), "quotes the line: {r:?}");
+        assert!(r.stderr.contains('^'), "caret: {r:?}");
+        assert!(
+            !r.stderr.contains("not valid TOML"),
+            "it is valid TOML: {r:?}"
+        );
+    }
+    // JSON: the same, with the line, a caret, and a type error is not "not valid JSON".
+    let json = "{\n  \"name\": \"t\",\n  \"regions\": [{\"region\": \"us-east-1\",\n    \"tgws\": [{\"id\": \"tgw-1\", \"asm\": 64512}]}]\n}\n";
+    let (r, path) = scenario_run(dir.path(), "asm.json", json, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    for want in [path.as_str(), "line 4", "`asm`", "did you mean `asn`?", "^"] {
+        assert!(r.stderr.contains(want), "{want}: {r:?}");
+    }
+    assert!(!r.stderr.contains("not valid JSON"), "{r:?}");
+    let json = json.replace("\"asm\": 64512", "\"asn\": \"high\"");
+    let (r, _) = scenario_run(dir.path(), "type.json", &json, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("invalid type"), "{r:?}");
+    assert!(r.stderr.contains("line 4"), "{r:?}");
+    assert!(!r.stderr.contains("not valid JSON"), "{r:?}");
+    // Broken syntax is still called that.
+    let (r, _) = scenario_run(dir.path(), "broken.json", "{\"name\": ", &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("not valid JSON"), "{r:?}");
+}
+
+/// Defect 5: what AWS refuses is refused at startup (exit 2), every problem at once,
+/// each naming the object.
+#[test]
+fn cli_scenario_host_bits_bad_ranges_and_dangling_references_exit_2_all_named() {
+    let dir = tmp();
+    let text = r#"name = "bad"
+[[regions]]
+region = "us-east-1"
+[[regions.tgws]]
+id = "tgw-1"
+asn = 100
+[[regions.tgw_route_tables]]
+id = "tgw-rtb-1"
+tgw_id = "tgw-1"
+routes = [{ destination = { cidr = "10.0.0.1/16" } }]
+[[regions.vpcs]]
+id = "vpc-1"
+cidr_blocks = ["10.1.2.3/16"]
+[[regions.vpcs]]
+id = "vpc-2"
+cidr_blocks = ["10.2.0.0/16"]
+[[regions.subnets]]
+id = "subnet-out"
+vpc_id = "vpc-2"
+cidr = "10.9.0.0/24"
+[[regions.subnets]]
+id = "subnet-bits"
+vpc_id = "vpc-2"
+cidr = "10.2.0.5/24"
+[[regions.nat_gateways]]
+id = "nat-1"
+vpc_id = "vpc-2"
+subnet_id = "subnet-gone"
+[[regions.instances]]
+id = "i-1"
+vpc_id = "vpc-gone"
+[[regions.vpc_route_tables]]
+id = "rtb-1"
+vpc_id = "vpc-2"
+routes = [
+  { destination = { cidr = "0.0.0.0/0" }, target = { kind = "nat_gateway", id = "nat-gone" } },
+  { destination = { cidr = "192.168.1.1/24" }, target = { kind = "transit_gateway", id = "tgw-1" } },
+]
+[[regions]]
+region = "eu-west-1"
+[[regions.tgws]]
+id = "tgw-1"
+asn = 64513
+"#;
+    let (r, path) = scenario_run(dir.path(), "bad.toml", text, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(r.stderr.contains(&path), "{r:?}");
+    for want in [
+        "TGW route table tgw-rtb-1 in us-east-1: CIDR 10.0.0.1/16 has host bits set",
+        "write 10.0.0.0/16",
+        "VPC vpc-1 in us-east-1: CIDR 10.1.2.3/16 has host bits set (AWS refuses it); write 10.1.0.0/16",
+        "subnet subnet-bits in us-east-1: CIDR 10.2.0.5/24 has host bits set (AWS refuses it); write 10.2.0.0/24",
+        "subnet subnet-out in us-east-1: CIDR 10.9.0.0/24 is outside its VPC vpc-2 (10.2.0.0/16)",
+        "TGW tgw-1 in us-east-1: ASN 100 is outside AWS's private ranges",
+        "NAT gateway nat-1 in us-east-1: subnet subnet-gone does not exist",
+        "instance i-1 in us-east-1: VPC vpc-gone does not exist",
+        "VPC route table rtb-1 in us-east-1: route 0.0.0.0/0: NAT gateway nat-gone does not exist",
+        "write 192.168.1.0/24",
+        "id tgw-1 is used in both us-east-1 and eu-west-1",
+    ] {
+        assert!(r.stderr.contains(want), "{want}:\n{r:?}");
+    }
+    // A TGW without `asn` gets AWS's default (64512) and passes.
+    let (r, _) = scenario_run(dir.path(), "default-asn.toml", TGW_HEAD, &[]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("64512"), "{r:?}");
+}
+
 /// Defect 7: control characters in names reach the terminal escaped in text output;
 /// JSON carries them as they are (escaped by JSON itself).
 #[test]
@@ -646,6 +792,18 @@ fn cli_control_characters_in_names_are_escaped_in_text_output() {
         r.docs()[0]["items"][0]["name"],
         "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J"
     );
+}
+
+/// Error messages cut huge inputs with an ellipsis and the length.
+#[test]
+fn cli_huge_scenario_line_is_not_repeated_in_full() {
+    let dir = tmp();
+    let text = format!("{TGW_HEAD}asm = \"{}\"\n", "x".repeat(1_048_576));
+    let (r, _) = scenario_run(dir.path(), "huge.toml", &text, &[]);
+    assert_eq!(r.code, exit::USAGE, "exit {}", r.code);
+    assert!(r.stderr.len() < 4_000, "{} bytes of stderr", r.stderr.len());
+    assert!(r.stderr.contains("bytes)"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `asn`?"), "{}", r.stderr);
 }
 
 /// "not found in the loaded regions (…)" lists only regions that loaded.

@@ -20,6 +20,7 @@
 
 pub mod generate;
 pub mod scenario;
+mod validate;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
