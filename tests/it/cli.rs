@@ -874,3 +874,71 @@ fn cli_unwritable_log_does_not_block_the_batch() {
     assert_eq!(status.code(), Some(exit::OK), "{stdout}");
     assert!(stdout.contains("hub-use1"), "{stdout}");
 }
+
+/// Rough edges: region names, options without effect in the mode, unknown profiles.
+#[test]
+fn cli_bad_regions_and_options_without_effect_exit_2() {
+    let dir = tmp();
+    for (args, want) in [
+        (&["--regions", ""][..], "empty region name"),
+        (
+            &["--regions", "us-east-1,,eu-west-1"][..],
+            "empty region name",
+        ),
+        (
+            &["--region", "mars-1"][..],
+            "`mars-1` is not an AWS region name",
+        ),
+        (
+            &["--sim-region-down", "nowhere"][..],
+            "`nowhere` is not an AWS region name",
+        ),
+        (&["--scenario-routes", "5"][..], "--scenario-scale"),
+        (&["--call-timeout", "0"][..], "--call-timeout"),
+    ] {
+        let r = demo(dir.path(), &[args, &["--batch", "-"]].concat(), "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {want}: {r:?}");
+        assert_eq!(r.stdout, "", "{r:?}");
+    }
+    // Batch-only options without --batch; simulator options without the simulator.
+    for (args, want) in [
+        (&["--demo", "--output", "json"][..], "--batch"),
+        (&["--demo", "--keep-going"][..], "--batch"),
+        (
+            &["--sim-latency-ms", "5", "--batch", "-"][..],
+            "--sim-latency-ms",
+        ),
+    ] {
+        let mut cmd = netops(dir.path());
+        cmd.args(args);
+        let r = run(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {want}: {r:?}");
+    }
+}
+
+#[test]
+fn cli_unknown_profile_says_so_and_lists_the_profiles_that_exist() {
+    let dir = tmp();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n",
+    )
+    .expect("write");
+    std::fs::write(&credentials, "[ci]\naws_access_key_id = AKIDEXAMPLE\n").expect("write");
+    let mut cmd = netops(dir.path());
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["--profile", "prdo", "--region", "us-east-1", "--batch", "-"]);
+    let r = run(cmd, "tgws\n");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(
+        r.stderr.contains("AWS profile `prdo` does not exist"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("ci, default, dev"), "{r:?}");
+    assert!(!r.stderr.contains("sso login"), "{r:?}");
+}
