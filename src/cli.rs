@@ -305,13 +305,15 @@ pub fn profiles_in(text: &str, credentials_file: bool) -> BTreeSet<String> {
 }
 
 /// Checks that an AWS profile is defined, so that a typo is not reported later as
-/// expired credentials. `default` always passes (environment credentials need no
-/// file).
+/// expired credentials. `default` always passes, and so does any profile when
+/// credentials come from the environment (`AWS_ACCESS_KEY_ID`, which the SDK's
+/// chain reads before any profile): neither needs a file.
 ///
 /// # Errors
 /// "AWS profile `x` does not exist", listing the profiles that do and the files read.
 pub fn check_profile(profile: &str) -> Result<(), String> {
-    if profile == "default" {
+    if profile == "default" || std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty())
+    {
         return Ok(());
     }
     let files = aws_config_files();
