@@ -377,6 +377,25 @@ pub fn exit_code_for(estate: &Estate) -> i32 {
     }
 }
 
+/// Reads a batch script from a path or `-` (standard input) as bytes, so that a file
+/// that is not UTF-8 is reported with the line and byte at fault
+/// ([`crate::text::script_from_bytes`]); a drop-in for `batch::read_script`.
+///
+/// # Errors
+/// A message naming the file (cut and escaped).
+pub fn read_script(source: &str) -> Result<String, String> {
+    if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
+        crate::text::script_from_bytes(bytes, "from standard input")
+    } else {
+        let bytes = std::fs::read(source)
+            .map_err(|e| format!("cannot read batch script {}: {e}", quote(source)))?;
+        crate::text::script_from_bytes(bytes, source)
+    }
+}
+
 /// The message when the console is started without a terminal.
 pub const NEEDS_TERMINAL: &str = "netops needs a terminal; use --batch for scripts";
 
@@ -466,6 +485,21 @@ mod tests {
         );
         assert_eq!(exit_code_for(&estate), exit::PARTIAL);
         assert_eq!(nothing_loaded(&estate), None);
+    }
+
+    #[test]
+    fn read_script_names_the_line_that_is_not_utf8() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("script.txt");
+        std::fs::write(&path, b"tgws\nshow vpc-\xc3\x28\n").expect("write");
+        let path = path.to_str().expect("utf-8 path");
+        let err = read_script(path).expect_err("not UTF-8");
+        assert!(err.contains(path), "{err}");
+        assert!(err.contains("line 2, byte 10"), "{err}");
+        std::fs::write(path, "tgws\n").expect("write");
+        assert_eq!(read_script(path).as_deref(), Ok("tgws\n"));
+        let err = read_script(&dir.path().join("nope").display().to_string()).expect_err("missing");
+        assert!(err.contains("nope"), "{err}");
     }
 
     #[test]
