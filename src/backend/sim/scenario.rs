@@ -133,11 +133,24 @@ fn did_you_mean(message: &str) -> Option<String> {
         .then(|| format!("did you mean `{valid}`?"))
 }
 
-/// A message about the input with every quoted line cut to a readable length.
+/// A parser's message cut to a readable length: lines quoting the input (`12 | …`)
+/// to [`LINE_QUOTE_MAX`], the parser's own lines (the list of valid keys) to more.
 fn shorten_lines(message: &str) -> String {
+    let quotes_input = |l: &str| {
+        l.trim_start()
+            .split_once(" |")
+            .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()))
+    };
     message
         .lines()
-        .map(|l| crate::text::truncate_for_message(l, LINE_QUOTE_MAX))
+        .map(|l| {
+            let max = if quotes_input(l) {
+                LINE_QUOTE_MAX
+            } else {
+                4 * LINE_QUOTE_MAX
+            };
+            crate::text::truncate_for_message(l, max)
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
