@@ -95,7 +95,11 @@ fn parse_script(script: &str) -> Result<Vec<(usize, String, Step)>, Vec<String>>
             Err(e) if e.is_help => {
                 steps.push((number, line.trim().to_string(), Step::Help(e.message)))
             }
-            Err(e) => errors.push(format!("line {number}: `{}`: {}", line.trim(), e.message)),
+            Err(e) => errors.push(format!(
+                "line {number}: `{}`: {}",
+                crate::text::quote(line.trim()),
+                e.message
+            )),
         }
     }
     if errors.is_empty() {
@@ -129,11 +133,8 @@ pub async fn run_script(
         return exit::OK;
     }
     let estate = load(backend, plan, opts.progress, err).await;
-    if estate.loaded().next().is_none() && estate.failed().next().is_some() {
-        let _ = writeln!(err, "netops: nothing could be read:");
-        for (region, error) in estate.failed() {
-            let _ = writeln!(err, "  {region}: {error}");
-        }
+    if let Some(message) = crate::cli::nothing_loaded(&estate) {
+        let _ = writeln!(err, "netops: {message}");
         return exit::COMMAND_FAILED;
     }
     let incomplete: Vec<serde_json::Value> = estate
@@ -195,7 +196,11 @@ pub async fn run_script(
                 }
             },
             Err(e) => {
-                let _ = writeln!(err, "netops: line {number} `{line}`: {e}");
+                let _ = writeln!(
+                    err,
+                    "netops: line {number} `{}`: {e}",
+                    crate::text::quote(&line)
+                );
                 if opts.output == OutputFormat::Json {
                     out.write(&format!(
                         "{}\n",
@@ -295,22 +300,6 @@ async fn load(
         apply_event(&mut estate, event);
     }
     estate
-}
-
-/// Reads the script from a path or `-` (stdin).
-///
-/// # Errors
-/// A message naming the file.
-pub fn read_script(source: &str) -> Result<String, String> {
-    if source == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(source)
-            .map_err(|e| format!("cannot read batch script {source}: {e}"))
-    }
 }
 
 /// True when progress lines should go to stderr.
@@ -486,7 +475,7 @@ mod tests {
         let (code, out, err) = run("tgws\n", OutputFormat::Text, faults).await;
         assert_eq!(code, exit::COMMAND_FAILED, "{err}");
         assert!(out.is_empty());
-        assert!(err.contains("nothing could be read"), "{err}");
+        assert!(err.contains("no region could be read"), "{err}");
         assert!(err.contains("us-east-1:"), "{err}");
         assert!(err.contains("eu-west-1:"), "{err}");
     }

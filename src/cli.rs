@@ -1,15 +1,20 @@
 //! Command-line options and building the backend they describe.
 
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgGroup, Parser, ValueEnum};
 
 use crate::backend::Backend;
 use crate::backend::aws::{AwsBackend, AwsOptions};
 use crate::backend::sim::{Faults, Scenario, Simulator, generate};
+use crate::batch::exit;
 use crate::discovery::DiscoveryPlan;
+use crate::model::Estate;
+use crate::text::quote;
 
 /// How batch results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -28,6 +33,7 @@ pub enum OutputFormat {
 /// standard credential chain.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "netops", version, about, long_about, after_help = EXIT_CODES)]
+#[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale"]))]
 pub struct Cli {
     /// Use the built-in simulated estate instead of AWS.
     #[arg(long)]
@@ -42,27 +48,34 @@ pub struct Cli {
     pub scenario_scale: Option<usize>,
 
     /// With --scenario-scale: extra static routes in the hub's post-inspection table.
-    #[arg(long, value_name = "M", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 0,
+        requires = "scenario_scale"
+    )]
     pub scenario_routes: usize,
 
-    /// Simulator: add this latency to every call, in milliseconds.
-    #[arg(long, value_name = "MS")]
+    /// Simulator (--demo, --scenario, --scenario-scale): add this latency to every
+    /// call, in milliseconds.
+    #[arg(long, value_name = "MS", requires = "simulated")]
     pub sim_latency_ms: Option<u64>,
 
-    /// Simulator: make this region's endpoint unreachable (repeatable).
-    #[arg(long, value_name = "REGION")]
+    /// Simulator (--demo, --scenario, --scenario-scale): make this region's endpoint
+    /// unreachable (repeatable).
+    #[arg(long, value_name = "REGION", requires = "simulated", value_parser = parse_region)]
     pub sim_region_down: Vec<String>,
 
     /// Run commands from FILE (or - for standard input) without a screen, one per line.
     #[arg(long, value_name = "FILE|-")]
     pub batch: Option<String>,
 
-    /// Batch output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    /// Batch output format (with --batch).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, requires = "batch")]
     pub output: OutputFormat,
 
     /// Batch: go on after a failed command instead of stopping.
-    #[arg(long)]
+    #[arg(long, requires = "batch")]
     pub keep_going: bool,
 
     /// AWS profile (from ~/.aws/config); defaults to AWS_PROFILE or `default`.
@@ -71,11 +84,11 @@ pub struct Cli {
 
     /// Home region; defaults to the profile's. Regions holding a peer of a TGW found
     /// there are read too.
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
     /// Read exactly these regions (comma-separated), without following peerings.
-    #[arg(long, value_name = "R1,R2", value_delimiter = ',')]
+    #[arg(long, value_name = "R1,R2", value_delimiter = ',', value_parser = parse_region)]
     pub regions: Vec<String>,
 
     /// A custom endpoint (e.g. a local emulator); AWS_ENDPOINT_URL works too.
@@ -90,8 +103,9 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_attempts: u32,
 
-    /// Give up on a single AWS call after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    /// Give up on a single AWS call (or simulator call) after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub call_timeout: u64,
 
     /// Refuse every change (the console hides change actions).
@@ -110,7 +124,7 @@ pub struct Cli {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  a command failed (stderr names the line and the resource)
+  1  a command failed (stderr names the line and the resource), or no region could be read
   2  usage or parse error (nothing was run)
   4  partial data: some region could not be read (the rest is printed)";
 
@@ -139,7 +153,8 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
         } else if let Some(spokes) = cli.scenario_scale {
-            generate(spokes, cli.scenario_routes).map_err(|e| e.to_string())?
+            generate(spokes, cli.scenario_routes)
+                .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
         } else {
             Scenario::builtin().map_err(|e| e.to_string())?
         };
@@ -147,14 +162,18 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         let name = scenario.name.clone();
         let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
         sim.set_faults(faults);
+        sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
         (Arc::new(sim), format!("DEMO ({name})"))
     } else {
+        if let Some(profile) = &cli.profile {
+            check_profile(profile)?;
+        }
         let aws = AwsBackend::connect(AwsOptions {
             profile: cli.profile.clone(),
             home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
             endpoint_url: cli.endpoint_url.clone(),
             max_attempts: cli.max_attempts,
-            operation_timeout: Some(Duration::from_secs(cli.call_timeout.max(1))),
+            operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
             read_only: cli.read_only,
         })
         .await
@@ -203,4 +222,291 @@ pub fn faults_from(cli: &Cli, base: &Faults) -> Faults {
     }
     f.regions_down.extend(cli.sim_region_down.iter().cloned());
     f
+}
+
+/// Parses an AWS region name (`us-east-1`, `us-gov-west-1`, `eu-central-2`,
+/// `us-isob-east-1`): `^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`.
+///
+/// # Errors
+/// A message naming the value (empty, as in `--regions us-east-1,,eu-west-1`, or not
+/// shaped like a region).
+pub fn parse_region(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("empty region name (check for a stray comma)".into());
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = match parts.as_slice() {
+        [geo, area, n] => geo.len() == 2 && lower(geo) && lower(area) && digits(n),
+        [geo, partition, area, n] => {
+            geo.len() == 2
+                && lower(geo)
+                && (*partition == "gov" || (partition.starts_with("iso") && lower(partition)))
+                && lower(area)
+                && digits(n)
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an AWS region name (like us-east-1 or eu-west-1)",
+            quote(s)
+        ))
+    }
+}
+
+/// The AWS config and credentials files, honouring `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config`, `~/.aws/credentials`);
+/// `true` marks the credentials file.
+#[must_use]
+pub fn aws_config_files() -> Vec<(PathBuf, bool)> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()));
+    let file = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)))
+            .map(|p| (p, name == "credentials"))
+    };
+    [
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Profile names an AWS config (`[default]`, `[profile NAME]`) or credentials file
+/// (`[NAME]`) defines.
+#[must_use]
+pub fn profiles_in(text: &str, credentials_file: bool) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'))
+        .filter_map(|section| {
+            let section = section.trim();
+            if credentials_file || section == "default" {
+                Some(section.to_string())
+            } else {
+                let name = section.strip_prefix("profile")?;
+                name.starts_with([' ', '\t'])
+                    .then(|| name.trim().to_string())
+            }
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Checks that an AWS profile is defined, so that a typo is not reported later as
+/// expired credentials. `default` always passes, and so does any profile when
+/// credentials come from the environment (`AWS_ACCESS_KEY_ID`, which the SDK's
+/// chain reads before any profile): neither needs a file.
+///
+/// # Errors
+/// "AWS profile `x` does not exist", listing the profiles that do and the files read.
+pub fn check_profile(profile: &str) -> Result<(), String> {
+    if profile == "default" || std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty())
+    {
+        return Ok(());
+    }
+    let files = aws_config_files();
+    let mut known = BTreeSet::new();
+    for (path, credentials) in &files {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            known.extend(profiles_in(&text, *credentials));
+        }
+    }
+    if known.contains(profile) {
+        return Ok(());
+    }
+    let read = files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Err(if known.is_empty() {
+        format!(
+            "AWS profile `{}` does not exist: no profile is defined in {read}",
+            quote(profile)
+        )
+    } else {
+        format!(
+            "AWS profile `{}` does not exist; profiles defined in {read}: {}",
+            quote(profile),
+            known
+                .iter()
+                .map(|p| quote(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+/// When no region could be read at all, the message naming every region's reason
+/// (`None` when at least one region loaded, or none was asked for).
+#[must_use]
+pub fn nothing_loaded(estate: &Estate) -> Option<String> {
+    if estate.loaded().next().is_some() {
+        return None;
+    }
+    let reasons: Vec<String> = estate
+        .failed()
+        .map(|(region, error)| format!("\n  {region}: {}", quote(error)))
+        .collect();
+    (!reasons.is_empty()).then(|| format!("no region could be read:{}", reasons.concat()))
+}
+
+/// The exit code the state of discovery alone calls for: `0` when every region
+/// loaded, `4` (partial) when some did and some did not, `1` when none did (nothing
+/// to show is a failure, not partial data; see [`nothing_loaded`] for the message).
+#[must_use]
+pub fn exit_code_for(estate: &Estate) -> i32 {
+    if nothing_loaded(estate).is_some() {
+        exit::COMMAND_FAILED
+    } else if estate.failed().next().is_some() {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }
+}
+
+/// Reads a batch script from a path or `-` (standard input) as bytes, so that a file
+/// that is not UTF-8 is reported with the line and byte at fault
+/// ([`crate::text::script_from_bytes`]); a drop-in for `batch::read_script`.
+///
+/// # Errors
+/// A message naming the file (cut and escaped).
+pub fn read_script(source: &str) -> Result<String, String> {
+    if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
+        crate::text::script_from_bytes(bytes, "from standard input")
+    } else {
+        let bytes = std::fs::read(source)
+            .map_err(|e| format!("cannot read batch script {}: {e}", quote(source)))?;
+        crate::text::script_from_bytes(bytes, source)
+    }
+}
+
+/// The message when the console is started without a terminal.
+pub const NEEDS_TERMINAL: &str = "netops needs a terminal; use --batch for scripts";
+
+/// Checks that standard input and output are terminals, as the console needs.
+///
+/// # Errors
+/// [`NEEDS_TERMINAL`]: print it (`netops: …`) and exit 2.
+pub fn require_terminal() -> Result<(), &'static str> {
+    check_terminal(
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    )
+}
+
+fn check_terminal(stdin: bool, stdout: bool) -> Result<(), &'static str> {
+    if stdin && stdout {
+        Ok(())
+    } else {
+        Err(NEEDS_TERMINAL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RegionEstate, RegionLoad};
+
+    #[test]
+    fn region_names() {
+        for ok in [
+            "us-east-1",
+            "eu-west-1",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+        ] {
+            assert_eq!(parse_region(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "",
+            "mars-1",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            "us--1",
+            "u-east-1",
+        ] {
+            assert!(parse_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn profiles_from_config_and_credentials() {
+        let config = "[default]\nregion = us-east-1\n[profile dev]\n[ profile  prod ]\n[sso-session corp]\n[services x]\n";
+        assert_eq!(
+            profiles_in(config, false),
+            BTreeSet::from(["default".into(), "dev".into(), "prod".into()])
+        );
+        assert_eq!(
+            profiles_in("[ci]\naws_access_key_id = x\n", true),
+            BTreeSet::from(["ci".into()])
+        );
+    }
+
+    #[test]
+    fn nothing_loaded_is_exit_1_naming_every_region() {
+        let mut estate = Estate::default();
+        assert_eq!(exit_code_for(&estate), exit::OK);
+        for r in ["us-east-1", "eu-west-1"] {
+            estate.regions.insert(
+                r.into(),
+                RegionLoad::Failed {
+                    error: crate::error::BackendError::new(
+                        crate::error::ErrorKind::Unreachable,
+                        format!("{r} is down"),
+                    ),
+                },
+            );
+        }
+        assert_eq!(exit_code_for(&estate), exit::COMMAND_FAILED);
+        let message = nothing_loaded(&estate).expect("message");
+        assert!(message.contains("us-east-1 is down"), "{message}");
+        assert!(message.contains("eu-west-1 is down"), "{message}");
+        estate.regions.insert(
+            "us-east-1".into(),
+            RegionLoad::Loaded {
+                estate: Box::new(RegionEstate::new("us-east-1")),
+            },
+        );
+        assert_eq!(exit_code_for(&estate), exit::PARTIAL);
+        assert_eq!(nothing_loaded(&estate), None);
+    }
+
+    #[test]
+    fn read_script_names_the_line_that_is_not_utf8() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("script.txt");
+        std::fs::write(&path, b"tgws\nshow vpc-\xc3\x28\n").expect("write");
+        let path = path.to_str().expect("utf-8 path");
+        let err = read_script(path).expect_err("not UTF-8");
+        assert!(err.contains(path), "{err}");
+        assert!(err.contains("line 2, byte 10"), "{err}");
+        std::fs::write(path, "tgws\n").expect("write");
+        assert_eq!(read_script(path).as_deref(), Ok("tgws\n"));
+        let err = read_script(&dir.path().join("nope").display().to_string()).expect_err("missing");
+        assert!(err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn the_console_needs_both_ends_on_a_terminal() {
+        assert_eq!(check_terminal(true, true), Ok(()));
+        assert_eq!(check_terminal(false, true), Err(NEEDS_TERMINAL));
+        assert_eq!(check_terminal(true, false), Err(NEEDS_TERMINAL));
+    }
 }

@@ -74,8 +74,12 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
+    crate::text::check_command_line(trimmed).map_err(|message| ParseError {
+        message,
+        is_help: false,
+    })?;
     let words = shlex::split(trimmed).ok_or_else(|| ParseError {
-        message: format!("unbalanced quote in `{trimmed}`"),
+        message: format!("unbalanced quote in `{}`", crate::text::quote(trimmed)),
         is_help: false,
     })?;
     match Line::try_parse_from(&words) {

@@ -15,6 +15,7 @@
 //! - [`batch`]: the headless front end.
 //! - [`cli`]: command-line options and backend construction.
 //! - [`logging`]: tracing to a file (the TUI owns the terminal).
+//! - [`text`]: terminal-safe rendering of untrusted text, short messages.
 
 pub mod backend;
 pub mod batch;
@@ -27,4 +28,5 @@ pub mod model;
 pub mod net;
 pub mod query;
 pub mod runtime;
+pub mod text;
 pub mod tui;

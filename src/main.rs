@@ -1,8 +1,6 @@
 //! The `netops` binary: parses options, sets up logging and the backend, then runs the
 //! batch front end or the interactive console. Exit codes are listed in `--help`.
 
-use std::io::IsTerminal;
-
 use clap::Parser;
 use netops::batch::{self, BatchOptions, exit};
 use netops::cli::{self, Cli};
@@ -64,7 +62,7 @@ async fn run(cli: Cli) -> i32 {
         }
     };
     if let Some(source) = &cli.batch {
-        let script = match batch::read_script(source) {
+        let script = match cli::read_script(source) {
             Ok(s) => s,
             Err(message) => {
                 eprintln!("netops: {message}");
@@ -81,7 +79,7 @@ async fn run(cli: Cli) -> i32 {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let mut err = std::io::stderr();
-        return batch::run_script(
+        let code = batch::run_script(
             &script,
             setup.backend,
             setup.plan,
@@ -90,9 +88,13 @@ async fn run(cli: Cli) -> i32 {
             &mut err,
         )
         .await;
+        if let Some(problem) = netops::logging::take_write_failure() {
+            eprintln!("netops: warning: the log cannot be written ({problem})");
+        }
+        return code;
     }
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!("netops: netops needs a terminal; use --batch for scripts");
+    if let Err(message) = cli::require_terminal() {
+        eprintln!("netops: {message}");
         return exit::USAGE;
     }
     let opts = netops::tui::TuiOptions {

@@ -228,6 +228,7 @@ pub struct Account {
 /// A Transit Gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TransitGateway {
     pub id: String,
     pub region: String,
@@ -247,6 +248,7 @@ pub struct TransitGateway {
 /// Where a TGW route sends traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RouteTarget {
     pub attachment_id: String,
     pub resource_type: Option<AttachmentKind>,
@@ -283,6 +285,7 @@ impl std::fmt::Display for Destination {
 
 /// A route in a TGW route table. Identified by (`route_table_id`, `destination`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TgwRoute {
     #[serde(default)]
     pub route_table_id: String,
@@ -301,6 +304,7 @@ pub struct TgwRoute {
 /// An attachment associated with (or propagating into) a TGW route table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RouteTableLink {
     pub attachment_id: String,
     pub resource_type: Option<AttachmentKind>,
@@ -311,6 +315,7 @@ pub struct RouteTableLink {
 /// A TGW route table with its associations, propagations and routes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TgwRouteTable {
     pub id: String,
     pub region: String,
@@ -327,6 +332,7 @@ pub struct TgwRouteTable {
 /// The route table an attachment is associated with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AttachmentAssociation {
     pub route_table_id: String,
     pub state: String,
@@ -335,6 +341,7 @@ pub struct AttachmentAssociation {
 /// A TGW attachment of any kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TgwAttachment {
     pub id: String,
     pub region: String,
@@ -356,6 +363,7 @@ pub struct TgwAttachment {
 /// One side of a TGW peering.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct PeeringSide {
     pub tgw_id: String,
     pub region: String,
@@ -365,6 +373,7 @@ pub struct PeeringSide {
 /// A TGW peering attachment. The same `id` is visible in both regions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Peering {
     pub id: String,
     /// The region this record was read in.
@@ -394,6 +403,7 @@ impl Peering {
 /// A VPC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Vpc {
     pub id: String,
     pub region: String,
@@ -407,6 +417,7 @@ pub struct Vpc {
 /// A subnet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Subnet {
     pub id: String,
     pub region: String,
@@ -420,6 +431,7 @@ pub struct Subnet {
 /// What a VPC route sends traffic to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum VpcRouteTarget {
     Local,
     InternetGateway(String),
@@ -489,6 +501,7 @@ impl std::fmt::Display for VpcRouteTarget {
 
 /// A route in a VPC route table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VpcRoute {
     pub destination: Destination,
     pub target: VpcRouteTarget,
@@ -499,6 +512,7 @@ pub struct VpcRoute {
 /// A subnet (or gateway) association of a VPC route table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct VpcRouteTableAssociation {
     pub subnet_id: Option<String>,
     pub gateway_id: Option<String>,
@@ -508,6 +522,7 @@ pub struct VpcRouteTableAssociation {
 /// A VPC route table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct VpcRouteTable {
     pub id: String,
     pub region: String,
@@ -528,6 +543,7 @@ impl VpcRouteTable {
 /// An internet gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct InternetGateway {
     pub id: String,
     pub region: String,
@@ -538,6 +554,7 @@ pub struct InternetGateway {
 /// A NAT gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NatGateway {
     pub id: String,
     pub region: String,
@@ -554,6 +571,7 @@ pub struct NatGateway {
 /// A VPC endpoint (interface, gateway, or Gateway Load Balancer / firewall).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct VpcEndpoint {
     pub id: String,
     pub region: String,
@@ -568,6 +586,7 @@ pub struct VpcEndpoint {
 /// A Network Firewall endpoint in one AZ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct FirewallEndpoint {
     pub availability_zone: String,
     pub subnet_id: String,
@@ -578,6 +597,7 @@ pub struct FirewallEndpoint {
 /// An AWS Network Firewall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NetworkFirewall {
     /// The firewall id (the name is separate, as in the API).
     pub id: String,
@@ -593,6 +613,7 @@ pub struct NetworkFirewall {
 /// STRICT_ORDER and stateless references carry one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RuleGroupRef {
     pub arn: String,
     pub priority: Option<i32>,
@@ -601,6 +622,7 @@ pub struct RuleGroupRef {
 /// A Network Firewall policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct FirewallPolicy {
     pub id: String,
     pub region: String,
@@ -620,6 +642,7 @@ pub struct FirewallPolicy {
 /// A Network Firewall rule group (metadata; rules are summarised, not modelled).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RuleGroup {
     pub id: String,
     pub region: String,
@@ -635,6 +658,7 @@ pub struct RuleGroup {
 /// An EC2 instance, with its SSM managed-instance status when SSM knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Instance {
     pub id: String,
     pub region: String,
@@ -648,6 +672,7 @@ pub struct Instance {
 
 /// What SSM says about a managed instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SsmStatus {
     pub ping_status: PingStatus,
     #[serde(default)]
@@ -659,6 +684,7 @@ pub struct SsmStatus {
 /// A piece of a region that could not be read while the rest was (for example
 /// Network Firewall without permission). Reported, never silently dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Gap {
     /// What could not be read, e.g. `network-firewall` or `ssm`.
     pub part: String,
@@ -668,6 +694,7 @@ pub struct Gap {
 /// Everything read from one region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RegionEstate {
     pub region: String,
     pub tgws: Vec<TransitGateway>,

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::net::Net;
 use crate::net::targets::{self, Scan};
+use crate::text::terminal_safe;
 
 /// A table section of an output.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,8 +62,9 @@ impl Output {
             if i > 0 {
                 out.push('\n');
             }
+            // Ids, names and tags are anyone's to set: escape what a terminal would act on.
             if let Some(title) = &section.title {
-                out.push_str(title);
+                out.push_str(&terminal_safe(title));
                 out.push('\n');
             }
             if section.rows.is_empty() && !section.headers.is_empty() {
@@ -74,10 +76,10 @@ impl Output {
                 .load_preset(presets::NOTHING)
                 .set_content_arrangement(ContentArrangement::Disabled);
             if !section.headers.is_empty() {
-                table.set_header(section.headers.clone());
+                table.set_header(section.headers.iter().map(|h| terminal_safe(h)));
             }
             for row in &section.rows {
-                table.add_row(row.clone());
+                table.add_row(row.iter().map(|c| terminal_safe(c)));
             }
             for line in table.to_string().lines() {
                 // comfy-table pads with one leading space; keep columns, drop the margin.
@@ -112,10 +114,12 @@ pub struct CommandError {
 
 impl CommandError {
     fn not_found(what: &str, id: &str, estate: &Estate) -> Self {
-        let regions: Vec<&str> = estate.regions.keys().map(String::as_str).collect();
+        // Only regions that loaded were searched; the others are named apart.
+        let regions: Vec<&str> = estate.loaded().map(|r| r.region.as_str()).collect();
         let failed: Vec<&str> = estate.failed().map(|(r, _)| r).collect();
         let mut message = format!(
-            "{what} {id} not found in the loaded regions ({})",
+            "{what} {} not found in the loaded regions ({})",
+            crate::text::quote(id),
             if regions.is_empty() {
                 "none".to_string()
             } else {

@@ -40,6 +40,21 @@ pub struct ContentInput<'a> {
     pub keymap: &'a Keymap,
 }
 
+/// Escapes control characters and escape sequences in every span (ids, names and tags
+/// are anyone's to set): they are shown as `\x1b`, never sent to the terminal nor
+/// silently dropped. Applied to everything this module builds.
+pub fn make_safe(lines: &mut [Line<'static>]) {
+    for line in lines {
+        for span in &mut line.spans {
+            if span.content.chars().any(crate::text::is_unsafe_char) {
+                span.content = crate::text::terminal_safe(&span.content)
+                    .into_owned()
+                    .into();
+            }
+        }
+    }
+}
+
 /// Lines with their height once wrapped to a width.
 #[derive(Debug, Clone, Default)]
 pub struct Wrapped {
@@ -52,7 +67,8 @@ pub struct Wrapped {
 impl Wrapped {
     /// Wraps `lines` as the detail pane does (word wrap, no trimming).
     #[must_use]
-    pub fn new(lines: Vec<Line<'static>>, width: u16) -> Self {
+    pub fn new(mut lines: Vec<Line<'static>>, width: u16) -> Self {
+        make_safe(&mut lines);
         let height = if width == 0 {
             lines.len()
         } else {

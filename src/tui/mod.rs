@@ -208,6 +208,14 @@ pub async fn run(
         if state.quit {
             break;
         }
+        // Shown once, in the message line: a log that cannot be written never blocks
+        // nor draws over the screen.
+        if let Some(problem) = crate::logging::take_write_failure() {
+            pending.push(Msg::Warn(format!(
+                "the log cannot be written ({problem}); netops carries on without it"
+            )));
+            continue;
+        }
         if state.dirty {
             guard
                 .terminal

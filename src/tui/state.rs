@@ -507,7 +507,8 @@ impl State {
                 loading: &self.data.loading,
                 keymap: &self.keymap,
             };
-            let title = content::detail_title(&input, node.as_ref());
+            let title = crate::text::terminal_safe(&content::detail_title(&input, node.as_ref()))
+                .into_owned();
             let body = content::detail_lines(&input, node).map(|l| Wrapped::new(l, width));
             self.content.detail = Detail { title, body };
             self.content.key = Some(key);

@@ -41,7 +41,9 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
     let (tree_area, detail_area) = layout::panes(size);
     draw_tree(state, frame, tree_area);
     draw_detail(state, frame, detail_area);
-    frame.render_widget(Paragraph::new(status_line(state)), status);
+    let mut status_line = status_line(state);
+    super::content::make_safe(std::slice::from_mut(&mut status_line));
+    frame.render_widget(Paragraph::new(status_line), status);
     draw_message(state, frame, message);
     // Cached lines carry a placeholder spinner; show the current frame instead.
     let spinner = state.spinner_frame();
@@ -200,7 +202,7 @@ fn route_table_view(
             names.join(", ")
         }
     };
-    let header_lines = vec![
+    let mut header_lines = vec![
         kv(
             "TGW",
             if table.state == crate::model::ResourceState::Available {
@@ -222,6 +224,7 @@ fn route_table_view(
         kv("associated", link_names(&table.associations)),
         kv("propagating", link_names(&table.propagations)),
     ];
+    super::content::make_safe(&mut header_lines);
     frame.render_widget(Paragraph::new(header_lines), header);
 
     let narrow = body.width < 60;
@@ -268,7 +271,7 @@ fn route_table_view(
                 if leads.is_empty() {
                     "(no target)".to_string()
                 } else {
-                    leads.join(", ")
+                    crate::text::terminal_safe(&leads.join(", ")).into_owned()
                 },
                 if mark == " " {
                     Style::new()
@@ -294,7 +297,7 @@ fn route_table_view(
     frame.render_widget(table_widget, body);
 
     let cursor_route = d.rows.get(d.cursor).and_then(|i| table.routes.get(*i));
-    let footer_line = match cursor_route {
+    let mut footer_line = match cursor_route {
         Some(route) => {
             let target = route
                 .targets
@@ -326,6 +329,7 @@ fn route_table_view(
         }
         None => Line::from(Span::styled("no routes", dim())),
     };
+    super::content::make_safe(std::slice::from_mut(&mut footer_line));
     frame.render_widget(Paragraph::new(footer_line), footer);
 }
 
@@ -461,6 +465,8 @@ fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
             },
         },
     };
+    let mut line = line;
+    super::content::make_safe(std::slice::from_mut(&mut line));
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -514,7 +520,8 @@ fn draw_popup(
     frame.render_widget(block, area);
     let h = usize::from(inner.height);
     let start = scroll.min(lines.len().saturating_sub(h));
-    let shown: Vec<Line<'static>> = lines.iter().skip(start).take(h).cloned().collect();
+    let mut shown: Vec<Line<'static>> = lines.iter().skip(start).take(h).cloned().collect();
+    super::content::make_safe(&mut shown);
     let hscroll = u16::try_from(hscroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(shown).scroll((0, hscroll)), inner);
 }

@@ -57,9 +57,16 @@ impl Run {
     }
 }
 
+/// The binary under test: `NETOPS_TEST_BIN` when set (the target dir is shared between
+/// worktrees, so `target/debug/netops` may be another branch's build by the time the
+/// tests run), else cargo's.
+fn netops_bin() -> std::ffi::OsString {
+    std::env::var_os("NETOPS_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_netops").into())
+}
+
 /// The binary with a log file and HOME in `dir`, and none of the caller's AWS settings.
 fn netops(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops"));
+    let mut cmd = Command::new(netops_bin());
     cmd.arg("--log-file").arg(dir.join("netops.log"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("AWS_") {
@@ -78,12 +85,15 @@ fn run(mut cmd: Command, stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start netops");
-    child
+    // netops may exit before reading its input (a usage error): a broken pipe is fine.
+    if let Err(e) = child
         .stdin
         .take()
         .expect("stdin")
         .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     let out = child.wait_with_output().expect("netops runs");
     Run {
         code: out.status.code().expect("exit code, not a signal"),
@@ -594,4 +604,344 @@ async fn cli_dead_region_endpoint_is_partial_exit_4_through_the_batch_front_end(
         "{r:?}"
     );
     assert!(r.stderr.contains("partial"), "{r:?}");
+}
+
+// ---------------------------------------------------------------- hardening (issue 7)
+
+/// Runs `--scenario FILE --batch -` with `tgws` and returns the run.
+fn scenario_run(dir: &Path, name: &str, text: &str, args: &[&str]) -> (Run, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    let mut cmd = netops(dir);
+    cmd.arg("--scenario")
+        .arg(&path)
+        .args(["--batch", "-"])
+        .args(args);
+    (
+        run(cmd, "tgws\n"),
+        path.to_str().expect("utf-8 path").to_string(),
+    )
+}
+
+const TGW_HEAD: &str =
+    "name = \"t\"\n[[regions]]\nregion = \"us-east-1\"\n[[regions.tgws]]\nid = \"tgw-1\"\n";
+
+/// Defect 4: every level rejects an unknown key, naming file, line (caret) and key,
+/// with the nearest valid key as a hint.
+#[test]
+fn cli_misspelled_scenario_keys_are_refused_with_line_caret_and_hint() {
+    let dir = tmp();
+    for (name, text, key, hint, line) in [
+        (
+            "asm.toml",
+            format!("{TGW_HEAD}asm = 64512\n"),
+            "asm",
+            "did you mean `asn`?",
+            "6 | asm = 64512",
+        ),
+        (
+            "cidr_block.toml",
+            format!("{TGW_HEAD}[[regions.vpcs]]\nid = \"vpc-1\"\ncidr_block = [\"10.0.0.0/16\"]\n"),
+            "cidr_block",
+            "did you mean `cidr_blocks`?",
+            "8 | cidr_block",
+        ),
+        (
+            "route.toml",
+            format!(
+                "{TGW_HEAD}[[regions.tgw_route_tables]]\nid = \"tgw-rtb-1\"\ntgw_id = \"tgw-1\"\nroute = [{{ destination = {{ cidr = \"10.0.0.0/8\" }} }}]\n"
+            ),
+            "route",
+            "did you mean `routes`?",
+            "9 | route = ",
+        ),
+        (
+            "target.toml",
+            format!(
+                "{TGW_HEAD}[[regions.tgw_route_tables]]\nid = \"tgw-rtb-1\"\ntgw_id = \"tgw-1\"\nroutes = [{{ destination = {{ cidr = \"10.0.0.0/8\" }}, targets = [{{ attachment = \"x\" }}] }}]\n"
+            ),
+            "attachment",
+            "did you mean `attachment_id`?",
+            "9 | routes = ",
+        ),
+    ] {
+        let (r, path) = scenario_run(dir.path(), name, &text, &[]);
+        assert_eq!(r.code, exit::USAGE, "{name}: {r:?}");
+        assert_eq!(r.stdout, "", "{r:?}");
+        assert!(r.stderr.contains(&path), "names the file: {r:?}");
+        assert!(r.stderr.contains(&format!("`{key}`")), "names {key}: {r:?}");
+        assert!(r.stderr.contains(hint), "{hint}: {r:?}");
+        assert!(r.stderr.contains(line), "quotes the line: {r:?}");
+        assert!(r.stderr.contains('^'), "caret: {r:?}");
+        assert!(
+            !r.stderr.contains("not valid TOML"),
+            "it is valid TOML: {r:?}"
+        );
+    }
+    // JSON: the same, with the line, a caret, and a type error is not "not valid JSON".
+    let json = "{\n  \"name\": \"t\",\n  \"regions\": [{\"region\": \"us-east-1\",\n    \"tgws\": [{\"id\": \"tgw-1\", \"asm\": 64512}]}]\n}\n";
+    let (r, path) = scenario_run(dir.path(), "asm.json", json, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    for want in [path.as_str(), "line 4", "`asm`", "did you mean `asn`?", "^"] {
+        assert!(r.stderr.contains(want), "{want}: {r:?}");
+    }
+    assert!(!r.stderr.contains("not valid JSON"), "{r:?}");
+    let json = json.replace("\"asm\": 64512", "\"asn\": \"high\"");
+    let (r, _) = scenario_run(dir.path(), "type.json", &json, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("invalid type"), "{r:?}");
+    assert!(r.stderr.contains("line 4"), "{r:?}");
+    assert!(!r.stderr.contains("not valid JSON"), "{r:?}");
+    // Broken syntax is still called that.
+    let (r, _) = scenario_run(dir.path(), "broken.json", "{\"name\": ", &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("not valid JSON"), "{r:?}");
+}
+
+/// Defect 5: what AWS refuses is refused at startup (exit 2), every problem at once,
+/// each naming the object.
+#[test]
+fn cli_scenario_host_bits_bad_ranges_and_dangling_references_exit_2_all_named() {
+    let dir = tmp();
+    let text = r#"name = "bad"
+[[regions]]
+region = "us-east-1"
+[[regions.tgws]]
+id = "tgw-1"
+asn = 100
+[[regions.tgw_route_tables]]
+id = "tgw-rtb-1"
+tgw_id = "tgw-1"
+routes = [{ destination = { cidr = "10.0.0.1/16" } }]
+[[regions.vpcs]]
+id = "vpc-1"
+cidr_blocks = ["10.1.2.3/16"]
+[[regions.vpcs]]
+id = "vpc-2"
+cidr_blocks = ["10.2.0.0/16"]
+[[regions.subnets]]
+id = "subnet-out"
+vpc_id = "vpc-2"
+cidr = "10.9.0.0/24"
+[[regions.subnets]]
+id = "subnet-bits"
+vpc_id = "vpc-2"
+cidr = "10.2.0.5/24"
+[[regions.nat_gateways]]
+id = "nat-1"
+vpc_id = "vpc-2"
+subnet_id = "subnet-gone"
+[[regions.instances]]
+id = "i-1"
+vpc_id = "vpc-gone"
+[[regions.vpc_route_tables]]
+id = "rtb-1"
+vpc_id = "vpc-2"
+routes = [
+  { destination = { cidr = "0.0.0.0/0" }, target = { kind = "nat_gateway", id = "nat-gone" } },
+  { destination = { cidr = "192.168.1.1/24" }, target = { kind = "transit_gateway", id = "tgw-1" } },
+]
+[[regions]]
+region = "eu-west-1"
+[[regions.tgws]]
+id = "tgw-1"
+asn = 64513
+"#;
+    let (r, path) = scenario_run(dir.path(), "bad.toml", text, &[]);
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert_eq!(r.stdout, "", "{r:?}");
+    assert!(r.stderr.contains(&path), "{r:?}");
+    for want in [
+        "TGW route table tgw-rtb-1 in us-east-1: CIDR 10.0.0.1/16 has host bits set",
+        "write 10.0.0.0/16",
+        "VPC vpc-1 in us-east-1: CIDR 10.1.2.3/16 has host bits set (AWS refuses it); write 10.1.0.0/16",
+        "subnet subnet-bits in us-east-1: CIDR 10.2.0.5/24 has host bits set (AWS refuses it); write 10.2.0.0/24",
+        "subnet subnet-out in us-east-1: CIDR 10.9.0.0/24 is outside its VPC vpc-2 (10.2.0.0/16)",
+        "TGW tgw-1 in us-east-1: ASN 100 is outside AWS's private ranges",
+        "NAT gateway nat-1 in us-east-1: subnet subnet-gone does not exist",
+        "instance i-1 in us-east-1: VPC vpc-gone does not exist",
+        "VPC route table rtb-1 in us-east-1: route 0.0.0.0/0: NAT gateway nat-gone does not exist",
+        "write 192.168.1.0/24",
+        "id tgw-1 is used in both us-east-1 and eu-west-1",
+    ] {
+        assert!(r.stderr.contains(want), "{want}:\n{r:?}");
+    }
+    // A TGW without `asn` gets AWS's default (64512) and passes.
+    let (r, _) = scenario_run(dir.path(), "default-asn.toml", TGW_HEAD, &[]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("64512"), "{r:?}");
+}
+
+/// Defect 7: control characters in names reach the terminal escaped in text output;
+/// JSON carries them as they are (escaped by JSON itself).
+#[test]
+fn cli_control_characters_in_names_are_escaped_in_text_output() {
+    let dir = tmp();
+    let text = format!("{TGW_HEAD}name = \"evil\\u001b]0;pwned\\u0007\\u001b[31mred\\u009b2J\"\n");
+    let (r, _) = scenario_run(dir.path(), "evil.toml", &text, &[]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(
+        !r.stdout.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "raw control characters: {r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("evil\\x1b]0;pwned\\x07\\x1b[31mred\\u{9b}2J"),
+        "{r:?}"
+    );
+    let (r, _) = scenario_run(dir.path(), "evil2.toml", &text, &["--output", "json"]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert_eq!(
+        r.docs()[0]["items"][0]["name"],
+        "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}2J"
+    );
+}
+
+/// Error messages cut huge inputs with an ellipsis and the length.
+#[test]
+fn cli_huge_scenario_line_is_not_repeated_in_full() {
+    let dir = tmp();
+    let text = format!("{TGW_HEAD}asm = \"{}\"\n", "x".repeat(1_048_576));
+    let (r, _) = scenario_run(dir.path(), "huge.toml", &text, &[]);
+    assert_eq!(r.code, exit::USAGE, "exit {}", r.code);
+    assert!(r.stderr.len() < 4_000, "{} bytes of stderr", r.stderr.len());
+    assert!(r.stderr.contains("bytes)"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `asn`?"), "{}", r.stderr);
+}
+
+/// "not found in the loaded regions (…)" lists only regions that loaded.
+#[test]
+fn cli_not_found_lists_only_regions_that_loaded() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--sim-region-down", "eu-west-1", "--batch", "-"],
+        "show vpc-0000000000000dead\n",
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("not found in the loaded regions (us-east-1)"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("eu-west-1 could not be read"), "{r:?}");
+}
+
+/// Defect 1: a log that cannot be written neither blocks nor fails the batch.
+#[cfg(target_os = "linux")]
+#[test]
+fn cli_unwritable_log_does_not_block_the_batch() {
+    let dir = tmp();
+    let mut cmd = Command::new(netops_bin());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "netops=debug")
+        .args(["--demo", "--log-file", "/dev/full", "--batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netops");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"tgws\n")
+        .expect("write stdin");
+    // Generous: this is about never returning, not about speed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let status = status.expect("netops hung with an unwritable log (killed after 60 s)");
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    assert_eq!(status.code(), Some(exit::OK), "{stdout}");
+    assert!(stdout.contains("hub-use1"), "{stdout}");
+}
+
+/// Rough edges: region names, options without effect in the mode, unknown profiles.
+#[test]
+fn cli_bad_regions_and_options_without_effect_exit_2() {
+    let dir = tmp();
+    for (args, want) in [
+        (&["--regions", ""][..], "empty region name"),
+        (
+            &["--regions", "us-east-1,,eu-west-1"][..],
+            "empty region name",
+        ),
+        (
+            &["--region", "mars-1"][..],
+            "`mars-1` is not an AWS region name",
+        ),
+        (
+            &["--sim-region-down", "nowhere"][..],
+            "`nowhere` is not an AWS region name",
+        ),
+        (&["--scenario-routes", "5"][..], "--scenario-scale"),
+        (&["--call-timeout", "0"][..], "--call-timeout"),
+    ] {
+        let r = demo(dir.path(), &[args, &["--batch", "-"]].concat(), "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {want}: {r:?}");
+        assert_eq!(r.stdout, "", "{r:?}");
+    }
+    // Batch-only options without --batch; simulator options without the simulator.
+    for (args, want) in [
+        (&["--demo", "--output", "json"][..], "--batch"),
+        (&["--demo", "--keep-going"][..], "--batch"),
+        (
+            &["--sim-latency-ms", "5", "--batch", "-"][..],
+            "--sim-latency-ms",
+        ),
+    ] {
+        let mut cmd = netops(dir.path());
+        cmd.args(args);
+        let r = run(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {want}: {r:?}");
+    }
+}
+
+#[test]
+fn cli_unknown_profile_says_so_and_lists_the_profiles_that_exist() {
+    let dir = tmp();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n",
+    )
+    .expect("write");
+    std::fs::write(&credentials, "[ci]\naws_access_key_id = AKIDEXAMPLE\n").expect("write");
+    let mut cmd = netops(dir.path());
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["--profile", "prdo", "--region", "us-east-1", "--batch", "-"]);
+    let r = run(cmd, "tgws\n");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(
+        r.stderr.contains("AWS profile `prdo` does not exist"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("ci, default, dev"), "{r:?}");
+    assert!(!r.stderr.contains("sso login"), "{r:?}");
 }

@@ -35,6 +35,7 @@ pub mod clock;
 pub mod derive;
 pub mod generate;
 pub mod scenario;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;

@@ -62,46 +62,218 @@ pub enum ScenarioError {
     },
     #[error("scenario {path} is not valid TOML: {message}")]
     Toml { path: String, message: String },
-    #[error("scenario {path} is not valid JSON: {source}")]
-    Json {
-        path: String,
-        source: serde_json::Error,
-    },
+    #[error("scenario {path} is not valid JSON: {message}")]
+    Json { path: String, message: String },
+    /// Well-formed TOML or JSON with a wrong key, type or value: the message names the
+    /// line (with a caret) and the key, with the nearest valid key as a hint.
+    #[error("scenario {path}: {message}")]
+    Field { path: String, message: String },
     #[error("scenario {path}: {message}")]
     Invalid { path: String, message: String },
 }
 
+/// The Amazon-side ASN AWS gives a TGW created without one.
+pub const DEFAULT_ASN: u64 = 64_512;
+
+/// How many problems an invalid scenario lists before summing up the rest.
+const MAX_PROBLEMS: usize = 50;
+
+/// How much of one line of the input an error message quotes.
+const LINE_QUOTE_MAX: usize = 240;
+
+/// Serde's words for a well-formed document with a wrong key, type or value (as
+/// opposed to broken syntax).
+fn is_data_error(message: &str) -> bool {
+    [
+        "unknown field",
+        "unknown variant",
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "missing field",
+        "duplicate field",
+    ]
+    .iter()
+    .any(|w| message.contains(w))
+}
+
+/// Edit distance (Levenshtein) between two short keys.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// For serde's "unknown field `asm`, expected one of `id`, `asn`, …" (or an unknown
+/// variant), the nearest valid name: `did you mean `asn`?`.
+fn did_you_mean(message: &str) -> Option<String> {
+    let (_, rest) = message
+        .split_once("unknown field `")
+        .or_else(|| message.split_once("unknown variant `"))?;
+    let (wrong, rest) = rest.split_once('`')?;
+    let (_, expected) = rest.split_once("expected")?;
+    let nearest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|valid| (distance(wrong, valid), valid))
+        .min()?;
+    let (d, valid) = nearest;
+    // Only a plausible typo: a few edits, or one name containing the other.
+    (d <= 2.max(wrong.chars().count() / 3) || valid.contains(wrong) || wrong.contains(valid))
+        .then(|| format!("did you mean `{valid}`?"))
+}
+
+/// A parser's message cut to a readable length: lines quoting the input (`12 | …`)
+/// to [`LINE_QUOTE_MAX`], the parser's own lines (the list of valid keys) to more.
+fn shorten_lines(message: &str) -> String {
+    let quotes_input = |l: &str| {
+        l.trim_start()
+            .split_once(" |")
+            .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    message
+        .lines()
+        .map(|l| {
+            let max = if quotes_input(l) {
+                LINE_QUOTE_MAX
+            } else {
+                4 * LINE_QUOTE_MAX
+            };
+            crate::text::truncate_for_message(l, max)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The line `line` (1-based) of `text` with a caret under byte column `column`
+/// (1-based), laid out as the TOML parser lays out its errors.
+fn snippet(text: &str, line: usize, column: usize) -> String {
+    let Some(source) = text.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let shown = crate::text::truncate_for_message(source, LINE_QUOTE_MAX);
+    let mut at = column.saturating_sub(1).min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    let mut out = format!(
+        "\n{pad} |\n{number} | {}",
+        crate::text::terminal_safe(&shown)
+    );
+    if at <= LINE_QUOTE_MAX {
+        let width = source[..at].chars().count();
+        out.push_str(&format!("\n{pad} | {}^", " ".repeat(width)));
+    }
+    out
+}
+
 impl Scenario {
     /// Parses a scenario from text; `origin` names it in errors and decides the format
-    /// (`.json` is JSON, anything else TOML).
+    /// (`.json` is JSON, anything else TOML). Every level rejects unknown keys, and
+    /// the scenario is checked for what AWS would refuse (see `validate`), every
+    /// problem listed at once. A TGW without `asn` gets AWS's default, 64512.
     ///
     /// # Errors
-    /// A [`ScenarioError`] naming the file, and for TOML the line and key at fault.
+    /// A [`ScenarioError`] naming the file, and for a parse error the line (with a
+    /// caret) and the key at fault, with the nearest valid key as a hint.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let path = || crate::text::quote(origin);
         let mut scenario: Self = if origin.ends_with(".json") {
-            serde_json::from_str(text).map_err(|source| ScenarioError::Json {
-                path: origin.to_string(),
-                source,
+            serde_json::from_str(text).map_err(|e| {
+                let (line, column) = (e.line(), e.column());
+                let full = e.to_string();
+                let plain = full
+                    .strip_suffix(&format!(" at line {line} column {column}"))
+                    .unwrap_or(&full);
+                let mut message = format!(
+                    "line {line}, column {column}: {}{}",
+                    shorten_lines(plain),
+                    snippet(text, line, column)
+                );
+                if let Some(hint) = did_you_mean(plain) {
+                    message.push_str(&format!("\n{hint}"));
+                }
+                if e.is_data() {
+                    ScenarioError::Field {
+                        path: path(),
+                        message,
+                    }
+                } else {
+                    ScenarioError::Json {
+                        path: path(),
+                        message,
+                    }
+                }
             })?
         } else {
-            toml::from_str(text).map_err(|e| ScenarioError::Toml {
-                path: origin.to_string(),
-                message: e.to_string(),
+            toml::from_str(text).map_err(|e| {
+                let mut message = shorten_lines(&e.to_string());
+                if let Some(hint) = did_you_mean(e.message()) {
+                    message.push_str(&format!("\n{hint}"));
+                }
+                if is_data_error(e.message()) {
+                    ScenarioError::Field {
+                        path: path(),
+                        message,
+                    }
+                } else {
+                    ScenarioError::Toml {
+                        path: path(),
+                        message,
+                    }
+                }
             })?
         };
         if scenario.regions.is_empty() {
             return Err(ScenarioError::Invalid {
-                path: origin.to_string(),
+                path: path(),
                 message: "no [[regions]]: a scenario needs at least one region".into(),
             });
         }
         if let Some(r) = scenario.regions.iter().find(|r| r.region.is_empty()) {
             return Err(ScenarioError::Invalid {
-                path: origin.to_string(),
+                path: path(),
                 message: format!(
                     "a [[regions]] entry has no `region` name (it lists {} TGWs)",
                     r.tgws.len()
                 ),
+            });
+        }
+        for tgw in scenario.regions.iter_mut().flat_map(|r| r.tgws.iter_mut()) {
+            if tgw.asn == 0 {
+                tgw.asn = DEFAULT_ASN;
+            }
+        }
+        let problems = super::validate::check(&scenario);
+        if !problems.is_empty() {
+            let mut message = if problems.len() == 1 {
+                problems[0].clone()
+            } else {
+                format!("{} problems:", problems.len())
+            };
+            if problems.len() > 1 {
+                for p in problems.iter().take(MAX_PROBLEMS) {
+                    message.push_str(&format!("\n  - {p}"));
+                }
+                if problems.len() > MAX_PROBLEMS {
+                    message.push_str(&format!("\n  … and {} more", problems.len() - MAX_PROBLEMS));
+                }
+            }
+            return Err(ScenarioError::Invalid {
+                path: path(),
+                message,
             });
         }
         scenario.origin = origin.to_string();

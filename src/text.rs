@@ -1,0 +1,172 @@
+//! Text meant for a human's terminal: escaping what a terminal would interpret, and
+//! keeping messages about hostile or huge input short.
+//!
+//! Ids, names and tags come from AWS accounts anyone may write to (a `Name` tag is
+//! free text), from scenario files and from scripts. Printed raw, an ESC sequence in
+//! a name could recolour, move the cursor or retitle the user's terminal. Everything a
+//! human reads goes through [`terminal_safe`]; JSON output does not need it (serde
+//! escapes control characters).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// True for characters a terminal may act on instead of showing: C0 controls, DEL,
+/// C1 controls, and the Unicode line separators and bidirectional overrides that can
+/// make text read differently from what it is.
+#[must_use]
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every character a terminal would interpret written as an escape: `\t`,
+/// `\n`, `\r`, `\x1b` for the other C0 controls and DEL, `\u{9b}` for C1 controls and
+/// Unicode separators/overrides. Printable text (any script, emoji) is kept as is.
+/// Borrows when there is nothing to escape.
+#[must_use]
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if is_unsafe_char(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` cut to at most `max` bytes (on a character boundary) with an ellipsis and the
+/// full length, e.g. `aaaa…(1048576 bytes)`, so a message never repeats a huge input.
+#[must_use]
+pub fn truncate_for_message(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Cow::Owned(format!("{}…({} bytes)", &s[..cut], s.len()))
+}
+
+/// How much of an input a message quotes by default.
+pub const MESSAGE_QUOTE_MAX: usize = 200;
+
+/// Input quoted in a message: cut to [`MESSAGE_QUOTE_MAX`] bytes and terminal-safe.
+#[must_use]
+pub fn quote(s: &str) -> String {
+    terminal_safe(&truncate_for_message(s, MESSAGE_QUOTE_MAX)).into_owned()
+}
+
+/// Decodes a batch script read as bytes. `source` names it in the error (`standard
+/// input` or the path).
+///
+/// # Errors
+/// When the bytes are not UTF-8: the message names the first bad line and its byte.
+pub fn script_from_bytes(bytes: Vec<u8>, source: &str) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        let line_start = bytes[..bad]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = bytes[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+        format!(
+            "batch script {} is not UTF-8 text: line {line}, byte {} (0x{:02x}); save it as UTF-8",
+            quote(source),
+            bad - line_start + 1,
+            bytes[bad]
+        )
+    })
+}
+
+/// Checks a command line (batch script line, `:` prompt, keymap `run` string) before
+/// it is parsed: control characters (a NUL, an ESC, a stray CR) are refused with a
+/// clear message instead of a confusing "did you mean". Tabs count as spaces.
+///
+/// # Errors
+/// The message names the character and its column (counted in characters, from 1).
+pub fn check_command_line(line: &str) -> Result<(), String> {
+    match line
+        .chars()
+        .enumerate()
+        .find(|(_, c)| *c != '\t' && is_unsafe_char(*c))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(format!(
+            "control character {} at column {}: commands are plain text",
+            terminal_safe(&c.to_string()),
+            i + 1
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_controls_and_keeps_unicode() {
+        assert_eq!(terminal_safe("hub-use1"), "hub-use1");
+        assert!(matches!(terminal_safe("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("evil\u{1b}[31mred\u{7}"),
+            "evil\\x1b[31mred\\x07"
+        );
+        assert_eq!(terminal_safe("a\tb\nc\rd\u{0}"), "a\\tb\\nc\\rd\\x00");
+        assert_eq!(terminal_safe("del\u{7f}"), "del\\x7f");
+        assert_eq!(terminal_safe("csi\u{9b}2J"), "csi\\u{9b}2J");
+        assert_eq!(terminal_safe("rtl\u{202e}txt"), "rtl\\u{202e}txt");
+        assert_eq!(terminal_safe("Zürich 東京 🚀"), "Zürich 東京 🚀");
+        let out = terminal_safe("\u{1b}]0;pwned\u{7}");
+        assert!(!out.chars().any(is_unsafe_char), "{out}");
+    }
+
+    #[test]
+    fn truncate_for_message_cuts_with_ellipsis_and_length() {
+        assert_eq!(truncate_for_message("short", 10), "short");
+        let big = "x".repeat(1_048_576);
+        let cut = truncate_for_message(&big, 20);
+        assert_eq!(cut, format!("{}…(1048576 bytes)", "x".repeat(20)));
+        // Never splits a character.
+        assert_eq!(truncate_for_message("ééé", 3), "é…(6 bytes)");
+    }
+
+    #[test]
+    fn script_from_bytes_names_the_bad_line() {
+        assert_eq!(
+            script_from_bytes(b"tgws\nvpcs\n".to_vec(), "-").as_deref(),
+            Ok("tgws\nvpcs\n")
+        );
+        let err = script_from_bytes(b"tgws\nvpcs\nshow \xff\xfe\n".to_vec(), "s.txt")
+            .expect_err("not UTF-8");
+        assert!(err.contains("s.txt"), "{err}");
+        assert!(err.contains("line 3, byte 6"), "{err}");
+    }
+
+    #[test]
+    fn check_command_line_refuses_controls() {
+        assert!(check_command_line("show\tvpc-1").is_ok());
+        assert!(check_command_line("show 東京").is_ok());
+        let err = check_command_line("show \u{0}vpc").expect_err("NUL");
+        assert!(err.contains("\\x00"), "{err}");
+        assert!(err.contains("column 6"), "{err}");
+        assert!(!err.contains('\u{0}'), "{err}");
+    }
+}
