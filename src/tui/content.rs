@@ -40,20 +40,7 @@ pub struct ContentInput<'a> {
     pub keymap: &'a Keymap,
 }
 
-/// Escapes control characters and escape sequences in every span (ids, names and tags
-/// are anyone's to set): they are shown as `\x1b`, never sent to the terminal nor
-/// silently dropped. Applied to everything this module builds.
-pub fn make_safe(lines: &mut [Line<'static>]) {
-    for line in lines {
-        for span in &mut line.spans {
-            if span.content.chars().any(crate::text::is_unsafe_char) {
-                span.content = crate::text::terminal_safe(&span.content)
-                    .into_owned()
-                    .into();
-            }
-        }
-    }
-}
+pub use super::tree::make_safe;
 
 /// Lines with their height once wrapped to a width.
 #[derive(Debug, Clone, Default)]

@@ -216,13 +216,36 @@ pub struct BuiltTree {
     pub open: Vec<NodePath>,
 }
 
+/// Escapes control characters and escape sequences in every span (ids, names and tags
+/// are anyone's to set): they are shown as `\x1b`, never sent to the terminal nor
+/// silently dropped. Applied to everything this module builds.
+pub fn make_safe(lines: &mut [Line<'static>]) {
+    for line in lines {
+        for span in &mut line.spans {
+            if span.content.chars().any(crate::text::is_unsafe_char) {
+                span.content = crate::text::terminal_safe(&span.content)
+                    .into_owned()
+                    .into();
+            }
+        }
+    }
+}
+
+/// A tree row without children, its text made terminal-safe.
+fn leaf(id: NodeId, text: impl Into<Line<'static>>) -> TreeItem<'static, NodeId> {
+    let mut line = text.into();
+    make_safe(std::slice::from_mut(&mut line));
+    TreeItem::new_leaf(id, line)
+}
+
 fn item(
     id: NodeId,
-    text: Line<'static>,
+    mut text: Line<'static>,
     children: Vec<TreeItem<'static, NodeId>>,
 ) -> TreeItem<'static, NodeId> {
+    make_safe(std::slice::from_mut(&mut text));
     if children.is_empty() {
-        return TreeItem::new_leaf(id, text);
+        return leaf(id, text);
     }
     let mut seen = HashSet::new();
     let children: Vec<_> = children
@@ -348,7 +371,7 @@ impl Builder<'_> {
                 for (i, gap) in estate.gaps.iter().enumerate() {
                     let gap_match = self.matches(|f| f.text_matches([gap.part.as_str()]));
                     if gap_match {
-                        children.push(TreeItem::new_leaf(
+                        children.push(leaf(
                             NodeId::Gap(i),
                             Line::from(Span::styled(
                                 format!("{SYM_BAD} {} not read: {}", gap.part, gap.error),
@@ -437,7 +460,7 @@ impl Builder<'_> {
                 if !att.state.is_usable() {
                     unusable += 1;
                 }
-                atts.push(TreeItem::new_leaf(
+                atts.push(leaf(
                     NodeId::Attachment(att.id.clone()),
                     attachment_line(att, vpc),
                 ));
@@ -478,7 +501,7 @@ impl Builder<'_> {
                 ])
             });
             if hit {
-                peers.push(TreeItem::new_leaf(
+                peers.push(leaf(
                     NodeId::Peering(peering.id.clone()),
                     peering_line(region, peering),
                 ));
@@ -545,10 +568,10 @@ impl Builder<'_> {
             more = table.routes.len().saturating_sub(MAX_ROUTE_CHILDREN);
         } else if !table.routes.is_empty() {
             // Lets the node show as expandable without building its routes.
-            children.push(TreeItem::new_leaf(NodeId::More, "…"));
+            children.push(leaf(NodeId::More, "…"));
         }
         if more > 0 {
-            children.push(TreeItem::new_leaf(
+            children.push(leaf(
                 NodeId::More,
                 Line::from(Span::styled(
                     format!("… {more} more routes: see the detail pane"),
@@ -614,10 +637,7 @@ impl Builder<'_> {
             let mut subnets = Vec::new();
             for subnet in subnets_of.get(vpc.id.as_str()).into_iter().flatten() {
                 if self.matches(|f| f.subnet_matches(subnet)) {
-                    subnets.push(TreeItem::new_leaf(
-                        NodeId::Subnet(subnet.id.clone()),
-                        subnet_line(subnet),
-                    ));
+                    subnets.push(leaf(NodeId::Subnet(subnet.id.clone()), subnet_line(subnet)));
                 }
             }
             let self_match = self.matches(|f| f.vpc_matches(vpc));
@@ -692,7 +712,7 @@ fn route_item(region: &RegionEstate, index: usize, route: &TgwRoute) -> TreeItem
             .unwrap_or_default();
         spans.push(Span::styled(format!("→ {target}"), dim()));
     }
-    TreeItem::new_leaf(NodeId::Route(index), Line::from(spans))
+    leaf(NodeId::Route(index), Line::from(spans))
 }
 
 fn vpc_line(vpc: &Vpc) -> Line<'static> {

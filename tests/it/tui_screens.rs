@@ -315,3 +315,30 @@ async fn topology_shows_before_a_slow_network_firewall() {
     assert_eq!(region.firewalls.len(), 1, "merged once it answered");
     assert!(region.gaps.is_empty(), "{:?}", region.gaps);
 }
+
+/// Names are anyone's to set: control characters and escape sequences in them are
+/// shown escaped in the tree and the detail pane, never passed to the terminal nor
+/// silently dropped.
+#[tokio::test]
+async fn escape_sequences_in_names_are_shown_escaped() {
+    use netops::backend::sim::scenario::Scenario;
+    let mut scenario = Scenario::builtin().expect("builtin");
+    let evil = "evil\u{1b}[2J\u{7}tgw";
+    scenario.regions[0].tgws[0].name = Some(evil.into());
+    let sim: Arc<dyn Backend> = Arc::new(Simulator::from_scenario(scenario).expect("sim"));
+    let mut h = Harness::new(sim, demo_plan(), "DEMO (reference)", 120, 40).expect("keymap");
+    h.start().await;
+    // Select the TGW so its detail shows too.
+    h.keys("jj").await;
+    let text = h.render();
+    // In the tree, the detail title and the detail body.
+    assert!(text.matches(r"evil\x1b[2J\x07tgw").count() >= 3, "{text}");
+    let raw = h
+        .terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .any(|c| c.symbol().chars().any(|ch| ch.is_control() && ch != '\n'));
+    assert!(!raw, "no control character reaches a cell");
+}
