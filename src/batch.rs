@@ -268,7 +268,10 @@ async fn load(
                 continue;
             }
             Report::Discovery { event, .. } => event,
-            Report::Account(None) | Report::DiscoveryDone { .. } | Report::Timer { .. } => {
+            Report::Account(None)
+            | Report::DiscoveryDone { .. }
+            | Report::Timer { .. }
+            | Report::Applied { .. } => {
                 continue;
             }
         };

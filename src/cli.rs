@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 
-use crate::backend::Backend;
 use crate::backend::aws::{AwsBackend, AwsOptions};
 use crate::backend::sim::{Faults, Scenario, Simulator, generate};
+use crate::backend::{Backend, Changer};
 use crate::batch::exit;
 use crate::discovery::DiscoveryPlan;
 use crate::model::Estate;
@@ -139,6 +139,10 @@ impl Cli {
 /// A backend ready to use, the regions to read, and how to name it.
 pub struct Setup {
     pub backend: Arc<dyn Backend>,
+    /// The capability to change the network; `None` with `--read-only`, so a
+    /// read-only session holds no object that could change anything (and the AWS
+    /// clients refuse mutating operations at the SDK layer besides).
+    pub changer: Option<Arc<dyn Changer>>,
     pub plan: DiscoveryPlan,
     /// `DEMO (reference)` or `AWS profile default`.
     pub label: String,
@@ -149,41 +153,51 @@ pub struct Setup {
 /// # Errors
 /// A message for the user (bad scenario, no region, unreadable AWS config).
 pub async fn setup(cli: &Cli) -> Result<Setup, String> {
-    let (backend, label): (Arc<dyn Backend>, String) = if cli.simulated() {
-        let scenario = if let Some(path) = &cli.scenario {
-            Scenario::load(path).map_err(|e| e.to_string())?
-        } else if let Some(spokes) = cli.scenario_scale {
-            generate(spokes, cli.scenario_routes)
-                .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
+    let (backend, changer, label): (Arc<dyn Backend>, Option<Arc<dyn Changer>>, String) =
+        if cli.simulated() {
+            let scenario = if let Some(path) = &cli.scenario {
+                Scenario::load(path).map_err(|e| e.to_string())?
+            } else if let Some(spokes) = cli.scenario_scale {
+                generate(spokes, cli.scenario_routes)
+                    .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
+            } else {
+                Scenario::builtin().map_err(|e| e.to_string())?
+            };
+            let faults = faults_from(cli, &scenario.faults);
+            let name = scenario.name.clone();
+            let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
+            sim.set_faults(faults);
+            sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
+            let sim = Arc::new(sim);
+            let changer: Option<Arc<dyn Changer>> = if cli.read_only {
+                None
+            } else {
+                Some(Arc::clone(&sim) as Arc<dyn Changer>)
+            };
+            (sim, changer, format!("DEMO ({name})"))
         } else {
-            Scenario::builtin().map_err(|e| e.to_string())?
+            if let Some(profile) = &cli.profile {
+                check_profile(profile)?;
+            }
+            let aws = Arc::new(
+                AwsBackend::connect(AwsOptions {
+                    profile: cli.profile.clone(),
+                    home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
+                    endpoint_url: cli.endpoint_url.clone(),
+                    max_attempts: cli.max_attempts,
+                    operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
+                    read_only: cli.read_only,
+                })
+                .await
+                .map_err(|e| e.message)?,
+            );
+            let label = format!(
+                "AWS profile {}",
+                cli.profile.clone().unwrap_or_else(|| "default".into())
+            );
+            let changer = aws.changer();
+            (aws, changer, label)
         };
-        let faults = faults_from(cli, &scenario.faults);
-        let name = scenario.name.clone();
-        let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
-        sim.set_faults(faults);
-        sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
-        (Arc::new(sim), format!("DEMO ({name})"))
-    } else {
-        if let Some(profile) = &cli.profile {
-            check_profile(profile)?;
-        }
-        let aws = AwsBackend::connect(AwsOptions {
-            profile: cli.profile.clone(),
-            home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
-            endpoint_url: cli.endpoint_url.clone(),
-            max_attempts: cli.max_attempts,
-            operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
-            read_only: cli.read_only,
-        })
-        .await
-        .map_err(|e| e.message)?;
-        let label = format!(
-            "AWS profile {}",
-            cli.profile.clone().unwrap_or_else(|| "default".into())
-        );
-        (Arc::new(aws), label)
-    };
     let plan = if cli.regions.is_empty() {
         let regions = match &cli.region {
             Some(r) => vec![r.clone()],
@@ -208,6 +222,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
     };
     Ok(Setup {
         backend,
+        changer,
         plan,
         label,
     })

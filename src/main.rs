@@ -98,6 +98,7 @@ async fn run(cli: Cli) -> i32 {
         return exit::USAGE;
     }
     let opts = netops::tui::TuiOptions {
+        changer: setup.changer,
         read_only: cli.read_only,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,

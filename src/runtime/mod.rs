@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendError, ChangeOp, ChangeOutcome, Changer, ErrorKind};
 use crate::discovery::{DiscoveryEvent, DiscoveryPlan, discover_streaming};
 use crate::model::Account;
 
@@ -43,6 +43,9 @@ pub enum Effect {
     LoadRegion { generation: TaskId, region: String },
     /// Wake the requester after `after_ms` milliseconds (waiting on a peering, polling).
     Timer { task: TaskId, after_ms: u64 },
+    /// Apply one change, once: the runtime never retries a change (an unknown outcome
+    /// is reported as such, for the requester to re-read).
+    Apply { task: TaskId, op: ChangeOp },
     /// Abort a running task; its pending reports are dropped.
     Cancel(TaskId),
     /// Put text on the clipboard (OSC 52). Front end.
@@ -96,6 +99,11 @@ pub enum Report {
     Account(Option<Account>),
     /// A timer fired.
     Timer { task: TaskId },
+    /// A change was applied (or refused: read-only, or what AWS answered).
+    Applied {
+        task: TaskId,
+        result: Result<ChangeOutcome, BackendError>,
+    },
 }
 
 /// Where time stamps come from.
@@ -135,6 +143,8 @@ struct Running {
 /// Executes effects and streams their results.
 pub struct Runtime {
     backend: Arc<dyn Backend>,
+    /// `None` in a read-only session: no object here could change anything.
+    changer: Option<Arc<dyn Changer>>,
     clock: Clock,
     tx: mpsc::UnboundedSender<Envelope>,
     rx: mpsc::UnboundedReceiver<Envelope>,
@@ -151,6 +161,7 @@ impl Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
         Self {
             backend,
+            changer: None,
             clock,
             tx,
             rx,
@@ -158,6 +169,13 @@ impl Runtime {
             latest: HashMap::new(),
             cancelled: HashSet::new(),
         }
+    }
+
+    /// Gives the runtime the capability to change the network (never in read-only).
+    #[must_use]
+    pub fn with_changer(mut self, changer: Option<Arc<dyn Changer>>) -> Self {
+        self.changer = changer;
+        self
     }
 
     /// The backend effects run against.
@@ -223,6 +241,24 @@ impl Runtime {
                 self.spawn(task, format!("timer:{task}"), move |tx| async move {
                     tokio::time::sleep(Duration::from_millis(after_ms)).await;
                     let _ = tx.send(Envelope::Report(task, Report::Timer { task }));
+                });
+                None
+            }
+            Effect::Apply { task, op } => {
+                let changer = self.changer.clone();
+                self.spawn(task, format!("change:{task}"), move |tx| async move {
+                    let result = match changer {
+                        Some(changer) => op.settle(changer.apply(&op).await),
+                        None => Err(BackendError::new(
+                            ErrorKind::ReadOnly,
+                            format!(
+                                "{} refused: netops runs read-only (--read-only or the profile's read_only)",
+                                op.action()
+                            ),
+                        )
+                        .in_region(&op.region)),
+                    };
+                    let _ = tx.send(Envelope::Report(task, Report::Applied { task, result }));
                 });
                 None
             }
@@ -445,5 +481,65 @@ mod tests {
             assert_eq!(runtime.execute(Effect::Quit), Some(Effect::Quit));
             assert!(runtime.next().await.is_none());
         });
+    }
+
+    fn route_op() -> ChangeOp {
+        ChangeOp::new(
+            "us-east-1",
+            crate::backend::Change::CreateTgwRoute {
+                route_table_id: "tgw-rtb-0e1a2b3c4d5e6f711".into(),
+                cidr: "10.99.0.0/16".parse().expect("cidr"),
+                target: crate::backend::TgwRouteTarget::Blackhole,
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn a_change_is_applied_once_through_the_changer() {
+        let sim = Arc::new(Simulator::demo().expect("demo"));
+        let changer: Arc<dyn Changer> = Arc::clone(&sim) as Arc<dyn Changer>;
+        let mut rt = Runtime::new(sim, Clock::Fixed(0)).with_changer(Some(changer));
+        rt.execute(Effect::Apply {
+            task: 9,
+            op: route_op(),
+        });
+        let reports = drain(&mut rt).await;
+        assert!(
+            matches!(
+                reports.as_slice(),
+                [Report::Applied {
+                    task: 9,
+                    result: Ok(_)
+                }]
+            ),
+            "{reports:?}"
+        );
+        // A second identical change is answered by the backend, not retried around.
+        rt.execute(Effect::Apply {
+            task: 10,
+            op: route_op(),
+        });
+        match drain(&mut rt).await.as_slice() {
+            [Report::Applied { result: Err(e), .. }] => {
+                assert_eq!(e.kind, ErrorKind::AlreadyExists, "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn read_only_runtime_refuses_every_change() {
+        let mut rt = Runtime::new(demo(), Clock::Fixed(0));
+        rt.execute(Effect::Apply {
+            task: 1,
+            op: route_op(),
+        });
+        match drain(&mut rt).await.as_slice() {
+            [Report::Applied { result: Err(e), .. }] => {
+                assert_eq!(e.kind, ErrorKind::ReadOnly);
+                assert!(e.message.contains("read-only"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

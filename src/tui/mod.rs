@@ -49,8 +49,10 @@ use keymap::{Key, KeyCode};
 use state::{Msg, State, StateInit, update};
 
 /// How the console starts.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct TuiOptions {
+    /// The capability to change the network; `None` when read-only.
+    pub changer: Option<Arc<dyn crate::backend::Changer>>,
     /// Shows the read-only badge (and, later, refuses changes).
     pub read_only: bool,
     /// A keymap file to layer over the defaults instead of `<config dir>/keymap.toml`.
@@ -183,7 +185,7 @@ pub async fn run(
         keymap_error: keymap_error.map(|e| e.to_string()),
         size: (size.width, size.height),
     });
-    let mut runtime = Runtime::new(backend, Clock::System);
+    let mut runtime = Runtime::new(backend, Clock::System).with_changer(opts.changer);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -68,6 +68,11 @@ pub enum Msg {
     Account(Option<Account>),
     /// A timer asked for with [`Effect::Timer`] fired.
     Timer { task: TaskId },
+    /// A change asked for with [`Effect::Apply`] was applied or refused.
+    Applied {
+        task: TaskId,
+        result: Result<crate::backend::ChangeOutcome, crate::backend::BackendError>,
+    },
     /// Something went wrong outside the console that the user should know (e.g. the log
     /// file cannot be written); shown once in the message line.
     Warn(String),
@@ -88,6 +93,7 @@ impl From<Report> for Msg {
             Report::DiscoveryDone { task } => Self::DiscoveryDone { generation: task },
             Report::Account(a) => Self::Account(a),
             Report::Timer { task } => Self::Timer { task },
+            Report::Applied { task, result } => Self::Applied { task, result },
         }
     }
 }
@@ -612,6 +618,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Timer { .. } => {}
+        Msg::Applied { result, .. } => {
+            match result {
+                Ok(_) => state.info("change applied"),
+                Err(e) => state.error(e.message),
+            }
+            state.dirty = true;
+        }
         Msg::Warn(text) => {
             state.error(text);
             state.dirty = true;
