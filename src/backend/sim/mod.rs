@@ -43,6 +43,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use change::{ACCEPT_SECS, DELETE_SECS, PEERING_INITIATE_SECS};
 pub use clock::{ManualClock, SimClock};
 pub use derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use generate::generate;
