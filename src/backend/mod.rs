@@ -1,14 +1,21 @@
-//! The backend contract: one async trait for reading (and, later, changing) an estate,
-//! implemented by the AWS backend ([`aws`]) and the simulator ([`sim`]).
+//! The backend contract: one async trait for reading an estate ([`Backend`]) and a
+//! separate one for changing it ([`Changer`], typed operations as data in [`change`]),
+//! both implemented by the AWS backend ([`aws`]) and the simulator ([`sim`]).
 //!
 //! Invariants:
 //! - A backend reads one region at a time; regions are independent, and discovery
 //!   ([`crate::discovery`]) runs them in parallel with bounded concurrency.
-//! - A region either loads (possibly with [`Gap`](crate::model::Gap)s for optional
-//!   services such as Network Firewall or SSM) or fails as a whole with a
-//!   [`BackendError`] that says in a user's words what went wrong.
+//! - A region's core topology ([`Backend::load_topology`]) is read apart from its
+//!   optional parts ([`OptionalPart`]: Network Firewall, instances with SSM), so it can
+//!   be shown before they answer. The topology either loads or fails as a whole with a
+//!   [`BackendError`] that says in a user's words what went wrong; an optional part
+//!   that fails is a named [`Gap`] ([`RegionEstate::add_gap`]).
+//!   [`Backend::load_region`] runs all of them concurrently and merges.
 //! - TGW routes are read through [`routes::read_all_routes`], which splits searches
 //!   so a table of any size is read completely despite the 1000-route answer limit.
+//! - Errors keep their kind ([`ErrorKind`]), classified by exact AWS error code.
+//! - A read-only session holds no [`Changer`]: both backends' `changer()` answer
+//!   `None`, and the AWS clients refuse mutating operations at the SDK layer.
 
 pub mod aws;
 pub mod change;

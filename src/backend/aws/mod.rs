@@ -1,8 +1,8 @@
 //! The AWS backend: real aws-sdk clients, one set per region, built from one
 //! `aws-config` load.
 //!
-//! Modules: [`errors`] (classification by exact AWS code), [`mapping`] (SDK shapes into
-//! the model), [`reads`] (topology, optional parts, route searches), [`changes`] (the
+//! Modules: [`errors`] (classification by exact AWS code), `mapping` (SDK shapes into
+//! the model), `reads` (topology, optional parts, route searches), [`changes`] (the
 //! [`Changer`] over EC2's mutating calls), [`read_only`] (the SDK-layer guard).
 //!
 //! Invariants:

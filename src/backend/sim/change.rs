@@ -858,6 +858,17 @@ fn check_vpc_target(
 #[async_trait]
 impl Changer for Simulator {
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
+        if self.is_read_only() {
+            return Err(BackendError::new(
+                ErrorKind::ReadOnly,
+                format!(
+                    "netops is read-only: refused {} in {} (start without --read-only to make changes)",
+                    op.action(),
+                    op.region
+                ),
+            )
+            .in_region(&op.region));
+        }
         self.call(&op.region, op.action()).await?;
         let now = lock(&self.clock).now();
         let mut guard = lock(&self.state);
@@ -1349,6 +1360,20 @@ mod tests {
         .await
         .expect("deleted");
         assert_eq!(vpc_route(&sim), None);
+    }
+
+    #[tokio::test]
+    async fn a_read_only_simulator_has_no_changer_and_refuses_changes() {
+        let sim = std::sync::Arc::new(Simulator::demo().expect("demo"));
+        assert!(sim.changer().is_some());
+        sim.set_read_only(true);
+        assert!(sim.changer().is_none());
+        let err = sim
+            .apply(&create_route(SPOKE, "10.50.0.0/16", SPOKE_A))
+            .await
+            .expect_err("read-only");
+        assert_eq!(err.kind, ErrorKind::ReadOnly);
+        assert!(route(&sim, USE1, SPOKE, "10.50.0.0/16").await.is_none());
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 //! details, the accepter's view of each peering and the peering attachments).
 //!
 //! Invariants:
-//! - [`derive`] is a pure function of the authored regions: it never changes them, and
+//! - [`derive()`] is a pure function of the authored regions: it never changes them, and
 //!   running it twice gives the same answer. Every change re-runs it whole.
 //! - The requester's record of a peering is authoritative; the accepter's view and
 //!   both peering attachments take its state.

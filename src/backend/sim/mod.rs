@@ -38,19 +38,20 @@ pub mod scenario;
 mod validate;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use change::{ACCEPT_SECS, DELETE_SECS, PEERING_INITIATE_SECS};
 pub use clock::{ManualClock, SimClock};
 pub use derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use generate::generate;
 pub use scenario::{Faults, Scenario, ScenarioError};
 
 use super::{
-    Backend, BackendError, BackendInfo, ErrorKind, OptionalData, OptionalPart, RoutePage,
+    Backend, BackendError, BackendInfo, Changer, ErrorKind, OptionalData, OptionalPart, RoutePage,
     RouteQuery,
 };
 use crate::model::{Account, AttachmentState, RegionEstate};
@@ -85,6 +86,7 @@ pub struct Simulator {
     call_timeout: Mutex<Option<Duration>>,
     clock: Mutex<SimClock>,
     next_id: AtomicU64,
+    read_only: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -157,6 +159,7 @@ impl Simulator {
             call_timeout: Mutex::new(None),
             clock: Mutex::new(SimClock::Instant),
             next_id: AtomicU64::new(1),
+            read_only: AtomicBool::new(false),
         })
     }
 
@@ -179,6 +182,28 @@ impl Simulator {
     /// it fails with [`ErrorKind::Timeout`] once the limit has passed.
     pub fn set_call_timeout(&self, timeout: Option<Duration>) {
         *lock(&self.call_timeout) = timeout;
+    }
+
+    /// Makes the simulator read-only (`--read-only`): [`Simulator::changer`] answers
+    /// `None`, and [`Changer::apply`] refuses with [`ErrorKind::ReadOnly`].
+    pub fn set_read_only(&self, read_only: bool) {
+        self.read_only.store(read_only, Ordering::SeqCst);
+    }
+
+    /// True when changes are refused.
+    #[must_use]
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.load(Ordering::SeqCst)
+    }
+
+    /// The mutating capability, or `None` when read-only (as
+    /// [`AwsBackend::changer`](crate::backend::aws::AwsBackend::changer)).
+    #[must_use]
+    pub fn changer(self: &Arc<Self>) -> Option<Arc<dyn Changer>> {
+        if self.is_read_only() {
+            return None;
+        }
+        Some(Arc::clone(self) as Arc<dyn Changer>)
     }
 
     /// The clock timed transitions run on ([`SimClock::real`] for the demo).
