@@ -168,12 +168,11 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
             sim.set_faults(faults);
             sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
+            // The demo's state machines (a peering being accepted) take real seconds.
+            sim.set_clock(crate::backend::sim::SimClock::real());
+            sim.set_read_only(cli.read_only);
             let sim = Arc::new(sim);
-            let changer: Option<Arc<dyn Changer>> = if cli.read_only {
-                None
-            } else {
-                Some(Arc::clone(&sim) as Arc<dyn Changer>)
-            };
+            let changer = sim.changer();
             (sim, changer, format!("DEMO ({name})"))
         } else {
             if let Some(profile) = &cli.profile {
