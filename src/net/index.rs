@@ -6,9 +6,10 @@
 //!   [`Net`] pairs it with the estate for lookups; every lookup compares the id of what
 //!   it finds with the id asked for, so a stale index answers `None`, never a wrong
 //!   object.
-//! - Building is linear in the number of objects; route tables compile into tries
-//!   lazily, on their first lookup, and once (a `OnceLock` each), so building stays
-//!   cheap for estates of tens of thousands of VPCs and a shared index is `Sync`.
+//! - Building is linear in the number of objects. Route tables, and the address tries
+//!   behind [`Net::subnets_containing`], compile lazily, on first use, and once (a
+//!   `OnceLock` each), so building stays cheap for estates of tens of thousands of VPCs
+//!   and a shared index is `Sync`.
 //! - Relations follow AWS's rules, each in one place: a subnet uses its explicitly
 //!   associated route table, else its VPC's main table; an attachment is associated
 //!   with at most one TGW route table (the table's association list is authoritative,
@@ -345,6 +346,32 @@ impl AddressIndex {
     }
 }
 
+impl AddressIndex {
+    fn of_subnets(regions: &[&RegionEstate]) -> Self {
+        let mut index = Self::default();
+        for (ri, region) in regions.iter().enumerate() {
+            for (i, s) in region.subnets.iter().enumerate() {
+                if let Some(c) = s.cidr {
+                    index.insert(c, (at(ri), at(i)));
+                }
+            }
+        }
+        index
+    }
+
+    fn of_vpcs(regions: &[&RegionEstate]) -> Self {
+        let mut index = Self::default();
+        for (ri, region) in regions.iter().enumerate() {
+            for (i, v) in region.vpcs.iter().enumerate() {
+                for c in &v.cidr_blocks {
+                    index.insert(*c, (at(ri), at(i)));
+                }
+            }
+        }
+        index
+    }
+}
+
 /// The index of one estate version. Build with [`EstateIndex::build`], use through
 /// [`Net`].
 #[derive(Debug, Clone, Default)]
@@ -352,8 +379,9 @@ pub struct EstateIndex {
     /// Loaded regions, in name order (the estate's order).
     regions: Vec<RegionIndex>,
     by_name: HashMap<String, u32>,
-    subnet_addresses: AddressIndex,
-    vpc_addresses: AddressIndex,
+    /// Built on first use: only address questions (a trace's FROM) need them.
+    subnet_addresses: OnceLock<AddressIndex>,
+    vpc_addresses: OnceLock<AddressIndex>,
 }
 
 impl EstateIndex {
@@ -365,16 +393,6 @@ impl EstateIndex {
             let ri = at(ri);
             index.by_name.insert(region.region.clone(), ri);
             index.regions.push(RegionIndex::build(region));
-            for (i, s) in region.subnets.iter().enumerate() {
-                if let Some(c) = s.cidr {
-                    index.subnet_addresses.insert(c, (ri, at(i)));
-                }
-            }
-            for (i, v) in region.vpcs.iter().enumerate() {
-                for c in &v.cidr_blocks {
-                    index.vpc_addresses.insert(*c, (ri, at(i)));
-                }
-            }
         }
         index
     }
@@ -385,10 +403,14 @@ impl EstateIndex {
         self.regions.len()
     }
 
-    /// Compiles every route table now instead of on first lookup (benchmarks, or to
-    /// pay the cost before a burst of traces).
+    /// Compiles every route table and the address tries now instead of on first use
+    /// (benchmarks, or to pay the cost before a burst of traces).
     pub fn compile_all(&self, estate: &Estate) {
         let net = Net::with_index(estate, self);
+        self.subnet_addresses
+            .get_or_init(|| AddressIndex::of_subnets(&net.regions));
+        self.vpc_addresses
+            .get_or_init(|| AddressIndex::of_vpcs(&net.regions));
         for region in estate.loaded() {
             for t in &region.tgw_route_tables {
                 let _ = net.tgw_trie(t);
@@ -728,6 +750,7 @@ impl<'a> Net<'a> {
     pub fn subnets_containing(&self, addr: IpAddr) -> Vec<&'a Subnet> {
         self.index
             .subnet_addresses
+            .get_or_init(|| AddressIndex::of_subnets(&self.regions))
             .containing(addr)
             .into_iter()
             .filter_map(|(ri, i)| {
@@ -742,7 +765,11 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn vpcs_containing(&self, addr: IpAddr) -> Vec<&'a Vpc> {
         let mut out: Vec<&Vpc> = Vec::new();
-        for (ri, i) in self.index.vpc_addresses.containing(addr) {
+        let vpcs = self
+            .index
+            .vpc_addresses
+            .get_or_init(|| AddressIndex::of_vpcs(&self.regions));
+        for (ri, i) in vpcs.containing(addr) {
             if let Some(v) = self
                 .regions
                 .get(ri as usize)
