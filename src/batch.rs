@@ -154,6 +154,9 @@ pub async fn run_script(
         }
     }
 
+    // One index for the whole script: every command asks the same network questions.
+    let index = crate::net::EstateIndex::build(&estate);
+    let net = crate::net::Net::with_index(&estate, &index);
     let mut out = Output { out, error: None };
     let mut code = exit::OK;
     let mut printed_text = false;
@@ -174,7 +177,7 @@ pub async fn run_script(
             }
             Step::Run(cmd) => cmd,
         };
-        match query::run(&estate, &cmd) {
+        match query::run_with(&net, &cmd) {
             Ok(output) => match opts.output {
                 OutputFormat::Text => {
                     // A blank line between commands' tables, none before the first.

@@ -226,7 +226,7 @@ fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
         lines.push(Line::from(Span::styled("nothing to report", dim())));
     }
     for f in state.findings.iter().take(LIST_CAP) {
-        let style = if f.text.starts_with(SYM_BAD) {
+        let style = if f.finding.severity >= crate::net::Severity::Error {
             bad()
         } else {
             pending()
@@ -538,7 +538,12 @@ fn route_lines(
         lines.push(Line::from(format!(
             "  {} → {}",
             t.attachment_id,
-            crate::query::leads_to(estate, region, t)
+            crate::net::targets::tgw_target_leads_to(
+                &crate::net::targets::Scan(estate),
+                &region.region,
+                t
+            )
+            .describe()
         )));
     }
     if route.targets.len() > 1 {
@@ -548,24 +553,6 @@ fn route_lines(
         )));
     }
     lines
-}
-
-/// Route tables an attachment is associated with and propagates to.
-pub(super) fn links<'a>(
-    region: &'a RegionEstate,
-    att_id: &str,
-) -> (Vec<&'a TgwRouteTable>, Vec<&'a TgwRouteTable>) {
-    let assoc = region
-        .tgw_route_tables
-        .iter()
-        .filter(|t| t.associations.iter().any(|l| l.attachment_id == att_id))
-        .collect();
-    let prop = region
-        .tgw_route_tables
-        .iter()
-        .filter(|t| t.propagations.iter().any(|l| l.attachment_id == att_id))
-        .collect();
-    (assoc, prop)
 }
 
 pub(super) fn table_names(tables: &[&TgwRouteTable]) -> String {
@@ -601,7 +588,8 @@ fn attachment_lines(
             named(tgw.and_then(|t| t.name.as_deref()), &att.tgw_id),
         ),
     ];
-    let (assoc, prop) = links(region, &att.id);
+    let assoc: Vec<&TgwRouteTable> = state.net.associated_route_table(att).into_iter().collect();
+    let prop = state.net.propagating_route_tables(att);
     match att.kind {
         AttachmentKind::Vpc => {
             let vpc = att

@@ -1290,7 +1290,10 @@ fn keep_detail_cursor_in_view(state: &mut State) {
 fn run_command(state: &mut State, line: &str) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
-        Ok(Some(cmd)) => match crate::query::run(&state.data.estate, &cmd) {
+        Ok(Some(cmd)) => match crate::query::run_with(
+            &crate::net::Net::with_index(&state.data.estate, &state.data.index),
+            &cmd,
+        ) {
             Ok(output) => {
                 state.modals.push(Modal::Output {
                     title: format!(":{}", cmd.to_line()),

@@ -255,7 +255,14 @@ fn route_table_view(
         let leads: Vec<String> = route
             .targets
             .iter()
-            .map(|t| crate::query::leads_to(estate, region, t))
+            .map(|t| {
+                crate::net::targets::tgw_target_leads_to(
+                    &crate::net::targets::Scan(estate),
+                    &region.region,
+                    t,
+                )
+                .describe()
+            })
             .collect();
         let state_style = if route.state == RouteState::Blackhole {
             bad()
