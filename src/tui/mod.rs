@@ -234,13 +234,13 @@ pub async fn run(
                     pending.extend(event_to_msg(event));
                     // Take every event already waiting (a paste, a burst of keys) so
                     // they cost one frame, not one frame each.
-                    // (A synchronous zero-timeout poll: polling the stream with a no-op
-                    // waker would leave it unable to wake the loop later.)
-                    while crossterm::event::poll(Duration::ZERO).unwrap_or(false) {
-                        match crossterm::event::read() {
-                            Ok(more) => pending.extend(event_to_msg(more)),
-                            Err(e) => return Err(e).wrap_err("cannot read terminal input"),
-                        }
+                    // (Polled with this task's own waker through a zero timeout: a
+                    // synchronous read beside the stream could block on crossterm's
+                    // reader lock, and a no-op waker would lose the stream's wake-up.)
+                    while let Ok(Some(Ok(more))) =
+                        tokio::time::timeout(Duration::ZERO, events.next()).await
+                    {
+                        pending.extend(event_to_msg(more));
                     }
                 }
                 Some(Err(e)) => return Err(e).wrap_err("cannot read terminal input"),
