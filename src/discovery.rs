@@ -44,9 +44,12 @@ pub struct DiscoveryPlan {
 
 /// One finished piece of reading.
 enum Done {
-    Topology(String, Result<RegionEstate, BackendError>),
+    Topology(String, Result<Box<RegionEstate>, BackendError>),
     Part(String, OptionalPart, Result<OptionalData, BackendError>),
 }
+
+/// Optional parts that answered before their region's topology.
+type HeldParts = HashMap<String, Vec<(OptionalPart, Result<OptionalData, BackendError>)>>;
 
 type Work = Pin<Box<dyn std::future::Future<Output = Done> + Send>>;
 
@@ -69,9 +72,7 @@ pub async fn discover_streaming(
     let limit = plan.concurrency.max(1);
     let mut running: FuturesUnordered<Work> = FuturesUnordered::new();
     let mut regions_running = 0usize;
-    // Optional parts that answered before their region's topology.
-    let mut held: HashMap<String, Vec<(OptionalPart, Result<OptionalData, BackendError>)>> =
-        HashMap::new();
+    let mut held: HeldParts = HashMap::new();
     let mut topology_ok: HashSet<String> = HashSet::new();
     let mut topology_done: HashSet<String> = HashSet::new();
     loop {
@@ -82,7 +83,7 @@ pub async fn discover_streaming(
             let b = Arc::clone(&backend);
             let r = region.clone();
             running.push(Box::pin(async move {
-                let result = b.load_topology(&r).await;
+                let result = b.load_topology(&r).await.map(Box::new);
                 Done::Topology(r, result)
             }));
             for part in OptionalPart::ALL {
@@ -121,10 +122,7 @@ pub async fn discover_streaming(
                     tracing::warn!(region, error = %e, "region failed");
                 }
                 let ok = result.is_ok();
-                let _ = tx.send(DiscoveryEvent::Finished(
-                    region.clone(),
-                    result.map(Box::new),
-                ));
+                let _ = tx.send(DiscoveryEvent::Finished(region.clone(), result));
                 let parts = held.remove(&region).unwrap_or_default();
                 if ok {
                     for (part, r) in parts {

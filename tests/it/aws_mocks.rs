@@ -225,7 +225,7 @@ async fn aws_mocks_route_targets_propagated_ecmp_and_blackhole() {
                 .additional_routes_available(false)
                 .build()
         });
-    let b = backend(clients(&[search.clone()], &[], &[]));
+    let b = backend(clients(std::slice::from_ref(&search), &[], &[]));
     let routes = b
         .tgw_routes(REGION, "tgw-rtb-0a823edbdeEXAMPLE")
         .await
