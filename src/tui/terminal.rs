@@ -103,9 +103,14 @@ impl TerminalGuard {
             io::stdout(),
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
         )?;
-        self.terminal.clear()
+        // Not `Terminal::clear`: it reads the cursor position, which waits for the
+        // input reader the console's event stream holds. An empty frame makes ratatui
+        // forget what it drew, so the next frame is drawn whole.
+        self.terminal.draw(|_| {})?;
+        Ok(())
     }
 
     /// Restores the terminal now (also done on drop).

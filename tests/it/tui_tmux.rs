@@ -319,3 +319,39 @@ fn signals_restore_the_terminal_and_exit_with_the_conventional_code() {
         );
     }
 }
+
+/// Ctrl-Z gives the shell back (job stopped, terminal restored) and `fg` brings the
+/// console back, redrawn whole and still taking keys.
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED ctrl_z_suspends_and_fg_resumes: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let t = Tmux::start(
+        "suspend",
+        110,
+        32,
+        "bash --norc --noprofile -i",
+        &[("HOME", home.path())],
+    );
+    t.type_text(&format!(
+        "{bin} --demo --log-file {}",
+        home.path().join("netops.log").display()
+    ));
+    t.send(&["Enter"]);
+    t.wait_for(&["TGW hub-use1"]);
+    t.send(&["C-z"]);
+    let screen = t.wait_for(&["Stopped"]);
+    assert!(
+        !screen.contains("Estate"),
+        "alternate screen left:\n{screen}"
+    );
+    t.type_text("fg; echo \"netops exited with $?\"");
+    t.send(&["Enter"]);
+    t.wait_for(&["Estate", "TGW hub-use1", "us-east-1 ✓"]);
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+}
