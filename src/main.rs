@@ -1,6 +1,8 @@
 //! The `netops` binary: parses options, sets up logging and the backend, then runs the
 //! batch front end or the interactive console. Exit codes are listed in `--help`.
 
+use std::io::Write;
+
 use clap::Parser;
 use netops::batch::{self, BatchOptions, exit};
 use netops::cli::{self, Cli};
@@ -106,8 +108,10 @@ async fn run(cli: Cli) -> i32 {
     match netops::tui::run(setup.backend, setup.plan, opts).await {
         Ok(netops::tui::Ending::Quit) => exit::OK,
         Ok(netops::tui::Ending::Signal(number)) => 128 + number,
+        Ok(netops::tui::Ending::TerminalLost) => 128 + 1,
         Err(report) => {
-            eprintln!("netops: {report:?}");
+            // Not eprintln!: with the terminal gone, a failed write must not panic.
+            let _ = writeln!(std::io::stderr(), "netops: {report:?}");
             exit::COMMAND_FAILED
         }
     }

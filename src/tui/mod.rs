@@ -104,6 +104,8 @@ pub enum Ending {
     /// A signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) ended it after the terminal was
     /// restored; the process should exit with 128 + this number.
     Signal(i32),
+    /// The terminal went away (its input failed or ended): as a hang-up.
+    TerminalLost,
 }
 
 /// The signals that end the console, with their numbers.
@@ -174,7 +176,8 @@ pub async fn run(
     let mut signals = Signals::install().wrap_err("cannot listen for signals")?;
     let mut guard = terminal::TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let size = guard
-        .terminal
+        .terminal()
+        .wrap_err("cannot use the terminal")?
         .size()
         .wrap_err("cannot read the terminal size")?;
     let mut state = State::new(StateInit {
@@ -220,7 +223,8 @@ pub async fn run(
         }
         if state.dirty {
             guard
-                .terminal
+                .terminal()
+                .wrap_err("cannot use the terminal")?
                 .draw(|frame| view::draw(&state, frame))
                 .wrap_err("cannot draw")?;
             state.dirty = false;
@@ -243,8 +247,17 @@ pub async fn run(
                         pending.extend(event_to_msg(more));
                     }
                 }
-                Some(Err(e)) => return Err(e).wrap_err("cannot read terminal input"),
-                None => break,
+                // The terminal is gone (a closed pty, a dead SSH session): leave at
+                // once. crossterm's reader thread would spin on the dead descriptor.
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "terminal input failed; leaving");
+                    guard.abandon();
+                    return Ok(Ending::TerminalLost);
+                }
+                None => {
+                    guard.abandon();
+                    return Ok(Ending::TerminalLost);
+                }
             },
             Some(report) = runtime.next() => {
                 pending.push(Msg::from(report));
@@ -255,7 +268,12 @@ pub async fn run(
             }
             number = signals.next() => {
                 tracing::info!(signal = number, "signal received; leaving");
-                guard.restore().wrap_err("cannot restore the terminal")?;
+                // Best effort: after SIGHUP the terminal may be gone, and failing to
+                // restore a terminal that no longer exists is not worth a report.
+                if let Err(e) = guard.restore() {
+                    tracing::warn!(error = %e, "terminal not restored");
+                    guard.abandon();
+                }
                 return Ok(Ending::Signal(number));
             }
             _ = tick.tick(), if loading => pending.push(Msg::Tick),

@@ -54,7 +54,8 @@ fn install_panic_hook() {
 
 /// Owns the terminal while the console runs.
 pub struct TerminalGuard {
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// Always `Some` while the guard lives; [`TerminalGuard::abandon`] takes it.
+    terminal: Option<Terminal<CrosstermBackend<Stdout>>>,
 }
 
 impl TerminalGuard {
@@ -80,7 +81,9 @@ impl TerminalGuard {
             Ok(terminal)
         };
         match setup() {
-            Ok(terminal) => Ok(Self { terminal }),
+            Ok(terminal) => Ok(Self {
+                terminal: Some(terminal),
+            }),
             Err(e) => {
                 let _ = restore_terminal();
                 Err(e)
@@ -109,8 +112,30 @@ impl TerminalGuard {
         // Not `Terminal::clear`: it reads the cursor position, which waits for the
         // input reader the console's event stream holds. An empty frame makes ratatui
         // forget what it drew, so the next frame is drawn whole.
-        self.terminal.draw(|_| {})?;
+        if let Some(t) = self.terminal.as_mut() {
+            t.draw(|_| {})?;
+        }
         Ok(())
+    }
+
+    /// The terminal to draw on.
+    ///
+    /// # Errors
+    /// Never while the guard lives (only [`TerminalGuard::abandon`] takes it).
+    pub fn terminal(&mut self) -> io::Result<&mut Terminal<CrosstermBackend<Stdout>>> {
+        self.terminal
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the terminal was abandoned"))
+    }
+
+    /// The terminal went away (a hang-up, a closed pty): restore what can be
+    /// restored and let go of it without another write. ratatui's own drop would try
+    /// to show the cursor and print its failure on a stderr that no longer exists.
+    pub fn abandon(mut self) {
+        let _ = restore_terminal();
+        if let Some(terminal) = self.terminal.take() {
+            std::mem::forget(terminal);
+        }
     }
 
     /// Restores the terminal now (also done on drop).
@@ -118,7 +143,9 @@ impl TerminalGuard {
     /// # Errors
     /// When the terminal refuses to leave raw mode or the alternate screen.
     pub fn restore(&mut self) -> io::Result<()> {
-        let _ = self.terminal.show_cursor();
+        if let Some(t) = self.terminal.as_mut() {
+            let _ = t.show_cursor();
+        }
         restore_terminal()
     }
 }

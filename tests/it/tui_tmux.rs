@@ -355,3 +355,42 @@ fn ctrl_z_suspends_and_fg_resumes() {
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
 }
+
+/// When the terminal goes away (the tmux server, or an SSH session, dies), the console
+/// leaves at once: no report written to a dead stderr, no reader spinning on it.
+#[test]
+fn a_lost_terminal_ends_the_console() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED a_lost_terminal_ends_the_console: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let log = home.path().join("lost-terminal.log");
+    let t = Tmux::start(
+        "lost",
+        100,
+        30,
+        &format!("{bin} --demo --log-file {}", log.display()),
+        &[("HOME", home.path())],
+    );
+    t.wait_for(&["TGW hub-use1"]);
+    let pattern = format!("^{bin} --demo --log-file {}", log.display());
+    let _ = t.tmux(&["kill-server"]);
+    let start = Instant::now();
+    loop {
+        let alive = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .status()
+            .expect("pgrep")
+            .success();
+        if !alive {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "netops still running {WAIT:?} after its terminal went away"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
