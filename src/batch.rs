@@ -59,13 +59,8 @@ impl Output<'_> {
     }
 }
 
-/// Exit codes.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const COMMAND_FAILED: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const PARTIAL: i32 = 4;
-}
+/// Exit codes (defined in [`crate::exit`], re-exported for the batch API).
+pub use crate::exit;
 
 /// How to run a script.
 #[derive(Debug, Clone)]

@@ -11,8 +11,8 @@ use clap::{ArgGroup, Parser, ValueEnum};
 use crate::backend::aws::{AwsBackend, AwsOptions};
 use crate::backend::sim::{Faults, Scenario, Simulator, generate};
 use crate::backend::{Backend, Changer};
-use crate::batch::exit;
 use crate::discovery::DiscoveryPlan;
+use crate::exit;
 use crate::model::Estate;
 use crate::text::quote;
 
@@ -391,7 +391,7 @@ pub fn exit_code_for(estate: &Estate) -> i32 {
 
 /// Reads a batch script from a path or `-` (standard input) as bytes, so that a file
 /// that is not UTF-8 is reported with the line and byte at fault
-/// ([`crate::text::script_from_bytes`]); a drop-in for `batch::read_script`.
+/// ([`crate::text::script_from_bytes`]); the batch front end's script reader.
 ///
 /// # Errors
 /// A message naming the file (cut and escaped).

@@ -3,16 +3,22 @@
 //! Module map:
 //! - [`model`]: plain domain types (TGW, route table, route, attachment, peering, VPC…).
 //!   No aws-sdk type leaves the AWS backend.
-//! - [`backend`]: the [`backend::Backend`] trait and its two implementations, real AWS
-//!   ([`backend::aws`]) and the simulator ([`backend::sim`]) behind `--demo`.
+//! - [`error`]: the error every layer shares, with a kind decided by exact AWS code.
+//! - [`backend`]: the [`backend::Backend`] (read) and [`backend::Changer`] (change)
+//!   traits and their two implementations, real AWS ([`backend::aws`]) and the simulator
+//!   ([`backend::sim`]) behind `--demo`.
 //! - [`net`]: network semantics in one place: the estate indexed by id, longest-prefix
 //!   match, subnet → route table, route target usability and what it leads to, ARNs,
 //!   findings as data.
-//! - [`discovery`]: reads regions in parallel, follows peerings to their other region.
+//! - [`discovery`]: reads regions in parallel, topology first and optional parts after,
+//!   follows peerings to their other region.
+//! - [`runtime`]: the one effect runtime the console, `--batch` and the test harness
+//!   drive (tasks by id, cancel, timers, latest request wins, changes applied once).
 //! - [`command`]: the command vocabulary shared by `--batch`, the TUI's `:` prompt and
 //!   keymap `run` strings.
 //! - [`query`]: runs read commands against a loaded estate, producing tables and JSON.
-//! - [`batch`]: the headless front end.
+//! - [`batch`]: the headless front end; [`exit`]: its exit codes.
+//! - [`tui`]: the interactive console.
 //! - [`cli`]: command-line options and backend construction.
 //! - [`logging`]: tracing to a file (the TUI owns the terminal).
 //! - [`text`]: terminal-safe rendering of untrusted text, short messages.
@@ -23,6 +29,7 @@ pub mod cli;
 pub mod command;
 pub mod discovery;
 pub mod error;
+pub mod exit;
 pub mod logging;
 pub mod model;
 pub mod net;
