@@ -64,3 +64,56 @@ fn batch_output_into_head_stays_quiet() {
     assert!(stderr.is_empty(), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("REGION"));
 }
+
+fn netops_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netops"))
+        .args(args)
+        .arg("--log-file")
+        .arg(dir.path().join("netops.log"))
+        .env("HOME", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("netops");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("stdin");
+    drop(input);
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn the_console_without_a_terminal_says_so_and_exits_2() {
+    let out = netops_with_stdin(&["--demo"], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("netops needs a terminal; use --batch for scripts"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no colour codes: {stderr:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_huge_bad_line_is_quoted_cut_and_a_nul_is_named() {
+    let huge = format!("show {}\n", "x".repeat(1_000_000));
+    let out = netops_with_stdin(&["--demo", "--batch", "-"], huge.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+    assert!(stderr.len() < 2_000, "message is {} bytes", stderr.len());
+    assert!(stderr.contains("bytes)"), "{stderr}");
+
+    let out = netops_with_stdin(&["--demo", "--batch", "-"], b"tgws\nshow \0vpc\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.contains("control character"), "{stderr}");
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+}
