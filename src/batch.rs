@@ -480,4 +480,12 @@ mod tests {
         assert!(err.contains("us-east-1:"), "{err}");
         assert!(err.contains("eu-west-1:"), "{err}");
     }
+
+    #[tokio::test]
+    async fn a_json_error_names_its_kind() {
+        let (code, out, _) = run("show vpc-missing\n", OutputFormat::Json, Faults::default()).await;
+        assert_eq!(code, exit::COMMAND_FAILED);
+        let doc: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+        assert_eq!(doc["error"]["kind"], "not_found");
+    }
 }

@@ -107,8 +107,9 @@ impl Output {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("{message}")]
 pub struct CommandError {
-    /// `not_found` or `invalid_input`.
-    pub kind: &'static str,
+    /// What kind of failure (`not_found`, `invalid_input` in JSON), the same kinds a
+    /// backend error has, so a front end maps both to exit codes and words alike.
+    pub kind: crate::error::ErrorKind,
     pub message: String,
 }
 
@@ -135,7 +136,7 @@ impl CommandError {
             ));
         }
         Self {
-            kind: "not_found",
+            kind: crate::error::ErrorKind::NotFound,
             message,
         }
     }
