@@ -8,7 +8,6 @@
 //! show in the reading account.
 
 use super::findings::{ObjectKind, ObjectRef};
-use super::index::Net;
 use crate::model::Estate;
 
 /// The partition of a region.
@@ -106,14 +105,6 @@ pub fn object_arn(estate: &Estate, object: &ObjectRef) -> Option<String> {
             ec2_resource_type(kind)?,
             id,
         )),
-    }
-}
-
-impl Net<'_> {
-    /// The ARN of an object (see [`object_arn`]).
-    #[must_use]
-    pub fn arn(&self, object: &ObjectRef) -> Option<String> {
-        object_arn(self.estate(), object)
     }
 }
 

@@ -836,6 +836,12 @@ impl<'a> Net<'a> {
         lpm::vpc_select(table, &self.vpc_trie(table), addr)
     }
 
+    /// The ARN of an object (see [`super::arn::object_arn`]).
+    #[must_use]
+    pub fn arn(&self, object: &super::findings::ObjectRef) -> Option<String> {
+        super::arn::object_arn(self.estate, object)
+    }
+
     /// The account id ARNs use in `region` (see [`super::arn::account_id`]).
     #[must_use]
     pub fn account_id(&self, region: &str) -> String {

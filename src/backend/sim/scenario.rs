@@ -256,7 +256,7 @@ impl Scenario {
                 tgw.asn = DEFAULT_ASN;
             }
         }
-        let problems = super::validate::check(&scenario);
+        let problems = super::validate::check(&scenario.regions);
         if !problems.is_empty() {
             let mut message = if problems.len() == 1 {
                 problems[0].clone()

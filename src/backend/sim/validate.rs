@@ -17,7 +17,6 @@ use std::collections::{HashMap, HashSet};
 
 use ipnet::IpNet;
 
-use super::scenario::Scenario;
 use crate::model::{Destination, RegionEstate, VpcRouteTarget};
 use crate::text::quote;
 
@@ -25,13 +24,13 @@ use crate::text::quote;
 pub const PRIVATE_ASNS: [std::ops::RangeInclusive<u64>; 2] =
     [64_512..=65_534, 4_200_000_000..=4_294_967_294];
 
-/// Every problem found, in scenario order.
-pub fn check(scenario: &Scenario) -> Vec<String> {
+/// Every problem found in a scenario's regions, in scenario order.
+pub fn check(regions: &[RegionEstate]) -> Vec<String> {
     let mut problems = Vec::new();
-    for estate in &scenario.regions {
+    for estate in regions {
         check_region(estate, &mut problems);
     }
-    check_ids_across_regions(scenario, &mut problems);
+    check_ids_across_regions(regions, &mut problems);
     problems
 }
 
@@ -198,16 +197,15 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
     }
 }
 
-fn check_ids_across_regions(scenario: &Scenario, problems: &mut Vec<String>) {
+fn check_ids_across_regions(regions: &[RegionEstate], problems: &mut Vec<String>) {
     // A peering (and its attachment) carries one id in both regions, as in AWS.
-    let peerings: HashSet<&str> = scenario
-        .regions
+    let peerings: HashSet<&str> = regions
         .iter()
         .flat_map(|r| r.peerings.iter().map(|p| p.id.as_str()))
         .collect();
     let mut first: HashMap<&str, &str> = HashMap::new();
     let mut reported: HashSet<&str> = HashSet::new();
-    for estate in &scenario.regions {
+    for estate in regions {
         let ids = estate
             .tgws
             .iter()
