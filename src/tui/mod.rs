@@ -29,6 +29,7 @@ pub mod harness;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+pub mod prompt;
 pub mod state;
 pub mod terminal;
 pub mod tree;

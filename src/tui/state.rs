@@ -31,6 +31,8 @@ use super::content::{self, ContentInput, Detail, SPINNER_PLACEHOLDER, Wrapped};
 use super::keymap::{Action, Key, KeyCode, Keymap, Layer};
 use super::layout;
 use super::modal::{Modal, ModalContext, ModalOutcome, Scroll};
+pub use super::prompt::{MAX_INPUT, Mode, Prompt};
+use super::prompt::{PromptOutcome, Typed};
 use super::tree::{self, Filter, Finding, Folder, Node, NodeId, NodePath};
 use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event};
 use crate::model::{Account, AttachmentKind, Estate, RegionLoad};
@@ -39,9 +41,6 @@ use crate::runtime::{Report, TaskId};
 
 /// Braille spinner frames; the frame shown depends only on the tick count.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-/// Longest `:` or `/` line kept (a paste beyond it is cut, and the user told).
-pub const MAX_INPUT: usize = 4096;
 
 /// Input to [`update`].
 #[derive(Debug, Clone)]
@@ -103,16 +102,6 @@ impl From<Report> for Msg {
 pub enum Focus {
     Tree,
     Detail,
-}
-
-/// What the bottom line is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    /// Typing a `/` filter (applied as typed).
-    Filter,
-    /// Typing a `:` command.
-    Command,
 }
 
 /// The top modal, as tests and the view ask about it.
@@ -182,15 +171,6 @@ pub struct Nav {
     pub detail: DetailCursor,
     back: Vec<NodePath>,
     forward: Vec<NodePath>,
-}
-
-/// The `/` filter or `:` command being typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub mode: Mode,
-    pub input: String,
-    /// Candidates from the last Tab, shown under the prompt.
-    pub completions: Vec<String>,
 }
 
 /// What the detail pane and help show, built by `update`, read by `view`.
@@ -266,11 +246,7 @@ impl State {
                 back: Vec::new(),
                 forward: Vec::new(),
             },
-            prompt: Prompt {
-                mode: Mode::Normal,
-                input: String::new(),
-                completions: Vec::new(),
-            },
+            prompt: Prompt::default(),
             modals: Vec::new(),
             content: CachedContent {
                 help,
@@ -645,18 +621,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     fx
 }
 
-/// Types text into the prompt: control characters dropped, the line capped, the
-/// filter or completions updated once for the whole text (a paste costs one update).
+/// Types text into the prompt (a key or a whole paste: one update either way).
 fn type_text(state: &mut State, text: &str) {
-    let room = MAX_INPUT.saturating_sub(state.prompt.input.chars().count());
-    let clean: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(room)
-        .collect();
-    let cut = text.chars().filter(|c| !c.is_control()).count() > clean.chars().count();
-    state.prompt.input.push_str(&clean);
-    input_changed(state);
+    let Typed { cut } = state.prompt.type_text(text);
+    prompt_changed(state);
     if cut {
         state.error(format!("input cut at {MAX_INPUT} characters"));
     }
@@ -742,8 +710,8 @@ fn open_region_first_time(
     }
 }
 
-fn input_changed(state: &mut State) {
-    state.prompt.completions.clear();
+/// What the prompt's text drives: the `/` filter is applied as it is typed.
+fn prompt_changed(state: &mut State) {
     if state.prompt.mode == Mode::Filter {
         state.nav.filter = Some(Filter::new(&state.prompt.input));
         state.nav.items_stale = true;
@@ -752,7 +720,7 @@ fn input_changed(state: &mut State) {
 
 fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     if state.prompt.mode != Mode::Normal {
-        return act_input(state, action, fx);
+        return act_input(state, &action, fx);
     }
     if let Some(top) = state.modals.last_mut() {
         let ctx = ModalContext {
@@ -771,54 +739,48 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     act_normal(state, action, fx);
 }
 
-fn act_input(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
-    match action {
-        Action::Submit => {
-            let line = std::mem::take(&mut state.prompt.input);
-            let mode = state.prompt.mode;
-            state.prompt.mode = Mode::Normal;
-            state.prompt.completions.clear();
-            match mode {
-                Mode::Command => run_command(state, &line),
-                Mode::Filter => {
-                    if line.trim().is_empty() {
-                        clear_filter(state);
-                    } else {
-                        select_first_match(state);
-                        let shown = state.visible().len();
-                        state.info(format!(
-                            "filter \"{}\": {shown} rows shown; Esc clears it",
-                            line.trim()
-                        ));
-                    }
-                }
-                Mode::Normal => {}
+fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+    let estate = &state.data.estate;
+    match state
+        .prompt
+        .update(action, |command| ids_for(estate, command))
+    {
+        PromptOutcome::Nothing => {}
+        PromptOutcome::Changed => prompt_changed(state),
+        PromptOutcome::NoCompletion(word) => {
+            state.info(format!("no completion for \"{word}\""));
+        }
+        PromptOutcome::Submitted {
+            mode: Mode::Command,
+            line,
+        } => run_command(state, &line),
+        PromptOutcome::Submitted {
+            mode: Mode::Filter,
+            line,
+        } => {
+            if line.trim().is_empty() {
+                clear_filter(state);
+            } else {
+                select_first_match(state);
+                let shown = state.visible().len();
+                state.info(format!(
+                    "filter \"{}\": {shown} rows shown; Esc clears it",
+                    line.trim()
+                ));
             }
         }
-        Action::Cancel | Action::Back => {
-            if state.prompt.mode == Mode::Filter {
+        PromptOutcome::Submitted {
+            mode: Mode::Normal, ..
+        } => {}
+        PromptOutcome::Cancelled { mode } => {
+            if mode == Mode::Filter {
                 clear_filter(state);
             }
-            state.prompt.input.clear();
-            state.prompt.completions.clear();
-            state.prompt.mode = Mode::Normal;
         }
-        Action::ClearInput => {
-            state.prompt.input.clear();
-            input_changed(state);
-        }
-        Action::DeleteChar => {
-            if state.prompt.input.pop().is_none() && state.prompt.mode == Mode::Command {
-                state.prompt.mode = Mode::Normal;
-            }
-            input_changed(state);
-        }
-        Action::Complete if state.prompt.mode == Mode::Command => complete(state),
-        Action::Quit => {
+        PromptOutcome::Quit => {
             state.quit = true;
             fx.push(Effect::Quit);
         }
-        _ => {}
     }
 }
 
@@ -923,18 +885,16 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             if state.nav.opened_before_filter.is_none() {
                 state.nav.opened_before_filter = Some(state.nav.tree.get_mut().opened().clone());
             }
-            state.prompt.mode = Mode::Filter;
-            state.prompt.input = state
+            let text = state
                 .nav
                 .filter
                 .as_ref()
                 .map(|f| f.text.clone())
                 .unwrap_or_default();
+            state.prompt.open(Mode::Filter, text);
         }
         Action::Command => {
-            state.prompt.mode = Mode::Command;
-            state.prompt.input.clear();
-            state.prompt.completions.clear();
+            state.prompt.open(Mode::Command, String::new());
         }
         Action::Help => {
             state.modals.push(Modal::Help {
@@ -1318,24 +1278,6 @@ fn run_command(state: &mut State, line: &str) {
     }
 }
 
-fn common_prefix(words: &[String]) -> String {
-    let Some(first) = words.first() else {
-        return String::new();
-    };
-    let mut len = first.len();
-    for w in &words[1..] {
-        len = first
-            .char_indices()
-            .zip(w.chars())
-            .take_while(|((_, a), b)| a == b)
-            .map(|((i, a), _)| i + a.len_utf8())
-            .last()
-            .unwrap_or(0)
-            .min(len);
-    }
-    first[..len].to_string()
-}
-
 /// Ids the estate knows, for completing a command's argument.
 fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -1361,54 +1303,4 @@ fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn complete(state: &mut State) {
-    let input = state.prompt.input.clone();
-    let words: Vec<&str> = input.split_whitespace().collect();
-    let trailing_space = input.ends_with(' ');
-    let (head, word, candidates) = match (words.as_slice(), trailing_space) {
-        ([] | [_], false) => (
-            String::new(),
-            words.first().copied().unwrap_or(""),
-            crate::command::command_names(),
-        ),
-        ([cmd], true) | ([cmd, _], false) => (
-            format!("{cmd} "),
-            if trailing_space { "" } else { words[1] },
-            ids_for(&state.data.estate, cmd),
-        ),
-        _ => return,
-    };
-    let matching: Vec<String> = candidates
-        .into_iter()
-        .filter(|c| c.starts_with(word) && c != "help")
-        .collect();
-    match matching.as_slice() {
-        [] => {
-            state.prompt.completions.clear();
-            state.message = Some((format!("no completion for \"{word}\""), Severity::Info));
-        }
-        [one] => {
-            state.prompt.input = format!("{head}{one} ");
-            state.prompt.completions.clear();
-        }
-        many => {
-            state.prompt.input = format!("{head}{}", common_prefix(many));
-            state.prompt.completions = many.to_vec();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn common_prefix_of_words() {
-        let w = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        assert_eq!(common_prefix(&w(&["route-tables", "routes"])), "route");
-        assert_eq!(common_prefix(&w(&["tgws"])), "tgws");
-        assert_eq!(common_prefix(&w(&["a", "b"])), "");
-    }
 }

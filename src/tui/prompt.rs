@@ -1,0 +1,244 @@
+//! The bottom line while typing: a `/` filter or a `:` command. It owns its text,
+//! its completions and its update, and tells the console what happened as a
+//! [`PromptOutcome`]; what a submitted line does (run a command, apply a filter) is the
+//! console's business.
+//!
+//! Invariants:
+//! - The text never holds control characters and never exceeds [`MAX_INPUT`]
+//!   characters: a paste beyond it is cut, and the caller is told.
+//! - Submitting or cancelling always leaves the prompt closed and empty.
+
+use super::keymap::Action;
+
+/// Longest `:` or `/` line kept (a paste beyond it is cut, and the user told).
+pub const MAX_INPUT: usize = 4096;
+
+/// What the bottom line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing a `/` filter (applied as typed).
+    Filter,
+    /// Typing a `:` command.
+    Command,
+}
+
+/// The `/` filter or `:` command being typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prompt {
+    pub mode: Mode,
+    pub input: String,
+    /// Candidates from the last Tab, shown under the prompt.
+    pub completions: Vec<String>,
+}
+
+/// What a key did to the prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptOutcome {
+    Nothing,
+    /// The text changed (a filter is re-applied).
+    Changed,
+    /// Enter: the line, and what it was for. The prompt is closed.
+    Submitted {
+        mode: Mode,
+        line: String,
+    },
+    /// Esc: the prompt is closed.
+    Cancelled {
+        mode: Mode,
+    },
+    /// Tab found nothing for this word.
+    NoCompletion(String),
+    Quit,
+}
+
+/// What typing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Typed {
+    /// The text was longer than room was left, and was cut.
+    pub cut: bool,
+}
+
+impl Prompt {
+    /// Opens the prompt for `mode` with `text` in it.
+    pub fn open(&mut self, mode: Mode, text: String) {
+        self.mode = mode;
+        self.input = text;
+        self.completions.clear();
+    }
+
+    fn close(&mut self) -> (Mode, String) {
+        let mode = std::mem::take(&mut self.mode);
+        self.completions.clear();
+        (mode, std::mem::take(&mut self.input))
+    }
+
+    /// Types text (a key or a whole paste): control characters are dropped and the
+    /// line is capped at [`MAX_INPUT`] characters.
+    pub fn type_text(&mut self, text: &str) -> Typed {
+        let room = MAX_INPUT.saturating_sub(self.input.chars().count());
+        let mut cut = false;
+        for (kept, c) in text.chars().filter(|c| !c.is_control()).enumerate() {
+            if kept == room {
+                cut = true;
+                break;
+            }
+            self.input.push(c);
+        }
+        self.completions.clear();
+        Typed { cut }
+    }
+
+    /// Handles an action of the input layer. `ids_for(command)` lists the ids the
+    /// command's argument can take, for Tab.
+    pub fn update(
+        &mut self,
+        action: &Action,
+        ids_for: impl Fn(&str) -> Vec<String>,
+    ) -> PromptOutcome {
+        match action {
+            Action::Submit => {
+                let (mode, line) = self.close();
+                PromptOutcome::Submitted { mode, line }
+            }
+            Action::Cancel | Action::Back => {
+                let (mode, _) = self.close();
+                PromptOutcome::Cancelled { mode }
+            }
+            Action::ClearInput => {
+                self.input.clear();
+                self.completions.clear();
+                PromptOutcome::Changed
+            }
+            Action::DeleteChar => {
+                if self.input.pop().is_none() && self.mode == Mode::Command {
+                    self.mode = Mode::Normal;
+                }
+                self.completions.clear();
+                PromptOutcome::Changed
+            }
+            Action::Complete if self.mode == Mode::Command => self.complete(ids_for),
+            Action::Quit => PromptOutcome::Quit,
+            _ => PromptOutcome::Nothing,
+        }
+    }
+
+    /// Tab: completes the command name, or the id after it; several candidates are
+    /// listed and their common prefix typed.
+    fn complete(&mut self, ids_for: impl Fn(&str) -> Vec<String>) -> PromptOutcome {
+        let input = self.input.clone();
+        let words: Vec<&str> = input.split_whitespace().collect();
+        let trailing_space = input.ends_with(' ');
+        let (head, word, candidates) = match (words.as_slice(), trailing_space) {
+            ([] | [_], false) => (
+                String::new(),
+                words.first().copied().unwrap_or(""),
+                crate::command::command_names(),
+            ),
+            ([cmd], true) | ([cmd, _], false) => (
+                format!("{cmd} "),
+                if trailing_space { "" } else { words[1] },
+                ids_for(cmd),
+            ),
+            _ => return PromptOutcome::Nothing,
+        };
+        let matching: Vec<String> = candidates
+            .into_iter()
+            .filter(|c| c.starts_with(word) && c != "help")
+            .collect();
+        match matching.as_slice() {
+            [] => {
+                self.completions.clear();
+                PromptOutcome::NoCompletion(word.to_string())
+            }
+            [one] => {
+                self.input = format!("{head}{one} ");
+                self.completions.clear();
+                PromptOutcome::Nothing
+            }
+            many => {
+                self.input = format!("{head}{}", common_prefix(many));
+                self.completions = many.to_vec();
+                PromptOutcome::Nothing
+            }
+        }
+    }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for w in &words[1..] {
+        len = first
+            .char_indices()
+            .zip(w.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(len);
+    }
+    first[..len].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_prefix_of_words() {
+        let w = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(common_prefix(&w(&["route-tables", "routes"])), "route");
+        assert_eq!(common_prefix(&w(&["tgws"])), "tgws");
+        assert_eq!(common_prefix(&w(&["a", "b"])), "");
+    }
+
+    #[test]
+    fn submit_and_cancel_close_the_prompt() {
+        let mut p = Prompt::default();
+        p.open(Mode::Command, String::new());
+        assert_eq!(p.type_text("tg\u{1b}ws"), Typed { cut: false });
+        assert_eq!(p.input, "tgws", "control characters dropped");
+        assert_eq!(
+            p.update(&Action::Submit, |_| Vec::new()),
+            PromptOutcome::Submitted {
+                mode: Mode::Command,
+                line: "tgws".into()
+            }
+        );
+        assert_eq!(p, Prompt::default());
+        p.open(Mode::Filter, "10.1".into());
+        assert_eq!(
+            p.update(&Action::Cancel, |_| Vec::new()),
+            PromptOutcome::Cancelled { mode: Mode::Filter }
+        );
+        assert_eq!(p, Prompt::default());
+    }
+
+    #[test]
+    fn typing_is_capped() {
+        let mut p = Prompt::default();
+        p.open(Mode::Command, String::new());
+        assert_eq!(
+            p.type_text(&"x".repeat(MAX_INPUT + 10)),
+            Typed { cut: true }
+        );
+        assert_eq!(p.input.chars().count(), MAX_INPUT);
+    }
+
+    #[test]
+    fn tab_completes_ids_from_the_caller() {
+        let mut p = Prompt::default();
+        p.open(Mode::Command, "show vpc-".into());
+        let ids = |cmd: &str| {
+            assert_eq!(cmd, "show");
+            vec!["vpc-1".to_string(), "vpc-2".to_string(), "subnet-1".into()]
+        };
+        assert_eq!(p.update(&Action::Complete, ids), PromptOutcome::Nothing);
+        assert_eq!(p.completions, ["vpc-1", "vpc-2"]);
+        assert_eq!(p.input, "show vpc-");
+    }
+}
