@@ -6,8 +6,10 @@
 
 use std::sync::Arc;
 
+use futures::FutureExt;
+
 use super::keymap::{Key, Keymap};
-use super::state::{Msg, State, StateInit, update};
+use super::state::{Msg, State, StateInit, update, update_all};
 use super::view;
 use crate::backend::Backend;
 use crate::discovery::DiscoveryPlan;
@@ -130,7 +132,15 @@ impl Harness {
                 }
             }
             match self.runtime.next().await {
-                Some(report) => self.send(Msg::from(report)),
+                Some(report) => {
+                    // As the console does: everything already reported is one burst.
+                    let mut burst = vec![Msg::from(report)];
+                    while let Some(Some(more)) = self.runtime.next().now_or_never() {
+                        burst.push(Msg::from(more));
+                    }
+                    let fx = update_all(&mut self.state, burst);
+                    self.queue.extend(fx);
+                }
                 None if self.queue.is_empty() => break,
                 None => {}
             }

@@ -47,7 +47,7 @@ use crate::backend::Backend;
 use crate::discovery::DiscoveryPlan;
 use crate::runtime::{Clock, Effect, Runtime};
 use keymap::{Key, KeyCode};
-use state::{Msg, State, StateInit, update};
+use state::{Msg, State, StateInit, update_all};
 
 /// How the console starts.
 #[derive(Clone, Default)]
@@ -195,8 +195,9 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pending = vec![Msg::Start];
     loop {
-        for msg in pending.drain(..) {
-            for effect in update(&mut state, msg) {
+        if !pending.is_empty() {
+            // One burst, one rebuild of what depends on the data.
+            for effect in update_all(&mut state, pending.drain(..)) {
                 match runtime.execute(effect) {
                     Some(Effect::Copy(text)) => {
                         if let Err(e) = terminal::copy_osc52(&text) {

@@ -153,6 +153,8 @@ pub struct Data {
     pub index: crate::net::EstateIndex,
     /// Bumped on every change of what the panes show from the data.
     pub version: u64,
+    /// The index and findings are behind the estate (rebuilt by `sync`).
+    stale: bool,
     /// Regions already shown once (opened automatically the first time).
     seen_regions: BTreeSet<String>,
 }
@@ -373,6 +375,11 @@ impl State {
 
     /// Recomputes what depends on the data, the filter or the selection.
     fn sync(&mut self) {
+        if self.data.stale {
+            self.data.stale = false;
+            self.data.index = crate::net::EstateIndex::build(&self.data.estate);
+            self.data.findings = tree::findings(&self.data.estate);
+        }
         if self.nav.items_stale {
             self.nav.items_stale = false;
             let built = {
@@ -502,17 +509,39 @@ impl State {
         }
     }
 
+    /// Marks everything derived from the data as stale; [`State::sync`] rebuilds it
+    /// once, however many changes a burst of messages made.
     fn data_changed(&mut self) {
         self.data.version += 1;
-        self.data.index = crate::net::EstateIndex::build(&self.data.estate);
-        self.data.findings = tree::findings(&self.data.estate);
+        self.data.stale = true;
         self.nav.items_stale = true;
     }
 }
 
 /// Applies one message. Pure: no I/O, no clock, no awaiting.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    update_all(state, [msg])
+}
+
+/// Applies a burst of messages (what arrived since the last frame) and rebuilds what
+/// depends on the data once at the end, not once per message. A key sees the state
+/// as the messages before it left it. Pure, as [`update`].
+pub fn update_all(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     let mut fx = Vec::new();
+    for msg in msgs {
+        if matches!(
+            msg,
+            Msg::Key(_) | Msg::Paste(_) | Msg::Action(_) | Msg::Scroll { .. } | Msg::Resize(..)
+        ) {
+            state.sync();
+        }
+        apply(state, msg, &mut fx);
+    }
+    state.sync();
+    fx
+}
+
+fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
     match msg {
         Msg::Start => {
             let generation = state.next_generation();
@@ -534,7 +563,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => {
             let layer = state.layer();
             if let Some(action) = state.keymap.action(layer, key).cloned() {
-                act(state, action, &mut fx);
+                act(state, action, fx);
             } else if layer == Layer::Input
                 && let Some(c) = key.typed_char()
             {
@@ -551,20 +580,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Action(action) => {
-            act(state, action, &mut fx);
+            act(state, action, fx);
             state.dirty = true;
         }
         Msg::Scroll { down, column, row } => {
             let (tree_area, detail_area) = layout::panes(state.size);
             let action = if down { Action::Down } else { Action::Up };
             if !state.modals.is_empty() {
-                act(state, action, &mut fx);
+                act(state, action, fx);
             } else if detail_area.contains((column, row).into()) {
                 state.nav.focus = Focus::Detail;
-                act(state, action, &mut fx);
+                act(state, action, fx);
             } else if tree_area.contains((column, row).into()) {
                 state.nav.focus = Focus::Tree;
-                act(state, action, &mut fx);
+                act(state, action, fx);
             }
             state.dirty = true;
         }
@@ -617,8 +646,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
     }
-    state.sync();
-    fx
 }
 
 /// Types text into the prompt (a key or a whole paste: one update either way).

@@ -494,3 +494,40 @@ async fn applying_a_filter_selects_the_first_match_not_the_account() {
     keys(&mut s, "<Esc>/use1-to<Enter>p");
     assert!(matches!(&s.selected()[1], NodeId::Region(r) if r == "eu-west-1"));
 }
+
+/// A burst of messages applied at once ends where the same messages one by one end:
+/// the data-derived parts (index, findings, tree) are rebuilt once, not per message.
+#[tokio::test]
+async fn a_burst_ends_where_one_by_one_ends() {
+    let one_by_one = loaded().await;
+    let mut burst = fresh();
+    let mut msgs = vec![Msg::Start];
+    for r in ["us-east-1", "eu-west-1"] {
+        msgs.push(Msg::Discovery {
+            generation: 1,
+            event: DiscoveryEvent::Started(r.into()),
+            at: T,
+        });
+        msgs.push(Msg::Discovery {
+            generation: 1,
+            event: region(r).await,
+            at: T,
+        });
+    }
+    msgs.extend(parse_keys("jj").into_iter().map(Msg::Key));
+    netops::tui::state::update_all(&mut burst, msgs);
+    let mut expected = one_by_one;
+    keys(&mut expected, "jj");
+    assert_eq!(burst.data.estate, expected.data.estate);
+    assert_eq!(burst.data.findings, expected.data.findings);
+    assert_eq!(burst.selected(), expected.selected());
+    assert_eq!(
+        burst.nav.tree.borrow().flatten(&burst.nav.items).len(),
+        expected
+            .nav
+            .tree
+            .borrow()
+            .flatten(&expected.nav.items)
+            .len()
+    );
+}
