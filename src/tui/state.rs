@@ -181,6 +181,7 @@ pub struct CachedContent {
     /// (selection, data version, pane width) the detail was built for.
     key: Option<(NodePath, u64, u16)>,
     pub detail: Detail,
+    /// The help overlay's lines, built the first time help is opened.
     pub help: Vec<Line<'static>>,
 }
 
@@ -231,7 +232,6 @@ impl State {
         let mut tree = TreeState::default();
         tree.open(vec![NodeId::Account]);
         tree.select(vec![NodeId::Account]);
-        let help = content::help_lines(&init.keymap);
         let mut state = Self {
             data: Data {
                 plan: DiscoveryPlanData::from(&init.plan),
@@ -250,10 +250,7 @@ impl State {
             },
             prompt: Prompt::default(),
             modals: Vec::new(),
-            content: CachedContent {
-                help,
-                ..CachedContent::default()
-            },
+            content: CachedContent::default(),
             backend_label: init.backend_label,
             read_only: init.read_only,
             keymap: init.keymap,
@@ -924,6 +921,10 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             state.prompt.open(Mode::Command, String::new());
         }
         Action::Help => {
+            // Built on first use: the keymap does not change while the console runs.
+            if state.content.help.is_empty() {
+                state.content.help = content::help_lines(&state.keymap);
+            }
             state.modals.push(Modal::Help {
                 scroll: Scroll::default(),
             });
