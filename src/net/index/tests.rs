@@ -1,8 +1,7 @@
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::*;
-use crate::backend::sim::{Simulator, generate};
+use crate::backend::sim::Simulator;
 use crate::discovery::{DiscoveryPlan, discover};
 use crate::model::{RouteState, VpcRouteTarget};
 use crate::net::lpm::{TgwOutcome, VpcOutcome};
@@ -237,40 +236,5 @@ async fn a_vpc_route_into_a_local_range_is_local_first() {
                 assert_eq!(d.target(), Some(&VpcRouteTarget::Local));
             }
         }
-    }
-}
-
-/// Not a benchmark (no assertion on time): prints what building the index costs on
-/// generated estates, in this build's profile. `cargo test --lib index_build_cost --
-/// --ignored --nocapture`.
-#[tokio::test]
-#[ignore = "measurement, run by hand"]
-async fn index_build_cost() {
-    for spokes in [2_000, 65_536] {
-        let sim =
-            Simulator::from_scenario(generate::generate(spokes, 10_000).expect("within quotas"))
-                .expect("generated");
-        let estate = estate_of(sim).await;
-        let t = Instant::now();
-        let index = EstateIndex::build(&estate);
-        let build = t.elapsed();
-        let t = Instant::now();
-        index.compile_all(&estate);
-        let compile = t.elapsed();
-        let net = Net::with_index(&estate, &index);
-        let post = net
-            .tgw_route_table("tgw-rtb-00000000000000002")
-            .expect("post");
-        let t = Instant::now();
-        let n = 10_000u32;
-        for i in 0..n {
-            let addr = IpAddr::V4(std::net::Ipv4Addr::from(0x0A00_0000 | (i << 8) | 5));
-            let _ = net.tgw_lookup(post, addr);
-        }
-        let lookup = t.elapsed() / n;
-        println!(
-            "{spokes} spokes: index {build:?}, compile all tables {compile:?}, one TGW lookup in a {}-route table {lookup:?}",
-            post.routes.len()
-        );
     }
 }
