@@ -724,6 +724,23 @@ impl RegionEstate {
         }
     }
 
+    /// The ids of every object the region holds that carries its own id (peerings
+    /// aside: a peering shows the same id in both regions).
+    pub fn object_ids(&self) -> impl Iterator<Item = &String> {
+        self.tgws
+            .iter()
+            .map(|x| &x.id)
+            .chain(self.tgw_route_tables.iter().map(|x| &x.id))
+            .chain(self.attachments.iter().map(|x| &x.id))
+            .chain(self.vpcs.iter().map(|x| &x.id))
+            .chain(self.subnets.iter().map(|x| &x.id))
+            .chain(self.vpc_route_tables.iter().map(|x| &x.id))
+            .chain(self.internet_gateways.iter().map(|x| &x.id))
+            .chain(self.nat_gateways.iter().map(|x| &x.id))
+            .chain(self.vpc_endpoints.iter().map(|x| &x.id))
+            .chain(self.instances.iter().map(|x| &x.id))
+    }
+
     /// Records that a part of the region could not be read (e.g. `network-firewall`),
     /// so it is reported rather than silently missing.
     pub fn add_gap(&mut self, part: &str, error: &str) {

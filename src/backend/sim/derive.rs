@@ -157,19 +157,7 @@ pub(super) fn fill_owners(estate: &mut RegionEstate, account: &str) {
 
 pub(super) fn check_unique_ids(estate: &RegionEstate) -> Result<(), String> {
     let mut seen = BTreeSet::new();
-    let ids = estate
-        .tgws
-        .iter()
-        .map(|x| &x.id)
-        .chain(estate.tgw_route_tables.iter().map(|x| &x.id))
-        .chain(estate.attachments.iter().map(|x| &x.id))
-        .chain(estate.vpcs.iter().map(|x| &x.id))
-        .chain(estate.subnets.iter().map(|x| &x.id))
-        .chain(estate.vpc_route_tables.iter().map(|x| &x.id))
-        .chain(estate.internet_gateways.iter().map(|x| &x.id))
-        .chain(estate.nat_gateways.iter().map(|x| &x.id))
-        .chain(estate.vpc_endpoints.iter().map(|x| &x.id))
-        .chain(estate.instances.iter().map(|x| &x.id));
+    let ids = estate.object_ids();
     for id in ids {
         if id.is_empty() {
             return Err(format!("an object in {} has no id", estate.region));

@@ -206,19 +206,7 @@ fn check_ids_across_regions(regions: &[RegionEstate], problems: &mut Vec<String>
     let mut first: HashMap<&str, &str> = HashMap::new();
     let mut reported: HashSet<&str> = HashSet::new();
     for estate in regions {
-        let ids = estate
-            .tgws
-            .iter()
-            .map(|x| &x.id)
-            .chain(estate.tgw_route_tables.iter().map(|x| &x.id))
-            .chain(estate.attachments.iter().map(|x| &x.id))
-            .chain(estate.vpcs.iter().map(|x| &x.id))
-            .chain(estate.subnets.iter().map(|x| &x.id))
-            .chain(estate.vpc_route_tables.iter().map(|x| &x.id))
-            .chain(estate.internet_gateways.iter().map(|x| &x.id))
-            .chain(estate.nat_gateways.iter().map(|x| &x.id))
-            .chain(estate.vpc_endpoints.iter().map(|x| &x.id))
-            .chain(estate.instances.iter().map(|x| &x.id));
+        let ids = estate.object_ids();
         let mut here: HashSet<&str> = HashSet::new();
         for id in ids {
             let id = id.as_str();
