@@ -617,6 +617,12 @@ pub struct NetworkFirewall {
 pub struct RuleGroupRef {
     pub arn: String,
     pub priority: Option<i32>,
+    /// Stateful references only: `DROP_TO_ALERT` turns the group's drops into alerts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_action: Option<String>,
+    /// Stateful references only: Deep Threat Inspection (AWS-managed threat groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deep_threat_inspection: Option<bool>,
 }
 
 /// A Network Firewall policy.
@@ -637,6 +643,10 @@ pub struct FirewallPolicy {
     pub stateful_default_actions: Vec<String>,
     pub stateless_rule_groups: Vec<RuleGroupRef>,
     pub stateful_rule_groups: Vec<RuleGroupRef>,
+    /// `PolicyVariables.RuleVariables`: IP set name (e.g. `HOME_NET`) → CIDRs. When
+    /// `HOME_NET` is absent, Network Firewall uses the inspection VPC's CIDRs.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub policy_variables: BTreeMap<String, Vec<String>>,
 }
 
 /// A Network Firewall rule group (metadata; rules are summarised, not modelled).
@@ -651,8 +661,57 @@ pub struct RuleGroup {
     pub kind: RuleGroupKind,
     pub capacity: Option<i32>,
     pub description: Option<String>,
-    /// Suricata rules string, when the group is defined that way.
+    /// Suricata rules string, when the group is defined that way (AWS backends turn
+    /// 5-tuple `StatefulRules` into this form too).
     pub rules_string: Option<String>,
+    /// Stateful groups: `STRICT_ORDER` or `DEFAULT_ACTION_ORDER` (`StatefulRuleOptions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_order: Option<String>,
+    /// `RuleVariables.IPSets`: name → CIDRs (may override `HOME_NET` for this group).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ip_sets: BTreeMap<String, Vec<String>>,
+    /// `RuleVariables.PortSets`: name → port definitions (`443`, `8000:8080`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub port_sets: BTreeMap<String, Vec<String>>,
+    /// Stateless groups: `StatelessRulesAndCustomActions.StatelessRules`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stateless_rules: Vec<StatelessRule>,
+    /// What kind of rules source defines the group when it is neither a rules string
+    /// nor stateless rules (e.g. `RulesSourceList` domain lists): the engine reports
+    /// such groups as "not evaluated".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_source: Option<String>,
+}
+
+/// A port range of a stateless rule (`FromPort`..=`ToPort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+/// A stateless rule (`StatelessRule`: priority, match attributes, actions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct StatelessRule {
+    /// Lower runs first; unique within the group.
+    pub priority: i32,
+    /// `aws:pass`, `aws:drop`, `aws:forward_to_sfe`, or custom action names.
+    pub actions: Vec<String>,
+    /// Source CIDRs; empty means any.
+    pub sources: Vec<String>,
+    /// Destination CIDRs; empty means any.
+    pub destinations: Vec<String>,
+    /// Empty means any.
+    pub source_ports: Vec<PortRange>,
+    /// Empty means any.
+    pub destination_ports: Vec<PortRange>,
+    /// IANA protocol numbers (6 TCP, 17 UDP, 1 ICMP); empty means any.
+    pub protocols: Vec<u8>,
+    /// True when the rule matches on TCP flags (the engine does not evaluate flags).
+    pub tcp_flags: bool,
 }
 
 /// An EC2 instance, with its SSM managed-instance status when SSM knows it.
@@ -666,8 +725,60 @@ pub struct Instance {
     pub vpc_id: Option<String>,
     pub subnet_id: Option<String>,
     pub private_ip: Option<IpAddr>,
+    /// The public IPv4 address (auto-assigned or an Elastic IP), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<IpAddr>,
     pub state: String,
     pub ssm: Option<SsmStatus>,
+}
+
+/// An elastic network interface (an instance's, or one AWS manages for a TGW
+/// attachment, NAT gateway or endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub availability_zone: String,
+    /// `interface`, `transit_gateway`, `nat_gateway`, `vpc_endpoint`,
+    /// `gateway_load_balancer_endpoint`, … as `InterfaceType` says.
+    pub interface_type: String,
+    pub private_ips: Vec<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<IpAddr>,
+    /// The instance it is attached to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One side of a VPC peering connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct VpcPeeringSide {
+    pub vpc_id: String,
+    pub region: String,
+    pub owner_id: String,
+    pub cidr_blocks: Vec<IpNet>,
+}
+
+/// A VPC peering connection (`pcx-…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct VpcPeeringConnection {
+    pub id: String,
+    pub region: String,
+    pub name: Option<String>,
+    /// `active`, `pending-acceptance`, `rejected`, `deleted`, …
+    pub status: String,
+    pub requester: VpcPeeringSide,
+    pub accepter: VpcPeeringSide,
 }
 
 /// What SSM says about a managed instance.
@@ -711,6 +822,10 @@ pub struct RegionEstate {
     pub firewall_policies: Vec<FirewallPolicy>,
     pub rule_groups: Vec<RuleGroup>,
     pub instances: Vec<Instance>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network_interfaces: Vec<NetworkInterface>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_peerings: Vec<VpcPeeringConnection>,
     pub gaps: Vec<Gap>,
 }
 
@@ -739,6 +854,7 @@ impl RegionEstate {
             .chain(self.nat_gateways.iter().map(|x| &x.id))
             .chain(self.vpc_endpoints.iter().map(|x| &x.id))
             .chain(self.instances.iter().map(|x| &x.id))
+            .chain(self.network_interfaces.iter().map(|x| &x.id))
     }
 
     /// Records that a part of the region could not be read (e.g. `network-firewall`),

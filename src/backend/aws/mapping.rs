@@ -362,6 +362,7 @@ pub(super) fn map_instance(i: &ec2::Instance, region: &str) -> Instance {
         vpc_id: owned(i.vpc_id()),
         subnet_id: owned(i.subnet_id()),
         private_ip: parse_ip(i.private_ip_address()),
+        public_ip: parse_ip(i.public_ip_address()),
         state: i
             .state()
             .and_then(ec2::InstanceState::name)
@@ -501,6 +502,7 @@ pub(super) fn map_policy(
             .map(|r| RuleGroupRef {
                 arn: r.resource_arn().to_string(),
                 priority: Some(r.priority()),
+                ..RuleGroupRef::default()
             })
             .collect();
         policy.stateful_rule_groups = p
@@ -509,6 +511,7 @@ pub(super) fn map_policy(
             .map(|r| RuleGroupRef {
                 arn: r.resource_arn().to_string(),
                 priority: r.priority(),
+                ..RuleGroupRef::default()
             })
             .collect();
     }
@@ -536,5 +539,6 @@ pub(super) fn map_rule_group(
             .and_then(|g| g.rules_source())
             .and_then(|s| s.rules_string())
             .map(str::to_string),
+        ..RuleGroup::default()
     })
 }

@@ -467,6 +467,7 @@ fn merge_ssm(instances: &mut Vec<Instance>, region: &str, managed: Vec<ManagedIn
             vpc_id: None,
             subnet_id: None,
             private_ip: m.ip,
+            public_ip: None,
             state: if m.hybrid { "hybrid" } else { "unknown" }.to_string(),
             ssm: Some(m.status),
         });
