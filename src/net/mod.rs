@@ -24,6 +24,7 @@
 
 pub mod arn;
 pub mod findings;
+pub mod firewall;
 pub mod index;
 pub mod lpm;
 pub mod targets;
