@@ -26,8 +26,8 @@ use prefix_trie::PrefixMap;
 use super::lpm::{self, RouteTrie, TgwDecision, VpcDecision, VpcTrie};
 use crate::model::{
     Estate, FirewallEndpoint, FirewallPolicy, Instance, InternetGateway, NatGateway,
-    NetworkFirewall, Peering, RegionEstate, RuleGroup, Subnet, TgwAttachment, TgwRouteTable,
-    TransitGateway, Vpc, VpcEndpoint, VpcRouteTable,
+    NetworkFirewall, NetworkInterface, Peering, RegionEstate, RuleGroup, Subnet, TgwAttachment, TgwRouteTable,
+    TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcRouteTable,
 };
 
 fn at(i: usize) -> u32 {
@@ -173,6 +173,8 @@ struct RegionIndex {
     firewall_policies: Ids,
     rule_groups: Ids,
     instances: Ids,
+    network_interfaces: Ids,
+    vpc_peerings: Ids,
 
     subnet_table: Ids,
     vpc_main_table: Ids,
@@ -263,6 +265,8 @@ impl RegionIndex {
             nat_gateways: by_id(&r.nat_gateways, |o| &o.id),
             vpc_endpoints: by_id(&r.vpc_endpoints, |o| &o.id),
             instances: by_id(&r.instances, |o| &o.id),
+            network_interfaces: by_id(&r.network_interfaces, |o| &o.id),
+            vpc_peerings: by_id(&r.vpc_peerings, |o| &o.id),
             firewalls: by_names(&r.firewalls, |o| [&o.id, &o.name, &o.arn]),
             firewall_policies: by_names(&r.firewall_policies, |o| [&o.id, &o.name, &o.arn]),
             rule_groups: by_names(&r.rule_groups, |o| [&o.id, &o.name, &o.arn]),
@@ -478,7 +482,9 @@ has_id!(
     InternetGateway,
     NatGateway,
     VpcEndpoint,
-    Instance
+    Instance,
+    NetworkInterface,
+    VpcPeeringConnection
 );
 
 impl<'a> Net<'a> {
@@ -558,6 +564,10 @@ impl<'a> Net<'a> {
         vpc_endpoint, vpc_endpoint_in, vpc_endpoints, VpcEndpoint, by_id;
         /// An instance by id.
         instance, instance_in, instances, Instance, by_id;
+        /// A network interface by id.
+        network_interface, network_interface_in, network_interfaces, NetworkInterface, by_id;
+        /// A VPC peering connection by id (found in the first of its regions).
+        vpc_peering, vpc_peering_in, vpc_peerings, VpcPeeringConnection, by_id;
         /// A Network Firewall by id, name or ARN.
         firewall, firewall_in, firewalls, NetworkFirewall,
             |o, id| o.id == id || o.name == id || o.arn == id;

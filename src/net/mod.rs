@@ -28,6 +28,7 @@ pub mod firewall;
 pub mod index;
 pub mod lpm;
 pub mod targets;
+pub mod trace;
 
 pub use findings::{Finding, FindingKind, ObjectKind, ObjectRef, Severity, findings};
 pub use index::{EstateIndex, Net};

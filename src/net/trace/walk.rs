@@ -1,0 +1,1316 @@
+//! The hop-by-hop walk behind [`super::trace`]: a small state machine over positions
+//! (in a subnet, entering a TGW, at a firewall endpoint, at a NAT gateway), each step
+//! asking [`Net`] which route wins and where its target leads.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::IpAddr;
+
+use super::{
+    Alternative, FlowView, Hop, HopKind, Origin, Path, Target, Trace, Verdict, hop, is_public,
+};
+use crate::model::{
+    AttachmentKind, FirewallEndpoint, InternetGateway, NatGateway, NetworkFirewall, Subnet,
+    TgwAttachment, Vpc, VpcRouteTarget,
+};
+use crate::net::findings::{ObjectKind, ObjectRef};
+use crate::net::firewall::{self, FlowSpec, Outcome, PolicyInput};
+use crate::net::index::{Net, TableChoice};
+use crate::net::lpm::{TgwOutcome, VpcOutcome};
+use crate::net::targets::{LeadsTo, Usability};
+
+/// A path longer than this is cut (no real path comes near it; a loop is named
+/// before it is reached).
+pub const MAX_HOPS: usize = 64;
+
+/// At most this many flow-hash paths are traced per trace.
+const MAX_PATHS: usize = 32;
+
+/// Where the packet is.
+#[derive(Clone)]
+enum Pos<'a> {
+    /// In a subnet: its route table decides.
+    Subnet(&'a Subnet),
+    /// Entering a TGW through an attachment (from the AZ given, when known).
+    Tgw {
+        att: &'a TgwAttachment,
+        az: Option<String>,
+    },
+    Firewall {
+        fw: &'a NetworkFirewall,
+        ep: &'a FirewallEndpoint,
+    },
+    Nat(&'a NatGateway),
+    /// Arriving from the internet at an internet gateway (return path).
+    IgwInbound {
+        igw: &'a InternetGateway,
+        vpc: &'a Vpc,
+    },
+}
+
+impl Pos<'_> {
+    fn key(&self) -> String {
+        match self {
+            Self::Subnet(s) => format!("subnet {}", s.id),
+            Self::Tgw { att, .. } => format!("TGW via {}", att.id),
+            Self::Firewall { ep, .. } => {
+                format!("firewall {}", ep.endpoint_id.as_deref().unwrap_or(&ep.subnet_id))
+            }
+            Self::Nat(n) => format!("NAT {}", n.id),
+            Self::IgwInbound { igw, .. } => format!("internet gateway {}", igw.id),
+        }
+    }
+}
+
+/// A NAT translation made on the way out, undone on the way back.
+#[derive(Debug, Clone)]
+struct Translation {
+    nat_id: String,
+    public: IpAddr,
+    original: IpAddr,
+}
+
+/// A flow-hash choice point met on one walk.
+#[derive(Debug, Clone)]
+struct Branch {
+    options: Vec<String>,
+    picked: usize,
+}
+
+/// What one direction's walk found, besides its path.
+#[derive(Clone, Default)]
+struct Memory<'a> {
+    translations: Vec<Translation>,
+    /// Attachment id → AZ picked under appliance mode (kept for the return).
+    appliance_az: BTreeMap<String, String>,
+    /// Firewall endpoint → the flow as its stateful engine saw it.
+    firewall_flows: BTreeMap<String, FlowSpec>,
+    delivered_in: Option<&'a Subnet>,
+    /// The source address as the destination saw it.
+    delivered_src: Option<IpAddr>,
+    egress: Option<(&'a InternetGateway, &'a Vpc, IpAddr)>,
+}
+
+struct Walker<'n, 'a> {
+    net: &'n Net<'a>,
+    flow: &'n FlowSpec,
+    returning: bool,
+    choices: Vec<usize>,
+    branches: Vec<Branch>,
+    hops: Vec<Hop>,
+    firewalls: Vec<String>,
+    not_evaluated: Vec<String>,
+    seen: HashSet<String>,
+    src: IpAddr,
+    dst: IpAddr,
+    mem: Memory<'a>,
+    /// The forward walk's memory, on the return walk.
+    fwd: Option<&'n Memory<'a>>,
+}
+
+enum Step<'a> {
+    Next(Pos<'a>),
+    Done(Verdict),
+}
+
+fn named(name: Option<&str>, id: &str) -> String {
+    match name {
+        Some(n) if !n.is_empty() => format!("{id} ({n})"),
+        _ => id.to_string(),
+    }
+}
+
+impl<'n, 'a> Walker<'n, 'a> {
+    fn new(net: &'n Net<'a>, flow: &'n FlowSpec, src: IpAddr, dst: IpAddr) -> Self {
+        Self {
+            net,
+            flow,
+            returning: false,
+            choices: Vec::new(),
+            branches: Vec::new(),
+            hops: Vec::new(),
+            firewalls: Vec::new(),
+            not_evaluated: Vec::new(),
+            seen: HashSet::new(),
+            src,
+            dst,
+            mem: Memory::default(),
+            fwd: None,
+        }
+    }
+
+    /// A flow-hash choice: the option the current path takes.
+    fn choose(&mut self, options: Vec<String>) -> usize {
+        let k = self.branches.len();
+        let picked = self
+            .choices
+            .get(k)
+            .copied()
+            .unwrap_or(0)
+            .min(options.len().saturating_sub(1));
+        self.branches.push(Branch { options, picked });
+        picked
+    }
+
+    fn push(&mut self, h: Hop) {
+        self.hops.push(h);
+    }
+
+    fn drop_at(&mut self, at: &str, region: &str, reason: String) -> Step<'a> {
+        self.push(Hop {
+            kind: HopKind::Drop,
+            id: at.to_string(),
+            name: None,
+            region: region.to_string(),
+            az: None,
+            decision: "dropped".into(),
+            rule: reason.clone(),
+            object: None,
+        });
+        Step::Done(Verdict::Dropped {
+            at: at.to_string(),
+            reason,
+        })
+    }
+
+    fn stop_unverified(&mut self, what: String) -> Step<'a> {
+        self.not_evaluated.push(what.clone());
+        Step::Done(Verdict::Unverified {
+            not_evaluated: vec![what],
+            otherwise: None,
+        })
+    }
+
+    fn run(&mut self, start: Pos<'a>) -> Path {
+        let mut pos = start;
+        let verdict = loop {
+            if self.hops.len() >= MAX_HOPS {
+                let at = pos.key();
+                break Verdict::Dropped {
+                    at,
+                    reason: format!("the path is longer than {MAX_HOPS} hops"),
+                };
+            }
+            let key = format!("{}|{}|{}", pos.key(), self.src, self.dst);
+            if !self.seen.insert(key) {
+                let cycle: Vec<String> = self
+                    .hops
+                    .iter()
+                    .filter(|h| {
+                        matches!(h.kind, HopKind::VpcRouteTable | HopKind::TgwRouteTable)
+                    })
+                    .map(|h| h.id.clone())
+                    .collect();
+                let region = self.hops.last().map(|h| h.region.clone()).unwrap_or_default();
+                let reason = format!(
+                    "routing loop: {} comes back to {}",
+                    cycle.join(" → "),
+                    pos.key()
+                );
+                match self.drop_at(&pos.key(), &region, reason) {
+                    Step::Done(v) => break v,
+                    Step::Next(_) => unreachable!(),
+                }
+            }
+            let step = match pos {
+                Pos::Subnet(s) => self.subnet(s),
+                Pos::Tgw { att, az } => self.tgw(att, az),
+                Pos::Firewall { fw, ep } => self.firewall(fw, ep),
+                Pos::Nat(nat) => self.nat(nat),
+                Pos::IgwInbound { igw, vpc } => self.igw_inbound(igw, vpc),
+            };
+            match step {
+                Step::Next(p) => pos = p,
+                Step::Done(v) => break v,
+            }
+        };
+        let verdict = match verdict {
+            Verdict::Unverified { .. } => Verdict::Unverified {
+                not_evaluated: dedup(std::mem::take(&mut self.not_evaluated)),
+                otherwise: None,
+            },
+            v if !self.not_evaluated.is_empty() => Verdict::Unverified {
+                not_evaluated: dedup(std::mem::take(&mut self.not_evaluated)),
+                otherwise: Some(Box::new(v)),
+            },
+            v => v,
+        };
+        Path {
+            hops: std::mem::take(&mut self.hops),
+            verdict,
+            firewalls: std::mem::take(&mut self.firewalls),
+        }
+    }
+
+    // ------------------------------------------------------------------ subnet
+
+    fn subnet(&mut self, subnet: &'a Subnet) -> Step<'a> {
+        let net = self.net;
+        let region = subnet.region.as_str();
+        let Some(vpc) = net.subnet_vpc(subnet) else {
+            return self.drop_at(
+                &subnet.id,
+                region,
+                format!("VPC {} of subnet {} is not in the estate", subnet.vpc_id, subnet.id),
+            );
+        };
+        let Some((table, choice)) = net.subnet_route_table(subnet) else {
+            return self.drop_at(
+                &subnet.id,
+                region,
+                format!(
+                    "subnet {} has no route table (no explicit association, no main table)",
+                    subnet.id
+                ),
+            );
+        };
+        let decision = net.vpc_lookup(table, self.dst);
+        if !decision.prefix_list_routes.is_empty() {
+            let lists: Vec<String> = decision
+                .prefix_list_routes
+                .iter()
+                .map(|r| format!("{} → {}", r.destination, r.target))
+                .collect();
+            self.not_evaluated.push(format!(
+                "prefix-list routes in {} ({}): entries not read",
+                table.id,
+                lists.join(", ")
+            ));
+        }
+        let how = match choice {
+            TableChoice::Explicit => format!("explicit association of {}", subnet.id),
+            TableChoice::Main => format!("main route table of {} (no explicit association)", vpc.id),
+        };
+        let mut h = hop(
+            HopKind::VpcRouteTable,
+            ObjectRef::new(ObjectKind::VpcRouteTable, &table.id, region),
+            table.name.as_deref(),
+            Some(&subnet.availability_zone),
+        );
+        match decision.outcome {
+            VpcOutcome::NoRoute => {
+                h.decision = "no route".into();
+                h.rule = how;
+                let id = table.id.clone();
+                self.push(h);
+                self.drop_at(&id, region, format!("no route to {} in {id}", self.dst))
+            }
+            VpcOutcome::Blackhole { prefix, route } => {
+                h.decision = "blackhole".into();
+                h.rule = format!("{prefix} → {} (blackhole); {how}", route.target());
+                let id = table.id.clone();
+                self.push(h);
+                self.drop_at(
+                    &id,
+                    region,
+                    format!(
+                        "route {prefix} → {} in {id} is a blackhole (its target is gone)",
+                        route.target()
+                    ),
+                )
+            }
+            VpcOutcome::Forward { prefix, route } => {
+                let target = route.target();
+                h.decision = format!("forward to {}", target.id());
+                h.rule = format!("{prefix} → {}; {how}", target.id());
+                self.push(h);
+                self.vpc_target(vpc, subnet, target)
+            }
+        }
+    }
+
+    fn vpc_target(&mut self, vpc: &'a Vpc, from: &'a Subnet, target: &VpcRouteTarget) -> Step<'a> {
+        let net = self.net;
+        let region = vpc.region.as_str();
+        if let VpcRouteTarget::Local = target {
+            return self.deliver_local(vpc);
+        }
+        if let VpcRouteTarget::PeeringConnection(pcx) = target {
+            return self.vpc_peering(vpc, pcx);
+        }
+        match net.vpc_target_usability_of(vpc, target) {
+            Usability::Usable | Usability::NotEvaluated { .. } => {}
+            Usability::Missing { id } => {
+                return self.drop_at(&id, region, format!("route target {id} is not in the estate (deleted?)"));
+            }
+            Usability::NotUsable { id, state } => {
+                return self.drop_at(&id, region, format!("route target {id} is {state}"));
+            }
+            Usability::Blackhole => {
+                let id = target.id().to_string();
+                return self.drop_at(&id, region, format!("route target {id} is a blackhole"));
+            }
+        }
+        match net.vpc_target_leads_to(vpc, target) {
+            LeadsTo::Tgw { tgw, attachment } => {
+                let Some(att) = attachment.filter(|a| a.state.is_usable()) else {
+                    return self.drop_at(
+                        &tgw.id,
+                        region,
+                        format!("{} has no usable attachment to {}", vpc.id, tgw.id),
+                    );
+                };
+                let az = from.availability_zone.clone();
+                let Some(tgw_subnet) = self.attachment_subnet_in(att, &az) else {
+                    return self.drop_at(
+                        &att.id,
+                        region,
+                        format!(
+                            "attachment {} has no subnet in {az}: resources in that AZ cannot reach the TGW",
+                            att.id
+                        ),
+                    );
+                };
+                let mut h = hop(
+                    HopKind::TgwAttachment,
+                    ObjectRef::new(ObjectKind::TgwAttachment, &att.id, region),
+                    att.name.as_deref(),
+                    Some(&az),
+                );
+                h.decision = format!("into {}", named(tgw.name.as_deref(), &tgw.id));
+                h.rule = format!("{} in {} ({az})", self.interface_of(att, tgw_subnet), tgw_subnet.id);
+                self.push(h);
+                Step::Next(Pos::Tgw {
+                    att,
+                    az: Some(az),
+                })
+            }
+            LeadsTo::Nat { nat, .. } => Step::Next(Pos::Nat(nat)),
+            LeadsTo::Internet { igw } => self.igw_outbound(igw, vpc),
+            LeadsTo::Firewall { firewall, endpoint } => Step::Next(Pos::Firewall {
+                fw: firewall,
+                ep: endpoint,
+            }),
+            LeadsTo::Endpoint { endpoint } => {
+                let mut h = hop(
+                    HopKind::VpcEndpoint,
+                    ObjectRef::new(ObjectKind::VpcEndpoint, &endpoint.id, region),
+                    None,
+                    None,
+                );
+                h.rule = format!("{} endpoint for {}", endpoint.endpoint_type, endpoint.service_name);
+                if endpoint.endpoint_type.eq_ignore_ascii_case("GatewayLoadBalancer") {
+                    h.kind = HopKind::Appliance;
+                    h.decision = "to the appliance behind the endpoint (not evaluated)".into();
+                    self.push(h);
+                    self.not_evaluated
+                        .push(format!("the appliance behind Gateway Load Balancer endpoint {}", endpoint.id));
+                    // The appliance hands the packet back to the endpoint, whose
+                    // subnet's route table forwards it on.
+                    let next = endpoint.subnet_ids.iter().filter_map(|s| net.subnet_in(region, s)).find(|s| s.availability_zone == from.availability_zone)
+                        .or_else(|| endpoint.subnet_ids.iter().find_map(|s| net.subnet_in(region, s)));
+                    return match next {
+                        Some(s) => Step::Next(Pos::Subnet(s)),
+                        None => self.stop_unverified(format!("the subnet of endpoint {}", endpoint.id)),
+                    };
+                }
+                h.decision = format!("delivered to {}", endpoint.service_name);
+                self.push(h);
+                Step::Done(Verdict::Delivered {
+                    to: format!("{} through {}", endpoint.service_name, endpoint.id),
+                })
+            }
+            LeadsTo::Missing { id } | LeadsTo::AttachmentGone { id } => {
+                self.drop_at(&id, region, format!("route target {id} is not in the estate (deleted?)"))
+            }
+            LeadsTo::NotEvaluated { id } => match target {
+                VpcRouteTarget::VpnGateway(vgw) => {
+                    let mut h = hop(
+                        HopKind::LeavesAws,
+                        ObjectRef::new(ObjectKind::Vpc, &vpc.id, region),
+                        None,
+                        None,
+                    );
+                    h.id = vgw.clone();
+                    h.decision = "leaves AWS".into();
+                    h.rule = format!("virtual private gateway {vgw}");
+                    self.push(h);
+                    Step::Done(Verdict::LeavesAws {
+                        via: format!("virtual private gateway {vgw}"),
+                    })
+                }
+                _ => self.stop_unverified(format!(
+                    "route target {id} ({}): netops does not follow this kind of target",
+                    target_kind(target)
+                )),
+            },
+            other => self.stop_unverified(format!("route target {}: not followed", other.describe())),
+        }
+    }
+
+    /// Local delivery in `vpc`: to the subnet holding the destination, or back into
+    /// a NAT gateway that translated this flow.
+    fn deliver_local(&mut self, vpc: &'a Vpc) -> Step<'a> {
+        let net = self.net;
+        let region = vpc.region.as_str();
+        if self.returning
+            && let Some(fwd) = self.fwd
+            && let Some(tr) = fwd.translations.iter().rev().find(|t| {
+                net.nat_gateway_in(region, &t.nat_id).is_some_and(|n| {
+                    n.vpc_id == vpc.id && (n.private_ips.contains(&self.dst) || t.public == self.dst)
+                })
+            })
+            && let Some(nat) = net.nat_gateway_in(region, &tr.nat_id)
+        {
+            let mut h = hop(
+                HopKind::NatGateway,
+                ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
+                nat.name.as_deref(),
+                None,
+            );
+            h.decision = format!("translates {} back to {}", tr.public, tr.original);
+            h.rule = "return traffic of a flow this NAT gateway opened".into();
+            self.push(h);
+            self.dst = tr.original;
+            return match net.subnet_in(region, &nat.subnet_id) {
+                Some(s) => Step::Next(Pos::Subnet(s)),
+                None => self.drop_at(&nat.id, region, format!("the subnet of {} is not in the estate", nat.id)),
+            };
+        }
+        let dst = self.dst;
+        let Some(subnet) = net
+            .subnets_containing(dst)
+            .into_iter()
+            .find(|s| s.vpc_id == vpc.id && s.region == vpc.region)
+        else {
+            return self.drop_at(
+                &vpc.id,
+                region,
+                format!("no subnet of {} holds {dst}", named(vpc.name.as_deref(), &vpc.id)),
+            );
+        };
+        let who = self.who_has(region, dst);
+        let mut h = hop(
+            HopKind::Destination,
+            who.as_ref().map_or_else(
+                || ObjectRef::new(ObjectKind::Subnet, &subnet.id, region),
+                |(id, _)| ObjectRef::new(ObjectKind::Instance, id, region),
+            ),
+            who.as_ref().and_then(|(_, n)| n.as_deref()),
+            Some(&subnet.availability_zone),
+        );
+        h.decision = format!("delivered to {dst}");
+        h.rule = format!("{dst} is in {}", named(subnet.name.as_deref(), &subnet.id));
+        self.push(h);
+        self.mem.delivered_in = Some(subnet);
+        self.mem.delivered_src = Some(self.src);
+        Step::Done(Verdict::Delivered {
+            to: match who {
+                Some((id, _)) => format!("{dst} ({id})"),
+                None => format!("{dst} in {}", subnet.id),
+            },
+        })
+    }
+
+    fn who_has(&self, region: &str, ip: IpAddr) -> Option<(String, Option<String>)> {
+        let r = self.net.region(region)?;
+        r.instances
+            .iter()
+            .find(|i| i.private_ip == Some(ip))
+            .map(|i| (i.id.clone(), i.name.clone()))
+    }
+
+    fn vpc_peering(&mut self, vpc: &'a Vpc, pcx: &str) -> Step<'a> {
+        let net = self.net;
+        let region = vpc.region.as_str();
+        let Some(peering) = net.vpc_peering_in(region, pcx).or_else(|| net.vpc_peering(pcx)) else {
+            return self.drop_at(pcx, region, format!("VPC peering connection {pcx} is not in the estate"));
+        };
+        if !peering.status.eq_ignore_ascii_case("active") {
+            return self.drop_at(pcx, region, format!("VPC peering connection {pcx} is {}", peering.status));
+        }
+        let peer = if peering.requester.vpc_id == vpc.id {
+            &peering.accepter
+        } else {
+            &peering.requester
+        };
+        let mut h = hop(
+            HopKind::VpcPeering,
+            ObjectRef::new(ObjectKind::Vpc, &peer.vpc_id, &peer.region),
+            peering.name.as_deref(),
+            None,
+        );
+        h.id = pcx.to_string();
+        h.decision = format!("to {} in {}", peer.vpc_id, peer.region);
+        h.rule = "VPC peering (not transitive: only the peer VPC's own CIDRs)".into();
+        self.push(h);
+        if !peer.cidr_blocks.iter().any(|c| c.contains(&self.dst)) {
+            return self.drop_at(
+                pcx,
+                region,
+                format!(
+                    "{} is not in peer VPC {}: VPC peering does not forward transit traffic",
+                    self.dst, peer.vpc_id
+                ),
+            );
+        }
+        match net.vpc_in(&peer.region, &peer.vpc_id) {
+            Some(peer_vpc) => self.deliver_local(peer_vpc),
+            None => self.stop_unverified(format!("peer VPC {} in {} (not loaded)", peer.vpc_id, peer.region)),
+        }
+    }
+
+    fn attachment_subnet_in(&self, att: &TgwAttachment, az: &str) -> Option<&'a Subnet> {
+        att.subnet_ids
+            .iter()
+            .filter_map(|s| self.net.subnet_in(&att.region, s))
+            .find(|s| s.availability_zone == az)
+    }
+
+    /// The attachment's network interface in a subnet, by id when the estate holds it.
+    fn interface_of(&self, att: &TgwAttachment, subnet: &Subnet) -> String {
+        self.net
+            .region(&att.region)
+            .and_then(|r| {
+                r.network_interfaces.iter().find(|e| {
+                    e.subnet_id == subnet.id
+                        && e.interface_type == "transit_gateway"
+                        && e.description.as_deref().is_some_and(|d| d.contains(&att.id))
+                })
+            })
+            .map_or_else(|| "attachment interface".to_string(), |e| format!("interface {}", e.id))
+    }
+
+    // --------------------------------------------------------------------- TGW
+
+    fn tgw(&mut self, att: &'a TgwAttachment, az: Option<String>) -> Step<'a> {
+        let net = self.net;
+        let region = att.region.as_str();
+        if !att.state.is_usable() {
+            return self.drop_at(&att.id, region, format!("attachment {} is {}", att.id, att.state));
+        }
+        let Some(table) = net.associated_route_table(att) else {
+            return self.drop_at(
+                &att.id,
+                region,
+                format!(
+                    "attachment {} is associated with no TGW route table: the TGW drops what arrives on it",
+                    att.id
+                ),
+            );
+        };
+        let decision = net.tgw_lookup(table, self.dst);
+        if !decision.prefix_list_routes.is_empty() {
+            let lists: Vec<String> = decision
+                .prefix_list_routes
+                .iter()
+                .map(|r| r.destination.to_string())
+                .collect();
+            self.not_evaluated.push(format!(
+                "prefix-list routes in {} ({}): entries not read",
+                table.id,
+                lists.join(", ")
+            ));
+        }
+        let mut h = hop(
+            HopKind::TgwRouteTable,
+            ObjectRef::new(ObjectKind::TgwRouteTable, &table.id, region),
+            table.name.as_deref(),
+            az.as_deref(),
+        );
+        let assoc = format!("associated with {}", named(att.name.as_deref(), &att.id));
+        match decision.outcome {
+            TgwOutcome::NoRoute => {
+                h.decision = "no route".into();
+                h.rule = assoc;
+                let id = table.id.clone();
+                self.push(h);
+                self.drop_at(&id, region, format!("no route to {} in TGW route table {id}", self.dst))
+            }
+            TgwOutcome::Blackhole { prefix, route } => {
+                h.decision = "blackhole".into();
+                let gone: Vec<&str> = route.targets.iter().map(|t| t.attachment_id.as_str()).collect();
+                h.rule = format!("{} {prefix} (blackhole); {assoc}", route.route_type);
+                let id = table.id.clone();
+                self.push(h);
+                self.drop_at(
+                    &id,
+                    region,
+                    format!(
+                        "{} route {prefix} in {} is a blackhole{}",
+                        route.route_type,
+                        named(table.name.as_deref(), &id),
+                        if gone.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (target {} is gone)", gone.join(", "))
+                        }
+                    ),
+                )
+            }
+            TgwOutcome::Forward {
+                prefix,
+                routes,
+                targets,
+            } => {
+                let kind = routes.first().map_or("static", |r| r.route_type.as_str());
+                let pick = if targets.len() > 1 {
+                    let options: Vec<String> = targets.iter().map(|t| t.attachment_id.clone()).collect();
+                    let p = self.choose(options.clone());
+                    h.rule = format!(
+                        "{kind} {prefix} → ECMP over {} ({}): the flow hash picks one, each direction separately; traced {}; {assoc}",
+                        options.len(),
+                        options.join(", "),
+                        options[p]
+                    );
+                    p
+                } else {
+                    h.rule = format!("{kind} {prefix} → {}; {assoc}", targets[0].attachment_id);
+                    0
+                };
+                let target = targets[pick];
+                h.decision = format!("forward to {}", target.attachment_id);
+                self.push(h);
+                if let Usability::NotUsable { id, state } = net.tgw_target_usability(region, target) {
+                    return self.drop_at(&id, region, format!("target attachment {id} is {state}"));
+                }
+                self.tgw_target(region, &target.attachment_id, az)
+            }
+        }
+    }
+
+    fn tgw_target(&mut self, region: &str, target_id: &str, az: Option<String>) -> Step<'a> {
+        let net = self.net;
+        let target = crate::model::RouteTarget {
+            attachment_id: target_id.to_string(),
+            ..Default::default()
+        };
+        match net.tgw_target_leads_to(region, &target) {
+            LeadsTo::Vpc { attachment, vpc_id, vpc } => {
+                let subnets: Vec<&'a Subnet> = attachment
+                    .subnet_ids
+                    .iter()
+                    .filter_map(|s| net.subnet_in(region, s))
+                    .collect();
+                if subnets.is_empty() {
+                    return self.drop_at(
+                        &attachment.id,
+                        region,
+                        format!("attachment {} has no subnet the estate holds", attachment.id),
+                    );
+                }
+                let mut azs: Vec<&str> = subnets.iter().map(|s| s.availability_zone.as_str()).collect();
+                azs.sort_unstable();
+                azs.dedup();
+                let (chosen, why) = if attachment.appliance_mode == Some(true) {
+                    if let Some(kept) = self.fwd.and_then(|f| f.appliance_az.get(&attachment.id)).cloned()
+                        && azs.contains(&kept.as_str())
+                    {
+                        let why = format!("appliance mode on: the flow stays in {kept}, the AZ its forward direction used");
+                        (kept, why)
+                    } else {
+                        let options: Vec<String> = azs.iter().map(|s| (*s).to_string()).collect();
+                        let p = self.choose(options.clone());
+                        let why = if options.len() > 1 {
+                            format!(
+                                "appliance mode on: the TGW picks one AZ by flow hash ({}) and keeps both directions there; traced {}",
+                                options.join(" or "),
+                                options[p]
+                            )
+                        } else {
+                            format!("appliance mode on: one AZ ({})", options[p])
+                        };
+                        (options[p].clone(), why)
+                    }
+                } else {
+                    match az.as_deref() {
+                        Some(a) if azs.contains(&a) => (a.to_string(), format!("same AZ as it entered the TGW ({a})")),
+                        Some(a) => (
+                            azs[0].to_string(),
+                            format!("no attachment subnet in {a}: the TGW uses {} (cross-AZ)", azs[0]),
+                        ),
+                        None => {
+                            let options: Vec<String> = azs.iter().map(|s| (*s).to_string()).collect();
+                            let p = self.choose(options.clone());
+                            (
+                                options[p].clone(),
+                                format!(
+                                    "arrived over a peering: the TGW picks the AZ ({}); traced {}",
+                                    options.join(" or "),
+                                    options[p]
+                                ),
+                            )
+                        }
+                    }
+                };
+                if attachment.appliance_mode == Some(true) {
+                    self.mem.appliance_az.insert(attachment.id.clone(), chosen.clone());
+                }
+                let Some(subnet) = subnets.iter().copied().find(|s| s.availability_zone == chosen) else {
+                    return self.drop_at(&attachment.id, region, format!("attachment {} has no subnet in {chosen}", attachment.id));
+                };
+                let mut h = hop(
+                    HopKind::VpcAttachment,
+                    ObjectRef::new(ObjectKind::TgwAttachment, &attachment.id, region),
+                    attachment.name.as_deref(),
+                    Some(&chosen),
+                );
+                h.decision = format!(
+                    "into {}",
+                    named(vpc.and_then(|v| v.name.as_deref()), &vpc_id)
+                );
+                h.rule = format!("{} in {}; {why}", self.interface_of(attachment, subnet), subnet.id);
+                self.push(h);
+                Step::Next(Pos::Subnet(subnet))
+            }
+            LeadsTo::PeerTgw {
+                attachment,
+                peering,
+                side,
+                tgw,
+            } => {
+                if let Some(p) = peering
+                    && !p.state.is_usable()
+                {
+                    return self.drop_at(&attachment.id, region, format!("peering {} is {}", p.id, p.state));
+                }
+                let Some(side) = side else {
+                    return self.stop_unverified(format!("the far side of peering {}", attachment.id));
+                };
+                let mut h = hop(
+                    HopKind::TgwPeering,
+                    ObjectRef::new(ObjectKind::Peering, &attachment.id, region),
+                    attachment.name.as_deref(),
+                    None,
+                );
+                h.decision = format!(
+                    "across to {} in {}",
+                    named(tgw.and_then(|t| t.name.as_deref()), &side.tgw_id),
+                    side.region
+                );
+                h.rule = "TGW peering (static routes only)".into();
+                self.push(h);
+                if net.region(&side.region).is_none() {
+                    return self.stop_unverified(format!("region {} (not loaded)", side.region));
+                }
+                match net.attachment_in(&side.region, &attachment.id) {
+                    Some(far) => Step::Next(Pos::Tgw { att: far, az: None }),
+                    None => self.stop_unverified(format!(
+                        "peering attachment {} as seen in {}",
+                        attachment.id, side.region
+                    )),
+                }
+            }
+            LeadsTo::LeavesAws { attachment } => {
+                let via = format!(
+                    "{} attachment {}{}",
+                    attachment.kind,
+                    named(attachment.name.as_deref(), &attachment.id),
+                    attachment
+                        .resource_id
+                        .as_deref()
+                        .map_or_else(String::new, |r| format!(" ({r})"))
+                );
+                let mut h = hop(
+                    HopKind::LeavesAws,
+                    ObjectRef::new(ObjectKind::TgwAttachment, &attachment.id, region),
+                    attachment.name.as_deref(),
+                    None,
+                );
+                h.decision = "leaves AWS".into();
+                h.rule = via.clone();
+                self.push(h);
+                Step::Done(Verdict::LeavesAws { via })
+            }
+            LeadsTo::OtherAttachment { attachment } => {
+                if attachment.kind == AttachmentKind::NetworkFunction {
+                    self.stop_unverified(format!(
+                        "network-function attachment {} (a firewall attached to the TGW natively)",
+                        attachment.id
+                    ))
+                } else {
+                    self.stop_unverified(format!("{} attachment {}", attachment.kind, attachment.id))
+                }
+            }
+            LeadsTo::AttachmentGone { id } => {
+                self.drop_at(&id, region, format!("target attachment {id} is not in the estate (deleted)"))
+            }
+            other => self.stop_unverified(format!("TGW target {}", other.describe())),
+        }
+    }
+
+    // ---------------------------------------------------------------- firewall
+
+    fn firewall(&mut self, fw: &'a NetworkFirewall, ep: &'a FirewallEndpoint) -> Step<'a> {
+        let net = self.net;
+        let region = fw.region.as_str();
+        let ep_id = ep.endpoint_id.clone().unwrap_or_else(|| ep.subnet_id.clone());
+        let mut h = hop(
+            HopKind::Firewall,
+            ObjectRef::new(ObjectKind::NetworkFirewall, &fw.id, region),
+            Some(&fw.name),
+            Some(&ep.availability_zone),
+        );
+        h.id = ep_id.clone();
+        if let Some(status) = &ep.status
+            && !status.eq_ignore_ascii_case("READY")
+        {
+            self.push(h);
+            return self.drop_at(&ep_id, region, format!("firewall endpoint {ep_id} is {status}"));
+        }
+        self.firewalls.push(ep_id.clone());
+        let policy = net.firewall_policy_in(region, &fw.policy_arn);
+        let vpc_cidrs = net.vpc_in(region, &fw.vpc_id).map(|v| v.cidr_blocks.clone()).unwrap_or_default();
+        let groups = net.region(region).map_or(&[][..], |r| &r.rule_groups[..]);
+        let outcome = match policy {
+            None => {
+                h.decision = "policy not read".into();
+                h.rule = format!("policy {} is not in the estate", fw.policy_arn);
+                self.not_evaluated.push(format!("firewall policy {} (not read)", fw.policy_arn));
+                Outcome::Pass
+            }
+            Some(policy) => {
+                let input = PolicyInput {
+                    policy,
+                    rule_groups: groups,
+                    firewall_vpc_cidrs: &vpc_cidrs,
+                };
+                let eval = if self.returning {
+                    let seen = self.fwd.and_then(|f| f.firewall_flows.get(&ep_id)).cloned();
+                    let saw = seen.is_some();
+                    let flow = seen.unwrap_or_else(|| FlowSpec {
+                        src: self.dst,
+                        dst: self.src,
+                        ..self.flow.clone()
+                    });
+                    firewall::evaluate_return(&input, &flow, saw)
+                } else {
+                    let flow = FlowSpec {
+                        src: self.src,
+                        dst: self.dst,
+                        ..self.flow.clone()
+                    };
+                    self.mem.firewall_flows.insert(ep_id.clone(), flow.clone());
+                    firewall::evaluate(&input, &flow)
+                };
+                h.decision = match eval.outcome {
+                    Outcome::Pass => "pass".into(),
+                    Outcome::Drop => "drop".into(),
+                    Outcome::Reject => "reject".into(),
+                    Outcome::Unverified => "unverified".into(),
+                };
+                let home: Vec<String> = eval.home_net.iter().map(ToString::to_string).collect();
+                h.rule = format!(
+                    "{} [policy {}; $HOME_NET {} from {}]",
+                    eval.decided_by,
+                    policy.name,
+                    home.join(","),
+                    eval.home_net_source
+                );
+                if eval.outcome == Outcome::Unverified {
+                    self.not_evaluated.extend(eval.not_evaluated.iter().cloned());
+                }
+                eval.outcome
+            }
+        };
+        let reason = h.rule.clone();
+        self.push(h);
+        match outcome {
+            Outcome::Drop | Outcome::Reject => self.drop_at(&ep_id, region, format!("firewall {}: {reason}", fw.name)),
+            Outcome::Pass | Outcome::Unverified => match net.subnet_in(region, &ep.subnet_id) {
+                Some(s) => Step::Next(Pos::Subnet(s)),
+                None => self.drop_at(&ep_id, region, format!("the firewall subnet {} is not in the estate", ep.subnet_id)),
+            },
+        }
+    }
+
+    // --------------------------------------------------------------- NAT / IGW
+
+    fn nat(&mut self, nat: &'a NatGateway) -> Step<'a> {
+        let net = self.net;
+        let region = nat.region.as_str();
+        let mut h = hop(
+            HopKind::NatGateway,
+            ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
+            nat.name.as_deref(),
+            net.subnet_in(region, &nat.subnet_id).map(|s| s.availability_zone.as_str()),
+        );
+        let private = nat.connectivity.eq_ignore_ascii_case("private");
+        let new_src = if private {
+            nat.private_ips.first().copied()
+        } else {
+            nat.public_ips.first().copied()
+        };
+        let Some(new_src) = new_src else {
+            self.push(h);
+            return self.drop_at(
+                &nat.id,
+                region,
+                format!(
+                    "NAT gateway {} has no {} address",
+                    nat.id,
+                    if private { "private" } else { "Elastic IP" }
+                ),
+            );
+        };
+        h.decision = format!("source {} becomes {new_src}", self.src);
+        h.rule = if private {
+            "private NAT gateway: its private address".into()
+        } else {
+            "public NAT gateway: its Elastic IP".into()
+        };
+        self.push(h);
+        self.mem.translations.push(Translation {
+            nat_id: nat.id.clone(),
+            public: new_src,
+            original: self.src,
+        });
+        self.src = new_src;
+        match net.subnet_in(region, &nat.subnet_id) {
+            Some(s) => Step::Next(Pos::Subnet(s)),
+            None => self.drop_at(&nat.id, region, format!("the subnet of {} is not in the estate", nat.id)),
+        }
+    }
+
+    /// The public address an internet gateway gives a private source: its instance's
+    /// or interface's public IP in this VPC.
+    fn public_ip_of(&self, region: &str, vpc: &Vpc, private: IpAddr) -> Option<IpAddr> {
+        let r = self.net.region(region)?;
+        r.instances
+            .iter()
+            .find(|i| i.private_ip == Some(private) && i.vpc_id.as_deref() == Some(&vpc.id))
+            .and_then(|i| i.public_ip)
+            .or_else(|| {
+                r.network_interfaces
+                    .iter()
+                    .find(|e| e.vpc_id == vpc.id && e.private_ips.contains(&private))
+                    .and_then(|e| e.public_ip)
+            })
+            .or_else(|| {
+                r.nat_gateways
+                    .iter()
+                    .find(|n| n.vpc_id == vpc.id && n.private_ips.contains(&private))
+                    .and_then(|n| n.public_ips.first().copied())
+            })
+    }
+
+    fn igw_outbound(&mut self, igw: &'a InternetGateway, vpc: &'a Vpc) -> Step<'a> {
+        let region = vpc.region.as_str();
+        let mut h = hop(
+            HopKind::InternetGateway,
+            ObjectRef::new(ObjectKind::InternetGateway, &igw.id, region),
+            igw.name.as_deref(),
+            None,
+        );
+        let src = self.src;
+        let public_src = if is_public(src) {
+            Some(src)
+        } else {
+            self.public_ip_of(region, vpc, src)
+        };
+        let Some(public_src) = public_src else {
+            h.decision = "drops".into();
+            h.rule = format!("source {src} has no public IP or Elastic IP");
+            let id = igw.id.clone();
+            self.push(h);
+            return self.drop_at(
+                &id,
+                region,
+                format!(
+                    "source {src} has no public IP or Elastic IP: an internet gateway forwards only traffic from public addresses"
+                ),
+            );
+        };
+        if !is_public(self.dst) {
+            h.decision = "drops".into();
+            h.rule = format!("destination {} is not a public address", self.dst);
+            let id = igw.id.clone();
+            self.push(h);
+            return self.drop_at(
+                &id,
+                region,
+                format!(
+                    "destination {} is private: an internet gateway forwards only to public addresses",
+                    self.dst
+                ),
+            );
+        }
+        h.decision = format!("to the internet as {public_src}");
+        h.rule = if public_src == src {
+            format!("source {src} is public")
+        } else {
+            format!("source {src} is translated to its public IP {public_src}")
+        };
+        self.push(h);
+        self.mem.egress = Some((igw, vpc, public_src));
+        self.src = public_src;
+        Step::Done(Verdict::ReachesInternet {
+            egress_ip: public_src,
+            via: named(igw.name.as_deref(), &igw.id),
+        })
+    }
+
+    /// The reply from the internet: the gateway maps the public address back to its
+    /// private owner (a NAT gateway, an instance) and the VPC routes it (the gateway's
+    /// own route table when one is associated with it, else locally).
+    fn igw_inbound(&mut self, igw: &'a InternetGateway, vpc: &'a Vpc) -> Step<'a> {
+        let net = self.net;
+        let region = vpc.region.as_str();
+        let public = self.dst;
+        let r = net.region(region);
+        let nat = r.and_then(|r| {
+            r.nat_gateways
+                .iter()
+                .find(|n| n.vpc_id == vpc.id && n.public_ips.contains(&public))
+        });
+        let private = nat
+            .and_then(|n| n.private_ips.first().copied())
+            .or_else(|| {
+                r.and_then(|r| {
+                    r.instances
+                        .iter()
+                        .find(|i| i.public_ip == Some(public) && i.vpc_id.as_deref() == Some(&vpc.id))
+                        .and_then(|i| i.private_ip)
+                        .or_else(|| {
+                            r.network_interfaces
+                                .iter()
+                                .find(|e| e.public_ip == Some(public) && e.vpc_id == vpc.id)
+                                .and_then(|e| e.private_ips.first().copied())
+                        })
+                })
+            });
+        let mut h = hop(
+            HopKind::InternetGateway,
+            ObjectRef::new(ObjectKind::InternetGateway, &igw.id, region),
+            igw.name.as_deref(),
+            None,
+        );
+        let Some(private) = private else {
+            h.decision = "drops".into();
+            h.rule = format!("no address in {} owns {public}", vpc.id);
+            self.push(h);
+            return self.drop_at(&igw.id, region, format!("{public} belongs to nothing behind {}", igw.id));
+        };
+        h.decision = format!("from the internet to {public}, which is {private}");
+        h.rule = "the internet gateway maps the public address to its private owner".into();
+        self.push(h);
+        if let Some(n) = nat {
+            return self.unnat(n, public);
+        }
+        self.dst = private;
+        // Ingress routing: a route table associated with the gateway decides first.
+        let edge = r.and_then(|r| {
+            r.vpc_route_tables.iter().find(|t| {
+                t.vpc_id == vpc.id
+                    && t.associations
+                        .iter()
+                        .any(|a| a.gateway_id.as_deref() == Some(&igw.id))
+            })
+        });
+        if let Some(table) = edge
+            && let VpcOutcome::Forward { prefix, route } = net.vpc_lookup(table, private).outcome
+            && !matches!(route.target(), VpcRouteTarget::Local)
+            && let Some(owner) = net
+                .subnets_containing(private)
+                .into_iter()
+                .find(|s| s.vpc_id == vpc.id)
+        {
+            let target = route.target();
+            let mut g = hop(
+                HopKind::VpcRouteTable,
+                ObjectRef::new(ObjectKind::VpcRouteTable, &table.id, region),
+                table.name.as_deref(),
+                Some(&owner.availability_zone),
+            );
+            g.decision = format!("forward to {}", target.id());
+            g.rule = format!("{prefix} → {}; route table of gateway {}", target.id(), igw.id);
+            self.push(g);
+            return self.vpc_target(vpc, owner, target);
+        }
+        self.deliver_local(vpc)
+    }
+
+    /// Back through the NAT gateway that owns `public`: undo its translation.
+    fn unnat(&mut self, nat: &'a NatGateway, public: IpAddr) -> Step<'a> {
+        let region = nat.region.as_str();
+        let original = self
+            .fwd
+            .and_then(|f| {
+                f.translations
+                    .iter()
+                    .rev()
+                    .find(|t| t.nat_id == nat.id && t.public == public)
+            })
+            .map(|t| t.original);
+        let Some(original) = original else {
+            return self.drop_at(&nat.id, region, format!("{} holds no flow to {public}", nat.id));
+        };
+        let mut h = hop(
+            HopKind::NatGateway,
+            ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
+            nat.name.as_deref(),
+            self.net
+                .subnet_in(region, &nat.subnet_id)
+                .map(|s| s.availability_zone.as_str()),
+        );
+        h.decision = format!("translates {public} back to {original}");
+        h.rule = "return traffic of a flow this NAT gateway opened".into();
+        self.push(h);
+        self.dst = original;
+        match self.net.subnet_in(region, &nat.subnet_id) {
+            Some(s) => Step::Next(Pos::Subnet(s)),
+            None => self.drop_at(
+                &nat.id,
+                region,
+                format!("the subnet of {} is not in the estate", nat.id),
+            ),
+        }
+    }
+}
+
+fn target_kind(t: &VpcRouteTarget) -> &'static str {
+    match t {
+        VpcRouteTarget::NetworkInterface(_) => "a network interface (an appliance)",
+        VpcRouteTarget::Instance(_) => "an instance (an appliance)",
+        VpcRouteTarget::EgressOnlyInternetGateway(_) => "an egress-only internet gateway (IPv6)",
+        VpcRouteTarget::CarrierGateway(_) => "a carrier gateway",
+        VpcRouteTarget::LocalGateway(_) => "an Outposts local gateway",
+        VpcRouteTarget::CoreNetwork(_) => "a Cloud WAN core network",
+        _ => "unknown",
+    }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+    v
+}
+
+/// One forward walk and its return, for the flow-hash choices given.
+struct Run<'a> {
+    forward: Path,
+    branches: Vec<Branch>,
+    back: Option<Path>,
+    _mem: Memory<'a>,
+}
+
+fn one<'a>(net: &Net<'a>, origin: &Origin<'a>, flow: &FlowSpec, choices: Vec<usize>) -> Run<'a> {
+    let mut w = Walker::new(net, flow, origin.ip, flow.dst);
+    w.choices = choices;
+    w.push(origin.hop.clone());
+    let forward = w.run(Pos::Subnet(origin.subnet));
+    let branches = std::mem::take(&mut w.branches);
+    let mem = std::mem::take(&mut w.mem);
+    let back = match forward.verdict.settled() {
+        Verdict::Delivered { .. } => mem.delivered_in.map(|subnet| {
+            let mut r = Walker::new(net, flow, flow.dst, mem.delivered_src.unwrap_or(origin.ip));
+            r.returning = true;
+            r.fwd = Some(&mem);
+            r.run(Pos::Subnet(subnet))
+        }),
+        Verdict::ReachesInternet { egress_ip, .. } => mem.egress.map(|(igw, vpc, _)| {
+            let mut r = Walker::new(net, flow, flow.dst, *egress_ip);
+            r.returning = true;
+            r.fwd = Some(&mem);
+            r.run(Pos::IgwInbound { igw, vpc })
+        }),
+        _ => None,
+    };
+    Run {
+        forward,
+        branches,
+        back,
+        _mem: mem,
+    }
+}
+
+fn symmetric(forward: &[String], back: &[String]) -> bool {
+    let mut a: Vec<&String> = forward.iter().collect();
+    let mut b: Vec<&String> = back.iter().collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+/// Traces the flow: the primary path (first option at every flow-hash choice), its
+/// return, and every other flow-hash path's verdict.
+pub(super) fn run<'a>(net: &Net<'a>, origin: &Origin<'a>, target: &Target, flow: &FlowSpec) -> Trace {
+    let primary = one(net, origin, flow, Vec::new());
+    let mut alternatives = Vec::new();
+    // Depth-first over the choice points: each run names the options it met; every
+    // option not taken at a point past the fixed prefix is a new path.
+    let mut queue: Vec<Vec<usize>> = Vec::new();
+    let expand = |prefix_len: usize, branches: &[Branch], queue: &mut Vec<Vec<usize>>| {
+        for i in prefix_len..branches.len() {
+            for alt in 0..branches[i].options.len() {
+                if alt != branches[i].picked {
+                    let mut c: Vec<usize> = branches[..i].iter().map(|b| b.picked).collect();
+                    c.push(alt);
+                    queue.push(c);
+                }
+            }
+        }
+    };
+    expand(0, &primary.branches, &mut queue);
+    let mut runs = 1;
+    while let Some(choices) = queue.pop() {
+        if runs >= MAX_PATHS {
+            break;
+        }
+        runs += 1;
+        let fixed = choices.len();
+        let r = one(net, origin, flow, choices.clone());
+        expand(fixed, &r.branches, &mut queue);
+        let described: Vec<String> = r
+            .branches
+            .iter()
+            .zip(primary.branches.iter().map(Some).chain(std::iter::repeat(None)))
+            .filter(|(b, p)| p.is_none_or(|p| p.options.get(p.picked) != b.options.get(b.picked)))
+            .map(|(b, _)| b.options[b.picked].clone())
+            .collect();
+        alternatives.push(Alternative {
+            choices: described,
+            verdict: r.forward.verdict.clone(),
+            firewalls: r.forward.firewalls.clone(),
+        });
+    }
+    let mut notes = vec!["security groups and network ACLs are not evaluated (netops does not read them yet)".to_string()];
+    if runs >= MAX_PATHS && !queue.is_empty() {
+        notes.push(format!("more than {MAX_PATHS} flow-hash paths: the first {MAX_PATHS} are traced"));
+    }
+    let (return_hops, return_verdict, return_firewalls) = match primary.back {
+        Some(p) => (p.hops, Some(p.verdict), p.firewalls),
+        None => (Vec::new(), None, Vec::new()),
+    };
+    if let Some(rv) = &return_verdict
+        && !rv.arrives()
+    {
+        notes.push("the return path is dropped: a reply never arrives, so a TCP flow fails even though the forward path arrives".into());
+    }
+    let sym = return_verdict.is_none() || symmetric(&primary.forward.firewalls, &return_firewalls);
+    if !sym {
+        notes.push(format!(
+            "asymmetric: forward crosses {}, return crosses {}; a stateful firewall sees half the flow",
+            list_or_none(&primary.forward.firewalls),
+            list_or_none(&return_firewalls)
+        ));
+    }
+    Trace {
+        flow: FlowView {
+            protocol: flow.protocol,
+            src: flow.src,
+            dst: flow.dst,
+            dst_port: flow.dst_port,
+            sni: flow.sni.clone(),
+            to: target.label.clone(),
+        },
+        hops: primary.forward.hops,
+        verdict: primary.forward.verdict,
+        firewalls: primary.forward.firewalls,
+        return_hops,
+        return_verdict,
+        symmetric: sym,
+        return_firewalls,
+        alternatives,
+        notes,
+    }
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "no firewall".into()
+    } else {
+        v.join(", ")
+    }
+}
