@@ -173,26 +173,25 @@ pub async fn run_script(
             Step::Run(cmd) => cmd,
         };
         match query::run_with(&net, &cmd) {
-            Ok(output) => match opts.output {
-                OutputFormat::Text => {
-                    // A blank line between commands' tables, none before the first.
-                    if printed_text {
-                        out.write("\n");
-                    }
-                    printed_text = true;
-                    out.write(&output.to_text());
-                }
-                OutputFormat::Json => {
-                    let mut doc = output.to_json();
-                    if let Some(obj) = doc.as_object_mut() {
-                        obj.insert("line".into(), json!(number));
-                        if !incomplete.is_empty() {
-                            obj.insert("incomplete_regions".into(), json!(incomplete));
-                        }
-                    }
-                    out.write(&format!("{doc}\n"));
-                }
-            },
+            Ok(output) if output.failed_check && code == exit::OK => {
+                code = exit::FINDINGS;
+                emit(
+                    &mut out,
+                    opts,
+                    &mut printed_text,
+                    &output,
+                    number,
+                    &incomplete,
+                );
+            }
+            Ok(output) => emit(
+                &mut out,
+                opts,
+                &mut printed_text,
+                &output,
+                number,
+                &incomplete,
+            ),
             Err(e) => {
                 let _ = writeln!(
                     err,
@@ -231,6 +230,37 @@ pub async fn run_script(
         code = exit::PARTIAL;
     }
     code
+}
+
+/// Writes one command's output in the chosen format.
+fn emit(
+    out: &mut Output<'_>,
+    opts: &BatchOptions,
+    printed_text: &mut bool,
+    output: &query::Output,
+    number: usize,
+    incomplete: &[serde_json::Value],
+) {
+    match opts.output {
+        OutputFormat::Text => {
+            // A blank line between commands' tables, none before the first.
+            if *printed_text {
+                out.write("\n");
+            }
+            *printed_text = true;
+            out.write(&output.to_text());
+        }
+        OutputFormat::Json => {
+            let mut doc = output.to_json();
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("line".into(), json!(number));
+                if !incomplete.is_empty() {
+                    obj.insert("incomplete_regions".into(), json!(incomplete));
+                }
+            }
+            out.write(&format!("{doc}\n"));
+        }
+    }
 }
 
 /// The command a help line asked about: `help` itself, or the command before `--help`.

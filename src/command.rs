@@ -40,6 +40,73 @@ pub enum Command {
     },
     /// List regions and whether they loaded.
     Regions,
+    /// Trace a packet hop by hop, both directions, across VPCs, TGWs, peerings,
+    /// firewall, NAT and internet gateways (from the estate already read; no AWS call).
+    Trace {
+        /// Where it starts: an instance (i-…), interface (eni-…), subnet (subnet-…) or
+        /// an IP inside a known subnet.
+        from: String,
+        /// Where it goes: an IP (private or public), an instance (i-…) or `internet`.
+        to: String,
+        /// Protocol (default tcp).
+        #[arg(long, value_enum)]
+        proto: Option<Proto>,
+        /// Destination port (default 443 for tcp).
+        #[arg(long)]
+        port: Option<u16>,
+        /// The TLS server name the firewall sees (implies --proto tcp --port 443).
+        #[arg(long)]
+        sni: Option<String>,
+    },
+    /// Audit the whole estate: blackholes, missing return routes, egress that bypasses
+    /// inspection, asymmetry, isolation breaks, peerings without routes, overlapping
+    /// CIDRs, HOME_NET, AZs without a firewall endpoint. Exits 3 on findings at or
+    /// above --fail-on.
+    Audit {
+        /// The lowest severity that makes the exit code 3.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
+}
+
+/// `--proto` of `trace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+impl Proto {
+    /// The engine's protocol.
+    #[must_use]
+    pub fn protocol(self) -> crate::net::firewall::Protocol {
+        match self {
+            Self::Tcp => crate::net::firewall::Protocol::Tcp,
+            Self::Udp => crate::net::firewall::Protocol::Udp,
+            Self::Icmp => crate::net::firewall::Protocol::Icmp,
+        }
+    }
+}
+
+/// `--fail-on` of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    /// The lowest severity that fails.
+    #[must_use]
+    pub fn severity(self) -> crate::net::Severity {
+        match self {
+            Self::Error => crate::net::Severity::Error,
+            Self::Warning => crate::net::Severity::Warning,
+            Self::Info => crate::net::Severity::Info,
+        }
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -142,8 +209,37 @@ impl Command {
             Self::NatGateways => "nat-gateways".into(),
             Self::Show { id } => format!("show {id}"),
             Self::Regions => "regions".into(),
+            Self::Trace {
+                from,
+                to,
+                proto,
+                port,
+                sni,
+            } => {
+                let mut line = format!("trace {} {}", quote_word(from), quote_word(to));
+                if let Some(p) = proto {
+                    line.push_str(&format!(" --proto {}", p.protocol().as_str()));
+                }
+                if let Some(p) = port {
+                    line.push_str(&format!(" --port {p}"));
+                }
+                if let Some(s) = sni {
+                    line.push_str(&format!(" --sni {}", quote_word(s)));
+                }
+                line
+            }
+            Self::Audit { fail_on } => match fail_on {
+                FailOn::Error => "audit".into(),
+                FailOn::Warning => "audit --fail-on warning".into(),
+                FailOn::Info => "audit --fail-on info".into(),
+            },
         }
     }
+}
+
+/// A word as a shell would need it typed back.
+fn quote_word(w: &str) -> String {
+    shlex::try_quote(w).map_or_else(|_| w.to_string(), |q| q.into_owned())
 }
 
 #[cfg(test)]
@@ -198,6 +294,9 @@ mod tests {
             "routes tgw-rtb-1",
             "show vpc-1",
             "attachments tgw-1",
+            "trace i-1 internet --sni www.amazon.com",
+            "trace subnet-1 10.2.0.5 --proto udp --port 53",
+            "audit --fail-on warning",
         ] {
             let cmd = parse_line(line).expect("ok").expect("some");
             assert_eq!(cmd.to_line(), line);

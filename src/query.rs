@@ -13,7 +13,9 @@ use crate::model::{
     Estate, Peering, RegionEstate, RegionLoad, RouteTarget, TgwAttachment, TgwRoute,
 };
 use crate::net::Net;
+use crate::net::audit;
 use crate::net::targets::{self, Scan};
+use crate::net::trace::{self, TraceQuery};
 use crate::text::terminal_safe;
 
 /// A table section of an output.
@@ -51,6 +53,8 @@ pub struct Output {
     pub sections: Vec<Section>,
     /// The JSON document's payload: `items` (lists) or `kind` + `item` (show).
     pub json: Value,
+    /// An audit found something at or above its `--fail-on` severity (exit code 3).
+    pub failed_check: bool,
 }
 
 impl Output {
@@ -176,12 +180,171 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::NatGateways => nat_gateways(estate),
         Command::Show { id } => show(net, id)?,
         Command::Regions => regions(estate),
+        Command::Trace {
+            from,
+            to,
+            proto,
+            port,
+            sni,
+        } => {
+            let query = TraceQuery {
+                from: from.clone(),
+                to: to.clone(),
+                protocol: proto.map(crate::command::Proto::protocol),
+                port: *port,
+                sni: sni.clone(),
+                routing_only: false,
+            };
+            let t = trace::trace(net, &query).map_err(|e| CommandError {
+                kind: crate::error::ErrorKind::InvalidInput,
+                message: e.0,
+            })?;
+            trace_output(&t)
+        }
+        Command::Audit { fail_on } => {
+            let found = audit::audit(net);
+            let failed_check = found.iter().any(|f| f.severity >= fail_on.severity());
+            let (sections, json) = audit_output(&found, fail_on.severity());
+            return Ok(Output {
+                command,
+                sections,
+                json,
+                failed_check,
+            });
+        }
     };
     Ok(Output {
         command,
         sections,
         json,
+        failed_check: false,
     })
+}
+
+fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {
+    let mut s =
+        Section::new(&["#", "HOP", "OBJECT", "REGION", "AZ", "DECISION", "RULE"]).titled(title);
+    for (i, h) in hops.iter().enumerate() {
+        s.row(vec![
+            (i + 1).to_string(),
+            hop_kind_word(h.kind).to_string(),
+            match &h.name {
+                Some(n) => format!("{} ({n})", h.id),
+                None => h.id.clone(),
+            },
+            h.region.clone(),
+            opt(h.az.as_deref()),
+            h.decision.clone(),
+            h.rule.clone(),
+        ]);
+    }
+    s
+}
+
+/// The word a hop kind is shown with.
+#[must_use]
+pub fn hop_kind_word(k: trace::HopKind) -> &'static str {
+    use trace::HopKind as H;
+    match k {
+        H::Source => "source",
+        H::VpcRouteTable => "vpc-route-table",
+        H::TgwAttachment => "tgw-attachment",
+        H::TgwRouteTable => "tgw-route-table",
+        H::TgwPeering => "tgw-peering",
+        H::VpcAttachment => "vpc-attachment",
+        H::Firewall => "firewall",
+        H::Appliance => "appliance",
+        H::NatGateway => "nat-gateway",
+        H::InternetGateway => "internet-gateway",
+        H::VpcEndpoint => "vpc-endpoint",
+        H::VpcPeering => "vpc-peering",
+        H::LeavesAws => "leaves-aws",
+        H::Destination => "destination",
+        H::Drop => "drop",
+    }
+}
+
+fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
+    let f = &t.flow;
+    let what = format!(
+        "{} {} → {}{}{}",
+        f.protocol.as_str(),
+        f.src,
+        if f.to == f.dst.to_string() {
+            f.to.clone()
+        } else {
+            format!("{} ({})", f.to, f.dst)
+        },
+        f.dst_port
+            .map_or_else(String::new, |p| format!(" port {p}")),
+        f.sni
+            .as_deref()
+            .map_or_else(String::new, |s| format!(" sni {s}"))
+    );
+    let mut sections = vec![hop_rows(&format!("trace {what}"), &t.hops)];
+    let mut summary = Section::new(&[]);
+    summary.row(vec!["verdict".into(), t.verdict.summary()]);
+    summary.row(vec![
+        "return".into(),
+        t.return_verdict.as_ref().map_or_else(
+            || "none (the forward path does not arrive)".into(),
+            trace::Verdict::summary,
+        ),
+    ]);
+    summary.row(vec![
+        "symmetric".into(),
+        if t.symmetric {
+            if t.firewalls.is_empty() {
+                "yes (no firewall on either path)".into()
+            } else {
+                format!("yes (both directions cross {})", t.firewalls.join(", "))
+            }
+        } else {
+            "NO (asymmetric)".into()
+        },
+    ]);
+    for a in &t.alternatives {
+        summary.row(vec![
+            format!("if the flow hash picks {}", a.choices.join(", ")),
+            a.verdict.summary(),
+        ]);
+    }
+    for n in &t.notes {
+        summary.row(vec!["note".into(), n.clone()]);
+    }
+    if !t.return_hops.is_empty() {
+        sections.push(hop_rows("return path", &t.return_hops));
+    }
+    sections.push(summary);
+    let mut json = to_value(t);
+    if let Some(o) = json.as_object_mut() {
+        o.insert("verdict_text".into(), json!(t.verdict.summary()));
+    }
+    (sections, json)
+}
+
+fn audit_output(
+    found: &[crate::net::Finding],
+    fail_on: crate::net::Severity,
+) -> (Vec<Section>, Value) {
+    let mut s = Section::new(&["SEVERITY", "KIND", "REGION", "FINDING", "FIX"]).titled(format!(
+        "audit: {} finding(s); fails on {} and above",
+        found.len(),
+        fail_on.as_str()
+    ));
+    for f in found {
+        s.row(vec![
+            f.severity.as_str().to_string(),
+            f.kind.code().to_string(),
+            f.region.clone(),
+            f.message(),
+            f.fix().unwrap_or_default(),
+        ]);
+    }
+    (
+        vec![s],
+        json!({ "findings": found, "fail_on": fail_on.as_str() }),
+    )
 }
 
 fn tgws(net: &Net<'_>) -> (Vec<Section>, Value) {

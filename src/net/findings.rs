@@ -105,6 +105,81 @@ pub enum FindingKind {
         state: AttachmentState,
         tgw_id: String,
     },
+    /// An active static route whose target attachment does not forward.
+    RouteToUnusableAttachment {
+        route_table_id: String,
+        destination: Destination,
+        attachment_id: String,
+        state: String,
+    },
+    /// The forward path arrives, the reply does not.
+    MissingReturnRoute {
+        from: String,
+        to: String,
+        /// The return path's verdict in words.
+        reason: String,
+    },
+    /// A spoke reaches the internet without crossing a firewall endpoint.
+    EgressBypassesInspection {
+        vpc_id: String,
+        vpc_name: Option<String>,
+        /// The route table (and subnet) that sends it out.
+        route_table_id: String,
+        /// The internet or NAT gateway it leaves through.
+        via: String,
+        /// The address the internet sees, when a trace got out.
+        egress_ip: Option<std::net::IpAddr>,
+        /// The traced path, when a trace got out; empty when only the route was found.
+        path: Vec<String>,
+    },
+    /// Appliance mode is off on an inspection VPC's TGW attachment.
+    ApplianceModeOff {
+        attachment_id: String,
+        vpc_id: String,
+    },
+    /// ECMP over VPN attachments: each direction is hashed apart.
+    EcmpOverVpn {
+        route_table_id: String,
+        destination: Destination,
+        attachments: Vec<String>,
+    },
+    /// One spoke reaches another without inspection.
+    IsolationBreak {
+        from_vpc: String,
+        to_vpc: String,
+        path: Vec<String>,
+    },
+    /// An available peering that a side does not route to (or does not associate).
+    PeeringWithoutRoutes {
+        peering_id: String,
+        name: Option<String>,
+        /// What is missing on which side, in words.
+        missing: Vec<String>,
+    },
+    /// Two VPCs whose CIDRs overlap.
+    OverlappingCidrs {
+        vpc_id: String,
+        cidr: ipnet::IpNet,
+        other_vpc_id: String,
+        other_region: String,
+        other_cidr: ipnet::IpNet,
+    },
+    /// A firewall that inspects other VPCs' traffic with `$HOME_NET` left at its own
+    /// VPC's CIDR.
+    HomeNetNotOverridden {
+        firewall: String,
+        policy: String,
+        home_net: Vec<ipnet::IpNet>,
+        /// True when the policy's rules use `$HOME_NET` / `$EXTERNAL_NET`.
+        rules_use_it: bool,
+    },
+    /// An AZ with spoke or TGW subnets but no firewall endpoint: traffic hairpins
+    /// to another AZ's endpoint.
+    AzWithoutFirewall {
+        availability_zone: String,
+        firewall: String,
+        subnets: Vec<String>,
+    },
     /// A part of a region that could not be read (e.g. Network Firewall without
     /// permission): what it would show is unknown.
     PartNotRead {
@@ -124,6 +199,16 @@ impl FindingKind {
             Self::PeeringNotAvailable { .. } => "peering_not_available",
             Self::AttachmentNotAvailable { .. } => "attachment_not_available",
             Self::PartNotRead { .. } => "part_not_read",
+            Self::RouteToUnusableAttachment { .. } => "route_to_unusable_attachment",
+            Self::MissingReturnRoute { .. } => "missing_return_route",
+            Self::EgressBypassesInspection { .. } => "egress_bypasses_inspection",
+            Self::ApplianceModeOff { .. } => "appliance_mode_off",
+            Self::EcmpOverVpn { .. } => "ecmp_over_vpn",
+            Self::IsolationBreak { .. } => "isolation_break",
+            Self::PeeringWithoutRoutes { .. } => "peering_without_routes",
+            Self::OverlappingCidrs { .. } => "overlapping_cidrs",
+            Self::HomeNetNotOverridden { .. } => "home_net_not_overridden",
+            Self::AzWithoutFirewall { .. } => "az_without_firewall",
         }
     }
 }
@@ -181,6 +266,89 @@ impl Finding {
             FindingKind::PartNotRead { part, error, .. } => {
                 format!("{part} not read in {}: {error}", self.region)
             }
+            FindingKind::RouteToUnusableAttachment {
+                route_table_id,
+                destination,
+                attachment_id,
+                state,
+            } => format!(
+                "route {destination} in {route_table_id} goes to {attachment_id}, which is {state}"
+            ),
+            FindingKind::MissingReturnRoute { from, to, reason } => {
+                format!("{from} reaches {to}, the reply does not come back: {reason}")
+            }
+            FindingKind::EgressBypassesInspection {
+                vpc_id,
+                vpc_name,
+                route_table_id,
+                via,
+                egress_ip,
+                ..
+            } => match egress_ip {
+                Some(ip) => format!(
+                    "spoke {} reaches the internet as {ip} through {via} without inspection ({route_table_id})",
+                    name_or(vpc_name.as_deref(), vpc_id)
+                ),
+                None => format!(
+                    "spoke {} routes to {via} in {route_table_id}, bypassing inspection",
+                    name_or(vpc_name.as_deref(), vpc_id)
+                ),
+            },
+            FindingKind::ApplianceModeOff {
+                attachment_id,
+                vpc_id,
+            } => format!(
+                "appliance mode is off on inspection VPC {vpc_id}'s attachment {attachment_id}: cross-AZ flows can cross two firewall endpoints"
+            ),
+            FindingKind::EcmpOverVpn {
+                route_table_id,
+                destination,
+                attachments,
+            } => format!(
+                "{destination} in {route_table_id} is ECMP over {} VPN attachments: each direction is hashed apart, stateful appliances see half flows",
+                attachments.len()
+            ),
+            FindingKind::IsolationBreak {
+                from_vpc, to_vpc, ..
+            } => format!("spoke {from_vpc} reaches spoke {to_vpc} without inspection"),
+            FindingKind::PeeringWithoutRoutes {
+                peering_id,
+                name,
+                missing,
+            } => format!(
+                "peering {} is available but {}",
+                name_or(name.as_deref(), peering_id),
+                missing.join("; ")
+            ),
+            FindingKind::OverlappingCidrs {
+                vpc_id,
+                cidr,
+                other_vpc_id,
+                other_region,
+                other_cidr,
+                ..
+            } => format!("{vpc_id} {cidr} overlaps {other_vpc_id} {other_cidr} ({other_region})"),
+            FindingKind::HomeNetNotOverridden {
+                firewall,
+                policy,
+                home_net,
+                ..
+            } => format!(
+                "firewall {firewall} inspects other VPCs but policy {policy} leaves $HOME_NET at {}: spoke addresses count as $EXTERNAL_NET",
+                home_net
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            FindingKind::AzWithoutFirewall {
+                availability_zone,
+                firewall,
+                subnets,
+            } => format!(
+                "{availability_zone} has {} spoke/TGW subnet(s) but no endpoint of firewall {firewall}: traffic crosses AZs to be inspected",
+                subnets.len()
+            ),
         }
     }
 
@@ -216,6 +384,38 @@ impl Finding {
             FindingKind::PartNotRead { part, .. } => Some(format!(
                 "grant read access to {part} in {}, then refresh",
                 self.region
+            )),
+            FindingKind::RouteToUnusableAttachment { attachment_id, .. } => Some(format!(
+                "make {attachment_id} available (accept it), or point the route elsewhere"
+            )),
+            FindingKind::MissingReturnRoute { .. } => Some(
+                "add the route back toward the source in the table the return path names".into(),
+            ),
+            FindingKind::EgressBypassesInspection { via, .. } => Some(format!(
+                "remove the route to {via} (and the instance's public IP); send 0.0.0.0/0 to the Transit Gateway"
+            )),
+            FindingKind::ApplianceModeOff { attachment_id, .. } => Some(format!(
+                "enable appliance mode on {attachment_id} (ModifyTransitGatewayVpcAttachment ApplianceModeSupport=enable)"
+            )),
+            FindingKind::EcmpOverVpn { .. } => Some(
+                "keep stateful inspection off ECMP paths, or make the appliances share flow state".into(),
+            ),
+            FindingKind::IsolationBreak { .. } => Some(
+                "remove the route (or propagation) that joins the spokes, or send it through inspection".into(),
+            ),
+            FindingKind::PeeringWithoutRoutes { .. } => Some(
+                "associate the peering attachment on each side and add static routes to the remote CIDRs".into(),
+            ),
+            FindingKind::OverlappingCidrs { .. } => {
+                Some("renumber one VPC (an IPAM pool prevents overlaps)".into())
+            }
+            FindingKind::HomeNetNotOverridden { .. } => Some(
+                "set the policy's PolicyVariables HOME_NET to the spokes' supernet (e.g. 10.0.0.0/8)".into(),
+            ),
+            FindingKind::AzWithoutFirewall {
+                availability_zone, ..
+            } => Some(format!(
+                "add a firewall endpoint in {availability_zone}, or keep spokes out of it"
             )),
         }
     }

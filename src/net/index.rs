@@ -26,8 +26,8 @@ use prefix_trie::PrefixMap;
 use super::lpm::{self, RouteTrie, TgwDecision, VpcDecision, VpcTrie};
 use crate::model::{
     Estate, FirewallEndpoint, FirewallPolicy, Instance, InternetGateway, NatGateway,
-    NetworkFirewall, NetworkInterface, Peering, RegionEstate, RuleGroup, Subnet, TgwAttachment, TgwRouteTable,
-    TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcRouteTable,
+    NetworkFirewall, NetworkInterface, Peering, RegionEstate, RuleGroup, Subnet, TgwAttachment,
+    TgwRouteTable, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcRouteTable,
 };
 
 fn at(i: usize) -> u32 {

@@ -23,6 +23,7 @@
 //!   answer the first region by name.
 
 pub mod arn;
+pub mod audit;
 pub mod findings;
 pub mod firewall;
 pub mod index;

@@ -375,7 +375,8 @@ impl State {
         if self.data.stale {
             self.data.stale = false;
             self.data.index = crate::net::EstateIndex::build(&self.data.estate);
-            self.data.findings = tree::findings(&self.data.estate);
+            let net = crate::net::Net::with_index(&self.data.estate, &self.data.index);
+            self.data.findings = tree::findings(&net);
         }
         if self.nav.items_stale {
             self.nav.items_stale = false;

@@ -871,12 +871,76 @@ pub struct Finding {
 #[must_use]
 pub fn finding_text(f: &net::Finding) -> String {
     let sym = match f.kind {
-        FindingKind::BlackholeRoute { .. } | FindingKind::PartNotRead { .. } => SYM_BAD,
         FindingKind::PeeringNotAvailable { .. } | FindingKind::AttachmentNotAvailable { .. } => {
             SYM_PENDING
         }
+        _ if f.severity == net::Severity::Info => SYM_PENDING,
+        _ => SYM_BAD,
     };
     format!("{sym} {}", f.message())
+}
+
+/// The path of a VPC (under its region).
+#[must_use]
+pub fn vpc_path(region: &str, vpc: &str) -> NodePath {
+    vec![
+        NodeId::Account,
+        NodeId::Region(region.to_string()),
+        NodeId::Folder(Folder::Vpcs),
+        NodeId::Vpc(vpc.to_string()),
+    ]
+}
+
+/// The tree node that shows an object, or the nearest one that does (an instance's
+/// subnet, a NAT gateway's VPC); `None` when the estate does not hold it.
+#[must_use]
+pub fn object_path(net: &net::Net<'_>, o: &net::ObjectRef) -> Option<NodePath> {
+    use net::ObjectKind as K;
+    let r = o.region.as_str();
+    let subnet_path = |id: &str| {
+        let s = net.subnet_in(r, id)?;
+        let mut p = vpc_path(r, &s.vpc_id);
+        p.push(NodeId::Subnet(s.id.clone()));
+        Some(p)
+    };
+    match o.kind {
+        K::Region => Some(vec![NodeId::Account, NodeId::Region(r.to_string())]),
+        K::Gap => None,
+        K::TransitGateway => net.tgw_in(r, &o.id).map(|t| tgw_path(r, &t.id)),
+        K::TgwRouteTable => net
+            .tgw_route_table_in(r, &o.id)
+            .map(|t| route_table_path(r, &t.tgw_id, &t.id)),
+        K::TgwAttachment => net
+            .attachment_in(r, &o.id)
+            .map(|a| attachment_path(r, &a.tgw_id, &a.id)),
+        K::Peering => net.attachment_in(r, &o.id).map(|a| {
+            let mut p = tgw_path(r, &a.tgw_id);
+            p.push(NodeId::Folder(Folder::Peerings));
+            p.push(NodeId::Peering(a.id.clone()));
+            p
+        }),
+        K::Vpc => net.vpc_in(r, &o.id).map(|v| vpc_path(r, &v.id)),
+        K::Subnet => subnet_path(&o.id),
+        K::Instance => net
+            .instance_in(r, &o.id)
+            .and_then(|i| i.subnet_id.as_deref())
+            .and_then(subnet_path),
+        K::VpcRouteTable => net
+            .vpc_route_table_in(r, &o.id)
+            .map(|t| vpc_path(r, &t.vpc_id)),
+        K::InternetGateway => net
+            .internet_gateway_in(r, &o.id)
+            .and_then(|g| g.vpc_ids.first())
+            .map(|v| vpc_path(r, v)),
+        K::NatGateway => net
+            .nat_gateway_in(r, &o.id)
+            .and_then(|n| subnet_path(&n.subnet_id)),
+        K::VpcEndpoint => net
+            .vpc_endpoint_in(r, &o.id)
+            .map(|e| vpc_path(r, &e.vpc_id)),
+        K::NetworkFirewall => net.firewall_in(r, &o.id).map(|f| vpc_path(r, &f.vpc_id)),
+        K::FirewallPolicy | K::RuleGroup => None,
+    }
 }
 
 /// The tree node that shows a finding.
@@ -907,19 +971,34 @@ pub fn finding_path(f: &net::Finding) -> NodePath {
             NodeId::Region(r.to_string()),
             NodeId::Gap(*gap),
         ],
+        _ => vec![NodeId::Account, NodeId::Region(r.to_string())],
     }
 }
 
-/// Findings across loaded regions ([`net::findings`]), as the console shows them.
+/// The audit's findings ([`net::audit`]), as the console shows them: each jumps to
+/// the tree node of its first object (or the nearest node that shows it).
 #[must_use]
-pub fn findings(estate: &Estate) -> Vec<Finding> {
-    net::findings(estate)
+pub fn findings(net: &net::Net<'_>) -> Vec<Finding> {
+    net::audit::audit(net)
         .into_iter()
-        .map(|finding| Finding {
-            region: finding.region.clone(),
-            text: finding_text(&finding),
-            path: finding_path(&finding),
-            finding,
+        .map(|finding| {
+            let path = match &finding.kind {
+                FindingKind::BlackholeRoute { .. }
+                | FindingKind::PeeringNotAvailable { .. }
+                | FindingKind::AttachmentNotAvailable { .. }
+                | FindingKind::PartNotRead { .. } => finding_path(&finding),
+                _ => finding
+                    .objects
+                    .iter()
+                    .find_map(|o| object_path(net, o))
+                    .unwrap_or_else(|| finding_path(&finding)),
+            };
+            Finding {
+                region: finding.region.clone(),
+                text: finding_text(&finding),
+                path,
+                finding,
+            }
         })
         .collect()
 }

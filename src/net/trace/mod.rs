@@ -44,6 +44,9 @@ pub struct TraceQuery {
     pub port: Option<u16>,
     /// The TLS server name the firewall sees (implies tcp/443).
     pub sni: Option<String>,
+    /// Routing only: firewall endpoints are crossed without applying their policy
+    /// (the audit asks whether routing gets packets there and back).
+    pub routing_only: bool,
 }
 
 /// A query that names nothing the estate holds, or contradicts itself.
@@ -277,7 +280,7 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
         sni: query.sni.clone(),
         http_host: None,
     };
-    Ok(walk::run(net, &origin, &target, &flow))
+    Ok(walk::run(net, &origin, &target, &flow, query.routing_only))
 }
 
 fn hop(kind: HopKind, object: ObjectRef, name: Option<&str>, az: Option<&str>) -> Hop {
@@ -306,9 +309,10 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         let inst = net
             .instance(from)
             .ok_or_else(|| TraceError(format!("no instance {from} in the loaded regions")))?;
-        let sid = inst.subnet_id.as_deref().ok_or_else(|| {
-            TraceError(format!("instance {from} has no subnet (not in a VPC?)"))
-        })?;
+        let sid = inst
+            .subnet_id
+            .as_deref()
+            .ok_or_else(|| TraceError(format!("instance {from} has no subnet (not in a VPC?)")))?;
         let ip = inst
             .private_ip
             .ok_or_else(|| TraceError(format!("instance {from} has no private IP")))?;
@@ -327,9 +331,9 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         return Ok(Origin { subnet, ip, hop: h });
     }
     if from.starts_with("eni-") {
-        let eni = net
-            .network_interface(from)
-            .ok_or_else(|| TraceError(format!("no network interface {from} in the loaded regions")))?;
+        let eni = net.network_interface(from).ok_or_else(|| {
+            TraceError(format!("no network interface {from} in the loaded regions"))
+        })?;
         let ip = *eni
             .private_ips
             .first()
@@ -380,11 +384,19 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         Some(&subnet.availability_zone),
     );
     h.decision = format!("sends from {ip}");
-    h.rule = format!("{ip} is in {}", subnet.cidr.map_or_else(String::new, |c| c.to_string()));
+    h.rule = format!(
+        "{ip} is in {}",
+        subnet.cidr.map_or_else(String::new, |c| c.to_string())
+    );
     Ok(Origin { subnet, ip, hop: h })
 }
 
 /// The first address AWS leaves usable in a subnet (it reserves the first four).
+#[must_use]
+pub fn trace_first_host(cidr: IpNet) -> Option<IpAddr> {
+    Some(first_host(cidr))
+}
+
 fn first_host(cidr: IpNet) -> IpAddr {
     match cidr {
         IpNet::V4(n) => {

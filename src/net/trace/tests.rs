@@ -29,6 +29,7 @@ fn q(from: &str, to: &str) -> TraceQuery {
         protocol: None,
         port: None,
         sni: None,
+        routing_only: false,
     }
 }
 
@@ -139,7 +140,9 @@ async fn spoke_b_leaves_through_its_own_internet_gateway_with_no_firewall() {
 #[tokio::test]
 async fn a_private_source_is_dropped_at_the_internet_gateway() {
     let mut estate = demo().await;
-    if let Some(crate::model::RegionLoad::Loaded { estate: r }) = estate.regions.get_mut("us-east-1") {
+    if let Some(crate::model::RegionLoad::Loaded { estate: r }) =
+        estate.regions.get_mut("us-east-1")
+    {
         for i in &mut r.instances {
             i.public_ip = None;
         }
@@ -162,7 +165,10 @@ async fn the_firewall_subnet_to_the_decommissioned_spoke_stops_at_the_blackhole(
         panic!("{t:#?}")
     };
     assert_eq!(at, "tgw-rtb-0e1a2b3c4d5e6f712");
-    assert!(reason.contains("blackhole") && reason.contains("10.2.0.0/16"), "{reason}");
+    assert!(
+        reason.contains("blackhole") && reason.contains("10.2.0.0/16"),
+        "{reason}"
+    );
     assert!(reason.contains("tgw-attach-0e1a2b3c4d5e6f7ff"), "{reason}");
 }
 
@@ -198,7 +204,16 @@ async fn bad_queries_name_what_is_wrong() {
 
 #[test]
 fn public_addresses() {
-    for ip in ["10.0.0.1", "172.16.1.1", "192.168.0.1", "100.64.0.1", "127.0.0.1", "169.254.1.1", "0.1.2.3", "224.0.0.1"] {
+    for ip in [
+        "10.0.0.1",
+        "172.16.1.1",
+        "192.168.0.1",
+        "100.64.0.1",
+        "127.0.0.1",
+        "169.254.1.1",
+        "0.1.2.3",
+        "224.0.0.1",
+    ] {
         assert!(!is_public(ip.parse().unwrap()), "{ip}");
     }
     for ip in ["8.8.8.8", "198.51.100.10", "203.0.113.25", "52.94.236.248"] {

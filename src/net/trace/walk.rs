@@ -53,7 +53,10 @@ impl Pos<'_> {
             Self::Subnet(s) => format!("subnet {}", s.id),
             Self::Tgw { att, .. } => format!("TGW via {}", att.id),
             Self::Firewall { ep, .. } => {
-                format!("firewall {}", ep.endpoint_id.as_deref().unwrap_or(&ep.subnet_id))
+                format!(
+                    "firewall {}",
+                    ep.endpoint_id.as_deref().unwrap_or(&ep.subnet_id)
+                )
             }
             Self::Nat(n) => format!("NAT {}", n.id),
             Self::IgwInbound { igw, .. } => format!("internet gateway {}", igw.id),
@@ -93,6 +96,7 @@ struct Memory<'a> {
 struct Walker<'n, 'a> {
     net: &'n Net<'a>,
     flow: &'n FlowSpec,
+    routing_only: bool,
     returning: bool,
     choices: Vec<usize>,
     branches: Vec<Branch>,
@@ -124,6 +128,7 @@ impl<'n, 'a> Walker<'n, 'a> {
         Self {
             net,
             flow,
+            routing_only: false,
             returning: false,
             choices: Vec::new(),
             branches: Vec::new(),
@@ -195,12 +200,14 @@ impl<'n, 'a> Walker<'n, 'a> {
                 let cycle: Vec<String> = self
                     .hops
                     .iter()
-                    .filter(|h| {
-                        matches!(h.kind, HopKind::VpcRouteTable | HopKind::TgwRouteTable)
-                    })
+                    .filter(|h| matches!(h.kind, HopKind::VpcRouteTable | HopKind::TgwRouteTable))
                     .map(|h| h.id.clone())
                     .collect();
-                let region = self.hops.last().map(|h| h.region.clone()).unwrap_or_default();
+                let region = self
+                    .hops
+                    .last()
+                    .map(|h| h.region.clone())
+                    .unwrap_or_default();
                 let reason = format!(
                     "routing loop: {} comes back to {}",
                     cycle.join(" → "),
@@ -250,7 +257,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             return self.drop_at(
                 &subnet.id,
                 region,
-                format!("VPC {} of subnet {} is not in the estate", subnet.vpc_id, subnet.id),
+                format!(
+                    "VPC {} of subnet {} is not in the estate",
+                    subnet.vpc_id, subnet.id
+                ),
             );
         };
         let Some((table, choice)) = net.subnet_route_table(subnet) else {
@@ -278,7 +288,9 @@ impl<'n, 'a> Walker<'n, 'a> {
         }
         let how = match choice {
             TableChoice::Explicit => format!("explicit association of {}", subnet.id),
-            TableChoice::Main => format!("main route table of {} (no explicit association)", vpc.id),
+            TableChoice::Main => {
+                format!("main route table of {} (no explicit association)", vpc.id)
+            }
         };
         let mut h = hop(
             HopKind::VpcRouteTable,
@@ -330,7 +342,11 @@ impl<'n, 'a> Walker<'n, 'a> {
         match net.vpc_target_usability_of(vpc, target) {
             Usability::Usable | Usability::NotEvaluated { .. } => {}
             Usability::Missing { id } => {
-                return self.drop_at(&id, region, format!("route target {id} is not in the estate (deleted?)"));
+                return self.drop_at(
+                    &id,
+                    region,
+                    format!("route target {id} is not in the estate (deleted?)"),
+                );
             }
             Usability::NotUsable { id, state } => {
                 return self.drop_at(&id, region, format!("route target {id} is {state}"));
@@ -367,12 +383,13 @@ impl<'n, 'a> Walker<'n, 'a> {
                     Some(&az),
                 );
                 h.decision = format!("into {}", named(tgw.name.as_deref(), &tgw.id));
-                h.rule = format!("{} in {} ({az})", self.interface_of(att, tgw_subnet), tgw_subnet.id);
+                h.rule = format!(
+                    "{} in {} ({az})",
+                    self.interface_of(att, tgw_subnet),
+                    tgw_subnet.id
+                );
                 self.push(h);
-                Step::Next(Pos::Tgw {
-                    att,
-                    az: Some(az),
-                })
+                Step::Next(Pos::Tgw { att, az: Some(az) })
             }
             LeadsTo::Nat { nat, .. } => Step::Next(Pos::Nat(nat)),
             LeadsTo::Internet { igw } => self.igw_outbound(igw, vpc),
@@ -387,20 +404,39 @@ impl<'n, 'a> Walker<'n, 'a> {
                     None,
                     None,
                 );
-                h.rule = format!("{} endpoint for {}", endpoint.endpoint_type, endpoint.service_name);
-                if endpoint.endpoint_type.eq_ignore_ascii_case("GatewayLoadBalancer") {
+                h.rule = format!(
+                    "{} endpoint for {}",
+                    endpoint.endpoint_type, endpoint.service_name
+                );
+                if endpoint
+                    .endpoint_type
+                    .eq_ignore_ascii_case("GatewayLoadBalancer")
+                {
                     h.kind = HopKind::Appliance;
                     h.decision = "to the appliance behind the endpoint (not evaluated)".into();
                     self.push(h);
-                    self.not_evaluated
-                        .push(format!("the appliance behind Gateway Load Balancer endpoint {}", endpoint.id));
+                    self.not_evaluated.push(format!(
+                        "the appliance behind Gateway Load Balancer endpoint {}",
+                        endpoint.id
+                    ));
                     // The appliance hands the packet back to the endpoint, whose
                     // subnet's route table forwards it on.
-                    let next = endpoint.subnet_ids.iter().filter_map(|s| net.subnet_in(region, s)).find(|s| s.availability_zone == from.availability_zone)
-                        .or_else(|| endpoint.subnet_ids.iter().find_map(|s| net.subnet_in(region, s)));
+                    let next = endpoint
+                        .subnet_ids
+                        .iter()
+                        .filter_map(|s| net.subnet_in(region, s))
+                        .find(|s| s.availability_zone == from.availability_zone)
+                        .or_else(|| {
+                            endpoint
+                                .subnet_ids
+                                .iter()
+                                .find_map(|s| net.subnet_in(region, s))
+                        });
                     return match next {
                         Some(s) => Step::Next(Pos::Subnet(s)),
-                        None => self.stop_unverified(format!("the subnet of endpoint {}", endpoint.id)),
+                        None => {
+                            self.stop_unverified(format!("the subnet of endpoint {}", endpoint.id))
+                        }
                     };
                 }
                 h.decision = format!("delivered to {}", endpoint.service_name);
@@ -409,9 +445,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                     to: format!("{} through {}", endpoint.service_name, endpoint.id),
                 })
             }
-            LeadsTo::Missing { id } | LeadsTo::AttachmentGone { id } => {
-                self.drop_at(&id, region, format!("route target {id} is not in the estate (deleted?)"))
-            }
+            LeadsTo::Missing { id } | LeadsTo::AttachmentGone { id } => self.drop_at(
+                &id,
+                region,
+                format!("route target {id} is not in the estate (deleted?)"),
+            ),
             LeadsTo::NotEvaluated { id } => match target {
                 VpcRouteTarget::VpnGateway(vgw) => {
                     let mut h = hop(
@@ -433,7 +471,9 @@ impl<'n, 'a> Walker<'n, 'a> {
                     target_kind(target)
                 )),
             },
-            other => self.stop_unverified(format!("route target {}: not followed", other.describe())),
+            other => {
+                self.stop_unverified(format!("route target {}: not followed", other.describe()))
+            }
         }
     }
 
@@ -446,7 +486,8 @@ impl<'n, 'a> Walker<'n, 'a> {
             && let Some(fwd) = self.fwd
             && let Some(tr) = fwd.translations.iter().rev().find(|t| {
                 net.nat_gateway_in(region, &t.nat_id).is_some_and(|n| {
-                    n.vpc_id == vpc.id && (n.private_ips.contains(&self.dst) || t.public == self.dst)
+                    n.vpc_id == vpc.id
+                        && (n.private_ips.contains(&self.dst) || t.public == self.dst)
                 })
             })
             && let Some(nat) = net.nat_gateway_in(region, &tr.nat_id)
@@ -463,7 +504,11 @@ impl<'n, 'a> Walker<'n, 'a> {
             self.dst = tr.original;
             return match net.subnet_in(region, &nat.subnet_id) {
                 Some(s) => Step::Next(Pos::Subnet(s)),
-                None => self.drop_at(&nat.id, region, format!("the subnet of {} is not in the estate", nat.id)),
+                None => self.drop_at(
+                    &nat.id,
+                    region,
+                    format!("the subnet of {} is not in the estate", nat.id),
+                ),
             };
         }
         let dst = self.dst;
@@ -475,7 +520,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             return self.drop_at(
                 &vpc.id,
                 region,
-                format!("no subnet of {} holds {dst}", named(vpc.name.as_deref(), &vpc.id)),
+                format!(
+                    "no subnet of {} holds {dst}",
+                    named(vpc.name.as_deref(), &vpc.id)
+                ),
             );
         };
         let who = self.who_has(region, dst);
@@ -512,11 +560,22 @@ impl<'n, 'a> Walker<'n, 'a> {
     fn vpc_peering(&mut self, vpc: &'a Vpc, pcx: &str) -> Step<'a> {
         let net = self.net;
         let region = vpc.region.as_str();
-        let Some(peering) = net.vpc_peering_in(region, pcx).or_else(|| net.vpc_peering(pcx)) else {
-            return self.drop_at(pcx, region, format!("VPC peering connection {pcx} is not in the estate"));
+        let Some(peering) = net
+            .vpc_peering_in(region, pcx)
+            .or_else(|| net.vpc_peering(pcx))
+        else {
+            return self.drop_at(
+                pcx,
+                region,
+                format!("VPC peering connection {pcx} is not in the estate"),
+            );
         };
         if !peering.status.eq_ignore_ascii_case("active") {
-            return self.drop_at(pcx, region, format!("VPC peering connection {pcx} is {}", peering.status));
+            return self.drop_at(
+                pcx,
+                region,
+                format!("VPC peering connection {pcx} is {}", peering.status),
+            );
         }
         let peer = if peering.requester.vpc_id == vpc.id {
             &peering.accepter
@@ -545,7 +604,10 @@ impl<'n, 'a> Walker<'n, 'a> {
         }
         match net.vpc_in(&peer.region, &peer.vpc_id) {
             Some(peer_vpc) => self.deliver_local(peer_vpc),
-            None => self.stop_unverified(format!("peer VPC {} in {} (not loaded)", peer.vpc_id, peer.region)),
+            None => self.stop_unverified(format!(
+                "peer VPC {} in {} (not loaded)",
+                peer.vpc_id, peer.region
+            )),
         }
     }
 
@@ -564,10 +626,15 @@ impl<'n, 'a> Walker<'n, 'a> {
                 r.network_interfaces.iter().find(|e| {
                     e.subnet_id == subnet.id
                         && e.interface_type == "transit_gateway"
-                        && e.description.as_deref().is_some_and(|d| d.contains(&att.id))
+                        && e.description
+                            .as_deref()
+                            .is_some_and(|d| d.contains(&att.id))
                 })
             })
-            .map_or_else(|| "attachment interface".to_string(), |e| format!("interface {}", e.id))
+            .map_or_else(
+                || "attachment interface".to_string(),
+                |e| format!("interface {}", e.id),
+            )
     }
 
     // --------------------------------------------------------------------- TGW
@@ -576,7 +643,11 @@ impl<'n, 'a> Walker<'n, 'a> {
         let net = self.net;
         let region = att.region.as_str();
         if !att.state.is_usable() {
-            return self.drop_at(&att.id, region, format!("attachment {} is {}", att.id, att.state));
+            return self.drop_at(
+                &att.id,
+                region,
+                format!("attachment {} is {}", att.id, att.state),
+            );
         }
         let Some(table) = net.associated_route_table(att) else {
             return self.drop_at(
@@ -614,11 +685,19 @@ impl<'n, 'a> Walker<'n, 'a> {
                 h.rule = assoc;
                 let id = table.id.clone();
                 self.push(h);
-                self.drop_at(&id, region, format!("no route to {} in TGW route table {id}", self.dst))
+                self.drop_at(
+                    &id,
+                    region,
+                    format!("no route to {} in TGW route table {id}", self.dst),
+                )
             }
             TgwOutcome::Blackhole { prefix, route } => {
                 h.decision = "blackhole".into();
-                let gone: Vec<&str> = route.targets.iter().map(|t| t.attachment_id.as_str()).collect();
+                let gone: Vec<&str> = route
+                    .targets
+                    .iter()
+                    .map(|t| t.attachment_id.as_str())
+                    .collect();
                 h.rule = format!("{} {prefix} (blackhole); {assoc}", route.route_type);
                 let id = table.id.clone();
                 self.push(h);
@@ -644,7 +723,8 @@ impl<'n, 'a> Walker<'n, 'a> {
             } => {
                 let kind = routes.first().map_or("static", |r| r.route_type.as_str());
                 let pick = if targets.len() > 1 {
-                    let options: Vec<String> = targets.iter().map(|t| t.attachment_id.clone()).collect();
+                    let options: Vec<String> =
+                        targets.iter().map(|t| t.attachment_id.clone()).collect();
                     let p = self.choose(options.clone());
                     h.rule = format!(
                         "{kind} {prefix} → ECMP over {} ({}): the flow hash picks one, each direction separately; traced {}; {assoc}",
@@ -660,7 +740,8 @@ impl<'n, 'a> Walker<'n, 'a> {
                 let target = targets[pick];
                 h.decision = format!("forward to {}", target.attachment_id);
                 self.push(h);
-                if let Usability::NotUsable { id, state } = net.tgw_target_usability(region, target) {
+                if let Usability::NotUsable { id, state } = net.tgw_target_usability(region, target)
+                {
                     return self.drop_at(&id, region, format!("target attachment {id} is {state}"));
                 }
                 self.tgw_target(region, &target.attachment_id, az)
@@ -675,7 +756,11 @@ impl<'n, 'a> Walker<'n, 'a> {
             ..Default::default()
         };
         match net.tgw_target_leads_to(region, &target) {
-            LeadsTo::Vpc { attachment, vpc_id, vpc } => {
+            LeadsTo::Vpc {
+                attachment,
+                vpc_id,
+                vpc,
+            } => {
                 let subnets: Vec<&'a Subnet> = attachment
                     .subnet_ids
                     .iter()
@@ -685,17 +770,28 @@ impl<'n, 'a> Walker<'n, 'a> {
                     return self.drop_at(
                         &attachment.id,
                         region,
-                        format!("attachment {} has no subnet the estate holds", attachment.id),
+                        format!(
+                            "attachment {} has no subnet the estate holds",
+                            attachment.id
+                        ),
                     );
                 }
-                let mut azs: Vec<&str> = subnets.iter().map(|s| s.availability_zone.as_str()).collect();
+                let mut azs: Vec<&str> = subnets
+                    .iter()
+                    .map(|s| s.availability_zone.as_str())
+                    .collect();
                 azs.sort_unstable();
                 azs.dedup();
                 let (chosen, why) = if attachment.appliance_mode == Some(true) {
-                    if let Some(kept) = self.fwd.and_then(|f| f.appliance_az.get(&attachment.id)).cloned()
+                    if let Some(kept) = self
+                        .fwd
+                        .and_then(|f| f.appliance_az.get(&attachment.id))
+                        .cloned()
                         && azs.contains(&kept.as_str())
                     {
-                        let why = format!("appliance mode on: the flow stays in {kept}, the AZ its forward direction used");
+                        let why = format!(
+                            "appliance mode on: the flow stays in {kept}, the AZ its forward direction used"
+                        );
                         (kept, why)
                     } else {
                         let options: Vec<String> = azs.iter().map(|s| (*s).to_string()).collect();
@@ -713,13 +809,20 @@ impl<'n, 'a> Walker<'n, 'a> {
                     }
                 } else {
                     match az.as_deref() {
-                        Some(a) if azs.contains(&a) => (a.to_string(), format!("same AZ as it entered the TGW ({a})")),
+                        Some(a) if azs.contains(&a) => (
+                            a.to_string(),
+                            format!("same AZ as it entered the TGW ({a})"),
+                        ),
                         Some(a) => (
                             azs[0].to_string(),
-                            format!("no attachment subnet in {a}: the TGW uses {} (cross-AZ)", azs[0]),
+                            format!(
+                                "no attachment subnet in {a}: the TGW uses {} (cross-AZ)",
+                                azs[0]
+                            ),
                         ),
                         None => {
-                            let options: Vec<String> = azs.iter().map(|s| (*s).to_string()).collect();
+                            let options: Vec<String> =
+                                azs.iter().map(|s| (*s).to_string()).collect();
                             let p = self.choose(options.clone());
                             (
                                 options[p].clone(),
@@ -733,10 +836,20 @@ impl<'n, 'a> Walker<'n, 'a> {
                     }
                 };
                 if attachment.appliance_mode == Some(true) {
-                    self.mem.appliance_az.insert(attachment.id.clone(), chosen.clone());
+                    self.mem
+                        .appliance_az
+                        .insert(attachment.id.clone(), chosen.clone());
                 }
-                let Some(subnet) = subnets.iter().copied().find(|s| s.availability_zone == chosen) else {
-                    return self.drop_at(&attachment.id, region, format!("attachment {} has no subnet in {chosen}", attachment.id));
+                let Some(subnet) = subnets
+                    .iter()
+                    .copied()
+                    .find(|s| s.availability_zone == chosen)
+                else {
+                    return self.drop_at(
+                        &attachment.id,
+                        region,
+                        format!("attachment {} has no subnet in {chosen}", attachment.id),
+                    );
                 };
                 let mut h = hop(
                     HopKind::VpcAttachment,
@@ -748,7 +861,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                     "into {}",
                     named(vpc.and_then(|v| v.name.as_deref()), &vpc_id)
                 );
-                h.rule = format!("{} in {}; {why}", self.interface_of(attachment, subnet), subnet.id);
+                h.rule = format!(
+                    "{} in {}; {why}",
+                    self.interface_of(attachment, subnet),
+                    subnet.id
+                );
                 self.push(h);
                 Step::Next(Pos::Subnet(subnet))
             }
@@ -761,10 +878,15 @@ impl<'n, 'a> Walker<'n, 'a> {
                 if let Some(p) = peering
                     && !p.state.is_usable()
                 {
-                    return self.drop_at(&attachment.id, region, format!("peering {} is {}", p.id, p.state));
+                    return self.drop_at(
+                        &attachment.id,
+                        region,
+                        format!("peering {} is {}", p.id, p.state),
+                    );
                 }
                 let Some(side) = side else {
-                    return self.stop_unverified(format!("the far side of peering {}", attachment.id));
+                    return self
+                        .stop_unverified(format!("the far side of peering {}", attachment.id));
                 };
                 let mut h = hop(
                     HopKind::TgwPeering,
@@ -818,12 +940,17 @@ impl<'n, 'a> Walker<'n, 'a> {
                         attachment.id
                     ))
                 } else {
-                    self.stop_unverified(format!("{} attachment {}", attachment.kind, attachment.id))
+                    self.stop_unverified(format!(
+                        "{} attachment {}",
+                        attachment.kind, attachment.id
+                    ))
                 }
             }
-            LeadsTo::AttachmentGone { id } => {
-                self.drop_at(&id, region, format!("target attachment {id} is not in the estate (deleted)"))
-            }
+            LeadsTo::AttachmentGone { id } => self.drop_at(
+                &id,
+                region,
+                format!("target attachment {id} is not in the estate (deleted)"),
+            ),
             other => self.stop_unverified(format!("TGW target {}", other.describe())),
         }
     }
@@ -833,7 +960,10 @@ impl<'n, 'a> Walker<'n, 'a> {
     fn firewall(&mut self, fw: &'a NetworkFirewall, ep: &'a FirewallEndpoint) -> Step<'a> {
         let net = self.net;
         let region = fw.region.as_str();
-        let ep_id = ep.endpoint_id.clone().unwrap_or_else(|| ep.subnet_id.clone());
+        let ep_id = ep
+            .endpoint_id
+            .clone()
+            .unwrap_or_else(|| ep.subnet_id.clone());
         let mut h = hop(
             HopKind::Firewall,
             ObjectRef::new(ObjectKind::NetworkFirewall, &fw.id, region),
@@ -845,17 +975,30 @@ impl<'n, 'a> Walker<'n, 'a> {
             && !status.eq_ignore_ascii_case("READY")
         {
             self.push(h);
-            return self.drop_at(&ep_id, region, format!("firewall endpoint {ep_id} is {status}"));
+            return self.drop_at(
+                &ep_id,
+                region,
+                format!("firewall endpoint {ep_id} is {status}"),
+            );
         }
         self.firewalls.push(ep_id.clone());
         let policy = net.firewall_policy_in(region, &fw.policy_arn);
-        let vpc_cidrs = net.vpc_in(region, &fw.vpc_id).map(|v| v.cidr_blocks.clone()).unwrap_or_default();
+        let vpc_cidrs = net
+            .vpc_in(region, &fw.vpc_id)
+            .map(|v| v.cidr_blocks.clone())
+            .unwrap_or_default();
         let groups = net.region(region).map_or(&[][..], |r| &r.rule_groups[..]);
         let outcome = match policy {
+            _ if self.routing_only => {
+                h.decision = "crossed".into();
+                h.rule = "routing only: the policy is not applied".into();
+                Outcome::Pass
+            }
             None => {
                 h.decision = "policy not read".into();
                 h.rule = format!("policy {} is not in the estate", fw.policy_arn);
-                self.not_evaluated.push(format!("firewall policy {} (not read)", fw.policy_arn));
+                self.not_evaluated
+                    .push(format!("firewall policy {} (not read)", fw.policy_arn));
                 Outcome::Pass
             }
             Some(policy) => {
@@ -897,7 +1040,8 @@ impl<'n, 'a> Walker<'n, 'a> {
                     eval.home_net_source
                 );
                 if eval.outcome == Outcome::Unverified {
-                    self.not_evaluated.extend(eval.not_evaluated.iter().cloned());
+                    self.not_evaluated
+                        .extend(eval.not_evaluated.iter().cloned());
                 }
                 eval.outcome
             }
@@ -905,10 +1049,16 @@ impl<'n, 'a> Walker<'n, 'a> {
         let reason = h.rule.clone();
         self.push(h);
         match outcome {
-            Outcome::Drop | Outcome::Reject => self.drop_at(&ep_id, region, format!("firewall {}: {reason}", fw.name)),
+            Outcome::Drop | Outcome::Reject => {
+                self.drop_at(&ep_id, region, format!("firewall {}: {reason}", fw.name))
+            }
             Outcome::Pass | Outcome::Unverified => match net.subnet_in(region, &ep.subnet_id) {
                 Some(s) => Step::Next(Pos::Subnet(s)),
-                None => self.drop_at(&ep_id, region, format!("the firewall subnet {} is not in the estate", ep.subnet_id)),
+                None => self.drop_at(
+                    &ep_id,
+                    region,
+                    format!("the firewall subnet {} is not in the estate", ep.subnet_id),
+                ),
             },
         }
     }
@@ -922,7 +1072,8 @@ impl<'n, 'a> Walker<'n, 'a> {
             HopKind::NatGateway,
             ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
             nat.name.as_deref(),
-            net.subnet_in(region, &nat.subnet_id).map(|s| s.availability_zone.as_str()),
+            net.subnet_in(region, &nat.subnet_id)
+                .map(|s| s.availability_zone.as_str()),
         );
         let private = nat.connectivity.eq_ignore_ascii_case("private");
         let new_src = if private {
@@ -957,7 +1108,11 @@ impl<'n, 'a> Walker<'n, 'a> {
         self.src = new_src;
         match net.subnet_in(region, &nat.subnet_id) {
             Some(s) => Step::Next(Pos::Subnet(s)),
-            None => self.drop_at(&nat.id, region, format!("the subnet of {} is not in the estate", nat.id)),
+            None => self.drop_at(
+                &nat.id,
+                region,
+                format!("the subnet of {} is not in the estate", nat.id),
+            ),
         }
     }
 
@@ -1058,7 +1213,9 @@ impl<'n, 'a> Walker<'n, 'a> {
                 r.and_then(|r| {
                     r.instances
                         .iter()
-                        .find(|i| i.public_ip == Some(public) && i.vpc_id.as_deref() == Some(&vpc.id))
+                        .find(|i| {
+                            i.public_ip == Some(public) && i.vpc_id.as_deref() == Some(&vpc.id)
+                        })
                         .and_then(|i| i.private_ip)
                         .or_else(|| {
                             r.network_interfaces
@@ -1078,7 +1235,11 @@ impl<'n, 'a> Walker<'n, 'a> {
             h.decision = "drops".into();
             h.rule = format!("no address in {} owns {public}", vpc.id);
             self.push(h);
-            return self.drop_at(&igw.id, region, format!("{public} belongs to nothing behind {}", igw.id));
+            return self.drop_at(
+                &igw.id,
+                region,
+                format!("{public} belongs to nothing behind {}", igw.id),
+            );
         };
         h.decision = format!("from the internet to {public}, which is {private}");
         h.rule = "the internet gateway maps the public address to its private owner".into();
@@ -1112,7 +1273,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                 Some(&owner.availability_zone),
             );
             g.decision = format!("forward to {}", target.id());
-            g.rule = format!("{prefix} → {}; route table of gateway {}", target.id(), igw.id);
+            g.rule = format!(
+                "{prefix} → {}; route table of gateway {}",
+                target.id(),
+                igw.id
+            );
             self.push(g);
             return self.vpc_target(vpc, owner, target);
         }
@@ -1132,7 +1297,11 @@ impl<'n, 'a> Walker<'n, 'a> {
             })
             .map(|t| t.original);
         let Some(original) = original else {
-            return self.drop_at(&nat.id, region, format!("{} holds no flow to {public}", nat.id));
+            return self.drop_at(
+                &nat.id,
+                region,
+                format!("{} holds no flow to {public}", nat.id),
+            );
         };
         let mut h = hop(
             HopKind::NatGateway,
@@ -1183,8 +1352,15 @@ struct Run<'a> {
     _mem: Memory<'a>,
 }
 
-fn one<'a>(net: &Net<'a>, origin: &Origin<'a>, flow: &FlowSpec, choices: Vec<usize>) -> Run<'a> {
+fn one<'a>(
+    net: &Net<'a>,
+    origin: &Origin<'a>,
+    flow: &FlowSpec,
+    routing_only: bool,
+    choices: Vec<usize>,
+) -> Run<'a> {
     let mut w = Walker::new(net, flow, origin.ip, flow.dst);
+    w.routing_only = routing_only;
     w.choices = choices;
     w.push(origin.hop.clone());
     let forward = w.run(Pos::Subnet(origin.subnet));
@@ -1194,12 +1370,14 @@ fn one<'a>(net: &Net<'a>, origin: &Origin<'a>, flow: &FlowSpec, choices: Vec<usi
         Verdict::Delivered { .. } => mem.delivered_in.map(|subnet| {
             let mut r = Walker::new(net, flow, flow.dst, mem.delivered_src.unwrap_or(origin.ip));
             r.returning = true;
+            r.routing_only = routing_only;
             r.fwd = Some(&mem);
             r.run(Pos::Subnet(subnet))
         }),
         Verdict::ReachesInternet { egress_ip, .. } => mem.egress.map(|(igw, vpc, _)| {
             let mut r = Walker::new(net, flow, flow.dst, *egress_ip);
             r.returning = true;
+            r.routing_only = routing_only;
             r.fwd = Some(&mem);
             r.run(Pos::IgwInbound { igw, vpc })
         }),
@@ -1225,8 +1403,14 @@ fn symmetric(forward: &[String], back: &[String]) -> bool {
 
 /// Traces the flow: the primary path (first option at every flow-hash choice), its
 /// return, and every other flow-hash path's verdict.
-pub(super) fn run<'a>(net: &Net<'a>, origin: &Origin<'a>, target: &Target, flow: &FlowSpec) -> Trace {
-    let primary = one(net, origin, flow, Vec::new());
+pub(super) fn run<'a>(
+    net: &Net<'a>,
+    origin: &Origin<'a>,
+    target: &Target,
+    flow: &FlowSpec,
+    routing_only: bool,
+) -> Trace {
+    let primary = one(net, origin, flow, routing_only, Vec::new());
     let mut alternatives = Vec::new();
     // Depth-first over the choice points: each run names the options it met; every
     // option not taken at a point past the fixed prefix is a new path.
@@ -1250,12 +1434,18 @@ pub(super) fn run<'a>(net: &Net<'a>, origin: &Origin<'a>, target: &Target, flow:
         }
         runs += 1;
         let fixed = choices.len();
-        let r = one(net, origin, flow, choices.clone());
+        let r = one(net, origin, flow, routing_only, choices.clone());
         expand(fixed, &r.branches, &mut queue);
         let described: Vec<String> = r
             .branches
             .iter()
-            .zip(primary.branches.iter().map(Some).chain(std::iter::repeat(None)))
+            .zip(
+                primary
+                    .branches
+                    .iter()
+                    .map(Some)
+                    .chain(std::iter::repeat(None)),
+            )
             .filter(|(b, p)| p.is_none_or(|p| p.options.get(p.picked) != b.options.get(b.picked)))
             .map(|(b, _)| b.options[b.picked].clone())
             .collect();
@@ -1265,9 +1455,14 @@ pub(super) fn run<'a>(net: &Net<'a>, origin: &Origin<'a>, target: &Target, flow:
             firewalls: r.forward.firewalls.clone(),
         });
     }
-    let mut notes = vec!["security groups and network ACLs are not evaluated (netops does not read them yet)".to_string()];
+    let mut notes = vec![
+        "security groups and network ACLs are not evaluated (netops does not read them yet)"
+            .to_string(),
+    ];
     if runs >= MAX_PATHS && !queue.is_empty() {
-        notes.push(format!("more than {MAX_PATHS} flow-hash paths: the first {MAX_PATHS} are traced"));
+        notes.push(format!(
+            "more than {MAX_PATHS} flow-hash paths: the first {MAX_PATHS} are traced"
+        ));
     }
     let (return_hops, return_verdict, return_firewalls) = match primary.back {
         Some(p) => (p.hops, Some(p.verdict), p.firewalls),
