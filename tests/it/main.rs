@@ -9,6 +9,7 @@ mod conformance;
 mod moto;
 mod moto_seed;
 mod support;
+mod trace_audit;
 mod tui_keymap;
 mod tui_screens;
 mod tui_tmux;

@@ -220,3 +220,212 @@ fn public_addresses() {
         assert!(is_public(ip.parse().unwrap()), "{ip}");
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::{
+        AttachmentKind, Destination, InternetGateway, RegionEstate, RegionLoad, RouteTableLink,
+        RouteTarget, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc, VpcRoute,
+        VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget,
+    };
+    use crate::net::lpm::{TgwOutcome, VpcOutcome};
+
+    const R: &str = "us-east-1";
+
+    /// A random hub-and-spoke-ish region: `n` VPCs (10.i.0.0/16, two subnets in two
+    /// AZs, attached to one TGW), each VPC table and each TGW table holding random
+    /// routes over a small set of prefixes to random targets (some gone, some looping).
+    fn estate_strategy() -> impl Strategy<Value = Estate> {
+        let prefixes = [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "10.0.0.0/16",
+            "10.1.0.0/16",
+            "10.2.0.0/16",
+            "10.1.0.0/24",
+        ];
+        (2usize..5)
+            .prop_flat_map(move |n| {
+                let vpc_routes = prop::collection::vec(
+                    prop::collection::vec((0..prefixes.len(), 0usize..3), 0..4),
+                    n,
+                );
+                let tgw_routes = prop::collection::vec(
+                    prop::collection::vec((0..prefixes.len(), 0..n + 1, any::<bool>()), 0..5),
+                    2,
+                );
+                let assoc = prop::collection::vec(0usize..3, n);
+                (Just(n), vpc_routes, tgw_routes, assoc)
+            })
+            .prop_map(move |(n, vpc_routes, tgw_routes, assoc)| {
+                let mut r = RegionEstate::new(R);
+                r.tgws.push(TransitGateway {
+                    id: "tgw-1".into(),
+                    region: R.into(),
+                    ..Default::default()
+                });
+                r.internet_gateways.push(InternetGateway {
+                    id: "igw-0".into(),
+                    region: R.into(),
+                    name: None,
+                    vpc_ids: vec!["vpc-0".into()],
+                });
+                for i in 0..n {
+                    let vpc = format!("vpc-{i}");
+                    let cidr: ipnet::IpNet = format!("10.{i}.0.0/16").parse().unwrap();
+                    r.vpcs.push(Vpc {
+                        id: vpc.clone(),
+                        region: R.into(),
+                        cidr_blocks: vec![cidr],
+                        ..Default::default()
+                    });
+                    for (j, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+                        r.subnets.push(Subnet {
+                            id: format!("subnet-{i}{j}"),
+                            region: R.into(),
+                            vpc_id: vpc.clone(),
+                            cidr: Some(format!("10.{i}.{j}.0/24").parse().unwrap()),
+                            availability_zone: (*az).into(),
+                            ..Default::default()
+                        });
+                    }
+                    r.attachments.push(TgwAttachment {
+                        id: format!("tgw-attach-{i}"),
+                        region: R.into(),
+                        tgw_id: "tgw-1".into(),
+                        kind: AttachmentKind::Vpc,
+                        resource_id: Some(vpc.clone()),
+                        subnet_ids: vec![format!("subnet-{i}0")],
+                        appliance_mode: Some(i % 2 == 0),
+                        ..Default::default()
+                    });
+                    let mut routes = vec![VpcRoute {
+                        destination: Destination::Cidr(cidr),
+                        target: VpcRouteTarget::Local,
+                        state: Default::default(),
+                    }];
+                    for &(p, t) in &vpc_routes[i] {
+                        let target = match t {
+                            0 => VpcRouteTarget::TransitGateway("tgw-1".into()),
+                            1 => VpcRouteTarget::InternetGateway("igw-0".into()),
+                            _ => VpcRouteTarget::NatGateway("nat-gone".into()),
+                        };
+                        routes.push(VpcRoute {
+                            destination: Destination::Cidr(prefixes[p].parse().unwrap()),
+                            target,
+                            state: Default::default(),
+                        });
+                    }
+                    routes.dedup_by(|a, b| a.destination == b.destination);
+                    r.vpc_route_tables.push(VpcRouteTable {
+                        id: format!("rtb-{i}"),
+                        region: R.into(),
+                        vpc_id: vpc,
+                        associations: vec![VpcRouteTableAssociation {
+                            main: true,
+                            ..Default::default()
+                        }],
+                        routes,
+                        ..Default::default()
+                    });
+                }
+                for (k, routes) in tgw_routes.iter().enumerate() {
+                    let mut table = TgwRouteTable {
+                        id: format!("tgw-rtb-{k}"),
+                        region: R.into(),
+                        tgw_id: "tgw-1".into(),
+                        ..Default::default()
+                    };
+                    for (i, a) in assoc.iter().enumerate() {
+                        if *a == k {
+                            table.associations.push(RouteTableLink {
+                                attachment_id: format!("tgw-attach-{i}"),
+                                ..Default::default()
+                            });
+                        }
+                    }
+                    for &(p, t, blackhole) in routes {
+                        table.routes.push(TgwRoute {
+                            route_table_id: table.id.clone(),
+                            region: R.into(),
+                            destination: Destination::Cidr(prefixes[p].parse().unwrap()),
+                            route_type: Default::default(),
+                            state: if blackhole && t == n {
+                                crate::model::RouteState::Blackhole
+                            } else {
+                                Default::default()
+                            },
+                            targets: vec![RouteTarget {
+                                attachment_id: format!("tgw-attach-{t}"),
+                                ..Default::default()
+                            }],
+                        });
+                    }
+                    r.tgw_route_tables.push(table);
+                }
+                let mut estate = Estate::default();
+                estate.regions.insert(
+                    R.into(),
+                    RegionLoad::Loaded {
+                        estate: Box::new(r),
+                    },
+                );
+                estate
+            })
+    }
+
+    fn consistent(net: &Net<'_>, hops: &[Hop], dst: std::net::IpAddr) -> Result<(), TestCaseError> {
+        for h in hops {
+            let target = h.decision.strip_prefix("forward to ");
+            match (h.kind, target) {
+                (HopKind::VpcRouteTable, Some(t)) => {
+                    let table = net.vpc_route_table_in(R, &h.id).expect("table");
+                    let d = net.vpc_lookup(table, dst);
+                    let VpcOutcome::Forward { route, .. } = d.outcome else {
+                        return Err(TestCaseError::fail(format!("{h:?} but lookup drops")));
+                    };
+                    prop_assert_eq!(route.target().id(), t);
+                }
+                (HopKind::TgwRouteTable, Some(t)) => {
+                    let table = net.tgw_route_table_in(R, &h.id).expect("table");
+                    let TgwOutcome::Forward { targets, .. } = net.tgw_lookup(table, dst).outcome
+                    else {
+                        return Err(TestCaseError::fail(format!("{h:?} but lookup drops")));
+                    };
+                    prop_assert!(targets.iter().any(|x| x.attachment_id == t));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any trace on any such estate ends (delivered, internet, or a named drop),
+        /// within the hop limit, and every routing hop is the one its table's lookup
+        /// gives for the destination.
+        #[test]
+        fn trace_terminates_and_every_hop_agrees_with_its_table(
+            estate in estate_strategy(),
+            src_vpc in 0usize..4,
+            src_subnet in 0usize..2,
+            dst in prop::sample::select(vec!["10.0.0.9", "10.1.1.9", "10.2.0.9", "10.3.0.9", "10.9.9.9", "internet"]),
+        ) {
+            let net = Net::new(&estate);
+            let from = format!("subnet-{}{src_subnet}", src_vpc % (estate.loaded().next().unwrap().vpcs.len()));
+            let t = trace(&net, &TraceQuery {
+                from, to: dst.into(), protocol: None, port: None, sni: None, routing_only: false,
+            }).expect("trace");
+            prop_assert!(t.hops.len() <= MAX_HOPS + 2, "{} hops", t.hops.len());
+            prop_assert!(t.return_hops.len() <= MAX_HOPS + 2);
+            consistent(&net, &t.hops, t.flow.dst)?;
+            if let Verdict::Dropped { reason, .. } = &t.verdict {
+                prop_assert!(!reason.is_empty());
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The path engine and the audit on scenario files (`tests/scenarios/`): each audit
+//! class positive on the scenario built to show it and negative on the demo; traces
+//! that need those scenarios (ECMP over VPN, a routing loop, asymmetry, HOME_NET).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use netops::backend::sim::Simulator;
+use netops::backend::sim::scenario::Scenario;
+use netops::discovery::{DiscoveryPlan, discover};
+use netops::model::Estate;
+use netops::net::Net;
+use netops::net::audit::audit;
+use netops::net::firewall::Protocol;
+use netops::net::trace::{TraceQuery, Verdict, trace};
+
+async fn load(name: &str) -> Estate {
+    let scenario = if name == "demo" {
+        Scenario::builtin().expect("builtin")
+    } else {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios")
+            .join(format!("{name}.toml"));
+        Scenario::load(&path).expect("scenario")
+    };
+    let sim = Arc::new(Simulator::from_scenario(scenario).expect("loads"));
+    discover(
+        sim,
+        DiscoveryPlan {
+            regions: vec!["us-east-1".into()],
+            follow_peers: true,
+            concurrency: 4,
+        },
+    )
+    .await
+}
+
+async fn codes(name: &str) -> Vec<&'static str> {
+    let estate = load(name).await;
+    audit(&Net::new(&estate))
+        .iter()
+        .map(|f| f.kind.code())
+        .collect()
+}
+
+fn q(from: &str, to: &str) -> TraceQuery {
+    TraceQuery {
+        from: from.into(),
+        to: to.into(),
+        protocol: None,
+        port: None,
+        sni: None,
+        routing_only: false,
+    }
+}
+
+#[tokio::test]
+async fn the_demo_audit_names_the_blackhole_the_leaky_spoke_and_the_pending_peering() {
+    let found = codes("demo").await;
+    assert_eq!(
+        found,
+        vec![
+            "peering_not_available",
+            "blackhole_route",
+            "egress_bypasses_inspection"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn each_audit_class_fires_on_its_scenario_and_not_on_the_demo() {
+    let demo = codes("demo").await;
+    for (scenario, class) in [
+        ("missing_return", "missing_return_route"),
+        ("isolation_break", "isolation_break"),
+        ("home_net_default", "home_net_not_overridden"),
+        ("overlapping_cidrs", "overlapping_cidrs"),
+        ("appliance_mode_off", "appliance_mode_off"),
+        ("ecmp_vpn", "ecmp_over_vpn"),
+    ] {
+        let found = codes(scenario).await;
+        assert!(found.contains(&class), "{scenario}: {found:?}");
+        assert!(!demo.contains(&class), "demo has {class}");
+    }
+}
+
+#[tokio::test]
+async fn audit_findings_carry_objects_messages_and_fixes() {
+    let estate = load("isolation_break").await;
+    let found = audit(&Net::new(&estate));
+    let f = found
+        .iter()
+        .find(|f| f.kind.code() == "isolation_break")
+        .expect("isolation break");
+    let doc = serde_json::to_value(f).expect("json");
+    assert_eq!(doc["kind"], "isolation_break");
+    assert_eq!(doc["severity"], "error");
+    assert_eq!(doc["objects"][0]["id"], "vpc-0e1a2b3c4d5e6f732");
+    assert_eq!(doc["objects"][1]["id"], "vpc-0e1a2b3c4d5e6f733");
+    assert!(
+        doc["message"]
+            .as_str()
+            .unwrap()
+            .contains("without inspection")
+    );
+    assert!(doc["fix"].is_string());
+    let path = doc["path"].as_array().expect("path");
+    assert!(
+        path.iter()
+            .any(|h| h.as_str().unwrap().contains("tgw-rtb-0e1a2b3c4d5e6f711")),
+        "{path:?}"
+    );
+}
+
+#[tokio::test]
+async fn ecmp_over_vpn_leaves_aws_and_lists_the_other_pod() {
+    let estate = load("ecmp_vpn").await;
+    let t = trace(&Net::new(&estate), &q("i-0e1a2b3c4d5e6f7d1", "internet")).expect("trace");
+    let Verdict::LeavesAws { via } = &t.verdict else {
+        panic!("{t:#?}")
+    };
+    assert!(via.contains("tgw-attach-0e1a2b3c4d5e6f7e1"), "{via}");
+    let ecmp = &t.hops[3];
+    assert!(ecmp.rule.contains("ECMP over 2"), "{ecmp:?}");
+    assert_eq!(t.alternatives.len(), 1);
+    assert!(
+        matches!(&t.alternatives[0].verdict, Verdict::LeavesAws { via } if via.contains("7e2"))
+    );
+}
+
+#[tokio::test]
+async fn a_routing_loop_is_dropped_and_named() {
+    let estate = load("routing_loop").await;
+    let t = trace(
+        &Net::new(&estate),
+        &TraceQuery {
+            protocol: Some(Protocol::Icmp),
+            ..q("i-0e1a2b3c4d5e6f7d1", "10.3.0.5")
+        },
+    )
+    .expect("trace");
+    let Verdict::Dropped { reason, .. } = t.verdict.settled() else {
+        panic!("{t:#?}")
+    };
+    assert!(reason.contains("routing loop"), "{reason}");
+    assert!(
+        t.hops.len() < netops::net::trace::MAX_HOPS,
+        "{}",
+        t.hops.len()
+    );
+}
+
+#[tokio::test]
+async fn appliance_mode_off_makes_a_cross_az_flow_asymmetric() {
+    // spoke-b's AZ-a subnet to an address in spoke-a's AZ-b subnet, through inspection.
+    let query = TraceQuery {
+        protocol: Some(Protocol::Icmp),
+        ..q("subnet-0e1a2b3c4d5e6f761", "10.0.1.5")
+    };
+    let off = load("appliance_mode_off").await;
+    let t = trace(&Net::new(&off), &query).expect("trace");
+    assert!(t.verdict.arrives(), "{t:#?}");
+    assert!(!t.symmetric, "{t:#?}");
+    assert_eq!(t.firewalls, vec!["vpce-0e1a2b3c4d5e6f791".to_string()]);
+    assert_eq!(
+        t.return_firewalls,
+        vec!["vpce-0e1a2b3c4d5e6f792".to_string()]
+    );
+    assert!(
+        t.notes.iter().any(|n| n.contains("asymmetric")),
+        "{:?}",
+        t.notes
+    );
+
+    let on = load("demo").await;
+    let t = trace(&Net::new(&on), &query).expect("trace");
+    assert!(t.symmetric, "{t:#?}");
+    assert_eq!(t.firewalls, t.return_firewalls);
+}
+
+#[tokio::test]
+async fn home_net_not_overridden_drops_spoke_icmp_at_the_firewall() {
+    let query = TraceQuery {
+        protocol: Some(Protocol::Icmp),
+        ..q("i-0e1a2b3c4d5e6f7d1", "internet")
+    };
+    let estate = load("home_net_default").await;
+    let t = trace(&Net::new(&estate), &query).expect("trace");
+    assert!(
+        matches!(&t.verdict, Verdict::Dropped { at, .. } if at == "vpce-0e1a2b3c4d5e6f791"),
+        "{t:#?}"
+    );
+    let fw = t
+        .hops
+        .iter()
+        .find(|h| h.id == "vpce-0e1a2b3c4d5e6f791")
+        .expect("fw hop");
+    assert!(fw.rule.contains("10.100.0.0/22"), "{}", fw.rule);
+
+    let demo = load("demo").await;
+    let t = trace(&Net::new(&demo), &query).expect("trace");
+    assert!(
+        matches!(t.verdict, Verdict::ReachesInternet { .. }),
+        "{t:#?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_return_route_names_the_table_that_drops_the_reply() {
+    let estate = load("missing_return").await;
+    let t = trace(
+        &Net::new(&estate),
+        &TraceQuery {
+            sni: Some("www.amazon.com".into()),
+            ..q("i-0e1a2b3c4d5e6f7d1", "internet")
+        },
+    )
+    .expect("trace");
+    assert!(t.verdict.arrives(), "{t:#?}");
+    let Some(Verdict::Dropped { at, .. }) = &t.return_verdict else {
+        panic!("{t:#?}")
+    };
+    assert_eq!(at, "tgw-rtb-0e1a2b3c4d5e6f712");
+}
