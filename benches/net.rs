@@ -1,5 +1,6 @@
-//! Network semantics benchmark: building the estate index and longest-prefix lookups
-//! on large generated estates (`netops::backend::sim::generate`).
+//! Network semantics benchmark: building the estate index, longest-prefix lookups,
+//! one trace (both directions) and one whole audit on large generated estates
+//! (`netops::backend::sim::generate`).
 //!
 //! `cargo bench --bench net [-- SPOKES ROUTES]` (defaults: 2000 and 4998 spokes, the
 //! most AWS's quotas allow, with post-inspection filled to its 10,000-route quota).
@@ -11,6 +12,8 @@ use std::time::Instant;
 
 use netops::backend::sim::{Simulator, generate};
 use netops::discovery::{DiscoveryPlan, discover};
+use netops::net::audit::audit;
+use netops::net::trace::{TraceQuery, trace};
 use netops::net::{EstateIndex, Net};
 
 fn main() {
@@ -66,6 +69,35 @@ fn main() {
             }
         }
         let lookup = t.elapsed() / n;
+        // One trace, both directions, from the last spoke to the internet through the
+        // firewall, NAT and internet gateway (and back).
+        let from = format!("subnet-1{:016x}", spokes - 1);
+        let query = TraceQuery {
+            from,
+            to: "internet".into(),
+            protocol: None,
+            port: None,
+            sni: Some("www.amazon.com".into()),
+            routing_only: false,
+        };
+        let reps: u32 = 2_000;
+        let t = Instant::now();
+        let mut verdict = String::new();
+        for _ in 0..reps {
+            let tr = trace(&net, &query).expect("trace");
+            verdict = tr.verdict.summary();
+        }
+        let one_trace = t.elapsed() / reps;
+        let reps_audit: u32 = 5;
+        let t = Instant::now();
+        let mut found = 0;
+        for _ in 0..reps_audit {
+            found = audit(&net).len();
+        }
+        let one_audit = t.elapsed() / reps_audit;
+        println!(
+            "{spokes:>6} spokes: one trace both directions {one_trace:>9.3?} ({verdict}); audit {one_audit:>9.3?} ({found} findings)"
+        );
         println!(
             "{spokes:>6} spokes, {routes} extra routes: index built in {build:>10.3?}, every route table compiled in {compile:>10.3?}, one lookup in a {}-route TGW table {lookup:>8.3?} ({forwarded} of {n} forwarded)",
             post.routes.len()

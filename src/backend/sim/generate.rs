@@ -1,7 +1,9 @@
 //! Large generated estates for benchmarks and scale tests (`--scenario-scale N`).
 //!
-//! Shape: the reference hub in us-east-1 with `spokes` spoke VPCs (one /24 each in
-//! 10.0.0.0/8), all associated with `spoke` and propagating into `post-inspection`,
+//! Shape: the reference hub in us-east-1 (an inspection VPC with TGW, firewall and
+//! public subnets, a Network Firewall with seed 001's policy, a NAT gateway and an
+//! internet gateway) with `spokes` spoke VPCs (one /24 each in 10.0.0.0/8, routed
+//! to the TGW), all associated with `spoke` and propagating into `post-inspection`,
 //! plus `extra_routes` static routes in `post-inspection` towards eu-west-1 over an
 //! available peering, so a single table can hold thousands of routes — within AWS's
 //! quotas, which [`generate`] enforces.
@@ -93,11 +95,91 @@ id = "tgw-attach-00000000000000001"
 tgw_id = "tgw-00000000000000001"
 name = "inspection"
 resource_id = "vpc-00000000000000001"
+subnet_ids = ["subnet-00000000000000001"]
 appliance_mode = true
 [[regions.vpcs]]
 id = "vpc-00000000000000001"
 name = "inspection"
 cidr_blocks = ["100.64.0.0/22"]
+[[regions.subnets]]
+id = "subnet-00000000000000001"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-tgw-a"
+cidr = "100.64.0.0/28"
+availability_zone = "us-east-1a"
+[[regions.subnets]]
+id = "subnet-00000000000000002"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-firewall-a"
+cidr = "100.64.1.0/28"
+availability_zone = "us-east-1a"
+[[regions.subnets]]
+id = "subnet-00000000000000003"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-public-a"
+cidr = "100.64.2.0/28"
+availability_zone = "us-east-1a"
+[[regions.vpc_route_tables]]
+id = "rtb-00000000000000001"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-tgw-a"
+associations = [{ main = true }, { subnet_id = "subnet-00000000000000001" }]
+routes = [{ destination = { cidr = "0.0.0.0/0" }, target = { kind = "vpc_endpoint", id = "vpce-00000000000000001" } }]
+[[regions.vpc_route_tables]]
+id = "rtb-00000000000000002"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-firewall-a"
+associations = [{ subnet_id = "subnet-00000000000000002" }]
+routes = [
+  { destination = { cidr = "0.0.0.0/0" }, target = { kind = "nat_gateway", id = "nat-00000000000000001" } },
+  { destination = { cidr = "10.0.0.0/8" }, target = { kind = "transit_gateway", id = "tgw-00000000000000001" } },
+]
+[[regions.vpc_route_tables]]
+id = "rtb-00000000000000003"
+vpc_id = "vpc-00000000000000001"
+name = "inspection-public-a"
+associations = [{ subnet_id = "subnet-00000000000000003" }]
+routes = [
+  { destination = { cidr = "0.0.0.0/0" }, target = { kind = "internet_gateway", id = "igw-00000000000000001" } },
+  { destination = { cidr = "10.0.0.0/8" }, target = { kind = "vpc_endpoint", id = "vpce-00000000000000001" } },
+]
+[[regions.internet_gateways]]
+id = "igw-00000000000000001"
+vpc_ids = ["vpc-00000000000000001"]
+[[regions.nat_gateways]]
+id = "nat-00000000000000001"
+vpc_id = "vpc-00000000000000001"
+subnet_id = "subnet-00000000000000003"
+state = "available"
+connectivity = "public"
+public_ips = ["198.51.100.10"]
+private_ips = ["100.64.2.5"]
+[[regions.firewalls]]
+id = "fw-00000000000000001"
+name = "inspection-firewall"
+arn = "arn:aws:network-firewall:us-east-1:111122223333:firewall/inspection-firewall"
+vpc_id = "vpc-00000000000000001"
+policy_arn = "arn:aws:network-firewall:us-east-1:111122223333:firewall-policy/egress-policy"
+endpoints = [{ availability_zone = "us-east-1a", subnet_id = "subnet-00000000000000002", endpoint_id = "vpce-00000000000000001", status = "READY" }]
+[[regions.firewall_policies]]
+id = "policy-00000000000000001"
+name = "egress-policy"
+arn = "arn:aws:network-firewall:us-east-1:111122223333:firewall-policy/egress-policy"
+stateless_default_actions = ["aws:forward_to_sfe"]
+stateful_rule_order = "STRICT_ORDER"
+stateful_default_actions = ["aws:drop_strict", "aws:alert_strict"]
+stateful_rule_groups = [{ arn = "arn:aws:network-firewall:us-east-1:111122223333:stateful-rulegroup/allow-amazon", priority = 20 }]
+policy_variables = { HOME_NET = ["10.0.0.0/8"] }
+[[regions.rule_groups]]
+id = "rg-00000000000000001"
+name = "allow-amazon"
+arn = "arn:aws:network-firewall:us-east-1:111122223333:stateful-rulegroup/allow-amazon"
+kind = "STATEFUL"
+rule_order = "STRICT_ORDER"
+rules_string = """
+pass tcp any any <> $EXTERNAL_NET 443 (msg:"Allowing TCP in port 443"; flow:not_established; sid:892123; rev:1;)
+pass tls any any -> $EXTERNAL_NET 443 (tls.sni; dotprefix; content:".amazon.com"; endswith; msg:"Allowing .amazon.com HTTPS requests"; sid:892125; rev:1;)
+"""
 [[regions.peerings]]
 id = "tgw-attach-0000000000000000p"
 name = "use1-to-euw1"
@@ -124,7 +206,17 @@ id = "subnet-1{i:016x}"
 vpc_id = "vpc-1{i:016x}"
 cidr = "10.{}.{}.0/25"
 availability_zone = "us-east-1a"
+[[regions.vpc_route_tables]]
+id = "rtb-1{i:016x}"
+vpc_id = "vpc-1{i:016x}"
+associations = [{{ main = true }}]
+routes = [
+  {{ destination = {{ cidr = "10.{}.{}.0/24" }}, target = {{ kind = "local" }} }},
+  {{ destination = {{ cidr = "0.0.0.0/0" }}, target = {{ kind = "transit_gateway", id = "tgw-00000000000000001" }} }},
+]
 "#,
+            i / 256,
+            i % 256,
             i / 256,
             i % 256,
             i / 256,
