@@ -126,6 +126,7 @@ Exit codes:
   0  success
   1  a command failed (stderr names the line and the resource), or no region could be read
   2  usage or parse error (nothing was run)
+  3  audit found something at or above --fail-on (default error)
   4  partial data: some region could not be read (the rest is printed)";
 
 impl Cli {

@@ -293,7 +293,9 @@ fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
     ]);
     summary.row(vec![
         "symmetric".into(),
-        if t.symmetric {
+        if t.return_verdict.is_none() {
+            "n/a (nothing comes back)".into()
+        } else if t.symmetric {
             if t.firewalls.is_empty() {
                 "yes (no firewall on either path)".into()
             } else {

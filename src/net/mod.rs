@@ -12,6 +12,11 @@
 //! - [`arn`]: ARNs for every object.
 //! - [`findings`]: what an operator should look at, as data (kind, severity, objects),
 //!   rendered to words by [`findings::Finding::message`].
+//! - [`trace`]: the path engine: a packet hop by hop, both directions, across VPCs,
+//!   TGWs, peerings, firewall, NAT and internet gateways.
+//! - [`firewall`]: Network Firewall policy evaluation for one flow (the trace's
+//!   firewall hop).
+//! - [`audit`]: every finding in the estate, reachability asked of [`trace`].
 //!
 //! Invariants:
 //! - Pure: no I/O, no clock, no async. Everything is a function of the estate.
