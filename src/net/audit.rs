@@ -804,3 +804,102 @@ fn az_coverage(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AttachmentState, Estate, RegionEstate, RegionLoad};
+    use crate::net::trace::tests::demo;
+
+    fn region<'e>(estate: &'e mut Estate, name: &str) -> &'e mut RegionEstate {
+        match estate.regions.get_mut(name) {
+            Some(RegionLoad::Loaded { estate }) => estate,
+            _ => panic!("{name} not loaded"),
+        }
+    }
+
+    fn codes(estate: &Estate) -> Vec<&'static str> {
+        audit(&Net::new(estate))
+            .iter()
+            .map(|f| f.kind.code())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn an_available_peering_with_no_routes_is_named_with_both_sides() {
+        let mut estate = demo().await;
+        assert!(!codes(&estate).contains(&"peering_without_routes"));
+        for r in ["us-east-1", "eu-west-1"] {
+            let reg = region(&mut estate, r);
+            for p in &mut reg.peerings {
+                p.state = AttachmentState::Available;
+            }
+            for a in &mut reg.attachments {
+                if a.kind == AttachmentKind::Peering {
+                    a.state = AttachmentState::Available;
+                }
+            }
+        }
+        let found = audit(&Net::new(&estate));
+        let f = found
+            .iter()
+            .find(|f| f.kind.code() == "peering_without_routes")
+            .expect("finding");
+        let FindingKind::PeeringWithoutRoutes { missing, .. } = &f.kind else {
+            unreachable!()
+        };
+        assert!(
+            missing.iter().any(|m| m.contains("us-east-1")),
+            "{missing:?}"
+        );
+        assert!(
+            missing.iter().any(|m| m.contains("eu-west-1")),
+            "{missing:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_az_with_spoke_subnets_and_no_firewall_endpoint_is_named() {
+        let mut estate = demo().await;
+        assert!(!codes(&estate).contains(&"az_without_firewall"));
+        let r = region(&mut estate, "us-east-1");
+        let mut extra = r.subnets[8].clone();
+        extra.id = "subnet-0e1a2b3c4d5e6f7c9".into();
+        extra.cidr = Some("10.0.2.0/24".parse().unwrap());
+        extra.availability_zone = "us-east-1c".into();
+        r.subnets.push(extra);
+        let found = audit(&Net::new(&estate));
+        let f = found
+            .iter()
+            .find(|f| f.kind.code() == "az_without_firewall")
+            .expect("finding");
+        assert!(f.message().contains("us-east-1c"), "{}", f.message());
+    }
+
+    #[tokio::test]
+    async fn a_static_route_to_a_pending_attachment_is_named() {
+        let mut estate = demo().await;
+        assert!(!codes(&estate).contains(&"route_to_unusable_attachment"));
+        let r = region(&mut estate, "us-east-1");
+        for a in &mut r.attachments {
+            if a.id == "tgw-attach-0e1a2b3c4d5e6f721" {
+                a.state = AttachmentState::PendingAcceptance;
+            }
+        }
+        assert!(codes(&estate).contains(&"route_to_unusable_attachment"));
+    }
+
+    #[tokio::test]
+    async fn home_net_set_by_the_policy_is_not_a_finding() {
+        let mut estate = demo().await;
+        assert!(!codes(&estate).contains(&"home_net_not_overridden"));
+        let r = region(&mut estate, "us-east-1");
+        r.firewall_policies[0].policy_variables.clear();
+        let found = audit(&Net::new(&estate));
+        let f = found
+            .iter()
+            .find(|f| f.kind.code() == "home_net_not_overridden")
+            .expect("finding");
+        assert_eq!(f.severity, Severity::Error, "the rules use $HOME_NET");
+    }
+}
