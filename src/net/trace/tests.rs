@@ -429,3 +429,108 @@ mod properties {
         }
     }
 }
+
+/// The domain's "peering and inspection together" trap, then its fix: a remote region
+/// reached through the firewall both ways.
+#[tokio::test]
+async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_it() {
+    use crate::model::{
+        AttachmentKind, AttachmentState, Destination, RegionLoad, RouteTableLink, RouteTarget,
+        TgwRoute, VpcRoute, VpcRouteTarget,
+    };
+    let mut estate = demo().await;
+    let peering = "tgw-attach-0e1a2b3c4d5e6f7a1";
+    let route = |table: &str, region: &str, cidr: &str| TgwRoute {
+        route_table_id: table.into(),
+        region: region.into(),
+        destination: Destination::Cidr(cidr.parse().unwrap()),
+        route_type: Default::default(),
+        state: Default::default(),
+        targets: vec![RouteTarget {
+            attachment_id: peering.into(),
+            ..Default::default()
+        }],
+    };
+    for (name, r) in &mut estate.regions {
+        let RegionLoad::Loaded { estate: r } = r else {
+            continue;
+        };
+        for p in &mut r.peerings {
+            p.state = AttachmentState::Available;
+        }
+        for a in &mut r.attachments {
+            if a.kind == AttachmentKind::Peering {
+                a.state = AttachmentState::Available;
+            }
+        }
+        for t in &mut r.tgw_route_tables {
+            let link = RouteTableLink {
+                attachment_id: peering.into(),
+                ..Default::default()
+            };
+            match (name.as_str(), t.name.as_deref()) {
+                // us-east-1: the peering uses the spoke table (to inspection); the
+                // post-inspection table sends the remote CIDR to the peering.
+                ("us-east-1", Some("spoke")) => t.associations.push(link),
+                ("us-east-1", Some("post-inspection")) => {
+                    t.routes
+                        .push(route(&t.id.clone(), "us-east-1", "172.16.1.0/24"));
+                }
+                ("eu-west-1", Some("main")) => {
+                    t.associations.push(link);
+                    t.routes
+                        .push(route(&t.id.clone(), "eu-west-1", "10.0.0.0/8"));
+                }
+                _ => {}
+            }
+        }
+    }
+    let query = TraceQuery {
+        protocol: Some(Protocol::Icmp),
+        ..q(SPOKE_A_INSTANCE, "i-0f9e8d7c6b5a4f371")
+    };
+    // The trap: the firewall subnets route only 10.0.0.0/8 back to the TGW, so the
+    // remote 172.16.1.0/24 follows 0.0.0.0/0 to the NAT and dies at the internet
+    // gateway (a private destination).
+    let t = trace(&Net::new(&estate), &query).expect("trace");
+    let Verdict::Dropped { at, reason } = &t.verdict else {
+        panic!("{t:#?}")
+    };
+    assert_eq!(at, "igw-0e1a2b3c4d5e6f7c1", "{t:#?}");
+    assert!(reason.contains("172.16.1.10 is private"), "{reason}");
+
+    // The fix: the firewall subnets route the remote CIDR to the TGW.
+    if let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut("us-east-1") {
+        for t in &mut r.vpc_route_tables {
+            if t.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("inspection-firewall"))
+            {
+                t.routes.push(VpcRoute {
+                    destination: Destination::Cidr("172.16.0.0/12".parse().unwrap()),
+                    target: VpcRouteTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+                    state: Default::default(),
+                });
+            }
+        }
+    }
+    let t = trace(&Net::new(&estate), &query).expect("trace");
+    assert_eq!(
+        t.verdict,
+        Verdict::Delivered {
+            to: "172.16.1.10 (i-0f9e8d7c6b5a4f371)".into()
+        },
+        "{t:#?}"
+    );
+    assert!(t.hops.iter().any(|h| h.kind == HopKind::TgwPeering));
+    assert_eq!(t.firewalls, vec!["vpce-0e1a2b3c4d5e6f791".to_string()]);
+    assert_eq!(
+        t.return_verdict,
+        Some(Verdict::Delivered {
+            to: format!("10.0.0.10 ({SPOKE_A_INSTANCE})")
+        }),
+        "{:#?}",
+        t.return_hops
+    );
+    assert!(t.symmetric, "{t:#?}");
+}
