@@ -312,7 +312,7 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
     );
     assert!(
         r.stdout
-            .contains("symmetric  yes (both directions cross vpce-0e1a2b3c4d5e6f791)"),
+            .contains("yes (both directions cross vpce-0e1a2b3c4d5e6f791)"),
         "{r:?}"
     );
     assert!(
@@ -320,8 +320,7 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
         "{r:?}"
     );
 
-    // audit --fail-on: only warnings and below → 0 at error level on a clean estate is
-    // covered by the scenarios; here: warnings count when asked.
+    // audit --fail-on info: every finding counts.
     let r = demo(dir.path(), &["--batch", "-"], "audit --fail-on info\n");
     assert_eq!(r.code, 3, "{r:?}");
 }
