@@ -31,8 +31,8 @@ mod suricata;
 mod tests;
 
 pub use suricata::{
-    Action, AddrSpec, Buffer, ContentMatch, FlowOptions, PortSpec, Rule, RuleError,
-    RuleProtocol, parse_rule, parse_rules,
+    Action, AddrSpec, Buffer, ContentMatch, FlowOptions, PortSpec, Rule, RuleError, RuleProtocol,
+    parse_rule, parse_rules,
 };
 
 use std::collections::BTreeMap;
@@ -342,7 +342,13 @@ impl Tuple {
         }
     }
 
-    fn packet<'f>(self, flow: &'f FlowSpec, to_server: bool, established: bool, app: App) -> Packet<'f> {
+    fn packet<'f>(
+        self,
+        flow: &'f FlowSpec,
+        to_server: bool,
+        established: bool,
+        app: App,
+    ) -> Packet<'f> {
         Packet {
             proto: flow.protocol,
             src: self.src,
@@ -371,7 +377,8 @@ struct StatefulGroup<'a> {
 
 impl StatefulGroup<'_> {
     fn name(&self) -> &str {
-        self.group.map_or(self.reference.arn.as_str(), |g| g.name.as_str())
+        self.group
+            .map_or(self.reference.arn.as_str(), |g| g.name.as_str())
     }
 
     fn label(&self) -> String {
@@ -438,7 +445,10 @@ fn fmt_nets(nets: &[IpNet]) -> String {
     if nets.is_empty() {
         return "(empty)".into();
     }
-    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    nets.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl<'a> Ctx<'a> {
@@ -551,7 +561,9 @@ impl<'a> Ctx<'a> {
             notes.not_eval(n.clone());
         }
         for g in &self.stateful {
-            if g.group.is_some_and(|g| g.kind != crate::model::RuleGroupKind::Stateful) {
+            if g.group
+                .is_some_and(|g| g.kind != crate::model::RuleGroupKind::Stateful)
+            {
                 notes.not_eval(format!(
                     "stateful reference {} names a group that is not STATEFUL",
                     g.name()
@@ -570,7 +582,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn finish(&self, outcome: Outcome, decided_by: String, notes: Notes, group: Option<usize>) -> Evaluation {
+    fn finish(
+        &self,
+        outcome: Outcome,
+        decided_by: String,
+        notes: Notes,
+        group: Option<usize>,
+    ) -> Evaluation {
         let (home_net, home_net_source) = match group.and_then(|i| self.stateful.get(i)) {
             Some(g) => (g.home_net.clone(), g.home_net_source.clone()),
             None => (self.home_net.clone(), self.home_net_source.clone()),
@@ -587,7 +605,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// The stateless engine on one packet (`label`: its direction, for the steps).
-    fn stateless(&self, notes: &mut Notes, label: &str, proto: Protocol, t: &Tuple) -> StatelessDecision {
+    fn stateless(
+        &self,
+        notes: &mut Notes,
+        label: &str,
+        proto: Protocol,
+        t: &Tuple,
+    ) -> StatelessDecision {
         let mut uncertain: Vec<(Vec<Std>, String)> = Vec::new();
         let mut unmatched: Vec<String> = Vec::new();
         let mut decided: Option<(Std, String)> = None;
@@ -669,7 +693,10 @@ impl<'a> Ctx<'a> {
                 let extra = if custom.is_empty() {
                     String::new()
                 } else {
-                    format!(" (custom action {} publishes metrics only)", custom.join(", "))
+                    format!(
+                        " (custom action {} publishes metrics only)",
+                        custom.join(", ")
+                    )
                 };
                 notes.step(format!(
                     "stateless ({label}): {in_groups}; default {}{extra}",
@@ -678,7 +705,10 @@ impl<'a> Ctx<'a> {
                 (s, format!("stateless default action {}", s.as_str()))
             }
         };
-        if let Some((_, why)) = uncertain.iter().find(|(acts, _)| acts.iter().any(|a| *a != action)) {
+        if let Some((_, why)) = uncertain
+            .iter()
+            .find(|(acts, _)| acts.iter().any(|a| *a != action))
+        {
             notes.step(format!(
                 "stateless ({label}): unverified: {why} could decide before {decided_by}"
             ));
@@ -717,7 +747,10 @@ impl<'a> Ctx<'a> {
     /// A group or rule that cannot be evaluated: what it is, or `None` when usable.
     fn group_unusable(&self, g: &StatefulGroup<'_>) -> Option<String> {
         match g.group {
-            None => Some(format!("stateful group {} (not in the estate)", g.reference.arn)),
+            None => Some(format!(
+                "stateful group {} (not in the estate)",
+                g.reference.arn
+            )),
             Some(x) if x.other_source.is_some() => Some(format!(
                 "stateful group {} ({} rules source)",
                 g.label(),
@@ -734,7 +767,12 @@ impl<'a> Ctx<'a> {
     fn rule_decision(g: &StatefulGroup<'_>, gi: usize, rule: &Rule, act: Action) -> PacketDecision {
         PacketDecision {
             outcome: action_outcome(act),
-            decided_by: format!("stateful group {} sid {}: {}", g.label(), rule.sid, rule.text.trim()),
+            decided_by: format!(
+                "stateful group {} sid {}: {}",
+                g.label(),
+                rule.sid,
+                rule.text.trim()
+            ),
             step: format!("{} by {} sid {}", act.as_str(), g.name(), rule.sid),
             group: Some(gi),
             by_rule: true,
@@ -779,14 +817,23 @@ impl<'a> Ctx<'a> {
                 match rule_matches(rule, pkt, &vars) {
                     Match::No => {}
                     Match::Unknown(why) => {
-                        let w = format!("stateful group {} sid {}: {why} not evaluated", g.label(), rule.sid);
+                        let w = format!(
+                            "stateful group {} sid {}: {why} not evaluated",
+                            g.label(),
+                            rule.sid
+                        );
                         notes.not_eval(w.clone());
                         if act != Action::Alert {
                             uncertain.push((action_outcome(act), w));
                         }
                     }
                     Match::Yes if act == Action::Alert => {
-                        notes.alert(format!("stateful group {} sid {}: {}", g.label(), rule.sid, rule.text));
+                        notes.alert(format!(
+                            "stateful group {} sid {}: {}",
+                            g.label(),
+                            rule.sid,
+                            rule.text
+                        ));
                     }
                     Match::Yes => return Some(Self::rule_decision(g, gi, rule, act)),
                 }
@@ -837,14 +884,23 @@ impl<'a> Ctx<'a> {
                     match rule_matches(rule, pkt, &vars) {
                         Match::No => {}
                         Match::Unknown(why) => {
-                            let w = format!("stateful group {} sid {}: {why} not evaluated", g.label(), rule.sid);
+                            let w = format!(
+                                "stateful group {} sid {}: {why} not evaluated",
+                                g.label(),
+                                rule.sid
+                            );
                             notes.not_eval(w.clone());
                             if act != Action::Alert {
                                 uncertain.push((action_outcome(act), w));
                             }
                         }
                         Match::Yes if act == Action::Alert => {
-                            notes.alert(format!("stateful group {} sid {}: {}", g.label(), rule.sid, rule.text));
+                            notes.alert(format!(
+                                "stateful group {} sid {}: {}",
+                                g.label(),
+                                rule.sid,
+                                rule.text
+                            ));
                         }
                         Match::Yes => return Some(Self::rule_decision(g, gi, rule, act)),
                     }
@@ -916,16 +972,21 @@ impl<'a> Ctx<'a> {
     /// `flow:to_client` drop/reject rule matches first.
     fn explicit_return_drop(&self, notes: &mut Notes, pkt: &Packet<'_>) -> PacketDecision {
         let mut uncertain = Vec::new();
-        let only = |r: &Rule, a: Action| r.flow.to_client && matches!(a, Action::Drop | Action::Reject);
-        let dec = self.strict_rules(notes, pkt, &mut uncertain, only).unwrap_or(PacketDecision {
-            outcome: Outcome::Pass,
-            decided_by: "stateful engine: return packets of an established flow it holds".into(),
-            step: "the return packets belong to the established flow the stateful engine holds \
+        let only =
+            |r: &Rule, a: Action| r.flow.to_client && matches!(a, Action::Drop | Action::Reject);
+        let dec = self
+            .strict_rules(notes, pkt, &mut uncertain, only)
+            .unwrap_or(PacketDecision {
+                outcome: Outcome::Pass,
+                decided_by: "stateful engine: return packets of an established flow it holds"
+                    .into(),
+                step:
+                    "the return packets belong to the established flow the stateful engine holds \
                    (the forward direction passed here); no to_client drop rule matched; passes"
-                .into(),
-            group: None,
-            by_rule: false,
-        });
+                        .into(),
+                group: None,
+                by_rule: false,
+            });
         if let Some((_, why)) = uncertain.iter().find(|(o, _)| *o != dec.outcome) {
             let w = format!("unverified: {why} could decide before {}", dec.decided_by);
             return PacketDecision {
@@ -1010,7 +1071,10 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
         App::Unknown
     };
     let app_label = match app {
-        App::Tls => format!("application (tls sni {})", flow.sni.as_deref().unwrap_or_default()),
+        App::Tls => format!(
+            "application (tls sni {})",
+            flow.sni.as_deref().unwrap_or_default()
+        ),
         App::Http => format!(
             "application (http host {})",
             flow.http_host.as_deref().unwrap_or_default()
@@ -1020,11 +1084,26 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
     // (phase label, direction, packet, forward tuple?)
     let mut packets: Vec<(String, &str, Packet<'_>, bool)> = Vec::new();
     if tcp {
-        packets.push(("handshake".into(), "client → server", fwd.packet(flow, true, false, App::None), true));
-        packets.push(("handshake".into(), "server → client", rev.packet(flow, false, false, App::None), false));
+        packets.push((
+            "handshake".into(),
+            "client → server",
+            fwd.packet(flow, true, false, App::None),
+            true,
+        ));
+        packets.push((
+            "handshake".into(),
+            "server → client",
+            rev.packet(flow, false, false, App::None),
+            false,
+        ));
         packets.push((app_label, "", fwd.packet(flow, true, true, app), true));
     } else {
-        packets.push((flow.protocol.as_str().to_string(), "", fwd.packet(flow, true, false, App::None), true));
+        packets.push((
+            flow.protocol.as_str().to_string(),
+            "",
+            fwd.packet(flow, true, false, App::None),
+            true,
+        ));
     }
     let sl_fwd = ctx.stateless(&mut notes, "client → server", flow.protocol, &fwd);
     let mut sl_rev: Option<StatelessDecision> = None;
@@ -1032,9 +1111,14 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
     let mut passed_by_rule = false;
     for (phase, dir, pkt, is_fwd) in &packets {
         if !*is_fwd && sl_rev.is_none() {
-            sl_rev = Some(ctx.stateless(&mut notes, "server → client handshake", flow.protocol, &rev));
+            sl_rev =
+                Some(ctx.stateless(&mut notes, "server → client handshake", flow.protocol, &rev));
         }
-        let sl = if *is_fwd { &sl_fwd } else { sl_rev.as_ref().unwrap_or(&sl_fwd) };
+        let sl = if *is_fwd {
+            &sl_fwd
+        } else {
+            sl_rev.as_ref().unwrap_or(&sl_fwd)
+        };
         let phase = if dir.is_empty() {
             (*phase).clone()
         } else {
@@ -1042,14 +1126,30 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
         };
         match sl.action {
             None => {
-                notes.step(format!("stateful {phase}: not reached (stateless unverified)"));
+                notes.step(format!(
+                    "stateful {phase}: not reached (stateless unverified)"
+                ));
                 let e = ctx.finish(Outcome::Unverified, sl.decided_by.clone(), notes, None);
-                return (e, ForwardInfo { passed_by_rule, app });
+                return (
+                    e,
+                    ForwardInfo {
+                        passed_by_rule,
+                        app,
+                    },
+                );
             }
             Some(Std::Drop) => {
-                notes.step(format!("stateful {phase}: not reached (stateless aws:drop)"));
+                notes.step(format!(
+                    "stateful {phase}: not reached (stateless aws:drop)"
+                ));
                 let e = ctx.finish(Outcome::Drop, sl.decided_by.clone(), notes, None);
-                return (e, ForwardInfo { passed_by_rule, app });
+                return (
+                    e,
+                    ForwardInfo {
+                        passed_by_rule,
+                        app,
+                    },
+                );
             }
             Some(Std::Pass) => {
                 notes.step(format!("stateful {phase}: skipped (stateless aws:pass)"));
@@ -1063,7 +1163,13 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
         if dec.outcome != Outcome::Pass {
             notes.step("the flow stops here".into());
             let e = ctx.finish(dec.outcome, dec.decided_by, notes, dec.group);
-            return (e, ForwardInfo { passed_by_rule, app });
+            return (
+                e,
+                ForwardInfo {
+                    passed_by_rule,
+                    app,
+                },
+            );
         }
         passed_by_rule = dec.by_rule;
         last = Some((dec.decided_by, dec.group));
@@ -1077,5 +1183,11 @@ fn forward(input: &PolicyInput<'_>, flow: &FlowSpec) -> (Evaluation, ForwardInfo
     }
     let (decided_by, group) = last.unwrap_or_default();
     let e = ctx.finish(Outcome::Pass, decided_by, notes, group);
-    (e, ForwardInfo { passed_by_rule, app })
+    (
+        e,
+        ForwardInfo {
+            passed_by_rule,
+            app,
+        },
+    )
 }

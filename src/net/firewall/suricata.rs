@@ -478,10 +478,7 @@ fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
             "msg" => rule.msg = value.map(unquote),
             "sid" => {
                 let v = value.ok_or("`sid` without a value")?;
-                sid = Some(
-                    v.parse::<u64>()
-                        .map_err(|_| format!("bad sid `{v}`"))?,
-                );
+                sid = Some(v.parse::<u64>().map_err(|_| format!("bad sid `{v}`"))?);
             }
             "rev" | "classtype" | "metadata" | "priority" | "reference" | "gid" | "noalert"
             | "fast_pattern" | "target" => {}
@@ -510,7 +507,8 @@ fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
                 if buffer.is_some() {
                     dotprefix = true;
                 } else {
-                    rule.unsupported.push("dotprefix (without a sticky buffer)".into());
+                    rule.unsupported
+                        .push("dotprefix (without a sticky buffer)".into());
                 }
             }
             "content" => {
@@ -562,11 +560,7 @@ fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
             _ => rule.unsupported.push(key.clone()),
         }
     }
-    if rule
-        .contents
-        .iter()
-        .any(|c| c.buffer.is_none())
-    {
+    if rule.contents.iter().any(|c| c.buffer.is_none()) {
         rule.unsupported.push("content (payload)".into());
     }
     rule.sid = sid.ok_or("no `sid`")?;
@@ -816,18 +810,25 @@ pub(crate) fn rule_matches(rule: &Rule, pkt: &Packet<'_>, vars: &Vars<'_>) -> Ma
         return Match::No;
     }
     let needs_tls = rule.tls_client_hello
-        || rule.contents.iter().any(|c| c.buffer == Some(Buffer::TlsSni));
-    let needs_http = rule.contents.iter().any(|c| c.buffer == Some(Buffer::HttpHost));
+        || rule
+            .contents
+            .iter()
+            .any(|c| c.buffer == Some(Buffer::TlsSni));
+    let needs_http = rule
+        .contents
+        .iter()
+        .any(|c| c.buffer == Some(Buffer::HttpHost));
     if (needs_tls && pkt.app != App::Tls) || (needs_http && pkt.app != App::Http) {
         return Match::No;
     }
     // Header.
-    let header = |src: IpAddr, sport: PortVal, dst: IpAddr, dport: PortVal| -> Result<bool, String> {
-        Ok(vars.addr_matches(&rule.src, src, 0)?
-            && vars.port_matches(&rule.src_ports, sport)?
-            && vars.addr_matches(&rule.dst, dst, 0)?
-            && vars.port_matches(&rule.dst_ports, dport)?)
-    };
+    let header =
+        |src: IpAddr, sport: PortVal, dst: IpAddr, dport: PortVal| -> Result<bool, String> {
+            Ok(vars.addr_matches(&rule.src, src, 0)?
+                && vars.port_matches(&rule.src_ports, sport)?
+                && vars.addr_matches(&rule.dst, dst, 0)?
+                && vars.port_matches(&rule.dst_ports, dport)?)
+        };
     let fwd = header(pkt.src, pkt.sport, pkt.dst, pkt.dport);
     let hdr = if rule.bidirectional {
         match (fwd, header(pkt.dst, pkt.dport, pkt.src, pkt.sport)) {
