@@ -605,6 +605,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The stateless engine on one packet (`label`: its direction, for the steps).
+    /// Standard actions `aws:pass` / `aws:drop` / `aws:forward_to_sfe`, custom actions
+    /// publish metrics only
+    /// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/rule-action.html).
     fn stateless(
         &self,
         notes: &mut Notes,
@@ -654,7 +657,8 @@ impl<'a> Ctx<'a> {
                         if let Some(s) = std {
                             decided = Some((s, format!("{what}: {}", s.as_str())));
                             notes.step(format!(
-                                "stateless ({label}): {what} matched: {}",
+                                "stateless ({label}): {glabel} rule priority {} matched: {}",
+                                rule.priority,
                                 s.as_str()
                             ));
                             break 'groups;
@@ -842,7 +846,8 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// `DEFAULT_ACTION_ORDER`: every pass rule, then drop, reject, alert.
+    /// `DEFAULT_ACTION_ORDER`: every pass rule, then drop, reject, alert
+    /// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/rule-action.html).
     fn default_order_rules(
         &self,
         notes: &mut Notes,

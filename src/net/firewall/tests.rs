@@ -207,6 +207,8 @@ fn seed_ssh_dropped_by_stateless() {
         e.decided_by,
         "stateless group drop-remote (priority 1) rule priority 1: aws:drop"
     );
+    assert!(e.steps.iter().any(|s| s
+        == "stateless (client → server): drop-remote (priority 1) rule priority 1 matched: aws:drop"));
 }
 
 #[test]
