@@ -8,7 +8,6 @@
 //!   have decided before the rule that did, the outcome is [`Outcome::Unverified`],
 //!   never a guess.
 //!
-//!
 //! Model (AWS Network Firewall semantics, see each function for sources):
 //! - Stateless rule groups run first, on every packet: groups by reference priority,
 //!   rules by rule priority, the first match's standard action decides
@@ -24,7 +23,9 @@
 //!   This is a model: the engine itself decides per packet, and a `pass` matched on a
 //!   TCP packet may pass the rest of the flow; the phases are the packets a rule set
 //!   must let through under `aws:drop_strict` for the flow to work.
-//! - Suricata parsing and matching: [`suricata`].
+//! - `$HOME_NET`: a rule group's own `HOME_NET` variable, else the policy variable,
+//!   else the firewall VPC's CIDRs; `$EXTERNAL_NET` is its negation.
+//! - Suricata parsing and matching: `suricata.rs` ([`parse_rules`], [`Rule`]).
 
 mod suricata;
 #[cfg(test)]
