@@ -8,7 +8,6 @@
 //!   have decided before the rule that did, the outcome is [`Outcome::Unverified`],
 //!   never a guess.
 //!
-//!
 //! Model (AWS Network Firewall semantics, see each function for sources):
 //! - Stateless rule groups run first, on every packet: groups by reference priority,
 //!   rules by rule priority, the first match's standard action decides
@@ -24,7 +23,9 @@
 //!   This is a model: the engine itself decides per packet, and a `pass` matched on a
 //!   TCP packet may pass the rest of the flow; the phases are the packets a rule set
 //!   must let through under `aws:drop_strict` for the flow to work.
-//! - Suricata parsing and matching: [`suricata`].
+//! - `$HOME_NET`: a rule group's own `HOME_NET` variable, else the policy variable,
+//!   else the firewall VPC's CIDRs; `$EXTERNAL_NET` is its negation.
+//! - Suricata parsing and matching: `suricata.rs` ([`parse_rules`], [`Rule`]).
 
 mod suricata;
 #[cfg(test)]
@@ -605,6 +606,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The stateless engine on one packet (`label`: its direction, for the steps).
+    /// Standard actions `aws:pass` / `aws:drop` / `aws:forward_to_sfe`, custom actions
+    /// publish metrics only
+    /// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/rule-action.html).
     fn stateless(
         &self,
         notes: &mut Notes,
@@ -654,7 +658,8 @@ impl<'a> Ctx<'a> {
                         if let Some(s) = std {
                             decided = Some((s, format!("{what}: {}", s.as_str())));
                             notes.step(format!(
-                                "stateless ({label}): {what} matched: {}",
+                                "stateless ({label}): {glabel} rule priority {} matched: {}",
+                                rule.priority,
                                 s.as_str()
                             ));
                             break 'groups;
@@ -842,7 +847,8 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// `DEFAULT_ACTION_ORDER`: every pass rule, then drop, reject, alert.
+    /// `DEFAULT_ACTION_ORDER`: every pass rule, then drop, reject, alert
+    /// (https://docs.aws.amazon.com/network-firewall/latest/developerguide/rule-action.html).
     fn default_order_rules(
         &self,
         notes: &mut Notes,

@@ -767,6 +767,10 @@ pub(crate) enum Match {
     Unknown(String),
 }
 
+/// One content match on a buffer. `dotprefix` prepends a `.` to the buffer, so
+/// `dotprefix; content:".amazon.com"; endswith` matches `amazon.com` and
+/// `www.amazon.com` but not `fakeamazon.com`
+/// (https://docs.suricata.io/en/latest/rules/transforms.html#dotprefix).
 fn content_matches(c: &ContentMatch, value: &str) -> bool {
     let mut buf: Vec<u8> = Vec::with_capacity(value.len() + 1);
     if c.dotprefix {

@@ -207,6 +207,8 @@ fn seed_ssh_dropped_by_stateless() {
         e.decided_by,
         "stateless group drop-remote (priority 1) rule priority 1: aws:drop"
     );
+    assert!(e.steps.iter().any(|s| s
+        == "stateless (client → server): drop-remote (priority 1) rule priority 1 matched: aws:drop"));
 }
 
 #[test]
@@ -496,7 +498,10 @@ fn rule_group_variables_resolve() {
     g.port_sets
         .insert("DNS".into(), vec!["53".into(), "853".into()]);
     let p = policy_with(std::slice::from_ref(&g), &["aws:drop_strict"]);
-    assert_eq!(eval(&p, &[g.clone()], &udp(53)).outcome, Outcome::Pass);
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &udp(53)).outcome,
+        Outcome::Pass
+    );
     assert_eq!(eval(&p, &[g], &udp(54)).outcome, Outcome::Drop);
     // An undefined variable: not evaluated, and it could decide first.
     let e = strict_one("pass udp $NOPE any -> any any (sid:1;)", &udp(53));
@@ -657,10 +662,16 @@ fn stateless_match_fields() {
         })],
     );
     let p = stateless_policy(&[(&g, 1)], "aws:pass");
-    assert_eq!(eval(&p, &[g.clone()], &udp(53)).outcome, Outcome::Drop);
-    assert_eq!(eval(&p, &[g.clone()], &udp(61)).outcome, Outcome::Pass);
     assert_eq!(
-        eval(&p, &[g.clone()], &tcp(53, None)).outcome,
+        eval(&p, std::slice::from_ref(&g), &udp(53)).outcome,
+        Outcome::Drop
+    );
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &udp(61)).outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &tcp(53, None)).outcome,
         Outcome::Pass
     );
     let mut other_src = udp(53);
@@ -682,7 +693,7 @@ fn stateless_default_and_custom_actions() {
     let g = stateless_group("g", vec![sl_rule(1, "aws:drop", |r| r.protocols = vec![6])]);
     let mut p = stateless_policy(&[(&g, 1)], "aws:drop");
     p.stateless_default_actions.push("MetricOnly".into());
-    let e = eval(&p, &[g.clone()], &udp(53));
+    let e = eval(&p, std::slice::from_ref(&g), &udp(53));
     assert_eq!(e.outcome, Outcome::Drop);
     assert_eq!(e.decided_by, "stateless default action aws:drop");
     assert!(
@@ -720,11 +731,14 @@ fn stateless_tcp_flags_rule_is_not_evaluated() {
         })],
     );
     let p = stateless_policy(&[(&g, 1)], "aws:pass");
-    let e = eval(&p, &[g.clone()], &tcp(443, None));
+    let e = eval(&p, std::slice::from_ref(&g), &tcp(443, None));
     assert_eq!(e.outcome, Outcome::Unverified);
     assert!(e.not_evaluated.iter().any(|n| n.contains("TCP flags")));
     // Not TCP: the rule cannot match, nothing unverified.
-    assert_eq!(eval(&p, &[g.clone()], &udp(53)).outcome, Outcome::Pass);
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &udp(53)).outcome,
+        Outcome::Pass
+    );
     // The same action as the one that decides anyway: the outcome is certain.
     let p = stateless_policy(&[(&g, 1)], "aws:drop");
     assert_eq!(eval(&p, &[g], &tcp(443, None)).outcome, Outcome::Drop);
@@ -742,7 +756,7 @@ fn stateless_missing_group_is_unverified_unless_decided_earlier() {
         priority: Some(2),
         ..RuleGroupRef::default()
     });
-    let e = eval(&p, &[g.clone()], &tcp(443, None));
+    let e = eval(&p, std::slice::from_ref(&g), &tcp(443, None));
     assert_eq!(e.outcome, Outcome::Unverified);
     assert!(e.not_evaluated.iter().any(|n| n.contains("arn:missing")));
     // UDP is dropped by group g (priority 1) before the missing group.
@@ -832,7 +846,11 @@ fn the_handshake_trap_under_drop_strict() {
     // Under aws:drop_established the handshake gets through and the SNI rule decides.
     let g = stateful("g", sni_only);
     let p = policy_with(std::slice::from_ref(&g), &["aws:drop_established"]);
-    let e = eval(&p, &[g.clone()], &tcp(443, Some("www.amazon.com")));
+    let e = eval(
+        &p,
+        std::slice::from_ref(&g),
+        &tcp(443, Some("www.amazon.com")),
+    );
     assert_eq!(e.outcome, Outcome::Pass, "{e:#?}");
     assert!(e.decided_by.contains("sid 5"));
     let e = eval(&p, &[g], &tcp(443, Some("www.google.com")));
@@ -844,7 +862,7 @@ fn the_handshake_trap_under_drop_strict() {
 fn alert_defaults_only_log() {
     let g = stateful("g", "drop udp any any -> any 9 (sid:1;)");
     let p = policy_with(std::slice::from_ref(&g), &["aws:alert_strict"]);
-    let e = eval(&p, &[g.clone()], &tcp(443, None));
+    let e = eval(&p, std::slice::from_ref(&g), &tcp(443, None));
     assert_eq!(e.outcome, Outcome::Pass);
     assert!(
         e.alerts
@@ -979,7 +997,10 @@ fn return_explicit_to_client_drop() {
     );
     let p = policy_with(std::slice::from_ref(&g), &["aws:drop_strict"]);
     let f = tcp(443, None);
-    assert_eq!(eval(&p, &[g.clone()], &f).outcome, Outcome::Pass);
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &f).outcome,
+        Outcome::Pass
+    );
     let e = eval_ret(&p, &[g], &f, true);
     assert_eq!(e.outcome, Outcome::Drop);
     assert!(e.decided_by.contains("sid 2"));
@@ -1016,7 +1037,7 @@ fn return_stateless_runs_on_the_swapped_tuple() {
     let p = stateless_policy(&[(&g, 1)], "aws:pass");
     let f = tcp(443, None);
     // Forward: the client's SYN passes stateless; its SYN-ACK (source 443) is dropped.
-    let e = eval(&p, &[g.clone()], &f);
+    let e = eval(&p, std::slice::from_ref(&g), &f);
     assert_eq!(e.outcome, Outcome::Drop);
     let e = eval_ret(&p, &[g], &f, true);
     assert_eq!(e.outcome, Outcome::Drop);
@@ -1032,7 +1053,10 @@ fn return_udp_under_drop_established_without_a_pass_rule() {
     let g = stateful("g", "drop udp any any -> any 9 (sid:1;)");
     let p = policy_with(std::slice::from_ref(&g), &["aws:drop_established"]);
     let f = udp(53);
-    assert_eq!(eval(&p, &[g.clone()], &f).outcome, Outcome::Pass);
+    assert_eq!(
+        eval(&p, std::slice::from_ref(&g), &f).outcome,
+        Outcome::Pass
+    );
     let e = eval_ret(&p, &[g], &f, true);
     assert_eq!(e.outcome, Outcome::Drop);
     assert_eq!(e.decided_by, "stateful default action aws:drop_established");
