@@ -654,7 +654,7 @@ fn overlaps(net: &Net<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    all.sort_by(|a, b| (a.0.network(), a.0.prefix_len()).cmp(&(b.0.network(), b.0.prefix_len())));
+    all.sort_by_key(|a| (a.0.network(), a.0.prefix_len()));
     // Sweep: each CIDR against the ones still open before it.
     let mut open: Vec<(IpNet, &Vpc)> = Vec::new();
     let mut seen = HashSet::new();
@@ -865,7 +865,7 @@ mod tests {
         let r = region(&mut estate, "us-east-1");
         let mut extra = r.subnets[8].clone();
         extra.id = "subnet-0e1a2b3c4d5e6f7c9".into();
-        extra.cidr = Some("10.0.2.0/24".parse().unwrap());
+        extra.cidr = Some("10.0.2.0/24".parse().expect("test value"));
         extra.availability_zone = "us-east-1c".into();
         r.subnets.push(extra);
         let found = audit(&Net::new(&estate));

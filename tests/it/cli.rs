@@ -267,13 +267,18 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
     assert!(
         google["verdict"]["reason"]
             .as_str()
-            .unwrap()
+            .expect("test value")
             .contains("aws:drop_strict"),
         "{google}"
     );
     let leaky = &docs[2];
     assert_eq!(leaky["verdict"]["egress_ip"], "203.0.113.25", "{leaky}");
-    assert!(leaky["firewalls"].as_array().unwrap().is_empty());
+    assert!(
+        leaky["firewalls"]
+            .as_array()
+            .expect("test value")
+            .is_empty()
+    );
     let blackhole = &docs[3];
     assert_eq!(
         blackhole["verdict"]["at"], "tgw-rtb-0e1a2b3c4d5e6f712",
@@ -283,7 +288,7 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| f["kind"].as_str().unwrap())
+        .map(|f| f["kind"].as_str().expect("test value"))
         .collect();
     for k in [
         "blackhole_route",
@@ -292,7 +297,7 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
     ] {
         assert!(kinds.contains(&k), "{k}: {kinds:?}");
     }
-    for f in docs[4]["findings"].as_array().unwrap() {
+    for f in docs[4]["findings"].as_array().expect("test value") {
         for key in ["kind", "severity", "objects", "message"] {
             assert!(f.get(key).is_some(), "{key} in {f}");
         }

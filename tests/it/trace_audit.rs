@@ -100,14 +100,16 @@ async fn audit_findings_carry_objects_messages_and_fixes() {
     assert!(
         doc["message"]
             .as_str()
-            .unwrap()
+            .expect("test value")
             .contains("without inspection")
     );
     assert!(doc["fix"].is_string());
     let path = doc["path"].as_array().expect("path");
     assert!(
-        path.iter()
-            .any(|h| h.as_str().unwrap().contains("tgw-rtb-0e1a2b3c4d5e6f711")),
+        path.iter().any(|h| h
+            .as_str()
+            .expect("test value")
+            .contains("tgw-rtb-0e1a2b3c4d5e6f711")),
         "{path:?}"
     );
 }

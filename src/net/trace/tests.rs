@@ -52,7 +52,7 @@ async fn spoke_a_to_amazon_reaches_the_internet_through_the_firewall_as_a_nat_ei
     assert_eq!(
         t.verdict,
         Verdict::ReachesInternet {
-            egress_ip: "198.51.100.10".parse().unwrap(),
+            egress_ip: "198.51.100.10".parse().expect("test value"),
             via: "igw-0e1a2b3c4d5e6f7c1 (inspection-igw)".into()
         },
         "{t:#?}"
@@ -88,7 +88,7 @@ async fn spoke_a_to_amazon_reaches_the_internet_through_the_firewall_as_a_nat_ei
     assert_eq!(
         t.alternatives[0].verdict,
         Verdict::ReachesInternet {
-            egress_ip: "198.51.100.20".parse().unwrap(),
+            egress_ip: "198.51.100.20".parse().expect("test value"),
             via: "igw-0e1a2b3c4d5e6f7c1 (inspection-igw)".into()
         }
     );
@@ -122,7 +122,7 @@ async fn spoke_b_leaves_through_its_own_internet_gateway_with_no_firewall() {
     assert_eq!(
         t.verdict,
         Verdict::ReachesInternet {
-            egress_ip: "203.0.113.25".parse().unwrap(),
+            egress_ip: "203.0.113.25".parse().expect("test value"),
             via: "igw-0e1a2b3c4d5e6f7c2 (spoke-b-igw)".into()
         },
         "{t:#?}"
@@ -214,10 +214,10 @@ fn public_addresses() {
         "0.1.2.3",
         "224.0.0.1",
     ] {
-        assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        assert!(!is_public(ip.parse().expect("test value")), "{ip}");
     }
     for ip in ["8.8.8.8", "198.51.100.10", "203.0.113.25", "52.94.236.248"] {
-        assert!(is_public(ip.parse().unwrap()), "{ip}");
+        assert!(is_public(ip.parse().expect("test value")), "{ip}");
     }
 }
 
@@ -272,9 +272,9 @@ mod properties {
                     name: None,
                     vpc_ids: vec!["vpc-0".into()],
                 });
-                for i in 0..n {
+                for (i, own_routes) in vpc_routes.iter().enumerate().take(n) {
                     let vpc = format!("vpc-{i}");
-                    let cidr: ipnet::IpNet = format!("10.{i}.0.0/16").parse().unwrap();
+                    let cidr: ipnet::IpNet = format!("10.{i}.0.0/16").parse().expect("test value");
                     r.vpcs.push(Vpc {
                         id: vpc.clone(),
                         region: R.into(),
@@ -286,7 +286,7 @@ mod properties {
                             id: format!("subnet-{i}{j}"),
                             region: R.into(),
                             vpc_id: vpc.clone(),
-                            cidr: Some(format!("10.{i}.{j}.0/24").parse().unwrap()),
+                            cidr: Some(format!("10.{i}.{j}.0/24").parse().expect("test value")),
                             availability_zone: (*az).into(),
                             ..Default::default()
                         });
@@ -306,14 +306,16 @@ mod properties {
                         target: VpcRouteTarget::Local,
                         state: Default::default(),
                     }];
-                    for &(p, t) in &vpc_routes[i] {
+                    for &(p, t) in own_routes {
                         let target = match t {
                             0 => VpcRouteTarget::TransitGateway("tgw-1".into()),
                             1 => VpcRouteTarget::InternetGateway("igw-0".into()),
                             _ => VpcRouteTarget::NatGateway("nat-gone".into()),
                         };
                         routes.push(VpcRoute {
-                            destination: Destination::Cidr(prefixes[p].parse().unwrap()),
+                            destination: Destination::Cidr(
+                                prefixes[p].parse().expect("test value"),
+                            ),
                             target,
                             state: Default::default(),
                         });
@@ -350,7 +352,9 @@ mod properties {
                         table.routes.push(TgwRoute {
                             route_table_id: table.id.clone(),
                             region: R.into(),
-                            destination: Destination::Cidr(prefixes[p].parse().unwrap()),
+                            destination: Destination::Cidr(
+                                prefixes[p].parse().expect("test value"),
+                            ),
                             route_type: Default::default(),
                             state: if blackhole && t == n {
                                 crate::model::RouteState::Blackhole
@@ -416,7 +420,7 @@ mod properties {
             dst in prop::sample::select(vec!["10.0.0.9", "10.1.1.9", "10.2.0.9", "10.3.0.9", "10.9.9.9", "internet"]),
         ) {
             let net = Net::new(&estate);
-            let from = format!("subnet-{}{src_subnet}", src_vpc % (estate.loaded().next().unwrap().vpcs.len()));
+            let from = format!("subnet-{}{src_subnet}", src_vpc % (estate.loaded().next().expect("test value").vpcs.len()));
             let t = trace(&net, &TraceQuery {
                 from, to: dst.into(), protocol: None, port: None, sni: None, routing_only: false,
             }).expect("trace");
@@ -443,7 +447,7 @@ async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_
     let route = |table: &str, region: &str, cidr: &str| TgwRoute {
         route_table_id: table.into(),
         region: region.into(),
-        destination: Destination::Cidr(cidr.parse().unwrap()),
+        destination: Destination::Cidr(cidr.parse().expect("test value")),
         route_type: Default::default(),
         state: Default::default(),
         targets: vec![RouteTarget {
@@ -507,7 +511,7 @@ async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_
                 .is_some_and(|n| n.starts_with("inspection-firewall"))
             {
                 t.routes.push(VpcRoute {
-                    destination: Destination::Cidr("172.16.0.0/12".parse().unwrap()),
+                    destination: Destination::Cidr("172.16.0.0/12".parse().expect("test value")),
                     target: VpcRouteTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
                     state: Default::default(),
                 });
