@@ -23,6 +23,11 @@
 //!   `DescribeFirewallPolicy` and `ListRuleGroups` answer HTTP 500
 //!   (`NotImplementedError` in moto's log).
 //! - SSM `DescribeInstanceInformation` answers HTTP 500 (not implemented).
+//! - `DescribeNetworkInterfaces` ignores `MaxResults` (one page, no `NextToken`), and
+//!   makes no ENIs for TGW attachments (AWS makes a requester-managed
+//!   `transit_gateway` ENI per attachment subnet).
+//! - `DescribeVpcPeeringConnections`: each side's `VpcInfo` carries `CidrBlock` only,
+//!   no `CidrBlockSet` / `Ipv6CidrBlockSet`.
 
 use std::sync::Arc;
 
