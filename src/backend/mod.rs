@@ -181,8 +181,9 @@ pub trait Backend: Send + Sync {
     async fn account(&self) -> Result<Option<Account>, BackendError>;
 
     /// The core topology of one region, read first so it can be shown at once: VPCs,
-    /// subnets, route tables, internet and NAT gateways, endpoints, TGWs, TGW route
-    /// tables with their routes, attachments and peerings. No Network Firewall, no
+    /// subnets, route tables, internet and NAT gateways, endpoints, ENIs, VPC peering
+    /// connections, TGWs, TGW route tables with their routes, attachments and peerings.
+    /// No Network Firewall, no
     /// instances or SSM (see [`Backend::load_optional`]). Fails as a whole.
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError>;
 

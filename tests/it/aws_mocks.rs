@@ -13,6 +13,7 @@ use aws_sdk_ec2::error::ErrorMetadata;
 use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::operation::describe_internet_gateways::DescribeInternetGatewaysOutput;
 use aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput;
+use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::operation::describe_transit_gateway_attachments::DescribeTransitGatewayAttachmentsOutput;
@@ -23,6 +24,7 @@ use aws_sdk_ec2::operation::describe_transit_gateways::{
     DescribeTransitGatewaysError, DescribeTransitGatewaysOutput,
 };
 use aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput;
+use aws_sdk_ec2::operation::describe_vpc_peering_connections::DescribeVpcPeeringConnectionsOutput;
 use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
 use aws_sdk_ec2::operation::get_transit_gateway_prefix_list_references::GetTransitGatewayPrefixListReferencesOutput;
 use aws_sdk_ec2::operation::search_transit_gateway_routes::{
@@ -129,6 +131,10 @@ fn ec2_empty() -> Vec<Rule> {
             .then_output(|| DescribeNatGatewaysOutput::builder().build()),
         mock!(Client::describe_vpc_endpoints)
             .then_output(|| DescribeVpcEndpointsOutput::builder().build()),
+        mock!(Client::describe_network_interfaces)
+            .then_output(|| DescribeNetworkInterfacesOutput::builder().build()),
+        mock!(Client::describe_vpc_peering_connections)
+            .then_output(|| DescribeVpcPeeringConnectionsOutput::builder().build()),
         mock!(Client::describe_instances)
             .then_output(|| DescribeInstancesOutput::builder().build()),
     ]
@@ -1109,4 +1115,654 @@ async fn aws_mocks_a_read_only_backend_still_reads() {
     let b = backend(clients(&ec2_empty(), &ssm_empty(), &firewall_empty())).with_read_only(true);
     let estate = b.load_region(REGION).await.expect("reads are allowed");
     assert!(estate.gaps.is_empty(), "{:?}", estate.gaps);
+}
+
+// Path-engine inputs: policy variables, overrides, rule sources, ENIs, VPC peerings.
+
+/// A firewall that lists `groups` (ARN, name, type, definition) and describes each by
+/// its ARN, with `policy` as its only policy.
+fn firewall_with(
+    policy: nfw::FirewallPolicy,
+    groups: Vec<(
+        &'static str,
+        &'static str,
+        nfw::RuleGroupType,
+        nfw::RuleGroup,
+    )>,
+) -> Vec<Rule> {
+    use aws_sdk_networkfirewall::Client;
+    let arn_pol = "arn:aws:network-firewall:eu-west-1:111122223333:firewall-policy/egress";
+    let listed: Vec<(&str, &str)> = groups.iter().map(|(a, n, _, _)| (*a, *n)).collect();
+    let mut rules = vec![
+        mock!(Client::list_firewalls).then_output(|| ListFirewallsOutput::builder().build()),
+        mock!(Client::list_firewall_policies).then_output(move || {
+            ListFirewallPoliciesOutput::builder()
+                .firewall_policies(
+                    nfw::FirewallPolicyMetadata::builder()
+                        .name("egress")
+                        .arn(arn_pol)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_firewall_policy).then_output(move || {
+            DescribeFirewallPolicyOutput::builder()
+                .update_token("1a2b3c4d-0001-4000-8000-000000000001")
+                .firewall_policy_response(
+                    nfw::FirewallPolicyResponse::builder()
+                        .firewall_policy_name("egress")
+                        .firewall_policy_arn(arn_pol)
+                        .firewall_policy_id("pol-0001")
+                        .build()
+                        .expect("policy response"),
+                )
+                .firewall_policy(policy.clone())
+                .build()
+                .expect("describe policy output")
+        }),
+        mock!(Client::list_rule_groups).then_output(move || {
+            listed
+                .iter()
+                .fold(ListRuleGroupsOutput::builder(), |b, (arn, name)| {
+                    b.rule_groups(
+                        nfw::RuleGroupMetadata::builder()
+                            .name(*name)
+                            .arn(*arn)
+                            .build(),
+                    )
+                })
+                .build()
+        }),
+    ];
+    for (arn, name, kind, group) in groups {
+        rules.push(
+            mock!(Client::describe_rule_group)
+                .match_requests(move |r| r.rule_group_arn() == Some(arn))
+                .then_output(move || {
+                    DescribeRuleGroupOutput::builder()
+                        .update_token("rg-token")
+                        .rule_group_response(
+                            nfw::RuleGroupResponse::builder()
+                                .rule_group_arn(arn)
+                                .rule_group_name(name)
+                                .rule_group_id(format!("rg-{name}"))
+                                .r#type(kind.clone())
+                                .capacity(100)
+                                .build()
+                                .expect("rule group response"),
+                        )
+                        .rule_group(group.clone())
+                        .build()
+                        .expect("describe rule group output")
+                }),
+        );
+    }
+    rules
+}
+
+fn ip_set(cidrs: &[&str]) -> nfw::IpSet {
+    cidrs
+        .iter()
+        .fold(nfw::IpSet::builder(), |b, c| b.definition(*c))
+        .build()
+        .expect("ip set")
+}
+
+fn empty_group() -> nfw::RuleGroup {
+    nfw::RuleGroup::builder()
+        .rules_source(
+            nfw::RulesSource::builder()
+                .rules_string("pass ip any any -> any any (sid:1;)")
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn aws_mocks_policy_variables_and_stateful_overrides() {
+    // moto gap: DescribeFirewallPolicy is not implemented. Shaped after the AWS API
+    // reference (FirewallPolicy.PolicyVariables.RuleVariables.HOME_NET.Definition,
+    // StatefulRuleGroupReference.Override.Action = DROP_TO_ALERT).
+    let threats = "arn:aws:network-firewall:eu-west-1:aws-managed:stateful-rulegroup/AttackInfrastructureStrictOrder";
+    let own = "arn:aws:network-firewall:eu-west-1:111122223333:stateful-rulegroup/own";
+    let stateless = "arn:aws:network-firewall:eu-west-1:111122223333:stateless-rulegroup/sl";
+    let policy = nfw::FirewallPolicy::builder()
+        .stateless_default_actions("aws:forward_to_sfe")
+        .stateless_fragment_default_actions("aws:forward_to_sfe")
+        .policy_variables(
+            nfw::PolicyVariables::builder()
+                .rule_variables("HOME_NET", ip_set(&["10.0.0.0/8", "192.168.0.0/16"]))
+                .build(),
+        )
+        .stateless_rule_group_references(
+            nfw::StatelessRuleGroupReference::builder()
+                .resource_arn(stateless)
+                .priority(1)
+                .build()
+                .expect("stateless ref"),
+        )
+        .stateful_rule_group_references(
+            nfw::StatefulRuleGroupReference::builder()
+                .resource_arn(threats)
+                .priority(1)
+                .r#override(
+                    nfw::StatefulRuleGroupOverride::builder()
+                        .action(nfw::OverrideAction::DropToAlert)
+                        .build(),
+                )
+                .deep_threat_inspection(true)
+                .build()
+                .expect("stateful ref"),
+        )
+        .stateful_rule_group_references(
+            nfw::StatefulRuleGroupReference::builder()
+                .resource_arn(own)
+                .priority(2)
+                .build()
+                .expect("stateful ref"),
+        )
+        .build()
+        .expect("policy");
+    let groups = vec![(own, "own", nfw::RuleGroupType::Stateful, empty_group())];
+    let b = backend(clients(
+        &ec2_empty(),
+        &ssm_empty(),
+        &firewall_with(policy, groups),
+    ));
+    let estate = b.load_region(REGION).await.expect("region");
+    assert!(estate.gaps.is_empty(), "{:?}", estate.gaps);
+    let p = &estate.firewall_policies[0];
+    assert_eq!(
+        p.policy_variables.get("HOME_NET"),
+        Some(&vec![
+            "10.0.0.0/8".to_string(),
+            "192.168.0.0/16".to_string()
+        ])
+    );
+    assert_eq!(p.policy_variables.len(), 1);
+    let managed = &p.stateful_rule_groups[0];
+    assert_eq!(managed.arn, threats);
+    assert_eq!(managed.override_action.as_deref(), Some("DROP_TO_ALERT"));
+    assert_eq!(managed.deep_threat_inspection, Some(true));
+    let plain = &p.stateful_rule_groups[1];
+    assert_eq!(plain.override_action, None);
+    assert_eq!(plain.deep_threat_inspection, None);
+    let sl = &p.stateless_rule_groups[0];
+    assert_eq!(
+        (sl.override_action.as_ref(), sl.deep_threat_inspection),
+        (None, None)
+    );
+}
+
+fn port_range(from: i32, to: i32) -> nfw::PortRange {
+    nfw::PortRange::builder()
+        .from_port(from)
+        .to_port(to)
+        .build()
+}
+
+fn address(cidr: &str) -> nfw::Address {
+    nfw::Address::builder()
+        .address_definition(cidr)
+        .build()
+        .expect("address")
+}
+
+fn stateless_rule(priority: i32, action: &str, m: nfw::MatchAttributes) -> nfw::StatelessRule {
+    nfw::StatelessRule::builder()
+        .priority(priority)
+        .rule_definition(
+            nfw::RuleDefinition::builder()
+                .actions(action)
+                .match_attributes(m)
+                .build()
+                .expect("definition"),
+        )
+        .build()
+        .expect("stateless rule")
+}
+
+fn header(
+    protocol: nfw::StatefulRuleProtocol,
+    src: &str,
+    sport: &str,
+    direction: nfw::StatefulRuleDirection,
+    dst: &str,
+    dport: &str,
+) -> nfw::Header {
+    nfw::Header::builder()
+        .protocol(protocol)
+        .source(src)
+        .source_port(sport)
+        .direction(direction)
+        .destination(dst)
+        .destination_port(dport)
+        .build()
+        .expect("header")
+}
+
+fn option(keyword: &str, settings: &[&str]) -> nfw::RuleOption {
+    settings
+        .iter()
+        .fold(nfw::RuleOption::builder().keyword(keyword), |b, s| {
+            b.settings(*s)
+        })
+        .build()
+        .expect("rule option")
+}
+
+#[tokio::test]
+#[allow(clippy::too_many_lines)]
+async fn aws_mocks_rule_group_sources_stateless_five_tuple_and_domain_list() {
+    // moto gap: DescribeRuleGroup / ListRuleGroups are not implemented. Shaped after
+    // the AWS API reference examples for RulesSource (StatelessRulesAndCustomActions,
+    // StatefulRules, RulesSourceList) with RuleVariables and StatefulRuleOptions.
+    let arn_sl = "arn:aws:network-firewall:eu-west-1:111122223333:stateless-rulegroup/sl";
+    let arn_5t = "arn:aws:network-firewall:eu-west-1:111122223333:stateful-rulegroup/five";
+    let arn_dom = "arn:aws:network-firewall:eu-west-1:111122223333:stateful-rulegroup/domains";
+    let stateless = nfw::RuleGroup::builder()
+        .rules_source(
+            nfw::RulesSource::builder()
+                .stateless_rules_and_custom_actions(
+                    nfw::StatelessRulesAndCustomActions::builder()
+                        .stateless_rules(stateless_rule(
+                            10,
+                            "aws:drop",
+                            nfw::MatchAttributes::builder()
+                                .sources(address("203.0.113.0/24"))
+                                .destinations(address("10.0.0.0/8"))
+                                .destinations(address("172.16.0.0/12"))
+                                .source_ports(port_range(1024, 65535))
+                                .destination_ports(port_range(22, 22))
+                                .destination_ports(port_range(3389, 3389))
+                                .protocols(6)
+                                .tcp_flags(
+                                    nfw::TcpFlagField::builder()
+                                        .flags(nfw::TcpFlag::Syn)
+                                        .masks(nfw::TcpFlag::Syn)
+                                        .masks(nfw::TcpFlag::Ack)
+                                        .build()
+                                        .expect("flags"),
+                                )
+                                .build(),
+                        ))
+                        .stateless_rules(stateless_rule(
+                            20,
+                            "aws:pass",
+                            nfw::MatchAttributes::builder()
+                                .protocols(17)
+                                .protocols(1)
+                                .build(),
+                        ))
+                        .build()
+                        .expect("stateless rules"),
+                )
+                .build(),
+        )
+        .build();
+    let five_tuple = nfw::RuleGroup::builder()
+        .rule_variables(
+            nfw::RuleVariables::builder()
+                .ip_sets("HOME_NET", ip_set(&["10.0.0.0/16"]))
+                .port_sets(
+                    "WEB",
+                    nfw::PortSet::builder()
+                        .definition("80")
+                        .definition("443")
+                        .definition("8000:8080")
+                        .build(),
+                )
+                .build(),
+        )
+        .stateful_rule_options(
+            nfw::StatefulRuleOptions::builder()
+                .rule_order(nfw::RuleOrder::StrictOrder)
+                .build(),
+        )
+        .rules_source(
+            nfw::RulesSource::builder()
+                .stateful_rules(
+                    nfw::StatefulRule::builder()
+                        .action(nfw::StatefulAction::Drop)
+                        .header(header(
+                            nfw::StatefulRuleProtocol::Tcp,
+                            "$HOME_NET",
+                            "ANY",
+                            nfw::StatefulRuleDirection::Forward,
+                            "ANY",
+                            "$WEB",
+                        ))
+                        .rule_options(option("msg", &["\"no web out\""]))
+                        .rule_options(option("sid", &["1"]))
+                        .build()
+                        .expect("stateful rule"),
+                )
+                .stateful_rules(
+                    nfw::StatefulRule::builder()
+                        .action(nfw::StatefulAction::Pass)
+                        .header(header(
+                            nfw::StatefulRuleProtocol::Any,
+                            "10.0.0.0/8",
+                            "ANY",
+                            nfw::StatefulRuleDirection::Any,
+                            "192.168.1.0/24",
+                            "ANY",
+                        ))
+                        .rule_options(option("sid", &["2"]))
+                        .build()
+                        .expect("stateful rule"),
+                )
+                .build(),
+        )
+        .build();
+    let domains = nfw::RuleGroup::builder()
+        .rules_source(
+            nfw::RulesSource::builder()
+                .rules_source_list(
+                    nfw::RulesSourceList::builder()
+                        .targets(".example.com")
+                        .target_types(nfw::TargetType::TlsSni)
+                        .target_types(nfw::TargetType::HttpHost)
+                        .generated_rules_type(nfw::GeneratedRulesType::Allowlist)
+                        .build()
+                        .expect("domain list"),
+                )
+                .build(),
+        )
+        .build();
+    let policy = nfw::FirewallPolicy::builder()
+        .stateless_default_actions("aws:forward_to_sfe")
+        .stateless_fragment_default_actions("aws:forward_to_sfe")
+        .build()
+        .expect("policy");
+    let groups = vec![
+        (arn_sl, "sl", nfw::RuleGroupType::Stateless, stateless),
+        (arn_5t, "five", nfw::RuleGroupType::Stateful, five_tuple),
+        (arn_dom, "domains", nfw::RuleGroupType::Stateful, domains),
+    ];
+    let b = backend(clients(
+        &ec2_empty(),
+        &ssm_empty(),
+        &firewall_with(policy, groups),
+    ));
+    let estate = b.load_region(REGION).await.expect("region");
+    assert!(estate.gaps.is_empty(), "{:?}", estate.gaps);
+    let group = |name: &str| {
+        estate
+            .rule_groups
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("no rule group {name}"))
+    };
+
+    let sl = group("sl");
+    assert_eq!(sl.rules_string, None);
+    assert_eq!(sl.other_source, None);
+    assert_eq!(sl.rule_order, None);
+    let range = |from, to| netops::model::PortRange { from, to };
+    assert_eq!(
+        sl.stateless_rules,
+        vec![
+            netops::model::StatelessRule {
+                priority: 10,
+                actions: vec!["aws:drop".to_string()],
+                sources: vec!["203.0.113.0/24".to_string()],
+                destinations: vec!["10.0.0.0/8".to_string(), "172.16.0.0/12".to_string()],
+                source_ports: vec![range(1024, 65535)],
+                destination_ports: vec![range(22, 22), range(3389, 3389)],
+                protocols: vec![6],
+                tcp_flags: true,
+            },
+            netops::model::StatelessRule {
+                priority: 20,
+                actions: vec!["aws:pass".to_string()],
+                protocols: vec![17, 1],
+                ..netops::model::StatelessRule::default()
+            },
+        ]
+    );
+
+    let five = group("five");
+    assert_eq!(
+        five.rules_string.as_deref(),
+        Some(
+            "drop tcp $HOME_NET any -> any $WEB (msg:\"no web out\"; sid:1;)\n\
+             pass ip 10.0.0.0/8 any <> 192.168.1.0/24 any (sid:2;)"
+        )
+    );
+    assert_eq!(five.rule_order.as_deref(), Some("STRICT_ORDER"));
+    assert_eq!(
+        five.ip_sets.get("HOME_NET"),
+        Some(&vec!["10.0.0.0/16".to_string()])
+    );
+    assert_eq!(
+        five.port_sets.get("WEB"),
+        Some(&vec![
+            "80".to_string(),
+            "443".to_string(),
+            "8000:8080".to_string()
+        ])
+    );
+    assert!(five.stateless_rules.is_empty());
+    assert_eq!(five.other_source, None);
+
+    let dom = group("domains");
+    assert_eq!(
+        dom.other_source.as_deref(),
+        Some("domain list (RulesSourceList)")
+    );
+    assert_eq!(dom.rules_string, None);
+}
+
+#[tokio::test]
+async fn aws_mocks_network_interfaces_and_vpc_peerings() {
+    // Shaped after the AWS API reference examples for DescribeNetworkInterfaces and
+    // DescribeVpcPeeringConnections. moto covers the basics (aws_moto); this pins what
+    // moto does not show: a TGW attachment's requester-managed ENI (interface type
+    // `transit_gateway`), secondary and IPv6 addresses, and a peering side's
+    // secondary and IPv6 CIDRs (moto sends only `CidrBlock`).
+    use aws_sdk_ec2::types::{
+        CidrBlock, Ipv6CidrBlock, NetworkInterface, NetworkInterfaceAssociation,
+        NetworkInterfaceAttachment, NetworkInterfaceIpv6Address, NetworkInterfacePrivateIpAddress,
+        NetworkInterfaceType, VpcPeeringConnection, VpcPeeringConnectionStateReason,
+        VpcPeeringConnectionStateReasonCode, VpcPeeringConnectionVpcInfo,
+    };
+    let private = |ip: &str, primary: bool| {
+        NetworkInterfacePrivateIpAddress::builder()
+            .private_ip_address(ip)
+            .primary(primary)
+            .build()
+    };
+    let mut ec2 = vec![
+        mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+            .match_requests(|r| r.max_results() == Some(1000))
+            .then_output(move || {
+                DescribeNetworkInterfacesOutput::builder()
+                    .network_interfaces(
+                        NetworkInterface::builder()
+                            .network_interface_id("eni-0f7db1b4dc7b4b0a1")
+                            .vpc_id("vpc-0spoke")
+                            .subnet_id("subnet-0spoke")
+                            .availability_zone("eu-west-1a")
+                            .interface_type(NetworkInterfaceType::Interface)
+                            .description("web server")
+                            .private_ip_address("10.0.1.17")
+                            .private_ip_addresses(private("10.0.1.17", true))
+                            .private_ip_addresses(private("10.0.1.18", false))
+                            .ipv6_addresses(
+                                NetworkInterfaceIpv6Address::builder()
+                                    .ipv6_address("2001:db8:1234:1a00::123")
+                                    .build(),
+                            )
+                            .association(
+                                NetworkInterfaceAssociation::builder()
+                                    .public_ip("203.0.113.12")
+                                    .ip_owner_id("amazon")
+                                    .build(),
+                            )
+                            .attachment(
+                                NetworkInterfaceAttachment::builder()
+                                    .attachment_id("eni-attach-0a1b2c3d")
+                                    .instance_id("i-1234567890abcdef0")
+                                    .device_index(0)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .network_interfaces(
+                        NetworkInterface::builder()
+                            .network_interface_id("eni-0tgwa")
+                            .vpc_id("vpc-0spoke")
+                            .subnet_id("subnet-0tgw-a")
+                            .availability_zone("eu-west-1a")
+                            .interface_type(NetworkInterfaceType::TransitGateway)
+                            .description(
+                                "Network Interface for Transit Gateway Attachment tgw-attach-0a",
+                            )
+                            .requester_managed(true)
+                            .private_ip_address("10.0.255.4")
+                            .private_ip_addresses(private("10.0.255.4", true))
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(aws_sdk_ec2::Client::describe_vpc_peering_connections).then_output(|| {
+            DescribeVpcPeeringConnectionsOutput::builder()
+                .vpc_peering_connections(
+                    VpcPeeringConnection::builder()
+                        .vpc_peering_connection_id("pcx-111aaa111")
+                        .status(
+                            VpcPeeringConnectionStateReason::builder()
+                                .code(VpcPeeringConnectionStateReasonCode::Active)
+                                .message("Active")
+                                .build(),
+                        )
+                        .tags(Tag::builder().key("Name").value("spoke-to-shared").build())
+                        .requester_vpc_info(
+                            VpcPeeringConnectionVpcInfo::builder()
+                                .vpc_id("vpc-1a2b3c4d")
+                                .owner_id("111122223333")
+                                .region("eu-west-1")
+                                .cidr_block("10.0.0.0/16")
+                                .cidr_block_set(
+                                    CidrBlock::builder().cidr_block("10.0.0.0/16").build(),
+                                )
+                                .cidr_block_set(
+                                    CidrBlock::builder().cidr_block("10.2.0.0/16").build(),
+                                )
+                                .ipv6_cidr_block_set(
+                                    Ipv6CidrBlock::builder()
+                                        .ipv6_cidr_block("2001:db8:1234:1a00::/56")
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .accepter_vpc_info(
+                            VpcPeeringConnectionVpcInfo::builder()
+                                .vpc_id("vpc-123abc45")
+                                .owner_id("444455556666")
+                                .region("us-east-1")
+                                .cidr_block("10.1.0.0/28")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        }),
+    ];
+    ec2.extend(ec2_empty());
+    let b = backend(clients(&ec2, &ssm_empty(), &firewall_empty()));
+    // ENIs and VPC peerings are topology: no optional part needed.
+    let estate = b.load_topology(REGION).await.expect("topology");
+
+    assert_eq!(estate.network_interfaces.len(), 2);
+    let web = &estate.network_interfaces[0];
+    assert_eq!(web.id, "eni-0f7db1b4dc7b4b0a1");
+    assert_eq!(web.region, REGION);
+    assert_eq!(web.vpc_id, "vpc-0spoke");
+    assert_eq!(web.subnet_id, "subnet-0spoke");
+    assert_eq!(web.availability_zone, "eu-west-1a");
+    assert_eq!(web.interface_type, "interface");
+    let ips: Vec<String> = web.private_ips.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        ips,
+        vec!["10.0.1.17", "10.0.1.18", "2001:db8:1234:1a00::123"]
+    );
+    assert_eq!(web.public_ip, Some("203.0.113.12".parse().expect("ip")));
+    assert_eq!(web.instance_id.as_deref(), Some("i-1234567890abcdef0"));
+    assert_eq!(web.description.as_deref(), Some("web server"));
+    let tgw = &estate.network_interfaces[1];
+    assert_eq!(tgw.interface_type, "transit_gateway");
+    assert_eq!(tgw.subnet_id, "subnet-0tgw-a");
+    assert_eq!(
+        tgw.private_ips,
+        vec!["10.0.255.4".parse::<std::net::IpAddr>().expect("ip")]
+    );
+    assert_eq!((tgw.public_ip, tgw.instance_id.as_deref()), (None, None));
+
+    assert_eq!(estate.vpc_peerings.len(), 1);
+    let pcx = &estate.vpc_peerings[0];
+    assert_eq!(pcx.id, "pcx-111aaa111");
+    assert_eq!(pcx.region, REGION);
+    assert_eq!(pcx.name.as_deref(), Some("spoke-to-shared"));
+    assert_eq!(pcx.status, "active");
+    assert_eq!(pcx.requester.vpc_id, "vpc-1a2b3c4d");
+    assert_eq!(pcx.requester.owner_id, "111122223333");
+    assert_eq!(pcx.requester.region, "eu-west-1");
+    assert_eq!(
+        pcx.requester.cidr_blocks,
+        vec![
+            "10.0.0.0/16".parse::<IpNet>().expect("net"),
+            "10.2.0.0/16".parse().expect("net"),
+            "2001:db8:1234:1a00::/56".parse().expect("net"),
+        ]
+    );
+    assert_eq!(pcx.accepter.vpc_id, "vpc-123abc45");
+    assert_eq!(pcx.accepter.owner_id, "444455556666");
+    assert_eq!(pcx.accepter.region, "us-east-1");
+    assert_eq!(
+        pcx.accepter.cidr_blocks,
+        vec!["10.1.0.0/28".parse::<IpNet>().expect("net")]
+    );
+}
+
+#[tokio::test]
+async fn aws_mocks_instance_public_ip() {
+    // Instance.PublicIpAddress (auto-assigned or Elastic IP) → Instance.public_ip; an
+    // instance without one keeps None.
+    let mut ec2 = vec![
+        mock!(aws_sdk_ec2::Client::describe_instances).then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(
+                    Reservation::builder()
+                        .instances(
+                            Ec2Instance::builder()
+                                .instance_id("i-0public")
+                                .subnet_id("subnet-0pub")
+                                .private_ip_address("10.0.0.5")
+                                .public_ip_address("54.194.252.215")
+                                .build(),
+                        )
+                        .instances(ec2_instance("i-0private", "private", "10.0.1.5"))
+                        .build(),
+                )
+                .build()
+        }),
+    ];
+    ec2.extend(ec2_empty());
+    let b = backend(clients(&ec2, &ssm_empty(), &firewall_empty()));
+    let estate = b.load_region(REGION).await.expect("region");
+    let public_ip = |id: &str| {
+        estate
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap_or_else(|| panic!("no instance {id}"))
+            .public_ip
+    };
+    assert_eq!(
+        public_ip("i-0public"),
+        Some("54.194.252.215".parse().expect("ip"))
+    );
+    assert_eq!(public_ip("i-0private"), None);
 }

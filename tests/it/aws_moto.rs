@@ -23,6 +23,11 @@
 //!   `DescribeFirewallPolicy` and `ListRuleGroups` answer HTTP 500
 //!   (`NotImplementedError` in moto's log).
 //! - SSM `DescribeInstanceInformation` answers HTTP 500 (not implemented).
+//! - `DescribeNetworkInterfaces` ignores `MaxResults` (one page, no `NextToken`), and
+//!   makes no ENIs for TGW attachments (AWS makes a requester-managed
+//!   `transit_gateway` ENI per attachment subnet).
+//! - `DescribeVpcPeeringConnections`: each side's `VpcInfo` carries `CidrBlock` only,
+//!   no `CidrBlockSet` / `Ipv6CidrBlockSet`.
 
 use std::sync::Arc;
 
@@ -327,5 +332,173 @@ async fn aws_moto_accepted_peering_is_available_on_both_sides() {
             .find(|p| p.id == id)
             .expect("peering");
         assert_eq!(p.state, AttachmentState::Available, "{region}");
+    }
+}
+
+/// Makes a VPC with `cidr` in `region`'s moto; answers its id.
+async fn moto_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    ec2.create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn aws_moto_instance_public_ip_and_its_network_interface() {
+    // moto 5.2.5 implements DescribeNetworkInterfaces (without pagination: it ignores
+    // MaxResults). Its ENIs are always `interface` typed; the TGW attachment ENIs AWS
+    // makes (`transit_gateway`, requester-managed) are not created, so
+    // aws_mocks_network_interfaces_and_vpc_peerings covers those.
+    use aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification;
+    let (backend, clients) = moto_backend(&[USE1], &fresh_account()).await;
+    let ec2 = &region_clients(&clients, USE1).ec2;
+    let vpc = moto_vpc(ec2, "10.40.0.0/16").await;
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.40.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_string();
+    let out = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(
+            InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .subnet_id(&subnet)
+                .associate_public_ip_address(true)
+                .private_ip_address("10.40.1.10")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RunInstances");
+    let instance_id = out
+        .instances()
+        .first()
+        .and_then(|i| i.instance_id())
+        .expect("instance id")
+        .to_string();
+
+    let estate = backend.load_region(USE1).await.expect("region");
+    let inst = estate
+        .instances
+        .iter()
+        .find(|i| i.id == instance_id)
+        .expect("instance");
+    let public = inst.public_ip.expect("moto assigns a public IP");
+    assert!(public.is_ipv4(), "{public}");
+    assert_eq!(inst.private_ip, Some("10.40.1.10".parse().expect("ip")));
+
+    let eni = estate
+        .network_interfaces
+        .iter()
+        .find(|n| n.instance_id.as_deref() == Some(instance_id.as_str()))
+        .unwrap_or_else(|| panic!("no ENI of {instance_id}: {:#?}", estate.network_interfaces));
+    assert!(eni.id.starts_with("eni-"), "{}", eni.id);
+    assert_eq!(eni.region, USE1);
+    assert_eq!(eni.vpc_id, vpc);
+    assert_eq!(eni.subnet_id, subnet);
+    assert_eq!(eni.availability_zone, "us-east-1a");
+    assert_eq!(eni.interface_type, "interface");
+    assert_eq!(
+        eni.private_ips,
+        vec!["10.40.1.10".parse::<std::net::IpAddr>().expect("ip")]
+    );
+    assert_eq!(
+        eni.public_ip,
+        Some(public),
+        "the instance's public IP, on its ENI"
+    );
+    // ENIs are topology: the topology alone has them.
+    let topology = backend.load_topology(USE1).await.expect("topology");
+    assert!(topology.network_interfaces.iter().any(|n| n.id == eni.id));
+}
+
+#[tokio::test]
+async fn aws_moto_vpc_peering_is_read_in_both_regions() {
+    // moto 5.2.5 implements DescribeVpcPeeringConnections and shares a cross-region
+    // peering between the two regions. Its VpcInfo carries only `CidrBlock` (no
+    // `CidrBlockSet` / `Ipv6CidrBlockSet`); aws_mocks covers secondary CIDRs.
+    let (backend, clients) = moto_backend(&[USE1, EUW1], &fresh_account()).await;
+    let use1 = &region_clients(&clients, USE1).ec2;
+    let euw1 = &region_clients(&clients, EUW1).ec2;
+    let requester = moto_vpc(use1, "10.50.0.0/16").await;
+    let accepter = moto_vpc(euw1, "10.60.0.0/16").await;
+    let pcx = use1
+        .create_vpc_peering_connection()
+        .vpc_id(&requester)
+        .peer_vpc_id(&accepter)
+        .peer_region(EUW1)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::VpcPeeringConnection)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key("Name")
+                        .value("use1-to-euw1")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateVpcPeeringConnection")
+        .vpc_peering_connection()
+        .and_then(|p| p.vpc_peering_connection_id())
+        .expect("pcx id")
+        .to_string();
+
+    let pending = backend.load_topology(USE1).await.expect("topology");
+    let p = pending
+        .vpc_peerings
+        .iter()
+        .find(|p| p.id == pcx)
+        .expect("peering before acceptance");
+    assert_eq!(p.status, "pending-acceptance");
+
+    euw1.accept_vpc_peering_connection()
+        .vpc_peering_connection_id(&pcx)
+        .send()
+        .await
+        .expect("AcceptVpcPeeringConnection");
+
+    for region in [USE1, EUW1] {
+        let estate = backend.load_topology(region).await.expect("topology");
+        let p = estate
+            .vpc_peerings
+            .iter()
+            .find(|p| p.id == pcx)
+            .unwrap_or_else(|| panic!("{region}: no {pcx}: {:#?}", estate.vpc_peerings));
+        assert_eq!(p.region, region);
+        assert_eq!(p.status, "active", "{region}");
+        assert_eq!(p.name.as_deref(), Some("use1-to-euw1"), "{region}");
+        assert_eq!(p.requester.vpc_id, requester);
+        assert_eq!(p.requester.region, USE1);
+        assert_eq!(
+            p.requester.cidr_blocks,
+            vec!["10.50.0.0/16".parse::<ipnet::IpNet>().expect("net")]
+        );
+        assert_eq!(p.accepter.vpc_id, accepter);
+        assert_eq!(p.accepter.region, EUW1);
+        assert_eq!(
+            p.accepter.cidr_blocks,
+            vec!["10.60.0.0/16".parse::<ipnet::IpNet>().expect("net")]
+        );
+        assert_eq!(p.requester.owner_id, p.accepter.owner_id);
+        assert!(!p.requester.owner_id.is_empty());
     }
 }

@@ -1,17 +1,20 @@
 //! Mapping: SDK shapes into [`crate::model`] types. Pure functions, no I/O; the only
 //! place that reads SDK structs field by field.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use aws_sdk_ec2::types as ec2;
+use aws_sdk_networkfirewall::types as nfw;
 use ipnet::IpNet;
 
 use crate::model::{
     AttachmentAssociation, AttachmentKind, AttachmentState, Destination, FirewallEndpoint,
-    FirewallPolicy, Instance, InternetGateway, NatGateway, NetworkFirewall, Peering, PeeringSide,
-    ResourceState, RouteState, RouteTableLink, RouteTarget, RouteType, RuleGroup, RuleGroupKind,
-    RuleGroupRef, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, Toggle, TransitGateway, Vpc,
-    VpcEndpoint, VpcRoute, VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget, name_tag,
+    FirewallPolicy, Instance, InternetGateway, NatGateway, NetworkFirewall, NetworkInterface,
+    Peering, PeeringSide, PortRange, ResourceState, RouteState, RouteTableLink, RouteTarget,
+    RouteType, RuleGroup, RuleGroupKind, RuleGroupRef, StatelessRule, Subnet, TgwAttachment,
+    TgwRoute, TgwRouteTable, Toggle, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection,
+    VpcPeeringSide, VpcRoute, VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget, name_tag,
 };
 pub(super) fn tags_name(tags: &[ec2::Tag]) -> Option<String> {
     name_tag(
@@ -372,6 +375,103 @@ pub(super) fn map_instance(i: &ec2::Instance, region: &str) -> Instance {
     }
 }
 
+/// An ENI. `private_ips` holds the primary private IPv4 address first (as AWS lists
+/// `PrivateIpAddresses`), then the secondary ones, then any IPv6 addresses, so an
+/// `eni-…` resolves by any address it answers on.
+pub(super) fn map_network_interface(n: &ec2::NetworkInterface, region: &str) -> NetworkInterface {
+    let mut private_ips: Vec<IpAddr> = Vec::new();
+    let primary = parse_ip(n.private_ip_address());
+    private_ips.extend(primary);
+    for ip in n
+        .private_ip_addresses()
+        .iter()
+        .filter_map(|a| parse_ip(a.private_ip_address()))
+        .chain(
+            n.ipv6_addresses()
+                .iter()
+                .filter_map(|a| parse_ip(a.ipv6_address())),
+        )
+    {
+        if !private_ips.contains(&ip) {
+            private_ips.push(ip);
+        }
+    }
+    NetworkInterface {
+        id: text(n.network_interface_id()),
+        region: region.to_string(),
+        vpc_id: text(n.vpc_id()),
+        subnet_id: text(n.subnet_id()),
+        availability_zone: text(n.availability_zone()),
+        interface_type: n
+            .interface_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        private_ips,
+        public_ip: n
+            .association()
+            .and_then(|a| parse_ip(a.public_ip()))
+            .or_else(|| {
+                // The primary address's association, when the top-level one is absent.
+                n.private_ip_addresses()
+                    .iter()
+                    .find(|a| a.primary() == Some(true))
+                    .and_then(|a| a.association())
+                    .and_then(|a| parse_ip(a.public_ip()))
+            }),
+        instance_id: owned(n.attachment().and_then(|a| a.instance_id())),
+        description: n
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+    }
+}
+
+fn peering_vpc_side(info: Option<&ec2::VpcPeeringConnectionVpcInfo>) -> VpcPeeringSide {
+    let Some(info) = info else {
+        return VpcPeeringSide::default();
+    };
+    let mut cidr_blocks: Vec<IpNet> = Vec::new();
+    let primary = info.cidr_block().and_then(parse_net);
+    cidr_blocks.extend(primary);
+    for net in info
+        .cidr_block_set()
+        .iter()
+        .filter_map(|c| c.cidr_block().and_then(parse_net))
+        .chain(
+            info.ipv6_cidr_block_set()
+                .iter()
+                .filter_map(|c| c.ipv6_cidr_block().and_then(parse_net)),
+        )
+    {
+        if !cidr_blocks.contains(&net) {
+            cidr_blocks.push(net);
+        }
+    }
+    VpcPeeringSide {
+        vpc_id: text(info.vpc_id()),
+        region: text(info.region()),
+        owner_id: text(info.owner_id()),
+        cidr_blocks,
+    }
+}
+
+/// A VPC peering connection. AWS omits a side's CIDRs until the peering is active
+/// (and keeps listing rejected/deleted ones for a while): `status` says which.
+pub(super) fn map_vpc_peering(p: &ec2::VpcPeeringConnection, region: &str) -> VpcPeeringConnection {
+    VpcPeeringConnection {
+        id: text(p.vpc_peering_connection_id()),
+        region: region.to_string(),
+        name: tags_name(p.tags()),
+        status: p
+            .status()
+            .and_then(ec2::VpcPeeringConnectionStateReason::code)
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        requester: peering_vpc_side(p.requester_vpc_info()),
+        accepter: peering_vpc_side(p.accepter_vpc_info()),
+    }
+}
+
 pub(super) fn map_tgw_route(
     r: &ec2::TransitGatewayRoute,
     rtb: &str,
@@ -511,11 +611,122 @@ pub(super) fn map_policy(
             .map(|r| RuleGroupRef {
                 arn: r.resource_arn().to_string(),
                 priority: r.priority(),
-                ..RuleGroupRef::default()
+                override_action: r
+                    .r#override()
+                    .and_then(nfw::StatefulRuleGroupOverride::action)
+                    .map(|a| a.as_str().to_string()),
+                deep_threat_inspection: r.deep_threat_inspection(),
             })
             .collect();
+        policy.policy_variables = p
+            .policy_variables()
+            .and_then(nfw::PolicyVariables::rule_variables)
+            .map(ip_sets)
+            .unwrap_or_default();
     }
     Some(policy)
+}
+
+/// IP set variables (`HOME_NET` → its CIDRs), in name order.
+fn ip_sets(vars: &HashMap<String, nfw::IpSet>) -> BTreeMap<String, Vec<String>> {
+    vars.iter()
+        .map(|(name, set)| (name.clone(), set.definition().to_vec()))
+        .collect()
+}
+
+/// A stateless rule's port ranges; a range outside 0..=65535 (not one AWS accepts) is
+/// dropped with a warning rather than wrapped.
+fn port_ranges(ranges: &[nfw::PortRange]) -> Vec<PortRange> {
+    ranges
+        .iter()
+        .filter_map(
+            |r| match (u16::try_from(r.from_port()), u16::try_from(r.to_port())) {
+                (Ok(from), Ok(to)) => Some(PortRange { from, to }),
+                _ => {
+                    tracing::warn!(
+                        from = r.from_port(),
+                        to = r.to_port(),
+                        "ignoring an out-of-range port range"
+                    );
+                    None
+                }
+            },
+        )
+        .collect()
+}
+
+fn map_stateless_rule(r: &nfw::StatelessRule) -> StatelessRule {
+    let def = r.rule_definition();
+    let m = def.and_then(nfw::RuleDefinition::match_attributes);
+    let addrs = |a: &[nfw::Address]| -> Vec<String> {
+        a.iter()
+            .map(|x| x.address_definition().to_string())
+            .collect()
+    };
+    StatelessRule {
+        priority: r.priority(),
+        actions: def.map(|d| d.actions().to_vec()).unwrap_or_default(),
+        sources: m.map(|m| addrs(m.sources())).unwrap_or_default(),
+        destinations: m.map(|m| addrs(m.destinations())).unwrap_or_default(),
+        source_ports: m.map(|m| port_ranges(m.source_ports())).unwrap_or_default(),
+        destination_ports: m
+            .map(|m| port_ranges(m.destination_ports()))
+            .unwrap_or_default(),
+        protocols: m
+            .map(|m| {
+                m.protocols()
+                    .iter()
+                    .filter_map(|p| u8::try_from(*p).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        tcp_flags: m.is_some_and(|m| !m.tcp_flags().is_empty()),
+    }
+}
+
+/// A 5-tuple `StatefulRule` as the equivalent Suricata rule line, e.g.
+/// `pass tcp $HOME_NET any -> any 443 (msg:"web"; sid:1;)`, so the firewall
+/// evaluator reads one rule language.
+pub(super) fn suricata_line(r: &nfw::StatefulRule) -> String {
+    fn word(s: &str) -> String {
+        if s.eq_ignore_ascii_case("any") {
+            "any".to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    let action = r.action().as_str().to_ascii_lowercase();
+    let header = r.header().map_or_else(
+        // A rule without a header is not one AWS accepts; keep it visible anyway.
+        || "ip any any -> any any".to_string(),
+        |h| {
+            let direction = match h.direction() {
+                nfw::StatefulRuleDirection::Any => "<>",
+                _ => "->",
+            };
+            format!(
+                "{} {} {} {} {} {}",
+                h.protocol().as_str().to_ascii_lowercase(),
+                word(h.source()),
+                word(h.source_port()),
+                direction,
+                word(h.destination()),
+                word(h.destination_port()),
+            )
+        },
+    );
+    let options: Vec<String> = r
+        .rule_options()
+        .iter()
+        .map(|o| {
+            if o.settings().is_empty() {
+                format!("{};", o.keyword())
+            } else {
+                format!("{}:{};", o.keyword(), o.settings().join(","))
+            }
+        })
+        .collect();
+    format!("{action} {header} ({})", options.join(" "))
 }
 
 pub(super) fn map_rule_group(
@@ -523,6 +734,22 @@ pub(super) fn map_rule_group(
     region: &str,
 ) -> Option<RuleGroup> {
     let resp = out.rule_group_response()?;
+    let group = out.rule_group();
+    let source = group.and_then(nfw::RuleGroup::rules_source);
+    let vars = group.and_then(nfw::RuleGroup::rule_variables);
+    // `StatefulRules` (5-tuple) become Suricata lines, after any rules string.
+    let mut lines: Vec<String> = source
+        .and_then(nfw::RulesSource::rules_string)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    lines.extend(
+        source
+            .map(nfw::RulesSource::stateful_rules)
+            .unwrap_or_default()
+            .iter()
+            .map(suricata_line),
+    );
     Some(RuleGroup {
         id: resp.rule_group_id().to_string(),
         region: region.to_string(),
@@ -534,11 +761,31 @@ pub(super) fn map_rule_group(
             .unwrap_or_default(),
         capacity: resp.capacity(),
         description: owned(resp.description()),
-        rules_string: out
-            .rule_group()
-            .and_then(|g| g.rules_source())
-            .and_then(|s| s.rules_string())
-            .map(str::to_string),
-        ..RuleGroup::default()
+        rules_string: (!lines.is_empty()).then(|| lines.join("\n")),
+        rule_order: group
+            .and_then(nfw::RuleGroup::stateful_rule_options)
+            .and_then(nfw::StatefulRuleOptions::rule_order)
+            .map(|o| o.as_str().to_string()),
+        ip_sets: vars
+            .and_then(nfw::RuleVariables::ip_sets)
+            .map(ip_sets)
+            .unwrap_or_default(),
+        port_sets: vars
+            .and_then(nfw::RuleVariables::port_sets)
+            .map(|sets| {
+                sets.iter()
+                    .map(|(name, set)| (name.clone(), set.definition().to_vec()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        stateless_rules: source
+            .and_then(nfw::RulesSource::stateless_rules_and_custom_actions)
+            .map(|s| s.stateless_rules().iter().map(map_stateless_rule).collect())
+            .unwrap_or_default(),
+        // Domain lists are not emulated: the evaluator reports the group as not
+        // evaluated.
+        other_source: source
+            .and_then(nfw::RulesSource::rules_source_list)
+            .map(|_| "domain list (RulesSourceList)".to_string()),
     })
 }

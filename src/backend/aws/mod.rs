@@ -19,6 +19,11 @@
 //!   from `GetTransitGatewayPrefixListReferences`.
 //! - The route tables' own association lists are authoritative for an attachment's
 //!   association.
+//! - ENIs and VPC peering connections are topology (read with it, failing with it);
+//!   ENIs are read alongside the whole topology read so they do not lengthen it.
+//! - Network Firewall 5-tuple `StatefulRules` are turned into Suricata lines in the
+//!   rule group's `rules_string`; a domain list (`RulesSourceList`) is named in
+//!   `other_source`, not emulated.
 //! - A read-only backend installs [`read_only::ReadOnlyGuard`] on every client it
 //!   builds or is given, and has no changer ([`AwsBackend::changer`] is `None`).
 

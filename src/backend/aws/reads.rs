@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use super::errors::Cx;
 use super::mapping::{
-    link, map_attachment, map_endpoint, map_firewall, map_igw, map_instance, map_nat, map_peering,
-    map_policy, map_route_table, map_rule_group, map_subnet, map_tgw, map_tgw_route, map_vpc,
-    map_vpc_route_table, owned, parse_ip, tags_name,
+    link, map_attachment, map_endpoint, map_firewall, map_igw, map_instance, map_nat,
+    map_network_interface, map_peering, map_policy, map_route_table, map_rule_group, map_subnet,
+    map_tgw, map_tgw_route, map_vpc, map_vpc_peering, map_vpc_route_table, owned, parse_ip,
+    tags_name,
 };
 use super::{AwsBackend, DESCRIBE_CONCURRENCY, TABLE_CONCURRENCY};
 use crate::backend::{
@@ -24,8 +25,8 @@ use crate::backend::{
 };
 use crate::model::{
     Account, AttachmentAssociation, AttachmentKind, Destination, FirewallPolicy, Gap, Instance,
-    NetworkFirewall, PingStatus, RegionEstate, RouteState, RouteTableLink, RouteTarget, RouteType,
-    RuleGroup, SsmStatus, TgwRoute, TgwRouteTable,
+    NetworkFirewall, NetworkInterface, PingStatus, RegionEstate, RouteState, RouteTableLink,
+    RouteTarget, RouteType, RuleGroup, SsmStatus, TgwRoute, TgwRouteTable,
 };
 
 /// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
@@ -268,9 +269,31 @@ impl AwsBackend {
         })
     }
 
-    /// The region's core topology from EC2 (fails as a whole).
-    #[allow(clippy::too_many_lines)]
+    /// The region's core topology from EC2 (fails as a whole), its ENIs included.
+    ///
+    /// ENIs belong to the topology, not to the optional `instances` part: the path
+    /// engine needs them to name a TGW attachment's interface in an AZ and to resolve
+    /// `trace eni-…`, which should work as soon as the topology shows (and without
+    /// instances/SSM permissions). They cost one call, `DescribeNetworkInterfaces` with
+    /// the API's largest page (1000; a big account's few thousand ENIs are a few
+    /// pages), needing the same `ec2:Describe*` permission as the rest of the topology.
+    /// So that it does not lengthen the topology read, it runs alongside all of it,
+    /// the per-route-table reads included, which take longer on any account with TGW
+    /// route tables.
     async fn read_topology(
+        &self,
+        cx: Cx<'_>,
+        c: &aws_sdk_ec2::Client,
+    ) -> Result<RegionEstate, BackendError> {
+        let (mut estate, enis) =
+            tokio::try_join!(self.read_core(cx, c), read_network_interfaces(cx, c))?;
+        estate.network_interfaces = enis;
+        Ok(estate)
+    }
+
+    /// Everything of the topology but ENIs.
+    #[allow(clippy::too_many_lines)]
+    async fn read_core(
         &self,
         cx: Cx<'_>,
         c: &aws_sdk_ec2::Client,
@@ -288,6 +311,7 @@ impl AwsBackend {
             igws,
             nats,
             endpoints,
+            vpc_peerings,
         ) = tokio::try_join!(
             paginate!(
                 cx,
@@ -335,6 +359,12 @@ impl AwsBackend {
                 "DescribeVpcEndpoints",
                 c.describe_vpc_endpoints()
             ),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeVpcPeeringConnections",
+                c.describe_vpc_peering_connections()
+            ),
         )?;
 
         let mut estate = RegionEstate::new(region);
@@ -352,6 +382,10 @@ impl AwsBackend {
         estate.internet_gateways = igws.iter().map(|g| map_igw(g, region)).collect();
         estate.nat_gateways = nats.iter().map(|n| map_nat(n, region)).collect();
         estate.vpc_endpoints = endpoints.iter().map(|e| map_endpoint(e, region)).collect();
+        estate.vpc_peerings = vpc_peerings
+            .iter()
+            .map(|p| map_vpc_peering(p, region))
+            .collect();
 
         let vpc_details: HashMap<&str, &ec2::TransitGatewayVpcAttachment> = vpc_attachments
             .iter()
@@ -423,6 +457,24 @@ impl AwsBackend {
         estate.tgw_route_tables = tables;
         Ok(estate)
     }
+}
+
+/// Every ENI of the region, 1000 a page (the API's largest).
+async fn read_network_interfaces(
+    cx: Cx<'_>,
+    c: &aws_sdk_ec2::Client,
+) -> Result<Vec<NetworkInterface>, BackendError> {
+    let enis = paginate!(
+        cx,
+        "ec2",
+        "DescribeNetworkInterfaces",
+        c.describe_network_interfaces().max_results(1000)
+    )
+    .await?;
+    Ok(enis
+        .iter()
+        .map(|n| map_network_interface(n, cx.region))
+        .collect())
 }
 
 /// Instances with their SSM status: EC2 lists them (a failure fails the part), SSM
@@ -506,6 +558,8 @@ impl Backend for AwsBackend {
             attachments = estate.attachments.len(),
             peerings = estate.peerings.len(),
             vpcs = estate.vpcs.len(),
+            vpc_peerings = estate.vpc_peerings.len(),
+            enis = estate.network_interfaces.len(),
             ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
             "aws region topology read"
         );
