@@ -538,3 +538,177 @@ async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_
     );
     assert!(t.symmetric, "{t:#?}");
 }
+
+mod hop_kinds {
+    use super::*;
+    use crate::model::{
+        Destination, RegionEstate, RegionLoad, VpcPeeringConnection, VpcPeeringSide, VpcRoute,
+        VpcRouteTarget,
+    };
+
+    fn use1(estate: &mut Estate) -> &mut RegionEstate {
+        match estate.regions.get_mut("us-east-1") {
+            Some(RegionLoad::Loaded { estate }) => estate,
+            _ => panic!("us-east-1 not loaded"),
+        }
+    }
+
+    fn add_route(r: &mut RegionEstate, table: &str, cidr: &str, target: VpcRouteTarget) {
+        let t = r
+            .vpc_route_tables
+            .iter_mut()
+            .find(|t| t.name.as_deref() == Some(table))
+            .expect("table");
+        t.routes.push(VpcRoute {
+            destination: Destination::Cidr(cidr.parse().expect("cidr")),
+            target,
+            state: Default::default(),
+        });
+    }
+
+    #[tokio::test]
+    async fn vpc_peering_delivers_to_the_peer_vpc_only() {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        r.vpc_peerings.push(VpcPeeringConnection {
+            id: "pcx-0a1".into(),
+            region: "us-east-1".into(),
+            name: Some("a-to-b".into()),
+            status: "active".into(),
+            requester: VpcPeeringSide {
+                vpc_id: "vpc-0e1a2b3c4d5e6f732".into(),
+                region: "us-east-1".into(),
+                owner_id: "111122223333".into(),
+                cidr_blocks: vec!["10.0.0.0/16".parse().expect("cidr")],
+            },
+            accepter: VpcPeeringSide {
+                vpc_id: "vpc-0e1a2b3c4d5e6f733".into(),
+                region: "us-east-1".into(),
+                owner_id: "111122223333".into(),
+                cidr_blocks: vec!["10.1.0.0/16".parse().expect("cidr")],
+            },
+        });
+        let pcx = VpcRouteTarget::PeeringConnection("pcx-0a1".into());
+        add_route(r, "spoke-a-isolated", "10.1.0.0/16", pcx.clone());
+        add_route(r, "spoke-a-isolated", "10.100.0.0/22", pcx);
+        let net = Net::new(&estate);
+        let t = trace(&net, &q(SPOKE_A_INSTANCE, SPOKE_B_INSTANCE)).expect("trace");
+        assert_eq!(
+            t.verdict,
+            Verdict::Delivered {
+                to: format!("10.1.1.10 ({SPOKE_B_INSTANCE})")
+            },
+            "{t:#?}"
+        );
+        assert!(
+            t.hops
+                .iter()
+                .any(|h| h.kind == HopKind::VpcPeering && h.id == "pcx-0a1")
+        );
+        // Not transitive: the inspection VPC is not the peer.
+        let t = trace(&net, &q(SPOKE_A_INSTANCE, "10.100.0.5")).expect("trace");
+        let Verdict::Dropped { reason, .. } = &t.verdict else {
+            panic!("{t:#?}")
+        };
+        assert!(
+            reason.contains("does not forward transit traffic"),
+            "{reason}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_appliance_behind_a_gwlb_endpoint_makes_the_verdict_unverified() {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        // The firewall's own record goes: its vpce- ids become plain GWLB endpoints.
+        r.firewalls.clear();
+        let net = Net::new(&estate);
+        let t = trace(&net, &sni(SPOKE_A_INSTANCE, "www.google.com")).expect("trace");
+        let Verdict::Unverified {
+            not_evaluated,
+            otherwise,
+        } = &t.verdict
+        else {
+            panic!("{t:#?}")
+        };
+        assert!(
+            not_evaluated[0].contains("Gateway Load Balancer endpoint vpce-0e1a2b3c4d5e6f791"),
+            "{not_evaluated:?}"
+        );
+        assert!(
+            matches!(otherwise.as_deref(), Some(Verdict::ReachesInternet { .. })),
+            "{otherwise:?}"
+        );
+        assert!(t.hops.iter().any(|h| h.kind == HopKind::Appliance));
+    }
+
+    #[tokio::test]
+    async fn a_prefix_list_route_is_not_evaluated() {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        let t = r
+            .vpc_route_tables
+            .iter_mut()
+            .find(|t| t.name.as_deref() == Some("spoke-b-isolated-b"))
+            .expect("table");
+        t.routes.push(VpcRoute {
+            destination: Destination::PrefixList("pl-63a5400a".into()),
+            target: VpcRouteTarget::VpcEndpoint("vpce-0e1a2b3c4d5e6f796".into()),
+            state: Default::default(),
+        });
+        let net = Net::new(&estate);
+        let t = trace(&net, &q(SPOKE_B_INSTANCE, "internet")).expect("trace");
+        let Verdict::Unverified { not_evaluated, .. } = &t.verdict else {
+            panic!("{t:#?}")
+        };
+        assert!(
+            not_evaluated[0].contains("pl-63a5400a"),
+            "{not_evaluated:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_az_without_an_attachment_subnet_cannot_reach_the_tgw() {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        for a in &mut r.attachments {
+            if a.id == "tgw-attach-0e1a2b3c4d5e6f722" {
+                a.subnet_ids.retain(|s| s == "subnet-0e1a2b3c4d5e6f751");
+            }
+        }
+        let net = Net::new(&estate);
+        // spoke-a's AZ-b subnet: its attachment has no subnet in us-east-1b now.
+        let t = trace(&net, &q("subnet-0e1a2b3c4d5e6f752", "internet")).expect("trace");
+        let Verdict::Dropped { at, reason } = &t.verdict else {
+            panic!("{t:#?}")
+        };
+        assert_eq!(at, "tgw-attach-0e1a2b3c4d5e6f722");
+        assert!(reason.contains("no subnet in us-east-1b"), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn a_trace_from_an_ip_or_an_eni_starts_in_its_subnet() {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        r.network_interfaces.push(crate::model::NetworkInterface {
+            id: "eni-0a1".into(),
+            region: "us-east-1".into(),
+            vpc_id: "vpc-0e1a2b3c4d5e6f733".into(),
+            subnet_id: "subnet-0e1a2b3c4d5e6f762".into(),
+            availability_zone: "us-east-1b".into(),
+            interface_type: "interface".into(),
+            private_ips: vec!["10.1.1.10".parse().expect("ip")],
+            public_ip: Some("203.0.113.25".parse().expect("ip")),
+            instance_id: Some(SPOKE_B_INSTANCE.into()),
+            description: None,
+        });
+        let net = Net::new(&estate);
+        for from in ["eni-0a1", "10.1.1.10"] {
+            let t = trace(&net, &q(from, "internet")).expect("trace");
+            assert!(
+                matches!(&t.verdict, Verdict::ReachesInternet { egress_ip, .. } if egress_ip.to_string() == "203.0.113.25"),
+                "{from}: {t:#?}"
+            );
+        }
+    }
+}
