@@ -1113,7 +1113,7 @@ mod tests {
                 estate: Box::new(r),
             },
         );
-        let found = findings(&estate);
+        let found = findings(&crate::net::Net::new(&estate));
         let texts: Vec<&str> = found.iter().map(|f| f.text.as_str()).collect();
         assert_eq!(
             texts,

@@ -120,6 +120,16 @@ async fn command_prompt_output() {
     screen!("tui_command_peerings", h);
 }
 
+/// `:trace` from spoke-b's instance to the internet: the trace view, hop by hop.
+#[tokio::test]
+async fn trace_view_spoke_b_to_internet() {
+    let mut h = demo(120, 40).await;
+    h.keys(":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("reaches internet as 203.0.113.25"), "{text}");
+    screen!("tui_trace_spoke_b_internet", h);
+}
+
 #[tokio::test]
 async fn attachment_and_vpc_details() {
     let mut h = demo(120, 40).await;
