@@ -85,8 +85,10 @@ fn object_label(hop: &Hop) -> String {
     }
 }
 
+/// The region, or the zone when it names the region already (`us-east-1b`).
 fn place_label(hop: &Hop) -> String {
     match &hop.az {
+        Some(az) if az.starts_with(&hop.region) => az.clone(),
         Some(az) => format!("{}/{az}", hop.region),
         None => hop.region.clone(),
     }
