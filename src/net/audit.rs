@@ -654,7 +654,7 @@ fn overlaps(net: &Net<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    all.sort_by(|a, b| (a.0.network(), a.0.prefix_len()).cmp(&(b.0.network(), b.0.prefix_len())));
+    all.sort_by_key(|a| (a.0.network(), a.0.prefix_len()));
     // Sweep: each CIDR against the ones still open before it.
     let mut open: Vec<(IpNet, &Vpc)> = Vec::new();
     let mut seen = HashSet::new();

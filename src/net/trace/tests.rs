@@ -52,7 +52,7 @@ async fn spoke_a_to_amazon_reaches_the_internet_through_the_firewall_as_a_nat_ei
     assert_eq!(
         t.verdict,
         Verdict::ReachesInternet {
-            egress_ip: "198.51.100.10".parse().unwrap(),
+            egress_ip: "198.51.100.10".parse().expect("ip"),
             via: "igw-0e1a2b3c4d5e6f7c1 (inspection-igw)".into()
         },
         "{t:#?}"
@@ -88,7 +88,7 @@ async fn spoke_a_to_amazon_reaches_the_internet_through_the_firewall_as_a_nat_ei
     assert_eq!(
         t.alternatives[0].verdict,
         Verdict::ReachesInternet {
-            egress_ip: "198.51.100.20".parse().unwrap(),
+            egress_ip: "198.51.100.20".parse().expect("ip"),
             via: "igw-0e1a2b3c4d5e6f7c1 (inspection-igw)".into()
         }
     );
@@ -122,7 +122,7 @@ async fn spoke_b_leaves_through_its_own_internet_gateway_with_no_firewall() {
     assert_eq!(
         t.verdict,
         Verdict::ReachesInternet {
-            egress_ip: "203.0.113.25".parse().unwrap(),
+            egress_ip: "203.0.113.25".parse().expect("ip"),
             via: "igw-0e1a2b3c4d5e6f7c2 (spoke-b-igw)".into()
         },
         "{t:#?}"
@@ -214,9 +214,9 @@ fn public_addresses() {
         "0.1.2.3",
         "224.0.0.1",
     ] {
-        assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        assert!(!is_public(ip.parse().expect("ip")), "{ip}");
     }
     for ip in ["8.8.8.8", "198.51.100.10", "203.0.113.25", "52.94.236.248"] {
-        assert!(is_public(ip.parse().unwrap()), "{ip}");
+        assert!(is_public(ip.parse().expect("ip")), "{ip}");
     }
 }
