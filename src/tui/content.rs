@@ -839,6 +839,10 @@ pub fn help_lines(keymap: &Keymap) -> Vec<Line<'static>> {
         (Layer::Normal, "Tree and detail pane"),
         (Layer::Input, "Typing a / filter or a : command"),
         (Layer::Popup, "Help and command output"),
+        (
+            Layer::Trace,
+            "Trace view (:trace FROM TO, or t on a subnet)",
+        ),
     ] {
         lines.push(heading(title));
         let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();

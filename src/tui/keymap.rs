@@ -222,15 +222,18 @@ pub enum Layer {
     Confirm,
     /// A form (fields to fill before a change is planned).
     Form,
+    /// The trace view: a selection over a trace's hops.
+    Trace,
 }
 
 impl Layer {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Normal,
         Self::Input,
         Self::Popup,
         Self::Confirm,
         Self::Form,
+        Self::Trace,
     ];
 
     /// The name used in keymap files.
@@ -242,6 +245,7 @@ impl Layer {
             Self::Popup => "popup",
             Self::Confirm => "confirm",
             Self::Form => "form",
+            Self::Trace => "trace",
         }
     }
 
@@ -274,6 +278,8 @@ pub enum Action {
     ReloadRegion,
     CopyId,
     CopyArn,
+    /// Starts a trace from the selected subnet (prefills the `:` prompt).
+    Trace,
     Quit,
     Submit,
     Cancel,
@@ -316,6 +322,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("reload-region", Action::ReloadRegion),
     ("copy-id", Action::CopyId),
     ("copy-arn", Action::CopyArn),
+    ("trace", Action::Trace),
     ("quit", Action::Quit),
     ("submit", Action::Submit),
     ("cancel", Action::Cancel),

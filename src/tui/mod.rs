@@ -10,8 +10,9 @@
 //! - [`harness`]: runs the console headless against a backend (tests, benchmarks).
 //! - [`terminal`]: the terminal guard, the panic hook and the OSC 52 clipboard.
 //!
-//! - [`modal`]: the stack of screens over the panes (help, command output; confirm,
-//!   form, wizard next), each with its own small state and update.
+//! - [`modal`]: the stack of screens over the panes (help, command output, the trace
+//!   view; confirm, form, wizard next), each with its own small state and update.
+//! - [`trace_view`]: `:trace` hop by hop; Enter jumps to a hop's object, `[` comes back.
 //! - [`content`]: what the detail pane and help show, built by `update` once per
 //!   change (with wrapped heights), so `view` only renders and does not import `state`'s
 //!   logic back.
@@ -32,6 +33,7 @@ pub mod modal;
 pub mod prompt;
 pub mod state;
 pub mod terminal;
+pub mod trace_view;
 pub mod tree;
 pub mod view;
 

@@ -3,10 +3,13 @@
 //!
 //! Each modal owns its small state and its update, and answers with a
 //! [`ModalOutcome`]; it never touches the rest of the console. Help and command output
-//! are here now; confirm, form, wizard, probe matrix and trace view join the enum with
-//! their own layer (`[confirm]` and `[form]` are already in `keymaps/default.toml`).
+//! are here, and the trace view (its own `[trace]` layer: a selection over the hops);
+//! confirm, form, wizard and probe matrix join the enum with their own layer
+//! (`[confirm]` and `[form]` are already in `keymaps/default.toml`).
 
 use super::keymap::{Action, Layer};
+use super::trace_view::{TraceOutcome, TraceView};
+use crate::net::ObjectRef;
 use crate::runtime::Effect;
 
 /// Scroll position of a text popup.
@@ -27,6 +30,8 @@ pub enum Modal {
         lines: Vec<String>,
         scroll: Scroll,
     },
+    /// A `:trace`, hop by hop, with a selection over the hops.
+    Trace(Box<TraceView>),
 }
 
 /// What the modal wants after a key.
@@ -38,6 +43,10 @@ pub enum ModalOutcome {
     Close,
     /// Stay open and run these effects.
     Effects(Vec<Effect>),
+    /// Close this modal and show this object in the tree (the trace view's Enter).
+    Jump(ObjectRef),
+    /// Stay open and tell the user this (in the message line).
+    Say(String),
 }
 
 /// What a modal may know of the screen when it handles a key.
@@ -55,14 +64,19 @@ impl Modal {
     pub fn layer(&self) -> Layer {
         match self {
             Self::Help { .. } | Self::Output { .. } => Layer::Popup,
+            Self::Trace(_) => Layer::Trace,
         }
     }
 
-    /// The scroll position, for the text popups.
+    /// The scroll position, for the text popups (the trace view's first row shown).
     #[must_use]
     pub fn scroll(&self) -> Scroll {
         match self {
             Self::Help { scroll } | Self::Output { scroll, .. } => *scroll,
+            Self::Trace(view) => Scroll {
+                row: view.offset,
+                column: 0,
+            },
         }
     }
 
@@ -71,8 +85,20 @@ impl Modal {
         let len = match self {
             Self::Help { .. } => ctx.help_len,
             Self::Output { lines, .. } => lines.len(),
+            Self::Trace(view) => {
+                return match view.update(action, ctx.height) {
+                    TraceOutcome::Keep => ModalOutcome::Keep,
+                    TraceOutcome::Close => ModalOutcome::Close,
+                    TraceOutcome::Jump(o) => ModalOutcome::Jump(o),
+                    TraceOutcome::NoObject(id) => {
+                        ModalOutcome::Say(format!("{id} is not an object of the estate"))
+                    }
+                };
+            }
         };
-        let (Self::Help { scroll } | Self::Output { scroll, .. }) = self;
+        let (Self::Help { scroll } | Self::Output { scroll, .. }) = self else {
+            return ModalOutcome::Keep;
+        };
         scroll_text(scroll, action, len, ctx.height)
     }
 }

@@ -33,6 +33,7 @@ use super::layout;
 use super::modal::{Modal, ModalContext, ModalOutcome, Scroll};
 pub use super::prompt::{MAX_INPUT, Mode, Prompt};
 use super::prompt::{PromptOutcome, Typed};
+use super::trace_view::TraceView;
 use super::tree::{self, Filter, Finding, Folder, Node, NodeId, NodePath};
 use crate::discovery::{DiscoveryEvent, DiscoveryPlan, apply_event};
 use crate::model::{Account, AttachmentKind, Estate, RegionLoad};
@@ -111,6 +112,11 @@ pub enum Overlay {
     Help,
     /// A command's output.
     Output { title: String, lines: Vec<String> },
+    /// The trace view: its title (`:trace FROM TO`) and the selected hop's id.
+    Trace {
+        title: String,
+        selected: Option<String>,
+    },
 }
 
 /// How the message line shows a message.
@@ -173,6 +179,9 @@ pub struct Nav {
     pub detail: DetailCursor,
     back: Vec<NodePath>,
     forward: Vec<NodePath>,
+    /// The trace view Enter on a hop left, and the depth of `back` right after that
+    /// jump: `[` at that depth reopens the view instead of only going back.
+    trace_return: Option<(Box<TraceView>, usize)>,
 }
 
 /// What the detail pane and help show, built by `update`, read by `view`.
@@ -247,6 +256,7 @@ impl State {
                 detail: DetailCursor::default(),
                 back: Vec::new(),
                 forward: Vec::new(),
+                trace_return: None,
             },
             prompt: Prompt::default(),
             modals: Vec::new(),
@@ -285,6 +295,10 @@ impl State {
             Modal::Output { title, lines, .. } => Overlay::Output {
                 title: title.clone(),
                 lines: lines.clone(),
+            },
+            Modal::Trace(view) => Overlay::Trace {
+                title: view.title.clone(),
+                selected: view.selected_hop().map(|h| h.id.clone()),
             },
         })
     }
@@ -758,6 +772,8 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.modals.pop();
             }
             ModalOutcome::Effects(more) => fx.extend(more),
+            ModalOutcome::Say(text) => state.info(text),
+            ModalOutcome::Jump(object) => jump_from_trace(state, &object),
         }
         return;
     }
@@ -876,12 +892,19 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Open => open(state, fx),
         Action::JumpPeer => jump_peer(state, fx),
         Action::HistoryBack => {
+            let reopen = state
+                .nav
+                .trace_return
+                .take_if(|(_, depth)| *depth == state.nav.back.len());
             if let Some(path) = state.nav.back.pop() {
                 let here = state.selected();
                 state.nav.forward.push(here);
                 state.select(path);
-            } else {
+            } else if reopen.is_none() {
                 state.info("nothing to go back to");
+            }
+            if let Some((view, _)) = reopen {
+                state.modals.push(Modal::Trace(view));
             }
         }
         Action::HistoryForward => {
@@ -972,6 +995,16 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 }),
             }
         }
+        Action::Trace => match state.selected_node() {
+            Some(Node::Subnet(_, subnet)) => {
+                let line = format!("trace {} ", subnet.id);
+                state.prompt.open(Mode::Command, line);
+            }
+            _ => state.info(format!(
+                "select a subnet to trace from it, or type :trace FROM TO ({} on a subnet)",
+                key_hint(state, &Action::Trace)
+            )),
+        },
         Action::Run(line) => run_command(state, &line),
         Action::Quit => {
             state.quit = true;
@@ -1276,9 +1309,73 @@ fn keep_detail_cursor_in_view(state: &mut State) {
     }
 }
 
+/// Enter on a trace hop: the trace view closes (kept for `[`) and the tree shows the
+/// hop's object, or the nearest node that does.
+fn jump_from_trace(state: &mut State, object: &crate::net::ObjectRef) {
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let Some(path) = tree::object_path(&net, object) else {
+        state.error(format!(
+            "{} is not in the tree (its region may not be loaded)",
+            object.id
+        ));
+        return;
+    };
+    let Some(Modal::Trace(view)) = state.modals.pop() else {
+        return;
+    };
+    if state.nav.filter.is_some() {
+        clear_filter(state);
+    }
+    // Always a history entry, even onto the node already selected, so `[` finds it.
+    let here = state.selected();
+    state.nav.back.push(here);
+    state.nav.forward.clear();
+    state.select(path);
+    state.nav.trace_return = Some((view, state.nav.back.len()));
+    state.info(format!(
+        "{} ({} returns to the trace)",
+        object.id,
+        key_hint(state, &Action::HistoryBack)
+    ));
+}
+
+/// `:trace FROM TO …`: the trace view, or the query's error in the message line.
+fn run_trace(state: &mut State, cmd: &crate::command::Command) {
+    let crate::command::Command::Trace {
+        from,
+        to,
+        proto,
+        port,
+        sni,
+    } = cmd
+    else {
+        return;
+    };
+    let query = crate::net::trace::TraceQuery {
+        from: from.clone(),
+        to: to.clone(),
+        protocol: proto.map(crate::command::Proto::protocol),
+        port: *port,
+        sni: sni.clone(),
+        routing_only: false,
+    };
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    match crate::net::trace::trace(&net, &query) {
+        Ok(t) => {
+            let mut view = TraceView::new(format!(":{}", cmd.to_line()), &t);
+            view.keep_in_view(usize::from(
+                layout::popup_height(state.size).saturating_sub(2),
+            ));
+            state.modals.push(Modal::Trace(Box::new(view)));
+        }
+        Err(e) => state.error(format!(":{} — {e}", cmd.to_line())),
+    }
+}
+
 fn run_command(state: &mut State, line: &str) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
+        Ok(Some(cmd @ crate::command::Command::Trace { .. })) => run_trace(state, &cmd),
         Ok(Some(cmd)) => match crate::query::run_with(
             &crate::net::Net::with_index(&state.data.estate, &state.data.index),
             &cmd,
@@ -1314,6 +1411,10 @@ fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
         match command {
             "route-tables" | "attachments" => out.extend(r.tgws.iter().map(|t| t.id.clone())),
             "routes" => out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone())),
+            "trace" => {
+                out.extend(r.instances.iter().map(|t| t.id.clone()));
+                out.extend(r.subnets.iter().map(|t| t.id.clone()));
+            }
             "show" => {
                 out.extend(r.tgws.iter().map(|t| t.id.clone()));
                 out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone()));

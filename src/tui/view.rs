@@ -81,8 +81,38 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
                 *scroll,
             );
         }
+        Some(Modal::Trace(view)) => draw_trace(frame, layout::popup(size), view),
         None => {}
     }
+}
+
+fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::TraceView) {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(Span::styled(
+            super::trace_view::fit(
+                &format!(" {} ", view.title),
+                usize::from(area.width.saturating_sub(2)),
+            ),
+            bold(),
+        ))
+        .title_bottom(Line::from(Span::styled(
+            " j/k select a hop · Enter shows it in the tree ([ comes back) · Esc closes ",
+            dim(),
+        )));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let h = usize::from(inner.height);
+    let mut shown: Vec<Line<'static>> = view
+        .lines(usize::from(inner.width), true)
+        .into_iter()
+        .skip(view.offset)
+        .take(h)
+        .collect();
+    super::content::make_safe(&mut shown);
+    frame.render_widget(Paragraph::new(shown), inner);
 }
 
 fn draw_tree(state: &State, frame: &mut Frame<'_>, area: Rect) {

@@ -120,6 +120,23 @@ async fn command_prompt_output() {
     screen!("tui_command_peerings", h);
 }
 
+/// `:trace` from spoke-b's instance to the internet: the trace view, hop by hop.
+#[tokio::test]
+async fn trace_view_spoke_b_to_internet() {
+    let mut h = demo(120, 40).await;
+    h.keys(":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("reaches internet as 203.0.113.25"), "{text}");
+    screen!("tui_trace_spoke_b_internet", h);
+    // Narrow: every hop still on one line, cut with an ellipsis.
+    let mut h = demo(80, 24).await;
+    h.keys(":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("  3 internet-gateway"), "{text}");
+    assert!(text.contains('…'), "{text}");
+    assert!(text.contains("verdict: reaches internet as"), "{text}");
+}
+
 #[tokio::test]
 async fn attachment_and_vpc_details() {
     let mut h = demo(120, 40).await;

@@ -193,6 +193,33 @@ fn demo_console_in_tmux() {
     }
 }
 
+/// `:trace` at the prompt opens the trace view over the real binary's screen.
+#[test]
+fn trace_view_in_tmux() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED trace_view_in_tmux: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let command = format!(
+        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        home.path().join("netops.log").display()
+    );
+    let t = Tmux::start("trace", 120, 40, &command, &[("HOME", home.path())]);
+    t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
+    t.send(&[":"]);
+    t.type_text("trace i-0e1a2b3c4d5e6f7d2 internet");
+    t.send(&["Enter"]);
+    t.wait_for(&[
+        "┌ :trace i-0e1a2b3c4d5e6f7d2 internet",
+        "reaches internet as 203.0.113.25",
+    ]);
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+}
+
 #[test]
 fn broken_user_keymap_still_starts_with_defaults() {
     if !Tmux::available() {

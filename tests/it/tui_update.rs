@@ -531,3 +531,89 @@ async fn a_burst_ends_where_one_by_one_ends() {
             .len()
     );
 }
+
+fn trace_selected(s: &State) -> Option<String> {
+    match s.overlay() {
+        Some(Overlay::Trace { selected, .. }) => selected,
+        other => panic!("no trace view on top: {other:?}"),
+    }
+}
+
+/// `:trace` opens the trace view; Enter on the VPC route table hop selects its VPC in
+/// the tree and closes the view; `[` reopens it with the same hop selected.
+#[tokio::test]
+async fn enter_on_a_trace_hop_selects_its_node_and_back_reopens_the_view() {
+    let mut s = loaded().await;
+    keys(&mut s, ":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>");
+    match s.overlay() {
+        Some(Overlay::Trace { title, selected }) => {
+            assert_eq!(title, ":trace i-0e1a2b3c4d5e6f7d2 internet");
+            assert_eq!(selected.as_deref(), Some("i-0e1a2b3c4d5e6f7d2"));
+        }
+        other => panic!("{other:?}"),
+    }
+    keys(&mut s, "j");
+    let hop = trace_selected(&s).expect("a hop");
+    assert!(
+        hop.starts_with("rtb-"),
+        "second hop is the VPC route table: {hop}"
+    );
+    let before = s.selected();
+    keys(&mut s, "<Enter>");
+    assert_eq!(s.overlay(), None, "the view closes on a jump");
+    assert_eq!(
+        selected_last(&s),
+        NodeId::Vpc("vpc-0e1a2b3c4d5e6f733".into()),
+        "the route table is shown by its VPC"
+    );
+    keys(&mut s, "[");
+    assert_eq!(
+        trace_selected(&s),
+        Some(hop),
+        "[ reopens the view as it was"
+    );
+    assert_eq!(s.selected(), before, "and the tree goes back too");
+    // Esc closes it; a second [ has no trace to come back to.
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.overlay(), None);
+    keys(&mut s, "[");
+    assert_eq!(s.overlay(), None);
+}
+
+#[tokio::test]
+async fn a_bad_trace_query_is_a_command_error() {
+    let mut s = loaded().await;
+    keys(&mut s, ":trace i-00000000000000000 internet<Enter>");
+    assert_eq!(s.overlay(), None);
+    let (text, severity) = s.message.clone().expect("an error");
+    assert_eq!(severity, netops::tui::state::Severity::Error);
+    assert!(
+        text.starts_with(":trace i-00000000000000000 internet — "),
+        "{text}"
+    );
+}
+
+/// `t` on a subnet opens the `:` prompt with `trace <subnet> ` typed; elsewhere it
+/// says what to select.
+#[tokio::test]
+async fn t_on_a_subnet_prefills_a_trace() {
+    let mut s = loaded().await;
+    keys(&mut s, "t");
+    assert_eq!(s.prompt.mode, Mode::Normal);
+    assert!(s.message.is_some(), "t off a subnet says what to select");
+    keys(&mut s, "/subnet-0e1a2b3c4d5e6f762<Enter>");
+    assert_eq!(
+        selected_last(&s),
+        NodeId::Subnet("subnet-0e1a2b3c4d5e6f762".into())
+    );
+    keys(&mut s, "t");
+    assert_eq!(s.prompt.mode, Mode::Command);
+    assert_eq!(s.prompt.input, "trace subnet-0e1a2b3c4d5e6f762 ");
+    keys(&mut s, "internet<Enter>");
+    match s.overlay() {
+        Some(Overlay::Trace { title, .. }) => {
+            assert_eq!(title, ":trace subnet-0e1a2b3c4d5e6f762 internet");
+        }
+        other => panic!("{other:?}"),
+    }
+}
