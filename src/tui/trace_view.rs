@@ -156,7 +156,9 @@ impl TraceView {
             },
         });
         rows.push(TraceRow::Blank);
-        rows.push(TraceRow::Text(if t.symmetric {
+        rows.push(TraceRow::Text(if t.return_verdict.is_none() {
+            "symmetry: n/a (nothing comes back)".into()
+        } else if t.symmetric {
             if t.firewalls.is_empty() {
                 "symmetric (no firewall on either path)".into()
             } else {
@@ -213,8 +215,10 @@ impl TraceView {
         self.hops.get(self.selected).copied()
     }
 
-    /// Handles an action of the `[trace]` layer; `height` is the rows shown.
+    /// Handles an action of the `[trace]` layer; `height` is the rows of the popup
+    /// (the list gets what the selected hop's detail leaves).
     pub fn update(&mut self, action: &Action, height: usize) -> TraceOutcome {
+        let height = list_height(height);
         let last = self.hops.len().saturating_sub(1);
         let page = height.max(1);
         match action {
@@ -240,9 +244,10 @@ impl TraceView {
         TraceOutcome::Keep
     }
 
-    /// Scrolls so the selected hop is shown (the first page shows the heading too).
+    /// Scrolls so the selected hop is shown (the first page shows the heading too);
+    /// `height` is the rows of the popup.
     pub fn keep_in_view(&mut self, height: usize) {
-        let h = height.max(1);
+        let h = list_height(height);
         let max = self.rows.len().saturating_sub(h);
         if let Some(row) = self.selected_row() {
             if row < self.offset + 1 {
@@ -327,6 +332,35 @@ impl TraceView {
                 }
             })
             .collect()
+    }
+}
+
+/// Rows under the list that show the selected hop's rule in full (the list line
+/// cuts it to the width).
+pub const DETAIL_ROWS: usize = 3;
+
+/// The rows the hop list gets in a popup of `height` rows.
+#[must_use]
+pub fn list_height(height: usize) -> usize {
+    if height > DETAIL_ROWS + 4 {
+        height - DETAIL_ROWS
+    } else {
+        height.max(1)
+    }
+}
+
+impl TraceView {
+    /// The selected hop's decision and rule in full, for the rows under the list.
+    #[must_use]
+    pub fn detail(&self) -> Option<String> {
+        let hop = self.selected_hop()?;
+        Some(format!(
+            "{} {}: {} · {}",
+            kind_label(hop.kind),
+            hop.id,
+            hop.decision,
+            if hop.rule.is_empty() { "-" } else { &hop.rule }
+        ))
     }
 }
 

@@ -104,7 +104,7 @@ fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::Trace
         )));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let h = usize::from(inner.height);
+    let h = super::trace_view::list_height(usize::from(inner.height));
     let mut shown: Vec<Line<'static>> = view
         .lines(usize::from(inner.width), true)
         .into_iter()
@@ -112,7 +112,27 @@ fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::Trace
         .take(h)
         .collect();
     super::content::make_safe(&mut shown);
-    frame.render_widget(Paragraph::new(shown), inner);
+    let list = Rect {
+        height: u16::try_from(h).unwrap_or(inner.height).min(inner.height),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(shown), list);
+    // The selected hop's rule in full, wrapped, under the list.
+    if list.height < inner.height
+        && let Some(detail) = view.detail()
+    {
+        let rest = Rect {
+            y: inner.y + list.height,
+            height: inner.height - list.height,
+            ..inner
+        };
+        let mut lines = vec![Line::from(Span::styled(detail, dim()))];
+        super::content::make_safe(&mut lines);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            rest,
+        );
+    }
 }
 
 fn draw_tree(state: &State, frame: &mut Frame<'_>, area: Rect) {

@@ -219,7 +219,8 @@ pub struct Trace {
     /// `None` when the forward path does not arrive (nothing comes back).
     pub return_verdict: Option<Verdict>,
     /// Both directions cross the same firewall endpoints (true when neither crosses
-    /// one). A stateful firewall that sees one direction only drops the flow.
+    /// one, and when nothing comes back: `return_verdict` is then `None`). A stateful
+    /// firewall that sees one direction only drops the flow.
     pub symmetric: bool,
     pub firewalls: Vec<String>,
     pub return_firewalls: Vec<String>,
