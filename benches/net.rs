@@ -6,7 +6,10 @@
 //! most AWS's quotas allow, with post-inspection filled to its 10,000-route quota).
 //! Prints timings; no timing is asserted anywhere.
 
+use std::alloc::System;
 use std::net::{IpAddr, Ipv4Addr};
+
+use cap::Cap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +18,15 @@ use netops::discovery::{DiscoveryPlan, discover};
 use netops::net::audit::audit;
 use netops::net::trace::{TraceQuery, trace};
 use netops::net::{EstateIndex, Net};
+
+/// Counts the bytes live on the heap (the `cap` crate wraps the system allocator),
+/// so the bench can say what the estate and its index each hold.
+#[global_allocator]
+static ALLOC: Cap<System> = Cap::new(System, usize::MAX);
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -38,6 +50,7 @@ fn main() {
         let sim =
             Simulator::from_scenario(generate::generate(spokes, routes).expect("within quotas"))
                 .expect("generated");
+        let before_estate = ALLOC.allocated();
         let estate = rt.block_on(discover(
             Arc::new(sim),
             DiscoveryPlan {
@@ -46,12 +59,22 @@ fn main() {
                 concurrency: 4,
             },
         ));
+        // The simulator's own copy stays alive too; the estate is what discovery added.
+        let estate_bytes = ALLOC.allocated().saturating_sub(before_estate);
+        let before_index = ALLOC.allocated();
         let t = Instant::now();
         let index = EstateIndex::build(&estate);
         let build = t.elapsed();
         let t = Instant::now();
         index.compile_all(&estate);
         let compile = t.elapsed();
+        let index_bytes = ALLOC.allocated().saturating_sub(before_index);
+        println!(
+            "{spokes:>6} spokes: estate {:.1} MiB, index with every table compiled {:.1} MiB ({:.0}% of the estate)",
+            mib(estate_bytes),
+            mib(index_bytes),
+            100.0 * index_bytes as f64 / estate_bytes.max(1) as f64
+        );
         let net = Net::with_index(&estate, &index);
         let post = net
             .tgw_route_table("tgw-rtb-00000000000000002")
@@ -96,7 +119,7 @@ fn main() {
         }
         let one_audit = t.elapsed() / reps_audit;
         println!(
-            "{spokes:>6} spokes: one trace both directions {one_trace:>9.3?} ({verdict}); audit {one_audit:>9.3?} ({found} findings)"
+            "{spokes:>6} spokes: one trace both directions {one_trace:>9.3?} ({verdict}); audit {one_audit:>9.3?} (findings: {found})"
         );
         println!(
             "{spokes:>6} spokes, {routes} extra routes: index built in {build:>10.3?}, every route table compiled in {compile:>10.3?}, one lookup in a {}-route TGW table {lookup:>8.3?} ({forwarded} of {n} forwarded)",
