@@ -50,16 +50,18 @@ fn main() {
         let sim =
             Simulator::from_scenario(generate::generate(spokes, routes).expect("within quotas"))
                 .expect("generated");
+        // The simulator stays alive across discovery, so what discovery adds is the
+        // estate alone.
+        let sim = Arc::new(sim);
         let before_estate = ALLOC.allocated();
         let estate = rt.block_on(discover(
-            Arc::new(sim),
+            Arc::clone(&sim) as Arc<dyn netops::backend::Backend>,
             DiscoveryPlan {
                 regions: vec!["us-east-1".into()],
                 follow_peers: true,
                 concurrency: 4,
             },
         ));
-        // The simulator's own copy stays alive too; the estate is what discovery added.
         let estate_bytes = ALLOC.allocated().saturating_sub(before_estate);
         let before_index = ALLOC.allocated();
         let t = Instant::now();
