@@ -902,4 +902,43 @@ mod tests {
             .expect("finding");
         assert_eq!(f.severity, Severity::Error, "the rules use $HOME_NET");
     }
+
+    #[tokio::test]
+    async fn egress_bypass_is_an_error_with_a_public_ip_a_warning_without_and_gone_without_the_route()
+     {
+        let mut estate = demo().await;
+        let bypass = |estate: &Estate| {
+            audit(&Net::new(estate))
+                .into_iter()
+                .filter(|f| f.kind.code() == "egress_bypasses_inspection")
+                .map(|f| (f.severity, f.message()))
+                .collect::<Vec<_>>()
+        };
+        let found = bypass(&estate);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Error);
+        assert!(found[0].1.contains("203.0.113.25"), "{found:?}");
+
+        // The route alone: a private source is dropped at the gateway, but the route is
+        // still a way around inspection.
+        let r = region(&mut estate, "us-east-1");
+        for i in &mut r.instances {
+            i.public_ip = None;
+        }
+        let found = bypass(&estate);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Warning);
+        assert!(
+            found[0].1.contains("routes to igw-0e1a2b3c4d5e6f7c2"),
+            "{found:?}"
+        );
+
+        // No route to the spoke's own gateway: nothing bypasses inspection.
+        let r = region(&mut estate, "us-east-1");
+        for t in &mut r.vpc_route_tables {
+            t.routes
+                .retain(|x| !matches!(&x.target, VpcRouteTarget::InternetGateway(g) if g == "igw-0e1a2b3c4d5e6f7c2"));
+        }
+        assert!(bypass(&estate).is_empty());
+    }
 }
