@@ -89,6 +89,26 @@ impl Proto {
     }
 }
 
+/// What the path engine is asked by `trace FROM TO [--proto] [--port] [--sni]`, the
+/// same from a batch line and the console's `:` prompt.
+#[must_use]
+pub fn trace_query(
+    from: &str,
+    to: &str,
+    proto: Option<Proto>,
+    port: Option<u16>,
+    sni: Option<&str>,
+) -> crate::net::trace::TraceQuery {
+    crate::net::trace::TraceQuery {
+        from: from.to_string(),
+        to: to.to_string(),
+        protocol: proto.map(Proto::protocol),
+        port,
+        sni: sni.map(str::to_string),
+        routing_only: false,
+    }
+}
+
 /// `--fail-on` of `audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::net::Net;
 use crate::net::audit;
 use crate::net::targets::{self, Scan};
-use crate::net::trace::{self, TraceQuery};
+use crate::net::trace;
 use crate::text::terminal_safe;
 
 /// A table section of an output.
@@ -187,14 +187,7 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
             port,
             sni,
         } => {
-            let query = TraceQuery {
-                from: from.clone(),
-                to: to.clone(),
-                protocol: proto.map(crate::command::Proto::protocol),
-                port: *port,
-                sni: sni.clone(),
-                routing_only: false,
-            };
+            let query = crate::command::trace_query(from, to, *proto, *port, sni.as_deref());
             let t = trace::trace(net, &query).map_err(|e| CommandError {
                 kind: crate::error::ErrorKind::InvalidInput,
                 message: e.0,
@@ -227,7 +220,7 @@ fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {
     for (i, h) in hops.iter().enumerate() {
         s.row(vec![
             (i + 1).to_string(),
-            hop_kind_word(h.kind).to_string(),
+            h.kind.as_str().to_string(),
             match &h.name {
                 Some(n) => format!("{} ({n})", h.id),
                 None => h.id.clone(),
@@ -239,29 +232,6 @@ fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {
         ]);
     }
     s
-}
-
-/// The word a hop kind is shown with.
-#[must_use]
-pub fn hop_kind_word(k: trace::HopKind) -> &'static str {
-    use trace::HopKind as H;
-    match k {
-        H::Source => "source",
-        H::VpcRouteTable => "vpc-route-table",
-        H::TgwAttachment => "tgw-attachment",
-        H::TgwRouteTable => "tgw-route-table",
-        H::TgwPeering => "tgw-peering",
-        H::VpcAttachment => "vpc-attachment",
-        H::Firewall => "firewall",
-        H::Appliance => "appliance",
-        H::NatGateway => "nat-gateway",
-        H::InternetGateway => "internet-gateway",
-        H::VpcEndpoint => "vpc-endpoint",
-        H::VpcPeering => "vpc-peering",
-        H::LeavesAws => "leaves-aws",
-        H::Destination => "destination",
-        H::Drop => "drop",
-    }
 }
 
 fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {

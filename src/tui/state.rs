@@ -1351,14 +1351,7 @@ fn run_trace(state: &mut State, cmd: &crate::command::Command) {
     else {
         return;
     };
-    let query = crate::net::trace::TraceQuery {
-        from: from.clone(),
-        to: to.clone(),
-        protocol: proto.map(crate::command::Proto::protocol),
-        port: *port,
-        sni: sni.clone(),
-        routing_only: false,
-    };
+    let query = crate::command::trace_query(from, to, *proto, *port, sni.as_deref());
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     match crate::net::trace::trace(&net, &query) {
         Ok(t) => {

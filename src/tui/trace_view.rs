@@ -58,24 +58,7 @@ pub enum TraceOutcome {
 }
 
 fn kind_label(kind: HopKind) -> &'static str {
-    use HopKind as H;
-    match kind {
-        H::Source => "source",
-        H::VpcRouteTable => "vpc-route-table",
-        H::TgwAttachment => "tgw-attachment",
-        H::TgwRouteTable => "tgw-route-table",
-        H::TgwPeering => "tgw-peering",
-        H::VpcAttachment => "vpc-attachment",
-        H::Firewall => "firewall",
-        H::Appliance => "appliance",
-        H::NatGateway => "nat-gateway",
-        H::InternetGateway => "internet-gateway",
-        H::VpcEndpoint => "vpc-endpoint",
-        H::VpcPeering => "vpc-peering",
-        H::LeavesAws => "leaves-aws",
-        H::Destination => "destination",
-        H::Drop => "drop",
-    }
+    kind.as_str()
 }
 
 fn object_label(hop: &Hop) -> String {

@@ -90,6 +90,30 @@ pub enum HopKind {
     Drop,
 }
 
+impl HopKind {
+    /// The word a hop kind is shown with (as `kind` in JSON, in kebab case).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::VpcRouteTable => "vpc-route-table",
+            Self::TgwAttachment => "tgw-attachment",
+            Self::TgwRouteTable => "tgw-route-table",
+            Self::TgwPeering => "tgw-peering",
+            Self::VpcAttachment => "vpc-attachment",
+            Self::Firewall => "firewall",
+            Self::Appliance => "appliance",
+            Self::NatGateway => "nat-gateway",
+            Self::InternetGateway => "internet-gateway",
+            Self::VpcEndpoint => "vpc-endpoint",
+            Self::VpcPeering => "vpc-peering",
+            Self::LeavesAws => "leaves-aws",
+            Self::Destination => "destination",
+            Self::Drop => "drop",
+        }
+    }
+}
+
 /// One hop: the object, where it is, and the rule that decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hop {

@@ -156,6 +156,18 @@ impl<'n, 'a> Walker<'n, 'a> {
         picked
     }
 
+    /// Routes to prefix lists the lookup could not weigh (their entries are not read):
+    /// the decision holds only if none of them contains the destination.
+    fn prefix_lists(&mut self, table: &str, routes: impl Iterator<Item = String>) {
+        let routes: Vec<String> = routes.collect();
+        if !routes.is_empty() {
+            self.not_evaluated.push(format!(
+                "prefix-list routes in {table} ({}): entries not read",
+                routes.join(", ")
+            ));
+        }
+    }
+
     fn push(&mut self, h: Hop) {
         self.hops.push(h);
     }
@@ -274,18 +286,13 @@ impl<'n, 'a> Walker<'n, 'a> {
             );
         };
         let decision = net.vpc_lookup(table, self.dst);
-        if !decision.prefix_list_routes.is_empty() {
-            let lists: Vec<String> = decision
+        self.prefix_lists(
+            &table.id,
+            decision
                 .prefix_list_routes
                 .iter()
-                .map(|r| format!("{} → {}", r.destination, r.target))
-                .collect();
-            self.not_evaluated.push(format!(
-                "prefix-list routes in {} ({}): entries not read",
-                table.id,
-                lists.join(", ")
-            ));
-        }
+                .map(|r| format!("{} → {}", r.destination, r.target)),
+        );
         let how = match choice {
             TableChoice::Explicit => format!("explicit association of {}", subnet.id),
             TableChoice::Main => {
@@ -660,18 +667,13 @@ impl<'n, 'a> Walker<'n, 'a> {
             );
         };
         let decision = net.tgw_lookup(table, self.dst);
-        if !decision.prefix_list_routes.is_empty() {
-            let lists: Vec<String> = decision
+        self.prefix_lists(
+            &table.id,
+            decision
                 .prefix_list_routes
                 .iter()
-                .map(|r| r.destination.to_string())
-                .collect();
-            self.not_evaluated.push(format!(
-                "prefix-list routes in {} ({}): entries not read",
-                table.id,
-                lists.join(", ")
-            ));
-        }
+                .map(|r| r.destination.to_string()),
+        );
         let mut h = hop(
             HopKind::TgwRouteTable,
             ObjectRef::new(ObjectKind::TgwRouteTable, &table.id, region),
