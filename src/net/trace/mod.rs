@@ -296,6 +296,12 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
     };
     let origin = resolve_from(net, &query.from)?;
     let target = resolve_to(net, &query.to)?;
+    if origin.ip.is_ipv4() != target.ip.is_ipv4() {
+        return Err(TraceError(format!(
+            "FROM is {} and TO is {}: a packet keeps its address family (IPv4 or IPv6)",
+            origin.ip, target.ip
+        )));
+    }
     let flow = FlowSpec {
         protocol,
         src: origin.ip,

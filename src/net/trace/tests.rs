@@ -181,6 +181,7 @@ async fn bad_queries_name_what_is_wrong() {
         (q("192.168.99.1", "internet"), "in no subnet"),
         (q("nonsense", "internet"), "is not an instance"),
         (q(SPOKE_A_INSTANCE, "elsewhere"), "is not an IP address"),
+        (q(SPOKE_A_INSTANCE, "::1"), "keeps its address family"),
         (
             TraceQuery {
                 protocol: Some(Protocol::Icmp),
