@@ -299,7 +299,8 @@ async fn load(
             Report::Account(None)
             | Report::DiscoveryDone { .. }
             | Report::Timer { .. }
-            | Report::Applied { .. } => {
+            | Report::Applied { .. }
+            | Report::Audited { .. } => {
                 continue;
             }
         };

@@ -46,6 +46,9 @@ pub enum Effect {
     /// Apply one change, once: the runtime never retries a change (an unknown outcome
     /// is reported as such, for the requester to re-read).
     Apply { task: TaskId, op: ChangeOp },
+    /// Audit this version of the estate ([`crate::net::audit`]) off the front end's
+    /// thread; the newest request wins.
+    Audit { task: TaskId, estate: Snapshot },
     /// Abort a running task; its pending reports are dropped.
     Cancel(TaskId),
     /// Put text on the clipboard (OSC 52). Front end.
@@ -54,6 +57,18 @@ pub enum Effect {
     Quit,
     /// Suspend the process (Ctrl-Z) and resume cleanly. Front end.
     Suspend,
+}
+
+/// An estate handed to a background task as it was when asked (shared, not copied
+/// again); shown in debug output by its regions, not its contents.
+#[derive(Clone, PartialEq)]
+pub struct Snapshot(pub std::sync::Arc<crate::model::Estate>);
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let regions: Vec<&String> = self.0.regions.keys().collect();
+        write!(f, "Snapshot({regions:?})")
+    }
 }
 
 /// A [`DiscoveryPlan`] that can be compared in tests.
@@ -103,6 +118,11 @@ pub enum Report {
     Applied {
         task: TaskId,
         result: Result<ChangeOutcome, BackendError>,
+    },
+    /// The audit asked for with [`Effect::Audit`] finished.
+    Audited {
+        task: TaskId,
+        findings: Vec<crate::net::Finding>,
     },
 }
 
@@ -259,6 +279,19 @@ impl Runtime {
                         .in_region(&op.region)),
                     };
                     let _ = tx.send(Envelope::Report(task, Report::Applied { task, result }));
+                });
+                None
+            }
+            Effect::Audit { task, estate } => {
+                self.spawn(task, "audit".into(), move |tx| async move {
+                    // CPU work (a trace per spoke): kept off the async workers.
+                    let done = tokio::task::spawn_blocking(move || {
+                        crate::net::audit::audit(&crate::net::Net::new(&estate.0))
+                    })
+                    .await;
+                    if let Ok(findings) = done {
+                        let _ = tx.send(Envelope::Report(task, Report::Audited { task, findings }));
+                    }
                 });
                 None
             }

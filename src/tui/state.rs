@@ -73,6 +73,11 @@ pub enum Msg {
         task: TaskId,
         result: Result<crate::backend::ChangeOutcome, crate::backend::BackendError>,
     },
+    /// The audit of a data version finished.
+    Audited {
+        task: TaskId,
+        findings: Vec<crate::net::Finding>,
+    },
     /// Something went wrong outside the console that the user should know (e.g. the log
     /// file cannot be written); shown once in the message line.
     Warn(String),
@@ -94,6 +99,7 @@ impl From<Report> for Msg {
             Report::Account(a) => Self::Account(a),
             Report::Timer { task } => Self::Timer { task },
             Report::Applied { task, result } => Self::Applied { task, result },
+            Report::Audited { task, findings } => Self::Audited { task, findings },
         }
     }
 }
@@ -161,6 +167,10 @@ pub struct Data {
     pub version: u64,
     /// The index and findings are behind the estate (rebuilt by `sync`).
     stale: bool,
+    /// An audit of the current version is to be asked for (`update_all` asks).
+    audit_wanted: bool,
+    /// The audit whose findings the console waits for.
+    audit_gen: u64,
     /// Regions already shown once (opened automatically the first time).
     seen_regions: BTreeSet<String>,
 }
@@ -389,8 +399,9 @@ impl State {
         if self.data.stale {
             self.data.stale = false;
             self.data.index = crate::net::EstateIndex::build(&self.data.estate);
-            let net = crate::net::Net::with_index(&self.data.estate, &self.data.index);
-            self.data.findings = tree::findings(&net);
+            // The findings follow from the runtime's audit of this version; until it
+            // answers, the previous ones stay on screen.
+            self.data.audit_wanted = true;
         }
         if self.nav.items_stale {
             self.nav.items_stale = false;
@@ -530,6 +541,9 @@ impl State {
     }
 }
 
+/// The first task id of audits: far above any generation a session reaches.
+const AUDIT_TASKS: TaskId = 1 << 48;
+
 /// Applies one message. Pure: no I/O, no clock, no awaiting.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     update_all(state, [msg])
@@ -550,6 +564,17 @@ pub fn update_all(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec
         apply(state, msg, &mut fx);
     }
     state.sync();
+    if state.data.audit_wanted {
+        state.data.audit_wanted = false;
+        // Audits are numbered in their own range, so the generations of reads (which
+        // scripts and tests follow) do not move.
+        let task = AUDIT_TASKS + state.data.audit_gen.saturating_sub(AUDIT_TASKS) + 1;
+        state.data.audit_gen = task;
+        fx.push(Effect::Audit {
+            task,
+            estate: crate::runtime::Snapshot(std::sync::Arc::new(state.data.estate.clone())),
+        });
+    }
     fx
 }
 
@@ -641,6 +666,15 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 Err(e) => state.error(e.message),
             }
             state.dirty = true;
+        }
+        Msg::Audited { task, findings } => {
+            // An audit of an older version is superseded by the one in flight.
+            if task == state.data.audit_gen {
+                let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+                state.data.findings = tree::findings_of(&net, findings);
+                state.content.key = None;
+                state.dirty = true;
+            }
         }
         Msg::Warn(text) => {
             state.error(text);

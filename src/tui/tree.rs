@@ -979,7 +979,13 @@ pub fn finding_path(f: &net::Finding) -> NodePath {
 /// the tree node of its first object (or the nearest node that shows it).
 #[must_use]
 pub fn findings(net: &net::Net<'_>) -> Vec<Finding> {
-    net::audit::audit(net)
+    findings_of(net, net::audit::audit(net))
+}
+
+/// Findings the audit produced (in the runtime), as the console shows them.
+#[must_use]
+pub fn findings_of(net: &net::Net<'_>, found: Vec<net::Finding>) -> Vec<Finding> {
+    found
         .into_iter()
         .map(|finding| {
             let path = match &finding.kind {

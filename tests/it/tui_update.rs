@@ -31,10 +31,13 @@ fn fresh() -> State {
     })
 }
 
+/// The effects of keys, less the audit every data change asks for (the audit's own
+/// tests look at it: `a_data_change_asks_for_one_audit_and_takes_only_the_newest`).
 fn keys(state: &mut State, seq: &str) -> Vec<Effect> {
     parse_keys(seq)
         .into_iter()
         .flat_map(|k| update(state, Msg::Key(k)))
+        .filter(|e| !matches!(e, Effect::Audit { .. }))
         .collect()
 }
 
@@ -616,4 +619,92 @@ async fn t_on_a_subnet_prefills_a_trace() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// The findings come from an audit the runtime runs off the console's thread: a burst
+/// of data asks for one, and only the newest request's answer is shown.
+#[tokio::test]
+async fn a_data_change_asks_for_one_audit_and_takes_only_the_newest() {
+    let mut s = fresh();
+    update(&mut s, Msg::Start);
+    let mut burst = Vec::new();
+    for r in ["us-east-1", "eu-west-1"] {
+        burst.push(Msg::Discovery {
+            generation: 1,
+            event: DiscoveryEvent::Started(r.into()),
+            at: T,
+        });
+        burst.push(Msg::Discovery {
+            generation: 1,
+            event: region(r).await,
+            at: T,
+        });
+    }
+    let fx = netops::tui::state::update_all(&mut s, burst);
+    let audits: Vec<(u64, netops::runtime::Snapshot)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Audit { task, estate } => Some((*task, estate.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(audits.len(), 1, "one audit per burst: {fx:?}");
+    let (first, snapshot) = audits[0].clone();
+    assert!(
+        s.data.findings.is_empty(),
+        "nothing until the audit answers"
+    );
+    let found = netops::net::audit::audit(&netops::net::Net::new(&snapshot.0));
+    assert!(!found.is_empty());
+
+    // Another change asks again; the first audit's late answer is ignored.
+    let fx = keys(&mut s, "<C-r>");
+    assert!(!fx.is_empty());
+    let fx = netops::tui::state::update_all(
+        &mut s,
+        [
+            Msg::Discovery {
+                generation: 2,
+                event: DiscoveryEvent::Started("us-east-1".into()),
+                at: T + 1,
+            },
+            Msg::Discovery {
+                generation: 2,
+                event: region("us-east-1").await,
+                at: T + 1,
+            },
+        ],
+    );
+    let second = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Audit { task, .. } => Some(*task),
+            _ => None,
+        })
+        .expect("a second audit");
+    assert_ne!(first, second);
+    update(
+        &mut s,
+        Msg::Audited {
+            task: first,
+            findings: found.clone(),
+        },
+    );
+    assert!(s.data.findings.is_empty(), "a superseded audit is dropped");
+    update(
+        &mut s,
+        Msg::Audited {
+            task: second,
+            findings: found.clone(),
+        },
+    );
+    assert_eq!(s.data.findings.len(), found.len());
+    assert!(
+        s.data
+            .findings
+            .iter()
+            .any(|f| f.text.contains("blackhole route 10.2.0.0/16")),
+        "{:?}",
+        s.data.findings
+    );
 }
