@@ -145,6 +145,11 @@ async fn a_routing_loop_is_dropped_and_named() {
         panic!("{t:#?}")
     };
     assert!(reason.contains("routing loop"), "{reason}");
+    // The loop is named by the tables on it, not the path before it.
+    for table in ["tgw-rtb-0e1a2b3c4d5e6f712", "rtb-0e1a2b3c4d5e6f783"] {
+        assert!(reason.contains(table), "{table}: {reason}");
+    }
+    assert!(!reason.contains("rtb-0e1a2b3c4d5e6f787"), "{reason}");
     assert!(
         t.hops.len() < netops::net::trace::MAX_HOPS,
         "{}",

@@ -2,7 +2,7 @@
 //! (in a subnet, entering a TGW, at a firewall endpoint, at a NAT gateway), each step
 //! asking [`Net`] which route wins and where its target leads.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 use super::{
@@ -103,7 +103,8 @@ struct Walker<'n, 'a> {
     hops: Vec<Hop>,
     firewalls: Vec<String>,
     not_evaluated: Vec<String>,
-    seen: HashSet<String>,
+    /// Positions visited (with the addresses) → the hop count at the first visit.
+    seen: HashMap<String, usize>,
     src: IpAddr,
     dst: IpAddr,
     mem: Memory<'a>,
@@ -135,7 +136,7 @@ impl<'n, 'a> Walker<'n, 'a> {
             hops: Vec::new(),
             firewalls: Vec::new(),
             not_evaluated: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashMap::new(),
             src,
             dst,
             mem: Memory::default(),
@@ -173,6 +174,11 @@ impl<'n, 'a> Walker<'n, 'a> {
     }
 
     fn drop_at(&mut self, at: &str, region: &str, reason: String) -> Step<'a> {
+        Step::Done(self.dropped(at, region, reason))
+    }
+
+    /// Records the drop hop and returns the verdict.
+    fn dropped(&mut self, at: &str, region: &str, reason: String) -> Verdict {
         self.push(Hop {
             kind: HopKind::Drop,
             id: at.to_string(),
@@ -183,10 +189,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             rule: reason.clone(),
             object: None,
         });
-        Step::Done(Verdict::Dropped {
+        Verdict::Dropped {
             at: at.to_string(),
             reason,
-        })
+        }
     }
 
     fn stop_unverified(&mut self, what: String) -> Step<'a> {
@@ -208,9 +214,9 @@ impl<'n, 'a> Walker<'n, 'a> {
                 };
             }
             let key = format!("{}|{}|{}", pos.key(), self.src, self.dst);
-            if !self.seen.insert(key) {
-                let cycle: Vec<String> = self
-                    .hops
+            if let Some(&first) = self.seen.get(&key) {
+                // The routing decisions since the first visit are the loop.
+                let cycle: Vec<String> = self.hops[first..]
                     .iter()
                     .filter(|h| matches!(h.kind, HopKind::VpcRouteTable | HopKind::TgwRouteTable))
                     .map(|h| h.id.clone())
@@ -225,11 +231,9 @@ impl<'n, 'a> Walker<'n, 'a> {
                     cycle.join(" → "),
                     pos.key()
                 );
-                match self.drop_at(&pos.key(), &region, reason) {
-                    Step::Done(v) => break v,
-                    Step::Next(_) => unreachable!(),
-                }
+                break self.dropped(&pos.key(), &region, reason);
             }
+            self.seen.insert(key, self.hops.len());
             let step = match pos {
                 Pos::Subnet(s) => self.subnet(s),
                 Pos::Tgw { att, az } => self.tgw(att, az),
