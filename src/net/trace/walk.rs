@@ -48,18 +48,25 @@ enum Pos<'a> {
 }
 
 impl Pos<'_> {
+    /// The object the packet is at.
+    fn id(&self) -> String {
+        match self {
+            Self::Subnet(s) => s.id.clone(),
+            Self::Tgw { att, .. } => att.id.clone(),
+            Self::Firewall { ep, .. } => ep
+                .endpoint_id
+                .clone()
+                .unwrap_or_else(|| ep.subnet_id.clone()),
+            Self::Nat(n) => n.id.clone(),
+            Self::IgwInbound { igw, .. } => igw.id.clone(),
+        }
+    }
+
+    /// The position in words, and its identity for loop detection.
     fn key(&self) -> String {
         match self {
-            Self::Subnet(s) => format!("subnet {}", s.id),
-            Self::Tgw { att, .. } => format!("TGW via {}", att.id),
-            Self::Firewall { ep, .. } => {
-                format!(
-                    "firewall {}",
-                    ep.endpoint_id.as_deref().unwrap_or(&ep.subnet_id)
-                )
-            }
-            Self::Nat(n) => format!("NAT {}", n.id),
-            Self::IgwInbound { igw, .. } => format!("internet gateway {}", igw.id),
+            Self::Tgw { att, .. } => format!("{} into the TGW", att.id),
+            other => other.id(),
         }
     }
 }
@@ -207,7 +214,7 @@ impl<'n, 'a> Walker<'n, 'a> {
         let mut pos = start;
         let verdict = loop {
             if self.hops.len() >= MAX_HOPS {
-                let at = pos.key();
+                let at = pos.id();
                 break Verdict::Dropped {
                     at,
                     reason: format!("the path is longer than {MAX_HOPS} hops"),
@@ -231,7 +238,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                     cycle.join(" → "),
                     pos.key()
                 );
-                break self.dropped(&pos.key(), &region, reason);
+                break self.dropped(&pos.id(), &region, reason);
             }
             self.seen.insert(key, self.hops.len());
             let step = match pos {
