@@ -289,8 +289,13 @@ impl Runtime {
                         crate::net::audit::audit(&crate::net::Net::new(&estate.0))
                     })
                     .await;
-                    if let Ok(findings) = done {
-                        let _ = tx.send(Envelope::Report(task, Report::Audited { task, findings }));
+                    match done {
+                        Ok(findings) => {
+                            let _ =
+                                tx.send(Envelope::Report(task, Report::Audited { task, findings }));
+                        }
+                        // A defect, not a finding: logged; the console keeps what it shows.
+                        Err(e) => tracing::error!(task, error = %e, "audit failed"),
                     }
                 });
                 None

@@ -432,6 +432,17 @@ mod properties {
                 prop_assert!(!reason.is_empty());
             }
         }
+
+        /// The audit (which the console runs in the background) ends on any such
+        /// estate, and every finding names at least one object.
+        #[test]
+        fn audit_ends_on_any_estate_and_each_finding_names_an_object(estate in estate_strategy()) {
+            let found = crate::net::audit::audit(&Net::new(&estate));
+            for f in &found {
+                prop_assert!(!f.objects.is_empty(), "{f:?}");
+                prop_assert!(!f.message().is_empty());
+            }
+        }
     }
 }
 
