@@ -9,7 +9,9 @@
 //!   ([`backend::sim`]) behind `--demo`.
 //! - [`net`]: network semantics in one place: the estate indexed by id, longest-prefix
 //!   match, subnet → route table, route target usability and what it leads to, ARNs,
-//!   findings as data.
+//!   findings as data, the path engine (`trace`), firewall evaluation and the audit.
+//! - [`plan`]: a change checked against the estate before any call (what AWS would
+//!   refuse, what shadows what): the first step of the change commands.
 //! - [`discovery`]: reads regions in parallel, topology first and optional parts after,
 //!   follows peerings to their other region.
 //! - [`runtime`]: the one effect runtime the console, `--batch` and the test harness
@@ -33,6 +35,7 @@ pub mod exit;
 pub mod logging;
 pub mod model;
 pub mod net;
+pub mod plan;
 pub mod query;
 pub mod runtime;
 pub mod text;

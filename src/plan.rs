@@ -1,0 +1,831 @@
+//! Checking a change against the estate before any call: what AWS would refuse, and
+//! what the change would do that an operator may not mean. The first step of the
+//! change commands (plan → preview → confirm → apply → verify, issue 9); no command
+//! calls it yet.
+//!
+//! Invariants:
+//! - Pure: the estate and one [`ChangeOp`] in, [`Problem`]s out; nothing is sent.
+//! - A [`Level::Refused`] problem is what AWS would answer with an error (a route that
+//!   exists, a state that forbids the change, an id in another TGW or region): the
+//!   change must not be sent. A [`Level::Warning`] is legal but worth a second look
+//!   (a route shadowed by a more specific one, a target that does not forward yet).
+//! - Each message names the objects and, where there is one, the way out.
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::backend::{Change, ChangeOp, TgwRouteTarget};
+use crate::model::{
+    AttachmentKind, AttachmentState, Destination, RouteType, TgwRouteTable, VpcRouteTable,
+    VpcRouteTarget,
+};
+use crate::net::Net;
+
+/// How much a problem stops the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Legal, but the operator should know.
+    Warning,
+    /// AWS would refuse it (or it contradicts the estate): do not send it.
+    Refused,
+}
+
+/// One thing found about a planned change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub level: Level,
+    pub message: String,
+}
+
+fn refused(message: String) -> Problem {
+    Problem {
+        level: Level::Refused,
+        message,
+    }
+}
+
+fn warning(message: String) -> Problem {
+    Problem {
+        level: Level::Warning,
+        message,
+    }
+}
+
+/// Parses a CIDR as an operator types it, refusing host bits: `10.1.0.1/16` names
+/// its canonical form `10.1.0.0/16` (AWS refuses it too).
+///
+/// # Errors
+/// A sentence naming what is wrong with the text.
+pub fn canonical_cidr(text: &str) -> Result<IpNet, String> {
+    let net: IpNet = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a CIDR (like 10.1.0.0/16)"))?;
+    if net.network() != net.addr() {
+        return Err(format!(
+            "{net} has host bits set: the network is {}",
+            net.trunc()
+        ));
+    }
+    Ok(net)
+}
+
+/// Everything found about `op` on this estate; empty when nothing stands in its way.
+#[must_use]
+pub fn check(net: &Net<'_>, op: &ChangeOp) -> Vec<Problem> {
+    let region = op.region.as_str();
+    if net.region(region).is_none() {
+        return vec![refused(format!(
+            "region {region} is not loaded: read it first (--regions)"
+        ))];
+    }
+    match &op.change {
+        Change::CreateTgwRoute {
+            route_table_id,
+            cidr,
+            target,
+        } => tgw_route(
+            net,
+            region,
+            route_table_id,
+            *cidr,
+            Some(target),
+            Kind::Create,
+        ),
+        Change::ReplaceTgwRoute {
+            route_table_id,
+            cidr,
+            target,
+        } => tgw_route(
+            net,
+            region,
+            route_table_id,
+            *cidr,
+            Some(target),
+            Kind::Replace,
+        ),
+        Change::DeleteTgwRoute {
+            route_table_id,
+            cidr,
+        } => tgw_route(net, region, route_table_id, *cidr, None, Kind::Delete),
+        Change::AssociateTgwRouteTable {
+            route_table_id,
+            attachment_id,
+        } => association(net, region, route_table_id, attachment_id, true),
+        Change::DisassociateTgwRouteTable {
+            route_table_id,
+            attachment_id,
+        } => association(net, region, route_table_id, attachment_id, false),
+        Change::EnablePropagation {
+            route_table_id,
+            attachment_id,
+        } => propagation(net, region, route_table_id, attachment_id, true),
+        Change::DisablePropagation {
+            route_table_id,
+            attachment_id,
+        } => propagation(net, region, route_table_id, attachment_id, false),
+        Change::CreatePeering {
+            tgw_id,
+            peer_tgw_id,
+            peer_region,
+            ..
+        } => create_peering(net, region, tgw_id, peer_tgw_id, peer_region),
+        Change::AcceptPeering { attachment_id } | Change::RejectPeering { attachment_id } => {
+            answer_peering(net, region, attachment_id, op.action())
+        }
+        Change::DeletePeering { attachment_id } => delete_peering(net, region, attachment_id),
+        Change::AcceptVpcAttachment { attachment_id }
+        | Change::RejectVpcAttachment { attachment_id } => {
+            answer_vpc_attachment(net, region, attachment_id, op.action())
+        }
+        Change::CreateVpcRoute {
+            route_table_id,
+            cidr,
+            target,
+        } => vpc_route(
+            net,
+            region,
+            route_table_id,
+            *cidr,
+            Some(&target.to_model()),
+            Kind::Create,
+        ),
+        Change::ReplaceVpcRoute {
+            route_table_id,
+            cidr,
+            target,
+        } => vpc_route(
+            net,
+            region,
+            route_table_id,
+            *cidr,
+            Some(&target.to_model()),
+            Kind::Replace,
+        ),
+        Change::DeleteVpcRoute {
+            route_table_id,
+            cidr,
+        } => vpc_route(net, region, route_table_id, *cidr, None, Kind::Delete),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Create,
+    Replace,
+    Delete,
+}
+
+/// The table in `region`, or a refusal naming where it is instead.
+fn tgw_table<'a>(net: &Net<'a>, region: &str, id: &str) -> Result<&'a TgwRouteTable, Problem> {
+    net.tgw_route_table_in(region, id)
+        .ok_or_else(|| match net.tgw_route_table(id) {
+            Some(t) => refused(format!(
+                "TGW route table {id} is in {}, not {region}",
+                t.region
+            )),
+            None => refused(format!("no TGW route table {id} in the loaded regions")),
+        })
+}
+
+fn tgw_route(
+    net: &Net<'_>,
+    region: &str,
+    table_id: &str,
+    cidr: IpNet,
+    target: Option<&TgwRouteTarget>,
+    kind: Kind,
+) -> Vec<Problem> {
+    let table = match tgw_table(net, region, table_id) {
+        Ok(t) => t,
+        Err(p) => return vec![p],
+    };
+    let mut out = Vec::new();
+    let same = |t: RouteType| {
+        table
+            .routes
+            .iter()
+            .find(|r| r.destination == Destination::Cidr(cidr) && r.route_type == t)
+    };
+    let static_route = same(RouteType::Static);
+    let propagated = same(RouteType::Propagated);
+    match kind {
+        Kind::Create => {
+            if let Some(r) = static_route {
+                out.push(refused(format!(
+                    "{table_id} already has a static route to {cidr} ({}): replace it instead",
+                    targets_of(&r.targets)
+                )));
+            } else if let Some(r) = propagated {
+                out.push(warning(format!(
+                    "the static route will win over the route to {cidr} propagated from {}",
+                    targets_of(&r.targets)
+                )));
+            }
+        }
+        Kind::Replace | Kind::Delete => {
+            if static_route.is_none() {
+                out.push(refused(match propagated {
+                    Some(r) => format!(
+                        "the route to {cidr} in {table_id} is propagated from {}: disable that propagation instead",
+                        targets_of(&r.targets)
+                    ),
+                    None => format!("{table_id} has no static route to {cidr}"),
+                }));
+            }
+        }
+    }
+    if let Some(TgwRouteTarget::Attachment(att_id)) = target {
+        match net.attachment_in(region, att_id) {
+            None => out.push(refused(format!("no attachment {att_id} in {region}"))),
+            Some(att) if att.tgw_id != table.tgw_id => out.push(refused(format!(
+                "attachment {att_id} belongs to {}, route table {table_id} to {}",
+                att.tgw_id, table.tgw_id
+            ))),
+            Some(att) if !att.state.is_usable() => out.push(warning(format!(
+                "attachment {att_id} is {}: the route is a blackhole until it is available",
+                att.state
+            ))),
+            Some(_) => {}
+        }
+    }
+    if kind != Kind::Delete {
+        out.extend(tgw_shadowing(table, cidr));
+    }
+    out
+}
+
+fn targets_of(targets: &[crate::model::RouteTarget]) -> String {
+    if targets.is_empty() {
+        return "blackhole".into();
+    }
+    targets
+        .iter()
+        .map(|t| t.attachment_id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Routes of the table that a new route to `cidr` would shadow (less specific ones it
+/// takes addresses from) or be shadowed by (more specific ones inside it).
+fn tgw_shadowing(table: &TgwRouteTable, cidr: IpNet) -> Vec<Problem> {
+    let mut inside = Vec::new();
+    let mut covering = Vec::new();
+    for r in &table.routes {
+        let Some(other) = r.destination.cidr() else {
+            continue;
+        };
+        if other == cidr {
+            continue;
+        }
+        if cidr.contains(&other) {
+            inside.push(format!("{other} → {}", targets_of(&r.targets)));
+        } else if other.contains(&cidr) {
+            covering.push(format!("{other} → {}", targets_of(&r.targets)));
+        }
+    }
+    shadow_problems(cidr, &inside, &covering)
+}
+
+fn shadow_problems(cidr: IpNet, inside: &[String], covering: &[String]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if !inside.is_empty() {
+        out.push(warning(format!(
+            "{cidr} is shadowed where more specific routes match: {}",
+            list(inside)
+        )));
+    }
+    if !covering.is_empty() {
+        out.push(warning(format!(
+            "{cidr} takes its addresses from the less specific {}",
+            list(covering)
+        )));
+    }
+    out
+}
+
+fn list(items: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
+fn association(
+    net: &Net<'_>,
+    region: &str,
+    table_id: &str,
+    att_id: &str,
+    associate: bool,
+) -> Vec<Problem> {
+    let table = match tgw_table(net, region, table_id) {
+        Ok(t) => t,
+        Err(p) => return vec![p],
+    };
+    let Some(att) = net.attachment_in(region, att_id) else {
+        return vec![refused(format!("no attachment {att_id} in {region}"))];
+    };
+    if att.tgw_id != table.tgw_id {
+        return vec![refused(format!(
+            "attachment {att_id} belongs to {}, route table {table_id} to {}",
+            att.tgw_id, table.tgw_id
+        ))];
+    }
+    let current = net.associated_route_table(att);
+    match (associate, current) {
+        (true, Some(t)) if t.id == table.id => {
+            vec![refused(format!(
+                "{att_id} is already associated with {table_id}"
+            ))]
+        }
+        (true, Some(t)) => vec![refused(format!(
+            "{att_id} is associated with {}: an attachment has one association, disassociate it first",
+            t.id
+        ))],
+        (false, Some(t)) if t.id != table.id => vec![refused(format!(
+            "{att_id} is associated with {}, not {table_id}",
+            t.id
+        ))],
+        (false, None) => vec![refused(format!(
+            "{att_id} is associated with no route table"
+        ))],
+        (false, Some(_)) => vec![warning(format!(
+            "until {att_id} is associated again, the TGW drops what arrives on it"
+        ))],
+        (true, None) => Vec::new(),
+    }
+}
+
+fn propagation(
+    net: &Net<'_>,
+    region: &str,
+    table_id: &str,
+    att_id: &str,
+    enable: bool,
+) -> Vec<Problem> {
+    let table = match tgw_table(net, region, table_id) {
+        Ok(t) => t,
+        Err(p) => return vec![p],
+    };
+    let Some(att) = net.attachment_in(region, att_id) else {
+        return vec![refused(format!("no attachment {att_id} in {region}"))];
+    };
+    if att.tgw_id != table.tgw_id {
+        return vec![refused(format!(
+            "attachment {att_id} belongs to {}, route table {table_id} to {}",
+            att.tgw_id, table.tgw_id
+        ))];
+    }
+    if enable && att.kind == AttachmentKind::Peering {
+        return vec![refused(format!(
+            "{att_id} is a peering attachment: peerings do not propagate, add static routes"
+        ))];
+    }
+    let on = table.propagations.iter().any(|l| l.attachment_id == att.id);
+    match (enable, on) {
+        (true, true) => vec![refused(format!(
+            "{att_id} already propagates into {table_id}"
+        ))],
+        (false, false) => vec![refused(format!(
+            "{att_id} does not propagate into {table_id}"
+        ))],
+        _ => Vec::new(),
+    }
+}
+
+fn create_peering(
+    net: &Net<'_>,
+    region: &str,
+    tgw_id: &str,
+    peer_tgw_id: &str,
+    peer_region: &str,
+) -> Vec<Problem> {
+    if net.tgw_in(region, tgw_id).is_none() {
+        return vec![refused(format!("no Transit Gateway {tgw_id} in {region}"))];
+    }
+    if tgw_id == peer_tgw_id {
+        return vec![refused(format!("{tgw_id} cannot peer with itself"))];
+    }
+    let mut out = Vec::new();
+    let existing = net.regions().flat_map(|r| r.peerings.iter()).find(|p| {
+        let pair = [p.requester.tgw_id.as_str(), p.accepter.tgw_id.as_str()];
+        pair.contains(&tgw_id)
+            && pair.contains(&peer_tgw_id)
+            && !matches!(
+                p.state,
+                AttachmentState::Deleted
+                    | AttachmentState::Deleting
+                    | AttachmentState::Rejected
+                    | AttachmentState::Failed
+            )
+    });
+    if let Some(p) = existing {
+        out.push(refused(format!(
+            "{tgw_id} and {peer_tgw_id} are already peered by {} ({})",
+            p.id, p.state
+        )));
+    }
+    if net.region(peer_region).is_some() && net.tgw_in(peer_region, peer_tgw_id).is_none() {
+        out.push(warning(format!(
+            "{peer_tgw_id} is not among {peer_region}'s Transit Gateways as read (another account?)"
+        )));
+    }
+    out
+}
+
+fn answer_peering(net: &Net<'_>, region: &str, id: &str, action: &str) -> Vec<Problem> {
+    let Some(p) = net.peering_in(region, id).or_else(|| net.peering(id)) else {
+        return vec![refused(format!("no peering {id} in the loaded regions"))];
+    };
+    let mut out = Vec::new();
+    if p.state != AttachmentState::PendingAcceptance {
+        out.push(refused(format!(
+            "{action} needs the peering in pendingAcceptance; {id} is {} (AWS answers IncorrectState)",
+            p.state
+        )));
+    }
+    if p.accepter.region != region {
+        out.push(refused(format!(
+            "{action} runs in the accepter's region {}, not {region}",
+            p.accepter.region
+        )));
+    }
+    out
+}
+
+fn delete_peering(net: &Net<'_>, region: &str, id: &str) -> Vec<Problem> {
+    match net.peering_in(region, id) {
+        None => vec![refused(format!("no peering {id} in {region}"))],
+        Some(p)
+            if matches!(
+                p.state,
+                AttachmentState::Deleted | AttachmentState::Deleting
+            ) =>
+        {
+            vec![refused(format!("peering {id} is already {}", p.state))]
+        }
+        Some(_) => Vec::new(),
+    }
+}
+
+fn answer_vpc_attachment(net: &Net<'_>, region: &str, id: &str, action: &str) -> Vec<Problem> {
+    match net.attachment_in(region, id) {
+        None => vec![refused(format!("no attachment {id} in {region}"))],
+        Some(a) if a.kind != AttachmentKind::Vpc => {
+            vec![refused(format!(
+                "{id} is a {} attachment, not a VPC attachment",
+                a.kind
+            ))]
+        }
+        Some(a) if a.state != AttachmentState::PendingAcceptance => vec![refused(format!(
+            "{action} needs the attachment in pendingAcceptance; {id} is {} (AWS answers IncorrectState)",
+            a.state
+        ))],
+        Some(_) => Vec::new(),
+    }
+}
+
+fn vpc_route(
+    net: &Net<'_>,
+    region: &str,
+    table_id: &str,
+    cidr: IpNet,
+    target: Option<&VpcRouteTarget>,
+    kind: Kind,
+) -> Vec<Problem> {
+    let Some(table) = net.vpc_route_table_in(region, table_id) else {
+        return vec![refused(format!(
+            "no VPC route table {table_id} in {region}"
+        ))];
+    };
+    let mut out = Vec::new();
+    let existing = table
+        .routes
+        .iter()
+        .find(|r| r.destination == Destination::Cidr(cidr));
+    let vpc = net.vpc_in(region, &table.vpc_id);
+    let is_local = existing.is_some_and(|r| r.target == VpcRouteTarget::Local)
+        || vpc.is_some_and(|v| v.cidr_blocks.contains(&cidr));
+    match kind {
+        Kind::Create => {
+            if let Some(r) = existing {
+                out.push(refused(format!(
+                    "{table_id} already has a route to {cidr} (→ {}): replace it instead",
+                    r.target
+                )));
+            }
+        }
+        Kind::Replace | Kind::Delete if is_local => {
+            out.push(refused(format!(
+                "{cidr} is the VPC's local route: it cannot be replaced or deleted"
+            )));
+        }
+        Kind::Replace | Kind::Delete => {
+            if existing.is_none() {
+                out.push(refused(format!("{table_id} has no route to {cidr}")));
+            }
+        }
+    }
+    if let (Some(target), Some(vpc)) = (target, vpc) {
+        use crate::net::targets::Usability;
+        match net.vpc_target_usability_of(vpc, target) {
+            Usability::Missing { id } => {
+                out.push(refused(format!("no {id} in {region}")));
+            }
+            Usability::NotUsable { id, state } => {
+                out.push(warning(format!(
+                    "{id} is {state}: traffic to it is dropped"
+                )));
+            }
+            _ => {}
+        }
+        let inside_vpc = vpc
+            .cidr_blocks
+            .iter()
+            .any(|c| c.contains(&cidr) && *c != cidr);
+        if inside_vpc && !crate::net::lpm::more_specific_than_local_allowed(target) {
+            out.push(refused(format!(
+                "{cidr} is inside the VPC's own range: only a NAT gateway, a network interface or a VPC endpoint can take a route more specific than local"
+            )));
+        }
+    }
+    if kind != Kind::Delete {
+        out.extend(vpc_shadowing(table, cidr));
+    }
+    out
+}
+
+fn vpc_shadowing(table: &VpcRouteTable, cidr: IpNet) -> Vec<Problem> {
+    let mut inside = Vec::new();
+    let mut covering = Vec::new();
+    for r in &table.routes {
+        let Some(other) = r.destination.cidr() else {
+            continue;
+        };
+        if other == cidr {
+            continue;
+        }
+        if cidr.contains(&other) {
+            inside.push(format!("{other} → {}", r.target));
+        } else if other.contains(&cidr) {
+            covering.push(format!("{other} → {}", r.target));
+        }
+    }
+    shadow_problems(cidr, &inside, &covering)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::VpcTarget;
+    use crate::net::trace::tests::demo;
+
+    const USE1: &str = "us-east-1";
+    const SPOKE: &str = "tgw-rtb-0e1a2b3c4d5e6f711";
+    const POST: &str = "tgw-rtb-0e1a2b3c4d5e6f712";
+    const INSPECTION: &str = "tgw-attach-0e1a2b3c4d5e6f721";
+    const SPOKE_A: &str = "tgw-attach-0e1a2b3c4d5e6f722";
+    const PEERING: &str = "tgw-attach-0e1a2b3c4d5e6f7a1";
+
+    fn cidr(s: &str) -> IpNet {
+        s.parse().expect("cidr")
+    }
+
+    fn levels(net: &Net<'_>, region: &str, change: Change) -> Vec<(Level, String)> {
+        check(net, &ChangeOp::new(region, change))
+            .into_iter()
+            .map(|p| (p.level, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn cidrs_with_host_bits_name_their_network() {
+        assert_eq!(canonical_cidr("10.1.0.0/16"), Ok(cidr("10.1.0.0/16")));
+        let e = canonical_cidr("10.1.0.1/16").expect_err("host bits");
+        assert!(e.contains("10.1.0.0/16"), "{e}");
+        let e = canonical_cidr("10.1.0/16").expect_err("malformed");
+        assert!(e.contains("not a CIDR"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn tgw_routes_are_checked_against_the_table() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        // A new route to the peer region: shadowed by nothing, shadows 0.0.0.0/0? No:
+        // post-inspection has no default route. Clean.
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateTgwRoute {
+                route_table_id: POST.into(),
+                cidr: cidr("172.16.1.0/24"),
+                target: TgwRouteTarget::Attachment(PEERING.into()),
+            },
+        );
+        // The peering waits for acceptance: legal, but a blackhole until then.
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].0, Level::Warning);
+        assert!(p[0].1.contains("pendingAcceptance"), "{p:?}");
+
+        // The same CIDR as the spoke table's static default route.
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateTgwRoute {
+                route_table_id: SPOKE.into(),
+                cidr: cidr("0.0.0.0/0"),
+                target: TgwRouteTarget::Blackhole,
+            },
+        );
+        assert!(
+            p.iter()
+                .any(|(l, m)| *l == Level::Refused && m.contains("already has a static route")),
+            "{p:?}"
+        );
+
+        // A more specific route in post-inspection is shadowed by nothing but takes
+        // its addresses from the propagated 10.0.0.0/16.
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateTgwRoute {
+                route_table_id: POST.into(),
+                cidr: cidr("10.0.5.0/24"),
+                target: TgwRouteTarget::Attachment(INSPECTION.into()),
+            },
+        );
+        assert!(
+            p.iter().any(|(l, m)| *l == Level::Warning
+                && m.contains("less specific 10.0.0.0/16 → tgw-attach-0e1a2b3c4d5e6f722")),
+            "{p:?}"
+        );
+
+        // A propagated route cannot be deleted.
+        let p = levels(
+            &net,
+            USE1,
+            Change::DeleteTgwRoute {
+                route_table_id: POST.into(),
+                cidr: cidr("10.0.0.0/16"),
+            },
+        );
+        assert!(p[0].1.contains("disable that propagation"), "{p:?}");
+
+        // A table in another region.
+        let p = levels(
+            &net,
+            "eu-west-1",
+            Change::DeleteTgwRoute {
+                route_table_id: POST.into(),
+                cidr: cidr("10.2.0.0/16"),
+            },
+        );
+        assert!(p[0].1.contains("is in us-east-1, not eu-west-1"), "{p:?}");
+    }
+
+    #[tokio::test]
+    async fn associations_and_propagations_follow_aws_rules() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        let p = levels(
+            &net,
+            USE1,
+            Change::AssociateTgwRouteTable {
+                route_table_id: POST.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        );
+        assert!(p[0].1.contains("disassociate it first"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::EnablePropagation {
+                route_table_id: SPOKE.into(),
+                attachment_id: PEERING.into(),
+            },
+        );
+        assert!(p[0].1.contains("peerings do not propagate"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::EnablePropagation {
+                route_table_id: POST.into(),
+                attachment_id: SPOKE_A.into(),
+            },
+        );
+        assert!(p[0].1.contains("already propagates"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::AssociateTgwRouteTable {
+                route_table_id: SPOKE.into(),
+                attachment_id: PEERING.into(),
+            },
+        );
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[tokio::test]
+    async fn peering_answers_run_in_the_accepter_region_from_pending_acceptance() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        let accept = |region: &str| {
+            levels(
+                &net,
+                region,
+                Change::AcceptPeering {
+                    attachment_id: PEERING.into(),
+                },
+            )
+        };
+        assert!(accept("eu-west-1").is_empty());
+        let p = accept(USE1);
+        assert!(p[0].1.contains("accepter's region eu-west-1"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreatePeering {
+                tgw_id: "tgw-0e1a2b3c4d5e6f701".into(),
+                peer_tgw_id: "tgw-0f9e8d7c6b5a4f301".into(),
+                peer_region: "eu-west-1".into(),
+                peer_account_id: "111122223333".into(),
+                request_tag: "t".into(),
+            },
+        );
+        assert!(
+            p[0].1
+                .contains("already peered by tgw-attach-0e1a2b3c4d5e6f7a1"),
+            "{p:?}"
+        );
+        let p = levels(
+            &net,
+            USE1,
+            Change::AcceptVpcAttachment {
+                attachment_id: SPOKE_A.into(),
+            },
+        );
+        assert!(p[0].1.contains("IncorrectState"), "{p:?}");
+    }
+
+    #[tokio::test]
+    async fn vpc_routes_respect_local_and_existing_routes() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        let table = "rtb-0e1a2b3c4d5e6f787";
+        let p = levels(
+            &net,
+            USE1,
+            Change::DeleteVpcRoute {
+                route_table_id: table.into(),
+                cidr: cidr("10.0.0.0/16"),
+            },
+        );
+        assert!(p[0].1.contains("local route"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateVpcRoute {
+                route_table_id: table.into(),
+                cidr: cidr("0.0.0.0/0"),
+                target: VpcTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+            },
+        );
+        assert!(p[0].1.contains("already has a route"), "{p:?}");
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateVpcRoute {
+                route_table_id: table.into(),
+                cidr: cidr("10.0.9.0/24"),
+                target: VpcTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+            },
+        );
+        assert!(
+            p.iter()
+                .any(|(l, m)| *l == Level::Refused && m.contains("inside the VPC's own range")),
+            "{p:?}"
+        );
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateVpcRoute {
+                route_table_id: table.into(),
+                cidr: cidr("172.16.0.0/12"),
+                target: VpcTarget::InternetGateway("igw-0e1a2b3c4d5e6f7c2".into()),
+            },
+        );
+        assert!(
+            p.iter()
+                .any(|(l, m)| *l == Level::Warning && m.contains("detached")),
+            "{p:?}"
+        );
+    }
+}
