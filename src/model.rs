@@ -728,8 +728,73 @@ pub struct Instance {
     /// The public IPv4 address (auto-assigned or an Elastic IP), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<IpAddr>,
+    /// The security groups of its primary interface.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
     pub state: String,
     pub ssm: Option<SsmStatus>,
+}
+
+/// One rule of a security group (`IpPermission`, one per protocol and port range).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct SgRule {
+    /// `-1` (all), `tcp`, `udp`, `icmp`, `icmpv6`, or a protocol number.
+    pub protocol: String,
+    /// TCP/UDP: the port range; ICMP: type and code; absent for all protocols.
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    /// IPv4 and IPv6 ranges the rule allows.
+    pub cidrs: Vec<IpNet>,
+    /// Managed prefix lists the rule allows (entries not read).
+    pub prefix_lists: Vec<String>,
+    /// Security groups the rule allows (by member interfaces).
+    pub groups: Vec<String>,
+}
+
+/// A security group: stateful, allow rules only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub name: Option<String>,
+    pub ingress: Vec<SgRule>,
+    pub egress: Vec<SgRule>,
+}
+
+/// One entry of a network ACL: stateless, evaluated by rule number, lowest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct NaclEntry {
+    pub rule_number: i32,
+    /// True for an outbound rule.
+    pub egress: bool,
+    /// `-1` (all) or a protocol number (`6`, `17`, `1`).
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub allow: bool,
+    /// IPv4 or IPv6 range.
+    pub cidr: Option<IpNet>,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+}
+
+/// A network ACL and the subnets it is associated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub is_default: bool,
+    pub subnet_ids: Vec<String>,
+    pub entries: Vec<NaclEntry>,
 }
 
 /// An elastic network interface (an instance's, or one AWS manages for a TGW
@@ -752,6 +817,8 @@ pub struct NetworkInterface {
     /// The instance it is attached to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -826,6 +893,13 @@ pub struct RegionEstate {
     pub network_interfaces: Vec<NetworkInterface>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vpc_peerings: Vec<VpcPeeringConnection>,
+    /// Security groups; empty when not read (the trace then says they were not
+    /// evaluated).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<SecurityGroup>,
+    /// Network ACLs; empty when not read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network_acls: Vec<NetworkAcl>,
     pub gaps: Vec<Gap>,
 }
 

@@ -366,6 +366,11 @@ pub(super) fn map_instance(i: &ec2::Instance, region: &str) -> Instance {
         subnet_id: owned(i.subnet_id()),
         private_ip: parse_ip(i.private_ip_address()),
         public_ip: parse_ip(i.public_ip_address()),
+        security_group_ids: i
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
         state: i
             .state()
             .and_then(ec2::InstanceState::name)
@@ -399,6 +404,11 @@ pub(super) fn map_network_interface(n: &ec2::NetworkInterface, region: &str) -> 
     NetworkInterface {
         id: text(n.network_interface_id()),
         region: region.to_string(),
+        security_group_ids: n
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
         vpc_id: text(n.vpc_id()),
         subnet_id: text(n.subnet_id()),
         availability_zone: text(n.availability_zone()),

@@ -520,6 +520,7 @@ fn merge_ssm(instances: &mut Vec<Instance>, region: &str, managed: Vec<ManagedIn
             subnet_id: None,
             private_ip: m.ip,
             public_ip: None,
+            security_group_ids: Vec::new(),
             state: if m.hybrid { "hybrid" } else { "unknown" }.to_string(),
             ssm: Some(m.status),
         });
