@@ -157,6 +157,8 @@ fn kind_word(k: trace::HopKind) -> &'static str {
         H::VpcPeering => "VPC peering",
         H::LeavesAws => "leaves via",
         H::Destination => "to",
+        H::NetworkAcl => "network ACL",
+        H::SecurityGroup => "security group",
         H::Drop => "dropped at",
     }
 }

@@ -229,3 +229,107 @@ async fn missing_return_route_names_the_table_that_drops_the_reply() {
     };
     assert_eq!(at, "tgw-rtb-0e1a2b3c4d5e6f712");
 }
+
+#[tokio::test]
+async fn security_groups_and_network_acls_are_hops_when_read() {
+    let estate = load("filters").await;
+    let net = Net::new(&estate);
+    let t = trace(
+        &net,
+        &TraceQuery {
+            sni: Some("www.amazon.com".into()),
+            ..q("i-0e1a2b3c4d5e6f7d1", "internet")
+        },
+    )
+    .expect("trace");
+    assert!(
+        matches!(t.verdict, Verdict::ReachesInternet { .. }),
+        "{t:#?}"
+    );
+    let kinds: Vec<&str> = t.hops.iter().map(|h| h.kind.as_str()).collect();
+    assert_eq!(kinds[1], "security-group", "{kinds:?}");
+    assert!(kinds.contains(&"network-acl"), "{kinds:?}");
+    assert!(
+        t.return_hops
+            .iter()
+            .any(|h| h.kind.as_str() == "network-acl"),
+        "replies meet the stateless ACLs too"
+    );
+    assert!(
+        !t.notes
+            .iter()
+            .any(|n| n.contains("us-east-1 were not read")),
+        "{:?}",
+        t.notes
+    );
+
+    // HTTP is not in the sender's security group.
+    let t = trace(
+        &net,
+        &TraceQuery {
+            port: Some(80),
+            ..q("i-0e1a2b3c4d5e6f7d1", "internet")
+        },
+    )
+    .expect("trace");
+    assert!(
+        matches!(&t.verdict, Verdict::Dropped { at, reason } if at == "sg-0e1a2b3c4d5e6f7e1" && reason.contains("denies")),
+        "{t:#?}"
+    );
+
+    // SSH is allowed by the group but denied out of the subnet by ACL rule 90.
+    let t = trace(
+        &net,
+        &TraceQuery {
+            port: Some(22),
+            ..q("i-0e1a2b3c4d5e6f7d1", "i-0e1a2b3c4d5e6f7d2")
+        },
+    )
+    .expect("trace");
+    assert!(
+        matches!(&t.verdict, Verdict::Dropped { at, reason } if at == "acl-0e1a2b3c4d5e6f7f2" && reason.contains("rule 90")),
+        "{t:#?}"
+    );
+}
+
+/// AWS: a packet from an instance to a transit gateway interface in the same subnet
+/// meets the subnet ACL's inbound rules too ("Network ACLs for transit gateways").
+#[tokio::test]
+async fn the_tgw_interface_in_the_instance_subnet_meets_the_inbound_rules() {
+    let mut estate = load("filters").await;
+    if let Some(netops::model::RegionLoad::Loaded { estate: r }) =
+        estate.regions.get_mut("us-east-1")
+    {
+        for acl in &mut r.network_acls {
+            acl.entries.retain(|e| e.rule_number != 80);
+        }
+    }
+    let t = trace(
+        &Net::new(&estate),
+        &TraceQuery {
+            sni: Some("www.amazon.com".into()),
+            ..q("i-0e1a2b3c4d5e6f7d1", "internet")
+        },
+    )
+    .expect("trace");
+    assert!(
+        matches!(&t.verdict, Verdict::Dropped { reason, .. } if reason.contains("into subnet-0e1a2b3c4d5e6f751") && reason.contains("implicit deny")),
+        "{t:#?}"
+    );
+}
+
+#[tokio::test]
+async fn filters_not_read_are_named_in_the_notes() {
+    let estate = load("demo").await;
+    let t = trace(&Net::new(&estate), &q("i-0e1a2b3c4d5e6f7d1", "internet")).expect("trace");
+    for needle in [
+        "network ACLs in us-east-1 were not read",
+        "security groups of i-0e1a2b3c4d5e6f7d1 were not read",
+    ] {
+        assert!(
+            t.notes.iter().any(|n| n.contains(needle)),
+            "{needle}: {:?}",
+            t.notes
+        );
+    }
+}

@@ -9,13 +9,15 @@
 //! - Exact, or say so: what the estate cannot tell (a prefix list, an appliance behind
 //!   a Gateway Load Balancer endpoint, a firewall rule outside the supported subset, a
 //!   region not loaded) makes the verdict `unverified`, naming what was not evaluated.
-//!   Security groups and network ACLs are not read yet: every trace says so in `notes`.
+//!   Network ACLs and security groups are hops where the estate holds them
+//!   ([`filters`]); where it does not, `notes` says which were not read.
 //! - A choice AWS makes by flow hash (ECMP, the AZ of an appliance-mode attachment) is
 //!   a branch: the trace follows the first option and lists the verdict of every other
 //!   one in `alternatives`, so nothing depends on a guessed hash.
 //! - Terminates on any estate: a position seen twice is a routing loop (named), and a
 //!   path is cut at [`MAX_HOPS`].
 
+mod filters;
 mod walk;
 
 #[cfg(test)]
@@ -86,6 +88,10 @@ pub enum HopKind {
     LeavesAws,
     /// Arrived.
     Destination,
+    /// A network ACL allowed the packet out of or into a subnet.
+    NetworkAcl,
+    /// A security group allowed the packet out of or into an interface.
+    SecurityGroup,
     /// Dropped here.
     Drop,
 }
@@ -109,6 +115,8 @@ impl HopKind {
             Self::VpcPeering => "vpc-peering",
             Self::LeavesAws => "leaves-aws",
             Self::Destination => "destination",
+            Self::NetworkAcl => "network-acl",
+            Self::SecurityGroup => "security-group",
             Self::Drop => "drop",
         }
     }
@@ -262,6 +270,8 @@ pub(crate) struct Origin<'a> {
     pub ip: IpAddr,
     /// Shown as the first hop.
     pub hop: Hop,
+    /// The security groups of the sending interface (empty: none known).
+    pub groups: Vec<String>,
 }
 
 /// Where a trace goes.
@@ -359,7 +369,12 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
             Some(p) => format!("in {}; public IP {p}", subnet.id),
             None => format!("in {}; no public IP", subnet.id),
         };
-        return Ok(Origin { subnet, ip, hop: h });
+        return Ok(Origin {
+            subnet,
+            ip,
+            hop: h,
+            groups: inst.security_group_ids.clone(),
+        });
     }
     if from.starts_with("eni-") {
         let eni = net.network_interface(from).ok_or_else(|| {
@@ -379,7 +394,12 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         h.id = eni.id.clone();
         h.decision = format!("sends from {ip}");
         h.rule = format!("{} interface in {}", eni.interface_type, subnet.id);
-        return Ok(Origin { subnet, ip, hop: h });
+        return Ok(Origin {
+            subnet,
+            ip,
+            hop: h,
+            groups: eni.security_group_ids.clone(),
+        });
     }
     if from.starts_with("subnet-") {
         let subnet = net
@@ -397,7 +417,12 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         );
         h.decision = format!("sends from {ip}");
         h.rule = format!("first host AWS leaves usable in {cidr}");
-        return Ok(Origin { subnet, ip, hop: h });
+        return Ok(Origin {
+            subnet,
+            ip,
+            hop: h,
+            groups: Vec::new(),
+        });
     }
     let ip: IpAddr = from.parse().map_err(|_| {
         TraceError(format!(
@@ -419,7 +444,18 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         "{ip} is in {}",
         subnet.cidr.map_or_else(String::new, |c| c.to_string())
     );
-    Ok(Origin { subnet, ip, hop: h })
+    // An address an instance holds sends with that instance's groups.
+    let groups = net
+        .region(&subnet.region)
+        .and_then(|r| r.instances.iter().find(|i| i.private_ip == Some(ip)))
+        .map(|i| i.security_group_ids.clone())
+        .unwrap_or_default();
+    Ok(Origin {
+        subnet,
+        ip,
+        hop: h,
+        groups,
+    })
 }
 
 /// The first address AWS leaves usable in a subnet (it reserves the first four).

@@ -713,6 +713,7 @@ mod hop_kinds {
             public_ip: Some("203.0.113.25".parse().expect("ip")),
             instance_id: Some(SPOKE_B_INSTANCE.into()),
             description: None,
+            security_group_ids: Vec::new(),
         });
         let net = Net::new(&estate);
         for from in ["eni-0a1", "10.1.1.10"] {

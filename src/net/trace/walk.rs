@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
+use super::filters::{self, Filtered, Packet};
 use super::{
     Alternative, FlowView, Hop, HopKind, Origin, Path, Target, Trace, Verdict, hop, is_public,
 };
@@ -117,6 +118,14 @@ struct Walker<'n, 'a> {
     mem: Memory<'a>,
     /// The forward walk's memory, on the return walk.
     fwd: Option<&'n Memory<'a>>,
+    /// The subnet of the interface the packet is at (`None`: outside the VPC).
+    here: Option<&'a Subnet>,
+    /// The sender's security groups (for rules that name a group).
+    origin_groups: Vec<String>,
+    /// Filters the estate does not hold for a region the path crossed.
+    unread: std::collections::BTreeSet<String>,
+    /// A verdict reached before the first position (the sender's security groups).
+    pending: Option<Verdict>,
 }
 
 enum Step<'a> {
@@ -148,6 +157,178 @@ impl<'n, 'a> Walker<'n, 'a> {
             dst,
             mem: Memory::default(),
             fwd: None,
+            here: None,
+            origin_groups: Vec::new(),
+            unread: std::collections::BTreeSet::new(),
+            pending: None,
+        }
+    }
+
+    /// Starts at the origin: its subnet, and its security groups' outbound rules.
+    fn begin(&mut self, origin: &Origin<'a>) {
+        self.here = Some(origin.subnet);
+        self.origin_groups = origin.groups.clone();
+        if let Some(o) = &origin.hop.object
+            && o.kind == ObjectKind::Instance
+            && let Some(Step::Done(v)) = self.sg_check(
+                &origin.subnet.region,
+                o.clone(),
+                &origin.groups.clone(),
+                false,
+                &[],
+            )
+        {
+            self.pending = Some(v);
+        }
+    }
+
+    /// The packet as filters see it: a reply goes to the client's ephemeral port.
+    fn packet(&self) -> Packet {
+        Packet {
+            protocol: self.flow.protocol.number(),
+            src: self.src,
+            dst: self.dst,
+            dst_port: if self.returning {
+                None
+            } else {
+                self.flow.dst_port
+            },
+        }
+    }
+
+    /// The packet moves from the interface it is at to one in `to` (`None`: out of
+    /// the VPC); the network ACLs on the way decide. `into_tgw`: the new interface is a
+    /// transit gateway's, which meets both directions' rules even in the same subnet.
+    fn cross(&mut self, to: Option<&'a Subnet>, into_tgw: bool) -> Option<Step<'a>> {
+        let from = self.here;
+        self.here = to;
+        if self.routing_only {
+            return None;
+        }
+        match (from, to) {
+            (Some(a), Some(b)) if a.id == b.id => {
+                if into_tgw {
+                    self.acl_check(a, true).or_else(|| self.acl_check(a, false))
+                } else {
+                    None
+                }
+            }
+            (a, b) => a
+                .and_then(|a| self.acl_check(a, true))
+                .or_else(|| b.and_then(|b| self.acl_check(b, false))),
+        }
+    }
+
+    fn acl_check(&mut self, subnet: &'a Subnet, egress: bool) -> Option<Step<'a>> {
+        let region = self.net.region(&subnet.region)?;
+        if region.network_acls.is_empty() {
+            self.unread
+                .insert(format!("network ACLs in {}", subnet.region));
+            return None;
+        }
+        let Some(acl) = filters::acl_of(region, subnet) else {
+            self.not_evaluated
+                .push(format!("the network ACL of {} (none read)", subnet.id));
+            return None;
+        };
+        let way = if egress { "out of" } else { "into" };
+        let mut h = hop(
+            HopKind::NetworkAcl,
+            ObjectRef::new(ObjectKind::Subnet, &subnet.id, &subnet.region),
+            None,
+            Some(&subnet.availability_zone),
+        );
+        h.id = acl.id.clone();
+        match filters::acl(acl, egress, self.packet()) {
+            Filtered::Allow(rule) => {
+                h.decision = format!("allows {way} {}", subnet.id);
+                h.rule = rule;
+                self.push(h);
+                None
+            }
+            Filtered::Unknown(what) => {
+                h.decision = format!("not evaluated {way} {}", subnet.id);
+                h.rule = what.clone();
+                self.push(h);
+                self.not_evaluated.push(what);
+                None
+            }
+            Filtered::Deny(rule) => {
+                h.decision = format!("denies {way} {}", subnet.id);
+                h.rule = rule.clone();
+                self.push(h);
+                let id = acl.id.clone();
+                Some(self.drop_at(
+                    &id,
+                    &subnet.region,
+                    format!(
+                        "network ACL {id} denies traffic {way} {}: {rule}",
+                        subnet.id
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The security groups of an interface: `ingress` for the receiver, else the
+    /// sender. Replies are not checked (security groups are stateful).
+    fn sg_check(
+        &mut self,
+        region: &str,
+        owner: ObjectRef,
+        groups: &[String],
+        ingress: bool,
+        peer_groups: &[String],
+    ) -> Option<Step<'a>> {
+        if self.returning || self.routing_only {
+            return None;
+        }
+        if groups.is_empty() {
+            self.unread
+                .insert(format!("security groups of {}", owner.id));
+            return None;
+        }
+        let r = self.net.region(region)?;
+        if r.security_groups.is_empty() {
+            self.unread.insert(format!("security groups in {region}"));
+            return None;
+        }
+        let found = filters::lookup(r, groups);
+        if found.len() < groups.len() {
+            self.not_evaluated.push(format!(
+                "security groups {} (not all read)",
+                groups.join(", ")
+            ));
+            return None;
+        }
+        let way = if ingress { "into" } else { "out of" };
+        let mut h = hop(HopKind::SecurityGroup, owner.clone(), None, None);
+        h.id = groups.join(",");
+        match filters::groups(&found, ingress, self.packet(), peer_groups) {
+            Filtered::Allow(rule) => {
+                h.decision = format!("allows {way} {}", owner.id);
+                h.rule = rule;
+                self.push(h);
+                None
+            }
+            Filtered::Unknown(what) => {
+                h.decision = format!("not evaluated {way} {}", owner.id);
+                h.rule = what.clone();
+                self.push(h);
+                self.not_evaluated.push(what);
+                None
+            }
+            Filtered::Deny(rule) => {
+                h.decision = format!("denies {way} {}", owner.id);
+                h.rule = rule.clone();
+                self.push(h);
+                let id = h_id(groups);
+                Some(self.drop_at(
+                    &id,
+                    region,
+                    format!("security group {id} of {} denies it: {rule}", owner.id),
+                ))
+            }
         }
     }
 
@@ -212,7 +393,11 @@ impl<'n, 'a> Walker<'n, 'a> {
 
     fn run(&mut self, start: Pos<'a>) -> Path {
         let mut pos = start;
+        let pending = self.pending.take();
         let verdict = loop {
+            if let Some(v) = pending {
+                break v;
+            }
             if self.hops.len() >= MAX_HOPS {
                 let at = pos.id();
                 break Verdict::Dropped {
@@ -394,6 +579,9 @@ impl<'n, 'a> Walker<'n, 'a> {
                         ),
                     );
                 };
+                if let Some(stop) = self.cross(Some(tgw_subnet), true) {
+                    return stop;
+                }
                 let mut h = hop(
                     HopKind::TgwAttachment,
                     ObjectRef::new(ObjectKind::TgwAttachment, &att.id, region),
@@ -450,6 +638,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                                 .iter()
                                 .find_map(|s| net.subnet_in(region, s))
                         });
+                    if let Some(s) = next
+                        && let Some(stop) = self.cross(Some(s), false)
+                    {
+                        return stop;
+                    }
                     return match next {
                         Some(s) => Step::Next(Pos::Subnet(s)),
                         None => {
@@ -516,6 +709,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                 nat.name.as_deref(),
                 None,
             );
+            if let Some(s) = net.subnet_in(region, &nat.subnet_id)
+                && let Some(stop) = self.cross(Some(s), false)
+            {
+                return stop;
+            }
             h.decision = format!("translates {} back to {}", tr.public, tr.original);
             h.rule = "return traffic of a flow this NAT gateway opened".into();
             self.push(h);
@@ -544,14 +742,28 @@ impl<'n, 'a> Walker<'n, 'a> {
                 ),
             );
         };
+        if let Some(stop) = self.cross(Some(subnet), false) {
+            return stop;
+        }
         let who = self.who_has(region, dst);
+        if let Some((id, _, groups)) = &who {
+            let peer_groups = if self.src == self.flow.src {
+                self.origin_groups.clone()
+            } else {
+                Vec::new()
+            };
+            let owner = ObjectRef::new(ObjectKind::Instance, id, region);
+            if let Some(stop) = self.sg_check(region, owner, groups, true, &peer_groups) {
+                return stop;
+            }
+        }
         let mut h = hop(
             HopKind::Destination,
             who.as_ref().map_or_else(
                 || ObjectRef::new(ObjectKind::Subnet, &subnet.id, region),
-                |(id, _)| ObjectRef::new(ObjectKind::Instance, id, region),
+                |(id, _, _)| ObjectRef::new(ObjectKind::Instance, id, region),
             ),
-            who.as_ref().and_then(|(_, n)| n.as_deref()),
+            who.as_ref().and_then(|(_, n, _)| n.as_deref()),
             Some(&subnet.availability_zone),
         );
         h.decision = format!("delivered to {dst}");
@@ -561,18 +773,19 @@ impl<'n, 'a> Walker<'n, 'a> {
         self.mem.delivered_src = Some(self.src);
         Step::Done(Verdict::Delivered {
             to: match who {
-                Some((id, _)) => format!("{dst} ({id})"),
+                Some((id, _, _)) => format!("{dst} ({id})"),
                 None => format!("{dst} in {}", subnet.id),
             },
         })
     }
 
-    fn who_has(&self, region: &str, ip: IpAddr) -> Option<(String, Option<String>)> {
+    /// The instance holding an address: id, name, security groups.
+    fn who_has(&self, region: &str, ip: IpAddr) -> Option<(String, Option<String>, Vec<String>)> {
         let r = self.net.region(region)?;
         r.instances
             .iter()
             .find(|i| i.private_ip == Some(ip))
-            .map(|i| (i.id.clone(), i.name.clone()))
+            .map(|i| (i.id.clone(), i.name.clone(), i.security_group_ids.clone()))
     }
 
     fn vpc_peering(&mut self, vpc: &'a Vpc, pcx: &str) -> Step<'a> {
@@ -600,6 +813,9 @@ impl<'n, 'a> Walker<'n, 'a> {
         } else {
             &peering.requester
         };
+        if let Some(stop) = self.cross(None, false) {
+            return stop;
+        }
         let mut h = hop(
             HopKind::VpcPeering,
             ObjectRef::new(ObjectKind::Vpc, &peer.vpc_id, &peer.region),
@@ -880,6 +1096,8 @@ impl<'n, 'a> Walker<'n, 'a> {
                     subnet.id
                 );
                 self.push(h);
+                // The TGW's own interface: its subnet's inbound rules do not apply.
+                self.here = Some(subnet);
                 Step::Next(Pos::Subnet(subnet))
             }
             LeadsTo::PeerTgw {
@@ -977,6 +1195,11 @@ impl<'n, 'a> Walker<'n, 'a> {
             .endpoint_id
             .clone()
             .unwrap_or_else(|| ep.subnet_id.clone());
+        if let Some(s) = net.subnet_in(region, &ep.subnet_id)
+            && let Some(stop) = self.cross(Some(s), false)
+        {
+            return stop;
+        }
         let mut h = hop(
             HopKind::Firewall,
             ObjectRef::new(ObjectKind::NetworkFirewall, &fw.id, region),
@@ -1081,6 +1304,11 @@ impl<'n, 'a> Walker<'n, 'a> {
     fn nat(&mut self, nat: &'a NatGateway) -> Step<'a> {
         let net = self.net;
         let region = nat.region.as_str();
+        if let Some(s) = net.subnet_in(region, &nat.subnet_id)
+            && let Some(stop) = self.cross(Some(s), false)
+        {
+            return stop;
+        }
         let mut h = hop(
             HopKind::NatGateway,
             ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
@@ -1153,6 +1381,9 @@ impl<'n, 'a> Walker<'n, 'a> {
 
     fn igw_outbound(&mut self, igw: &'a InternetGateway, vpc: &'a Vpc) -> Step<'a> {
         let region = vpc.region.as_str();
+        if let Some(stop) = self.cross(None, false) {
+            return stop;
+        }
         let mut h = hop(
             HopKind::InternetGateway,
             ObjectRef::new(ObjectKind::InternetGateway, &igw.id, region),
@@ -1316,6 +1547,11 @@ impl<'n, 'a> Walker<'n, 'a> {
                 format!("{} holds no flow to {public}", nat.id),
             );
         };
+        if let Some(s) = self.net.subnet_in(region, &nat.subnet_id)
+            && let Some(stop) = self.cross(Some(s), false)
+        {
+            return stop;
+        }
         let mut h = hop(
             HopKind::NatGateway,
             ObjectRef::new(ObjectKind::NatGateway, &nat.id, region),
@@ -1337,6 +1573,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             ),
         }
     }
+}
+
+fn h_id(groups: &[String]) -> String {
+    groups.join(",")
 }
 
 fn target_kind(t: &VpcRouteTarget) -> &'static str {
@@ -1362,6 +1602,8 @@ struct Run<'a> {
     forward: Path,
     branches: Vec<Branch>,
     back: Option<Path>,
+    /// Filters (network ACLs, security groups) not read for a region on the path.
+    unread: std::collections::BTreeSet<String>,
     _mem: Memory<'a>,
 }
 
@@ -1376,23 +1618,30 @@ fn one<'a>(
     w.routing_only = routing_only;
     w.choices = choices;
     w.push(origin.hop.clone());
+    w.begin(origin);
     let forward = w.run(Pos::Subnet(origin.subnet));
     let branches = std::mem::take(&mut w.branches);
     let mem = std::mem::take(&mut w.mem);
+    let mut unread = std::mem::take(&mut w.unread);
     let back = match forward.verdict.settled() {
         Verdict::Delivered { .. } => mem.delivered_in.map(|subnet| {
             let mut r = Walker::new(net, flow, flow.dst, mem.delivered_src.unwrap_or(origin.ip));
             r.returning = true;
             r.routing_only = routing_only;
             r.fwd = Some(&mem);
-            r.run(Pos::Subnet(subnet))
+            r.here = Some(subnet);
+            let p = r.run(Pos::Subnet(subnet));
+            unread.append(&mut r.unread);
+            p
         }),
         Verdict::ReachesInternet { egress_ip, .. } => mem.egress.map(|(igw, vpc, _)| {
             let mut r = Walker::new(net, flow, flow.dst, *egress_ip);
             r.returning = true;
             r.routing_only = routing_only;
             r.fwd = Some(&mem);
-            r.run(Pos::IgwInbound { igw, vpc })
+            let p = r.run(Pos::IgwInbound { igw, vpc });
+            unread.append(&mut r.unread);
+            p
         }),
         _ => None,
     };
@@ -1400,6 +1649,7 @@ fn one<'a>(
         forward,
         branches,
         back,
+        unread,
         _mem: mem,
     }
 }
@@ -1468,10 +1718,11 @@ pub(super) fn run<'a>(
             firewalls: r.forward.firewalls.clone(),
         });
     }
-    let mut notes = vec![
-        "security groups and network ACLs are not evaluated (netops does not read them yet)"
-            .to_string(),
-    ];
+    let mut notes: Vec<String> = primary
+        .unread
+        .iter()
+        .map(|what| format!("{what} were not read: not evaluated"))
+        .collect();
     if runs >= MAX_PATHS && !queue.is_empty() {
         notes.push(format!(
             "more than {MAX_PATHS} flow-hash paths: the first {MAX_PATHS} are traced"
