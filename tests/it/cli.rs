@@ -853,6 +853,15 @@ subnet_id = "subnet-gone"
 [[regions.instances]]
 id = "i-1"
 vpc_id = "vpc-gone"
+security_group_ids = ["sg-typo"]
+[[regions.security_groups]]
+id = "sg-1"
+vpc_id = "vpc-2"
+ingress = [{ protocol = "tcp", from_port = 22, to_port = 22, cidrs = ["10.2.0.1/16"] }]
+[[regions.network_acls]]
+id = "acl-1"
+vpc_id = "vpc-2"
+subnet_ids = ["subnet-elsewhere"]
 [[regions.vpc_route_tables]]
 id = "rtb-1"
 vpc_id = "vpc-2"
@@ -879,6 +888,9 @@ asn = 64513
         "TGW tgw-1 in us-east-1: ASN 100 is outside AWS's private ranges",
         "NAT gateway nat-1 in us-east-1: subnet subnet-gone does not exist",
         "instance i-1 in us-east-1: VPC vpc-gone does not exist",
+        "instance i-1 in us-east-1: security group sg-typo does not exist",
+        "security group sg-1 in us-east-1: CIDR 10.2.0.1/16 has host bits set",
+        "network ACL acl-1 in us-east-1: association: subnet subnet-elsewhere does not exist",
         "VPC route table rtb-1 in us-east-1: route 0.0.0.0/0: NAT gateway nat-gone does not exist",
         "write 192.168.1.0/24",
         "id tgw-1 is used in both us-east-1 and eu-west-1",

@@ -6,8 +6,9 @@
 //!   named. TGW routes, VPC routes, VPC and subnet CIDRs.
 //! - A subnet outside its VPC's CIDRs.
 //! - A TGW ASN outside AWS's private ranges (64512–65534, 4200000000–4294967294).
-//! - References from NAT gateways, instances and VPC route tables (targets and
-//!   subnet associations) to objects the region does not have.
+//! - References from NAT gateways, instances (and their security groups), VPC route
+//!   tables (targets and subnet associations), security groups and network ACLs
+//!   (VPC, subnet associations) to objects the region does not have.
 //! - One id in two regions (a peering is the one object AWS shows in both).
 //!
 //! Dangling references between TGW objects and duplicates within a region are checked
@@ -165,6 +166,42 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
             && let Err(e) = subnet_in(subnet, instance.vpc_id.as_deref())
         {
             problems.push(format!("{}: {e}", what()));
+        }
+    }
+    let groups = ids(&mut estate.security_groups.iter().map(|g| g.id.as_str()));
+    for instance in &estate.instances {
+        for g in &instance.security_group_ids {
+            if !groups.contains(g) {
+                let what = format!("instance {} in {region}", quote(&instance.id));
+                problems.push(missing(what, "security group", g));
+            }
+        }
+    }
+    for g in &estate.security_groups {
+        let what = || format!("security group {} in {region}", quote(&g.id));
+        if !vpcs.contains_key(g.vpc_id.as_str()) {
+            problems.push(missing(what(), "VPC", &g.vpc_id));
+        }
+        for rule in g.ingress.iter().chain(&g.egress) {
+            for net in &rule.cidrs {
+                host_bits(net, what, problems);
+            }
+        }
+    }
+    for acl in &estate.network_acls {
+        let what = || format!("network ACL {} in {region}", quote(&acl.id));
+        if !vpcs.contains_key(acl.vpc_id.as_str()) {
+            problems.push(missing(what(), "VPC", &acl.vpc_id));
+        }
+        for subnet in &acl.subnet_ids {
+            if let Err(e) = subnet_in(subnet, Some(acl.vpc_id.as_str())) {
+                problems.push(format!("{}: association: {e}", what()));
+            }
+        }
+        for entry in &acl.entries {
+            if let Some(net) = &entry.cidr {
+                host_bits(net, what, problems);
+            }
         }
     }
     for table in &estate.vpc_route_tables {
