@@ -1,7 +1,8 @@
 //! The AWS backend with aws-smithy-mocks, for what moto 5.2.5 cannot show: route
 //! targets and propagated routes, tables over 1000 routes, Network Firewall
-//! policies and sync states, SSM inventory, and service errors (throttling, denied,
-//! expired credentials). Each test names the moto gap it covers.
+//! policies and sync states, SSM inventory, security group rules referencing groups
+//! and NACL deny entries, and service errors (throttling, denied, expired
+//! credentials). Each test names the moto gap it covers.
 //!
 //! Clients are built by hand (the mock interceptor plus the mock HTTP client) rather
 //! than with `mock_client!`, which needs each SDK crate's `test-util` feature.
@@ -13,8 +14,10 @@ use aws_sdk_ec2::error::ErrorMetadata;
 use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::operation::describe_internet_gateways::DescribeInternetGatewaysOutput;
 use aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput;
+use aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput;
 use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::operation::describe_transit_gateway_attachments::DescribeTransitGatewayAttachmentsOutput;
 use aws_sdk_ec2::operation::describe_transit_gateway_peering_attachments::DescribeTransitGatewayPeeringAttachmentsOutput;
@@ -51,7 +54,9 @@ use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http
 use ipnet::IpNet;
 use netops::backend::aws::{AwsBackend, RegionClients};
 use netops::backend::{Backend, ErrorKind};
-use netops::model::{AttachmentKind, Destination, PingStatus, RouteState, RouteType};
+use netops::model::{
+    AttachmentKind, Destination, NaclEntry, PingStatus, RouteState, RouteType, SgRule,
+};
 
 pub(super) const REGION: &str = "eu-west-1";
 
@@ -135,6 +140,10 @@ fn ec2_empty() -> Vec<Rule> {
             .then_output(|| DescribeNetworkInterfacesOutput::builder().build()),
         mock!(Client::describe_vpc_peering_connections)
             .then_output(|| DescribeVpcPeeringConnectionsOutput::builder().build()),
+        mock!(Client::describe_security_groups)
+            .then_output(|| DescribeSecurityGroupsOutput::builder().build()),
+        mock!(Client::describe_network_acls)
+            .then_output(|| DescribeNetworkAclsOutput::builder().build()),
         mock!(Client::describe_instances)
             .then_output(|| DescribeInstancesOutput::builder().build()),
     ]
@@ -1765,4 +1774,247 @@ async fn aws_mocks_instance_public_ip() {
         Some("54.194.252.215".parse().expect("ip"))
     );
     assert_eq!(public_ip("i-0private"), None);
+}
+
+#[tokio::test]
+async fn aws_mocks_security_groups_and_network_acls() {
+    // Shaped after the AWS API reference examples for DescribeSecurityGroups and
+    // DescribeNetworkAcls. moto covers the basics (aws_moto) but gives a default
+    // group no self-referencing rule and a new NACL no 32767 deny entries; this pins
+    // every field
+    // the mapping reads: a rule's IPv4 and IPv6 ranges, prefix lists and referenced
+    // groups, the all-traffic protocol without ports, a NACL's deny entries, IPv6
+    // entries, port ranges, the default flag and its subnet associations, and the
+    // entries' order as AWS gives it (not sorted: the engine sorts by rule number).
+    use aws_sdk_ec2::types::{
+        IpPermission, IpRange, Ipv6Range, NetworkAcl, NetworkAclAssociation, NetworkAclEntry,
+        PortRange, PrefixListId, RuleAction, SecurityGroup, UserIdGroupPair,
+    };
+    let sg = SecurityGroup::builder()
+        .group_id("sg-0web")
+        .group_name("web")
+        .description("web servers")
+        .owner_id("123456789012")
+        .vpc_id("vpc-0spoke")
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(
+                    IpRange::builder()
+                        .cidr_ip("203.0.113.0/24")
+                        .description("office")
+                        .build(),
+                )
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("2001:db8::/32").build())
+                .build(),
+        )
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("-1")
+                .user_id_group_pairs(
+                    UserIdGroupPair::builder()
+                        .group_id("sg-0lb")
+                        .user_id("123456789012")
+                        .build(),
+                )
+                .build(),
+        )
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("udp")
+                .from_port(53)
+                .to_port(53)
+                .prefix_list_ids(PrefixListId::builder().prefix_list_id("pl-0dns").build())
+                .build(),
+        )
+        .ip_permissions_egress(
+            IpPermission::builder()
+                .ip_protocol("-1")
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .build(),
+        )
+        .build();
+    // A group whose Name tag differs from its group name: the tag names it.
+    let tagged = SecurityGroup::builder()
+        .group_id("sg-0lb")
+        .group_name("launch-wizard-1")
+        .vpc_id("vpc-0spoke")
+        .tags(Tag::builder().key("Name").value("load-balancer").build())
+        .build();
+    let entry = |n: i32, egress: bool, proto: &str, allow: bool, cidr: &str| {
+        let b = NetworkAclEntry::builder()
+            .rule_number(n)
+            .egress(egress)
+            .protocol(proto)
+            .rule_action(if allow {
+                RuleAction::Allow
+            } else {
+                RuleAction::Deny
+            });
+        if cidr.contains(':') {
+            b.ipv6_cidr_block(cidr)
+        } else {
+            b.cidr_block(cidr)
+        }
+    };
+    let range = |from: i32, to: i32| PortRange::builder().from(from).to(to).build();
+    let acl = NetworkAcl::builder()
+        .network_acl_id("acl-0spoke")
+        .vpc_id("vpc-0spoke")
+        .is_default(false)
+        .associations(
+            NetworkAclAssociation::builder()
+                .network_acl_association_id("aclassoc-0a")
+                .network_acl_id("acl-0spoke")
+                .subnet_id("subnet-0a")
+                .build(),
+        )
+        .associations(
+            NetworkAclAssociation::builder()
+                .network_acl_association_id("aclassoc-0b")
+                .network_acl_id("acl-0spoke")
+                .subnet_id("subnet-0b")
+                .build(),
+        )
+        // AWS lists egress entries first, each direction by rule number; the catch-all
+        // 32767 deny closes each.
+        .entries(
+            entry(100, true, "6", true, "10.0.0.0/8")
+                .port_range(range(1024, 65535))
+                .build(),
+        )
+        .entries(entry(32767, true, "-1", false, "0.0.0.0/0").build())
+        .entries(
+            entry(90, false, "6", false, "198.51.100.0/24")
+                .port_range(range(22, 22))
+                .build(),
+        )
+        .entries(
+            entry(100, false, "17", true, "2001:db8::/32")
+                .port_range(range(53, 53))
+                .build(),
+        )
+        .entries(entry(32767, false, "-1", false, "0.0.0.0/0").build())
+        .build();
+    let default_acl = NetworkAcl::builder()
+        .network_acl_id("acl-0default")
+        .vpc_id("vpc-0spoke")
+        .is_default(true)
+        .entries(entry(100, false, "-1", true, "0.0.0.0/0").build())
+        .build();
+    let mut ec2 = vec![
+        mock!(aws_sdk_ec2::Client::describe_security_groups)
+            .match_requests(|r| r.max_results() == Some(1000))
+            .then_output(move || {
+                DescribeSecurityGroupsOutput::builder()
+                    .security_groups(sg.clone())
+                    .security_groups(tagged.clone())
+                    .build()
+            }),
+        mock!(aws_sdk_ec2::Client::describe_network_acls)
+            .match_requests(|r| r.max_results() == Some(1000))
+            .then_output(move || {
+                DescribeNetworkAclsOutput::builder()
+                    .network_acls(acl.clone())
+                    .network_acls(default_acl.clone())
+                    .build()
+            }),
+    ];
+    ec2.extend(ec2_empty());
+    let b = backend(clients(&ec2, &ssm_empty(), &firewall_empty()));
+    // Security groups and NACLs are topology: no optional part needed.
+    let estate = b.load_topology(REGION).await.expect("topology");
+    let net = |s: &str| s.parse::<IpNet>().expect("net");
+
+    assert_eq!(estate.security_groups.len(), 2);
+    let web = &estate.security_groups[0];
+    assert_eq!(web.id, "sg-0web");
+    assert_eq!(web.region, REGION);
+    assert_eq!(web.vpc_id, "vpc-0spoke");
+    assert_eq!(web.name.as_deref(), Some("web"), "the group name, untagged");
+    assert_eq!(
+        web.ingress,
+        vec![
+            SgRule {
+                protocol: "tcp".to_string(),
+                from_port: Some(443),
+                to_port: Some(443),
+                cidrs: vec![net("203.0.113.0/24"), net("2001:db8::/32")],
+                prefix_lists: vec![],
+                groups: vec![],
+            },
+            SgRule {
+                protocol: "-1".to_string(),
+                from_port: None,
+                to_port: None,
+                cidrs: vec![],
+                prefix_lists: vec![],
+                groups: vec!["sg-0lb".to_string()],
+            },
+            SgRule {
+                protocol: "udp".to_string(),
+                from_port: Some(53),
+                to_port: Some(53),
+                cidrs: vec![],
+                prefix_lists: vec!["pl-0dns".to_string()],
+                groups: vec![],
+            },
+        ]
+    );
+    assert_eq!(
+        web.egress,
+        vec![SgRule {
+            protocol: "-1".to_string(),
+            cidrs: vec![net("0.0.0.0/0"), net("::/0")],
+            ..SgRule::default()
+        }]
+    );
+    let lb = &estate.security_groups[1];
+    assert_eq!(lb.id, "sg-0lb");
+    assert_eq!(lb.name.as_deref(), Some("load-balancer"), "the Name tag");
+    assert!(lb.ingress.is_empty() && lb.egress.is_empty());
+
+    assert_eq!(estate.network_acls.len(), 2);
+    let acl = &estate.network_acls[0];
+    assert_eq!(acl.id, "acl-0spoke");
+    assert_eq!(acl.region, REGION);
+    assert_eq!(acl.vpc_id, "vpc-0spoke");
+    assert!(!acl.is_default);
+    assert_eq!(acl.subnet_ids, vec!["subnet-0a", "subnet-0b"]);
+    let e = |rule_number: i32,
+             egress: bool,
+             protocol: &str,
+             allow: bool,
+             cidr: &str,
+             ports: Option<(i32, i32)>| NaclEntry {
+        rule_number,
+        egress,
+        protocol: protocol.to_string(),
+        allow,
+        cidr: Some(net(cidr)),
+        from_port: ports.map(|p| p.0),
+        to_port: ports.map(|p| p.1),
+    };
+    assert_eq!(
+        acl.entries,
+        vec![
+            e(100, true, "6", true, "10.0.0.0/8", Some((1024, 65535))),
+            e(32767, true, "-1", false, "0.0.0.0/0", None),
+            e(90, false, "6", false, "198.51.100.0/24", Some((22, 22))),
+            e(100, false, "17", true, "2001:db8::/32", Some((53, 53))),
+            e(32767, false, "-1", false, "0.0.0.0/0", None),
+        ],
+        "AWS's order, not sorted"
+    );
+    let default = &estate.network_acls[1];
+    assert_eq!(default.id, "acl-0default");
+    assert!(default.is_default);
+    assert!(default.subnet_ids.is_empty());
+    assert_eq!(
+        default.entries,
+        vec![e(100, false, "-1", true, "0.0.0.0/0", None)]
+    );
 }

@@ -28,6 +28,9 @@
 //!   `transit_gateway` ENI per attachment subnet).
 //! - `DescribeVpcPeeringConnections`: each side's `VpcInfo` carries `CidrBlock` only,
 //!   no `CidrBlockSet` / `Ipv6CidrBlockSet`.
+//! - A VPC's default security group has no ingress rule (AWS: all traffic from the
+//!   group itself), and a new network ACL has no catch-all 32767 deny entries (AWS
+//!   lists them; moto makes them only in a VPC's default NACL).
 
 use std::sync::Arc;
 
@@ -35,7 +38,7 @@ use netops::backend::aws::AwsBackend;
 use netops::backend::sim::scenario::Scenario;
 use netops::backend::{Backend, ErrorKind, RouteQuery};
 use netops::discovery::{DiscoveryPlan, discover};
-use netops::model::{AttachmentKind, AttachmentState, RegionEstate, RouteState};
+use netops::model::{AttachmentKind, AttachmentState, NaclEntry, RegionEstate, RouteState, SgRule};
 
 use super::moto::{clients_at, free_port, fresh_account, moto_backend, region_clients};
 use super::moto_seed::{IdMap, seed};
@@ -501,4 +504,205 @@ async fn aws_moto_vpc_peering_is_read_in_both_regions() {
         assert_eq!(p.requester.owner_id, p.accepter.owner_id);
         assert!(!p.requester.owner_id.is_empty());
     }
+}
+
+#[tokio::test]
+async fn aws_moto_security_groups_and_network_acls() {
+    // moto 5.2.5 implements DescribeSecurityGroups and DescribeNetworkAcls, and makes a
+    // default security group and a default network ACL with each VPC (as AWS does).
+    // aws_mocks_security_groups_and_network_acls covers IPv6 ranges, prefix lists,
+    // deny entries and a tagged group's name.
+    use aws_sdk_ec2::types::{IpPermission, IpRange, PortRange, RuleAction};
+    let (backend, clients) = moto_backend(&[USE1], &fresh_account()).await;
+    let ec2 = &region_clients(&clients, USE1).ec2;
+    let vpc = moto_vpc(ec2, "10.70.0.0/16").await;
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.70.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_string();
+
+    let sg = ec2
+        .create_security_group()
+        .vpc_id(&vpc)
+        .group_name("web")
+        .description("web servers")
+        .send()
+        .await
+        .expect("CreateSecurityGroup")
+        .group_id()
+        .expect("group id")
+        .to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("AuthorizeSecurityGroupIngress");
+
+    let acl = ec2
+        .create_network_acl()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("CreateNetworkAcl")
+        .network_acl()
+        .and_then(|a| a.network_acl_id())
+        .expect("acl id")
+        .to_string();
+    ec2.create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(110)
+        .egress(false)
+        .protocol("6")
+        .rule_action(RuleAction::Allow)
+        .cidr_block("10.0.0.0/8")
+        .port_range(PortRange::builder().from(443).to(443).build())
+        .send()
+        .await
+        .expect("CreateNetworkAclEntry");
+    // The subnet starts in the VPC's default NACL: move it to the new one.
+    let current = ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(&subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeNetworkAcls");
+    let association = current
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.associations())
+        .find(|a| a.subnet_id() == Some(subnet.as_str()))
+        .and_then(|a| a.network_acl_association_id())
+        .unwrap_or_else(|| panic!("no NACL association of {subnet}: {current:#?}"))
+        .to_string();
+    ec2.replace_network_acl_association()
+        .association_id(&association)
+        .network_acl_id(&acl)
+        .send()
+        .await
+        .expect("ReplaceNetworkAclAssociation");
+
+    // Security groups and NACLs are topology.
+    let estate = backend.load_topology(USE1).await.expect("topology");
+
+    let web = estate
+        .security_groups
+        .iter()
+        .find(|g| g.id == sg)
+        .unwrap_or_else(|| panic!("no {sg}: {:#?}", estate.security_groups));
+    assert_eq!(web.region, USE1);
+    assert_eq!(web.vpc_id, vpc);
+    assert_eq!(web.name.as_deref(), Some("web"));
+    assert_eq!(
+        web.ingress,
+        vec![SgRule {
+            protocol: "tcp".to_string(),
+            from_port: Some(443),
+            to_port: Some(443),
+            cidrs: vec!["10.0.0.0/8".parse().expect("net")],
+            ..SgRule::default()
+        }]
+    );
+    // A new group allows all egress.
+    assert_eq!(
+        web.egress,
+        vec![SgRule {
+            protocol: "-1".to_string(),
+            cidrs: vec!["0.0.0.0/0".parse().expect("net")],
+            ..SgRule::default()
+        }]
+    );
+    // The VPC's default group. AWS gives it one ingress rule, all traffic from its own
+    // members (a `UserIdGroupPair` naming itself); moto 5.2.5 gives it none (pinned
+    // here, so a moto upgrade that fixes it shows). A rule referencing a group is
+    // covered by aws_mocks_security_groups_and_network_acls.
+    let default_sg = estate
+        .security_groups
+        .iter()
+        .find(|g| g.vpc_id == vpc && g.name.as_deref() == Some("default"))
+        .unwrap_or_else(|| panic!("no default group of {vpc}: {:#?}", estate.security_groups));
+    assert_eq!(
+        default_sg.ingress,
+        vec![],
+        "moto 5.2.5: no self-referencing ingress rule in the default group"
+    );
+    assert_eq!(default_sg.egress, web.egress);
+
+    let new_acl = estate
+        .network_acls
+        .iter()
+        .find(|a| a.id == acl)
+        .unwrap_or_else(|| panic!("no {acl}: {:#?}", estate.network_acls));
+    assert_eq!(new_acl.region, USE1);
+    assert_eq!(new_acl.vpc_id, vpc);
+    assert!(!new_acl.is_default);
+    assert_eq!(new_acl.subnet_ids, vec![subnet.clone()]);
+    // AWS also lists a new NACL's catch-all entries (rule 32767, deny all, each way);
+    // moto 5.2.5 makes those only for a VPC's default NACL, so the new one holds just
+    // the entry added (pinned here). aws_mocks_security_groups_and_network_acls covers
+    // deny entries in a non-default NACL.
+    assert_eq!(
+        new_acl.entries,
+        vec![NaclEntry {
+            rule_number: 110,
+            egress: false,
+            protocol: "6".to_string(),
+            allow: true,
+            cidr: Some("10.0.0.0/8".parse().expect("net")),
+            from_port: Some(443),
+            to_port: Some(443),
+        }],
+        "moto 5.2.5: no 32767 entries in a non-default NACL"
+    );
+    let default_acl = estate
+        .network_acls
+        .iter()
+        .find(|a| a.vpc_id == vpc && a.is_default)
+        .unwrap_or_else(|| panic!("no default NACL of {vpc}: {:#?}", estate.network_acls));
+    assert!(
+        !default_acl.subnet_ids.contains(&subnet),
+        "the subnet moved: {default_acl:#?}"
+    );
+    // The default NACL allows everything both ways (rule 100), then denies the rest
+    // (32767), as AWS's does.
+    let mut entries = default_acl.entries.clone();
+    entries.sort_by_key(|e| (e.egress, e.rule_number));
+    let all = |egress: bool, rule_number: i32, allow: bool| NaclEntry {
+        rule_number,
+        egress,
+        protocol: "-1".to_string(),
+        allow,
+        cidr: Some("0.0.0.0/0".parse().expect("net")),
+        from_port: None,
+        to_port: None,
+    };
+    assert_eq!(
+        entries,
+        vec![
+            all(false, 100, true),
+            all(false, 32767, false),
+            all(true, 100, true),
+            all(true, 32767, false),
+        ]
+    );
 }

@@ -10,11 +10,12 @@ use ipnet::IpNet;
 
 use crate::model::{
     AttachmentAssociation, AttachmentKind, AttachmentState, Destination, FirewallEndpoint,
-    FirewallPolicy, Instance, InternetGateway, NatGateway, NetworkFirewall, NetworkInterface,
-    Peering, PeeringSide, PortRange, ResourceState, RouteState, RouteTableLink, RouteTarget,
-    RouteType, RuleGroup, RuleGroupKind, RuleGroupRef, StatelessRule, Subnet, TgwAttachment,
-    TgwRoute, TgwRouteTable, Toggle, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection,
-    VpcPeeringSide, VpcRoute, VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget, name_tag,
+    FirewallPolicy, Instance, InternetGateway, NaclEntry, NatGateway, NetworkAcl, NetworkFirewall,
+    NetworkInterface, Peering, PeeringSide, PortRange, ResourceState, RouteState, RouteTableLink,
+    RouteTarget, RouteType, RuleGroup, RuleGroupKind, RuleGroupRef, SecurityGroup, SgRule,
+    StatelessRule, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, Toggle, TransitGateway, Vpc,
+    VpcEndpoint, VpcPeeringConnection, VpcPeeringSide, VpcRoute, VpcRouteTable,
+    VpcRouteTableAssociation, VpcRouteTarget, name_tag,
 };
 pub(super) fn tags_name(tags: &[ec2::Tag]) -> Option<String> {
     name_tag(
@@ -433,6 +434,74 @@ pub(super) fn map_network_interface(n: &ec2::NetworkInterface, region: &str) -> 
             .description()
             .filter(|d| !d.is_empty())
             .map(str::to_string),
+    }
+}
+/// One `IpPermission`: its IPv4 and IPv6 ranges together, in the order AWS gives them.
+fn map_sg_rule(p: &ec2::IpPermission) -> SgRule {
+    SgRule {
+        protocol: text(p.ip_protocol()),
+        from_port: p.from_port(),
+        to_port: p.to_port(),
+        cidrs: p
+            .ip_ranges()
+            .iter()
+            .filter_map(ec2::IpRange::cidr_ip)
+            .chain(p.ipv6_ranges().iter().filter_map(ec2::Ipv6Range::cidr_ipv6))
+            .filter_map(parse_net)
+            .collect(),
+        prefix_lists: p
+            .prefix_list_ids()
+            .iter()
+            .filter_map(|l| owned(l.prefix_list_id()))
+            .collect(),
+        groups: p
+            .user_id_group_pairs()
+            .iter()
+            .filter_map(|g| owned(g.group_id()))
+            .collect(),
+    }
+}
+
+/// A security group; its name is the `Name` tag, else the group name.
+pub(super) fn map_security_group(g: &ec2::SecurityGroup, region: &str) -> SecurityGroup {
+    SecurityGroup {
+        id: text(g.group_id()),
+        region: region.to_string(),
+        vpc_id: text(g.vpc_id()),
+        name: tags_name(g.tags()).or_else(|| owned(g.group_name())),
+        ingress: g.ip_permissions().iter().map(map_sg_rule).collect(),
+        egress: g.ip_permissions_egress().iter().map(map_sg_rule).collect(),
+    }
+}
+
+/// A network ACL; its entries keep the order AWS gives them (the engine sorts them
+/// by rule number).
+pub(super) fn map_network_acl(a: &ec2::NetworkAcl, region: &str) -> NetworkAcl {
+    NetworkAcl {
+        id: text(a.network_acl_id()),
+        region: region.to_string(),
+        vpc_id: text(a.vpc_id()),
+        is_default: a.is_default().unwrap_or(false),
+        subnet_ids: a
+            .associations()
+            .iter()
+            .filter_map(|s| owned(s.subnet_id()))
+            .collect(),
+        entries: a
+            .entries()
+            .iter()
+            .map(|e| NaclEntry {
+                rule_number: e.rule_number().unwrap_or_default(),
+                egress: e.egress().unwrap_or(false),
+                protocol: text(e.protocol()),
+                allow: e
+                    .rule_action()
+                    .is_some_and(|r| r.as_str() == ec2::RuleAction::Allow.as_str()),
+                cidr: e.cidr_block().or(e.ipv6_cidr_block()).and_then(parse_net),
+                from_port: e.port_range().and_then(ec2::PortRange::from),
+                to_port: e.port_range().and_then(ec2::PortRange::to),
+            })
+            .collect(),
     }
 }
 

@@ -15,9 +15,9 @@ use std::time::Instant;
 use super::errors::Cx;
 use super::mapping::{
     link, map_attachment, map_endpoint, map_firewall, map_igw, map_instance, map_nat,
-    map_network_interface, map_peering, map_policy, map_route_table, map_rule_group, map_subnet,
-    map_tgw, map_tgw_route, map_vpc, map_vpc_peering, map_vpc_route_table, owned, parse_ip,
-    tags_name,
+    map_network_acl, map_network_interface, map_peering, map_policy, map_route_table,
+    map_rule_group, map_security_group, map_subnet, map_tgw, map_tgw_route, map_vpc,
+    map_vpc_peering, map_vpc_route_table, owned, parse_ip, tags_name,
 };
 use super::{AwsBackend, DESCRIBE_CONCURRENCY, TABLE_CONCURRENCY};
 use crate::backend::{
@@ -25,8 +25,9 @@ use crate::backend::{
 };
 use crate::model::{
     Account, AttachmentAssociation, AttachmentKind, Destination, FirewallPolicy, Gap, Instance,
-    NetworkFirewall, NetworkInterface, PingStatus, RegionEstate, RouteState, RouteTableLink,
-    RouteTarget, RouteType, RuleGroup, SsmStatus, TgwRoute, TgwRouteTable,
+    NetworkAcl, NetworkFirewall, NetworkInterface, PingStatus, RegionEstate, RouteState,
+    RouteTableLink, RouteTarget, RouteType, RuleGroup, SecurityGroup, SsmStatus, TgwRoute,
+    TgwRouteTable,
 };
 
 /// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
@@ -280,14 +281,25 @@ impl AwsBackend {
     /// So that it does not lengthen the topology read, it runs alongside all of it,
     /// the per-route-table reads included, which take longer on any account with TGW
     /// route tables.
+    ///
+    /// Security groups and network ACLs (what the trace evaluates at an ENI and a
+    /// subnet) are read the same way and for the same reasons: one paginated call each
+    /// (`DescribeSecurityGroups`, `DescribeNetworkAcls`, 1000 a page), alongside the
+    /// rest.
     async fn read_topology(
         &self,
         cx: Cx<'_>,
         c: &aws_sdk_ec2::Client,
     ) -> Result<RegionEstate, BackendError> {
-        let (mut estate, enis) =
-            tokio::try_join!(self.read_core(cx, c), read_network_interfaces(cx, c))?;
+        let (mut estate, enis, security_groups, network_acls) = tokio::try_join!(
+            self.read_core(cx, c),
+            read_network_interfaces(cx, c),
+            read_security_groups(cx, c),
+            read_network_acls(cx, c),
+        )?;
         estate.network_interfaces = enis;
+        estate.security_groups = security_groups;
+        estate.network_acls = network_acls;
         Ok(estate)
     }
 
@@ -477,6 +489,40 @@ async fn read_network_interfaces(
         .collect())
 }
 
+/// Every security group of the region, 1000 a page (the API's largest).
+async fn read_security_groups(
+    cx: Cx<'_>,
+    c: &aws_sdk_ec2::Client,
+) -> Result<Vec<SecurityGroup>, BackendError> {
+    let groups = paginate!(
+        cx,
+        "ec2",
+        "DescribeSecurityGroups",
+        c.describe_security_groups().max_results(1000)
+    )
+    .await?;
+    Ok(groups
+        .iter()
+        .map(|g| map_security_group(g, cx.region))
+        .collect())
+}
+
+/// Every network ACL of the region, 1000 a page (the API's largest); entries in the
+/// order AWS gives them.
+async fn read_network_acls(
+    cx: Cx<'_>,
+    c: &aws_sdk_ec2::Client,
+) -> Result<Vec<NetworkAcl>, BackendError> {
+    let acls = paginate!(
+        cx,
+        "ec2",
+        "DescribeNetworkAcls",
+        c.describe_network_acls().max_results(1000)
+    )
+    .await?;
+    Ok(acls.iter().map(|a| map_network_acl(a, cx.region)).collect())
+}
+
 /// Instances with their SSM status: EC2 lists them (a failure fails the part), SSM
 /// completes them (a failure is an `ssm` gap, the instances stay).
 async fn read_instances(
@@ -561,6 +607,8 @@ impl Backend for AwsBackend {
             vpcs = estate.vpcs.len(),
             vpc_peerings = estate.vpc_peerings.len(),
             enis = estate.network_interfaces.len(),
+            security_groups = estate.security_groups.len(),
+            network_acls = estate.network_acls.len(),
             ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
             "aws region topology read"
         );

@@ -712,6 +712,7 @@ mod hop_kinds {
             private_ips: vec!["10.1.1.10".parse().expect("ip")],
             public_ip: Some("203.0.113.25".parse().expect("ip")),
             instance_id: Some(SPOKE_B_INSTANCE.into()),
+            security_group_ids: Vec::new(),
             description: None,
             security_group_ids: Vec::new(),
         });
