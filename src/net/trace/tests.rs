@@ -714,7 +714,6 @@ mod hop_kinds {
             instance_id: Some(SPOKE_B_INSTANCE.into()),
             security_group_ids: Vec::new(),
             description: None,
-            security_group_ids: Vec::new(),
         });
         let net = Net::new(&estate);
         for from in ["eni-0a1", "10.1.1.10"] {
