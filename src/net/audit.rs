@@ -164,8 +164,7 @@ fn kind_word(k: trace::HopKind) -> &'static str {
 }
 
 fn first_host(subnet: &Subnet) -> Option<IpAddr> {
-    let cidr = subnet.cidr?;
-    trace::trace_first_host(cidr)
+    subnet.cidr.map(trace::first_host)
 }
 
 // ---------------------------------------------------------------- route targets

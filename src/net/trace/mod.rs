@@ -460,11 +460,7 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
 
 /// The first address AWS leaves usable in a subnet (it reserves the first four).
 #[must_use]
-pub fn trace_first_host(cidr: IpNet) -> Option<IpAddr> {
-    Some(first_host(cidr))
-}
-
-fn first_host(cidr: IpNet) -> IpAddr {
+pub fn first_host(cidr: IpNet) -> IpAddr {
     match cidr {
         IpNet::V4(n) => {
             let base = u32::from(n.network());

@@ -239,33 +239,43 @@ impl<'n, 'a> Walker<'n, 'a> {
             Some(&subnet.availability_zone),
         );
         h.id = acl.id.clone();
-        match filters::acl(acl, egress, self.packet()) {
+        let result = filters::acl(acl, egress, self.packet());
+        let what = format!("{way} {}", subnet.id);
+        let id = acl.id.clone();
+        self.filter_hop(h, result, &what, &subnet.region, |rule| {
+            format!("network ACL {id} denies traffic {what}: {rule}")
+        })
+    }
+
+    /// Records a filter's hop; a deny ends the path there (the hop's id is where).
+    fn filter_hop(
+        &mut self,
+        mut h: Hop,
+        result: Filtered,
+        what: &str,
+        region: &str,
+        reason: impl FnOnce(&str) -> String,
+    ) -> Option<Step<'a>> {
+        match result {
             Filtered::Allow(rule) => {
-                h.decision = format!("allows {way} {}", subnet.id);
+                h.decision = format!("allows {what}");
                 h.rule = rule;
                 self.push(h);
                 None
             }
-            Filtered::Unknown(what) => {
-                h.decision = format!("not evaluated {way} {}", subnet.id);
-                h.rule = what.clone();
+            Filtered::Unknown(unknown) => {
+                h.decision = format!("not evaluated {what}");
+                h.rule = unknown.clone();
                 self.push(h);
-                self.not_evaluated.push(what);
+                self.not_evaluated.push(unknown);
                 None
             }
             Filtered::Deny(rule) => {
-                h.decision = format!("denies {way} {}", subnet.id);
+                h.decision = format!("denies {what}");
                 h.rule = rule.clone();
+                let at = h.id.clone();
                 self.push(h);
-                let id = acl.id.clone();
-                Some(self.drop_at(
-                    &id,
-                    &subnet.region,
-                    format!(
-                        "network ACL {id} denies traffic {way} {}: {rule}",
-                        subnet.id
-                    ),
-                ))
+                Some(self.drop_at(&at, region, reason(&rule)))
             }
         }
     }
@@ -304,32 +314,12 @@ impl<'n, 'a> Walker<'n, 'a> {
         let way = if ingress { "into" } else { "out of" };
         let mut h = hop(HopKind::SecurityGroup, owner.clone(), None, None);
         h.id = groups.join(",");
-        match filters::groups(&found, ingress, self.packet(), peer_groups) {
-            Filtered::Allow(rule) => {
-                h.decision = format!("allows {way} {}", owner.id);
-                h.rule = rule;
-                self.push(h);
-                None
-            }
-            Filtered::Unknown(what) => {
-                h.decision = format!("not evaluated {way} {}", owner.id);
-                h.rule = what.clone();
-                self.push(h);
-                self.not_evaluated.push(what);
-                None
-            }
-            Filtered::Deny(rule) => {
-                h.decision = format!("denies {way} {}", owner.id);
-                h.rule = rule.clone();
-                self.push(h);
-                let id = h_id(groups);
-                Some(self.drop_at(
-                    &id,
-                    region,
-                    format!("security group {id} of {} denies it: {rule}", owner.id),
-                ))
-            }
-        }
+        let result = filters::groups(&found, ingress, self.packet(), peer_groups);
+        let what = format!("{way} {}", owner.id);
+        let id = h.id.clone();
+        self.filter_hop(h, result, &what, region, |rule| {
+            format!("security group {id} of {} denies it: {rule}", owner.id)
+        })
     }
 
     /// A flow-hash choice: the option the current path takes.
@@ -1573,10 +1563,6 @@ impl<'n, 'a> Walker<'n, 'a> {
             ),
         }
     }
-}
-
-fn h_id(groups: &[String]) -> String {
-    groups.join(",")
 }
 
 fn target_kind(t: &VpcRouteTarget) -> &'static str {
