@@ -35,6 +35,7 @@ pub mod exit;
 pub mod logging;
 pub mod model;
 pub mod net;
+pub mod ops;
 pub mod plan;
 pub mod query;
 pub mod runtime;
