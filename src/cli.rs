@@ -112,6 +112,23 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
+    /// Batch: apply change commands (without it they are previewed and nothing changes).
+    #[arg(long, requires = "batch")]
+    pub yes: bool,
+
+    /// Send change commands as EC2 dry runs: AWS says whether they would be allowed.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Batch: apply a change whose impact cuts a spoke's egress or breaks isolation.
+    #[arg(long, requires = "batch")]
+    pub accept_impact: bool,
+
+    /// The AWS profile for the other side of a peering in another account (accept,
+    /// reject and routes there).
+    #[arg(long, value_name = "NAME")]
+    pub peer_profile: Option<String>,
+
     /// Keymap file layered over the defaults (default: the config dir's keymap.toml).
     #[arg(long, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
@@ -147,6 +164,8 @@ pub struct Setup {
     pub plan: DiscoveryPlan,
     /// `DEMO (reference)` or `AWS profile default`.
     pub label: String,
+    /// The profile name the audit log records (`demo` for the simulator).
+    pub profile: String,
 }
 
 /// Builds the backend and discovery plan the options describe.
@@ -220,11 +239,17 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             concurrency: cli.concurrency,
         }
     };
+    let profile = if cli.simulated() {
+        "demo".to_string()
+    } else {
+        cli.profile.clone().unwrap_or_else(|| "default".into())
+    };
     Ok(Setup {
         backend,
         changer,
         plan,
         label,
+        profile,
     })
 }
 

@@ -67,6 +67,161 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
     },
+    /// TGW peerings: create, accept, reject, delete, wait for a state, or carry one
+    /// from any state to `available` with routes on both sides (`connect`). A change
+    /// is previewed; it applies with --yes in batch, or after confirming in the console.
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// A static route in a TGW route table: add (to an attachment), blackhole,
+    /// replace (its target) or del.
+    Route {
+        #[arg(value_enum)]
+        action: RouteAction,
+        /// The TGW route table (tgw-rtb-…).
+        route_table: String,
+        /// The destination CIDR (canonical: 10.1.0.0/16, not 10.1.0.1/16).
+        cidr: String,
+        /// The target attachment (tgw-attach-…), for add and replace.
+        attachment: Option<String>,
+    },
+    /// Associate an attachment with a TGW route table (the table its traffic is
+    /// routed by).
+    Assoc {
+        /// The TGW route table (tgw-rtb-…).
+        route_table: String,
+        /// The attachment (tgw-attach-…).
+        attachment: String,
+    },
+    /// Remove an attachment's association with a TGW route table.
+    Disassoc {
+        /// The TGW route table (tgw-rtb-…).
+        route_table: String,
+        /// The attachment (tgw-attach-…).
+        attachment: String,
+    },
+    /// Turn route propagation from an attachment into a TGW route table on or off.
+    Prop {
+        #[arg(value_enum)]
+        state: OnOff,
+        /// The TGW route table (tgw-rtb-…).
+        route_table: String,
+        /// The attachment (tgw-attach-…).
+        attachment: String,
+    },
+    /// A route in a VPC route table: add, replace (its target) or del.
+    VpcRoute {
+        #[arg(value_enum)]
+        action: VpcRouteAction,
+        /// The VPC route table (rtb-…).
+        route_table: String,
+        /// The destination CIDR.
+        cidr: String,
+        /// The target, for add and replace: tgw-, nat-, igw-, vpce-, pcx- or eni-….
+        target: Option<String>,
+    },
+    /// Approve or refuse a VPC attachment waiting in pendingAcceptance (from another
+    /// account, to a TGW shared through RAM).
+    Attach {
+        #[arg(value_enum)]
+        action: AcceptReject,
+        /// The attachment (tgw-attach-…).
+        attachment: String,
+    },
+    /// The changes netops applied (the audit log, newest last).
+    AuditLog {
+        /// Only the last N entries.
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+    },
+    /// Undo the last route change made since netops started (re-applies its
+    /// before-state, previewed and confirmed like any change).
+    Undo,
+}
+
+/// `peer …`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum PeerCommand {
+    /// Request a peering from a local TGW to a peer TGW (in another region or account).
+    Create {
+        /// The requesting TGW (tgw-…), in a loaded region.
+        local_tgw: String,
+        /// The peer TGW (tgw-…).
+        peer_tgw: String,
+        /// The peer's region (default: where the peer TGW was read, else the local one).
+        #[arg(long, value_name = "REGION")]
+        peer_region: Option<String>,
+        /// The peer's account (default: the peer TGW's owner, else this account).
+        #[arg(long, value_name = "ACCOUNT")]
+        peer_account: Option<String>,
+    },
+    /// Accept a peering waiting in pendingAcceptance (runs in the accepter's region).
+    Accept {
+        /// The peering attachment (tgw-attach-…).
+        id: String,
+    },
+    /// Reject a peering waiting in pendingAcceptance (runs in the accepter's region).
+    Reject {
+        /// The peering attachment (tgw-attach-…).
+        id: String,
+    },
+    /// Delete a peering (its routes become blackholes).
+    Delete {
+        /// The peering attachment (tgw-attach-…).
+        id: String,
+    },
+    /// Wait until a peering reaches a state (available, pendingAcceptance, deleted…).
+    Wait {
+        /// The peering attachment (tgw-attach-…).
+        id: String,
+        /// The state to wait for.
+        state: String,
+        /// Give up after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Carry a peering from whatever state it is in to `available` with routes on
+    /// both sides, and verify: `peer connect ID`, or `peer connect LOCAL-TGW PEER-TGW`
+    /// (creates the peering when there is none).
+    Connect {
+        /// The peering attachment (tgw-attach-…), or the local TGW (tgw-…).
+        id_or_tgw: String,
+        /// The peer TGW, when the first argument is the local TGW.
+        peer_tgw: Option<String>,
+        /// Give up waiting on AWS's state transitions after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 900)]
+        timeout: u64,
+    },
+}
+
+/// `route ACTION`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RouteAction {
+    Add,
+    Blackhole,
+    Replace,
+    Del,
+}
+
+/// `vpc-route ACTION`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VpcRouteAction {
+    Add,
+    Replace,
+    Del,
+}
+
+/// `prop on|off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+/// `attach accept|reject`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AcceptReject {
+    Accept,
+    Reject,
 }
 
 /// `--proto` of `trace`.
@@ -253,6 +408,128 @@ impl Command {
                 FailOn::Warning => "audit --fail-on warning".into(),
                 FailOn::Info => "audit --fail-on info".into(),
             },
+            Self::Peer(p) => match p {
+                PeerCommand::Create {
+                    local_tgw,
+                    peer_tgw,
+                    peer_region,
+                    peer_account,
+                } => {
+                    let mut line = format!("peer create {local_tgw} {peer_tgw}");
+                    if let Some(r) = peer_region {
+                        line.push_str(&format!(" --peer-region {r}"));
+                    }
+                    if let Some(a) = peer_account {
+                        line.push_str(&format!(" --peer-account {a}"));
+                    }
+                    line
+                }
+                PeerCommand::Accept { id } => format!("peer accept {id}"),
+                PeerCommand::Reject { id } => format!("peer reject {id}"),
+                PeerCommand::Delete { id } => format!("peer delete {id}"),
+                PeerCommand::Wait { id, state, timeout } => {
+                    let mut line = format!("peer wait {id} {}", quote_word(state));
+                    if *timeout != 600 {
+                        line.push_str(&format!(" --timeout {timeout}"));
+                    }
+                    line
+                }
+                PeerCommand::Connect {
+                    id_or_tgw,
+                    peer_tgw,
+                    timeout,
+                } => {
+                    let mut line = format!("peer connect {id_or_tgw}");
+                    if let Some(p) = peer_tgw {
+                        line.push(' ');
+                        line.push_str(p);
+                    }
+                    if *timeout != 900 {
+                        line.push_str(&format!(" --timeout {timeout}"));
+                    }
+                    line
+                }
+            },
+            Self::Route {
+                action,
+                route_table,
+                cidr,
+                attachment,
+            } => {
+                let mut line = format!(
+                    "route {} {route_table} {}",
+                    value_name(*action),
+                    quote_word(cidr)
+                );
+                if let Some(a) = attachment {
+                    line.push(' ');
+                    line.push_str(&quote_word(a));
+                }
+                line
+            }
+            Self::Assoc {
+                route_table,
+                attachment,
+            } => format!("assoc {route_table} {attachment}"),
+            Self::Disassoc {
+                route_table,
+                attachment,
+            } => format!("disassoc {route_table} {attachment}"),
+            Self::Prop {
+                state,
+                route_table,
+                attachment,
+            } => format!("prop {} {route_table} {attachment}", value_name(*state)),
+            Self::VpcRoute {
+                action,
+                route_table,
+                cidr,
+                target,
+            } => {
+                let mut line = format!(
+                    "vpc-route {} {route_table} {}",
+                    value_name(*action),
+                    quote_word(cidr)
+                );
+                if let Some(t) = target {
+                    line.push(' ');
+                    line.push_str(&quote_word(t));
+                }
+                line
+            }
+            Self::Attach { action, attachment } => {
+                format!("attach {} {attachment}", value_name(*action))
+            }
+            Self::AuditLog { last: None } => "audit-log".into(),
+            Self::AuditLog { last: Some(n) } => format!("audit-log --last {n}"),
+            Self::Undo => "undo".into(),
+        }
+    }
+}
+
+/// The word clap parses a value-enum from.
+fn value_name(v: impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
+}
+
+impl Command {
+    /// True for the commands that change the network (refused in read-only mode,
+    /// previewed and confirmed): everything but reads, `peer wait` and `audit-log`.
+    #[must_use]
+    pub fn is_change(&self) -> bool {
+        match self {
+            Self::Peer(PeerCommand::Wait { .. }) => false,
+            Self::Peer(_)
+            | Self::Route { .. }
+            | Self::Assoc { .. }
+            | Self::Disassoc { .. }
+            | Self::Prop { .. }
+            | Self::VpcRoute { .. }
+            | Self::Attach { .. }
+            | Self::Undo => true,
+            _ => false,
         }
     }
 }
@@ -317,6 +594,18 @@ mod tests {
             "trace i-1 internet --sni www.amazon.com",
             "trace subnet-1 10.2.0.5 --proto udp --port 53",
             "audit --fail-on warning",
+            "peer create tgw-1 tgw-2 --peer-region eu-west-1",
+            "peer connect tgw-attach-1",
+            "peer connect tgw-1 tgw-2 --timeout 60",
+            "peer wait tgw-attach-1 available",
+            "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1",
+            "route blackhole tgw-rtb-1 10.9.0.0/16",
+            "route del tgw-rtb-1 10.9.0.0/16",
+            "prop off tgw-rtb-1 tgw-attach-1",
+            "vpc-route replace rtb-1 0.0.0.0/0 nat-1",
+            "attach reject tgw-attach-1",
+            "audit-log --last 5",
+            "undo",
         ] {
             let cmd = parse_line(line).expect("ok").expect("some");
             assert_eq!(cmd.to_line(), line);

@@ -37,9 +37,13 @@ fn main() {
     if let Err(e) = color_eyre::install() {
         eprintln!("netops: cannot install the error reporter: {e}");
     }
-    if let Err(e) = netops::logging::init(cli.log_file.as_deref()) {
-        eprintln!("netops: {e} (logging disabled)");
-    }
+    let log_path = match netops::logging::init(cli.log_file.as_deref()) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            eprintln!("netops: {e} (logging disabled)");
+            None
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,11 +54,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let code = runtime.block_on(run(cli));
+    let code = runtime.block_on(run(cli, log_path));
     std::process::exit(code);
 }
 
-async fn run(cli: Cli) -> i32 {
+async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
+    let audit_log = log_path.as_deref().map(netops::ops::log::path_beside);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "netops starting");
     let setup = match cli::setup(&cli).await {
         Ok(s) => s,
@@ -75,6 +80,15 @@ async fn run(cli: Cli) -> i32 {
             output: cli.output,
             keep_going: cli.keep_going,
             progress: batch::stderr_is_terminal(),
+            changes: batch::ChangeOptions {
+                changer: batch::ChangerHandle(setup.changer.clone()),
+                yes: cli.yes,
+                dry_run: cli.dry_run,
+                accept_impact: cli.accept_impact,
+                read_only: cli.read_only || setup.changer.is_none(),
+                audit_log: audit_log.clone(),
+                profile: setup.profile.clone(),
+            },
         };
         // stdout is locked for the whole script (results only); stderr is not: a
         // background task that must report (a failing log write) would block on it.

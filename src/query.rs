@@ -27,7 +27,7 @@ pub struct Section {
 }
 
 impl Section {
-    fn new(headers: &[&str]) -> Self {
+    pub fn new(headers: &[&str]) -> Self {
         Self {
             title: None,
             headers: headers.iter().map(|h| (*h).to_string()).collect(),
@@ -35,12 +35,12 @@ impl Section {
         }
     }
 
-    fn titled(mut self, title: impl Into<String>) -> Self {
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
 
-    fn row(&mut self, cells: Vec<String>) {
+    pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 }
@@ -118,7 +118,16 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn not_found(what: &str, id: &str, estate: &Estate) -> Self {
+    /// A failure of this kind with this message.
+    #[must_use]
+    pub fn new(kind: crate::error::ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn not_found(what: &str, id: &str, estate: &Estate) -> Self {
         // Only regions that loaded were searched; the others are named apart.
         let regions: Vec<&str> = estate.loaded().map(|r| r.region.as_str()).collect();
         let failed: Vec<&str> = estate.failed().map(|(r, _)| r).collect();
@@ -203,6 +212,22 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
                 sections,
                 json,
                 failed_check,
+            });
+        }
+        Command::Peer(_)
+        | Command::Route { .. }
+        | Command::Assoc { .. }
+        | Command::Disassoc { .. }
+        | Command::Prop { .. }
+        | Command::VpcRoute { .. }
+        | Command::Attach { .. }
+        | Command::AuditLog { .. }
+        | Command::Undo => {
+            return Err(CommandError {
+                kind: crate::error::ErrorKind::InvalidInput,
+                message: format!(
+                    "`{command}` is not a read command: it runs through the change pipeline (crate::ops)"
+                ),
             });
         }
     };

@@ -224,6 +224,191 @@ impl ChangeOp {
         !self.dry_run
     }
 
+    /// The equivalent AWS CLI command, with `--region` (and `--dry-run` for a dry run).
+    #[must_use]
+    pub fn aws_cli(&self) -> String {
+        let mut words: Vec<String> = vec!["aws".into(), "ec2".into()];
+        fn arg(words: &mut Vec<String>, flag: &str, value: &str) {
+            words.push(format!("--{flag}"));
+            words.push(
+                shlex::try_quote(value).map_or_else(|_| value.to_string(), |q| q.into_owned()),
+            );
+        }
+        let (sub, args): (&str, Vec<(&str, String)>) = match &self.change {
+            Change::CreateTgwRoute {
+                route_table_id,
+                cidr,
+                target,
+            }
+            | Change::ReplaceTgwRoute {
+                route_table_id,
+                cidr,
+                target,
+            } => {
+                let mut a = vec![
+                    ("transit-gateway-route-table-id", route_table_id.clone()),
+                    ("destination-cidr-block", cidr.to_string()),
+                ];
+                match target {
+                    TgwRouteTarget::Attachment(id) => {
+                        a.push(("transit-gateway-attachment-id", id.clone()));
+                    }
+                    TgwRouteTarget::Blackhole => a.push(("blackhole", String::new())),
+                }
+                let sub = if matches!(self.change, Change::CreateTgwRoute { .. }) {
+                    "create-transit-gateway-route"
+                } else {
+                    "replace-transit-gateway-route"
+                };
+                (sub, a)
+            }
+            Change::DeleteTgwRoute {
+                route_table_id,
+                cidr,
+            } => (
+                "delete-transit-gateway-route",
+                vec![
+                    ("transit-gateway-route-table-id", route_table_id.clone()),
+                    ("destination-cidr-block", cidr.to_string()),
+                ],
+            ),
+            Change::AssociateTgwRouteTable {
+                route_table_id,
+                attachment_id,
+            }
+            | Change::DisassociateTgwRouteTable {
+                route_table_id,
+                attachment_id,
+            }
+            | Change::EnablePropagation {
+                route_table_id,
+                attachment_id,
+            }
+            | Change::DisablePropagation {
+                route_table_id,
+                attachment_id,
+            } => (
+                match &self.change {
+                    Change::AssociateTgwRouteTable { .. } => {
+                        "associate-transit-gateway-route-table"
+                    }
+                    Change::DisassociateTgwRouteTable { .. } => {
+                        "disassociate-transit-gateway-route-table"
+                    }
+                    Change::EnablePropagation { .. } => {
+                        "enable-transit-gateway-route-table-propagation"
+                    }
+                    _ => "disable-transit-gateway-route-table-propagation",
+                },
+                vec![
+                    ("transit-gateway-route-table-id", route_table_id.clone()),
+                    ("transit-gateway-attachment-id", attachment_id.clone()),
+                ],
+            ),
+            Change::CreatePeering {
+                tgw_id,
+                peer_tgw_id,
+                peer_region,
+                peer_account_id,
+                request_tag,
+            } => (
+                "create-transit-gateway-peering-attachment",
+                vec![
+                    ("transit-gateway-id", tgw_id.clone()),
+                    ("peer-transit-gateway-id", peer_tgw_id.clone()),
+                    ("peer-account-id", peer_account_id.clone()),
+                    ("peer-region", peer_region.clone()),
+                    (
+                        "tag-specifications",
+                        format!(
+                            "ResourceType=transit-gateway-attachment,Tags=[{{Key={REQUEST_TAG_KEY},Value={request_tag}}}]"
+                        ),
+                    ),
+                ],
+            ),
+            Change::AcceptPeering { attachment_id }
+            | Change::RejectPeering { attachment_id }
+            | Change::DeletePeering { attachment_id }
+            | Change::AcceptVpcAttachment { attachment_id }
+            | Change::RejectVpcAttachment { attachment_id } => (
+                match &self.change {
+                    Change::AcceptPeering { .. } => "accept-transit-gateway-peering-attachment",
+                    Change::RejectPeering { .. } => "reject-transit-gateway-peering-attachment",
+                    Change::DeletePeering { .. } => "delete-transit-gateway-peering-attachment",
+                    Change::AcceptVpcAttachment { .. } => "accept-transit-gateway-vpc-attachment",
+                    _ => "reject-transit-gateway-vpc-attachment",
+                },
+                vec![("transit-gateway-attachment-id", attachment_id.clone())],
+            ),
+            Change::CreateVpcRoute {
+                route_table_id,
+                cidr,
+                target,
+            }
+            | Change::ReplaceVpcRoute {
+                route_table_id,
+                cidr,
+                target,
+            } => {
+                let dest = if cidr.addr().is_ipv4() {
+                    "destination-cidr-block"
+                } else {
+                    "destination-ipv6-cidr-block"
+                };
+                let flag = match target {
+                    VpcTarget::TransitGateway(_) => "transit-gateway-id",
+                    VpcTarget::NatGateway(_) => "nat-gateway-id",
+                    VpcTarget::InternetGateway(_) => "gateway-id",
+                    VpcTarget::VpcEndpoint(_) => "vpc-endpoint-id",
+                    VpcTarget::PeeringConnection(_) => "vpc-peering-connection-id",
+                    VpcTarget::NetworkInterface(_) => "network-interface-id",
+                };
+                (
+                    if matches!(self.change, Change::CreateVpcRoute { .. }) {
+                        "create-route"
+                    } else {
+                        "replace-route"
+                    },
+                    vec![
+                        ("route-table-id", route_table_id.clone()),
+                        (dest, cidr.to_string()),
+                        (flag, target.id().to_string()),
+                    ],
+                )
+            }
+            Change::DeleteVpcRoute {
+                route_table_id,
+                cidr,
+            } => (
+                "delete-route",
+                vec![
+                    ("route-table-id", route_table_id.clone()),
+                    (
+                        if cidr.addr().is_ipv4() {
+                            "destination-cidr-block"
+                        } else {
+                            "destination-ipv6-cidr-block"
+                        },
+                        cidr.to_string(),
+                    ),
+                ],
+            ),
+        };
+        words.push(sub.to_string());
+        arg(&mut words, "region", &self.region);
+        for (flag, value) in args {
+            if value.is_empty() {
+                words.push(format!("--{flag}"));
+            } else {
+                arg(&mut words, flag, &value);
+            }
+        }
+        if self.dry_run {
+            words.push("--dry-run".into());
+        }
+        words.join(" ")
+    }
+
     /// EC2 supports `DryRun` on every action here.
     #[must_use]
     pub fn supports_dry_run(&self) -> bool {

@@ -46,6 +46,13 @@ pub enum Effect {
     /// Apply one change, once: the runtime never retries a change (an unknown outcome
     /// is reported as such, for the requester to re-read).
     Apply { task: TaskId, op: ChangeOp },
+    /// Re-read what a change touched (verification, waiting on a peering): one
+    /// region's topology, or one TGW route by the exact route search.
+    Observe {
+        task: TaskId,
+        region: String,
+        query: ObserveQuery,
+    },
     /// Audit this version of the estate ([`crate::net::audit`]) off the front end's
     /// thread; the newest request wins.
     Audit { task: TaskId, estate: Snapshot },
@@ -69,6 +76,26 @@ impl std::fmt::Debug for Snapshot {
         let regions: Vec<&String> = self.0.regions.keys().collect();
         write!(f, "Snapshot({regions:?})")
     }
+}
+
+/// What [`Effect::Observe`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObserveQuery {
+    /// The region's topology (no optional parts): states, associations, routes.
+    Topology,
+    /// One TGW route, by `SearchTransitGatewayRoutes` with an exact match.
+    Route {
+        route_table_id: String,
+        cidr: ipnet::IpNet,
+    },
+}
+
+/// What [`Effect::Observe`] found.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    Topology(Box<crate::model::RegionEstate>),
+    /// The routes for exactly that CIDR (static or propagated; none when gone).
+    Route(Vec<crate::model::TgwRoute>),
 }
 
 /// A [`DiscoveryPlan`] that can be compared in tests.
@@ -118,6 +145,12 @@ pub enum Report {
     Applied {
         task: TaskId,
         result: Result<ChangeOutcome, BackendError>,
+    },
+    /// What [`Effect::Observe`] read.
+    Observed {
+        task: TaskId,
+        region: String,
+        result: Result<Observation, BackendError>,
     },
     /// The audit asked for with [`Effect::Audit`] finished.
     Audited {
@@ -279,6 +312,50 @@ impl Runtime {
                         .in_region(&op.region)),
                     };
                     let _ = tx.send(Envelope::Report(task, Report::Applied { task, result }));
+                });
+                None
+            }
+            Effect::Observe {
+                task,
+                region,
+                query,
+            } => {
+                let backend = Arc::clone(&self.backend);
+                self.spawn(task, format!("observe:{task}"), move |tx| async move {
+                    let result = match query {
+                        ObserveQuery::Topology => backend
+                            .load_topology(&region)
+                            .await
+                            .map(|e| Observation::Topology(Box::new(e))),
+                        ObserveQuery::Route {
+                            route_table_id,
+                            cidr,
+                        } => backend
+                            .search_routes(
+                                &region,
+                                &route_table_id,
+                                crate::backend::RouteQuery::Exact(cidr),
+                            )
+                            .await
+                            .map(|page| {
+                                Observation::Route(
+                                    page.routes
+                                        .into_iter()
+                                        .filter(|r| {
+                                            r.destination == crate::model::Destination::Cidr(cidr)
+                                        })
+                                        .collect(),
+                                )
+                            }),
+                    };
+                    let _ = tx.send(Envelope::Report(
+                        task,
+                        Report::Observed {
+                            task,
+                            region,
+                            result,
+                        },
+                    ));
                 });
                 None
             }

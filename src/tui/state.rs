@@ -73,6 +73,12 @@ pub enum Msg {
         task: TaskId,
         result: Result<crate::backend::ChangeOutcome, crate::backend::BackendError>,
     },
+    /// What an [`Effect::Observe`] read (a change's verification, a wait).
+    Observed {
+        task: TaskId,
+        region: String,
+        result: Result<crate::runtime::Observation, crate::backend::BackendError>,
+    },
     /// The audit of a data version finished.
     Audited {
         task: TaskId,
@@ -100,6 +106,15 @@ impl From<Report> for Msg {
             Report::Timer { task } => Self::Timer { task },
             Report::Applied { task, result } => Self::Applied { task, result },
             Report::Audited { task, findings } => Self::Audited { task, findings },
+            Report::Observed {
+                task,
+                region,
+                result,
+            } => Self::Observed {
+                task,
+                region,
+                result,
+            },
         }
     }
 }
@@ -659,7 +674,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 state.dirty = true;
             }
         }
-        Msg::Timer { .. } => {}
+        Msg::Timer { .. } | Msg::Observed { .. } => {}
         Msg::Applied { result, .. } => {
             match result {
                 Ok(_) => state.info("change applied"),

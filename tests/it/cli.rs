@@ -693,6 +693,7 @@ async fn cli_dead_region_endpoint_is_partial_exit_4_through_the_batch_front_end(
         output: OutputFormat::Json,
         keep_going: false,
         progress: false,
+        changes: netops::batch::ChangeOptions::default(),
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = run_script("tgws\npeerings\n", backend, plan, &opts, &mut out, &mut err).await;

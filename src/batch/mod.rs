@@ -15,6 +15,10 @@
 //!   reason, not "partial".
 //! - Discovery runs on the same [`Runtime`] as the console.
 
+mod change;
+
+pub use change::{ChangeOptions, ChangerHandle};
+
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
@@ -69,6 +73,8 @@ pub struct BatchOptions {
     pub keep_going: bool,
     /// Print per-region progress on stderr (when it is a terminal).
     pub progress: bool,
+    /// How change commands behave (`--yes`, `--dry-run`, read-only, the audit log).
+    pub changes: ChangeOptions,
 }
 
 /// A parsed script line.
@@ -127,7 +133,9 @@ pub async fn run_script(
         let _ = writeln!(err, "netops: the batch script has no commands");
         return exit::OK;
     }
-    let estate = load(backend, plan, opts.progress, err).await;
+    let mut runtime =
+        Runtime::new(backend, Clock::System).with_changer(opts.changes.changer.0.clone());
+    let estate = load(&mut runtime, plan, opts.progress, err).await;
     if let Some(message) = crate::cli::nothing_loaded(&estate) {
         let _ = writeln!(err, "netops: {message}");
         return exit::COMMAND_FAILED;
@@ -149,9 +157,10 @@ pub async fn run_script(
         }
     }
 
-    // One index for the whole script: every command asks the same network questions.
-    let index = crate::net::EstateIndex::build(&estate);
-    let net = crate::net::Net::with_index(&estate, &index);
+    // One index per version of the estate: every command asks the same network
+    // questions; a change re-reads what it touched and re-indexes.
+    let mut world = change::World::new(estate);
+    let mut session = change::Session::new();
     let mut out = Output { out, error: None };
     let mut code = exit::OK;
     let mut printed_text = false;
@@ -172,7 +181,27 @@ pub async fn run_script(
             }
             Step::Run(cmd) => cmd,
         };
-        match query::run_with(&net, &cmd) {
+        let result = if change::handles(&cmd) {
+            let ran =
+                change::run(&mut runtime, &mut world, &mut session, &opts.changes, &cmd).await;
+            for output in &ran.outputs {
+                emit(
+                    &mut out,
+                    opts,
+                    &mut printed_text,
+                    output,
+                    number,
+                    &incomplete,
+                );
+            }
+            match ran.failed {
+                None => continue,
+                Some(e) => Err(e),
+            }
+        } else {
+            query::run_with(&world.net(), &cmd)
+        };
+        match result {
             Ok(output) if output.failed_check && code == exit::OK => {
                 code = exit::FINDINGS;
                 emit(
@@ -277,13 +306,12 @@ fn help_command(line: &str) -> String {
 }
 
 async fn load(
-    backend: Arc<dyn Backend>,
+    runtime: &mut Runtime,
     plan: DiscoveryPlan,
     progress: bool,
     err: &mut dyn Write,
 ) -> Estate {
     let mut estate = Estate::default();
-    let mut runtime = Runtime::new(backend, Clock::System);
     runtime.execute(Effect::Discover {
         generation: 1,
         plan: DiscoveryPlanData::from(&plan),
@@ -300,6 +328,7 @@ async fn load(
             | Report::DiscoveryDone { .. }
             | Report::Timer { .. }
             | Report::Applied { .. }
+            | Report::Observed { .. }
             | Report::Audited { .. } => {
                 continue;
             }
@@ -357,6 +386,7 @@ mod tests {
             output,
             keep_going: false,
             progress: false,
+            changes: ChangeOptions::default(),
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run_script(script, Arc::new(sim), plan, &opts, &mut out, &mut err).await;
@@ -439,6 +469,7 @@ mod tests {
             output,
             keep_going: false,
             progress: false,
+            changes: ChangeOptions::default(),
         };
         let mut err = Vec::new();
         let code = run_script(script, Arc::new(sim), plan, &opts, out, &mut err).await;

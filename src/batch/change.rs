@@ -1,0 +1,649 @@
+//! Change commands in `--batch`: plan → preview → (with `--yes`) apply → verify →
+//! audit log, through [`crate::ops`] and the same runtime as the console.
+//!
+//! Invariants:
+//! - Read-only (`--read-only`, or a profile's `read_only`): every change command is
+//!   refused before it is planned; nothing is sent (exit 1).
+//! - Without `--yes` a change is previewed and nothing is sent (exit 0); `--dry-run`
+//!   sends EC2 dry runs and reports AWS's permission verdict.
+//! - A plan AWS would refuse is not sent (exit 1). A plan whose impact must be
+//!   accepted (lost egress, broken isolation) is sent only with `--accept-impact`.
+//! - After a change the estate is what AWS now says (the re-reads), so the next line
+//!   plans on it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::command::{Command, PeerCommand};
+use crate::error::ErrorKind;
+use crate::model::Estate;
+use crate::net::{EstateIndex, Net};
+use crate::ops::connect::{self, Next, Target};
+use crate::ops::drive;
+use crate::ops::exec::Execution;
+use crate::ops::{self, ChangePlan, Context, UndoEntry, log};
+use crate::query::{CommandError, Output, Section};
+use crate::runtime::{Runtime, TaskId};
+
+/// The mutating capability, or none (read-only): shown in debug output by whether
+/// it is there.
+#[derive(Clone, Default)]
+pub struct ChangerHandle(pub Option<std::sync::Arc<dyn crate::backend::Changer>>);
+
+impl std::fmt::Debug for ChangerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Changer" } else { "None" })
+    }
+}
+
+/// How change commands behave in a batch.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeOptions {
+    /// The capability to change (`None` when read-only).
+    pub changer: ChangerHandle,
+    /// Apply (without it, plans are printed and nothing changes).
+    pub yes: bool,
+    /// Send EC2 dry runs instead of changes.
+    pub dry_run: bool,
+    /// Apply plans that cut egress or break isolation.
+    pub accept_impact: bool,
+    /// Refuse every change command.
+    pub read_only: bool,
+    /// Where applied changes are logged (`audit.jsonl`).
+    pub audit_log: Option<PathBuf>,
+    /// The profile name the audit log records.
+    pub profile: String,
+}
+
+/// Task ids of change work (apart from discovery's).
+const CHANGE_TASKS: TaskId = 1 << 40;
+
+/// What lives across the lines of one script.
+pub(super) struct Session {
+    pub undo: Vec<UndoEntry>,
+    next_task: TaskId,
+    requests: u64,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self {
+            undo: Vec::new(),
+            next_task: CHANGE_TASKS,
+            requests: 0,
+        }
+    }
+
+    fn tasks(&mut self, n: u64) -> TaskId {
+        let t = self.next_task;
+        self.next_task += n;
+        t
+    }
+
+    fn request_tag(&mut self) -> String {
+        self.requests += 1;
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        format!("netops-{}-{secs}-{}", std::process::id(), self.requests)
+    }
+}
+
+/// The estate and its index, rebuilt after a change.
+pub(super) struct World {
+    pub estate: Estate,
+    pub index: EstateIndex,
+}
+
+impl World {
+    pub fn new(estate: Estate) -> Self {
+        let index = EstateIndex::build(&estate);
+        Self { estate, index }
+    }
+
+    pub fn net(&self) -> Net<'_> {
+        Net::with_index(&self.estate, &self.index)
+    }
+
+    fn reindex(&mut self) {
+        self.index = EstateIndex::build(&self.estate);
+    }
+}
+
+/// What a change command printed, and whether it failed.
+pub(super) struct Ran {
+    pub outputs: Vec<Output>,
+    /// Exit 1: refused, failed, not verified, timed out. The message is for stderr.
+    pub failed: Option<CommandError>,
+}
+
+fn failed(kind: ErrorKind, message: impl Into<String>) -> CommandError {
+    CommandError::new(kind, message)
+}
+
+/// True for the commands this module runs (changes, `peer wait`, `audit-log`).
+#[must_use]
+pub(super) fn handles(cmd: &Command) -> bool {
+    cmd.is_change()
+        || matches!(
+            cmd,
+            Command::Peer(PeerCommand::Wait { .. }) | Command::AuditLog { .. }
+        )
+}
+
+/// Runs one change-side command.
+pub(super) async fn run(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    opts: &ChangeOptions,
+    cmd: &Command,
+) -> Ran {
+    let line = cmd.to_line();
+    if cmd.is_change() && opts.read_only {
+        return Ran {
+            outputs: Vec::new(),
+            failed: Some(failed(
+                ErrorKind::ReadOnly,
+                format!(
+                    "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
+                ),
+            )),
+        };
+    }
+    match cmd {
+        Command::AuditLog { last } => audit_log(opts, *last),
+        Command::Peer(PeerCommand::Wait { id, state, timeout }) => {
+            wait(runtime, world, session, id, state, *timeout).await
+        }
+        Command::Peer(PeerCommand::Connect {
+            id_or_tgw,
+            peer_tgw,
+            timeout,
+        }) => {
+            connect(
+                runtime,
+                world,
+                session,
+                opts,
+                cmd,
+                id_or_tgw,
+                peer_tgw.as_deref(),
+                *timeout,
+            )
+            .await
+        }
+        _ => {
+            let ctx = Context {
+                request_tag: session.request_tag(),
+                dry_run: opts.dry_run,
+                undo: session.undo.clone(),
+            };
+            let plan = match ops::plan(&world.net(), cmd, &ctx) {
+                Ok(p) => p,
+                Err(e) => {
+                    return Ran {
+                        outputs: Vec::new(),
+                        failed: Some(e),
+                    };
+                }
+            };
+            let mut outputs = Vec::new();
+            let result = apply_plan(runtime, world, session, opts, plan, &mut outputs).await;
+            if matches!(cmd, Command::Undo) && matches!(result, Ok(Applied::Yes)) {
+                session.undo.pop();
+            }
+            Ran {
+                outputs,
+                failed: result.err(),
+            }
+        }
+    }
+}
+
+/// Whether a plan was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    Yes,
+    /// Previewed only (no `--yes`), or a dry run.
+    No,
+}
+
+/// Previews a plan and, when allowed, applies and verifies it.
+async fn apply_plan(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    opts: &ChangeOptions,
+    plan: ChangePlan,
+    outputs: &mut Vec<Output>,
+) -> Result<Applied, CommandError> {
+    outputs.push(plan.preview());
+    if let Some(why) = plan.refusal() {
+        return Err(failed(
+            ErrorKind::InvalidInput,
+            format!("refused, nothing was sent: {why}"),
+        ));
+    }
+    if !opts.yes && !opts.dry_run {
+        outputs.push(note(
+            &plan.line,
+            "not applied: this is the plan; run with --yes to apply it (or --dry-run to ask AWS whether it would be allowed)",
+            json!({"applied": false}),
+        ));
+        return Ok(Applied::No);
+    }
+    if plan.needs_acceptance() && !opts.accept_impact && !opts.dry_run {
+        return Err(failed(
+            ErrorKind::InvalidInput,
+            "not applied: the impact above cuts a spoke's egress or breaks isolation; pass --accept-impact to apply it anyway",
+        ));
+    }
+    let inverse = plan.inverse.clone();
+    let line = plan.line.clone();
+    let count = plan.ops.len() as u64;
+    let mut exec = Execution::new(plan, session.tasks(count * 2 + 4));
+    drive::run(runtime, &mut exec).await;
+    if !opts.dry_run {
+        exec.merge_into(&mut world.estate);
+        world.reindex();
+    }
+    let entries = exec.log_entries(
+        &log::rfc3339(crate::runtime::Clock::System.now()),
+        &opts.profile,
+        world.estate.account.as_ref().map(|a| a.id.as_str()),
+    );
+    let mut log_problem = None;
+    if let Some(path) = &opts.audit_log
+        && let Err(e) = log::append(path, &entries)
+    {
+        log_problem = Some(format!(
+            "the audit log {} could not be written: {e}",
+            path.display()
+        ));
+    }
+    let summary = exec.summary();
+    let mut section = Section::new(&[]).titled(if opts.dry_run { "dry run:" } else { "applied:" });
+    for s in &summary {
+        section.row(vec![format!("  {s}")]);
+    }
+    if let Some(p) = &log_problem {
+        section.row(vec![format!("  warning: {p}")]);
+    }
+    outputs.push(Output {
+        command: line.clone(),
+        sections: vec![section],
+        json: json!({
+            "applied": !opts.dry_run,
+            "dry_run": opts.dry_run,
+            "results": exec.results,
+            "summary": summary,
+            "succeeded": exec.succeeded(),
+            "audit_log_error": log_problem,
+        }),
+        failed_check: false,
+    });
+    if let Some(e) = exec.failure() {
+        return Err(failed(e.kind, format!("{line}: {}", summary.join("; "))));
+    }
+    if !exec.succeeded() {
+        return Err(failed(
+            ErrorKind::Other,
+            format!(
+                "{line}: applied, but the re-read does not show it: {}",
+                summary.join("; ")
+            ),
+        ));
+    }
+    if opts.dry_run {
+        return Ok(Applied::No);
+    }
+    if !inverse.is_empty() && !matches!(crate::command::parse_line(&line), Ok(Some(Command::Undo)))
+    {
+        session.undo.push(UndoEntry { line, inverse });
+    }
+    Ok(Applied::Yes)
+}
+
+fn note(line: &str, text: &str, payload: serde_json::Value) -> Output {
+    let mut s = Section::new(&[]);
+    s.row(vec![text.to_string()]);
+    Output {
+        command: line.to_string(),
+        sections: vec![s],
+        json: payload,
+        failed_check: false,
+    }
+}
+
+fn audit_log(opts: &ChangeOptions, last: Option<usize>) -> Ran {
+    let line = Command::AuditLog { last }.to_line();
+    let Some(path) = &opts.audit_log else {
+        return Ran {
+            outputs: Vec::new(),
+            failed: Some(failed(
+                ErrorKind::Other,
+                "no audit log file (logging is disabled)",
+            )),
+        };
+    };
+    match log::read(path, last) {
+        Ok((entries, bad)) => {
+            let mut s = Section::new(&["TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT"])
+                .titled(format!("audit log {}", path.display()));
+            for e in &entries {
+                s.row(vec![
+                    e.time.clone(),
+                    e.profile.clone(),
+                    e.region.clone(),
+                    e.action.clone(),
+                    e.command.clone(),
+                    e.result.clone(),
+                ]);
+            }
+            let mut sections = vec![s];
+            if bad > 0 {
+                let mut w = Section::new(&[]);
+                w.row(vec![format!(
+                    "{bad} line(s) could not be read and were skipped"
+                )]);
+                sections.push(w);
+            }
+            Ran {
+                outputs: vec![Output {
+                    command: line,
+                    sections,
+                    json: json!({"items": entries, "unreadable_lines": bad, "path": path}),
+                    failed_check: false,
+                }],
+                failed: None,
+            }
+        }
+        Err(e) => Ran {
+            outputs: Vec::new(),
+            failed: Some(failed(
+                ErrorKind::Other,
+                format!("cannot read the audit log {}: {e}", path.display()),
+            )),
+        },
+    }
+}
+
+/// Re-reads the regions of a peering and folds them into the estate.
+async fn refresh(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    regions: &[String],
+) -> Result<(), CommandError> {
+    let base = session.tasks(regions.len() as u64);
+    for (region, result) in drive::observe(runtime, regions, base).await {
+        match result {
+            Ok(fresh) => drive::merge_topology(&mut world.estate, &region, fresh),
+            Err(e) => {
+                return Err(failed(
+                    e.kind,
+                    format!("re-reading {region}: {}", e.message),
+                ));
+            }
+        }
+    }
+    world.reindex();
+    Ok(())
+}
+
+fn peering_regions(world: &World, id: &str) -> Vec<String> {
+    let net = world.net();
+    net.peering(id).map_or_else(Vec::new, |p| {
+        let mut r = vec![p.requester.region.clone()];
+        if p.accepter.region != p.requester.region {
+            r.push(p.accepter.region.clone());
+        }
+        r.retain(|x| net.region(x).is_some());
+        r
+    })
+}
+
+async fn wait(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    id: &str,
+    state: &str,
+    timeout: u64,
+) -> Ran {
+    let line = Command::Peer(PeerCommand::Wait {
+        id: id.into(),
+        state: state.into(),
+        timeout,
+    })
+    .to_line();
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    loop {
+        let delay = drive::poll_delay_ms(n);
+        n += 1;
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let regions = peering_regions(world, id);
+        if let Err(e) = refresh(runtime, world, session, &regions).await {
+            return Ran {
+                outputs: Vec::new(),
+                failed: Some(e),
+            };
+        }
+        match connect::reached(&world.net(), id, state) {
+            Ok(Some(s)) => {
+                return Ran {
+                    outputs: vec![note(
+                        &line,
+                        &format!(
+                            "{id} is {s} (after {:.1} s)",
+                            started.elapsed().as_secs_f64()
+                        ),
+                        json!({"id": id, "state": s.to_string(), "elapsed_s": started.elapsed().as_secs_f64()}),
+                    )],
+                    failed: None,
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Ran {
+                    outputs: Vec::new(),
+                    failed: Some(e),
+                };
+            }
+        }
+        if started.elapsed().as_secs() >= timeout {
+            return Ran {
+                outputs: Vec::new(),
+                failed: Some(failed(
+                    ErrorKind::Timeout,
+                    format!("{id} did not become {state} within {timeout} s"),
+                )),
+            };
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn connect(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    opts: &ChangeOptions,
+    cmd: &Command,
+    first: &str,
+    second: Option<&str>,
+    timeout: u64,
+) -> Ran {
+    let line = cmd.to_line();
+    let mut outputs = Vec::new();
+    let target = match Target::parse(first, second) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ran {
+                outputs,
+                failed: Some(e),
+            };
+        }
+    };
+    let started = std::time::Instant::now();
+    let mut polls = 0;
+    let mut steps = 0;
+    let request_tag = session.request_tag();
+    loop {
+        let next = match connect::next_step(&world.net(), &target, &request_tag) {
+            Ok(n) => n,
+            Err(e) => {
+                return Ran {
+                    outputs,
+                    failed: Some(e),
+                };
+            }
+        };
+        match next {
+            Next::Done(message) => {
+                let checks = connect::check(&world.net(), &target);
+                let mut s = Section::new(&[]).titled(if steps == 0 {
+                    "already connected: nothing to change"
+                } else {
+                    "connected:"
+                });
+                s.row(vec![format!("  {message}")]);
+                for c in &checks.lines {
+                    s.row(vec![format!("  {c}")]);
+                }
+                outputs.push(Output {
+                    command: line.clone(),
+                    sections: vec![s],
+                    json: json!({
+                        "connected": true,
+                        "changed": steps > 0,
+                        "message": message,
+                        "checks": checks.lines,
+                        "elapsed_s": started.elapsed().as_secs_f64(),
+                    }),
+                    failed_check: false,
+                });
+                let failed_check = checks.ok.then_some(()).is_none().then(|| {
+                    failed(
+                        ErrorKind::Other,
+                        format!(
+                            "{line}: routes are in place but the trace check failed (see above)"
+                        ),
+                    )
+                });
+                return Ran {
+                    outputs,
+                    failed: failed_check,
+                };
+            }
+            Next::Wait {
+                peering,
+                state,
+                regions,
+            } => {
+                if started.elapsed().as_secs() >= timeout {
+                    return Ran {
+                        outputs,
+                        failed: Some(failed(
+                            ErrorKind::Timeout,
+                            format!(
+                                "{peering} is still {state} after {timeout} s; run `{line}` again to resume"
+                            ),
+                        )),
+                    };
+                }
+                let delay = drive::poll_delay_ms(polls);
+                polls += 1;
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
+                if let Err(e) = refresh(runtime, world, session, &regions).await {
+                    return Ran {
+                        outputs,
+                        failed: Some(e),
+                    };
+                }
+            }
+            Next::Apply(draft) => {
+                steps += 1;
+                polls = 0;
+                let plan = ops::finish(&world.net(), line.clone(), draft, opts.dry_run);
+                let creates = plan
+                    .ops
+                    .iter()
+                    .any(|o| matches!(o.change, crate::backend::Change::CreatePeering { .. }));
+                let regions: Vec<String> = plan.ops.iter().map(|o| o.region.clone()).collect();
+                match apply_plan(runtime, world, session, opts, plan, &mut outputs).await {
+                    Ok(Applied::Yes) => {}
+                    Ok(Applied::No) => {
+                        outputs.push(note(
+                            &line,
+                            "the next steps depend on this one: they are planned when it is applied",
+                            json!({"connected": false}),
+                        ));
+                        return Ran {
+                            outputs,
+                            failed: None,
+                        };
+                    }
+                    Err(e) if creates && e.kind == ErrorKind::OutcomeUnknown => {
+                        // Never a blind retry: look for the peering by its request tag.
+                        if let Err(e) = refresh(runtime, world, session, &regions).await {
+                            return Ran {
+                                outputs,
+                                failed: Some(e),
+                            };
+                        }
+                        let found = world
+                            .net()
+                            .regions()
+                            .flat_map(|r| r.peerings.iter())
+                            .find(|p| {
+                                p.tags.get(crate::backend::change::REQUEST_TAG_KEY)
+                                    == Some(&request_tag)
+                            })
+                            .map(|p| p.id.clone());
+                        match found {
+                            Some(id) => outputs.push(note(
+                                &line,
+                                &format!(
+                                    "the create's answer was lost, but it did happen: found {id} tagged {}={request_tag}; carrying on with it",
+                                    crate::backend::change::REQUEST_TAG_KEY
+                                ),
+                                json!({"recovered": id}),
+                            )),
+                            None => {
+                                return Ran {
+                                    outputs,
+                                    failed: Some(failed(
+                                        ErrorKind::OutcomeUnknown,
+                                        format!(
+                                            "{}; no peering tagged {}={request_tag} is visible yet: run `{line}` again in a minute (it looks again before creating anything)",
+                                            e.message,
+                                            crate::backend::change::REQUEST_TAG_KEY
+                                        ),
+                                    )),
+                                };
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        return Ran {
+                            outputs,
+                            failed: Some(failed(
+                                e.kind,
+                                format!("{}; run `{line}` again to resume from here", e.message),
+                            )),
+                        };
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Planning change commands on the demo estate.
