@@ -269,7 +269,7 @@ fn tgw_sends(net: &Net<'_>, table: &TgwRouteTable, cidr: IpNet, attachment: &str
     }
 }
 
-fn exact_static<'a>(table: &'a TgwRouteTable, cidr: IpNet) -> Option<&'a crate::model::TgwRoute> {
+fn exact_static(table: &TgwRouteTable, cidr: IpNet) -> Option<&crate::model::TgwRoute> {
     table.routes.iter().find(|r| {
         r.destination == crate::model::Destination::Cidr(cidr)
             && r.route_type == crate::model::RouteType::Static

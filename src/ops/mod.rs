@@ -1022,7 +1022,21 @@ fn undo(net: &Net<'_>, ctx: &Context) -> Result<Draft, CommandError> {
                 .map_or("(table not loaded)".into(), |t| tgw_route_text(t, *cidr)),
             _ => "(as now)".into(),
         };
-        d.row(&op.region, object, before, op.action().to_string());
+        let after = match &op.change {
+            Change::CreateTgwRoute { target, .. } | Change::ReplaceTgwRoute { target, .. } => {
+                target_text(target)
+            }
+            Change::CreateVpcRoute { target, .. } | Change::ReplaceVpcRoute { target, .. } => {
+                format!("→ {}", target.id())
+            }
+            Change::DeleteTgwRoute { .. } | Change::DeleteVpcRoute { .. } => "(none)".into(),
+            Change::AssociateTgwRouteTable { .. } => "associated".into(),
+            Change::DisassociateTgwRouteTable { .. } => "not associated".into(),
+            Change::EnablePropagation { .. } => "propagating".into(),
+            Change::DisablePropagation { .. } => "not propagating".into(),
+            _ => op.action().to_string(),
+        };
+        d.row(&op.region, object, before, after);
         d.ops.push(op.clone());
     }
     d.confirm_id = None;

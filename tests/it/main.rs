@@ -4,6 +4,7 @@
 mod aws_mocks;
 mod aws_moto;
 mod batch_io;
+mod changes;
 mod cli;
 mod conformance;
 mod moto;

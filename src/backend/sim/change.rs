@@ -869,7 +869,20 @@ impl Changer for Simulator {
             )
             .in_region(&op.region));
         }
-        self.call(&op.region, op.action()).await?;
+        let faults = self.call(&op.region, op.action()).await?;
+        if faults.throttled_actions.iter().any(|a| a == op.action()) {
+            return Err(BackendError::new(
+                ErrorKind::Throttled,
+                format!(
+                    "{} in {} was throttled (RequestLimitExceeded) and retries are exhausted; nothing changed; try again shortly",
+                    op.action(),
+                    op.region
+                ),
+            )
+            .in_region(&op.region));
+        }
+        let lose_answer =
+            !op.dry_run && faults.timeout_after_apply.iter().any(|a| a == op.action());
         let now = lock(&self.clock).now();
         let mut guard = lock(&self.state);
         let state: &mut SimState = &mut guard;
@@ -905,6 +918,17 @@ impl Changer for Simulator {
                 tracing::info!(region = %op.region, action = op.action(), change = ?op.change, "simulator: change applied");
                 // Timers already due (an instant clock) take effect before the answer.
                 let _ = self.snapshot();
+                if lose_answer {
+                    return Err(BackendError::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "{} in {} timed out waiting for the answer (simulated: the change did happen)",
+                            op.action(),
+                            op.region
+                        ),
+                    )
+                    .in_region(&op.region));
+                }
                 Ok(outcome)
             }
             Err(message) => {

@@ -30,6 +30,12 @@ pub struct Faults {
     pub regions_throttled: Vec<String>,
     /// Regions whose calls time out.
     pub regions_timing_out: Vec<String>,
+    /// EC2 change actions (`AcceptTransitGatewayPeeringAttachment`…) answered with
+    /// throttling (retries exhausted) before anything changes, while reads work.
+    pub throttled_actions: Vec<String>,
+    /// EC2 change actions that take effect but whose answer is lost: the call
+    /// times out after the change happened (a create's outcome is then unknown).
+    pub timeout_after_apply: Vec<String>,
     /// Parts of a region that are denied (e.g. `network-firewall`, `ssm`), as an IAM
     /// policy without those permissions would.
     pub denied_parts: Vec<String>,
