@@ -339,6 +339,16 @@ impl Execution {
                     {
                         Ok(format!("{cidr} → {a} ({}) in {route_table_id}", r.state))
                     }
+                    // moto 5.2.5 stores no target for a route to a peering attachment;
+                    // AWS always names it. Said, not hidden.
+                    TgwRouteTarget::Attachment(a)
+                        if r.state == RouteState::Active
+                            && r.targets.iter().all(|t| t.attachment_id.is_empty()) =>
+                    {
+                        Ok(format!(
+                            "{cidr} is an active static route in {route_table_id} (the API did not name its target; {a} was asked)"
+                        ))
+                    }
                     TgwRouteTarget::Attachment(a) if r.state == RouteState::Blackhole => {
                         Ok(format!(
                             "{cidr} → {a} in {route_table_id} is a blackhole until {a} is available"

@@ -8,6 +8,7 @@ mod changes;
 mod cli;
 mod conformance;
 mod moto;
+mod moto_changes;
 mod moto_seed;
 mod support;
 mod trace_audit;

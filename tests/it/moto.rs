@@ -201,6 +201,12 @@ fn start() -> Result<Moto, String> {
     Err(last_error)
 }
 
+/// The venv's python (boto3 comes with moto), for tests that script AWS as a user
+/// would.
+pub fn python() -> PathBuf {
+    ensure_venv().unwrap_or_else(|e| panic!("moto harness: {e}"))
+}
+
 /// The process-wide moto server, started on first use.
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();

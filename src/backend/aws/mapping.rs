@@ -576,6 +576,12 @@ pub(super) fn map_tgw_route(
         targets: r
             .transit_gateway_attachments()
             .iter()
+            // An entry without an attachment id names nothing (moto 5.2.5 answers one
+            // for a route to a peering attachment).
+            .filter(|a| {
+                a.transit_gateway_attachment_id()
+                    .is_some_and(|id| !id.is_empty())
+            })
             .map(|a| RouteTarget {
                 attachment_id: text(a.transit_gateway_attachment_id()),
                 resource_type: kind_of(a.resource_type()),

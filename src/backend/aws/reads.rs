@@ -455,15 +455,31 @@ impl AwsBackend {
                     });
                 }
                 None => {
-                    // Not in the association list of the table it names: not associated.
-                    let stale = att
-                        .association
-                        .as_ref()
-                        .is_some_and(|a| tables.iter().any(|t| t.id == a.route_table_id));
-                    if stale {
-                        att.association = None;
-                    }
+                    // Not in the association list of the table it names (or naming a
+                    // table this region does not have: moto reports the requester's
+                    // table for a peering in the accepter's region): not associated.
+                    att.association = None;
                 }
+            }
+        }
+        // A peering attachment as seen in this region belongs to this region's side
+        // and is in the peering's state (moto 5.2.5 reports the requester's TGW and a
+        // stale `pendingAcceptance` for the accepter's record; AWS reports the
+        // accepter's TGW there).
+        for att in &mut estate.attachments {
+            if att.kind != crate::model::AttachmentKind::Peering {
+                continue;
+            }
+            if let Some(p) = estate.peerings.iter().find(|p| p.id == att.id) {
+                let side = if p.accepter.region == region && p.requester.region != region {
+                    &p.accepter
+                } else {
+                    &p.requester
+                };
+                if !side.tgw_id.is_empty() && att.tgw_id != side.tgw_id {
+                    att.tgw_id.clone_from(&side.tgw_id);
+                }
+                att.state = p.state.clone();
             }
         }
         estate.tgw_route_tables = tables;
