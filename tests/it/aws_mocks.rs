@@ -2018,3 +2018,91 @@ async fn aws_mocks_security_groups_and_network_acls() {
         vec![e(100, false, "-1", true, "0.0.0.0/0", None)]
     );
 }
+
+/// `ReplaceTransitGatewayRoute` (moto 5.2.5 does not implement it) applied once
+/// through the execution, then verified by the exact route search
+/// (`route-search.exact-match`: one route read, not the table), shaped after the EC2
+/// API reference examples.
+#[tokio::test]
+async fn aws_mocks_replace_is_verified_by_the_exact_route_search() {
+    use aws_sdk_ec2::operation::replace_transit_gateway_route::ReplaceTransitGatewayRouteOutput;
+    use netops::ops::exec::Execution;
+    use netops::runtime::{Clock, Runtime};
+    let rules = [
+        mock!(aws_sdk_ec2::Client::replace_transit_gateway_route)
+            .match_requests(|req| {
+                req.transit_gateway_attachment_id() == Some("tgw-attach-0123456789abcdef1")
+                    && req.destination_cidr_block() == Some("10.9.0.0/16")
+                    && req.dry_run() == Some(false)
+            })
+            .then_output(|| {
+                ReplaceTransitGatewayRouteOutput::builder()
+                    .route(
+                        TransitGatewayRoute::builder()
+                            .destination_cidr_block("10.9.0.0/16")
+                            .state(TransitGatewayRouteState::Active)
+                            .r#type(TransitGatewayRouteType::Static)
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(aws_sdk_ec2::Client::search_transit_gateway_routes)
+            .match_requests(|req: &SearchTransitGatewayRoutesInput| {
+                req.filters().iter().any(|f| {
+                    f.name() == Some("route-search.exact-match")
+                        && f.values() == ["10.9.0.0/16".to_string()]
+                })
+            })
+            .then_output(|| {
+                SearchTransitGatewayRoutesOutput::builder()
+                    .routes(
+                        TransitGatewayRoute::builder()
+                            .destination_cidr_block("10.9.0.0/16")
+                            .state(TransitGatewayRouteState::Active)
+                            .r#type(TransitGatewayRouteType::Static)
+                            .transit_gateway_attachments(
+                                TransitGatewayRouteAttachment::builder()
+                                    .transit_gateway_attachment_id("tgw-attach-0123456789abcdef1")
+                                    .resource_type(TransitGatewayAttachmentResourceType::Vpc)
+                                    .resource_id("vpc-0123456789abcdef1")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .additional_routes_available(false)
+                    .build()
+            }),
+    ];
+    let aws = Arc::new(backend(clients(&rules, &[], &[])));
+    let changer = Arc::clone(&aws).changer();
+    let mut runtime =
+        Runtime::new(aws as Arc<dyn netops::backend::Backend>, Clock::Fixed(0)).with_changer(changer);
+    let op = ChangeOp::new(
+        REGION,
+        Change::ReplaceTgwRoute {
+            route_table_id: "tgw-rtb-0123456789abcdef0".into(),
+            cidr: "10.9.0.0/16".parse().expect("cidr"),
+            target: TgwRouteTarget::Attachment("tgw-attach-0123456789abcdef1".into()),
+        },
+    );
+    let plan = netops::ops::ChangePlan {
+        line: "route replace tgw-rtb-0123456789abcdef0 10.9.0.0/16 tgw-attach-0123456789abcdef1"
+            .into(),
+        title: "replace".into(),
+        ops: vec![op],
+        rows: Vec::new(),
+        cli: Vec::new(),
+        problems: Vec::new(),
+        impact: netops::ops::Impact::default(),
+        confirm_id: None,
+        inverse: Vec::new(),
+    };
+    let mut exec = Execution::new(plan, 100);
+    netops::ops::drive::run(&mut runtime, &mut exec).await;
+    assert!(exec.succeeded(), "{:?}", exec.summary());
+    assert!(
+        exec.summary()[0].contains("verified: 10.9.0.0/16 → tgw-attach-0123456789abcdef1 (active)"),
+        "{:?}",
+        exec.summary()
+    );
+}
