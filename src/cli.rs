@@ -129,6 +129,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub peer_profile: Option<String>,
 
+    /// Config file (default: the config dir's config.toml): per-profile `read_only`
+    /// and `peer_profiles`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Keymap file layered over the defaults (default: the config dir's keymap.toml).
     #[arg(long, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
@@ -173,6 +178,14 @@ pub struct Setup {
 /// # Errors
 /// A message for the user (bad scenario, no region, unreadable AWS config).
 pub async fn setup(cli: &Cli) -> Result<Setup, String> {
+    let config = crate::config::load(cli.config.as_deref())?;
+    let profile = if cli.simulated() {
+        "demo".to_string()
+    } else {
+        cli.profile.clone().unwrap_or_else(|| "default".into())
+    };
+    let settings = config.profile(&profile);
+    let read_only = cli.read_only || settings.read_only;
     let (backend, changer, label): (Arc<dyn Backend>, Option<Arc<dyn Changer>>, String) =
         if cli.simulated() {
             let scenario = if let Some(path) = &cli.scenario {
@@ -190,7 +203,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
             // The demo's state machines (a peering being accepted) take real seconds.
             sim.set_clock(crate::backend::sim::SimClock::real());
-            sim.set_read_only(cli.read_only);
+            sim.set_read_only(read_only);
             let sim = Arc::new(sim);
             let changer = sim.changer();
             (sim, changer, format!("DEMO ({name})"))
@@ -205,7 +218,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
                     endpoint_url: cli.endpoint_url.clone(),
                     max_attempts: cli.max_attempts,
                     operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
-                    read_only: cli.read_only,
+                    read_only,
                 })
                 .await
                 .map_err(|e| e.message)?,
@@ -214,7 +227,12 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
                 "AWS profile {}",
                 cli.profile.clone().unwrap_or_else(|| "default".into())
             );
-            let changer = aws.changer();
+            let changer = match aws.changer() {
+                Some(local) if cli.peer_profile.is_some() || !settings.peer_profiles.is_empty() => {
+                    Some(peer_changers(cli, local, &settings).await?)
+                }
+                other => other,
+            };
             (aws, changer, label)
         };
     let plan = if cli.regions.is_empty() {
@@ -239,11 +257,6 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             concurrency: cli.concurrency,
         }
     };
-    let profile = if cli.simulated() {
-        "demo".to_string()
-    } else {
-        cli.profile.clone().unwrap_or_else(|| "default".into())
-    };
     Ok(Setup {
         backend,
         changer,
@@ -251,6 +264,45 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         label,
         profile,
     })
+}
+
+/// This account's changer with those of the peer accounts (`--peer-profile`, the
+/// config's `peer_profiles`), each from its own profile's credentials.
+async fn peer_changers(
+    cli: &Cli,
+    local: Arc<dyn Changer>,
+    settings: &crate::config::ProfileConfig,
+) -> Result<Arc<dyn Changer>, String> {
+    let connect = |profile: String| async move {
+        check_profile(&profile)?;
+        let aws = Arc::new(
+            AwsBackend::connect(AwsOptions {
+                profile: Some(profile.clone()),
+                home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
+                endpoint_url: cli.endpoint_url.clone(),
+                max_attempts: cli.max_attempts,
+                operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
+                read_only: false,
+            })
+            .await
+            .map_err(|e| format!("peer profile {profile}: {}", e.message))?,
+        );
+        aws.changer()
+            .ok_or_else(|| format!("peer profile {profile} cannot change anything"))
+    };
+    let mut by_account = std::collections::BTreeMap::new();
+    for (account, profile) in &settings.peer_profiles {
+        by_account.insert(account.clone(), connect(profile.clone()).await?);
+    }
+    let peer = match &cli.peer_profile {
+        Some(p) => Some(connect(p.clone()).await?),
+        None => None,
+    };
+    Ok(Arc::new(crate::backend::AccountChangers {
+        local,
+        by_account,
+        peer,
+    }))
 }
 
 /// The scenario's faults with the `--sim-*` flags applied.

@@ -29,6 +29,7 @@ pub mod backend;
 pub mod batch;
 pub mod cli;
 pub mod command;
+pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod exit;

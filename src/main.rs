@@ -85,7 +85,7 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
                 yes: cli.yes,
                 dry_run: cli.dry_run,
                 accept_impact: cli.accept_impact,
-                read_only: cli.read_only || setup.changer.is_none(),
+                read_only: setup.changer.is_none(),
                 audit_log: audit_log.clone(),
                 profile: setup.profile.clone(),
             },
@@ -114,8 +114,8 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
         return exit::USAGE;
     }
     let opts = netops::tui::TuiOptions {
+        read_only: setup.changer.is_none(),
         changer: setup.changer,
-        read_only: cli.read_only,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
     };

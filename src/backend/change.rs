@@ -181,6 +181,11 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeOp {
     pub region: String,
+    /// The account the change must run in when it is not the one netops reads as
+    /// (accepting a peering requested from another account): its changer comes from
+    /// `--peer-profile` or the config's profile mapping. `None`: this account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Ask AWS whether the change would be allowed, changing nothing (EC2 `DryRun`).
     pub dry_run: bool,
     pub change: Change,
@@ -192,9 +197,17 @@ impl ChangeOp {
     pub fn new(region: &str, change: Change) -> Self {
         Self {
             region: region.to_string(),
+            account: None,
             dry_run: false,
             change,
         }
+    }
+
+    /// The same change, run in another account.
+    #[must_use]
+    pub fn in_account(mut self, account: &str) -> Self {
+        self.account = Some(account.to_string());
+        self
     }
 
     /// The same change as a dry run.
@@ -478,6 +491,36 @@ pub trait Changer: Send + Sync {
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError>;
 }
 
+/// A changer per account: this account's, and those of other accounts (a peering
+/// accepted on the other side), chosen by [`ChangeOp::account`].
+pub struct AccountChangers {
+    pub local: std::sync::Arc<dyn Changer>,
+    /// Account id → its changer (from the config's `peer_profiles`).
+    pub by_account: std::collections::BTreeMap<String, std::sync::Arc<dyn Changer>>,
+    /// `--peer-profile`: for any other account not mapped.
+    pub peer: Option<std::sync::Arc<dyn Changer>>,
+}
+
+#[async_trait]
+impl Changer for AccountChangers {
+    async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
+        let Some(account) = &op.account else {
+            return self.local.apply(op).await;
+        };
+        match self.by_account.get(account).or(self.peer.as_ref()) {
+            Some(changer) => changer.apply(op).await,
+            None => Err(BackendError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "{} runs in account {account}, which netops has no credentials for: pass --peer-profile NAME (or map {account} to a profile under peer_profiles in the config); nothing was sent",
+                    op.action()
+                ),
+            )
+            .in_region(&op.region)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,6 +573,54 @@ mod tests {
         assert_eq!(
             route().settle(ok()).expect_err("not a dry run").kind,
             ErrorKind::DryRunOk
+        );
+    }
+
+    #[tokio::test]
+    async fn a_change_in_another_account_needs_that_account_s_changer() {
+        use crate::backend::sim::Simulator;
+        use std::sync::Arc;
+        let local = Arc::new(Simulator::demo().expect("demo"));
+        let peer = Arc::new(Simulator::demo().expect("demo"));
+        let accept = ChangeOp::new(
+            "eu-west-1",
+            Change::AcceptPeering {
+                attachment_id: "tgw-attach-0e1a2b3c4d5e6f7a1".into(),
+            },
+        )
+        .in_account("222233334444");
+        let without = AccountChangers {
+            local: Arc::clone(&local) as Arc<dyn Changer>,
+            by_account: std::collections::BTreeMap::new(),
+            peer: None,
+        };
+        let err = without.apply(&accept).await.expect_err("no credentials");
+        assert_eq!(err.kind, ErrorKind::AccessDenied);
+        assert!(err.message.contains("--peer-profile"), "{err}");
+        let with = AccountChangers {
+            local: Arc::clone(&local) as Arc<dyn Changer>,
+            by_account: std::collections::BTreeMap::new(),
+            peer: Some(Arc::clone(&peer) as Arc<dyn Changer>),
+        };
+        with.apply(&accept)
+            .await
+            .expect("accepted with the peer's changer");
+        let state = |sim: &Simulator| {
+            sim.snapshot()["eu-west-1"]
+                .peerings
+                .iter()
+                .find(|p| p.id == "tgw-attach-0e1a2b3c4d5e6f7a1")
+                .map(|p| p.state.clone())
+        };
+        assert_ne!(
+            state(&peer),
+            Some(crate::model::AttachmentState::PendingAcceptance),
+            "the peer account's side changed"
+        );
+        assert_eq!(
+            state(&local),
+            Some(crate::model::AttachmentState::PendingAcceptance),
+            "this account's did not"
         );
     }
 

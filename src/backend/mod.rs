@@ -27,7 +27,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use change::{Change, ChangeOp, ChangeOutcome, Changer, TgwRouteTarget, VpcTarget};
+pub use change::{
+    AccountChangers, Change, ChangeOp, ChangeOutcome, Changer, TgwRouteTarget, VpcTarget,
+};
 
 use crate::model::{
     Account, FirewallPolicy, Gap, Instance, NetworkFirewall, RegionEstate, RuleGroup, TgwRoute,

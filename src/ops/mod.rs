@@ -911,7 +911,14 @@ fn peer_answer(net: &Net<'_>, id: &str, accept: bool) -> Result<Draft, CommandEr
         d.confirm_id = Some(id.to_string());
     }
     d.row(&region, id.to_string(), p.state.to_string(), after.into());
-    d.ops.push(ChangeOp::new(&region, change));
+    let mut op = ChangeOp::new(&region, change);
+    // Answered by the accepter's account: another one's credentials when it is not
+    // the account netops reads as.
+    let reader = net.account_id(&region);
+    if !p.accepter.account_id.is_empty() && !reader.is_empty() && p.accepter.account_id != reader {
+        op = op.in_account(&p.accepter.account_id);
+    }
+    d.ops.push(op);
     Ok(d)
 }
 

@@ -2075,8 +2075,8 @@ async fn aws_mocks_replace_is_verified_by_the_exact_route_search() {
     ];
     let aws = Arc::new(backend(clients(&rules, &[], &[])));
     let changer = Arc::clone(&aws).changer();
-    let mut runtime =
-        Runtime::new(aws as Arc<dyn netops::backend::Backend>, Clock::Fixed(0)).with_changer(changer);
+    let mut runtime = Runtime::new(aws as Arc<dyn netops::backend::Backend>, Clock::Fixed(0))
+        .with_changer(changer);
     let op = ChangeOp::new(
         REGION,
         Change::ReplaceTgwRoute {

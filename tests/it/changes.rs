@@ -562,6 +562,13 @@ fn the_binary_applies_with_yes_and_logs_beside_the_log_file() {
     let (code, _, err) = run(&["--read-only", "--yes"], &add);
     assert_eq!(code, exit::COMMAND_FAILED, "{err}");
     assert!(err.contains("read-only"), "{err}");
+    // `read_only = true` for the profile in the config refuses the same way.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[profiles.demo]\nread_only = true\n").expect("config");
+    let config_arg = config.to_string_lossy().to_string();
+    let (code, _, err) = run(&["--config", &config_arg, "--yes"], &add);
+    assert_eq!(code, exit::COMMAND_FAILED, "{err}");
+    assert!(err.contains("read-only"), "{err}");
     let (code, out, err) = run(&[], &add);
     assert_eq!(code, exit::OK, "{err}");
     assert!(out.contains("not applied"), "{out}");
