@@ -153,6 +153,93 @@ pub enum Change {
 }
 
 impl Change {
+    /// The route table and destination of a route change (TGW or VPC).
+    #[must_use]
+    pub fn route(&self) -> Option<(&str, IpNet)> {
+        match self {
+            Self::CreateTgwRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Self::ReplaceTgwRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Self::DeleteTgwRoute {
+                route_table_id,
+                cidr,
+            }
+            | Self::CreateVpcRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Self::ReplaceVpcRoute {
+                route_table_id,
+                cidr,
+                ..
+            }
+            | Self::DeleteVpcRoute {
+                route_table_id,
+                cidr,
+            } => Some((route_table_id, *cidr)),
+            _ => None,
+        }
+    }
+
+    /// The attachment (or peering) a change is about, and the TGW route table when
+    /// it links one to the other.
+    #[must_use]
+    pub fn attachment(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Self::AssociateTgwRouteTable {
+                route_table_id,
+                attachment_id,
+            }
+            | Self::DisassociateTgwRouteTable {
+                route_table_id,
+                attachment_id,
+            }
+            | Self::EnablePropagation {
+                route_table_id,
+                attachment_id,
+            }
+            | Self::DisablePropagation {
+                route_table_id,
+                attachment_id,
+            } => Some((attachment_id, Some(route_table_id))),
+            Self::AcceptPeering { attachment_id }
+            | Self::RejectPeering { attachment_id }
+            | Self::DeletePeering { attachment_id }
+            | Self::AcceptVpcAttachment { attachment_id }
+            | Self::RejectVpcAttachment { attachment_id } => Some((attachment_id, None)),
+            _ => None,
+        }
+    }
+
+    /// The object a preview row names for this change (`tgw-rtb-… 10.9.0.0/16`,
+    /// `tgw-attach-… in tgw-rtb-…`, `tgw-attach-…`).
+    #[must_use]
+    pub fn object(&self) -> String {
+        if let Some((table, cidr)) = self.route() {
+            return format!("{table} {cidr}");
+        }
+        match self.attachment() {
+            Some((att, Some(table))) => format!("{att} in {table}"),
+            Some((att, None)) => att.to_string(),
+            None => match self {
+                Self::CreatePeering {
+                    tgw_id,
+                    peer_tgw_id,
+                    ..
+                } => format!("{tgw_id} ↔ {peer_tgw_id}"),
+                _ => String::new(),
+            },
+        }
+    }
+
     /// The EC2 action that carries it out.
     #[must_use]
     pub fn action(&self) -> &'static str {

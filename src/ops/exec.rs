@@ -513,47 +513,14 @@ impl Execution {
 
 /// True when a preview row is about this op's object.
 fn mentions(op: &ChangeOp, object: &str) -> bool {
-    let ids: Vec<String> = match &op.change {
-        Change::CreateTgwRoute {
-            route_table_id,
-            cidr,
-            ..
-        }
-        | Change::ReplaceTgwRoute {
-            route_table_id,
-            cidr,
-            ..
-        }
-        | Change::DeleteTgwRoute {
-            route_table_id,
-            cidr,
-        }
-        | Change::CreateVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        }
-        | Change::ReplaceVpcRoute {
-            route_table_id,
-            cidr,
-            ..
-        }
-        | Change::DeleteVpcRoute {
-            route_table_id,
-            cidr,
-        } => vec![route_table_id.clone(), cidr.to_string()],
-        Change::AssociateTgwRouteTable { attachment_id, .. }
-        | Change::DisassociateTgwRouteTable { attachment_id, .. }
-        | Change::EnablePropagation { attachment_id, .. }
-        | Change::DisablePropagation { attachment_id, .. }
-        | Change::AcceptPeering { attachment_id }
-        | Change::RejectPeering { attachment_id }
-        | Change::DeletePeering { attachment_id }
-        | Change::AcceptVpcAttachment { attachment_id }
-        | Change::RejectVpcAttachment { attachment_id } => vec![attachment_id.clone()],
-        Change::CreatePeering { tgw_id, .. } => vec![tgw_id.clone()],
-    };
-    ids.iter().all(|id| object.contains(id.as_str()))
+    if let Some((table, cidr)) = op.change.route() {
+        return object.contains(table) && object.contains(&cidr.to_string());
+    }
+    match (&op.change, op.change.attachment()) {
+        (_, Some((att, _))) => object.contains(att),
+        (Change::CreatePeering { tgw_id, .. }, None) => object.contains(tgw_id.as_str()),
+        _ => false,
+    }
 }
 
 /// The optional parts (read apart from the topology) carried over to a re-read

@@ -963,70 +963,16 @@ fn undo(net: &Net<'_>, ctx: &Context) -> Result<Draft, CommandError> {
     }
     let mut d = Draft::new(format!("undo `{}`", last.line));
     for op in &last.inverse {
-        let object = match &op.change {
-            Change::CreateTgwRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::ReplaceTgwRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::DeleteTgwRoute {
-                route_table_id,
-                cidr,
-            }
-            | Change::CreateVpcRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::ReplaceVpcRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::DeleteVpcRoute {
-                route_table_id,
-                cidr,
-            } => format!("{route_table_id} {cidr}"),
-            Change::AssociateTgwRouteTable {
-                route_table_id,
-                attachment_id,
-            }
-            | Change::DisassociateTgwRouteTable {
-                route_table_id,
-                attachment_id,
-            }
-            | Change::EnablePropagation {
-                route_table_id,
-                attachment_id,
-            }
-            | Change::DisablePropagation {
-                route_table_id,
-                attachment_id,
-            } => format!("{attachment_id} in {route_table_id}"),
-            other => format!("{other:?}"),
-        };
-        let before = match &op.change {
-            Change::CreateTgwRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::ReplaceTgwRoute {
-                route_table_id,
-                cidr,
-                ..
-            }
-            | Change::DeleteTgwRoute {
-                route_table_id,
-                cidr,
-            } => net
-                .tgw_route_table(route_table_id)
-                .map_or("(table not loaded)".into(), |t| tgw_route_text(t, *cidr)),
+        let object = op.change.object();
+        let before = match (&op.change, op.change.route()) {
+            (
+                Change::CreateTgwRoute { .. }
+                | Change::ReplaceTgwRoute { .. }
+                | Change::DeleteTgwRoute { .. },
+                Some((table, cidr)),
+            ) => net
+                .tgw_route_table(table)
+                .map_or("(table not loaded)".into(), |t| tgw_route_text(t, cidr)),
             _ => "(as now)".into(),
         };
         let after = match &op.change {

@@ -14,36 +14,13 @@ use netops::discovery::DiscoveryPlan;
 use netops::model::AttachmentState;
 use serde_json::Value;
 
+use super::support::Run;
+
 const PEERING: &str = "tgw-attach-0e1a2b3c4d5e6f7a1";
 const HUB_USE1: &str = "tgw-0e1a2b3c4d5e6f701";
 const HUB_EUW1: &str = "tgw-0f9e8d7c6b5a4f301";
 const SPOKE_RTB: &str = "tgw-rtb-0e1a2b3c4d5e6f711";
 const SPOKE_A_ATT: &str = "tgw-attach-0e1a2b3c4d5e6f722";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    fn docs(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect()
-    }
-}
 
 fn plan() -> DiscoveryPlan {
     DiscoveryPlan {

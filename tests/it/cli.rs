@@ -20,6 +20,8 @@ use netops::batch::{BatchOptions, exit, run_script};
 use netops::cli::OutputFormat;
 use netops::discovery::DiscoveryPlan;
 use serde_json::Value;
+
+use super::support::Run;
 use tempfile::TempDir;
 
 use super::moto::{clients_at, free_port, fresh_account, moto, moto_backend};
@@ -27,35 +29,6 @@ use super::moto_seed::{IdMap, seed};
 
 /// The script a user would try first on the demo estate.
 const SCRIPT: &str = "tgws\nroute-tables\nroutes tgw-rtb-0e1a2b3c4d5e6f712\nattachments\npeerings\nnat-gateways\nvpcs\nshow vpc-0e1a2b3c4d5e6f732\n";
-
-/// What a run printed, and how it ended.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    /// stdout as JSON Lines.
-    fn docs(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}\n{self:?}"))
-            })
-            .collect()
-    }
-}
 
 /// The binary under test: `NETOPS_TEST_BIN` when set (the target dir is shared between
 /// worktrees, so `target/debug/netops` may be another branch's build by the time the
