@@ -47,8 +47,17 @@ impl OpResult {
     pub fn status(&self) -> String {
         match (&self.outcome, &self.verified) {
             (None, _) => "not applied".into(),
+            (Some(Err(e)), Some(Ok(found))) if e.kind == ErrorKind::OutcomeUnknown => {
+                format!(
+                    "outcome unknown ({}), but the re-read shows it did happen: {found}; not sent again",
+                    e.message
+                )
+            }
             (Some(Err(e)), _) if e.kind == ErrorKind::OutcomeUnknown => {
-                format!("outcome unknown: {}", e.message)
+                format!(
+                    "outcome unknown: {}; the re-read does not show it yet: run the command again later (it looks before sending anything)",
+                    e.message
+                )
             }
             (Some(Err(e)), _) => format!("failed: {}", e.message),
             (Some(Ok(o)), _) if o.dry_run => "dry run: AWS would allow it".into(),
@@ -280,11 +289,23 @@ impl Execution {
         for i in 0..self.results.len() {
             let verdict = match &self.results[i].outcome {
                 Some(Ok(o)) if !o.dry_run => Some(self.check(&self.results[i].op, o)),
+                // An answer that was lost: the re-read says whether it happened.
+                Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown => {
+                    Some(self.check(&self.results[i].op, &ChangeOutcome::default()))
+                }
                 _ => None,
             };
             self.results[i].verified = verdict;
         }
         self.phase = Phase::Done;
+    }
+
+    /// True when an op's answer was lost but the re-read shows it happened.
+    fn recovered(r: &OpResult) -> bool {
+        matches!(
+            (&r.outcome, &r.verified),
+            (Some(Err(e)), Some(Ok(_))) if e.kind == ErrorKind::OutcomeUnknown
+        )
     }
 
     fn observed_routes(
@@ -431,13 +452,16 @@ impl Execution {
         self.results.iter().all(|r| {
             matches!(&r.outcome, Some(Ok(o)) if o.dry_run)
                 || matches!((&r.outcome, &r.verified), (Some(Ok(_)), Some(Ok(_))))
+                || Self::recovered(r)
         })
     }
 
-    /// The error that stopped the run, if any.
+    /// The error that stopped the run, if any (a lost answer the re-read found is
+    /// not one).
     #[must_use]
     pub fn failure(&self) -> Option<&BackendError> {
         self.results.iter().find_map(|r| match &r.outcome {
+            Some(Err(_)) if Self::recovered(r) => None,
             Some(Err(e)) => Some(e),
             _ => None,
         })
@@ -667,7 +691,12 @@ fn check_topology(
                     || p.tags.get(crate::backend::change::REQUEST_TAG_KEY) == Some(request_tag)
             });
             match found {
-                Some(p) => Ok(format!("{} is {}", p.id, p.state)),
+                Some(p) => Ok(format!(
+                    "found {} tagged {}={request_tag}, {}",
+                    p.id,
+                    crate::backend::change::REQUEST_TAG_KEY,
+                    p.state
+                )),
                 None => Err("the new peering is not visible yet".into()),
             }
         }

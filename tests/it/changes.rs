@@ -560,3 +560,45 @@ fn the_binary_applies_with_yes_and_logs_beside_the_log_file() {
     assert!(out.contains("CreateTransitGatewayRoute"), "{out}");
     assert!(!audit.to_lowercase().contains("secret"), "{audit}");
 }
+
+/// A plain `peer create` whose answer is lost: the re-read finds it by its tag and
+/// says so; nothing is sent again, and the audit log has the one create.
+#[tokio::test]
+async fn peer_create_with_a_lost_answer_is_found_not_repeated() {
+    let sim = demo();
+    let (_dir, log) = tmp();
+    let r = batch(
+        &sim,
+        &format!("peer delete {PEERING}\n"),
+        OutputFormat::Text,
+        &log,
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    sim.set_faults(Faults {
+        timeout_after_apply: vec!["CreateTransitGatewayPeeringAttachment".into()],
+        ..Faults::default()
+    });
+    let r = batch(
+        &sim,
+        &format!("peer create {HUB_USE1} {HUB_EUW1}\n"),
+        OutputFormat::Text,
+        &log,
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("outcome unknown"), "{r:?}");
+    assert!(
+        r.stdout.contains("it did happen: found tgw-attach-"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains("tagged netops:request-id=netops-"),
+        "{r:?}"
+    );
+    assert_eq!(live_peerings(&sim).len(), 1);
+    let lines = log_lines(&log);
+    assert_eq!(lines.len(), 2, "the delete and the one create: {lines:#?}");
+}
