@@ -114,10 +114,12 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
         return exit::USAGE;
     }
     let opts = netops::tui::TuiOptions {
+        read_only: cli.read_only || setup.changer.is_none(),
         changer: setup.changer,
-        read_only: cli.read_only,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
+        audit_log,
+        profile: setup.profile.clone(),
     };
     match netops::tui::run(setup.backend, setup.plan, opts).await {
         Ok(netops::tui::Ending::Quit) => exit::OK,

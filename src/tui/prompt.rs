@@ -141,7 +141,17 @@ impl Prompt {
                 if trailing_space { "" } else { words[1] },
                 ids_for(cmd),
             ),
-            _ => return PromptOutcome::Nothing,
+            // Later words of a change command (`route add RTB CIDR ATTACHMENT`).
+            ([cmd, ..], _) => {
+                let word = if trailing_space {
+                    ""
+                } else {
+                    words.last().copied().unwrap_or("")
+                };
+                let head = input[..input.len() - word.len()].to_string();
+                (head, word, ids_for(cmd))
+            }
+            ([], true) => return PromptOutcome::Nothing,
         };
         let matching: Vec<String> = candidates
             .into_iter()
