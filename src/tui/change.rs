@@ -332,10 +332,7 @@ impl ConfirmView {
                 }
                 if let Some(id) = &self.plan.confirm_id {
                     let mark = if &self.typed == id { "✓" } else { "›" };
-                    out.push((
-                        format!("destructive: type {id} to confirm"),
-                        Tone::Warning,
-                    ));
+                    out.push((format!("destructive: type {id} to confirm"), Tone::Warning));
                     out.push((format!("{mark} [{}▏]", self.typed), Tone::Info));
                 }
             }
@@ -690,8 +687,11 @@ impl WizardView {
         let WizStage::Step(view) = &mut self.stage else {
             return false;
         };
-        self.history
-            .push(format!("{} {}", if ok { "✓" } else { "✗" }, view.plan.title));
+        self.history.push(format!(
+            "{} {}",
+            if ok { "✓" } else { "✗" },
+            view.plan.title
+        ));
         for l in &lines {
             self.history.push(format!("    {l}"));
         }

@@ -852,7 +852,10 @@ pub fn help_lines(keymap: &Keymap, read_only: bool) -> Vec<Line<'static>> {
                 "Confirming a change (Cancel is the default; type the id of destructive ones)",
             ),
             (Layer::Wizard, "Peering wizard (:peer connect, W)"),
-            (Layer::Menu, "Pick lists (actions menu x, the wizard's peer TGW)"),
+            (
+                Layer::Menu,
+                "Pick lists (actions menu x, the wizard's peer TGW)",
+            ),
         ]);
     }
     for (layer, title) in layers {

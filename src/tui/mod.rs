@@ -199,11 +199,7 @@ pub async fn run(
     });
     state.changes.audit_log = opts.audit_log;
     state.changes.profile = opts.profile;
-    state.changes.session_tag = format!(
-        "netops-{}-{}",
-        std::process::id(),
-        Clock::System.now()
-    );
+    state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
     let mut runtime = Runtime::new(backend, Clock::System).with_changer(opts.changer);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -351,9 +347,7 @@ pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
                             .collect()
                         };
                         if bad > 0 {
-                            lines.push(format!(
-                                "{bad} line(s) could not be read and were skipped"
-                            ));
+                            lines.push(format!("{bad} line(s) could not be read and were skipped"));
                         }
                         Ok(lines)
                     }

@@ -1855,11 +1855,8 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                 return true;
             }
             Modal::Wizard(w) => {
-                let event = w.on_report(
-                    report,
-                    &mut state.data.estate,
-                    &mut state.changes.next_task,
-                );
+                let event =
+                    w.on_report(report, &mut state.data.estate, &mut state.changes.next_task);
                 match event {
                     WizardEvent::NotMine => continue,
                     WizardEvent::Effects(more) => fx.extend(more),
@@ -2045,15 +2042,24 @@ fn actions_for(state: &State) -> Vec<MenuItem> {
     let mut out = Vec::new();
     if let Some((id, st)) = selected_peering(state) {
         if st == S::PendingAcceptance {
-            out.push(line(format!("accept peering {id}"), format!("peer accept {id}")));
-            out.push(line(format!("reject peering {id}"), format!("peer reject {id}")));
+            out.push(line(
+                format!("accept peering {id}"),
+                format!("peer accept {id}"),
+            ));
+            out.push(line(
+                format!("reject peering {id}"),
+                format!("peer reject {id}"),
+            ));
         }
         if !matches!(st, S::Deleted | S::Deleting | S::Rejected | S::Failed) {
             out.push(line(
                 format!("peering wizard: carry {id} on to connected"),
                 format!("peer connect {id}"),
             ));
-            out.push(line(format!("delete peering {id}"), format!("peer delete {id}")));
+            out.push(line(
+                format!("delete peering {id}"),
+                format!("peer delete {id}"),
+            ));
         }
     }
     if let Some(Node::Attachment(_, a)) = state.selected_node()

@@ -118,7 +118,10 @@ fn popup_block(frame: &mut Frame<'_>, area: Rect, title: &str, bottom: &str) -> 
 fn buttons(view: &super::change::ConfirmView) -> Line<'static> {
     use super::change::Button;
     if view.plan.refused() {
-        return Line::from(Span::styled("[ Close ]", bold().add_modifier(Modifier::REVERSED)));
+        return Line::from(Span::styled(
+            "[ Close ]",
+            bold().add_modifier(Modifier::REVERSED),
+        ));
     }
     let focus = |b: Button| {
         if view.button == b {
@@ -198,7 +201,9 @@ fn draw_change(
     use super::change::Stage;
     let bottom = match view.stage {
         Stage::Review if view.plan.refused() => " Enter/Esc closes: nothing can be sent ",
-        Stage::Review => " Tab moves between Cancel and Apply · Enter does the focused one · Esc cancels ",
+        Stage::Review => {
+            " Tab moves between Cancel and Apply · Enter does the focused one · Esc cancels "
+        }
         Stage::Applying(_) => " applying: AWS's answer is shown here when it comes ",
         Stage::Finished { .. } => " Enter/Esc closes ",
     };
@@ -216,12 +221,7 @@ fn draw_change(
     scrolled_with_footer(frame, inner, change_lines(state, view), view.scroll, footer);
 }
 
-fn draw_wizard(
-    state: &State,
-    frame: &mut Frame<'_>,
-    area: Rect,
-    w: &super::change::WizardView,
-) {
+fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::change::WizardView) {
     use super::change::{Stage, WizStage};
     let bottom = match &w.stage {
         WizStage::Step(v) if matches!(v.stage, Stage::Review) => {
@@ -231,7 +231,12 @@ fn draw_wizard(
         WizStage::Waiting { .. } => " watching the peering · Esc cancels ",
         WizStage::Done { .. } | WizStage::Stopped(_) => " Enter/Esc closes ",
     };
-    let inner = popup_block(frame, area, &format!(" Peering wizard: :{} ", w.line), bottom);
+    let inner = popup_block(
+        frame,
+        area,
+        &format!(" Peering wizard: :{} ", w.line),
+        bottom,
+    );
     let mut lines = Vec::new();
     let mut steps = Vec::new();
     for (mark, label) in w.steps() {
@@ -273,7 +278,9 @@ fn draw_wizard(
                 footer.push(buttons(view));
             }
         }
-        WizStage::Waiting { peering, state: s, .. } => {
+        WizStage::Waiting {
+            peering, state: s, ..
+        } => {
             lines.push(Line::from(Span::styled(
                 format!(
                     "{} {peering} is {s}: AWS is moving it (waited {} s)",
@@ -283,7 +290,11 @@ fn draw_wizard(
                 bold().fg(Color::Cyan),
             )));
         }
-        WizStage::Done { message, checks, ok } => {
+        WizStage::Done {
+            message,
+            checks,
+            ok,
+        } => {
             lines.push(Line::from(Span::styled(
                 format!("{} {message}", if *ok { "✓" } else { "!" }),
                 if *ok {

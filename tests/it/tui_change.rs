@@ -114,7 +114,9 @@ async fn route_del_asks_to_type_the_id_and_defaults_to_cancel() {
     match h.state.overlay() {
         Some(Overlay::Output { lines, .. }) => {
             assert!(
-                lines.iter().any(|l| l.contains("DeleteTransitGatewayRoute")),
+                lines
+                    .iter()
+                    .any(|l| l.contains("DeleteTransitGatewayRoute")),
                 "{lines:?}"
             );
         }
@@ -193,7 +195,10 @@ async fn wizard_from_accept_to_done() {
     );
     screen!("tui_wizard_done", h);
     let text = std::fs::read_to_string(&log).expect("audit log written");
-    assert!(text.contains("AcceptTransitGatewayPeeringAttachment"), "{text}");
+    assert!(
+        text.contains("AcceptTransitGatewayPeeringAttachment"),
+        "{text}"
+    );
     h.keys("<Esc>").await;
     assert_eq!(h.state.overlay(), None);
 }
@@ -248,7 +253,10 @@ async fn cancelling_with_an_apply_in_flight_still_reports_it() {
             netops::tui::keymap::KeyCode::Esc,
         )),
     );
-    assert!(fx.iter().all(|e| !matches!(e, Effect::Cancel(t) if *t == task)));
+    assert!(
+        fx.iter()
+            .all(|e| !matches!(e, Effect::Cancel(t) if *t == task))
+    );
     assert!(matches!(h.state.overlay(), Some(Overlay::Wizard { .. })));
     // AWS answers (the simulator, for real); the wizard re-reads, then stops and
     // shows what happened.
@@ -259,7 +267,10 @@ async fn cancelling_with_an_apply_in_flight_still_reports_it() {
     h.settle().await;
     let screen = h.render();
     assert!(screen.contains("cancelled after AWS answered"), "{screen}");
-    assert!(screen.contains("verified"), "the accept's answer is shown: {screen}");
+    assert!(
+        screen.contains("verified"),
+        "the accept's answer is shown: {screen}"
+    );
     let still = h
         .state
         .data
