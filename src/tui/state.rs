@@ -1009,10 +1009,7 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
 
 fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
     let estate = &state.data.estate;
-    match state
-        .prompt
-        .update(action, |command| ids_for(estate, command))
-    {
+    match state.prompt.update(action, |words| ids_for(estate, words)) {
         PromptOutcome::Nothing => {}
         PromptOutcome::Changed => prompt_changed(state),
         PromptOutcome::NoCompletion(word) => {
@@ -1644,8 +1641,29 @@ fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Ids the estate knows, for completing a command's argument.
-fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
+/// Ids the estate knows, for completing the word after `words` (the command and
+/// the words typed before it). After a TGW route table, a route's target is one of
+/// that TGW's attachments.
+fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
+    let command = words.first().copied().unwrap_or("");
+    if command == "route"
+        && let Some(table) = words.iter().find(|w| w.starts_with("tgw-rtb-"))
+    {
+        let tgw = estate
+            .loaded()
+            .flat_map(|r| r.tgw_route_tables.iter())
+            .find(|t| t.id == *table)
+            .map(|t| t.tgw_id.clone());
+        let mut out: Vec<String> = estate
+            .loaded()
+            .flat_map(|r| r.attachments.iter())
+            .filter(|a| tgw.as_ref().is_none_or(|t| &a.tgw_id == t))
+            .map(|a| a.id.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        return out;
+    }
     let mut out = Vec::new();
     for r in estate.loaded() {
         match command {
@@ -1697,12 +1715,13 @@ fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
     }
     out.sort();
     out.dedup();
-    let subcommands: &[&str] = match command {
-        "route" => &["add", "blackhole", "replace", "del"],
-        "vpc-route" => &["add", "replace", "del"],
-        "peer" => &["create", "accept", "reject", "delete", "wait", "connect"],
-        "attach" => &["accept", "reject"],
-        "prop" => &["on", "off"],
+    let subcommands: &[&str] = match (command, words.len()) {
+        (_, 2..) => &[],
+        ("route", _) => &["add", "blackhole", "replace", "del"],
+        ("vpc-route", _) => &["add", "replace", "del"],
+        ("peer", _) => &["create", "accept", "reject", "delete", "wait", "connect"],
+        ("attach", _) => &["accept", "reject"],
+        ("prop", _) => &["on", "off"],
         _ => &[],
     };
     let mut all: Vec<String> = subcommands.iter().map(|s| (*s).to_string()).collect();

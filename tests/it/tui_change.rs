@@ -283,3 +283,103 @@ async fn cancelling_with_an_apply_in_flight_still_reports_it() {
     h.keys("<Esc>").await;
     assert_eq!(h.state.overlay(), None);
 }
+
+#[tokio::test]
+async fn keys_on_a_peering_accept_and_list_actions() {
+    let mut h = changing(None).await;
+    h.keys("/use1-to-euw1<Enter><Esc>").await;
+    h.keys("x").await;
+    match h.state.overlay() {
+        Some(Overlay::Menu { items, .. }) => {
+            assert!(
+                items.iter().any(|i| i.starts_with("accept peering")),
+                "{items:?}"
+            );
+            assert!(
+                items.iter().any(|i| i.starts_with("reject peering")),
+                "{items:?}"
+            );
+            assert!(
+                items.iter().any(|i| i.starts_with("peering wizard")),
+                "{items:?}"
+            );
+        }
+        other => panic!("actions menu expected, got {other:?}; {}", h.render()),
+    }
+    h.keys("<Esc>A").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Change { ref line, .. }) if line == &format!("peer accept {PEERING}")),
+        "{:?}",
+        h.state.overlay()
+    );
+    h.keys("<Esc>W").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2, .. })),
+        "{:?}",
+        h.state.overlay()
+    );
+}
+
+#[tokio::test]
+async fn add_route_key_prefills_the_prompt_and_tab_offers_that_tgws_attachments() {
+    let mut h = changing(None).await;
+    h.keys("/post-inspection<Enter><Esc>").await;
+    h.keys("a").await;
+    let screen = h.render();
+    assert_eq!(
+        h.state.prompt.input,
+        format!("route add {POST_INSPECTION} "),
+        "{screen}"
+    );
+    h.send(Msg::Paste("10.9.0.0/16 ".into()));
+    h.keys("<Tab>").await;
+    let offered = h.state.prompt.completions.clone();
+    assert!(
+        offered
+            .iter()
+            .all(|a| a.starts_with("tgw-attach-0e1a2b3c4d5e6f7")),
+        "only us-east-1's TGW attachments: {offered:?}"
+    );
+    assert!(offered.len() >= 3, "{offered:?}");
+}
+
+#[tokio::test]
+async fn delete_key_on_a_route_row_confirms_the_route_del() {
+    let mut h = changing(None).await;
+    h.keys("/post-inspection<Enter><Esc><Tab>d").await;
+    assert!(
+        matches!(
+            h.state.overlay(),
+            Some(Overlay::Change { ref line, .. })
+                if line.starts_with(&format!("route del {POST_INSPECTION} "))
+        ),
+        "{:?}",
+        h.state.overlay()
+    );
+    // Help lists the change keys and the confirm, wizard and menu layers.
+    h.keys("<Esc>?").await;
+    let help: Vec<String> = h
+        .state
+        .content
+        .help
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(help.iter().any(|l| l.contains("Actions menu")), "{help:?}");
+    assert!(
+        help.iter().any(|l| l.contains("Peering wizard")),
+        "{help:?}"
+    );
+}
+
+#[tokio::test]
+async fn read_only_change_keys_do_nothing() {
+    let mut h = demo(120, 40).await;
+    h.keys("/use1-to-euw1<Enter><Esc>").await;
+    for key in ["A", "R", "D", "W", "x"] {
+        h.keys(key).await;
+        assert_eq!(h.state.overlay(), None, "{key}");
+        let (text, _) = h.state.message.clone().expect("a message");
+        assert!(text.contains("read-only"), "{key}: {text}");
+    }
+}
