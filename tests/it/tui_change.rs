@@ -383,3 +383,21 @@ async fn read_only_change_keys_do_nothing() {
         assert!(text.contains("read-only"), "{key}: {text}");
     }
 }
+
+/// A change that cannot be logged is applied and said so, never silently.
+#[tokio::test]
+async fn an_audit_log_that_cannot_be_written_is_shown() {
+    let mut h = changing(Some("/dev/null/netops/audit.jsonl".into())).await;
+    command(
+        &mut h,
+        &format!("route add {SPOKE_TABLE} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+    )
+    .await;
+    h.keys("y").await;
+    assert!(has_route(&h, SPOKE_TABLE, "10.9.0.0/16"));
+    let (text, _) = h.state.message.clone().expect("a message");
+    assert!(
+        text.contains("WAS applied") && text.contains("audit log could not be written"),
+        "{text}"
+    );
+}
