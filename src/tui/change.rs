@@ -120,10 +120,22 @@ impl ConfirmView {
         matches!(self.stage, Stage::Review) && self.plan.confirm_id.is_some()
     }
 
-    /// Types a character of the id.
+    /// Types a character of the id. The id typed exactly is consent: Apply takes
+    /// the focus (Enter applies, Tab goes back to Cancel); a wrong id gives it back.
     pub fn type_char(&mut self, c: char) {
         if self.typed.chars().count() < 200 {
             self.typed.push(c);
+        }
+        self.follow_typed();
+    }
+
+    fn follow_typed(&mut self) {
+        if let Some(id) = &self.plan.confirm_id {
+            self.button = if &self.typed == id {
+                Button::Apply
+            } else {
+                Button::Cancel
+            };
         }
     }
 
@@ -217,6 +229,7 @@ impl ConfirmView {
             }
             Action::DeleteChar => {
                 self.typed.pop();
+                self.follow_typed();
                 ConfirmOutcome::Keep
             }
             Action::Down => {
@@ -715,6 +728,37 @@ impl WizardView {
             return false;
         }
         true
+    }
+
+    /// The create's answer was lost (a timeout: it may or may not have happened) and
+    /// the execution re-read its region into the estate. Never a blind retry: when
+    /// the estate now shows the peering, the wizard carries on with it; when it still
+    /// proposes a create, it stops and says to run it again later.
+    pub fn lost_create(
+        &mut self,
+        lines: Vec<String>,
+        net: &Net<'_>,
+        next_task: &mut TaskId,
+    ) -> Vec<Effect> {
+        if !self.step_done(lines.clone(), false) && self.cancelling {
+            return Vec::new();
+        }
+        let fx = self.advance(net, next_task);
+        if matches!(&self.stage, WizStage::Step(v) if step_of(&v.plan) == 1) {
+            self.stage = WizStage::Stopped(format!(
+                "{}; no peering tagged {}={} is visible yet: run :{} again in a minute (it looks again before creating anything)",
+                lines.join("; "),
+                crate::backend::change::REQUEST_TAG_KEY,
+                self.request_tag,
+                self.line
+            ));
+            return Vec::new();
+        }
+        self.history.push(
+            "  the create's answer was lost, but it did happen: carrying on with the peering found"
+                .into(),
+        );
+        fx
     }
 
     /// Cancel: effects that stop the waits, and whether the wizard may close now.

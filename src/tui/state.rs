@@ -1823,9 +1823,44 @@ fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
 /// Folds a finished change into the console: the estate (so the tree, the index and
 /// the findings follow), the audit log (a front-end job) and undo. Answers the
 /// summary lines and whether it all applied and verified.
-fn fold_execution(state: &mut State, exec: &crate::ops::exec::Execution) -> (Vec<String>, bool) {
+fn fold_execution(
+    state: &mut State,
+    exec: &crate::ops::exec::Execution,
+    fx: &mut Vec<Effect>,
+) -> (Vec<String>, bool) {
+    // The other side of a peering that changed keeps its own copy of it: read that
+    // region again too, so the console does not plan on the stale copy.
+    let touched: BTreeSet<&str> = exec.plan.ops.iter().map(|o| o.region.as_str()).collect();
+    let mut others: BTreeSet<String> = BTreeSet::new();
+    for op in &exec.plan.ops {
+        use crate::backend::Change as C;
+        if let C::AcceptPeering { attachment_id }
+        | C::RejectPeering { attachment_id }
+        | C::DeletePeering { attachment_id } = &op.change
+        {
+            for p in state
+                .data
+                .estate
+                .loaded()
+                .flat_map(|r| r.peerings.iter())
+                .filter(|p| &p.id == attachment_id)
+            {
+                for r in [&p.requester.region, &p.accepter.region] {
+                    if !touched.contains(r.as_str()) && state.data.estate.region(r).is_some() {
+                        others.insert(r.clone());
+                    }
+                }
+            }
+        }
+    }
     exec.merge_into(&mut state.data.estate);
     state.data_changed();
+    // Quietly: the change's own result is the message that matters.
+    let message = state.message.take();
+    for region in others {
+        reload_region(state, &region, fx);
+    }
+    state.message = message;
     let account = state.data.estate.account.as_ref().map(|a| a.id.clone());
     let entries = exec.log_entries("", &state.changes.profile, account.as_deref());
     if !entries.is_empty()
@@ -1860,7 +1895,7 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                 };
                 fx.extend(more);
                 if let Some(exec) = view.done_execution().cloned() {
-                    let (lines, ok) = fold_execution(state, &exec);
+                    let (lines, ok) = fold_execution(state, &exec, fx);
                     if ok {
                         state.info(format!("{}: applied and verified", exec.plan.line));
                     } else {
@@ -1885,13 +1920,33 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                             _ => None,
                         };
                         if let Some(exec) = exec {
-                            let (lines, ok) = fold_execution(state, &exec);
-                            let go_on = match state.modals.get_mut(i) {
-                                Some(Modal::Wizard(w)) => w.step_done(lines, ok),
-                                _ => false,
-                            };
-                            if go_on {
-                                advance_wizard(state, i, fx);
+                            let (lines, ok) = fold_execution(state, &exec, fx);
+                            let lost_create = exec.failure().is_some_and(|e| {
+                                e.kind == crate::backend::ErrorKind::OutcomeUnknown
+                            }) && exec.plan.ops.iter().any(|o| {
+                                matches!(o.change, crate::backend::Change::CreatePeering { .. })
+                            });
+                            if lost_create {
+                                state.sync();
+                                let net = crate::net::Net::with_index(
+                                    &state.data.estate,
+                                    &state.data.index,
+                                );
+                                if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
+                                    fx.extend(w.lost_create(
+                                        lines,
+                                        &net,
+                                        &mut state.changes.next_task,
+                                    ));
+                                }
+                            } else {
+                                let go_on = match state.modals.get_mut(i) {
+                                    Some(Modal::Wizard(w)) => w.step_done(lines, ok),
+                                    _ => false,
+                                };
+                                if go_on {
+                                    advance_wizard(state, i, fx);
+                                }
                             }
                         }
                     }

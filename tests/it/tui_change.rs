@@ -401,3 +401,93 @@ async fn an_audit_log_that_cannot_be_written_is_shown() {
         "{text}"
     );
 }
+
+/// The wizard for two TGWs with no peering between them (the demo's is deleted
+/// first); answers the create's Apply effect, not yet run.
+async fn wizard_at_create(h: &mut Harness) -> (u64, Effect) {
+    command(h, &format!("peer delete {PEERING}")).await;
+    h.keys(PEERING).await;
+    h.keys("<Enter><Esc>").await;
+    command(
+        h,
+        "peer connect tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301",
+    )
+    .await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 1, .. })),
+        "{:?}\n{}",
+        h.state.overlay(),
+        h.render()
+    );
+    let fx = update(
+        &mut h.state,
+        Msg::Key(netops::tui::keymap::Key::plain(
+            netops::tui::keymap::KeyCode::Enter,
+        )),
+    );
+    fx.into_iter()
+        .find_map(|e| match &e {
+            Effect::Apply { task, .. } => Some((*task, e.clone())),
+            _ => None,
+        })
+        .expect("the create is sent")
+}
+
+fn lost() -> netops::backend::BackendError {
+    netops::backend::BackendError::new(
+        netops::backend::ErrorKind::OutcomeUnknown,
+        "CreateTransitGatewayPeeringAttachment may or may not have happened (timed out)",
+    )
+}
+
+/// A create whose answer was lost and that did not happen: the wizard stops and
+/// says to run it again; it never sends a second create by itself.
+#[tokio::test]
+async fn a_lost_create_that_did_not_happen_stops_the_wizard() {
+    let mut h = changing(None).await;
+    let (task, _apply) = wizard_at_create(&mut h).await;
+    let fx = update(
+        &mut h.state,
+        Msg::Applied {
+            task,
+            result: Err(lost()),
+        },
+    );
+    for e in fx {
+        h.runtime.execute(e);
+    }
+    h.settle().await;
+    let screen = h.render();
+    assert!(screen.contains("is visible yet"), "{screen}");
+    assert!(matches!(h.state.overlay(), Some(Overlay::Wizard { .. })));
+}
+
+/// A create whose answer was lost but that did happen: the re-read finds the
+/// peering and the wizard carries on with it.
+#[tokio::test]
+async fn a_lost_create_that_happened_carries_on() {
+    let mut h = changing(None).await;
+    let (task, apply) = wizard_at_create(&mut h).await;
+    h.runtime.execute(apply);
+    // The real answer is dropped; the console hears that it was lost.
+    let report = h.runtime.next().await.expect("the create's report");
+    assert!(matches!(report, netops::runtime::Report::Applied { .. }));
+    let fx = update(
+        &mut h.state,
+        Msg::Applied {
+            task,
+            result: Err(lost()),
+        },
+    );
+    for e in fx {
+        h.runtime.execute(e);
+    }
+    h.settle().await;
+    let screen = h.render();
+    assert!(screen.contains("but it did happen"), "{screen}");
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2.., .. })),
+        "{:?}\n{screen}",
+        h.state.overlay()
+    );
+}
