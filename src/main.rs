@@ -118,6 +118,8 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
         changer: setup.changer,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
+        audit_log,
+        profile: setup.profile.clone(),
     };
     match netops::tui::run(setup.backend, setup.plan, opts).await {
         Ok(netops::tui::Ending::Quit) => exit::OK,

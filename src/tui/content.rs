@@ -833,9 +833,9 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
 /// The help text: every binding of the active keymap, grouped by layer, keys with
 /// the same action and description on one line.
 #[must_use]
-pub fn help_lines(keymap: &Keymap) -> Vec<Line<'static>> {
+pub fn help_lines(keymap: &Keymap, read_only: bool) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (layer, title) in [
+    let mut layers = vec![
         (Layer::Normal, "Tree and detail pane"),
         (Layer::Input, "Typing a / filter or a : command"),
         (Layer::Popup, "Help and command output"),
@@ -843,10 +843,28 @@ pub fn help_lines(keymap: &Keymap) -> Vec<Line<'static>> {
             Layer::Trace,
             "Trace view (:trace FROM TO, or t on a subnet)",
         ),
-    ] {
+    ];
+    // Read-only: the change keys and the screens of changes are not shown at all.
+    if !read_only {
+        layers.extend([
+            (
+                Layer::Confirm,
+                "Confirming a change (Cancel is the default; type the id of destructive ones)",
+            ),
+            (Layer::Wizard, "Peering wizard (:peer connect, W)"),
+            (
+                Layer::Menu,
+                "Pick lists (actions menu x, the wizard's peer TGW)",
+            ),
+        ]);
+    }
+    for (layer, title) in layers {
         lines.push(heading(title));
         let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
         for b in keymap.bindings(layer) {
+            if read_only && b.action.is_change() {
+                continue;
+            }
             let name = b.action.name();
             match groups
                 .iter_mut()

@@ -79,6 +79,29 @@ impl Harness {
         ))
     }
 
+    /// A console that can change the network: `backend` (the simulator) reads and
+    /// changes; applied changes are logged to `audit_log` when given.
+    ///
+    /// # Errors
+    /// When the embedded keymap is broken (tests guard against that).
+    pub fn changing(
+        backend: Arc<dyn Backend>,
+        changer: Arc<dyn crate::backend::Changer>,
+        plan: DiscoveryPlan,
+        audit_log: Option<std::path::PathBuf>,
+        width: u16,
+        height: u16,
+    ) -> Result<Self, super::keymap::KeymapError> {
+        let mut h = Self::new(backend, plan, "DEMO (reference)", width, height)?;
+        h.state.read_only = false;
+        h.state.changes.audit_log = audit_log;
+        h.state.changes.profile = "demo".into();
+        h.state.changes.session_tag = "netops-test".into();
+        let backend = Arc::clone(h.runtime.backend());
+        h.runtime = Runtime::new(backend, Clock::Fixed(FIXED_TIME)).with_changer(Some(changer));
+        Ok(h)
+    }
+
     /// A console with a given keymap (and the error a broken user keymap gave).
     #[must_use]
     pub fn with_keymap(
@@ -112,6 +135,23 @@ impl Harness {
     pub fn send(&mut self, msg: Msg) {
         let fx = update(&mut self.state, msg);
         self.queue.extend(fx);
+        self.run_jobs();
+    }
+
+    /// Does the console's file work (the audit log) as the front end does.
+    fn run_jobs(&mut self) {
+        loop {
+            let jobs = self.state.take_jobs();
+            if jobs.is_empty() {
+                break;
+            }
+            let msgs: Vec<Msg> = jobs
+                .into_iter()
+                .filter_map(|j| super::run_job(j, Clock::Fixed(FIXED_TIME)))
+                .collect();
+            let fx = update_all(&mut self.state, msgs);
+            self.queue.extend(fx);
+        }
     }
 
     /// Sends keys in the keymap notation, e.g. `"jj<Enter>"`, settling after each.
@@ -140,6 +180,7 @@ impl Harness {
                     }
                     let fx = update_all(&mut self.state, burst);
                     self.queue.extend(fx);
+                    self.run_jobs();
                 }
                 None if self.queue.is_empty() => break,
                 None => {}

@@ -224,16 +224,22 @@ pub enum Layer {
     Form,
     /// The trace view: a selection over a trace's hops.
     Trace,
+    /// The guided peering wizard (`:peer connect`, `W`).
+    Wizard,
+    /// A pick list (the actions menu, the wizard's peer TGW).
+    Menu,
 }
 
 impl Layer {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Normal,
         Self::Input,
         Self::Popup,
         Self::Confirm,
         Self::Form,
         Self::Trace,
+        Self::Wizard,
+        Self::Menu,
     ];
 
     /// The name used in keymap files.
@@ -246,6 +252,8 @@ impl Layer {
             Self::Confirm => "confirm",
             Self::Form => "form",
             Self::Trace => "trace",
+            Self::Wizard => "wizard",
+            Self::Menu => "menu",
         }
     }
 
@@ -294,6 +302,20 @@ pub enum Action {
     /// Moves to the next / previous field of a form.
     NextField,
     PrevField,
+    /// Acknowledges a change's impact warnings (lost egress, broken isolation).
+    AcceptImpact,
+    /// The change actions that apply to the selection, as a pick list.
+    Actions,
+    /// Accepts the selected peering or pending VPC attachment (confirm first).
+    AcceptChange,
+    /// Rejects the selected peering or pending VPC attachment (confirm first).
+    RejectChange,
+    /// Deletes the selected peering, or the route under the detail cursor.
+    DeleteChange,
+    /// Adds a static route to the selected TGW route table (prefills the prompt).
+    AddRoute,
+    /// The guided peering wizard on the selected peering (continue) or TGW (new).
+    Connect,
     /// Unbinds a default key.
     Noop,
     /// A command line, as typed at the `:` prompt (without the colon).
@@ -334,6 +356,13 @@ const ACTIONS: &[(&str, Action)] = &[
     ("confirm", Action::Confirm),
     ("next-field", Action::NextField),
     ("prev-field", Action::PrevField),
+    ("accept-impact", Action::AcceptImpact),
+    ("actions", Action::Actions),
+    ("accept", Action::AcceptChange),
+    ("reject", Action::RejectChange),
+    ("delete", Action::DeleteChange),
+    ("add-route", Action::AddRoute),
+    ("connect", Action::Connect),
     ("noop", Action::Noop),
 ];
 
@@ -366,6 +395,24 @@ impl Action {
                 .iter()
                 .find(|(_, a)| a == other)
                 .map_or_else(String::new, |(n, _)| (*n).to_string()),
+        }
+    }
+
+    /// True for the actions that change the network: hidden from help and refused
+    /// in read-only mode.
+    #[must_use]
+    pub fn is_change(&self) -> bool {
+        match self {
+            Self::Actions
+            | Self::AcceptChange
+            | Self::RejectChange
+            | Self::DeleteChange
+            | Self::AddRoute
+            | Self::Connect => true,
+            Self::Run(line) => {
+                matches!(crate::command::parse_line(line), Ok(Some(c)) if c.is_change())
+            }
+            _ => false,
         }
     }
 

@@ -12,6 +12,7 @@
 //!
 //! - [`modal`]: the stack of screens over the panes (help, command output, the trace
 //!   view; confirm, form, wizard next), each with its own small state and update.
+//! - [`change`]: a planned change's confirmation, the peering wizard, pick lists.
 //! - [`trace_view`]: `:trace` hop by hop; Enter jumps to a hop's object, `[` comes back.
 //! - [`content`]: what the detail pane and help show, built by `update` once per
 //!   change (with wrapped heights), so `view` only renders and does not import `state`'s
@@ -25,6 +26,7 @@
 //! Signals (TERM, INT, HUP, QUIT) restore the terminal before the process exits;
 //! Ctrl-C quits and Ctrl-Z suspends whatever the keymap says.
 
+pub mod change;
 pub mod content;
 pub mod harness;
 pub mod keymap;
@@ -56,8 +58,12 @@ use state::{Msg, State, StateInit, update_all};
 pub struct TuiOptions {
     /// The capability to change the network; `None` when read-only.
     pub changer: Option<Arc<dyn crate::backend::Changer>>,
-    /// Shows the read-only badge (and, later, refuses changes).
+    /// Shows the read-only badge, refuses change commands and hides change keys.
     pub read_only: bool,
+    /// Where applied changes are logged (`audit.jsonl`); `None`: not logged.
+    pub audit_log: Option<PathBuf>,
+    /// The profile name the audit log records.
+    pub profile: String,
     /// A keymap file to layer over the defaults instead of `<config dir>/keymap.toml`.
     pub keymap_file: Option<PathBuf>,
     /// "DEMO (reference)" or "AWS profile X", for the status bar.
@@ -191,6 +197,9 @@ pub async fn run(
         keymap_error: keymap_error.map(|e| e.to_string()),
         size: (size.width, size.height),
     });
+    state.changes.audit_log = opts.audit_log;
+    state.changes.profile = opts.profile;
+    state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
     let mut runtime = Runtime::new(backend, Clock::System).with_changer(opts.changer);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -212,6 +221,9 @@ pub async fn run(
                     }
                     _ => {}
                 }
+            }
+            for job in state.take_jobs() {
+                pending.extend(run_job(job, Clock::System));
             }
         }
         if state.quit {
@@ -235,7 +247,7 @@ pub async fn run(
             #[cfg(debug_assertions)]
             test_hooks::after_frame();
         }
-        let loading = state.is_loading();
+        let loading = state.is_loading() || state.change_busy();
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {
@@ -285,6 +297,65 @@ pub async fn run(
     }
     guard.restore().wrap_err("cannot restore the terminal")?;
     Ok(Ending::Quit)
+}
+
+/// Does a front-end job (the audit log's file work) and answers what the console
+/// should hear of it.
+#[must_use]
+pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
+    match job {
+        state::FrontJob::AppendLog { path, mut entries } => {
+            let time = crate::ops::log::rfc3339(clock.now());
+            for e in &mut entries {
+                e.time.clone_from(&time);
+            }
+            crate::ops::log::append(&path, &entries)
+                .err()
+                .map(|e| Msg::LogWriteFailed(format!("{}: {e}", path.display())))
+        }
+        state::FrontJob::ReadLog { path, last } => {
+            let title = format!(":audit-log ({})", path.display());
+            Some(Msg::LogRead {
+                title,
+                result: match crate::ops::log::read(&path, last) {
+                    Ok((entries, bad)) => {
+                        let mut s = crate::query::Section::new(&[
+                            "TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT",
+                        ]);
+                        for e in &entries {
+                            s.row(vec![
+                                e.time.clone(),
+                                e.profile.clone(),
+                                e.region.clone(),
+                                e.action.clone(),
+                                e.command.clone(),
+                                e.result.clone(),
+                            ]);
+                        }
+                        let mut lines: Vec<String> = if entries.is_empty() {
+                            vec!["no change has been logged yet".into()]
+                        } else {
+                            crate::query::Output {
+                                command: "audit-log".into(),
+                                sections: vec![s],
+                                json: serde_json::Value::Null,
+                                failed_check: false,
+                            }
+                            .to_text()
+                            .lines()
+                            .map(str::to_string)
+                            .collect()
+                        };
+                        if bad > 0 {
+                            lines.push(format!("{bad} line(s) could not be read and were skipped"));
+                        }
+                        Ok(lines)
+                    }
+                    Err(e) => Err(format!("cannot read the audit log {}: {e}", path.display())),
+                },
+            })
+        }
+    }
 }
 
 /// Hooks for the end-to-end tests of the real binary; compiled into debug builds only,

@@ -3,10 +3,12 @@
 //!
 //! Each modal owns its small state and its update, and answers with a
 //! [`ModalOutcome`]; it never touches the rest of the console. Help and command output
-//! are here, and the trace view (its own `[trace]` layer: a selection over the hops);
-//! confirm, form, wizard and probe matrix join the enum with their own layer
-//! (`[confirm]` and `[form]` are already in `keymaps/default.toml`).
+//! are here, the trace view (its own `[trace]` layer: a selection over the hops), a
+//! planned change's confirmation (`[confirm]`), the peering wizard (`[wizard]`) and
+//! pick lists (`[menu]`); the last three are driven by `state` (they fold what they
+//! re-read into the estate), their logic lives in [`super::change`].
 
+use super::change::{ConfirmView, MenuView, WizStage, WizardView};
 use super::keymap::{Action, Layer};
 use super::trace_view::{TraceOutcome, TraceView};
 use crate::net::ObjectRef;
@@ -32,6 +34,12 @@ pub enum Modal {
     },
     /// A `:trace`, hop by hop, with a selection over the hops.
     Trace(Box<TraceView>),
+    /// A planned change: preview, confirm, progress, result.
+    Change(Box<ConfirmView>),
+    /// The guided peering wizard.
+    Wizard(Box<WizardView>),
+    /// A pick list (the actions menu, the wizard's peer TGW).
+    Menu(Box<MenuView>),
 }
 
 /// What the modal wants after a key.
@@ -65,6 +73,12 @@ impl Modal {
         match self {
             Self::Help { .. } | Self::Output { .. } => Layer::Popup,
             Self::Trace(_) => Layer::Trace,
+            Self::Change(_) => Layer::Confirm,
+            Self::Wizard(w) => match &w.stage {
+                WizStage::Step(c) if c.takes_text() => Layer::Confirm,
+                _ => Layer::Wizard,
+            },
+            Self::Menu(_) => Layer::Menu,
         }
     }
 
@@ -75,6 +89,18 @@ impl Modal {
             Self::Help { scroll } | Self::Output { scroll, .. } => *scroll,
             Self::Trace(view) => Scroll {
                 row: view.offset,
+                column: 0,
+            },
+            Self::Change(c) => Scroll {
+                row: c.scroll,
+                column: 0,
+            },
+            Self::Wizard(w) => Scroll {
+                row: w.scroll,
+                column: 0,
+            },
+            Self::Menu(m) => Scroll {
+                row: m.cursor,
                 column: 0,
             },
         }
@@ -95,6 +121,8 @@ impl Modal {
                     }
                 };
             }
+            // Driven by `state`, which has the estate they need.
+            Self::Change(_) | Self::Wizard(_) | Self::Menu(_) => return ModalOutcome::Keep,
         };
         let (Self::Help { scroll } | Self::Output { scroll, .. }) = self else {
             return ModalOutcome::Keep;

@@ -90,12 +90,12 @@ impl Prompt {
         Typed { cut }
     }
 
-    /// Handles an action of the input layer. `ids_for(command)` lists the ids the
+    /// Handles an action of the input layer. `ids_for(words before)` lists the ids the
     /// command's argument can take, for Tab.
     pub fn update(
         &mut self,
         action: &Action,
-        ids_for: impl Fn(&str) -> Vec<String>,
+        ids_for: impl Fn(&[&str]) -> Vec<String>,
     ) -> PromptOutcome {
         match action {
             Action::Submit => {
@@ -126,7 +126,7 @@ impl Prompt {
 
     /// Tab: completes the command name, or the id after it; several candidates are
     /// listed and their common prefix typed.
-    fn complete(&mut self, ids_for: impl Fn(&str) -> Vec<String>) -> PromptOutcome {
+    fn complete(&mut self, ids_for: impl Fn(&[&str]) -> Vec<String>) -> PromptOutcome {
         let input = self.input.clone();
         let words: Vec<&str> = input.split_whitespace().collect();
         let trailing_space = input.ends_with(' ');
@@ -139,9 +139,22 @@ impl Prompt {
             ([cmd], true) | ([cmd, _], false) => (
                 format!("{cmd} "),
                 if trailing_space { "" } else { words[1] },
-                ids_for(cmd),
+                ids_for(&[*cmd]),
             ),
-            _ => return PromptOutcome::Nothing,
+            // Later words of a change command (`route add RTB CIDR ATTACHMENT`).
+            ([_, ..], _) => {
+                let (before, word) = if trailing_space {
+                    (&words[..], "")
+                } else {
+                    (
+                        &words[..words.len() - 1],
+                        words.last().copied().unwrap_or(""),
+                    )
+                };
+                let head = input[..input.len() - word.len()].to_string();
+                (head, word, ids_for(before))
+            }
+            ([], true) => return PromptOutcome::Nothing,
         };
         let matching: Vec<String> = candidates
             .into_iter()
@@ -233,8 +246,8 @@ mod tests {
     fn tab_completes_ids_from_the_caller() {
         let mut p = Prompt::default();
         p.open(Mode::Command, "show vpc-".into());
-        let ids = |cmd: &str| {
-            assert_eq!(cmd, "show");
+        let ids = |words: &[&str]| {
+            assert_eq!(words, ["show"]);
             vec!["vpc-1".to_string(), "vpc-2".to_string(), "subnet-1".into()]
         };
         assert_eq!(p.update(&Action::Complete, ids), PromptOutcome::Nothing);

@@ -27,6 +27,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use ratatui::text::Line;
 use tui_tree_widget::{TreeItem, TreeState};
 
+use super::change::{
+    ConfirmOutcome, ConfirmView, MenuItem, MenuRun, MenuView, Stage, WizStage, WizardEvent,
+    WizardView,
+};
 use super::content::{self, ContentInput, Detail, SPINNER_PLACEHOLDER, Wrapped};
 use super::keymap::{Action, Key, KeyCode, Keymap, Layer};
 use super::layout;
@@ -78,6 +82,14 @@ pub enum Msg {
         task: TaskId,
         region: String,
         result: Result<crate::runtime::Observation, crate::backend::BackendError>,
+    },
+    /// An audit log write asked for with [`FrontJob::AppendLog`] failed.
+    LogWriteFailed(String),
+    /// The audit log read for `:audit-log` ([`FrontJob::ReadLog`]): a title and its
+    /// lines, or why it could not be read.
+    LogRead {
+        title: String,
+        result: Result<Vec<String>, String>,
     },
     /// The audit of a data version finished.
     Audited {
@@ -138,6 +150,78 @@ pub enum Overlay {
         title: String,
         selected: Option<String>,
     },
+    /// A planned change: its command line and stage (`review`, `applying`,
+    /// `finished`).
+    Change { line: String, stage: String },
+    /// The peering wizard: its command line and step (1 create … 4 verified).
+    Wizard { line: String, step: usize },
+    /// A pick list: its title and items.
+    Menu { title: String, items: Vec<String> },
+}
+
+/// File work the front end does for the console (update stays pure): it answers
+/// with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrontJob {
+    /// Append these audit log entries (their `time` is stamped by the front end);
+    /// a failure answers [`Msg::LogWriteFailed`].
+    AppendLog {
+        path: std::path::PathBuf,
+        entries: Vec<crate::ops::log::Entry>,
+    },
+    /// Read the last `last` entries for `:audit-log`; answers [`Msg::LogRead`].
+    ReadLog {
+        path: std::path::PathBuf,
+        last: Option<usize>,
+    },
+}
+
+/// The first task id of change work (applies, re-reads, waits): apart from reads
+/// and audits.
+pub const CHANGE_TASKS: TaskId = 1 << 50;
+
+/// What changing the network needs across commands.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    pub next_task: TaskId,
+    /// Applied changes `:undo` can reverse, newest last.
+    pub undo: Vec<crate::ops::UndoEntry>,
+    /// Where applied changes are logged; `None`: not logged.
+    pub audit_log: Option<std::path::PathBuf>,
+    /// The profile name the audit log records.
+    pub profile: String,
+    /// Unique to this console (the front end sets it): request tags derive from it.
+    pub session_tag: String,
+    requests: u64,
+    /// File work for the front end, taken with [`State::take_jobs`].
+    pub jobs: Vec<FrontJob>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Self {
+            next_task: CHANGE_TASKS,
+            undo: Vec::new(),
+            audit_log: None,
+            profile: String::new(),
+            session_tag: "netops-console".into(),
+            requests: 0,
+            jobs: Vec::new(),
+        }
+    }
+}
+
+impl Changes {
+    fn request_tag(&mut self) -> String {
+        self.requests += 1;
+        format!("{}-{}", self.session_tag, self.requests)
+    }
+
+    fn tasks(&mut self, n: u64) -> TaskId {
+        let t = self.next_task;
+        self.next_task += n;
+        t
+    }
 }
 
 /// How the message line shows a message.
@@ -237,6 +321,8 @@ pub struct State {
     pub message: Option<(String, Severity)>,
     pub dirty: bool,
     pub quit: bool,
+    /// Changes: task ids, undo, the audit log.
+    pub changes: Changes,
 }
 
 /// How a console starts.
@@ -298,6 +384,7 @@ impl State {
             size: init.size,
             dirty: true,
             quit: false,
+            changes: Changes::default(),
         };
         state.sync();
         state
@@ -325,7 +412,34 @@ impl State {
                 title: view.title.clone(),
                 selected: view.selected_hop().map(|h| h.id.clone()),
             },
+            Modal::Change(c) => Overlay::Change {
+                line: c.plan.line.clone(),
+                stage: c.stage_name().to_string(),
+            },
+            Modal::Wizard(w) => Overlay::Wizard {
+                line: w.line.clone(),
+                step: w.step,
+            },
+            Modal::Menu(m) => Overlay::Menu {
+                title: m.title.clone(),
+                items: m.items.iter().map(|i| i.label.clone()).collect(),
+            },
         })
+    }
+
+    /// True while a change is in flight or the wizard waits (the spinner turns).
+    #[must_use]
+    pub fn change_busy(&self) -> bool {
+        self.modals.iter().any(|m| match m {
+            Modal::Change(c) => matches!(c.stage, Stage::Applying(_)),
+            Modal::Wizard(w) => w.busy(),
+            _ => false,
+        })
+    }
+
+    /// The file work the front end is to do now.
+    pub fn take_jobs(&mut self) -> Vec<FrontJob> {
+        std::mem::take(&mut self.changes.jobs)
     }
 
     /// True while any region is being read (the spinner turns only then).
@@ -612,6 +726,21 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             fx.push(Effect::Suspend);
             state.dirty = true;
         }
+        Msg::Key(key) if takes_char(state, key) => {
+            if let Some(c) = key.typed_char() {
+                match state.modals.last_mut() {
+                    Some(Modal::Change(view)) => view.type_char(c),
+                    Some(Modal::Wizard(w)) => {
+                        if let WizStage::Step(view) = &mut w.stage {
+                            view.type_char(c);
+                        }
+                    }
+                    Some(Modal::Menu(m)) => m.type_char(c),
+                    _ => {}
+                }
+            }
+            state.dirty = true;
+        }
         Msg::Key(key) => {
             let layer = state.layer();
             if let Some(action) = state.keymap.action(layer, key).cloned() {
@@ -674,11 +803,54 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 state.dirty = true;
             }
         }
-        Msg::Timer { .. } | Msg::Observed { .. } => {}
-        Msg::Applied { result, .. } => {
+        Msg::Timer { task } => {
+            change_report(state, &Report::Timer { task }, fx);
+            state.dirty = true;
+        }
+        Msg::Observed {
+            task,
+            region,
+            result,
+        } => {
+            change_report(
+                state,
+                &Report::Observed {
+                    task,
+                    region,
+                    result,
+                },
+                fx,
+            );
+            state.dirty = true;
+        }
+        Msg::Applied { task, result } => {
+            let report = Report::Applied { task, result };
+            if !change_report(state, &report, fx)
+                && let Report::Applied { result, .. } = report
+            {
+                // Nothing waits for it any more (it cannot happen: a dialog with a
+                // change in flight does not close); said anyway, never dropped.
+                match result {
+                    Ok(_) => state.info("change applied"),
+                    Err(e) => state.error(e.message),
+                }
+            }
+            state.dirty = true;
+        }
+        Msg::LogWriteFailed(problem) => {
+            state.error(format!(
+                "the change WAS applied, but the audit log could not be written: {problem}"
+            ));
+            state.dirty = true;
+        }
+        Msg::LogRead { title, result } => {
             match result {
-                Ok(_) => state.info("change applied"),
-                Err(e) => state.error(e.message),
+                Ok(lines) => state.modals.push(Modal::Output {
+                    title,
+                    lines,
+                    scroll: Scroll::default(),
+                }),
+                Err(e) => state.error(e),
             }
             state.dirty = true;
         }
@@ -696,7 +868,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             state.dirty = true;
         }
         Msg::Tick => {
-            if state.is_loading() {
+            if state.is_loading() || state.change_busy() {
                 state.spinner = state.spinner.wrapping_add(1);
                 state.dirty = true;
             }
@@ -810,6 +982,12 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     if state.prompt.mode != Mode::Normal {
         return act_input(state, &action, fx);
     }
+    if matches!(
+        state.modals.last(),
+        Some(Modal::Change(_) | Modal::Wizard(_) | Modal::Menu(_))
+    ) {
+        return act_change_modal(state, &action, fx);
+    }
     if let Some(top) = state.modals.last_mut() {
         let ctx = ModalContext {
             height: usize::from(layout::popup_height(state.size).saturating_sub(2)),
@@ -831,10 +1009,7 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
 
 fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
     let estate = &state.data.estate;
-    match state
-        .prompt
-        .update(action, |command| ids_for(estate, command))
-    {
+    match state.prompt.update(action, |words| ids_for(estate, words)) {
         PromptOutcome::Nothing => {}
         PromptOutcome::Changed => prompt_changed(state),
         PromptOutcome::NoCompletion(word) => {
@@ -843,7 +1018,7 @@ fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
         PromptOutcome::Submitted {
             mode: Mode::Command,
             line,
-        } => run_command(state, &line),
+        } => run_command(state, &line, fx),
         PromptOutcome::Submitted {
             mode: Mode::Filter,
             line,
@@ -996,7 +1171,7 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Help => {
             // Built on first use: the keymap does not change while the console runs.
             if state.content.help.is_empty() {
-                state.content.help = content::help_lines(&state.keymap);
+                state.content.help = content::help_lines(&state.keymap, state.read_only);
             }
             state.modals.push(Modal::Help {
                 scroll: Scroll::default(),
@@ -1054,7 +1229,16 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 key_hint(state, &Action::Trace)
             )),
         },
-        Action::Run(line) => run_command(state, &line),
+        Action::Run(line) => run_command(state, &line, fx),
+        a if a.is_change() && state.read_only => state.error(format!(
+            "netops is read-only (--read-only): {} would change the network; nothing was sent",
+            a.name()
+        )),
+        Action::Actions => actions_menu(state),
+        Action::AcceptChange | Action::RejectChange => accept_reject(state, &action, fx),
+        Action::DeleteChange => delete_selected(state, fx),
+        Action::AddRoute => add_route(state),
+        Action::Connect => connect_selected(state, fx),
         Action::Quit => {
             state.quit = true;
             fx.push(Effect::Quit);
@@ -1069,6 +1253,7 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         | Action::Confirm
         | Action::NextField
         | Action::PrevField
+        | Action::AcceptImpact
         | Action::Noop => {}
     }
 }
@@ -1414,10 +1599,20 @@ fn run_trace(state: &mut State, cmd: &crate::command::Command) {
     }
 }
 
-fn run_command(state: &mut State, line: &str) {
+fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
         Ok(Some(cmd @ crate::command::Command::Trace { .. })) => run_trace(state, &cmd),
+        Ok(Some(cmd))
+            if cmd.is_change()
+                || matches!(
+                    cmd,
+                    crate::command::Command::AuditLog { .. }
+                        | crate::command::Command::Peer(crate::command::PeerCommand::Wait { .. })
+                ) =>
+        {
+            run_change(state, &cmd, fx);
+        }
         Ok(Some(cmd)) => match crate::query::run_with(
             &crate::net::Net::with_index(&state.data.estate, &state.data.index),
             &cmd,
@@ -1446,13 +1641,59 @@ fn run_command(state: &mut State, line: &str) {
     }
 }
 
-/// Ids the estate knows, for completing a command's argument.
-fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
+/// Ids the estate knows, for completing the word after `words` (the command and
+/// the words typed before it). After a TGW route table, a route's target is one of
+/// that TGW's attachments.
+fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
+    let command = words.first().copied().unwrap_or("");
+    if command == "route"
+        && let Some(table) = words.iter().find(|w| w.starts_with("tgw-rtb-"))
+    {
+        let tgw = estate
+            .loaded()
+            .flat_map(|r| r.tgw_route_tables.iter())
+            .find(|t| t.id == *table)
+            .map(|t| t.tgw_id.clone());
+        let mut out: Vec<String> = estate
+            .loaded()
+            .flat_map(|r| r.attachments.iter())
+            .filter(|a| tgw.as_ref().is_none_or(|t| &a.tgw_id == t))
+            .map(|a| a.id.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        return out;
+    }
     let mut out = Vec::new();
     for r in estate.loaded() {
         match command {
             "route-tables" | "attachments" => out.extend(r.tgws.iter().map(|t| t.id.clone())),
             "routes" => out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone())),
+            // Change commands: their sub-commands, then what they act on.
+            "route" | "assoc" | "disassoc" | "prop" => {
+                out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone()));
+                out.extend(r.attachments.iter().map(|t| t.id.clone()));
+            }
+            "vpc-route" => {
+                out.extend(r.vpc_route_tables.iter().map(|t| t.id.clone()));
+                out.extend(r.tgws.iter().map(|t| t.id.clone()));
+                out.extend(r.nat_gateways.iter().map(|t| t.id.clone()));
+                out.extend(r.internet_gateways.iter().map(|t| t.id.clone()));
+                out.extend(r.vpc_endpoints.iter().map(|t| t.id.clone()));
+            }
+            "peer" => {
+                out.extend(r.peerings.iter().map(|t| t.id.clone()));
+                out.extend(r.tgws.iter().map(|t| t.id.clone()));
+            }
+            "attach" => out.extend(
+                r.attachments
+                    .iter()
+                    .filter(|a| {
+                        a.kind == AttachmentKind::Vpc
+                            && a.state == crate::model::AttachmentState::PendingAcceptance
+                    })
+                    .map(|t| t.id.clone()),
+            ),
             "trace" => {
                 out.extend(r.instances.iter().map(|t| t.id.clone()));
                 out.extend(r.subnets.iter().map(|t| t.id.clone()));
@@ -1474,5 +1715,572 @@ fn ids_for(estate: &Estate, command: &str) -> Vec<String> {
     }
     out.sort();
     out.dedup();
+    let subcommands: &[&str] = match (command, words.len()) {
+        (_, 2..) => &[],
+        ("route", _) => &["add", "blackhole", "replace", "del"],
+        ("vpc-route", _) => &["add", "replace", "del"],
+        ("peer", _) => &["create", "accept", "reject", "delete", "wait", "connect"],
+        ("attach", _) => &["accept", "reject"],
+        ("prop", _) => &["on", "off"],
+        _ => &[],
+    };
+    let mut all: Vec<String> = subcommands.iter().map(|s| (*s).to_string()).collect();
+    all.extend(out);
+    all
+}
+
+/// True when a typed key goes to the top modal's text (the id of a destructive
+/// change, a pick list's filter) rather than through the keymap.
+fn takes_char(state: &State, key: Key) -> bool {
+    if state.prompt.mode != Mode::Normal {
+        return false;
+    }
+    let Some(c) = key.typed_char() else {
+        return false;
+    };
+    match state.modals.last() {
+        // Ids are letters, digits, dashes, dots and slashes (CIDRs); `!`, `?` and
+        // the like stay keys.
+        Some(Modal::Change(view)) => {
+            view.takes_text() && (c.is_ascii_alphanumeric() || "-./:".contains(c))
+        }
+        Some(Modal::Wizard(w)) => {
+            matches!(&w.stage, WizStage::Step(v) if v.takes_text())
+                && (c.is_ascii_alphanumeric() || "-./:".contains(c))
+        }
+        Some(Modal::Menu(_)) => state.keymap.action(Layer::Menu, key).is_none(),
+        _ => false,
+    }
+}
+
+/// The read-only refusal of a change command.
+fn read_only_refusal(line: &str) -> String {
+    format!(
+        "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
+    )
+}
+
+/// A change command at `:` (or from a key): planned on the console's estate and shown
+/// for confirmation; `peer connect` opens the wizard; `audit-log` reads the log.
+fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effect>) {
+    use crate::command::{Command, PeerCommand};
+    let line = cmd.to_line();
+    if cmd.is_change() && state.read_only {
+        state.error(read_only_refusal(&line));
+        return;
+    }
+    match cmd {
+        Command::AuditLog { last } => match &state.changes.audit_log {
+            Some(path) => state.changes.jobs.push(FrontJob::ReadLog {
+                path: path.clone(),
+                last: *last,
+            }),
+            None => state.error("no audit log file (logging is disabled)"),
+        },
+        Command::Peer(PeerCommand::Wait { id, .. }) => state.info(format!(
+            "in the console, :peer connect {id} watches the peering live (and carries it on)"
+        )),
+        Command::Peer(PeerCommand::Connect {
+            id_or_tgw,
+            peer_tgw,
+            ..
+        }) => match crate::ops::connect::Target::parse(id_or_tgw, peer_tgw.as_deref()) {
+            Ok(target) => {
+                let tag = state.changes.request_tag();
+                let wizard = WizardView::new(target, line, tag);
+                state.modals.push(Modal::Wizard(Box::new(wizard)));
+                let i = state.modals.len() - 1;
+                advance_wizard(state, i, fx);
+            }
+            Err(e) => state.error(format!(":{line} — {e}")),
+        },
+        _ => {
+            let ctx = crate::ops::Context {
+                request_tag: state.changes.request_tag(),
+                dry_run: false,
+                undo: state.changes.undo.clone(),
+            };
+            let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+            match crate::ops::plan(&net, cmd, &ctx) {
+                Ok(plan) => state
+                    .modals
+                    .push(Modal::Change(Box::new(ConfirmView::new(plan)))),
+                Err(e) => state.error(format!(":{line} — {e}")),
+            }
+        }
+    }
+}
+
+/// Works out the wizard's next step on the estate as it is now.
+fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
+    state.sync();
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
+        fx.extend(w.advance(&net, &mut state.changes.next_task));
+    }
+}
+
+/// Folds a finished change into the console: the estate (so the tree, the index and
+/// the findings follow), the audit log (a front-end job) and undo. Answers the
+/// summary lines and whether it all applied and verified.
+fn fold_execution(
+    state: &mut State,
+    exec: &crate::ops::exec::Execution,
+    fx: &mut Vec<Effect>,
+) -> (Vec<String>, bool) {
+    // The other side of a peering that changed keeps its own copy of it: read that
+    // region again too, so the console does not plan on the stale copy.
+    let touched: BTreeSet<&str> = exec.plan.ops.iter().map(|o| o.region.as_str()).collect();
+    let mut others: BTreeSet<String> = BTreeSet::new();
+    for op in &exec.plan.ops {
+        use crate::backend::Change as C;
+        if let C::AcceptPeering { attachment_id }
+        | C::RejectPeering { attachment_id }
+        | C::DeletePeering { attachment_id } = &op.change
+        {
+            for p in state
+                .data
+                .estate
+                .loaded()
+                .flat_map(|r| r.peerings.iter())
+                .filter(|p| &p.id == attachment_id)
+            {
+                for r in [&p.requester.region, &p.accepter.region] {
+                    if !touched.contains(r.as_str()) && state.data.estate.region(r).is_some() {
+                        others.insert(r.clone());
+                    }
+                }
+            }
+        }
+    }
+    exec.merge_into(&mut state.data.estate);
+    state.data_changed();
+    // Quietly: the change's own result is the message that matters.
+    let message = state.message.take();
+    for region in others {
+        reload_region(state, &region, fx);
+    }
+    state.message = message;
+    let account = state.data.estate.account.as_ref().map(|a| a.id.clone());
+    let entries = exec.log_entries("", &state.changes.profile, account.as_deref());
+    if !entries.is_empty()
+        && let Some(path) = &state.changes.audit_log
+    {
+        state.changes.jobs.push(FrontJob::AppendLog {
+            path: path.clone(),
+            entries,
+        });
+    }
+    let ok = exec.succeeded();
+    if ok {
+        if exec.plan.line == "undo" {
+            state.changes.undo.pop();
+        } else if !exec.plan.inverse.is_empty() {
+            state.changes.undo.push(crate::ops::UndoEntry {
+                line: exec.plan.line.clone(),
+                inverse: exec.plan.inverse.clone(),
+            });
+        }
+    }
+    (exec.summary(), ok)
+}
+
+/// Routes a runtime report to the change it belongs to; false when none owns it.
+fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bool {
+    for i in (0..state.modals.len()).rev() {
+        match &mut state.modals[i] {
+            Modal::Change(view) => {
+                let Some(more) = view.on_report(report) else {
+                    continue;
+                };
+                fx.extend(more);
+                if let Some(exec) = view.done_execution().cloned() {
+                    let (lines, ok) = fold_execution(state, &exec, fx);
+                    if ok {
+                        state.info(format!("{}: applied and verified", exec.plan.line));
+                    } else {
+                        state.error(format!("{}: {}", exec.plan.line, lines.join("; ")));
+                    }
+                    if let Some(Modal::Change(view)) = state.modals.get_mut(i) {
+                        view.stage = Stage::Finished { lines, ok };
+                        view.scroll = 0;
+                    }
+                }
+                return true;
+            }
+            Modal::Wizard(w) => {
+                let event =
+                    w.on_report(report, &mut state.data.estate, &mut state.changes.next_task);
+                match event {
+                    WizardEvent::NotMine => continue,
+                    WizardEvent::Effects(more) => fx.extend(more),
+                    WizardEvent::ExecDone => {
+                        let exec = match &w.stage {
+                            WizStage::Step(v) => v.done_execution().cloned(),
+                            _ => None,
+                        };
+                        if let Some(exec) = exec {
+                            let (lines, ok) = fold_execution(state, &exec, fx);
+                            let lost_create = exec.failure().is_some_and(|e| {
+                                e.kind == crate::backend::ErrorKind::OutcomeUnknown
+                            }) && exec.plan.ops.iter().any(|o| {
+                                matches!(o.change, crate::backend::Change::CreatePeering { .. })
+                            });
+                            if lost_create {
+                                state.sync();
+                                let net = crate::net::Net::with_index(
+                                    &state.data.estate,
+                                    &state.data.index,
+                                );
+                                if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
+                                    fx.extend(w.lost_create(
+                                        lines,
+                                        &net,
+                                        &mut state.changes.next_task,
+                                    ));
+                                }
+                            } else {
+                                let go_on = match state.modals.get_mut(i) {
+                                    Some(Modal::Wizard(w)) => w.step_done(lines, ok),
+                                    _ => false,
+                                };
+                                if go_on {
+                                    advance_wizard(state, i, fx);
+                                }
+                            }
+                        }
+                    }
+                    WizardEvent::Observed => {
+                        let stopped = matches!(w.stage, WizStage::Stopped(_));
+                        state.data_changed();
+                        if !stopped {
+                            advance_wizard(state, i, fx);
+                        }
+                    }
+                }
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A key on the top modal when it is a change, the wizard or a pick list.
+fn act_change_modal(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+    let Some(top) = state.modals.last_mut() else {
+        return;
+    };
+    match top {
+        Modal::Change(view) => match view.update(action) {
+            ConfirmOutcome::Keep => {}
+            ConfirmOutcome::Close(text) => {
+                state.modals.pop();
+                if !text.is_empty() {
+                    state.info(text);
+                }
+            }
+            ConfirmOutcome::Start => {
+                let span = ConfirmView::task_span(&view.plan);
+                let first = state.changes.tasks(span);
+                if let Some(Modal::Change(view)) = state.modals.last_mut() {
+                    fx.extend(view.start(first));
+                }
+            }
+            ConfirmOutcome::Say(text) => state.info(text),
+        },
+        Modal::Menu(menu) => match menu.update(action) {
+            None => {}
+            Some(None) => {
+                state.modals.pop();
+            }
+            Some(Some(run)) => {
+                state.modals.pop();
+                match run {
+                    MenuRun::Line(line) => run_command(state, &line, fx),
+                    MenuRun::Prompt(text) => state.prompt.open(Mode::Command, text),
+                    MenuRun::PickPeer(local) => pick_peer(state, &local),
+                }
+            }
+        },
+        Modal::Wizard(_) => act_wizard(state, action, fx),
+        _ => {}
+    }
+}
+
+fn act_wizard(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+    let Some(Modal::Wizard(w)) = state.modals.last_mut() else {
+        return;
+    };
+    let cancel = matches!(action, Action::Cancel | Action::Back | Action::Quit);
+    match &mut w.stage {
+        WizStage::Step(view) if matches!(view.stage, Stage::Review) => match action {
+            _ if cancel => {
+                let line = w.line.clone();
+                state.modals.pop();
+                state.info(format!(
+                    "peering wizard closed: nothing was sent; :{line} resumes from where the network is"
+                ));
+            }
+            Action::Confirm | Action::Submit => match view.blocker() {
+                Some(why) => state.info(why),
+                None => {
+                    let span = ConfirmView::task_span(&view.plan);
+                    let first = state.changes.tasks(span);
+                    if let Some(Modal::Wizard(w)) = state.modals.last_mut()
+                        && let WizStage::Step(view) = &mut w.stage
+                    {
+                        fx.extend(view.start(first));
+                    }
+                }
+            },
+            Action::Down => w.scroll = w.scroll.saturating_add(1),
+            Action::Up => w.scroll = w.scroll.saturating_sub(1),
+            other => {
+                if let ConfirmOutcome::Say(text) = view.update(other) {
+                    state.info(text);
+                }
+            }
+        },
+        WizStage::Step(_) | WizStage::Waiting { .. } if cancel => {
+            let (more, close) = w.cancel();
+            fx.extend(more);
+            let line = w.line.clone();
+            if close {
+                state.modals.pop();
+                state.info(format!(
+                    "peering wizard cancelled while waiting (nothing was in flight); :{line} resumes"
+                ));
+            } else {
+                state.info(
+                    "cancelling: a change is in flight; its answer is shown before the wizard stops",
+                );
+            }
+        }
+        WizStage::Done { .. } | WizStage::Stopped(_)
+            if cancel || matches!(action, Action::Confirm | Action::Submit) =>
+        {
+            state.modals.pop();
+        }
+        _ => match action {
+            Action::Down => w.scroll = w.scroll.saturating_add(1),
+            Action::Up => w.scroll = w.scroll.saturating_sub(1),
+            _ => {}
+        },
+    }
+}
+
+/// The id and state of the selected peering (a peering node, or a peering
+/// attachment).
+fn selected_peering(state: &State) -> Option<(String, crate::model::AttachmentState)> {
+    match state.selected_node()? {
+        Node::Peering(_, p) => Some((p.id.clone(), p.state.clone())),
+        Node::Attachment(_, a) if a.kind == AttachmentKind::Peering => {
+            Some((a.id.clone(), a.state.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The route table and the CIDR of the route under the cursor (a route node, or the
+/// detail pane's row of a route table).
+fn selected_route(state: &State) -> Option<(String, String)> {
+    let cidr = |r: &crate::model::TgwRoute| match &r.destination {
+        crate::model::Destination::Cidr(c) => Some(c.to_string()),
+        crate::model::Destination::PrefixList(_) => None,
+    };
+    match state.selected_node()? {
+        Node::Route(_, table, i) => Some((table.id.clone(), cidr(table.routes.get(i)?)?)),
+        Node::RouteTable(_, table) | Node::More(_, table) if state.nav.focus == Focus::Detail => {
+            let i = state.nav.detail.rows.get(state.nav.detail.cursor)?;
+            Some((table.id.clone(), cidr(table.routes.get(*i)?)?))
+        }
+        _ => None,
+    }
+}
+
+fn selected_route_table(state: &State) -> Option<String> {
+    match state.selected_node()? {
+        Node::RouteTable(_, t) | Node::More(_, t) | Node::Route(_, t, _) => Some(t.id.clone()),
+        _ => None,
+    }
+}
+
+/// The changes that apply to the selection, as pick list items.
+fn actions_for(state: &State) -> Vec<MenuItem> {
+    use crate::model::AttachmentState as S;
+    let line = |label: String, l: String| MenuItem {
+        label,
+        run: MenuRun::Line(l),
+    };
+    let mut out = Vec::new();
+    if let Some((id, st)) = selected_peering(state) {
+        if st == S::PendingAcceptance {
+            out.push(line(
+                format!("accept peering {id}"),
+                format!("peer accept {id}"),
+            ));
+            out.push(line(
+                format!("reject peering {id}"),
+                format!("peer reject {id}"),
+            ));
+        }
+        if !matches!(st, S::Deleted | S::Deleting | S::Rejected | S::Failed) {
+            out.push(line(
+                format!("peering wizard: carry {id} on to connected"),
+                format!("peer connect {id}"),
+            ));
+            out.push(line(
+                format!("delete peering {id}"),
+                format!("peer delete {id}"),
+            ));
+        }
+    }
+    if let Some(Node::Attachment(_, a)) = state.selected_node()
+        && a.kind == AttachmentKind::Vpc
+        && a.state == S::PendingAcceptance
+    {
+        out.push(line(
+            format!("accept VPC attachment {}", a.id),
+            format!("attach accept {}", a.id),
+        ));
+        out.push(line(
+            format!("reject VPC attachment {}", a.id),
+            format!("attach reject {}", a.id),
+        ));
+    }
+    if let Some(table) = selected_route_table(state) {
+        out.push(MenuItem {
+            label: format!("add a route to {table}…"),
+            run: MenuRun::Prompt(format!("route add {table} ")),
+        });
+    }
+    if let Some((table, cidr)) = selected_route(state) {
+        out.push(line(
+            format!("delete route {cidr} from {table}"),
+            format!("route del {table} {cidr}"),
+        ));
+        out.push(MenuItem {
+            label: format!("replace the target of {cidr}…"),
+            run: MenuRun::Prompt(format!("route replace {table} {cidr} ")),
+        });
+        out.push(line(
+            format!("blackhole {cidr} in {table}"),
+            format!("route blackhole {table} {cidr}"),
+        ));
+    }
+    if let Some(Node::Tgw(_, tgw)) = state.selected_node() {
+        out.push(MenuItem {
+            label: format!("peering wizard: peer {} with another TGW…", tgw.id),
+            run: MenuRun::PickPeer(tgw.id.clone()),
+        });
+    }
+    if !state.changes.undo.is_empty() {
+        out.push(line(
+            format!(
+                "undo {}",
+                state
+                    .changes
+                    .undo
+                    .last()
+                    .map(|u| u.line.as_str())
+                    .unwrap_or_default()
+            ),
+            "undo".into(),
+        ));
+    }
     out
+}
+
+fn actions_menu(state: &mut State) {
+    let items = actions_for(state);
+    if items.is_empty() {
+        state.info("no change applies here: select a peering, a TGW, a route table or a route");
+        return;
+    }
+    state.modals.push(Modal::Menu(Box::new(MenuView {
+        title: "Actions".into(),
+        items,
+        cursor: 0,
+        typed: String::new(),
+        typed_line: None,
+    })));
+}
+
+fn accept_reject(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+    let verb = if *action == Action::AcceptChange {
+        "accept"
+    } else {
+        "reject"
+    };
+    if let Some((id, _)) = selected_peering(state) {
+        return run_command(state, &format!("peer {verb} {id}"), fx);
+    }
+    if let Some(Node::Attachment(_, a)) = state.selected_node() {
+        let id = a.id.clone();
+        return run_command(state, &format!("attach {verb} {id}"), fx);
+    }
+    state.info(format!(
+        "select a peering or a VPC attachment pending acceptance to {verb} it"
+    ));
+}
+
+fn delete_selected(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some((table, cidr)) = selected_route(state) {
+        return run_command(state, &format!("route del {table} {cidr}"), fx);
+    }
+    if let Some((id, _)) = selected_peering(state) {
+        return run_command(state, &format!("peer delete {id}"), fx);
+    }
+    state.info(
+        "select a peering, a route, or a route in a route table's detail pane (Tab) to delete it",
+    );
+}
+
+fn add_route(state: &mut State) {
+    match selected_route_table(state) {
+        Some(table) => state
+            .prompt
+            .open(Mode::Command, format!("route add {table} ")),
+        None => state.info("select a TGW route table to add a route to it"),
+    }
+}
+
+fn connect_selected(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some((id, _)) = selected_peering(state) {
+        return run_command(state, &format!("peer connect {id}"), fx);
+    }
+    if let Some(Node::Tgw(_, tgw)) = state.selected_node() {
+        let id = tgw.id.clone();
+        return pick_peer(state, &id);
+    }
+    state.info("select a peering (to carry it on) or a TGW (to peer it) for the wizard");
+}
+
+/// The wizard's first step for a new peering: pick the peer TGW among the other TGWs
+/// of the estate (any region), or type its id.
+fn pick_peer(state: &mut State, local: &str) {
+    let items: Vec<MenuItem> = state
+        .data
+        .estate
+        .loaded()
+        .flat_map(|r| r.tgws.iter())
+        .filter(|t| t.id != local)
+        .map(|t| MenuItem {
+            label: format!(
+                "{} {} ({})",
+                t.id,
+                t.name.as_deref().unwrap_or(""),
+                t.region
+            ),
+            run: MenuRun::Line(format!("peer connect {local} {}", t.id)),
+        })
+        .collect();
+    state.modals.push(Modal::Menu(Box::new(MenuView {
+        title: format!("Peering wizard: 1. pick the peer TGW for {local} (or type its id)"),
+        items,
+        cursor: 0,
+        typed: String::new(),
+        typed_line: Some(format!("peer connect {local} {{}}")),
+    })));
 }

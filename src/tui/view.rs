@@ -82,8 +82,273 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
             );
         }
         Some(Modal::Trace(view)) => draw_trace(frame, layout::popup(size), view),
+        Some(Modal::Change(view)) => draw_change(state, frame, layout::popup(size), view),
+        Some(Modal::Wizard(w)) => draw_wizard(state, frame, layout::popup(size), w),
+        Some(Modal::Menu(m)) => draw_menu(frame, layout::popup(size), m),
         None => {}
     }
+}
+
+fn tone_style(tone: crate::ops::Tone) -> Style {
+    match tone {
+        crate::ops::Tone::Good => Style::new().fg(Color::Green),
+        crate::ops::Tone::Info => Style::new(),
+        crate::ops::Tone::Warning => Style::new().fg(Color::Yellow),
+    }
+}
+
+/// A titled box over the panes; answers its inside.
+fn popup_block(frame: &mut Frame<'_>, area: Rect, title: &str, bottom: &str) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(Span::styled(
+            super::trace_view::fit(title, usize::from(area.width.saturating_sub(2))),
+            bold(),
+        ))
+        .title_bottom(Line::from(Span::styled(bottom.to_string(), dim())));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// The buttons line of a confirmation: `[ Cancel ]  [ Apply ]`, the focused one
+/// reversed; Apply greyed while something is missing.
+fn buttons(view: &super::change::ConfirmView) -> Line<'static> {
+    use super::change::Button;
+    if view.plan.refused() {
+        return Line::from(Span::styled(
+            "[ Close ]",
+            bold().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    let focus = |b: Button| {
+        if view.button == b {
+            bold().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        }
+    };
+    let apply = if view.blocker().is_some() {
+        focus(Button::Apply).fg(Color::DarkGray)
+    } else {
+        focus(Button::Apply).fg(Color::Green)
+    };
+    Line::from(vec![
+        Span::styled("[ Cancel ]", focus(Button::Cancel)),
+        Span::raw("  "),
+        Span::styled("[ Apply ]", apply),
+    ])
+}
+
+/// The confirmation's lines: progress or result, preview, what is still needed.
+fn change_lines(state: &State, view: &super::change::ConfirmView) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(p) = view.progress() {
+        lines.push(Line::from(Span::styled(
+            format!("{} {p}…", state.spinner_frame()),
+            bold().fg(Color::Cyan),
+        )));
+        lines.push(Line::from(""));
+    }
+    for (text, tone) in view.body() {
+        lines.push(Line::from(Span::styled(text, tone_style(tone))));
+    }
+    lines
+}
+
+/// Renders `lines` scrolled by `scroll` into `area`, with `footer` pinned at the bottom.
+fn scrolled_with_footer(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    mut lines: Vec<Line<'static>>,
+    scroll: usize,
+    footer: Vec<Line<'static>>,
+) {
+    let fh = u16::try_from(footer.len()).unwrap_or(0).min(area.height);
+    let body = Rect {
+        height: area.height - fh,
+        ..area
+    };
+    super::content::make_safe(&mut lines);
+    // Wrapped, not cut: the end of a trace line ("symmetric") matters.
+    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+    let total = para.line_count(body.width);
+    let start = scroll.min(total.saturating_sub(usize::from(body.height)));
+    frame.render_widget(
+        para.scroll((u16::try_from(start).unwrap_or(u16::MAX), 0)),
+        body,
+    );
+    if fh > 0 {
+        let mut footer = footer;
+        super::content::make_safe(&mut footer);
+        let f = Rect {
+            y: area.y + area.height - fh,
+            height: fh,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(footer), f);
+    }
+}
+
+fn draw_change(
+    state: &State,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    view: &super::change::ConfirmView,
+) {
+    use super::change::Stage;
+    let bottom = match view.stage {
+        Stage::Review if view.plan.refused() => " Enter/Esc closes: nothing can be sent ",
+        Stage::Review => {
+            " Tab moves between Cancel and Apply · Enter does the focused one · Esc cancels "
+        }
+        Stage::Applying(_) => " applying: AWS's answer is shown here when it comes ",
+        Stage::Finished { .. } => " Enter/Esc closes ",
+    };
+    let inner = popup_block(
+        frame,
+        area,
+        &format!(" :{} — {} ", view.plan.line, view.plan.title),
+        bottom,
+    );
+    let footer = if matches!(view.stage, Stage::Review) {
+        vec![Line::from(""), buttons(view)]
+    } else {
+        Vec::new()
+    };
+    scrolled_with_footer(frame, inner, change_lines(state, view), view.scroll, footer);
+}
+
+fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::change::WizardView) {
+    use super::change::{Stage, WizStage};
+    let bottom = match &w.stage {
+        WizStage::Step(v) if matches!(v.stage, Stage::Review) => {
+            " Enter applies this step · Esc cancels (nothing is sent) "
+        }
+        WizStage::Step(_) => " applying · Esc stops after AWS answers ",
+        WizStage::Waiting { .. } => " watching the peering · Esc cancels ",
+        WizStage::Done { .. } | WizStage::Stopped(_) => " Enter/Esc closes ",
+    };
+    let inner = popup_block(
+        frame,
+        area,
+        &format!(" Peering wizard: :{} ", w.line),
+        bottom,
+    );
+    let mut lines = Vec::new();
+    let mut steps = Vec::new();
+    for (mark, label) in w.steps() {
+        let style = match mark {
+            "✓" => Style::new().fg(Color::Green),
+            "▶" => bold().fg(Color::Cyan),
+            _ => dim(),
+        };
+        steps.push(Span::styled(format!("{mark} {label}"), style));
+        steps.push(Span::raw("   "));
+    }
+    lines.push(Line::from(steps));
+    lines.push(Line::from(""));
+    for h in &w.history {
+        lines.push(Line::from(Span::styled(h.clone(), dim())));
+    }
+    if !w.history.is_empty() {
+        lines.push(Line::from(""));
+    }
+    let mut footer = Vec::new();
+    match &w.stage {
+        WizStage::Step(view) => {
+            if matches!(view.stage, Stage::Review) {
+                lines.push(Line::from(Span::styled(
+                    format!("next: {} — Enter applies it", view.plan.title),
+                    bold(),
+                )));
+                lines.push(Line::from(""));
+            }
+            lines.extend(change_lines(state, view));
+            if w.cancelling {
+                lines.push(Line::from(Span::styled(
+                    "cancelling: waiting for AWS's answer to the change in flight".to_string(),
+                    Style::new().fg(Color::Yellow),
+                )));
+            }
+            if matches!(view.stage, Stage::Review) && view.blocker().is_some() {
+                footer.push(Line::from(""));
+                footer.push(buttons(view));
+            }
+        }
+        WizStage::Waiting {
+            peering, state: s, ..
+        } => {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{} {peering} is {s}: AWS is moving it (waited {} s)",
+                    state.spinner_frame(),
+                    w.waited_ms / 1000
+                ),
+                bold().fg(Color::Cyan),
+            )));
+        }
+        WizStage::Done {
+            message,
+            checks,
+            ok,
+        } => {
+            lines.push(Line::from(Span::styled(
+                format!("{} {message}", if *ok { "✓" } else { "!" }),
+                if *ok {
+                    bold().fg(Color::Green)
+                } else {
+                    bold().fg(Color::Yellow)
+                },
+            )));
+            for c in checks {
+                lines.push(Line::from(format!("  {c}")));
+            }
+        }
+        WizStage::Stopped(why) => {
+            lines.push(Line::from(Span::styled(
+                format!("stopped: {why}"),
+                Style::new().fg(Color::Yellow),
+            )));
+        }
+    }
+    scrolled_with_footer(frame, inner, lines, w.scroll, footer);
+}
+
+fn draw_menu(frame: &mut Frame<'_>, area: Rect, m: &super::change::MenuView) {
+    let inner = popup_block(
+        frame,
+        area,
+        &format!(" {} ", m.title),
+        " ↑/↓ select · Enter runs · typing filters · Esc closes ",
+    );
+    let mut lines = Vec::new();
+    if !m.typed.is_empty() || m.typed_line.is_some() {
+        lines.push(Line::from(format!("› {}▏", m.typed)));
+        lines.push(Line::from(""));
+    }
+    let shown = m.shown();
+    if shown.is_empty() {
+        lines.push(Line::from(Span::styled(
+            if m.typed_line.is_some() {
+                "no match: Enter uses the typed id".to_string()
+            } else {
+                "no match".to_string()
+            },
+            dim(),
+        )));
+    }
+    for (i, item) in shown.iter().enumerate() {
+        let style = if i == m.cursor {
+            bold().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(format!(" {} ", item.label), style)));
+    }
+    scrolled_with_footer(frame, inner, lines, 0, Vec::new());
 }
 
 fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::TraceView) {

@@ -113,7 +113,8 @@ async fn help_overlay() {
 #[tokio::test]
 async fn command_prompt_output() {
     let mut h = demo(120, 40).await;
-    h.keys(":peer").await;
+    // `peer` is a change command too: `peeri` completes to the listing.
+    h.keys(":peeri").await;
     h.keys("<Tab>").await;
     screen!("tui_command_typing", h);
     h.keys("<Enter>").await;

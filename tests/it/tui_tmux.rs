@@ -79,6 +79,11 @@ impl Tmux {
 
     /// Polls the pane until every needle is on screen (at most [`WAIT`]).
     fn wait_for(&self, needles: &[&str]) -> String {
+        self.wait_longer(needles, WAIT)
+    }
+
+    /// Polls the pane until every needle is on screen (at most `wait`).
+    fn wait_longer(&self, needles: &[&str], wait: Duration) -> String {
         let start = Instant::now();
         loop {
             let screen = self.capture();
@@ -86,8 +91,8 @@ impl Tmux {
                 return screen;
             }
             assert!(
-                start.elapsed() < WAIT,
-                "waited {WAIT:?} for {needles:?}; the screen shows:\n{screen}"
+                start.elapsed() < wait,
+                "waited {wait:?} for {needles:?}; the screen shows:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -218,6 +223,45 @@ fn trace_view_in_tmux() {
     t.send(&["Escape"]);
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
+}
+
+/// The peering wizard on the real demo (its clock is real: the accept takes ~10 s):
+/// `:peer connect`, Enter on each step, the done screen with the traces delivered,
+/// and the audit log beside the log file.
+#[test]
+fn peering_wizard_in_tmux() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED peering_wizard_in_tmux: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let log = home.path().join("netops.log");
+    let command = format!(
+        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        log.display()
+    );
+    let t = Tmux::start("wizard", 120, 40, &command, &[("HOME", home.path())]);
+    t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
+    t.send(&[":"]);
+    t.type_text("peer connect tgw-attach-0e1a2b3c4d5e6f7a1");
+    t.send(&["Enter"]);
+    t.wait_for(&["Peering wizard", "▶ 2 accept", "Enter applies it"]);
+    t.send(&["Enter"]);
+    // pending → available takes the demo ~10 s; then the routes step is proposed.
+    let long = Duration::from_secs(40);
+    t.wait_longer(&["▶ 3 routes", "Enter applies it"], long);
+    t.send(&["Enter"]);
+    let screen = t.wait_longer(&["✓ 4 verified"], long);
+    assert!(screen.contains("delivered"), "{screen}");
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+    let audit = std::fs::read_to_string(home.path().join("audit.jsonl")).expect("audit log");
+    assert!(
+        audit.contains("AcceptTransitGatewayPeeringAttachment"),
+        "{audit}"
+    );
 }
 
 #[test]

@@ -414,7 +414,11 @@ async fn command_prompt_completes_and_runs_queries() {
     assert_eq!(s.prompt.input, "route");
     assert_eq!(
         s.prompt.completions,
-        vec!["route-tables".to_string(), "routes".to_string()]
+        vec![
+            "route-tables".to_string(),
+            "routes".to_string(),
+            "route".to_string()
+        ]
     );
     keys(&mut s, "<C-u>routes tgw-rtb-0e1a2b3c4d5e6f71<Tab>");
     assert_eq!(s.prompt.input, "routes tgw-rtb-0e1a2b3c4d5e6f71");

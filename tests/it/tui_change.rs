@@ -1,0 +1,493 @@
+//! Changes in the console: the confirmation dialog, read-only refusal, the peering
+//! wizard, against the demo simulator (its Instant clock: AWS's transitions are
+//! immediate) with the production runtime; screens are `TestBackend` snapshots.
+
+use std::sync::Arc;
+
+use netops::backend::sim::Simulator;
+use netops::backend::{Backend, Changer};
+use netops::runtime::Effect;
+use netops::tui::harness::Harness;
+use netops::tui::state::{Msg, Overlay, update};
+
+use super::tui_screens::{demo, demo_plan};
+
+const PEERING: &str = "tgw-attach-0e1a2b3c4d5e6f7a1";
+const POST_INSPECTION: &str = "tgw-rtb-0e1a2b3c4d5e6f712";
+const SPOKE_TABLE: &str = "tgw-rtb-0e1a2b3c4d5e6f711";
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"\d\d:\d\d:\d\d UTC", "[time] UTC");
+    s
+}
+
+macro_rules! screen {
+    ($name:expr, $h:expr) => {{
+        let text = $h.render();
+        settings().bind(|| insta::assert_snapshot!($name, text));
+    }};
+}
+
+/// A console over the demo that can change it; the audit log in a temp dir.
+async fn changing(log: Option<std::path::PathBuf>) -> Harness {
+    let sim = Arc::new(Simulator::demo().expect("demo scenario"));
+    let backend: Arc<dyn Backend> = Arc::clone(&sim) as Arc<dyn Backend>;
+    let changer: Arc<dyn Changer> = sim as Arc<dyn Changer>;
+    let mut h = Harness::changing(backend, changer, demo_plan(), log, 120, 40).expect("keymap");
+    h.start().await;
+    h
+}
+
+fn temp_log(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("netops-tui-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("audit.jsonl")
+}
+
+async fn command(h: &mut Harness, line: &str) {
+    h.keys(":").await;
+    h.send(Msg::Paste(line.to_string()));
+    h.keys("<Enter>").await;
+}
+
+fn has_route(h: &Harness, table: &str, cidr: &str) -> bool {
+    h.state
+        .data
+        .estate
+        .loaded()
+        .flat_map(|r| r.tgw_route_tables.iter())
+        .filter(|t| t.id == table)
+        .flat_map(|t| t.routes.iter())
+        .any(|r| matches!(&r.destination, netops::model::Destination::Cidr(c) if c.to_string() == cidr))
+}
+
+#[tokio::test]
+async fn route_del_asks_to_type_the_id_and_defaults_to_cancel() {
+    let log = temp_log("del");
+    let mut h = changing(Some(log.clone())).await;
+    command(&mut h, &format!("route del {POST_INSPECTION} 10.2.0.0/16")).await;
+    assert!(matches!(
+        h.state.overlay(),
+        Some(Overlay::Change { ref stage, .. }) if stage == "review"
+    ));
+    screen!("tui_change_route_del_confirm", h);
+    // Enter on the default button cancels: nothing sent.
+    h.keys("<Enter>").await;
+    assert_eq!(h.state.overlay(), None);
+    assert!(has_route(&h, POST_INSPECTION, "10.2.0.0/16"));
+    // Apply without the id does nothing; typing it enables Apply.
+    command(&mut h, &format!("route del {POST_INSPECTION} 10.2.0.0/16")).await;
+    h.keys("<Tab><Enter>").await;
+    assert!(matches!(
+        h.state.overlay(),
+        Some(Overlay::Change { ref stage, .. }) if stage == "review"
+    ));
+    h.keys(POST_INSPECTION).await;
+    h.keys("<Enter>").await;
+    assert!(matches!(
+        h.state.overlay(),
+        Some(Overlay::Change { ref stage, .. }) if stage == "finished"
+    ));
+    assert!(
+        !has_route(&h, POST_INSPECTION, "10.2.0.0/16"),
+        "deleted and re-read"
+    );
+    let text = std::fs::read_to_string(&log).expect("audit log written");
+    assert!(text.contains("DeleteTransitGatewayRoute"), "{text}");
+    assert!(text.contains("2026-01-02T09:30:00Z"), "{text}");
+    assert_eq!(h.state.changes.undo.len(), 1, "undo remembers the delete");
+    h.keys("<Esc>").await;
+    assert_eq!(h.state.overlay(), None);
+    // :undo plans the inverse (here AWS would refuse it: the route's attachment is
+    // gone, so the dialog says so and offers only Close).
+    command(&mut h, "undo").await;
+    assert!(matches!(
+        h.state.overlay(),
+        Some(Overlay::Change { ref line, .. }) if line == "undo"
+    ));
+    // :audit-log shows the change.
+    h.keys("<Esc>").await;
+    command(&mut h, "audit-log").await;
+    match h.state.overlay() {
+        Some(Overlay::Output { lines, .. }) => {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains("DeleteTransitGatewayRoute")),
+                "{lines:?}"
+            );
+        }
+        other => panic!("audit log output expected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn route_add_preview() {
+    let mut h = changing(None).await;
+    command(
+        &mut h,
+        &format!("route add {SPOKE_TABLE} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+    )
+    .await;
+    screen!("tui_change_route_add_preview", h);
+    // Esc cancels: nothing sent.
+    h.keys("<Esc>").await;
+    assert_eq!(h.state.overlay(), None);
+    assert!(!has_route(&h, SPOKE_TABLE, "10.9.0.0/16"));
+    // Tab to Apply, Enter: sent, verified, in the tree's estate.
+    command(
+        &mut h,
+        &format!("route add {SPOKE_TABLE} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+    )
+    .await;
+    h.keys("<Tab><Enter>").await;
+    assert!(has_route(&h, SPOKE_TABLE, "10.9.0.0/16"));
+    h.keys("<Esc>").await;
+    // :undo deletes it again (destructive: the id is typed).
+    command(&mut h, "undo").await;
+    h.keys(SPOKE_TABLE).await;
+    h.keys("y").await;
+    assert!(!has_route(&h, SPOKE_TABLE, "10.9.0.0/16"), "undone");
+    assert!(h.state.changes.undo.is_empty());
+}
+
+#[tokio::test]
+async fn read_only_refuses_change_commands_and_keys() {
+    let mut h = demo(120, 40).await;
+    command(&mut h, &format!("route del {POST_INSPECTION} 10.2.0.0/16")).await;
+    assert_eq!(h.state.overlay(), None);
+    screen!("tui_change_read_only_refusal", h);
+    let (text, _) = h.state.message.clone().expect("a message");
+    assert!(text.contains("read-only"), "{text}");
+    assert!(text.contains("nothing was sent"), "{text}");
+    h.keys("x").await;
+    assert_eq!(h.state.overlay(), None, "the actions key does nothing");
+    h.keys("?").await;
+    let help = h.render();
+    assert!(!help.contains("Actions menu"), "change keys hidden: {help}");
+}
+
+#[tokio::test]
+async fn wizard_from_accept_to_done() {
+    let log = temp_log("wizard");
+    let mut h = changing(Some(log.clone())).await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert!(matches!(
+        h.state.overlay(),
+        Some(Overlay::Wizard { step: 2, .. })
+    ));
+    screen!("tui_wizard_accept_step", h);
+    // Enter applies the accept; the re-read shows it available; routes are next.
+    h.keys("<Enter>").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 3, .. })),
+        "{:?}",
+        h.state.overlay()
+    );
+    h.keys("<Enter>").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 4, .. })),
+        "{:?}",
+        h.state.overlay()
+    );
+    screen!("tui_wizard_done", h);
+    let text = std::fs::read_to_string(&log).expect("audit log written");
+    assert!(
+        text.contains("AcceptTransitGatewayPeeringAttachment"),
+        "{text}"
+    );
+    h.keys("<Esc>").await;
+    assert_eq!(h.state.overlay(), None);
+}
+
+#[tokio::test]
+async fn wizard_key_on_a_tgw_offers_the_other_tgws() {
+    let mut h = changing(None).await;
+    // Account, region, TGW.
+    h.keys("jj").await;
+    h.keys("W").await;
+    match h.state.overlay() {
+        Some(Overlay::Menu { items, .. }) => {
+            assert!(
+                items.iter().any(|i| i.contains("tgw-0f9e8d7c6b5a4f301")),
+                "{items:?}"
+            );
+        }
+        other => panic!("pick list expected, got {other:?}"),
+    }
+    h.keys("<Enter>").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { .. })),
+        "{:?}",
+        h.state.overlay()
+    );
+}
+
+/// Cancelling the wizard while its change is in flight waits for AWS's answer and
+/// shows it: the report is not dropped and the estate takes it in.
+#[tokio::test]
+async fn cancelling_with_an_apply_in_flight_still_reports_it() {
+    let mut h = changing(None).await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    // Enter, by hand: the Apply effect is taken, not run yet.
+    let pending = update(
+        &mut h.state,
+        Msg::Key(netops::tui::keymap::Key::plain(
+            netops::tui::keymap::KeyCode::Enter,
+        )),
+    );
+    let (task, op) = pending
+        .iter()
+        .find_map(|e| match e {
+            Effect::Apply { task, op } => Some((*task, op.clone())),
+            _ => None,
+        })
+        .expect("the accept is sent");
+    // Esc while it is in flight: the wizard stays, cancelling.
+    let fx = update(
+        &mut h.state,
+        Msg::Key(netops::tui::keymap::Key::plain(
+            netops::tui::keymap::KeyCode::Esc,
+        )),
+    );
+    assert!(
+        fx.iter()
+            .all(|e| !matches!(e, Effect::Cancel(t) if *t == task))
+    );
+    assert!(matches!(h.state.overlay(), Some(Overlay::Wizard { .. })));
+    // AWS answers (the simulator, for real); the wizard re-reads, then stops and
+    // shows what happened.
+    let _ = op;
+    for e in pending {
+        h.runtime.execute(e);
+    }
+    h.settle().await;
+    let screen = h.render();
+    assert!(screen.contains("cancelled after AWS answered"), "{screen}");
+    assert!(
+        screen.contains("verified"),
+        "the accept's answer is shown: {screen}"
+    );
+    let still = h
+        .state
+        .data
+        .estate
+        .loaded()
+        .flat_map(|r| r.peerings.iter())
+        .filter(|p| p.id == PEERING)
+        .any(|p| p.state.to_string() != "pendingAcceptance");
+    assert!(still, "the estate took the accept in");
+    h.keys("<Esc>").await;
+    assert_eq!(h.state.overlay(), None);
+}
+
+#[tokio::test]
+async fn keys_on_a_peering_accept_and_list_actions() {
+    let mut h = changing(None).await;
+    h.keys("/use1-to-euw1<Enter><Esc>").await;
+    h.keys("x").await;
+    match h.state.overlay() {
+        Some(Overlay::Menu { items, .. }) => {
+            assert!(
+                items.iter().any(|i| i.starts_with("accept peering")),
+                "{items:?}"
+            );
+            assert!(
+                items.iter().any(|i| i.starts_with("reject peering")),
+                "{items:?}"
+            );
+            assert!(
+                items.iter().any(|i| i.starts_with("peering wizard")),
+                "{items:?}"
+            );
+        }
+        other => panic!("actions menu expected, got {other:?}; {}", h.render()),
+    }
+    h.keys("<Esc>A").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Change { ref line, .. }) if line == &format!("peer accept {PEERING}")),
+        "{:?}",
+        h.state.overlay()
+    );
+    h.keys("<Esc>W").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2, .. })),
+        "{:?}",
+        h.state.overlay()
+    );
+}
+
+#[tokio::test]
+async fn add_route_key_prefills_the_prompt_and_tab_offers_that_tgws_attachments() {
+    let mut h = changing(None).await;
+    h.keys("/post-inspection<Enter><Esc>").await;
+    h.keys("a").await;
+    let screen = h.render();
+    assert_eq!(
+        h.state.prompt.input,
+        format!("route add {POST_INSPECTION} "),
+        "{screen}"
+    );
+    h.send(Msg::Paste("10.9.0.0/16 ".into()));
+    h.keys("<Tab>").await;
+    let offered = h.state.prompt.completions.clone();
+    assert!(
+        offered
+            .iter()
+            .all(|a| a.starts_with("tgw-attach-0e1a2b3c4d5e6f7")),
+        "only us-east-1's TGW attachments: {offered:?}"
+    );
+    assert!(offered.len() >= 3, "{offered:?}");
+}
+
+#[tokio::test]
+async fn delete_key_on_a_route_row_confirms_the_route_del() {
+    let mut h = changing(None).await;
+    h.keys("/post-inspection<Enter><Esc><Tab>d").await;
+    assert!(
+        matches!(
+            h.state.overlay(),
+            Some(Overlay::Change { ref line, .. })
+                if line.starts_with(&format!("route del {POST_INSPECTION} "))
+        ),
+        "{:?}",
+        h.state.overlay()
+    );
+    // Help lists the change keys and the confirm, wizard and menu layers.
+    h.keys("<Esc>?").await;
+    let help: Vec<String> = h
+        .state
+        .content
+        .help
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(help.iter().any(|l| l.contains("Actions menu")), "{help:?}");
+    assert!(
+        help.iter().any(|l| l.contains("Peering wizard")),
+        "{help:?}"
+    );
+}
+
+#[tokio::test]
+async fn read_only_change_keys_do_nothing() {
+    let mut h = demo(120, 40).await;
+    h.keys("/use1-to-euw1<Enter><Esc>").await;
+    for key in ["A", "R", "D", "W", "x"] {
+        h.keys(key).await;
+        assert_eq!(h.state.overlay(), None, "{key}");
+        let (text, _) = h.state.message.clone().expect("a message");
+        assert!(text.contains("read-only"), "{key}: {text}");
+    }
+}
+
+/// A change that cannot be logged is applied and said so, never silently.
+#[tokio::test]
+async fn an_audit_log_that_cannot_be_written_is_shown() {
+    let mut h = changing(Some("/dev/null/netops/audit.jsonl".into())).await;
+    command(
+        &mut h,
+        &format!("route add {SPOKE_TABLE} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+    )
+    .await;
+    h.keys("y").await;
+    assert!(has_route(&h, SPOKE_TABLE, "10.9.0.0/16"));
+    let (text, _) = h.state.message.clone().expect("a message");
+    assert!(
+        text.contains("WAS applied") && text.contains("audit log could not be written"),
+        "{text}"
+    );
+}
+
+/// The wizard for two TGWs with no peering between them (the demo's is deleted
+/// first); answers the create's Apply effect, not yet run.
+async fn wizard_at_create(h: &mut Harness) -> (u64, Effect) {
+    command(h, &format!("peer delete {PEERING}")).await;
+    h.keys(PEERING).await;
+    h.keys("<Enter><Esc>").await;
+    command(
+        h,
+        "peer connect tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301",
+    )
+    .await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 1, .. })),
+        "{:?}\n{}",
+        h.state.overlay(),
+        h.render()
+    );
+    let fx = update(
+        &mut h.state,
+        Msg::Key(netops::tui::keymap::Key::plain(
+            netops::tui::keymap::KeyCode::Enter,
+        )),
+    );
+    fx.into_iter()
+        .find_map(|e| match &e {
+            Effect::Apply { task, .. } => Some((*task, e.clone())),
+            _ => None,
+        })
+        .expect("the create is sent")
+}
+
+fn lost() -> netops::backend::BackendError {
+    netops::backend::BackendError::new(
+        netops::backend::ErrorKind::OutcomeUnknown,
+        "CreateTransitGatewayPeeringAttachment may or may not have happened (timed out)",
+    )
+}
+
+/// A create whose answer was lost and that did not happen: the wizard stops and
+/// says to run it again; it never sends a second create by itself.
+#[tokio::test]
+async fn a_lost_create_that_did_not_happen_stops_the_wizard() {
+    let mut h = changing(None).await;
+    let (task, _apply) = wizard_at_create(&mut h).await;
+    let fx = update(
+        &mut h.state,
+        Msg::Applied {
+            task,
+            result: Err(lost()),
+        },
+    );
+    for e in fx {
+        h.runtime.execute(e);
+    }
+    h.settle().await;
+    let screen = h.render();
+    assert!(screen.contains("is visible yet"), "{screen}");
+    assert!(matches!(h.state.overlay(), Some(Overlay::Wizard { .. })));
+}
+
+/// A create whose answer was lost but that did happen: the re-read finds the
+/// peering and the wizard carries on with it.
+#[tokio::test]
+async fn a_lost_create_that_happened_carries_on() {
+    let mut h = changing(None).await;
+    let (task, apply) = wizard_at_create(&mut h).await;
+    h.runtime.execute(apply);
+    // The real answer is dropped; the console hears that it was lost.
+    let report = h.runtime.next().await.expect("the create's report");
+    assert!(matches!(report, netops::runtime::Report::Applied { .. }));
+    let fx = update(
+        &mut h.state,
+        Msg::Applied {
+            task,
+            result: Err(lost()),
+        },
+    );
+    for e in fx {
+        h.runtime.execute(e);
+    }
+    h.settle().await;
+    let screen = h.render();
+    assert!(screen.contains("but it did happen"), "{screen}");
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2.., .. })),
+        "{:?}\n{screen}",
+        h.state.overlay()
+    );
+}
