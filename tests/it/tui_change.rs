@@ -484,7 +484,7 @@ async fn a_lost_create_that_happened_carries_on() {
     }
     h.settle().await;
     let screen = h.render();
-    assert!(screen.contains("but it did happen"), "{screen}");
+    assert!(screen.contains("did happen: found tgw-attach-"), "{screen}");
     assert!(
         matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2.., .. })),
         "{:?}\n{screen}",
