@@ -108,7 +108,10 @@ impl Impact {
 #[must_use]
 pub fn impact(before: &Estate, after: &Estate, ops: &[ChangeOp]) -> Impact {
     if !ops.iter().any(ChangeOp::mutates) {
-        return Impact::default();
+        return Impact {
+            not_evaluated: dry_runs(ops),
+            ..Impact::default()
+        };
     }
     impact_with(&Baseline::new(before), before, after, ops)
 }
@@ -182,14 +185,10 @@ pub fn impact_with(
     after: &Estate,
     ops: &[ChangeOp],
 ) -> Impact {
-    let mut out = Impact::default();
-    for op in ops.iter().filter(|op| op.dry_run) {
-        out.not_evaluated.push(format!(
-            "{} in {} is a dry run: it changes nothing",
-            op.action(),
-            op.region
-        ));
-    }
+    let mut out = Impact {
+        not_evaluated: dry_runs(ops),
+        ..Impact::default()
+    };
     if !ops.iter().any(ChangeOp::mutates) {
         return out;
     }
@@ -263,6 +262,20 @@ pub fn impact_with(
         "impact: traces answered again after the change"
     );
     out
+}
+
+/// The dry runs among `ops`, in words.
+fn dry_runs(ops: &[ChangeOp]) -> Vec<String> {
+    ops.iter()
+        .filter(|op| op.dry_run)
+        .map(|op| {
+            format!(
+                "{} in {} is a dry run: it changes nothing",
+                op.action(),
+                op.region
+            )
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------- probes
