@@ -19,13 +19,13 @@ use std::time::Instant;
 
 use netops::backend::sim::{Simulator, generate};
 use netops::backend::{Change, ChangeOp, TgwRouteTarget};
-use netops::model::Estate;
-use netops::ops::impact::{Baseline, impact_with};
-use netops::ops::project::project;
 use netops::discovery::{DiscoveryPlan, discover};
+use netops::model::Estate;
 use netops::net::audit::audit;
 use netops::net::trace::{TraceQuery, trace};
 use netops::net::{EstateIndex, Net};
+use netops::ops::impact::{Baseline, impact_with};
+use netops::ops::project::project;
 
 /// Counts the bytes live on the heap (the `cap` crate wraps the system allocator),
 /// so the bench can say what the estate and its index each hold.

@@ -23,7 +23,10 @@
 //!   the path is an isolation break.
 //!
 //! A probe *works* when the forward path arrives, the reply arrives and both cross
-//! the same firewall endpoints. Lines compare that and the verdicts' summaries.
+//! the same firewall endpoints. A probe that starts or stops working is a line (good
+//! or warning); one that works on both sides but differently (another egress IP,
+//! other firewall endpoints) is an info line; one that fails on both sides, even at
+//! another hop, is not a line.
 //!
 //! Findings: the audit ([`crate::net::audit`]) before and after; a finding is the same
 //! when its kind, objects and facts other than the traced path and reason are the
@@ -326,6 +329,11 @@ fn vpc_name(v: &crate::model::Vpc) -> String {
 /// Every probe of the module docs, on one estate.
 fn probes(net: &Net<'_>) -> Vec<Probe> {
     let roles = Roles::of(net);
+    let spokes: HashSet<(&str, &str)> = roles
+        .spokes
+        .iter()
+        .map(|(v, _)| (v.region.as_str(), v.id.as_str()))
+        .collect();
     let mut out = Vec::new();
     // Instances by VPC, first one each (with a subnet and a private IP).
     let mut first_instance: HashMap<(&str, &str), &str> = HashMap::new();
@@ -338,7 +346,7 @@ fn probes(net: &Net<'_>) -> Vec<Probe> {
             }
         }
     }
-    // Remote CIDRs per (region, TGW): VPCs attached to a TGW peered with it.
+    // Remote CIDRs per (region, TGW): spoke VPCs attached to a TGW peered with it.
     let mut remote: HashMap<(String, String), Vec<IpNet>> = HashMap::new();
     for r in net.regions() {
         for p in &r.peerings {
@@ -353,10 +361,11 @@ fn probes(net: &Net<'_>) -> Vec<Probe> {
                     .entry((side.region.clone(), side.tgw_id.clone()))
                     .or_default();
                 for v in &o.vpcs {
-                    if net
-                        .vpc_attachments(&o.region, &v.id)
-                        .iter()
-                        .any(|a| a.tgw_id == other.tgw_id)
+                    if spokes.contains(&(o.region.as_str(), v.id.as_str()))
+                        && net
+                            .vpc_attachments(&o.region, &v.id)
+                            .iter()
+                            .any(|a| a.tgw_id == other.tgw_id)
                     {
                         for c in &v.cidr_blocks {
                             if !cidrs.contains(c) {
@@ -448,7 +457,11 @@ fn words(t: Option<&Trace>) -> String {
     };
     match &t.return_verdict {
         Some(rv) if !rv.arrives() => {
-            format!("{}{inspected}, but the reply is {}", t.verdict.summary(), rv.summary())
+            format!(
+                "{}{inspected}, but the reply is {}",
+                t.verdict.summary(),
+                rv.summary()
+            )
         }
         _ if !t.symmetric => format!(
             "{}{inspected}, but the reply crosses other firewall endpoints (asymmetric)",
@@ -473,7 +486,13 @@ fn line(out: &mut Impact, tone: Tone, text: String, needs_acceptance: bool) {
 
 fn compare(p: &Probe, before: Option<&Trace>, after: Option<&Trace>, out: &mut Impact) {
     let same = match (before, after) {
-        (Some(b), Some(a)) => std::ptr::eq(b, a) || (b.verdict == a.verdict && b.return_verdict == a.return_verdict && b.firewalls == a.firewalls && b.symmetric == a.symmetric),
+        (Some(b), Some(a)) => {
+            std::ptr::eq(b, a)
+                || (b.verdict == a.verdict
+                    && b.return_verdict == a.return_verdict
+                    && b.firewalls == a.firewalls
+                    && b.symmetric == a.symmetric)
+        }
         (None, None) => true,
         _ => false,
     };
@@ -493,6 +512,12 @@ fn compare(p: &Probe, before: Option<&Trace>, after: Option<&Trace>, out: &mut I
     let (was, now) = (words(before), words(after));
     match p.kind {
         ProbeKind::Isolation => {
+            let routed = |t: Option<&Trace>| match t {
+                None => "not traceable".to_string(),
+                Some(t) if t.firewalls.is_empty() => t.verdict.summary(),
+                Some(t) => format!("{} through {}", t.verdict.summary(), t.firewalls.join(", ")),
+            };
+            let (was, now) = (routed(before), routed(after));
             let (b, a) = (
                 before.is_some_and(breaks_isolation),
                 after.is_some_and(breaks_isolation),
@@ -527,16 +552,16 @@ fn compare(p: &Probe, before: Option<&Trace>, after: Option<&Trace>, out: &mut I
                 (true, false) if egress => line(
                     out,
                     Tone::Warning,
-                    format!(
-                        "{} loses internet egress (was: {was}; now: {now})",
-                        p.from
-                    ),
+                    format!("{} loses internet egress (was: {was}; now: {now})", p.from),
                     true,
                 ),
                 (true, false) => line(
                     out,
                     Tone::Warning,
-                    format!("{} no longer reaches {} (was: {was}; now: {now})", p.from, p.to),
+                    format!(
+                        "{} no longer reaches {} (was: {was}; now: {now})",
+                        p.from, p.to
+                    ),
                     false,
                 ),
                 (false, true) if egress => line(
@@ -556,6 +581,8 @@ fn compare(p: &Probe, before: Option<&Trace>, after: Option<&Trace>, out: &mut I
                     ),
                     false,
                 ),
+                // Still failing, differently: not a change of reachability.
+                (false, false) => {}
                 _ => line(
                     out,
                     Tone::Info,
@@ -607,7 +634,10 @@ impl Changes {
                 _ => {
                     // A region loaded on one side only: everything in it changed.
                     c.regions.insert(name.clone());
-                    for r in [before.region(name), after.region(name)].into_iter().flatten() {
+                    for r in [before.region(name), after.region(name)]
+                        .into_iter()
+                        .flatten()
+                    {
                         c.whole.extend(r.object_ids().cloned());
                         c.whole.extend(r.peerings.iter().map(|p| p.id.clone()));
                     }
@@ -625,8 +655,11 @@ impl Changes {
         let before_len = self.whole.len() + self.prefixes.len();
         diff_by_id(&b.attachments, &a.attachments, |x| &x.id, &mut self.whole);
         diff_by_id(&b.peerings, &a.peerings, |x| &x.id, &mut self.whole);
-        let tgw_before: HashMap<&str, &crate::model::TgwRouteTable> =
-            b.tgw_route_tables.iter().map(|t| (t.id.as_str(), t)).collect();
+        let tgw_before: HashMap<&str, &crate::model::TgwRouteTable> = b
+            .tgw_route_tables
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
         for t in &a.tgw_route_tables {
             match tgw_before.get(t.id.as_str()) {
                 Some(old) if *old == t => {}
@@ -644,8 +677,11 @@ impl Changes {
                 }
             }
         }
-        let vpc_before: HashMap<&str, &crate::model::VpcRouteTable> =
-            b.vpc_route_tables.iter().map(|t| (t.id.as_str(), t)).collect();
+        let vpc_before: HashMap<&str, &crate::model::VpcRouteTable> = b
+            .vpc_route_tables
+            .iter()
+            .map(|t| (t.id.as_str(), t))
+            .collect();
         for t in &a.vpc_route_tables {
             match vpc_before.get(t.id.as_str()) {
                 Some(old) if *old == t => {}
@@ -699,8 +735,10 @@ impl Changes {
             {
                 return true;
             }
-            if matches!(h.kind, HopKind::TgwRouteTable | HopKind::VpcRouteTable | HopKind::Drop)
-                && holds(&h.id)
+            if matches!(
+                h.kind,
+                HopKind::TgwRouteTable | HopKind::VpcRouteTable | HopKind::Drop
+            ) && holds(&h.id)
             {
                 return true;
             }
@@ -834,7 +872,11 @@ mod tests {
             .unwrap_or_else(|| panic!("{}", texts(&i)));
         assert_eq!(lost.tone, Tone::Warning);
         assert!(lost.needs_acceptance);
-        assert!(lost.text.contains("was: reaches internet as"), "{}", lost.text);
+        assert!(
+            lost.text.contains("was: reaches internet as"),
+            "{}",
+            lost.text
+        );
         assert!(lost.text.contains(SPOKE_TABLE), "{}", lost.text);
         assert!(i.needs_acceptance());
         assert!(i.probes > 0);
@@ -959,7 +1001,11 @@ mod tests {
         assert!(!i.needs_acceptance());
 
         assert!(run(&before, &[]).lines.is_empty());
-        assert!(run(&before, &[ops[0].clone().as_dry_run()]).lines.is_empty());
+        assert!(
+            run(&before, &[ops[0].clone().as_dry_run()])
+                .lines
+                .is_empty()
+        );
         // Refused (an unknown table): nothing changes.
         let refused = [ChangeOp::new(
             USE1,
@@ -991,7 +1037,11 @@ mod tests {
             .iter()
             .find(|l| l.text.contains("isolation broken"))
             .unwrap_or_else(|| panic!("{}", texts(&i)));
-        assert!(broken.text.starts_with("spoke-a can now reach spoke-b"), "{}", broken.text);
+        assert!(
+            broken.text.starts_with("spoke-a can now reach spoke-b"),
+            "{}",
+            broken.text
+        );
         assert!(broken.needs_acceptance);
     }
 }

@@ -109,7 +109,11 @@ fn put_route(table: &mut TgwRouteTable, route: TgwRoute) {
 
 /// The propagated routes `att` gives `table` (its VPC's CIDRs, statics hiding them),
 /// as the simulator derives them.
-fn propagated_routes(r: &RegionEstate, table: &TgwRouteTable, att: &TgwAttachment) -> Vec<TgwRoute> {
+fn propagated_routes(
+    r: &RegionEstate,
+    table: &TgwRouteTable,
+    att: &TgwAttachment,
+) -> Vec<TgwRoute> {
     if att.kind != AttachmentKind::Vpc || !att.state.is_usable() {
         return Vec::new();
     }
@@ -441,8 +445,7 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
             }
             if associate {
                 if let Some(a) = r.attachments.iter_mut().find(|a| a.id == *attachment_id)
-                    && a
-                        .association
+                    && a.association
                         .as_ref()
                         .is_some_and(|x| x.route_table_id == *route_table_id)
                 {
@@ -642,7 +645,9 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
                 .iter_mut()
                 .find(|t| t.id == *route_table_id)
                 .ok_or_else(|| {
-                    format!("route table {route_table_id} is not in the estate; AWS would refuse it")
+                    format!(
+                        "route table {route_table_id} is not in the estate; AWS would refuse it"
+                    )
                 })?;
             match table.routes.iter().find(|x| x.destination == destination) {
                 Some(_) if create => {
@@ -680,7 +685,9 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
                 .iter_mut()
                 .find(|t| t.id == *route_table_id)
                 .ok_or_else(|| {
-                    format!("route table {route_table_id} is not in the estate; AWS would refuse it")
+                    format!(
+                        "route table {route_table_id} is not in the estate; AWS would refuse it"
+                    )
                 })?;
             match table.routes.iter().find(|x| x.destination == destination) {
                 None => {
@@ -765,11 +772,19 @@ mod tests {
             let mut r = r.clone();
             for t in &mut r.tgw_route_tables {
                 t.routes.sort_by(|a, b| {
-                    (&a.destination, &a.targets[..].first().map(|x| &x.attachment_id))
-                        .cmp(&(&b.destination, &b.targets[..].first().map(|x| &x.attachment_id)))
+                    (
+                        &a.destination,
+                        &a.targets[..].first().map(|x| &x.attachment_id),
+                    )
+                        .cmp(&(
+                            &b.destination,
+                            &b.targets[..].first().map(|x| &x.attachment_id),
+                        ))
                 });
-                t.associations.sort_by(|a, b| a.attachment_id.cmp(&b.attachment_id));
-                t.propagations.sort_by(|a, b| a.attachment_id.cmp(&b.attachment_id));
+                t.associations
+                    .sort_by(|a, b| a.attachment_id.cmp(&b.attachment_id));
+                t.propagations
+                    .sort_by(|a, b| a.attachment_id.cmp(&b.attachment_id));
             }
             if let Some(id) = new_id {
                 for p in &mut r.peerings {
@@ -810,10 +825,19 @@ mod tests {
             let Some(g) = got.get(name) else {
                 continue;
             };
-            assert_eq!(w.tgw_route_tables, g.tgw_route_tables, "{name} TGW route tables after {ops:?}");
-            assert_eq!(w.attachments, g.attachments, "{name} attachments after {ops:?}");
+            assert_eq!(
+                w.tgw_route_tables, g.tgw_route_tables,
+                "{name} TGW route tables after {ops:?}"
+            );
+            assert_eq!(
+                w.attachments, g.attachments,
+                "{name} attachments after {ops:?}"
+            );
             assert_eq!(w.peerings, g.peerings, "{name} peerings after {ops:?}");
-            assert_eq!(w.vpc_route_tables, g.vpc_route_tables, "{name} VPC route tables after {ops:?}");
+            assert_eq!(
+                w.vpc_route_tables, g.vpc_route_tables,
+                "{name} VPC route tables after {ops:?}"
+            );
             assert_eq!(w, g, "{name} after {ops:?}");
         }
         assert_ne!(before, projected.estate, "{ops:?} changes something");
@@ -843,7 +867,11 @@ mod tests {
         let att = |id: &str| TgwRouteTarget::Attachment(id.into());
         // A new static route, a blackhole, one to a pending peering (blackhole too).
         agrees(demo(), &[create(POST, "172.16.0.0/16", att(INSPECTION))]).await;
-        agrees(demo(), &[create(POST, "192.168.0.0/16", TgwRouteTarget::Blackhole)]).await;
+        agrees(
+            demo(),
+            &[create(POST, "192.168.0.0/16", TgwRouteTarget::Blackhole)],
+        )
+        .await;
         agrees(demo(), &[create(POST, "172.16.1.0/24", att(PEERING))]).await;
         // Replacing the demo's blackhole, then deleting it.
         let replace = op(
@@ -1030,7 +1058,11 @@ mod tests {
             )],
         );
         assert_eq!(wrong.estate, before);
-        assert!(wrong.not_modelled[0].contains("accepter's region"), "{:?}", wrong.not_modelled);
+        assert!(
+            wrong.not_modelled[0].contains("accepter's region"),
+            "{:?}",
+            wrong.not_modelled
+        );
         // An id the estate does not hold: said, no panic.
         let unknown = project(
             &before,
@@ -1067,12 +1099,14 @@ mod tests {
             )],
         )
         .await;
-        assert!(p.estate.region(USE1).is_some_and(|r| r
-            .tgw_route_tables
-            .iter()
-            .any(|t| t.id == POST
-                && t.routes.iter().any(|x| x.destination
-                    == Destination::Cidr(cidr("10.1.0.0/16"))))));
+        assert!(
+            p.estate
+                .region(USE1)
+                .is_some_and(|r| r.tgw_route_tables.iter().any(|t| t.id == POST
+                    && t.routes
+                        .iter()
+                        .any(|x| x.destination == Destination::Cidr(cidr("10.1.0.0/16")))))
+        );
         agrees(
             pending(),
             &[op(
