@@ -145,6 +145,8 @@ pub struct Baseline {
     index: EstateIndex,
     findings: Vec<Finding>,
     traces: HashMap<String, Arc<Trace>>,
+    /// The before-estate's probes.
+    probes: Vec<Probe>,
 }
 
 impl Baseline {
@@ -159,9 +161,10 @@ impl Baseline {
             traces.insert(key(q), Arc::clone(&t));
             Ok(t)
         });
-        for p in probes(&net) {
+        let probes = probes(&net);
+        for p in &probes {
             if let Ok(t) = trace::trace(&net, &p.query) {
-                traces.insert(p.key, Arc::new(t));
+                traces.insert(p.key.clone(), Arc::new(t));
             }
         }
         drop(net);
@@ -169,6 +172,7 @@ impl Baseline {
             index,
             findings,
             traces,
+            probes,
         }
     }
 
@@ -204,7 +208,7 @@ pub fn impact_with(
     let after_net = Net::with_index(after, &after_index);
 
     // Probes: the union of both sides' probe sets, in the before side's order.
-    let mut list = probes(&before_net);
+    let mut list = baseline.probes.clone();
     let mut seen: HashSet<String> = list.iter().map(|p| p.key.clone()).collect();
     for p in probes(&after_net) {
         if seen.insert(p.key.clone()) {
@@ -218,7 +222,7 @@ pub fn impact_with(
             None => trace::trace(&before_net, &p.query).ok().map(Arc::new),
         };
         let after_t = match &before_t {
-            Some(t) if !changes.affects(t, &before_net) => Some(Arc::clone(t)),
+            Some(t) if !changes.affects(t) => Some(Arc::clone(t)),
             _ => {
                 retraced += 1;
                 trace::trace(&after_net, &p.query).ok().map(Arc::new)
@@ -232,7 +236,7 @@ pub fn impact_with(
     let after_findings = audit::audit_with(&after_net, &mut |q| {
         let k = key(q);
         if let Some(t) = baseline.traces.get(&k)
-            && !changes.affects(t, &before_net)
+            && !changes.affects(t)
         {
             return Ok(Arc::clone(t));
         }
@@ -705,7 +709,7 @@ impl Changes {
     }
 
     /// True when `t` (traced on the before estate) may trace differently after.
-    fn affects(&self, t: &Trace, net: &Net<'_>) -> bool {
+    fn affects(&self, t: &Trace) -> bool {
         if self.is_empty() {
             return false;
         }
@@ -746,7 +750,6 @@ impl Changes {
                 return true;
             }
         }
-        let _ = net;
         false
     }
 }
@@ -839,6 +842,7 @@ mod tests {
             index: EstateIndex::build(before),
             findings: baseline.findings.clone(),
             traces: HashMap::new(),
+            probes: baseline.probes.clone(),
         };
         let full = impact_with(&uncached, before, &p.estate, ops);
         assert_eq!(warm, full, "reusing unaffected traces changes nothing");

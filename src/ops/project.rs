@@ -333,8 +333,24 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
             // A propagated route for the same prefix comes back.
             let table = &r.tgw_route_tables[ti];
             let mut back = Vec::new();
+            // Only attachments whose VPC holds exactly that prefix (a table may have
+            // thousands of propagations: each is not re-derived).
+            let holds = |att: &TgwAttachment| {
+                att.resource_id.as_deref().is_some_and(|v| {
+                    r.vpcs.iter().any(|x| {
+                        x.id == v
+                            && x.cidr_blocks
+                                .iter()
+                                .any(|c| Destination::Cidr(*c) == destination)
+                    })
+                })
+            };
+            let by_id: std::collections::HashMap<&str, &TgwAttachment> =
+                r.attachments.iter().map(|a| (a.id.as_str(), a)).collect();
             for l in &table.propagations {
-                if let Some(att) = r.attachments.iter().find(|a| a.id == l.attachment_id) {
+                if let Some(att) = by_id.get(l.attachment_id.as_str()).copied()
+                    && holds(att)
+                {
                     back.extend(
                         propagated_routes(r, table, att)
                             .into_iter()
