@@ -19,7 +19,16 @@
 //!   (`initiatingRequest → pendingAcceptance`, `pending → available`,
 //!   `deleting → deleted`).
 //! - Route order inside a table is not meaningful (lookups are by prefix): a new route
-//!   takes the place of the one it replaces, else goes last.
+//!   goes last (the simulator sorts by destination).
+//!
+//! Where it cannot match the simulator (tested against it op by op in `tests`):
+//! - AWS quotas (10,000 routes per table, 5,000 attachments per TGW) are not
+//!   checked: an op the simulator refuses with `QuotaExceeded` is projected as done.
+//! - A static route the scenario wrote as `blackhole` *with* a target becomes
+//!   `active` here when its attachment becomes usable; the simulator keeps the
+//!   written state. Routes made by changes are never written that way.
+//! - A new peering whose peer region is not loaded shows its requester side only
+//!   (said in `not_modelled`), and the peer TGW is not checked.
 
 use std::collections::BTreeMap;
 
