@@ -2,6 +2,10 @@
 //! one trace (both directions) and one whole audit on large generated estates
 //! (`netops::backend::sim::generate`).
 //!
+//! On 2,000 spokes it also times a change's preview: projecting it
+//! (`netops::ops::project`) and its impact (`netops::ops::impact`), cold (the
+//! before-estate's baseline included) and warm (baseline reused).
+//!
 //! `cargo bench --bench net [-- SPOKES ROUTES]` (defaults: 2000 and 4998 spokes, the
 //! most AWS's quotas allow, with post-inspection filled to its 10,000-route quota).
 //! Prints timings; no timing is asserted anywhere.
@@ -14,10 +18,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use netops::backend::sim::{Simulator, generate};
+use netops::backend::{Change, ChangeOp, TgwRouteTarget};
 use netops::discovery::{DiscoveryPlan, discover};
+use netops::model::Estate;
 use netops::net::audit::audit;
 use netops::net::trace::{TraceQuery, trace};
 use netops::net::{EstateIndex, Net};
+use netops::ops::impact::{Baseline, impact_with};
+use netops::ops::project::project;
 
 /// Counts the bytes live on the heap (the `cap` crate wraps the system allocator),
 /// so the bench can say what the estate and its index each hold.
@@ -126,6 +134,98 @@ fn main() {
         println!(
             "{spokes:>6} spokes, {routes} extra routes: index built in {build:>10.3?}, every route table compiled in {compile:>10.3?}, one lookup in a {}-route TGW table {lookup:>8.3?} ({forwarded} of {n} forwarded)",
             post.routes.len()
+        );
+        if spokes == 2_000 {
+            preview(&estate);
+        }
+    }
+}
+
+/// Times project + impact of one change, cold (baseline computed first) and warm.
+fn preview(estate: &Estate) {
+    let region = "us-east-1";
+    let post = "tgw-rtb-00000000000000002";
+    let spoke_att = |i: usize| format!("tgw-attach-1{i:016x}");
+    let spoke_cidr = |i: usize| -> ipnet::IpNet {
+        format!("10.{}.{}.0/24", i / 256, i % 256)
+            .parse()
+            .expect("cidr")
+    };
+    // A spoke route as a static (spoke 7's CIDR, hiding its propagated route), so
+    // there is one to delete.
+    let with_static = project(
+        estate,
+        &[ChangeOp::new(
+            region,
+            Change::CreateTgwRoute {
+                route_table_id: post.into(),
+                cidr: spoke_cidr(7),
+                target: TgwRouteTarget::Attachment(spoke_att(7)),
+            },
+        )],
+    )
+    .estate;
+    let cases: Vec<(&str, &Estate, ChangeOp)> = vec![
+        (
+            "create a route in post-inspection (spoke 5's CIDR to spoke 6)",
+            estate,
+            ChangeOp::new(
+                region,
+                Change::CreateTgwRoute {
+                    route_table_id: post.into(),
+                    cidr: spoke_cidr(5),
+                    target: TgwRouteTarget::Attachment(spoke_att(6)),
+                },
+            ),
+        ),
+        (
+            "delete spoke 7's static route in post-inspection",
+            &with_static,
+            ChangeOp::new(
+                region,
+                Change::DeleteTgwRoute {
+                    route_table_id: post.into(),
+                    cidr: spoke_cidr(7),
+                },
+            ),
+        ),
+        (
+            "delete the spoke table's default route (every spoke)",
+            estate,
+            ChangeOp::new(
+                region,
+                Change::DeleteTgwRoute {
+                    route_table_id: "tgw-rtb-00000000000000001".into(),
+                    cidr: "0.0.0.0/0".parse().expect("cidr"),
+                },
+            ),
+        ),
+    ];
+    for (what, before, op) in cases {
+        let ops = [op];
+        let t = Instant::now();
+        let baseline = Baseline::new(before);
+        let base = t.elapsed();
+        let reps: u32 = 5;
+        let (mut proj, mut imp) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut lines = 0;
+        let mut probes = 0;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let p = project(before, &ops);
+            proj += t.elapsed();
+            let t = Instant::now();
+            let i = impact_with(&baseline, before, &p.estate, &ops);
+            imp += t.elapsed();
+            lines = i.lines.len();
+            probes = i.probes;
+        }
+        let (proj, imp) = (proj / reps, imp / reps);
+        println!(
+            "  2000 spokes, {what}: baseline {base:>9.3?} ({} traces); project {proj:>9.3?}, impact {imp:>9.3?}: warm {:>9.3?}, cold {:>9.3?} ({probes} probes, {lines} lines)",
+            baseline.traces(),
+            proj + imp,
+            base + proj + imp
         );
     }
 }

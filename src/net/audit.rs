@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -28,16 +29,28 @@ use crate::model::{
 /// At most this many VPC pairs are traced across each peering.
 const PEER_PAIRS: usize = 50;
 
+/// How the audit asks for a trace: [`trace::trace`] itself, or (for a change's
+/// impact, [`crate::ops::impact`]) a cache that answers unaffected queries from an
+/// earlier audit.
+pub(crate) type Tracer<'t> =
+    dyn FnMut(&TraceQuery) -> Result<Arc<trace::Trace>, trace::TraceError> + 't;
+
 /// Audits the estate: every class of the module docs.
 #[must_use]
 pub fn audit(net: &Net<'_>) -> Vec<Finding> {
+    audit_with(net, &mut |q| trace::trace(net, q).map(Arc::new))
+}
+
+/// [`audit`], asking `tracer` for every trace (each query is a routing-only
+/// [`TraceQuery`] over `net`).
+pub(crate) fn audit_with(net: &Net<'_>, tracer: &mut Tracer<'_>) -> Vec<Finding> {
     let mut out = findings(net.estate());
     let roles = Roles::of(net);
     unusable_route_targets(net, &mut out);
-    egress(net, &roles, &mut out);
+    egress(net, &roles, tracer, &mut out);
     asymmetry(net, &roles, &mut out);
-    isolation(net, &roles, &mut out);
-    peerings(net, &roles, &mut out);
+    isolation(net, &roles, tracer, &mut out);
+    peerings(net, &roles, tracer, &mut out);
     overlaps(net, &mut out);
     home_net(net, &mut out);
     az_coverage(net, &roles, &mut out);
@@ -45,15 +58,15 @@ pub fn audit(net: &Net<'_>) -> Vec<Finding> {
 }
 
 /// Which VPCs are hubs (inspection, central egress) and which are spokes.
-struct Roles<'a> {
+pub(crate) struct Roles<'a> {
     /// (region, vpc id) of inspection VPCs (firewall or GWLB endpoint).
-    inspection: BTreeSet<(String, String)>,
+    pub(crate) inspection: BTreeSet<(String, String)>,
     /// Spoke VPCs, with the attachments that join them to a TGW.
-    spokes: Vec<(&'a Vpc, Vec<&'a TgwAttachment>)>,
+    pub(crate) spokes: Vec<(&'a Vpc, Vec<&'a TgwAttachment>)>,
 }
 
 impl<'a> Roles<'a> {
-    fn of(net: &Net<'a>) -> Self {
+    pub(crate) fn of(net: &Net<'a>) -> Self {
         let mut inspection = BTreeSet::new();
         let mut hubs = BTreeSet::new();
         for r in net.regions() {
@@ -119,7 +132,7 @@ impl<'a> Roles<'a> {
     }
 }
 
-fn routing(from: &str, to: &str) -> TraceQuery {
+pub(crate) fn routing(from: &str, to: &str) -> TraceQuery {
     TraceQuery {
         from: from.to_string(),
         to: to.to_string(),
@@ -207,7 +220,7 @@ fn unusable_route_targets(net: &Net<'_>, out: &mut Vec<Finding>) {
 
 /// For each spoke: routes to its own internet or NAT gateway, paths to the internet
 /// that cross no firewall, and paths whose reply does not come back.
-fn egress(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
+fn egress(net: &Net<'_>, roles: &Roles<'_>, tracer: &mut Tracer<'_>, out: &mut Vec<Finding>) {
     for (vpc, _) in &roles.spokes {
         let region = vpc.region.as_str();
         let Some(r) = net.region(region) else {
@@ -238,7 +251,7 @@ fn egress(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
         }
         let mut reported: HashSet<String> = HashSet::new();
         for (from, table_id) in &sources {
-            let Ok(t) = trace::trace(net, &routing(from, "internet")) else {
+            let Ok(t) = tracer(&routing(from, "internet")) else {
                 continue;
             };
             match t.verdict.settled() {
@@ -438,7 +451,24 @@ fn asymmetry(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
 /// A spoke that reaches another spoke with no firewall on the path: found from the
 /// routes of each table spokes are associated with (and spoke VPC peerings), each
 /// confirmed by a trace.
-fn isolation(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
+fn isolation(net: &Net<'_>, roles: &Roles<'_>, tracer: &mut Tracer<'_>, out: &mut Vec<Finding>) {
+    let mut done: HashSet<(String, String)> = HashSet::new();
+    for (from, to) in isolation_pairs(net, roles) {
+        check_pair(net, from, to, tracer, &mut done, out);
+    }
+}
+
+/// The spoke pairs the isolation check traces: for each TGW route table spokes are
+/// associated with, each spoke a route of it leads to, from another member; and
+/// spokes joined by a VPC peering connection. In order, without repeats.
+pub(crate) fn isolation_pairs<'a>(net: &Net<'a>, roles: &Roles<'a>) -> Vec<(&'a Vpc, &'a Vpc)> {
+    let mut pairs: Vec<(&'a Vpc, &'a Vpc)> = Vec::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut push = |from: &'a Vpc, to: &'a Vpc| {
+        if seen.insert((from.id.as_str(), to.id.as_str())) {
+            pairs.push((from, to));
+        }
+    };
     // Table → the spokes associated with it.
     let mut by_table: BTreeMap<(String, String), Vec<&Vpc>> = BTreeMap::new();
     for (vpc, atts) in &roles.spokes {
@@ -451,7 +481,6 @@ fn isolation(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    let mut done: HashSet<(String, String)> = HashSet::new();
     for ((region, table_id), members) in &by_table {
         let Some(table) = net.tgw_route_table_in(region, table_id) else {
             continue;
@@ -471,7 +500,7 @@ fn isolation(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
             let Some(from) = members.iter().find(|m| m.id != to.id) else {
                 continue;
             };
-            check_pair(net, from, to, &mut done, out);
+            push(from, to);
         }
     }
     // Spoke to spoke over VPC peering connections.
@@ -489,31 +518,41 @@ fn isolation(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
                     if roles.is_spoke(&other.region, &other.vpc_id)
                         && let Some(to) = net.vpc_in(&other.region, &other.vpc_id)
                     {
-                        check_pair(net, vpc, to, &mut done, out);
+                        push(vpc, to);
                     }
                 }
             }
         }
     }
+    pairs
+}
+
+/// The source subnet and destination address an isolation pair is traced with.
+pub(crate) fn pair_endpoints<'a>(
+    net: &Net<'a>,
+    from: &Vpc,
+    to: &Vpc,
+) -> Option<(&'a Subnet, IpAddr)> {
+    let src = net.vpc_subnets(from).into_iter().next()?;
+    let dst = net.vpc_subnets(to).into_iter().find_map(first_host)?;
+    Some((src, dst))
 }
 
 fn check_pair(
     net: &Net<'_>,
     from: &Vpc,
     to: &Vpc,
+    tracer: &mut Tracer<'_>,
     done: &mut HashSet<(String, String)>,
     out: &mut Vec<Finding>,
 ) {
     if !done.insert((from.id.clone(), to.id.clone())) {
         return;
     }
-    let Some(src) = net.vpc_subnets(from).into_iter().next() else {
+    let Some((src, dst)) = pair_endpoints(net, from, to) else {
         return;
     };
-    let Some(dst) = net.vpc_subnets(to).into_iter().find_map(first_host) else {
-        return;
-    };
-    let Ok(t) = trace::trace(net, &routing(&src.id, &dst.to_string())) else {
+    let Ok(t) = tracer(&routing(&src.id, &dst.to_string())) else {
         return;
     };
     if matches!(t.verdict.settled(), Verdict::Delivered { .. }) && t.firewalls.is_empty() {
@@ -535,7 +574,7 @@ fn check_pair(
 
 // -------------------------------------------------------------------- peerings
 
-fn peerings(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
+fn peerings(net: &Net<'_>, roles: &Roles<'_>, tracer: &mut Tracer<'_>, out: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
     for r in net.regions() {
         for p in &r.peerings {
@@ -587,7 +626,7 @@ fn peerings(net: &Net<'_>, roles: &Roles<'_>, out: &mut Vec<Finding>) {
                 });
                 continue;
             }
-            peered_returns(net, roles, p, out);
+            peered_returns(net, roles, p, tracer, out);
         }
     }
 }
@@ -597,6 +636,7 @@ fn peered_returns(
     net: &Net<'_>,
     roles: &Roles<'_>,
     p: &crate::model::Peering,
+    tracer: &mut Tracer<'_>,
     out: &mut Vec<Finding>,
 ) {
     let side_spokes = |tgw: &str, region: &str| -> Vec<&Vpc> {
@@ -622,7 +662,7 @@ fn peered_returns(
             let Some(dst) = net.vpc_subnets(to).into_iter().find_map(first_host) else {
                 continue;
             };
-            let Ok(t) = trace::trace(net, &routing(&src.id, &dst.to_string())) else {
+            let Ok(t) = tracer(&routing(&src.id, &dst.to_string())) else {
                 continue;
             };
             if t.verdict.arrives()
