@@ -91,16 +91,22 @@ impl Session {
     }
 }
 
-/// The estate and its index, rebuilt after a change.
+/// The estate, its index and its impact baseline, rebuilt after a change.
 pub(super) struct World {
     pub estate: Estate,
     pub index: EstateIndex,
+    /// Computed on the first preview of this version of the estate.
+    baseline: Option<std::sync::Arc<crate::ops::impact::Baseline>>,
 }
 
 impl World {
     pub fn new(estate: Estate) -> Self {
         let index = EstateIndex::build(&estate);
-        Self { estate, index }
+        Self {
+            estate,
+            index,
+            baseline: None,
+        }
     }
 
     pub fn net(&self) -> Net<'_> {
@@ -109,6 +115,17 @@ impl World {
 
     fn reindex(&mut self) {
         self.index = EstateIndex::build(&self.estate);
+        self.baseline = None;
+    }
+
+    /// The impact baseline of this version of the estate.
+    fn baseline(&mut self) -> std::sync::Arc<crate::ops::impact::Baseline> {
+        let estate = &self.estate;
+        std::sync::Arc::clone(
+            self.baseline.get_or_insert_with(|| {
+                std::sync::Arc::new(crate::ops::impact::Baseline::new(estate))
+            }),
+        )
     }
 }
 
@@ -180,6 +197,7 @@ pub(super) async fn run(
                 request_tag: session.request_tag(),
                 dry_run: opts.dry_run,
                 undo: session.undo.clone(),
+                baseline: Some(world.baseline()),
             };
             let plan = match ops::plan(&world.net(), cmd, &ctx) {
                 Ok(p) => p,
@@ -573,7 +591,14 @@ async fn connect(
             Next::Apply(draft) => {
                 steps += 1;
                 polls = 0;
-                let plan = ops::finish(&world.net(), line.clone(), draft, opts.dry_run);
+                let baseline = world.baseline();
+                let plan = ops::finish_with(
+                    &world.net(),
+                    line.clone(),
+                    draft,
+                    opts.dry_run,
+                    Some(&baseline),
+                );
                 let creates = plan
                     .ops
                     .iter()

@@ -45,6 +45,9 @@ pub struct Context {
     pub dry_run: bool,
     /// Changes applied since netops started that `undo` can reverse, newest last.
     pub undo: Vec<UndoEntry>,
+    /// The baseline of the estate being planned on, when the caller keeps one per
+    /// estate version (the impact is then incremental).
+    pub baseline: Option<std::sync::Arc<impact::Baseline>>,
 }
 
 /// A change that `undo` can reverse: the ops that restore its before-state.
@@ -418,41 +421,80 @@ pub fn plan(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<ChangePlan, C
             )));
         }
     };
-    Ok(finish(net, cmd.to_line(), draft, ctx.dry_run))
+    Ok(finish_with(
+        net,
+        cmd.to_line(),
+        draft,
+        ctx.dry_run,
+        ctx.baseline.as_deref(),
+    ))
 }
 
-/// Completes a draft: checks, AWS CLI, impact.
-pub(crate) fn finish(net: &Net<'_>, line: String, draft: Draft, dry_run: bool) -> ChangePlan {
+/// Completes a draft: checks, AWS CLI, impact (cold: the before-estate's baseline is
+/// computed here; see [`finish_with`]).
+#[must_use]
+pub fn finish(net: &Net<'_>, line: String, draft: Draft, dry_run: bool) -> ChangePlan {
+    finish_with(net, line, draft, dry_run, None)
+}
+
+/// [`finish`] with the before-estate's [`impact::Baseline`] when the caller keeps
+/// one per estate version (many previews of one version, as a batch script makes).
+#[must_use]
+pub fn finish_with(
+    net: &Net<'_>,
+    line: String,
+    draft: Draft,
+    dry_run: bool,
+    baseline: Option<&impact::Baseline>,
+) -> ChangePlan {
     let ops: Vec<ChangeOp> = draft
         .ops
         .into_iter()
         .map(|op| if dry_run { op.as_dry_run() } else { op })
         .collect();
-    // Each op is checked on the estate as the ops before it leave it.
+    // Each op is checked on the estate as the ops before it leave it; the last of
+    // those estates is the projection the impact is asked about.
     let mut problems = Vec::new();
-    let mut estate = net.estate().clone();
-    for (i, op) in ops.iter().enumerate() {
-        let here;
-        let check_net = if i == 0 {
-            net.clone()
-        } else {
-            here = estate.clone();
-            Net::new(&here)
-        };
-        for p in crate::plan::check(&check_net, op) {
-            if !problems.contains(&p) {
-                problems.push(p);
+    let mut staged: Option<crate::model::Estate> = None;
+    let mut not_modelled: Vec<String> = Vec::new();
+    for op in &ops {
+        {
+            let check_net = match &staged {
+                None => net.clone(),
+                Some(e) => Net::new(e),
+            };
+            for p in crate::plan::check(&check_net, op) {
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
             }
         }
-        estate = project::project(&estate, std::slice::from_ref(op)).estate;
-    }
-    let projected = project::project(net.estate(), &ops);
-    let mut impact = impact::impact(net.estate(), &projected.estate, &ops);
-    for n in projected.not_modelled {
-        if !impact.not_evaluated.contains(&n) {
-            impact.not_evaluated.push(n);
+        let base = staged.as_ref().unwrap_or_else(|| net.estate());
+        let step = project::project(base, std::slice::from_ref(op));
+        for n in step.not_modelled {
+            if !not_modelled.contains(&n) {
+                not_modelled.push(n);
+            }
         }
+        staged = Some(step.estate);
     }
+    let projected = project::Projected {
+        estate: staged.unwrap_or_else(|| net.estate().clone()),
+        not_modelled,
+    };
+    let impact = if ops.iter().any(ChangeOp::mutates) {
+        match baseline {
+            Some(b) => impact::impact_projected(b, net.estate(), &projected, &ops),
+            None => impact::impact_projected(
+                &impact::Baseline::new(net.estate()),
+                net.estate(),
+                &projected,
+                &ops,
+            ),
+        }
+    } else {
+        impact::impact(net.estate(), &projected.estate, &ops)
+    };
     ChangePlan {
         line,
         title: draft.title,

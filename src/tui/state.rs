@@ -1799,6 +1799,7 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
                 request_tag: state.changes.request_tag(),
                 dry_run: false,
                 undo: state.changes.undo.clone(),
+                baseline: None,
             };
             let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
             match crate::ops::plan(&net, cmd, &ctx) {
