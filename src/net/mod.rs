@@ -29,6 +29,7 @@
 
 pub mod arn;
 pub mod audit;
+pub mod baseline;
 pub mod findings;
 pub mod firewall;
 pub mod index;

@@ -57,20 +57,18 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::backend::ChangeOp;
 use crate::model::{Destination, Estate, RegionEstate, TgwRoute, VpcRoute};
-use crate::net::audit::{self, Roles};
-use crate::net::firewall::Protocol;
-use crate::net::trace::{self, HopKind, Trace, TraceQuery, Verdict};
+use crate::net::audit;
+use crate::net::trace::{self, HopKind, Trace, Verdict};
 use crate::net::{EstateIndex, Finding, Net};
 
 use super::project::Projected;
 
-/// The TLS server name the egress probe sends (seed 001 lets `.amazon.com` out).
-pub const EGRESS_SNI: &str = "www.amazon.com";
+pub use crate::net::baseline::{Baseline, EGRESS_SNI};
+use crate::net::baseline::{Probe, ProbeKind, key, probes};
 
 /// How an impact line reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -141,54 +139,6 @@ pub fn impact_projected(
     gaps.append(&mut out.not_evaluated);
     out.not_evaluated = gaps;
     out
-}
-
-/// What the before-estate answers, computed once per estate version: its index, its
-/// audit, and every trace the audit and the probes asked for.
-///
-/// Use it only with the estate it was computed from (an index used with another
-/// estate version answers nothing, so the impact would be empty, never wrong).
-#[derive(Debug)]
-pub struct Baseline {
-    index: EstateIndex,
-    findings: Vec<Finding>,
-    traces: HashMap<String, Arc<Trace>>,
-    /// The before-estate's probes.
-    probes: Vec<Probe>,
-}
-
-impl Baseline {
-    /// The baseline of `before`: a full audit plus every probe, traced.
-    #[must_use]
-    pub fn new(before: &Estate) -> Self {
-        let index = EstateIndex::build(before);
-        let net = Net::with_index(before, &index);
-        let mut traces: HashMap<String, Arc<Trace>> = HashMap::new();
-        let findings = audit::audit_with(&net, &mut |q| {
-            let t = Arc::new(trace::trace(&net, q)?);
-            traces.insert(key(q), Arc::clone(&t));
-            Ok(t)
-        });
-        let probes = probes(&net);
-        for p in &probes {
-            if let Ok(t) = trace::trace(&net, &p.query) {
-                traces.insert(p.key.clone(), Arc::new(t));
-            }
-        }
-        drop(net);
-        Self {
-            index,
-            findings,
-            traces,
-            probes,
-        }
-    }
-
-    /// How many traces it holds.
-    #[must_use]
-    pub fn traces(&self) -> usize {
-        self.traces.len()
-    }
 }
 
 /// [`impact`], answering the before side and every unaffected trace from `baseline`
@@ -291,162 +241,6 @@ fn dry_runs(ops: &[ChangeOp]) -> Vec<String> {
             )
         })
         .collect()
-}
-
-// ---------------------------------------------------------------------- probes
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProbeKind {
-    Egress,
-    Peered,
-    Isolation,
-}
-
-#[derive(Debug, Clone)]
-struct Probe {
-    kind: ProbeKind,
-    /// The spoke's name (or id).
-    from: String,
-    /// What it probes: `internet`, a CIDR, the other spoke's name.
-    to: String,
-    query: TraceQuery,
-    key: String,
-}
-
-fn key(q: &TraceQuery) -> String {
-    format!(
-        "{}|{}|{}|{:?}|{:?}|{:?}",
-        q.from, q.to, q.routing_only, q.protocol, q.port, q.sni
-    )
-}
-
-fn probe(kind: ProbeKind, from: String, to: String, query: TraceQuery) -> Probe {
-    let key = key(&query);
-    Probe {
-        kind,
-        from,
-        to,
-        query,
-        key,
-    }
-}
-
-fn vpc_name(v: &crate::model::Vpc) -> String {
-    v.name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| v.id.clone())
-}
-
-/// Every probe of the module docs, on one estate.
-fn probes(net: &Net<'_>) -> Vec<Probe> {
-    let roles = Roles::of(net);
-    let spokes: HashSet<(&str, &str)> = roles
-        .spokes
-        .iter()
-        .map(|(v, _)| (v.region.as_str(), v.id.as_str()))
-        .collect();
-    let mut out = Vec::new();
-    // Instances by VPC, first one each (with a subnet and a private IP).
-    let mut first_instance: HashMap<(&str, &str), &str> = HashMap::new();
-    for r in net.regions() {
-        for i in &r.instances {
-            if let (Some(vpc), Some(_), Some(_)) = (&i.vpc_id, &i.subnet_id, &i.private_ip) {
-                first_instance
-                    .entry((r.region.as_str(), vpc.as_str()))
-                    .or_insert(i.id.as_str());
-            }
-        }
-    }
-    // Remote CIDRs per (region, TGW): spoke VPCs attached to a TGW peered with it.
-    let mut remote: HashMap<(String, String), Vec<IpNet>> = HashMap::new();
-    for r in net.regions() {
-        for p in &r.peerings {
-            for (side, other) in [(&p.requester, &p.accepter), (&p.accepter, &p.requester)] {
-                if side.region != r.region {
-                    continue;
-                }
-                let Some(o) = net.region(&other.region) else {
-                    continue;
-                };
-                let cidrs = remote
-                    .entry((side.region.clone(), side.tgw_id.clone()))
-                    .or_default();
-                for v in &o.vpcs {
-                    if spokes.contains(&(o.region.as_str(), v.id.as_str()))
-                        && net
-                            .vpc_attachments(&o.region, &v.id)
-                            .iter()
-                            .any(|a| a.tgw_id == other.tgw_id)
-                    {
-                        for c in &v.cidr_blocks {
-                            if !cidrs.contains(c) {
-                                cidrs.push(*c);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for (vpc, atts) in &roles.spokes {
-        let from = match first_instance.get(&(vpc.region.as_str(), vpc.id.as_str())) {
-            Some(i) => (*i).to_string(),
-            None => match net.vpc_subnets(vpc).into_iter().find(|s| s.cidr.is_some()) {
-                Some(s) => s.id.clone(),
-                None => continue,
-            },
-        };
-        let name = vpc_name(vpc);
-        out.push(probe(
-            ProbeKind::Egress,
-            name.clone(),
-            "internet".into(),
-            TraceQuery {
-                from: from.clone(),
-                to: "internet".into(),
-                protocol: None,
-                port: None,
-                sni: Some(EGRESS_SNI.into()),
-                routing_only: false,
-            },
-        ));
-        let mut done: HashSet<IpNet> = HashSet::new();
-        for att in atts {
-            let Some(cidrs) = remote.get(&(vpc.region.clone(), att.tgw_id.clone())) else {
-                continue;
-            };
-            for c in cidrs {
-                if !done.insert(*c) {
-                    continue;
-                }
-                out.push(probe(
-                    ProbeKind::Peered,
-                    name.clone(),
-                    c.to_string(),
-                    TraceQuery {
-                        from: from.clone(),
-                        to: trace::first_host(*c).to_string(),
-                        protocol: Some(Protocol::Icmp),
-                        port: None,
-                        sni: None,
-                        routing_only: false,
-                    },
-                ));
-            }
-        }
-    }
-    for (a, b) in audit::isolation_pairs(net, &roles) {
-        if let Some((src, dst)) = audit::pair_endpoints(net, a, b) {
-            out.push(probe(
-                ProbeKind::Isolation,
-                vpc_name(a),
-                vpc_name(b),
-                audit::routing(&src.id, &dst.to_string()),
-            ));
-        }
-    }
-    out
 }
 
 /// Forward and reply arrive, through the same firewall endpoints.
@@ -835,7 +629,7 @@ mod tests {
     const PEERING: &str = "tgw-attach-0e1a2b3c4d5e6f7a1";
     const EU_TABLE: &str = "tgw-rtb-0f9e8d7c6b5a4f311";
 
-    fn cidr(s: &str) -> IpNet {
+    fn cidr(s: &str) -> ipnet::IpNet {
         s.parse().expect("cidr")
     }
 

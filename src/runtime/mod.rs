@@ -54,7 +54,8 @@ pub enum Effect {
         query: ObserveQuery,
     },
     /// Audit this version of the estate ([`crate::net::audit`]) off the front end's
-    /// thread; the newest request wins.
+    /// thread, with its impact baseline ([`crate::net::baseline`]); the newest
+    /// request wins.
     Audit { task: TaskId, estate: Snapshot },
     /// Abort a running task; its pending reports are dropped.
     Cancel(TaskId),
@@ -156,6 +157,9 @@ pub enum Report {
     Audited {
         task: TaskId,
         findings: Vec<crate::net::Finding>,
+        /// The version's impact baseline (its index, audit and probe traces), for
+        /// change previews of the same version.
+        baseline: Arc<crate::net::baseline::Baseline>,
     },
 }
 
@@ -362,14 +366,23 @@ impl Runtime {
             Effect::Audit { task, estate } => {
                 self.spawn(task, "audit".into(), move |tx| async move {
                     // CPU work (a trace per spoke): kept off the async workers.
+                    // The impact baseline holds the audit: one pass gives the findings
+                    // shown and what change previews compare against.
                     let done = tokio::task::spawn_blocking(move || {
-                        crate::net::audit::audit(&crate::net::Net::new(&estate.0))
+                        crate::net::baseline::Baseline::new(&estate.0)
                     })
                     .await;
                     match done {
-                        Ok(findings) => {
-                            let _ =
-                                tx.send(Envelope::Report(task, Report::Audited { task, findings }));
+                        Ok(baseline) => {
+                            let findings = baseline.findings().to_vec();
+                            let _ = tx.send(Envelope::Report(
+                                task,
+                                Report::Audited {
+                                    task,
+                                    findings,
+                                    baseline: Arc::new(baseline),
+                                },
+                            ));
                         }
                         // A defect, not a finding: logged; the console keeps what it shows.
                         Err(e) => tracing::error!(task, error = %e, "audit failed"),

@@ -551,10 +551,15 @@ impl WizardView {
     }
 
     /// Works out the next step from the estate; `next_task` hands out task ids.
-    pub fn advance(&mut self, net: &Net<'_>, next_task: &mut TaskId) -> Vec<Effect> {
+    pub fn advance(
+        &mut self,
+        net: &Net<'_>,
+        baseline: Option<&crate::net::baseline::Baseline>,
+        next_task: &mut TaskId,
+    ) -> Vec<Effect> {
         match connect::next_step(net, &self.target, &self.request_tag) {
             Ok(Next::Apply(draft)) => {
-                let plan = ops::finish(net, self.line.clone(), draft, false);
+                let plan = ops::finish_with(net, self.line.clone(), draft, false, baseline);
                 self.step = step_of(&plan);
                 self.polls = 0;
                 self.waited_ms = 0;
@@ -743,7 +748,8 @@ impl WizardView {
         if !self.step_done(lines.clone(), false) && self.cancelling {
             return Vec::new();
         }
-        let fx = self.advance(net, next_task);
+        // The estate just changed (the re-read): no baseline of it yet.
+        let fx = self.advance(net, None, next_task);
         if matches!(&self.stage, WizStage::Step(v) if step_of(&v.plan) == 1) {
             self.stage = WizStage::Stopped(format!(
                 "{}; no peering tagged {}={} is visible yet: run :{} again in a minute (it looks again before creating anything)",

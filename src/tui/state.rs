@@ -95,6 +95,7 @@ pub enum Msg {
     Audited {
         task: TaskId,
         findings: Vec<crate::net::Finding>,
+        baseline: std::sync::Arc<crate::net::baseline::Baseline>,
     },
     /// Something went wrong outside the console that the user should know (e.g. the log
     /// file cannot be written); shown once in the message line.
@@ -117,7 +118,15 @@ impl From<Report> for Msg {
             Report::Account(a) => Self::Account(a),
             Report::Timer { task } => Self::Timer { task },
             Report::Applied { task, result } => Self::Applied { task, result },
-            Report::Audited { task, findings } => Self::Audited { task, findings },
+            Report::Audited {
+                task,
+                findings,
+                baseline,
+            } => Self::Audited {
+                task,
+                findings,
+                baseline,
+            },
             Report::Observed {
                 task,
                 region,
@@ -270,6 +279,8 @@ pub struct Data {
     audit_wanted: bool,
     /// The audit whose findings the console waits for.
     audit_gen: u64,
+    /// The impact baseline of this version (from its audit), for change previews.
+    pub baseline: Option<std::sync::Arc<crate::net::baseline::Baseline>>,
     /// Regions already shown once (opened automatically the first time).
     seen_regions: BTreeSet<String>,
 }
@@ -665,6 +676,8 @@ impl State {
     /// once, however many changes a burst of messages made.
     fn data_changed(&mut self) {
         self.data.version += 1;
+        // Previews compute their impact cold until this version's audit answers.
+        self.data.baseline = None;
         self.data.stale = true;
         self.nav.items_stale = true;
     }
@@ -854,11 +867,16 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             }
             state.dirty = true;
         }
-        Msg::Audited { task, findings } => {
+        Msg::Audited {
+            task,
+            findings,
+            baseline,
+        } => {
             // An audit of an older version is superseded by the one in flight.
             if task == state.data.audit_gen {
                 let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
                 state.data.findings = tree::findings_of(&net, findings);
+                state.data.baseline = Some(baseline);
                 state.content.key = None;
                 state.dirty = true;
             }
@@ -1799,7 +1817,7 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
                 request_tag: state.changes.request_tag(),
                 dry_run: false,
                 undo: state.changes.undo.clone(),
-                baseline: None,
+                baseline: state.data.baseline.clone(),
             };
             let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
             match crate::ops::plan(&net, cmd, &ctx) {
@@ -1816,8 +1834,9 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
 fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     state.sync();
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let baseline = state.data.baseline.clone();
     if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
-        fx.extend(w.advance(&net, &mut state.changes.next_task));
+        fx.extend(w.advance(&net, baseline.as_deref(), &mut state.changes.next_task));
     }
 }
 

@@ -687,22 +687,30 @@ async fn a_data_change_asks_for_one_audit_and_takes_only_the_newest() {
         })
         .expect("a second audit");
     assert_ne!(first, second);
+    let baseline = std::sync::Arc::new(netops::net::baseline::Baseline::new(&s.data.estate));
     update(
         &mut s,
         Msg::Audited {
             task: first,
             findings: found.clone(),
+            baseline: std::sync::Arc::clone(&baseline),
         },
     );
     assert!(s.data.findings.is_empty(), "a superseded audit is dropped");
+    assert!(s.data.baseline.is_none(), "and so is its baseline");
     update(
         &mut s,
         Msg::Audited {
             task: second,
             findings: found.clone(),
+            baseline,
         },
     );
     assert_eq!(s.data.findings.len(), found.len());
+    assert!(
+        s.data.baseline.is_some(),
+        "previews of this version reuse its baseline"
+    );
     assert!(
         s.data
             .findings
