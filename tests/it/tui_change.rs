@@ -491,3 +491,122 @@ async fn a_lost_create_that_happened_carries_on() {
         h.state.overlay()
     );
 }
+
+/// A console over a simulator the test keeps (to change it behind the console's back
+/// or inject faults).
+async fn changing_sim(prepare: impl FnOnce(&Simulator)) -> (Harness, Arc<Simulator>) {
+    let sim = Arc::new(Simulator::demo().expect("demo scenario"));
+    prepare(&sim);
+    let backend: Arc<dyn Backend> = Arc::clone(&sim) as Arc<dyn Backend>;
+    let changer: Arc<dyn Changer> = Arc::clone(&sim) as Arc<dyn Changer>;
+    let mut h = Harness::changing(backend, changer, demo_plan(), None, 120, 40).expect("keymap");
+    h.start().await;
+    (h, sim)
+}
+
+fn apply_now(sim: &Simulator, region: &str, change: netops::backend::Change) {
+    let op = netops::backend::ChangeOp::new(region, change);
+    futures::executor::block_on(sim.apply(&op)).expect("applied behind the console");
+}
+
+fn wizard_step(h: &Harness) -> Option<usize> {
+    match h.state.overlay() {
+        Some(Overlay::Wizard { step, .. }) => Some(step),
+        _ => None,
+    }
+}
+
+/// Fresh: no peering between the two TGWs; the wizard creates one and carries it
+/// through accept and routes to verified.
+#[tokio::test]
+async fn wizard_fresh_from_create_to_verified() {
+    let (mut h, sim) = changing_sim(|sim| {
+        apply_now(
+            sim,
+            "us-east-1",
+            netops::backend::Change::DeletePeering {
+                attachment_id: PEERING.into(),
+            },
+        );
+    })
+    .await;
+    command(
+        &mut h,
+        "peer connect tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301",
+    )
+    .await;
+    assert_eq!(wizard_step(&h), Some(1), "create first");
+    for want in [2, 3, 4] {
+        h.keys("<Enter>").await;
+        assert_eq!(wizard_step(&h), Some(want), "{}", h.render());
+    }
+    assert!(h.render().contains("delivered"), "{}", h.render());
+    let live: Vec<_> = sim.snapshot()["us-east-1"]
+        .peerings
+        .iter()
+        .filter(|p| p.state == netops::model::AttachmentState::Available)
+        .map(|p| p.id.clone())
+        .collect();
+    assert_eq!(live.len(), 1, "one new peering, available: {live:?}");
+}
+
+/// Resumed: the wizard starts at whatever step the network is at — routes when the
+/// peering was accepted elsewhere, verified when it is already connected.
+#[tokio::test]
+async fn wizard_resumes_where_the_network_is() {
+    let (mut h, _sim) = changing_sim(|sim| {
+        apply_now(
+            sim,
+            "eu-west-1",
+            netops::backend::Change::AcceptPeering {
+                attachment_id: PEERING.into(),
+            },
+        );
+    })
+    .await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert_eq!(wizard_step(&h), Some(3), "accepted elsewhere: routes next");
+    h.keys("<Enter>").await;
+    assert_eq!(wizard_step(&h), Some(4));
+    h.keys("<Esc>").await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert_eq!(wizard_step(&h), Some(4), "already connected: nothing to do");
+}
+
+/// A fault mid-flow: the routes step is throttled after its first change; the wizard
+/// says what was and was not applied; reopened after the fault clears, it proposes
+/// only what is missing and finishes.
+#[tokio::test]
+async fn wizard_throttled_mid_flow_resumes_with_what_is_missing() {
+    let (mut h, sim) = changing_sim(|sim| {
+        apply_now(
+            sim,
+            "eu-west-1",
+            netops::backend::Change::AcceptPeering {
+                attachment_id: PEERING.into(),
+            },
+        );
+    })
+    .await;
+    sim.set_faults(netops::backend::sim::Faults {
+        throttled_actions: vec!["CreateTransitGatewayRoute".into()],
+        ..netops::backend::sim::Faults::default()
+    });
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert_eq!(wizard_step(&h), Some(3));
+    h.keys("<Enter>").await;
+    let screen = h.render();
+    assert!(screen.contains("throttled"), "{screen}");
+    assert!(screen.contains("partially applied"), "{screen}");
+    sim.set_faults(netops::backend::sim::Faults::default());
+    h.keys("<Esc>").await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert_eq!(wizard_step(&h), Some(3));
+    let screen = h.render();
+    assert!(
+        !screen.contains("us-east-1  tgw-attach-0e1a2b3c4d5e6f7a1 association"),
+        "the association made before the fault is not proposed again: {screen}"
+    );
+    h.keys("<Enter>").await;
+    assert_eq!(wizard_step(&h), Some(4), "{}", h.render());
+}
