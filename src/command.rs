@@ -67,6 +67,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
     },
+    /// AWS Network Firewall: list the firewalls, or show a policy (its rule groups
+    /// in evaluation order, default actions, HOME_NET) or a rule group (its rules).
+    #[command(subcommand)]
+    Fw(FwCommand),
     /// TGW peerings: create, accept, reject, delete, wait for a state, or carry one
     /// from any state to `available` with routes on both sides (`connect`). A change
     /// is previewed; it applies with --yes in batch, or after confirming in the console.
@@ -136,6 +140,18 @@ pub enum Command {
     /// Undo the last route change made since netops started (re-applies its
     /// before-state, previewed and confirmed like any change).
     Undo,
+}
+
+/// `fw …`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum FwCommand {
+    /// Every Network Firewall: region, VPC, policy, endpoints per AZ.
+    List,
+    /// A firewall policy or a rule group, by name or ARN.
+    Show {
+        /// The policy's or rule group's name or ARN.
+        name: String,
+    },
 }
 
 /// `peer …`.
@@ -408,6 +424,8 @@ impl Command {
                 FailOn::Warning => "audit --fail-on warning".into(),
                 FailOn::Info => "audit --fail-on info".into(),
             },
+            Self::Fw(FwCommand::List) => "fw list".into(),
+            Self::Fw(FwCommand::Show { name }) => format!("fw show {}", quote_word(name)),
             Self::Peer(p) => match p {
                 PeerCommand::Create {
                     local_tgw,
@@ -605,6 +623,8 @@ mod tests {
             "vpc-route replace rtb-1 0.0.0.0/0 nat-1",
             "attach reject tgw-attach-1",
             "audit-log --last 5",
+            "fw list",
+            "fw show egress-policy",
             "undo",
         ] {
             let cmd = parse_line(line).expect("ok").expect("some");

@@ -4,6 +4,8 @@
 //! they keep per data version). Network facts (which table a subnet uses, where a
 //! target leads, lookups by id) come from [`crate::net`]; this module only lays them out.
 
+mod firewall;
+
 use comfy_table::{ContentArrangement, Table as TextTable, presets};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -214,6 +216,8 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
                 failed_check,
             });
         }
+        Command::Fw(crate::command::FwCommand::List) => firewall::list(net),
+        Command::Fw(crate::command::FwCommand::Show { name }) => firewall::show(net, name)?,
         Command::Peer(_)
         | Command::Route { .. }
         | Command::Assoc { .. }
