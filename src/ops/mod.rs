@@ -353,6 +353,41 @@ impl Draft {
 /// [`CommandError`]: a malformed argument, an id that names nothing loaded, a
 /// command that is not a change, or (`peer connect`) nothing left to do.
 pub fn plan(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<ChangePlan, CommandError> {
+    let draft = draft(net, cmd, ctx)?;
+    Ok(finish_with(
+        net,
+        cmd.to_line(),
+        draft,
+        ctx.dry_run,
+        ctx.baseline.as_deref(),
+    ))
+}
+
+/// What the checks say of a change command as typed, without the impact (cheap
+/// enough for every keystroke: the console's prompt validates as you type).
+///
+/// # Errors
+/// The same as [`plan`]: the argument or id that is wrong, in words.
+pub fn quick_check(
+    net: &Net<'_>,
+    cmd: &Command,
+    ctx: &Context,
+) -> Result<Vec<Problem>, CommandError> {
+    let draft = draft(net, cmd, ctx)?;
+    let mut problems: Vec<Problem> = Vec::new();
+    for op in &draft.ops {
+        for p in crate::plan::check(net, op) {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
+    problems.sort_by(|a, b| b.level.cmp(&a.level));
+    Ok(problems)
+}
+
+/// The ops, rows and inverse a change command makes on this estate.
+fn draft(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<Draft, CommandError> {
     let draft = match cmd {
         Command::Route {
             action,
@@ -421,13 +456,7 @@ pub fn plan(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<ChangePlan, C
             )));
         }
     };
-    Ok(finish_with(
-        net,
-        cmd.to_line(),
-        draft,
-        ctx.dry_run,
-        ctx.baseline.as_deref(),
-    ))
+    Ok(draft)
 }
 
 /// Completes a draft: checks, AWS CLI, impact (cold: the before-estate's baseline is

@@ -314,11 +314,25 @@ pub struct CachedContent {
     pub help: Vec<Line<'static>>,
 }
 
+/// The verdict on a change command as it is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptCheck {
+    /// Nothing stands in its way (Enter previews it with its impact).
+    Ready,
+    /// Legal, with a warning.
+    Warning(String),
+    /// It would be refused (or does not name what it should): why.
+    Refused(String),
+}
+
 /// Everything the console shows. Owned by the UI task.
 pub struct State {
     pub data: Data,
     pub nav: Nav,
     pub prompt: Prompt,
+    /// What the checks say of the change command being typed at `:` (validated as
+    /// you type, without the impact: that comes with the preview).
+    pub prompt_check: Option<PromptCheck>,
     /// Screens over the panes; the last one is on top and takes the keys.
     pub modals: Vec<Modal>,
     pub content: CachedContent,
@@ -381,6 +395,7 @@ impl State {
                 trace_return: None,
             },
             prompt: Prompt::default(),
+            prompt_check: None,
             modals: Vec::new(),
             content: CachedContent::default(),
             backend_label: init.backend_label,
@@ -994,6 +1009,42 @@ fn prompt_changed(state: &mut State) {
         state.nav.filter = Some(Filter::new(&state.prompt.input));
         state.nav.items_stale = true;
     }
+    state.prompt_check = if state.prompt.mode == Mode::Command {
+        check_typed(state)
+    } else {
+        None
+    };
+}
+
+/// Validates a change command as typed: the same checks as its plan, without the
+/// impact. Silent until the line parses as a change command.
+fn check_typed(state: &mut State) -> Option<PromptCheck> {
+    let cmd = crate::command::parse_line(&state.prompt.input).ok()??;
+    if !cmd.is_change() {
+        return None;
+    }
+    if state.read_only {
+        return Some(PromptCheck::Refused(
+            "netops is read-only: this change would be refused".into(),
+        ));
+    }
+    state.sync();
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let ctx = crate::ops::Context {
+        request_tag: "typing".into(),
+        undo: state.changes.undo.clone(),
+        ..crate::ops::Context::default()
+    };
+    Some(match crate::ops::quick_check(&net, &cmd, &ctx) {
+        Err(e) => PromptCheck::Refused(e.message),
+        Ok(problems) => match problems.first() {
+            None => PromptCheck::Ready,
+            Some(p) if p.level == crate::plan::Level::Refused => {
+                PromptCheck::Refused(p.message.clone())
+            }
+            Some(p) => PromptCheck::Warning(p.message.clone()),
+        },
+    })
 }
 
 fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {

@@ -734,59 +734,74 @@ fn status_line(state: &State) -> Line<'static> {
 }
 
 fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
-    let line = match state.prompt.mode {
-        Mode::Filter | Mode::Command => {
-            let prefix = if state.prompt.mode == Mode::Filter {
-                "/"
-            } else {
-                ":"
-            };
-            // Only the tail that fits is drawn: a long paste costs its width, not its length.
-            let room = usize::from(area.width.saturating_sub(2));
-            let input = &state.prompt.input;
-            let tail_start = input
-                .char_indices()
-                .rev()
-                .nth(room.saturating_sub(1))
-                .map_or(0, |(i, _)| i);
-            let tail = input[tail_start..].to_string();
-            let x = area.x + 1 + u16::try_from(tail.chars().count()).unwrap_or(0);
-            let mut spans = vec![
-                Span::styled(prefix, bold().fg(Color::Cyan)),
-                Span::raw(tail),
-            ];
-            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-            if !state.prompt.completions.is_empty() {
-                spans.push(Span::styled(
-                    format!("   {}", state.prompt.completions.join("  ")),
-                    dim(),
-                ));
-            } else if state.prompt.mode == Mode::Filter {
-                spans.push(Span::styled(
-                    "   name, id or CIDR · Enter keeps it · Esc clears it",
-                    dim(),
-                ));
-            } else {
-                spans.push(Span::styled(
-                    "   Tab completes · Enter runs · Esc cancels",
-                    dim(),
-                ));
+    let line =
+        match state.prompt.mode {
+            Mode::Filter | Mode::Command => {
+                let prefix = if state.prompt.mode == Mode::Filter {
+                    "/"
+                } else {
+                    ":"
+                };
+                // Only the tail that fits is drawn: a long paste costs its width, not its length.
+                let room = usize::from(area.width.saturating_sub(2));
+                let input = &state.prompt.input;
+                let tail_start = input
+                    .char_indices()
+                    .rev()
+                    .nth(room.saturating_sub(1))
+                    .map_or(0, |(i, _)| i);
+                let tail = input[tail_start..].to_string();
+                let x = area.x + 1 + u16::try_from(tail.chars().count()).unwrap_or(0);
+                let mut spans = vec![
+                    Span::styled(prefix, bold().fg(Color::Cyan)),
+                    Span::raw(tail),
+                ];
+                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+                if !state.prompt.completions.is_empty() {
+                    spans.push(Span::styled(
+                        format!("   {}", state.prompt.completions.join("  ")),
+                        dim(),
+                    ));
+                } else if let Some(check) = state.prompt_check.as_ref().filter(|_| {
+                    state.prompt.mode == Mode::Command && !state.prompt.input.is_empty()
+                }) {
+                    use super::state::PromptCheck;
+                    spans.push(match check {
+                        PromptCheck::Ready => Span::styled(
+                            "   ✓ Enter previews it (with its impact) · Esc cancels",
+                            dim(),
+                        ),
+                        PromptCheck::Warning(w) => {
+                            Span::styled(format!("   ! {w}"), Style::default().fg(Color::Yellow))
+                        }
+                        PromptCheck::Refused(r) => Span::styled(format!("   ✗ {r}"), bad()),
+                    });
+                } else if state.prompt.mode == Mode::Filter {
+                    spans.push(Span::styled(
+                        "   name, id or CIDR · Enter keeps it · Esc clears it",
+                        dim(),
+                    ));
+                } else {
+                    spans.push(Span::styled(
+                        "   Tab completes · Enter runs · Esc cancels",
+                        dim(),
+                    ));
+                }
+                Line::from(spans)
             }
-            Line::from(spans)
-        }
-        Mode::Normal => match &state.message {
-            Some((text, Severity::Error)) => Line::from(Span::styled(text.clone(), bad())),
-            Some((text, Severity::Info)) => Line::from(text.clone()),
-            // A broken keymap stays in view until it is fixed (the defaults are in use).
-            None => match &state.keymap_error {
-                Some(e) => Line::from(Span::styled(
-                    format!("{e} (using the default keymap)"),
-                    bad(),
-                )),
-                None => hints(state),
+            Mode::Normal => match &state.message {
+                Some((text, Severity::Error)) => Line::from(Span::styled(text.clone(), bad())),
+                Some((text, Severity::Info)) => Line::from(text.clone()),
+                // A broken keymap stays in view until it is fixed (the defaults are in use).
+                None => match &state.keymap_error {
+                    Some(e) => Line::from(Span::styled(
+                        format!("{e} (using the default keymap)"),
+                        bad(),
+                    )),
+                    None => hints(state),
+                },
             },
-        },
-    };
+        };
     let mut line = line;
     super::content::make_safe(std::slice::from_mut(&mut line));
     frame.render_widget(Paragraph::new(line), area);

@@ -610,3 +610,41 @@ async fn wizard_throttled_mid_flow_resumes_with_what_is_missing() {
     h.keys("<Enter>").await;
     assert_eq!(wizard_step(&h), Some(4), "{}", h.render());
 }
+
+/// The `:` prompt validates a change command as it is typed (the plan's checks,
+/// without the impact), and says nothing about a line that is not one yet.
+#[tokio::test]
+async fn the_prompt_validates_change_commands_as_you_type() {
+    use netops::tui::state::PromptCheck;
+    let mut h = changing(None).await;
+    let typed = |h: &mut Harness, line: &str| {
+        h.send(Msg::Paste(line.to_string()));
+        h.state.prompt_check.clone()
+    };
+    h.keys(":").await;
+    assert_eq!(typed(&mut h, "route ad"), None, "not a command yet");
+    h.keys("<Esc>:").await;
+    match typed(
+        &mut h,
+        "route add tgw-rtb-0e1a2b3c4d5e6f711 10.1.0.1/16 tgw-attach-0e1a2b3c4d5e6f722",
+    ) {
+        Some(PromptCheck::Refused(why)) => {
+            assert!(why.contains("the network is 10.1.0.0/16"), "{why}")
+        }
+        other => panic!("refused expected: {other:?}"),
+    }
+    h.keys("<Esc>:").await;
+    match typed(
+        &mut h,
+        "route add tgw-rtb-0e1a2b3c4d5e6f711 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722",
+    ) {
+        Some(PromptCheck::Warning(w)) => assert!(w.contains("less specific 0.0.0.0/0"), "{w}"),
+        other => panic!("warning expected: {other:?}"),
+    }
+    h.keys("<Esc>:").await;
+    assert_eq!(
+        typed(&mut h, &format!("peer accept {PEERING}")),
+        Some(PromptCheck::Ready)
+    );
+    assert!(h.render().contains("✓ Enter previews it"), "{}", h.render());
+}
