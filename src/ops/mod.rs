@@ -382,7 +382,7 @@ pub fn quick_check(
             }
         }
     }
-    problems.sort_by(|a, b| b.level.cmp(&a.level));
+    problems.sort_by_key(|p| std::cmp::Reverse(p.level));
     Ok(problems)
 }
 
