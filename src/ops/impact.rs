@@ -141,9 +141,6 @@ pub fn impact_projected(
     out
 }
 
-/// A probe's trace before, after, and whether the after one was traced again.
-type TracePair = (Option<Arc<Trace>>, Option<Arc<Trace>>, bool);
-
 /// [`impact`], answering the before side and every unaffected trace from `baseline`
 /// (computed from `before`).
 #[must_use]
@@ -176,41 +173,19 @@ pub fn impact_with(
             list.push(p);
         }
     }
-    // Each probe's traces before and after, the affected ones traced again — spread
-    // over the cores (a change that re-routes every spoke re-traces them all); then
-    // compared in order.
-    let pair = |p: &Probe| {
+    let mut retraced = 0usize;
+    for p in &list {
         let before_t = match baseline.traces.get(&p.key) {
             Some(t) => Some(Arc::clone(t)),
             None => trace::trace(&before_net, &p.query).ok().map(Arc::new),
         };
         let after_t = match &before_t {
-            Some(t) if !changes.affects(t) => (Some(Arc::clone(t)), false),
-            _ => (trace::trace(&after_net, &p.query).ok().map(Arc::new), true),
+            Some(t) if !changes.affects(t) => Some(Arc::clone(t)),
+            _ => {
+                retraced += 1;
+                trace::trace(&after_net, &p.query).ok().map(Arc::new)
+            }
         };
-        (before_t, after_t.0, after_t.1)
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 8);
-    let pairs: Vec<TracePair> = if workers == 1 || list.len() < 64 {
-        list.iter().map(pair).collect()
-    } else {
-        let chunk = list.len().div_ceil(workers);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = list
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| part.iter().map(pair).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    let mut retraced = 0usize;
-    for (p, (before_t, after_t, again)) in list.iter().zip(pairs) {
-        retraced += usize::from(again);
         out.probes += 1;
         compare(p, before_t.as_deref(), after_t.as_deref(), &mut out);
     }
