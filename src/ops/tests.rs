@@ -250,3 +250,44 @@ async fn a_dead_peering_cannot_be_connected_and_says_how_to_start_again() {
             if request_tag == "req-9" && peer_region == "eu-west-1"
     ));
 }
+
+/// On a generated estate of 80 spokes, a change that
+/// re-routes every spoke loses each spoke's egress, one line each, and must be
+/// accepted.
+#[tokio::test]
+async fn a_change_that_reroutes_every_spoke_is_compared_probe_by_probe() {
+    use std::sync::Arc;
+    let sim = Arc::new(
+        crate::backend::sim::Simulator::from_scenario(
+            crate::backend::sim::generate(80, 0).expect("generated"),
+        )
+        .expect("simulator"),
+    );
+    let estate = crate::discovery::discover(
+        sim as Arc<dyn crate::backend::Backend>,
+        crate::discovery::DiscoveryPlan {
+            regions: vec!["us-east-1".into()],
+            follow_peers: false,
+            concurrency: 1,
+        },
+    )
+    .await;
+    let op = ChangeOp::new(
+        "us-east-1",
+        Change::DeleteTgwRoute {
+            route_table_id: "tgw-rtb-00000000000000001".into(),
+            cidr: "0.0.0.0/0".parse().expect("cidr"),
+        },
+    );
+    let after = project::project(&estate, std::slice::from_ref(&op));
+    let out = impact::impact(&estate, &after.estate, std::slice::from_ref(&op));
+    let lost: Vec<&String> = out
+        .lines
+        .iter()
+        .filter(|l| l.text.contains("loses internet egress"))
+        .map(|l| &l.text)
+        .collect();
+    assert_eq!(lost.len(), 80, "{:#?}", out.lines);
+    assert!(out.needs_acceptance());
+    assert!(out.probes >= 80);
+}
