@@ -252,8 +252,8 @@ fn peering_wizard_in_tmux() {
     let long = Duration::from_secs(40);
     t.wait_longer(&["▶ 3 routes", "Enter applies it"], long);
     t.send(&["Enter"]);
-    let screen = t.wait_longer(&["✓ 4 verified"], long);
-    assert!(screen.contains("delivered"), "{screen}");
+    // Both on one capture: under load tmux can be caught mid-redraw.
+    t.wait_longer(&["✓ 4 verified", "delivered"], long);
     t.send(&["Escape"]);
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
