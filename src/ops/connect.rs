@@ -207,47 +207,47 @@ fn side<'a>(net: &Net<'a>, p: &Peering, requester: bool) -> Result<Side<'a>, Com
     })
 }
 
-/// VPC attachments of a TGW whose VPC holds Network Firewall endpoints.
+/// VPC attachments of a TGW whose VPC is an inspection hub (the audit's roles: a
+/// Network Firewall or Gateway Load Balancer endpoint in it).
 fn inspection_attachments<'a>(
     net: &Net<'a>,
     tgw: &TransitGateway,
 ) -> Vec<&'a crate::model::TgwAttachment> {
-    let Some(region) = net.region(&tgw.region) else {
-        return Vec::new();
-    };
+    let roles = crate::net::audit::Roles::of(net);
     net.tgw_attachments_of(tgw)
         .into_iter()
         .filter(|a| a.kind == AttachmentKind::Vpc && a.state.is_usable())
         .filter(|a| {
-            let vpc = a.resource_id.as_deref().unwrap_or_default();
-            region.firewalls.iter().any(|f| f.vpc_id == vpc)
+            a.resource_id.as_ref().is_some_and(|vpc| {
+                roles
+                    .inspection
+                    .contains(&(tgw.region.clone(), vpc.clone()))
+            })
         })
         .collect()
 }
 
-/// Workload CIDRs behind a TGW: its usable VPC attachments' VPCs, inspection VPCs
-/// left out.
+/// The workload VPCs behind a TGW: the audit's spokes attached to it over a usable
+/// attachment (inspection and egress hubs are not destinations).
+fn workload_vpcs<'a>(net: &Net<'a>, tgw: &TransitGateway) -> Vec<&'a crate::model::Vpc> {
+    crate::net::audit::Roles::of(net)
+        .spokes
+        .into_iter()
+        .filter(|(_, atts)| {
+            atts.iter()
+                .any(|a| a.tgw_id == tgw.id && a.state.is_usable())
+        })
+        .map(|(vpc, _)| vpc)
+        .collect()
+}
+
+/// Workload CIDRs behind a TGW.
 fn workload_cidrs(net: &Net<'_>, tgw: &TransitGateway) -> Vec<IpNet> {
-    let inspection: Vec<String> = inspection_attachments(net, tgw)
-        .iter()
-        .filter_map(|a| a.resource_id.clone())
-        .collect();
-    let mut out = Vec::new();
-    for a in net.tgw_attachments_of(tgw) {
-        if a.kind != AttachmentKind::Vpc || !a.state.is_usable() {
-            continue;
-        }
-        let Some(vpc_id) = a.resource_id.as_deref() else {
-            continue;
-        };
-        if inspection.iter().any(|v| v == vpc_id) {
-            continue;
-        }
-        if let Some(vpc) = net.vpc_in(&tgw.region, vpc_id) {
-            for c in &vpc.cidr_blocks {
-                if !out.contains(c) {
-                    out.push(*c);
-                }
+    let mut out: Vec<IpNet> = Vec::new();
+    for vpc in workload_vpcs(net, tgw) {
+        for c in &vpc.cidr_blocks {
+            if !out.contains(c) {
+                out.push(*c);
             }
         }
     }
@@ -525,23 +525,10 @@ fn side_routes(
         route_to_peering(net, d, region, table, remote, peering);
     }
     // Workload VPCs that already use the TGW learn the way to the remote side.
-    let insp_vpcs: Vec<String> = inspection
-        .iter()
-        .filter_map(|a| a.resource_id.clone())
+    let vpc_tables: Vec<&crate::model::VpcRouteTable> = workload_vpcs(net, side.tgw)
+        .into_iter()
+        .flat_map(|vpc| subnet_tables(net, region, &vpc.id))
         .collect();
-    let mut vpc_tables = Vec::new();
-    for a in net.tgw_attachments_of(side.tgw) {
-        if a.kind != AttachmentKind::Vpc || !a.state.is_usable() {
-            continue;
-        }
-        let Some(vpc) = a.resource_id.as_deref() else {
-            continue;
-        };
-        if insp_vpcs.iter().any(|v| v == vpc) {
-            continue;
-        }
-        vpc_tables.extend(subnet_tables(net, region, vpc));
-    }
     vpc_routes_to_tgw(net, d, side, vpc_tables, remote, true);
     Ok(())
 }
@@ -628,26 +615,19 @@ pub struct Checks {
 /// A place to trace from on one side: a running instance in a workload VPC, else the
 /// first host of a workload subnet.
 fn endpoint(net: &Net<'_>, tgw: &TransitGateway) -> Option<(String, IpAddr)> {
-    let inspection: Vec<String> = inspection_attachments(net, tgw)
-        .iter()
-        .filter_map(|a| a.resource_id.clone())
-        .collect();
     let region = net.region(&tgw.region)?;
-    let vpcs: Vec<String> = net
-        .tgw_attachments_of(tgw)
-        .into_iter()
-        .filter(|a| a.kind == AttachmentKind::Vpc && a.state.is_usable())
-        .filter_map(|a| a.resource_id.clone())
-        .filter(|v| !inspection.contains(v))
-        .collect();
+    let vpcs: Vec<&crate::model::Vpc> = workload_vpcs(net, tgw);
     let instance = region
         .instances
         .iter()
-        .filter(|i| i.vpc_id.as_ref().is_some_and(|v| vpcs.contains(v)))
+        .filter(|i| {
+            i.vpc_id
+                .as_ref()
+                .is_some_and(|v| vpcs.iter().any(|x| &x.id == v))
+        })
         .find_map(|i| i.private_ip.map(|ip| (i.id.clone(), ip)));
     instance.or_else(|| {
-        vpcs.iter().find_map(|v| {
-            let vpc = net.vpc_in(&tgw.region, v)?;
+        vpcs.iter().find_map(|vpc| {
             let subnet = net.vpc_subnets(vpc).into_iter().next()?;
             let ip = crate::net::trace::first_host(subnet.cidr?);
             Some((ip.to_string(), ip))
