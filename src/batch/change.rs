@@ -349,33 +349,15 @@ fn audit_log(opts: &ChangeOptions, last: Option<usize>) -> Ran {
     };
     match log::read(path, last) {
         Ok((entries, bad)) => {
-            let mut s = Section::new(&["TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT"])
-                .titled(format!("audit log {}", path.display()));
-            for e in &entries {
-                s.row(vec![
-                    e.time.clone(),
-                    e.profile.clone(),
-                    e.region.clone(),
-                    e.action.clone(),
-                    e.command.clone(),
-                    e.result.clone(),
-                ]);
+            let mut output = log::output(&line, &entries, bad);
+            if let Some(table) = output.sections.first_mut() {
+                table.title = Some(format!("audit log {}", path.display()));
             }
-            let mut sections = vec![s];
-            if bad > 0 {
-                let mut w = Section::new(&[]);
-                w.row(vec![format!(
-                    "{bad} line(s) could not be read and were skipped"
-                )]);
-                sections.push(w);
+            if let Some(doc) = output.json.as_object_mut() {
+                doc.insert("path".into(), json!(path));
             }
             Ran {
-                outputs: vec![Output {
-                    command: line,
-                    sections,
-                    json: json!({"items": entries, "unreadable_lines": bad, "path": path}),
-                    failed_check: false,
-                }],
+                outputs: vec![output],
                 failed: None,
             }
         }

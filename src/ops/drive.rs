@@ -2,9 +2,9 @@
 //! (`--batch`, tests): the same effects and reports the console routes through its
 //! update loop.
 
-use super::exec::{Execution, keep_optional};
+use super::exec::Execution;
 use crate::backend::BackendError;
-use crate::model::{Estate, RegionEstate, RegionLoad};
+use crate::model::RegionEstate;
 use crate::runtime::{Effect, Observation, ObserveQuery, Report, Runtime, TaskId};
 
 /// Runs an execution to its end (or until the runtime has nothing left to report).
@@ -66,18 +66,7 @@ pub async fn observe(
     out
 }
 
-/// Puts a re-read topology into the estate, keeping the region's optional parts.
-pub fn merge_topology(estate: &mut Estate, region: &str, mut fresh: RegionEstate) {
-    if let Some(RegionLoad::Loaded { estate: old }) = estate.regions.get(region) {
-        keep_optional(&mut fresh, old);
-    }
-    estate.regions.insert(
-        region.to_string(),
-        RegionLoad::Loaded {
-            estate: Box::new(fresh),
-        },
-    );
-}
+pub use super::exec::merge_topology;
 
 /// The wait before poll `n` (0-based) of a state AWS is moving: at once, then 1 s,
 /// doubling to 8 s.

@@ -419,16 +419,7 @@ impl Execution {
     /// optional parts already read: firewalls, instances).
     pub fn merge_into(&self, estate: &mut Estate) {
         for (region, topology) in &self.topologies {
-            let mut fresh = topology.clone();
-            if let Some(RegionLoad::Loaded { estate: old }) = estate.regions.get(region) {
-                keep_optional(&mut fresh, old);
-            }
-            estate.regions.insert(
-                region.clone(),
-                RegionLoad::Loaded {
-                    estate: Box::new(fresh),
-                },
-            );
+            merge_topology(estate, region, topology.clone());
         }
         for (region, table_id, cidr, routes) in &self.routes {
             if let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut(region)
@@ -547,9 +538,22 @@ fn mentions(op: &ChangeOp, object: &str) -> bool {
     }
 }
 
+/// Puts a re-read topology into the estate, keeping the region's optional parts.
+pub fn merge_topology(estate: &mut Estate, region: &str, mut fresh: RegionEstate) {
+    if let Some(RegionLoad::Loaded { estate: old }) = estate.regions.get(region) {
+        keep_optional(&mut fresh, old);
+    }
+    estate.regions.insert(
+        region.to_string(),
+        RegionLoad::Loaded {
+            estate: Box::new(fresh),
+        },
+    );
+}
+
 /// The optional parts (read apart from the topology) carried over to a re-read
 /// topology.
-pub(crate) fn keep_optional(fresh: &mut RegionEstate, old: &RegionEstate) {
+fn keep_optional(fresh: &mut RegionEstate, old: &RegionEstate) {
     fresh.firewalls.clone_from(&old.firewalls);
     fresh.firewall_policies.clone_from(&old.firewall_policies);
     fresh.rule_groups.clone_from(&old.rule_groups);

@@ -100,6 +100,38 @@ pub fn read(path: &Path, last: Option<usize>) -> io::Result<(Vec<Entry>, usize)>
     Ok((out, bad))
 }
 
+/// The log as `audit-log` shows it, in batch and in the console: one row per
+/// change, then how many lines could not be read.
+#[must_use]
+pub fn output(command: &str, entries: &[Entry], unreadable: usize) -> crate::query::Output {
+    use crate::query::Section;
+    let mut table = Section::new(&["TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT"]);
+    for e in entries {
+        table.row(vec![
+            e.time.clone(),
+            e.profile.clone(),
+            e.region.clone(),
+            e.action.clone(),
+            e.command.clone(),
+            e.result.clone(),
+        ]);
+    }
+    let mut sections = vec![table];
+    if unreadable > 0 {
+        let mut w = Section::new(&[]);
+        w.row(vec![format!(
+            "{unreadable} line(s) could not be read and were skipped"
+        )]);
+        sections.push(w);
+    }
+    crate::query::Output {
+        command: command.to_string(),
+        sections,
+        json: serde_json::json!({ "items": entries, "unreadable_lines": unreadable }),
+        failed_check: false,
+    }
+}
+
 /// Seconds since the epoch as RFC 3339 UTC (`2026-12-01T17:49:43Z`).
 #[must_use]
 pub fn rfc3339(secs: u64) -> String {

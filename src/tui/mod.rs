@@ -319,36 +319,15 @@ pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
                 title,
                 result: match crate::ops::log::read(&path, last) {
                     Ok((entries, bad)) => {
-                        let mut s = crate::query::Section::new(&[
-                            "TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT",
-                        ]);
-                        for e in &entries {
-                            s.row(vec![
-                                e.time.clone(),
-                                e.profile.clone(),
-                                e.region.clone(),
-                                e.action.clone(),
-                                e.command.clone(),
-                                e.result.clone(),
-                            ]);
-                        }
-                        let mut lines: Vec<String> = if entries.is_empty() {
+                        let lines: Vec<String> = if entries.is_empty() && bad == 0 {
                             vec!["no change has been logged yet".into()]
                         } else {
-                            crate::query::Output {
-                                command: "audit-log".into(),
-                                sections: vec![s],
-                                json: serde_json::Value::Null,
-                                failed_check: false,
-                            }
-                            .to_text()
-                            .lines()
-                            .map(str::to_string)
-                            .collect()
+                            crate::ops::log::output("audit-log", &entries, bad)
+                                .to_text()
+                                .lines()
+                                .map(str::to_string)
+                                .collect()
                         };
-                        if bad > 0 {
-                            lines.push(format!("{bad} line(s) could not be read and were skipped"));
-                        }
                         Ok(lines)
                     }
                     Err(e) => Err(format!("cannot read the audit log {}: {e}", path.display())),
