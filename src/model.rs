@@ -647,6 +647,176 @@ pub struct FirewallPolicy {
     /// `HOME_NET` is absent, Network Firewall uses the inspection VPC's CIDRs.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub policy_variables: BTreeMap<String, Vec<String>>,
+    /// Rule groups netops disabled: their references, removed from the policy, as
+    /// recorded in the policy's `netops:disabled:<group>` tags (see
+    /// [`DisabledGroup`]), so every operator's netops sees them and can restore them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<DisabledGroup>,
+}
+
+impl FirewallPolicy {
+    /// Removes `group`'s reference (by ARN), answering the record of what was
+    /// removed, which it also keeps in [`FirewallPolicy::disabled`]. The one place the
+    /// model's toggle is written: the simulator and the impact projection use it.
+    ///
+    /// # Errors
+    /// The group is not referenced (named; "already disabled" when it is recorded).
+    pub fn disable_group(
+        &mut self,
+        group_arn: &str,
+        group_name: &str,
+    ) -> Result<DisabledGroup, String> {
+        let found = [
+            (RuleGroupKind::Stateful, &mut self.stateful_rule_groups),
+            (RuleGroupKind::Stateless, &mut self.stateless_rule_groups),
+        ]
+        .into_iter()
+        .find_map(|(kind, refs)| {
+            let i = refs.iter().position(|r| r.arn == group_arn)?;
+            Some((kind, refs.remove(i)))
+        });
+        let Some((kind, reference)) = found else {
+            return Err(
+                if self.disabled.iter().any(|d| d.reference.arn == group_arn) {
+                    format!("{group_name} is already disabled in {}", self.name)
+                } else {
+                    format!("{} does not reference rule group {group_name}", self.name)
+                },
+            );
+        };
+        let record = DisabledGroup {
+            name: group_name.to_string(),
+            kind,
+            reference,
+        };
+        self.disabled.retain(|d| d.name != group_name);
+        self.disabled.push(record.clone());
+        self.disabled.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(record)
+    }
+
+    /// Puts a disabled group's reference back as it was recorded (priority,
+    /// override), keeping the references in priority order.
+    ///
+    /// # Errors
+    /// No record of the group (named; "not disabled" when it is referenced), or its
+    /// priority is taken by another group now.
+    pub fn enable_group(
+        &mut self,
+        group_arn: &str,
+        group_name: &str,
+    ) -> Result<DisabledGroup, String> {
+        let Some(i) = self
+            .disabled
+            .iter()
+            .position(|d| d.reference.arn == group_arn)
+        else {
+            let referenced = self
+                .stateful_rule_groups
+                .iter()
+                .chain(&self.stateless_rule_groups)
+                .any(|r| r.arn == group_arn);
+            return Err(if referenced {
+                format!(
+                    "{group_name} is not disabled in {}: it is referenced",
+                    self.name
+                )
+            } else {
+                format!(
+                    "{} has no record of rule group {group_name} (no {DISABLED_TAG_PREFIX}{group_name} tag): netops did not disable it",
+                    self.name
+                )
+            });
+        };
+        let record = self.disabled[i].clone();
+        let refs = match record.kind {
+            RuleGroupKind::Stateless => &mut self.stateless_rule_groups,
+            _ => &mut self.stateful_rule_groups,
+        };
+        if let Some(p) = record.reference.priority
+            && let Some(taken) = refs.iter().find(|r| r.priority == Some(p))
+        {
+            return Err(format!(
+                "priority {p} in {} is taken by {} now: {group_name} cannot go back to it",
+                self.name, taken.arn
+            ));
+        }
+        refs.push(record.reference.clone());
+        refs.sort_by_key(|r| r.priority.unwrap_or(i32::MAX));
+        self.disabled.remove(i);
+        Ok(record)
+    }
+}
+
+/// The tag key prefix that records a disabled rule group on its policy.
+pub const DISABLED_TAG_PREFIX: &str = "netops:disabled:";
+
+/// A rule group reference removed from a policy by `fw disable`, kept (as a tag on
+/// the policy) with everything needed to put it back as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct DisabledGroup {
+    /// The rule group's name (the tag key's suffix).
+    pub name: String,
+    pub kind: RuleGroupKind,
+    /// The reference as it was: ARN, priority, override action.
+    pub reference: RuleGroupRef,
+}
+
+impl DisabledGroup {
+    /// The tag that records it: `netops:disabled:<name>` =
+    /// `STATEFUL priority=20 override=DROP_TO_ALERT arn=arn:aws:…`. Network
+    /// Firewall tag values take any characters up to 256.
+    #[must_use]
+    pub fn tag(&self) -> (String, String) {
+        let mut value = self.kind.as_str().to_string();
+        if let Some(p) = self.reference.priority {
+            value.push_str(&format!(" priority={p}"));
+        }
+        if let Some(o) = &self.reference.override_action {
+            value.push_str(&format!(" override={o}"));
+        }
+        if let Some(d) = self.reference.deep_threat_inspection {
+            value.push_str(&format!(" deep-threat-inspection={d}"));
+        }
+        value.push_str(&format!(" arn={}", self.reference.arn));
+        (format!("{DISABLED_TAG_PREFIX}{}", self.name), value)
+    }
+
+    /// Reads [`DisabledGroup::tag`]'s form back; `None` for any other tag or a value
+    /// it cannot read (an unknown word, a bad number, no ARN).
+    #[must_use]
+    pub fn from_tag(key: &str, value: &str) -> Option<Self> {
+        let name = key.strip_prefix(DISABLED_TAG_PREFIX)?;
+        let mut words = value.split_whitespace();
+        let kind = match words.next()? {
+            "STATEFUL" => RuleGroupKind::Stateful,
+            "STATELESS" => RuleGroupKind::Stateless,
+            _ => return None,
+        };
+        let mut reference = RuleGroupRef::default();
+        for w in words {
+            let (k, v) = w.split_once('=')?;
+            match k {
+                "priority" => reference.priority = Some(v.parse().ok()?),
+                "override" => reference.override_action = Some(v.to_string()),
+                "deep-threat-inspection" => {
+                    reference.deep_threat_inspection = Some(v.parse().ok()?);
+                }
+                "arn" => reference.arn = v.to_string(),
+                _ => return None,
+            }
+        }
+        if reference.arn.is_empty() || name.is_empty() {
+            return None;
+        }
+        Some(Self {
+            name: name.to_string(),
+            kind,
+            reference,
+        })
+    }
 }
 
 /// A Network Firewall rule group (metadata; rules are summarised, not modelled).

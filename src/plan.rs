@@ -52,6 +52,47 @@ fn warning(message: String) -> Problem {
     }
 }
 
+/// A rule group toggle: the policy and group exist in the region, the group is
+/// referenced (disable) or recorded as disabled with its priority free (enable).
+fn rule_group_toggle(
+    net: &Net<'_>,
+    region: &str,
+    op: &ChangeOp,
+    t: &crate::backend::RuleGroupToggle,
+) -> Vec<Problem> {
+    if op.dry_run {
+        return vec![refused(
+            "Network Firewall has no dry run: preview the toggle without --dry-run and cancel at the confirmation instead".into(),
+        )];
+    }
+    let Some(policy) = net
+        .region(region)
+        .and_then(|r| r.firewall_policies.iter().find(|p| p.arn == t.policy_arn))
+    else {
+        return vec![refused(format!(
+            "no firewall policy {} in {region}",
+            t.policy_name
+        ))];
+    };
+    let mut edited = policy.clone();
+    let result = if matches!(op.change, Change::EnableRuleGroup(_)) {
+        edited.enable_group(&t.group_arn, &t.group_name)
+    } else {
+        edited.disable_group(&t.group_arn, &t.group_name)
+    };
+    let mut problems = Vec::new();
+    if let Err(m) = result {
+        problems.push(refused(m));
+    }
+    if policy.update_token.is_none() {
+        problems.push(warning(format!(
+            "{}'s update token was not read: a colleague's change made since the read would not be detected before the update",
+            policy.name
+        )));
+    }
+    problems
+}
+
 /// Parses a CIDR as an operator types it, refusing host bits: `10.1.0.1/16` names
 /// its canonical form `10.1.0.0/16` (AWS refuses it too).
 ///
@@ -81,6 +122,9 @@ pub fn check(net: &Net<'_>, op: &ChangeOp) -> Vec<Problem> {
         ))];
     }
     match &op.change {
+        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+            rule_group_toggle(net, region, op, t)
+        }
         Change::CreateTgwRoute {
             route_table_id,
             cidr,

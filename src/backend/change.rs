@@ -150,6 +150,43 @@ pub enum Change {
     },
     /// `DeleteRoute` in a VPC route table.
     DeleteVpcRoute { route_table_id: String, cidr: IpNet },
+    /// Network Firewall: remove a rule group's reference from a policy, recorded
+    /// first as a [`crate::model::DisabledGroup`] tag on the policy (`TagResource`,
+    /// then `UpdateFirewallPolicy` on the document exactly as `DescribeFirewallPolicy`
+    /// returned it, with its `UpdateToken`).
+    DisableRuleGroup(RuleGroupToggle),
+    /// Network Firewall: put a disabled group's reference back as its tag recorded
+    /// it (priority, override), then remove the tag (`UntagResource`).
+    EnableRuleGroup(RuleGroupToggle),
+}
+
+/// Which rule group of which policy a toggle is about, and the policy version the
+/// preview was computed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleGroupToggle {
+    pub policy_arn: String,
+    pub policy_name: String,
+    pub group_arn: String,
+    pub group_name: String,
+    /// The policy's `UpdateToken` when the plan was made. The changer refuses with
+    /// `Conflict` when the policy it reads has another token (someone changed it
+    /// since the preview), and `UpdateFirewallPolicy` refuses a stale one too
+    /// (`InvalidTokenException`): nobody's change is overwritten. `None`: the token was
+    /// not read (the changer then uses the one it reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_token: Option<String>,
+}
+
+impl Change {
+    /// The rule group toggle, for the two Network Firewall changes.
+    #[must_use]
+    pub fn toggle(&self) -> Option<(&RuleGroupToggle, bool)> {
+        match self {
+            Self::DisableRuleGroup(t) => Some((t, false)),
+            Self::EnableRuleGroup(t) => Some((t, true)),
+            _ => None,
+        }
+    }
 }
 
 impl Change {
@@ -235,6 +272,9 @@ impl Change {
                     peer_tgw_id,
                     ..
                 } => format!("{tgw_id} ↔ {peer_tgw_id}"),
+                Self::DisableRuleGroup(t) | Self::EnableRuleGroup(t) => {
+                    format!("{} in {}", t.group_name, t.policy_name)
+                }
                 _ => String::new(),
             },
         }
@@ -260,6 +300,7 @@ impl Change {
             Self::CreateVpcRoute { .. } => "CreateRoute",
             Self::ReplaceVpcRoute { .. } => "ReplaceRoute",
             Self::DeleteVpcRoute { .. } => "DeleteRoute",
+            Self::DisableRuleGroup(_) | Self::EnableRuleGroup(_) => "UpdateFirewallPolicy",
         }
     }
 }
@@ -327,6 +368,37 @@ impl ChangeOp {
     /// The equivalent AWS CLI command, with `--region` (and `--dry-run` for a dry run).
     #[must_use]
     pub fn aws_cli(&self) -> String {
+        if let Some((t, enable)) = self.change.toggle() {
+            let q =
+                |v: &str| shlex::try_quote(v).map_or_else(|_| v.to_string(), |q| q.into_owned());
+            let (key, _) = crate::model::DisabledGroup {
+                name: t.group_name.clone(),
+                ..Default::default()
+            }
+            .tag();
+            let token = t.update_token.as_deref().unwrap_or("TOKEN");
+            let update = format!(
+                "aws network-firewall update-firewall-policy --region {} --firewall-policy-arn {} --update-token {} --firewall-policy file://policy.json",
+                q(&self.region),
+                q(&t.policy_arn),
+                q(token)
+            );
+            return if enable {
+                format!(
+                    "{update} && aws network-firewall untag-resource --region {} --resource-arn {} --tag-keys {}",
+                    q(&self.region),
+                    q(&t.policy_arn),
+                    q(&key)
+                )
+            } else {
+                format!(
+                    "aws network-firewall tag-resource --region {} --resource-arn {} --tags Key={},Value=… && {update}",
+                    q(&self.region),
+                    q(&t.policy_arn),
+                    q(&key)
+                )
+            };
+        }
         let mut words: Vec<String> = vec!["aws".into(), "ec2".into()];
         fn arg(words: &mut Vec<String>, flag: &str, value: &str) {
             words.push(format!("--{flag}"));
@@ -476,6 +548,7 @@ impl ChangeOp {
                     ],
                 )
             }
+            Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => ("", Vec::new()),
             Change::DeleteVpcRoute {
                 route_table_id,
                 cidr,
@@ -509,10 +582,11 @@ impl ChangeOp {
         words.join(" ")
     }
 
-    /// EC2 supports `DryRun` on every action here.
+    /// EC2 supports `DryRun` on every action here; Network Firewall has none (its
+    /// toggles are refused in a dry run, with that reason).
     #[must_use]
     pub fn supports_dry_run(&self) -> bool {
-        true
+        self.change.toggle().is_none()
     }
 
     /// Settles a backend's answer for this op: a dry run's `DryRunOk` becomes success,

@@ -19,6 +19,7 @@
 
 pub mod aws;
 pub mod change;
+pub mod probe;
 pub mod routes;
 pub mod sim;
 
@@ -28,8 +29,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use change::{
-    AccountChangers, Change, ChangeOp, ChangeOutcome, Changer, TgwRouteTarget, VpcTarget,
+    AccountChangers, Change, ChangeOp, ChangeOutcome, Changer, RuleGroupToggle, TgwRouteTarget,
+    VpcTarget,
 };
+pub use probe::Prober;
 
 use crate::model::{
     Account, FirewallPolicy, Gap, Instance, NetworkFirewall, RegionEstate, RuleGroup, TgwRoute,

@@ -55,9 +55,9 @@ pub async fn observe(
                 region,
                 result.and_then(|o| match o {
                     Observation::Topology(e) => Ok(*e),
-                    Observation::Route(_) => Err(BackendError::new(
+                    Observation::Route(_) | Observation::Firewall(_) => Err(BackendError::new(
                         crate::backend::ErrorKind::Other,
-                        "a route answer where a topology was asked",
+                        "another answer where a topology was asked",
                     )),
                 }),
             ));

@@ -81,6 +81,8 @@ pub struct Execution {
     observing: BTreeMap<TaskId, (String, ObserveQuery)>,
     topologies: BTreeMap<String, RegionEstate>,
     routes: Vec<(String, String, ipnet::IpNet, Vec<TgwRoute>)>,
+    /// Network Firewall parts re-read, by region.
+    firewalls: BTreeMap<String, crate::backend::OptionalData>,
     observe_errors: Vec<String>,
 }
 
@@ -106,6 +108,7 @@ impl Execution {
             observing: BTreeMap::new(),
             topologies: BTreeMap::new(),
             routes: Vec::new(),
+            firewalls: BTreeMap::new(),
             observe_errors: Vec::new(),
         }
     }
@@ -196,7 +199,10 @@ impl Execution {
                         self.routes
                             .push((region.clone(), route_table_id, cidr, routes.clone()));
                     }
-                    (Ok(Observation::Route(_)), ObserveQuery::Topology) => {}
+                    (Ok(Observation::Firewall(data)), _) => {
+                        self.firewalls.insert(region.clone(), (**data).clone());
+                    }
+                    (Ok(Observation::Route(_)), _) => {}
                     (Err(e), _) => self
                         .observe_errors
                         .push(format!("re-reading {region}: {}", e.message)),
@@ -228,8 +234,14 @@ impl Execution {
             .filter(|r| matches!(&r.outcome, Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown))
             .map(|r| r.op.region.clone())
             .collect();
+        let mut firewall_regions: Vec<String> = Vec::new();
         for op in &applied {
             match &op.change {
+                Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => {
+                    if !firewall_regions.contains(&op.region) {
+                        firewall_regions.push(op.region.clone());
+                    }
+                }
                 Change::CreateTgwRoute {
                     route_table_id,
                     cidr,
@@ -277,6 +289,16 @@ impl Execution {
                 task,
                 region,
                 query: ObserveQuery::Topology,
+            });
+        }
+        for region in firewall_regions {
+            let task = self.task();
+            self.observing
+                .insert(task, (region.clone(), ObserveQuery::Firewall));
+            effects.push(Effect::Observe {
+                task,
+                region,
+                query: ObserveQuery::Firewall,
             });
         }
         if effects.is_empty() {
@@ -335,6 +357,17 @@ impl Execution {
             ))
         };
         match &op.change {
+            Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+                let Some(crate::backend::OptionalData::NetworkFirewall { policies, .. }) =
+                    self.firewalls.get(region)
+                else {
+                    return unread();
+                };
+                let Some(p) = policies.iter().find(|p| p.arn == t.policy_arn) else {
+                    return Err(format!("{} is not in {region} any more", t.policy_name));
+                };
+                check_toggle(p, t, matches!(op.change, Change::EnableRuleGroup(_)))
+            }
             Change::CreateTgwRoute {
                 route_table_id,
                 cidr,
@@ -420,6 +453,9 @@ impl Execution {
     pub fn merge_into(&self, estate: &mut Estate) {
         for (region, topology) in &self.topologies {
             merge_topology(estate, region, topology.clone());
+        }
+        for (region, data) in &self.firewalls {
+            merge_firewall(estate, region, data.clone());
         }
         for (region, table_id, cidr, routes) in &self.routes {
             if let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut(region)
@@ -551,6 +587,64 @@ pub fn merge_topology(estate: &mut Estate, region: &str, mut fresh: RegionEstate
     );
 }
 
+/// Puts a re-read Network Firewall part into the estate (its old gaps go).
+pub fn merge_firewall(estate: &mut Estate, region: &str, data: crate::backend::OptionalData) {
+    if let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut(region) {
+        let part = crate::backend::OptionalPart::NetworkFirewall.name();
+        r.gaps.retain(|g| !g.part.starts_with(part));
+        data.apply_to(r);
+    }
+}
+
+/// What a re-read policy says about a toggle: the group is gone and recorded
+/// (disable), or back at its recorded priority with no record left (enable).
+fn check_toggle(
+    p: &crate::model::FirewallPolicy,
+    t: &crate::backend::RuleGroupToggle,
+    enable: bool,
+) -> Result<String, String> {
+    let referenced = p
+        .stateful_rule_groups
+        .iter()
+        .chain(&p.stateless_rule_groups)
+        .find(|r| r.arn == t.group_arn);
+    let recorded = p.disabled.iter().find(|d| d.reference.arn == t.group_arn);
+    let priority = |r: &crate::model::RuleGroupRef| {
+        r.priority
+            .map_or_else(String::new, |n| format!(" at priority {n}"))
+    };
+    match (enable, referenced, recorded) {
+        (false, None, Some(d)) => Ok(format!(
+            "{} is disabled in {}; its reference{} is kept in tag {}",
+            t.group_name,
+            t.policy_name,
+            priority(&d.reference),
+            d.tag().0
+        )),
+        (false, None, None) => Err(format!(
+            "{} is no longer referenced by {}, but no {}{} tag records it",
+            t.group_name,
+            t.policy_name,
+            crate::model::DISABLED_TAG_PREFIX,
+            t.group_name
+        )),
+        (false, Some(_), _) => Err(format!(
+            "{} still references {}",
+            t.policy_name, t.group_name
+        )),
+        (true, Some(r), _) => Ok(format!(
+            "{} is enabled in {}{}",
+            t.group_name,
+            t.policy_name,
+            priority(r)
+        )),
+        (true, None, _) => Err(format!(
+            "{} does not reference {}",
+            t.policy_name, t.group_name
+        )),
+    }
+}
+
 /// The optional parts (read apart from the topology) carried over to a re-read
 /// topology.
 fn keep_optional(fresh: &mut RegionEstate, old: &RegionEstate) {
@@ -635,6 +729,9 @@ fn check_topology(
             })
     };
     match &op.change {
+        Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => {
+            Err("a rule group toggle is verified from the firewall re-read".into())
+        }
         Change::AssociateTgwRouteTable {
             route_table_id,
             attachment_id,

@@ -260,6 +260,29 @@ fn find_peering(estate: &Estate, id: &str) -> Option<Peering> {
 fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<(), String> {
     let region = op.region.as_str();
     match &op.change {
+        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+            let r = loaded_mut(estate, region)?;
+            let policy = r
+                .firewall_policies
+                .iter_mut()
+                .find(|p| p.arn == t.policy_arn)
+                .ok_or_else(|| format!("no firewall policy {} in {region}", t.policy_name))?;
+            if matches!(op.change, Change::EnableRuleGroup(_)) {
+                policy.enable_group(&t.group_arn, &t.group_name)?;
+            } else {
+                policy.disable_group(&t.group_arn, &t.group_name)?;
+            }
+            notes.push(format!(
+                "{} {} in {}",
+                t.group_name,
+                if matches!(op.change, Change::EnableRuleGroup(_)) {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                t.policy_name
+            ));
+        }
         Change::CreateTgwRoute {
             route_table_id,
             cidr,

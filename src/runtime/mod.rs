@@ -89,6 +89,9 @@ pub enum ObserveQuery {
         route_table_id: String,
         cidr: ipnet::IpNet,
     },
+    /// The region's Network Firewall part (firewalls, policies with their update
+    /// tokens and disabled-group tags, rule groups).
+    Firewall,
 }
 
 /// What [`Effect::Observe`] found.
@@ -97,6 +100,8 @@ pub enum Observation {
     Topology(Box<crate::model::RegionEstate>),
     /// The routes for exactly that CIDR (static or propagated; none when gone).
     Route(Vec<crate::model::TgwRoute>),
+    /// The region's Network Firewall part.
+    Firewall(Box<crate::backend::OptionalData>),
 }
 
 /// A [`DiscoveryPlan`] that can be compared in tests.
@@ -327,6 +332,10 @@ impl Runtime {
                 let backend = Arc::clone(&self.backend);
                 self.spawn(task, format!("observe:{task}"), move |tx| async move {
                     let result = match query {
+                        ObserveQuery::Firewall => backend
+                            .load_optional(&region, crate::backend::OptionalPart::NetworkFirewall)
+                            .await
+                            .map(|d| Observation::Firewall(Box::new(d))),
                         ObserveQuery::Topology => backend
                             .load_topology(&region)
                             .await

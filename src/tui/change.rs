@@ -666,6 +666,9 @@ impl WizardView {
                     Ok(Observation::Topology(fresh)) => {
                         drive::merge_topology(estate, region, (**fresh).clone());
                     }
+                    Ok(Observation::Firewall(data)) => {
+                        crate::ops::exec::merge_firewall(estate, region, (**data).clone());
+                    }
                     Ok(Observation::Route(_)) => {}
                     Err(e) => self
                         .observe_errors

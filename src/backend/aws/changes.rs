@@ -84,6 +84,11 @@ impl Changer for AwsChanger {
         let action = op.action();
         let dry = op.dry_run;
         tracing::info!(region, action, dry_run = dry, change = ?op.change, "applying a change");
+        if let Some((toggle, enable)) = op.change.toggle() {
+            let result =
+                super::firewall_changes::toggle(&clients.firewall, cx, op, toggle, enable).await;
+            return op.settle(result.map_err(|e| e.in_region(region)));
+        }
         let result = match &op.change {
             Change::CreateTgwRoute {
                 route_table_id,
@@ -357,6 +362,9 @@ impl Changer for AwsChanger {
                 cx.call("ec2", action, req.send())
                     .await
                     .map(|o| outcome(o.request_id(), None, None))
+            }
+            Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => {
+                unreachable!("toggles are applied above")
             }
         };
         op.settle(result.map_err(|e| e.in_region(region)))

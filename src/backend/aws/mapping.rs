@@ -709,6 +709,21 @@ pub(super) fn map_policy(
             .map(ip_sets)
             .unwrap_or_default();
     }
+    // Groups netops disabled, as their tags record them; a tag whose group is
+    // referenced again (re-enabled by hand, or a failed disable) is stale and ignored.
+    policy.disabled = resp
+        .tags()
+        .iter()
+        .filter_map(|t| crate::model::DisabledGroup::from_tag(t.key(), t.value()))
+        .filter(|d| {
+            !policy
+                .stateful_rule_groups
+                .iter()
+                .chain(&policy.stateless_rule_groups)
+                .any(|r| r.arn == d.reference.arn)
+        })
+        .collect();
+    policy.disabled.sort_by(|a, b| a.name.cmp(&b.name));
     Some(policy)
 }
 

@@ -29,7 +29,9 @@
 
 pub mod changes;
 pub mod errors;
+mod firewall_changes;
 mod mapping;
+pub mod probe;
 pub mod read_only;
 mod reads;
 
@@ -184,6 +186,17 @@ impl AwsBackend {
             return None;
         }
         Some(Arc::new(AwsChanger::new(Arc::clone(self))))
+    }
+
+    /// The probing capability (SSM Run Command) over the same clients, or `None` when
+    /// read-only: `SendCommand` runs commands on instances, which a read-only session
+    /// never does.
+    #[must_use]
+    pub fn prober(self: &Arc<Self>) -> Option<Arc<dyn crate::backend::probe::Prober>> {
+        if self.read_only {
+            return None;
+        }
+        Some(Arc::new(probe::AwsProber::new(Arc::clone(self))))
     }
 
     /// The region read first when none is named.

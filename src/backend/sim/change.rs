@@ -249,6 +249,61 @@ impl Simulator {
             }
         };
         let effect = match &op.change {
+            Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+                let enable = matches!(op.change, Change::EnableRuleGroup(_));
+                if dry {
+                    return Err(err(
+                        ErrorKind::InvalidInput,
+                        r,
+                        "InvalidRequestException",
+                        "Network Firewall has no dry run: UpdateFirewallPolicy cannot be asked whether it would be allowed".into(),
+                    ));
+                }
+                let policy = region_of(derived, r)
+                    .and_then(|e| e.firewall_policies.iter().find(|p| p.arn == t.policy_arn))
+                    .ok_or_else(|| {
+                        not_found(
+                            r,
+                            "ResourceNotFoundException",
+                            "firewall policy",
+                            &t.policy_arn,
+                        )
+                    })?;
+                if let Some(token) = &t.update_token
+                    && policy.update_token.as_ref() != Some(token)
+                {
+                    return Err(err(
+                        ErrorKind::Conflict,
+                        r,
+                        "InvalidTokenException",
+                        format!(
+                            "{} changed since it was read (update token {token} is stale): re-read it and decide again; nothing was changed",
+                            policy.name
+                        ),
+                    ));
+                }
+                let mut edited = policy.clone();
+                let result = if enable {
+                    edited.enable_group(&t.group_arn, &t.group_name)
+                } else {
+                    edited.disable_group(&t.group_arn, &t.group_name)
+                };
+                result
+                    .map_err(|m| err(ErrorKind::InvalidInput, r, "InvalidRequestException", m))?;
+                edited.update_token = Some(format!(
+                    "sim-token-{}",
+                    self.next_id.fetch_add(1, Ordering::SeqCst)
+                ));
+                let region = region.clone();
+                Effect::Apply(Box::new(move |authored| {
+                    if let Some(e) = authored.get_mut(&region)
+                        && let Some(p) =
+                            e.firewall_policies.iter_mut().find(|p| p.arn == edited.arn)
+                    {
+                        *p = edited;
+                    }
+                }))
+            }
             Change::CreateTgwRoute {
                 route_table_id,
                 cidr,
@@ -855,6 +910,43 @@ fn check_vpc_target(
     }
 }
 
+impl Simulator {
+    /// The `concurrent_policy_change` fault: a colleague changes the policy (once)
+    /// just before netops's change lands.
+    fn colleague_edits(&self, state: &mut SimState, region: &str, policy_arn: &str) {
+        let mut faults = lock(&self.faults);
+        let Some(region_estate) = state.authored.get_mut(region) else {
+            return;
+        };
+        let Some(policy) = region_estate
+            .firewall_policies
+            .iter_mut()
+            .find(|p| p.arn == policy_arn)
+        else {
+            return;
+        };
+        let Some(i) = faults
+            .concurrent_policy_change
+            .iter()
+            .position(|n| *n == policy.name)
+        else {
+            return;
+        };
+        faults.concurrent_policy_change.remove(i);
+        policy
+            .stateful_default_actions
+            .push("aws:alert_established".into());
+        policy.update_token = Some(format!(
+            "sim-token-{}",
+            self.next_id.fetch_add(1, Ordering::SeqCst)
+        ));
+        tracing::info!(policy = %policy.name, "simulator: a colleague changed the policy");
+        if let Ok(derived) = super::derive::derive(&state.authored) {
+            state.derived = Arc::new(derived);
+        }
+    }
+}
+
 #[async_trait]
 impl Changer for Simulator {
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
@@ -887,6 +979,9 @@ impl Changer for Simulator {
         let mut guard = lock(&self.state);
         let state: &mut SimState = &mut guard;
         advance(state, now);
+        if let Some((t, _)) = op.change.toggle() {
+            self.colleague_edits(state, &op.region, &t.policy_arn);
+        }
         let derived = Arc::clone(&state.derived);
         let mut outcome = ChangeOutcome {
             request_id: Some(format!(

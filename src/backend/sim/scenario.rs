@@ -39,6 +39,16 @@ pub struct Faults {
     /// Parts of a region that are denied (e.g. `network-firewall`, `ssm`), as an IAM
     /// policy without those permissions would.
     pub denied_parts: Vec<String>,
+    /// Firewall policies (by name) that a colleague changes just before netops's
+    /// next change to them lands: the simulator edits the policy (adds
+    /// `aws:alert_established` to its stateful default actions) and issues a new
+    /// update token, so the change meets `InvalidTokenException`. Once per policy.
+    pub concurrent_policy_change: Vec<String>,
+    /// Milliseconds each SSM call takes (`SendCommand`, `GetCommandInvocation`).
+    pub ssm_latency_ms: u64,
+    /// Milliseconds a probe command runs on the instance before its invocation
+    /// reaches a terminal status.
+    pub probe_run_ms: u64,
 }
 
 /// A scenario file.
