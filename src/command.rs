@@ -76,6 +76,10 @@ pub enum Command {
     /// is previewed; it applies with --yes in batch, or after confirming in the console.
     #[command(subcommand)]
     Peer(PeerCommand),
+    /// Run checks on instances through SSM Run Command: `probe egress` (is internet
+    /// traffic centralized?) and `probe ping`.
+    #[command(subcommand)]
+    Probe(ProbeCommand),
     /// A static route in a TGW route table: add (to an attachment), blackhole,
     /// replace (its target) or del.
     Route {
@@ -151,6 +155,52 @@ pub enum FwCommand {
     Show {
         /// The policy's or rule group's name or ARN.
         name: String,
+    },
+    /// Take a rule group out of a policy (Network Firewall has no "disabled" flag):
+    /// its reference (priority, override) is kept in a `netops:disabled:GROUP` tag on
+    /// the policy, for anyone's netops to restore. Previewed with the impact on
+    /// traces; guarded by the policy's update token.
+    Disable {
+        /// The firewall policy's name or ARN.
+        policy: String,
+        /// The rule group's name or ARN.
+        group: String,
+    },
+    /// Put a disabled rule group back at its old priority with its old override.
+    Enable {
+        /// The firewall policy's name or ARN.
+        policy: String,
+        /// The rule group's name or ARN.
+        group: String,
+    },
+}
+
+/// `probe …`: checks run on instances through SSM Run Command.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum ProbeCommand {
+    /// Verify centralized egress: curl an IP echo service from an online
+    /// SSM-managed instance in each spoke and compare the address seen with the NAT
+    /// gateways' public IPs the path engine says the spoke reaches. Verdicts:
+    /// centralized, leak, blocked, unprobeable. Exits 3 on a leak or a block.
+    Egress {
+        /// Only this spoke VPC (vpc-… or its name).
+        #[arg(long)]
+        vpc: Option<String>,
+        /// Probe from this instance (i-…); repeat for several.
+        #[arg(long = "instance")]
+        instances: Vec<String>,
+        /// The URL to ask (http or https; answers the caller's IP).
+        #[arg(long, default_value = crate::backend::probe::DEFAULT_PROBE_URL)]
+        url: String,
+    },
+    /// Ping from an instance to an address or instance (across a peering too):
+    /// reachable or unreachable, with the path engine's explanation. Exits 3 when
+    /// unreachable.
+    Ping {
+        /// The instance that pings (i-…).
+        from: String,
+        /// An IP address or an instance (i-…).
+        to: String,
     },
 }
 
@@ -426,6 +476,32 @@ impl Command {
             },
             Self::Fw(FwCommand::List) => "fw list".into(),
             Self::Fw(FwCommand::Show { name }) => format!("fw show {}", quote_word(name)),
+            Self::Fw(FwCommand::Disable { policy, group }) => {
+                format!("fw disable {} {}", quote_word(policy), quote_word(group))
+            }
+            Self::Fw(FwCommand::Enable { policy, group }) => {
+                format!("fw enable {} {}", quote_word(policy), quote_word(group))
+            }
+            Self::Probe(ProbeCommand::Egress {
+                vpc,
+                instances,
+                url,
+            }) => {
+                let mut line = "probe egress".to_string();
+                if let Some(v) = vpc {
+                    line.push_str(&format!(" --vpc {}", quote_word(v)));
+                }
+                for i in instances {
+                    line.push_str(&format!(" --instance {}", quote_word(i)));
+                }
+                if url != crate::backend::probe::DEFAULT_PROBE_URL {
+                    line.push_str(&format!(" --url {}", quote_word(url)));
+                }
+                line
+            }
+            Self::Probe(ProbeCommand::Ping { from, to }) => {
+                format!("probe ping {} {}", quote_word(from), quote_word(to))
+            }
             Self::Peer(p) => match p {
                 PeerCommand::Create {
                     local_tgw,
@@ -533,6 +609,13 @@ fn value_name(v: impl clap::ValueEnum) -> String {
 }
 
 impl Command {
+    /// True for the commands that run checks on instances through SSM (`probe …`):
+    /// they need a prober (none in a read-only session) and the runtime.
+    #[must_use]
+    pub fn is_probe(&self) -> bool {
+        matches!(self, Self::Probe(_))
+    }
+
     /// True for the commands that change the network (refused in read-only mode,
     /// previewed and confirmed): everything but reads, `peer wait` and `audit-log`.
     #[must_use]
@@ -540,6 +623,7 @@ impl Command {
         match self {
             Self::Peer(PeerCommand::Wait { .. }) => false,
             Self::Peer(_)
+            | Self::Fw(FwCommand::Disable { .. } | FwCommand::Enable { .. })
             | Self::Route { .. }
             | Self::Assoc { .. }
             | Self::Disassoc { .. }

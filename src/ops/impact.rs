@@ -459,6 +459,39 @@ impl Changes {
 
     fn region(&mut self, b: &RegionEstate, a: &RegionEstate) {
         let before_len = self.whole.len() + self.prefixes.len();
+        // A policy or rule group that changed changes every firewall using it: its
+        // endpoints are the hops that evaluate the policy.
+        let mut policies: HashSet<&str> = HashSet::new();
+        for p in &a.firewall_policies {
+            if b.firewall_policies.iter().find(|x| x.arn == p.arn) != Some(p) {
+                policies.insert(p.arn.as_str());
+            }
+        }
+        for g in &a.rule_groups {
+            if b.rule_groups.iter().find(|x| x.arn == g.arn) != Some(g) {
+                for p in &a.firewall_policies {
+                    if p.stateful_rule_groups
+                        .iter()
+                        .chain(&p.stateless_rule_groups)
+                        .any(|r| r.arn == g.arn)
+                    {
+                        policies.insert(p.arn.as_str());
+                    }
+                }
+            }
+        }
+        for fw in a.firewalls.iter().chain(&b.firewalls) {
+            if policies.contains(fw.policy_arn.as_str())
+                || b.firewalls.iter().find(|x| x.arn == fw.arn)
+                    != a.firewalls.iter().find(|x| x.arn == fw.arn)
+            {
+                self.whole.insert(fw.id.clone());
+                self.whole.insert(fw.arn.clone());
+                self.whole.insert(fw.name.clone());
+                self.whole
+                    .extend(fw.endpoints.iter().filter_map(|e| e.endpoint_id.clone()));
+            }
+        }
         diff_by_id(&b.attachments, &a.attachments, |x| &x.id, &mut self.whole);
         diff_by_id(&b.peerings, &a.peerings, |x| &x.id, &mut self.whole);
         let tgw_before: HashMap<&str, &crate::model::TgwRouteTable> = b

@@ -17,6 +17,7 @@
 pub mod connect;
 pub mod drive;
 pub mod exec;
+pub mod firewall;
 pub mod impact;
 pub mod log;
 pub mod project;
@@ -26,7 +27,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::backend::{Change, ChangeOp, TgwRouteTarget, VpcTarget};
-use crate::command::{AcceptReject, Command, OnOff, PeerCommand, RouteAction, VpcRouteAction};
+use crate::command::{
+    AcceptReject, Command, FwCommand, OnOff, PeerCommand, RouteAction, VpcRouteAction,
+};
 use crate::error::ErrorKind;
 use crate::model::{Destination, RouteType, TgwRouteTable, VpcRouteTable};
 use crate::net::Net;
@@ -447,6 +450,12 @@ fn draft(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<Draft, CommandEr
                 connect::Next::Apply(draft) => draft,
                 other => return Err(CommandError::new(ErrorKind::InvalidInput, other.describe())),
             }
+        }
+        Command::Fw(FwCommand::Disable { policy, group }) => {
+            firewall::toggle(net, policy, group, false)?
+        }
+        Command::Fw(FwCommand::Enable { policy, group }) => {
+            firewall::toggle(net, policy, group, true)?
         }
         Command::Undo => undo(net, ctx)?,
         other => {

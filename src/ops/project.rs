@@ -272,16 +272,6 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
             } else {
                 policy.disable_group(&t.group_arn, &t.group_name)?;
             }
-            notes.push(format!(
-                "{} {} in {}",
-                t.group_name,
-                if matches!(op.change, Change::EnableRuleGroup(_)) {
-                    "enabled"
-                } else {
-                    "disabled"
-                },
-                t.policy_name
-            ));
         }
         Change::CreateTgwRoute {
             route_table_id,

@@ -219,6 +219,10 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::Fw(crate::command::FwCommand::List) => firewall::list(net),
         Command::Fw(crate::command::FwCommand::Show { name }) => firewall::show(net, name)?,
         Command::Peer(_)
+        | Command::Fw(
+            crate::command::FwCommand::Disable { .. } | crate::command::FwCommand::Enable { .. },
+        )
+        | Command::Probe(_)
         | Command::Route { .. }
         | Command::Assoc { .. }
         | Command::Disassoc { .. }
@@ -230,7 +234,7 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
             return Err(CommandError {
                 kind: crate::error::ErrorKind::InvalidInput,
                 message: format!(
-                    "`{command}` is not a read command: it runs through the change pipeline (crate::ops)"
+                    "`{command}` is not a read command: it runs through the change pipeline (crate::ops) or the probe runner (crate::probe)"
                 ),
             });
         }

@@ -1,0 +1,266 @@
+//! `fw disable|enable POLICY GROUP`: a rule group toggle planned as a change.
+//!
+//! Invariants: the preview names the policy's group order before and after (in
+//! evaluation order); the op carries the policy's update token as read, so a
+//! colleague's change made since is detected, never overwritten; the inverse
+//! (for `undo`) is the opposite toggle.
+
+use super::{Draft, invalid};
+use crate::backend::{Change, ChangeOp, RuleGroupToggle};
+use crate::model::{FirewallPolicy, RuleGroupKind, RuleGroupRef};
+use crate::net::Net;
+use crate::query::CommandError;
+
+/// Finds a policy by name or ARN in the loaded regions.
+fn find_policy<'a>(net: &Net<'a>, name: &str) -> Result<&'a FirewallPolicy, CommandError> {
+    let found: Vec<&FirewallPolicy> = net
+        .regions()
+        .flat_map(|r| r.firewall_policies.iter())
+        .filter(|p| p.name == name || p.arn == name)
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let known: Vec<String> = net
+                .regions()
+                .flat_map(|r| r.firewall_policies.iter().map(|p| p.name.clone()))
+                .collect();
+            Err(CommandError::new(
+                crate::error::ErrorKind::NotFound,
+                format!(
+                    "no firewall policy {name} in the loaded regions{}",
+                    if known.is_empty() {
+                        " (none was read: is Network Firewall readable here?)".to_string()
+                    } else {
+                        format!(" (known: {})", known.join(", "))
+                    }
+                ),
+            ))
+        }
+        many => Err(invalid(format!(
+            "{name} names a policy in {} regions ({}): give its ARN",
+            many.len(),
+            many.iter()
+                .map(|p| p.region.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The group's ARN and name, by name or ARN: a rule group of the policy's region,
+/// or a reference or disabled record of the policy.
+fn find_group(
+    net: &Net<'_>,
+    p: &FirewallPolicy,
+    name: &str,
+) -> Result<(String, String), CommandError> {
+    if let Some(g) = net.rule_group_in(&p.region, name) {
+        return Ok((g.arn.clone(), g.name.clone()));
+    }
+    if let Some(d) = p
+        .disabled
+        .iter()
+        .find(|d| d.name == name || d.reference.arn == name)
+    {
+        return Ok((d.reference.arn.clone(), d.name.clone()));
+    }
+    if let Some(r) = p
+        .stateful_rule_groups
+        .iter()
+        .chain(&p.stateless_rule_groups)
+        .find(|r| r.arn == name || r.arn.rsplit('/').next() == Some(name))
+    {
+        let short = r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string();
+        return Ok((r.arn.clone(), short));
+    }
+    let mut known: Vec<String> = p
+        .stateful_rule_groups
+        .iter()
+        .chain(&p.stateless_rule_groups)
+        .map(|r| group_label(net, p, r))
+        .collect();
+    known.extend(p.disabled.iter().map(|d| format!("{} (disabled)", d.name)));
+    Err(CommandError::new(
+        crate::error::ErrorKind::NotFound,
+        format!(
+            "{} has no rule group {name} (its groups: {})",
+            p.name,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    ))
+}
+
+fn group_label(net: &Net<'_>, p: &FirewallPolicy, r: &RuleGroupRef) -> String {
+    net.rule_group_in(&p.region, &r.arn).map_or_else(
+        || r.arn.rsplit('/').next().unwrap_or(&r.arn).to_string(),
+        |g| g.name.clone(),
+    )
+}
+
+/// A policy's groups of one kind in evaluation order, in one line:
+/// `10 allow-icmp, 20 allow-amazon` (`(none)` when empty), then what is disabled.
+#[must_use]
+pub fn group_order(net: &Net<'_>, p: &FirewallPolicy, kind: &RuleGroupKind) -> String {
+    let (refs, by_priority) = match kind {
+        RuleGroupKind::Stateless => (&p.stateless_rule_groups, true),
+        _ => (
+            &p.stateful_rule_groups,
+            p.stateful_rule_order.as_deref() == Some("STRICT_ORDER"),
+        ),
+    };
+    let mut ordered: Vec<&RuleGroupRef> = refs.iter().collect();
+    if by_priority {
+        ordered.sort_by_key(|r| r.priority.unwrap_or(i32::MAX));
+    }
+    let mut words: Vec<String> = ordered
+        .iter()
+        .map(|r| {
+            let name = group_label(net, p, r);
+            let over = r
+                .override_action
+                .as_deref()
+                .map_or_else(String::new, |o| format!(" ({o})"));
+            match r.priority {
+                Some(n) => format!("{n} {name}{over}"),
+                None => format!("{name}{over}"),
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        words.push("(none)".into());
+    }
+    let disabled: Vec<String> = p
+        .disabled
+        .iter()
+        .filter(|d| &d.kind == kind)
+        .map(|d| d.name.clone())
+        .collect();
+    let mut out = words.join(", ");
+    if !disabled.is_empty() {
+        out.push_str(&format!("; disabled: {}", disabled.join(", ")));
+    }
+    out
+}
+
+/// Plans `fw disable` (`enable` false) or `fw enable`.
+///
+/// # Errors
+/// A policy or group that names nothing loaded (with what is there).
+pub(super) fn toggle(
+    net: &Net<'_>,
+    policy: &str,
+    group: &str,
+    enable: bool,
+) -> Result<Draft, CommandError> {
+    let p = find_policy(net, policy)?;
+    let (group_arn, group_name) = find_group(net, p, group)?;
+    let toggle = RuleGroupToggle {
+        policy_arn: p.arn.clone(),
+        policy_name: p.name.clone(),
+        group_arn,
+        group_name: group_name.clone(),
+        update_token: p.update_token.clone(),
+    };
+    let (change, inverse) = if enable {
+        (
+            Change::EnableRuleGroup(toggle.clone()),
+            Change::DisableRuleGroup(RuleGroupToggle {
+                update_token: None,
+                ..toggle
+            }),
+        )
+    } else {
+        (
+            Change::DisableRuleGroup(toggle.clone()),
+            Change::EnableRuleGroup(RuleGroupToggle {
+                update_token: None,
+                ..toggle
+            }),
+        )
+    };
+    let mut d = super::Draft::new(format!(
+        "{} rule group {group_name} in firewall policy {}",
+        if enable { "enable" } else { "disable" },
+        p.name
+    ));
+    // Which kind the group is: its reference, its record, else the rule group.
+    let kind = p
+        .stateless_rule_groups
+        .iter()
+        .any(|r| r.arn == *change_arn(&change))
+        .then_some(RuleGroupKind::Stateless)
+        .or_else(|| {
+            p.disabled
+                .iter()
+                .find(|x| x.reference.arn == *change_arn(&change))
+                .map(|x| x.kind.clone())
+        })
+        .or_else(|| {
+            net.rule_group_in(&p.region, change_arn(&change))
+                .map(|g| g.kind.clone())
+        })
+        .unwrap_or(RuleGroupKind::Stateful);
+    let mut after = p.clone();
+    let edited = if enable {
+        after.enable_group(change_arn(&change), &group_name)
+    } else {
+        after.disable_group(change_arn(&change), &group_name)
+    };
+    let kind_word = match kind {
+        RuleGroupKind::Stateless => "stateless groups",
+        _ => "stateful groups",
+    };
+    d.row(
+        &p.region,
+        format!("{} {kind_word}", p.name),
+        group_order(net, p, &kind),
+        match &edited {
+            Ok(_) => group_order(net, &after, &kind),
+            Err(e) => format!("(refused: {e})"),
+        },
+    );
+    let firewalls: Vec<String> = net
+        .region(&p.region)
+        .map(|r| {
+            r.firewalls
+                .iter()
+                .filter(|f| f.policy_arn == p.arn)
+                .map(|f| format!("{} ({})", f.name, f.vpc_id))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !firewalls.is_empty() {
+        d.row(
+            &p.region,
+            "firewalls using it".into(),
+            firewalls.join(", "),
+            "the same policy, changed for all of them".into(),
+        );
+    }
+    if let Ok(record) = &edited
+        && !enable
+    {
+        let (key, value) = record.tag();
+        d.row(
+            &p.region,
+            format!("{} tag {key}", p.name),
+            "(none)".into(),
+            value,
+        );
+    }
+    d.ops.push(ChangeOp::new(&p.region, change));
+    d.inverse.push(ChangeOp::new(&p.region, inverse));
+    Ok(d)
+}
+
+fn change_arn(c: &Change) -> &String {
+    match c {
+        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => &t.group_arn,
+        _ => unreachable!("only toggles are planned here"),
+    }
+}
