@@ -166,12 +166,23 @@ pub struct Setup {
     /// read-only session holds no object that could change anything (and the AWS
     /// clients refuse mutating operations at the SDK layer besides).
     pub changer: Option<Arc<dyn Changer>>,
+    /// The capability to run probes on instances (SSM Run Command); `None` with
+    /// `--read-only`.
+    pub prober: Option<Arc<dyn crate::backend::Prober>>,
     pub plan: DiscoveryPlan,
     /// `DEMO (reference)` or `AWS profile default`.
     pub label: String,
     /// The profile name the audit log records (`demo` for the simulator).
     pub profile: String,
 }
+
+/// A backend, its changer and prober (none when read-only), and its label.
+type Capabilities = (
+    Arc<dyn Backend>,
+    Option<Arc<dyn Changer>>,
+    Option<Arc<dyn crate::backend::Prober>>,
+    String,
+);
 
 /// Builds the backend and discovery plan the options describe.
 ///
@@ -186,55 +197,56 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
     };
     let settings = config.profile(&profile);
     let read_only = cli.read_only || settings.read_only;
-    let (backend, changer, label): (Arc<dyn Backend>, Option<Arc<dyn Changer>>, String) =
-        if cli.simulated() {
-            let scenario = if let Some(path) = &cli.scenario {
-                Scenario::load(path).map_err(|e| e.to_string())?
-            } else if let Some(spokes) = cli.scenario_scale {
-                generate(spokes, cli.scenario_routes)
-                    .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
-            } else {
-                Scenario::builtin().map_err(|e| e.to_string())?
-            };
-            let faults = faults_from(cli, &scenario.faults);
-            let name = scenario.name.clone();
-            let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
-            sim.set_faults(faults);
-            sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
-            // The demo's state machines (a peering being accepted) take real seconds.
-            sim.set_clock(crate::backend::sim::SimClock::real());
-            sim.set_read_only(read_only);
-            let sim = Arc::new(sim);
-            let changer = sim.changer();
-            (sim, changer, format!("DEMO ({name})"))
+    let (backend, changer, prober, label): Capabilities = if cli.simulated() {
+        let scenario = if let Some(path) = &cli.scenario {
+            Scenario::load(path).map_err(|e| e.to_string())?
+        } else if let Some(spokes) = cli.scenario_scale {
+            generate(spokes, cli.scenario_routes)
+                .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
         } else {
-            if let Some(profile) = &cli.profile {
-                check_profile(profile)?;
-            }
-            let aws = Arc::new(
-                AwsBackend::connect(AwsOptions {
-                    profile: cli.profile.clone(),
-                    home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
-                    endpoint_url: cli.endpoint_url.clone(),
-                    max_attempts: cli.max_attempts,
-                    operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
-                    read_only,
-                })
-                .await
-                .map_err(|e| e.message)?,
-            );
-            let label = format!(
-                "AWS profile {}",
-                cli.profile.clone().unwrap_or_else(|| "default".into())
-            );
-            let changer = match aws.changer() {
-                Some(local) if cli.peer_profile.is_some() || !settings.peer_profiles.is_empty() => {
-                    Some(peer_changers(cli, local, &settings).await?)
-                }
-                other => other,
-            };
-            (aws, changer, label)
+            Scenario::builtin().map_err(|e| e.to_string())?
         };
+        let faults = faults_from(cli, &scenario.faults);
+        let name = scenario.name.clone();
+        let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
+        sim.set_faults(faults);
+        sim.set_call_timeout(Some(Duration::from_secs(cli.call_timeout)));
+        // The demo's state machines (a peering being accepted) take real seconds.
+        sim.set_clock(crate::backend::sim::SimClock::real());
+        sim.set_read_only(read_only);
+        let sim = Arc::new(sim);
+        let changer = sim.changer();
+        let prober = sim.prober();
+        (sim, changer, prober, format!("DEMO ({name})"))
+    } else {
+        if let Some(profile) = &cli.profile {
+            check_profile(profile)?;
+        }
+        let aws = Arc::new(
+            AwsBackend::connect(AwsOptions {
+                profile: cli.profile.clone(),
+                home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
+                endpoint_url: cli.endpoint_url.clone(),
+                max_attempts: cli.max_attempts,
+                operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
+                read_only,
+            })
+            .await
+            .map_err(|e| e.message)?,
+        );
+        let label = format!(
+            "AWS profile {}",
+            cli.profile.clone().unwrap_or_else(|| "default".into())
+        );
+        let changer = match aws.changer() {
+            Some(local) if cli.peer_profile.is_some() || !settings.peer_profiles.is_empty() => {
+                Some(peer_changers(cli, local, &settings).await?)
+            }
+            other => other,
+        };
+        let prober = aws.prober();
+        (aws, changer, prober, label)
+    };
     let plan = if cli.regions.is_empty() {
         let regions = match &cli.region {
             Some(r) => vec![r.clone()],
@@ -260,6 +272,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
     Ok(Setup {
         backend,
         changer,
+        prober,
         plan,
         label,
         profile,

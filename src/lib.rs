@@ -18,6 +18,9 @@
 //!   drive (tasks by id, cancel, timers, latest request wins, changes applied once).
 //! - [`command`]: the command vocabulary shared by `--batch`, the TUI's `:` prompt and
 //!   keymap `run` strings.
+//! - [`probe`]: live probes (`probe egress`, `probe ping`) run through SSM Run
+//!   Command as one state machine for `--batch` and the console; the engine
+//!   ([`net::egress`]) says what each should see and judges what it saw.
 //! - [`query`]: runs read commands against a loaded estate, producing tables and JSON.
 //! - [`batch`]: the headless front end; [`exit`]: its exit codes.
 //! - [`tui`]: the interactive console.
@@ -38,6 +41,7 @@ pub mod model;
 pub mod net;
 pub mod ops;
 pub mod plan;
+pub mod probe;
 pub mod query;
 pub mod runtime;
 pub mod text;

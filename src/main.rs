@@ -82,6 +82,7 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
             progress: batch::stderr_is_terminal(),
             changes: batch::ChangeOptions {
                 changer: batch::ChangerHandle(setup.changer.clone()),
+                prober: batch::ProberHandle(setup.prober.clone()),
                 yes: cli.yes,
                 dry_run: cli.dry_run,
                 accept_impact: cli.accept_impact,

@@ -38,11 +38,23 @@ impl std::fmt::Debug for ChangerHandle {
     }
 }
 
+/// The probing capability (SSM Run Command), or none (read-only).
+#[derive(Clone, Default)]
+pub struct ProberHandle(pub Option<std::sync::Arc<dyn crate::backend::Prober>>);
+
+impl std::fmt::Debug for ProberHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Prober" } else { "None" })
+    }
+}
+
 /// How change commands behave in a batch.
 #[derive(Debug, Clone, Default)]
 pub struct ChangeOptions {
     /// The capability to change (`None` when read-only).
     pub changer: ChangerHandle,
+    /// The capability to run probes on instances (`None` when read-only).
+    pub prober: ProberHandle,
     /// Apply (without it, plans are printed and nothing changes).
     pub yes: bool,
     /// Send EC2 dry runs instead of changes.
@@ -76,7 +88,7 @@ impl Session {
         }
     }
 
-    fn tasks(&mut self, n: u64) -> TaskId {
+    pub(super) fn tasks(&mut self, n: u64) -> TaskId {
         let t = self.next_task;
         self.next_task += n;
         t

@@ -16,8 +16,9 @@
 //! - Discovery runs on the same [`Runtime`] as the console.
 
 mod change;
+mod probe;
 
-pub use change::{ChangeOptions, ChangerHandle};
+pub use change::{ChangeOptions, ChangerHandle, ProberHandle};
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -133,8 +134,9 @@ pub async fn run_script(
         let _ = writeln!(err, "netops: the batch script has no commands");
         return exit::OK;
     }
-    let mut runtime =
-        Runtime::new(backend, Clock::System).with_changer(opts.changes.changer.0.clone());
+    let mut runtime = Runtime::new(backend, Clock::System)
+        .with_changer(opts.changes.changer.0.clone())
+        .with_prober(opts.changes.prober.0.clone());
     let estate = load(&mut runtime, plan, opts.progress, err).await;
     if let Some(message) = crate::cli::nothing_loaded(&estate) {
         let _ = writeln!(err, "netops: {message}");
@@ -198,6 +200,17 @@ pub async fn run_script(
                 None => continue,
                 Some(e) => Err(e),
             }
+        } else if cmd.is_probe() {
+            probe::run(
+                &mut runtime,
+                &world,
+                &mut session,
+                &opts.changes,
+                &cmd,
+                opts.progress,
+                err,
+            )
+            .await
         } else {
             query::run_with(&world.net(), &cmd)
         };
@@ -329,6 +342,7 @@ async fn load(
             | Report::Timer { .. }
             | Report::Applied { .. }
             | Report::Observed { .. }
+            | Report::Probe { .. }
             | Report::Audited { .. } => {
                 continue;
             }

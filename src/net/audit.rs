@@ -63,6 +63,9 @@ pub(crate) struct Roles<'a> {
     pub(crate) inspection: BTreeSet<(String, String)>,
     /// Spoke VPCs, with the attachments that join them to a TGW.
     pub(crate) spokes: Vec<(&'a Vpc, Vec<&'a TgwAttachment>)>,
+    /// (region, vpc id) of hub VPCs: inspection VPCs and central egress VPCs (a TGW
+    /// default route leads to them and they hold a NAT gateway).
+    pub(crate) hubs: BTreeSet<(String, String)>,
 }
 
 impl<'a> Roles<'a> {
@@ -113,7 +116,11 @@ impl<'a> Roles<'a> {
                 }
             }
         }
-        Self { inspection, spokes }
+        Self {
+            inspection,
+            spokes,
+            hubs,
+        }
     }
 
     fn is_inspection(&self, region: &str, vpc: &str) -> bool {

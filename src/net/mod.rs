@@ -17,6 +17,8 @@
 //! - [`firewall`]: Network Firewall policy evaluation for one flow (the trace's
 //!   firewall hop).
 //! - [`audit`]: every finding in the estate, reachability asked of [`trace`].
+//! - [`egress`]: what a live egress probe or ping should see, and the verdict of
+//!   what it saw.
 //!
 //! Invariants:
 //! - Pure: no I/O, no clock, no async. Everything is a function of the estate.
@@ -30,6 +32,7 @@
 pub mod arn;
 pub mod audit;
 pub mod baseline;
+pub mod egress;
 pub mod findings;
 pub mod firewall;
 pub mod index;

@@ -53,6 +53,15 @@ pub enum Effect {
         region: String,
         query: ObserveQuery,
     },
+    /// Run a probe on an instance (SSM Run Command): send it once, then poll its
+    /// invocation with backoff (first poll within [`PROBE_POLL_MS`]`[0]` ms;
+    /// `InvocationDoesNotExist` retried) until it ends or [`PROBE_DEADLINE_MS`]
+    /// passes. Reports [`Report::Probe`] events.
+    Probe {
+        task: TaskId,
+        region: String,
+        request: crate::backend::probe::ProbeRequest,
+    },
     /// Audit this version of the estate ([`crate::net::audit`]) off the front end's
     /// thread, with its impact baseline ([`crate::net::baseline`]); the newest
     /// request wins.
@@ -158,6 +167,8 @@ pub enum Report {
         region: String,
         result: Result<Observation, BackendError>,
     },
+    /// A probe's progress ([`Effect::Probe`]).
+    Probe { task: TaskId, event: ProbeEvent },
     /// The audit asked for with [`Effect::Audit`] finished.
     Audited {
         task: TaskId,
@@ -166,6 +177,71 @@ pub enum Report {
         /// change previews of the same version.
         baseline: Arc<crate::net::baseline::Baseline>,
     },
+}
+
+/// Delays between a probe's invocation polls, in milliseconds; the last repeats.
+pub const PROBE_POLL_MS: [u64; 5] = [250, 500, 1000, 2000, 3000];
+/// How long a probe is polled before it is given up (SSM's delivery timeout plus
+/// the command's execution timeout, and a margin).
+pub const PROBE_DEADLINE_MS: u64 = 60_000;
+
+/// What [`Effect::Probe`] reports.
+#[derive(Debug, Clone)]
+pub enum ProbeEvent {
+    /// `SendCommand` answered this command id.
+    Sent { command_id: String },
+    /// A poll answered a status that is not final yet (`Pending`, `InProgress`…,
+    /// or `waiting` while the invocation does not exist yet).
+    Status { status: String },
+    /// The end: the invocation's final state, or why there is none (the send
+    /// failed, or nothing ended before the deadline).
+    Done(Result<crate::backend::probe::Invocation, BackendError>),
+}
+
+/// Sends one probe and polls it to its end.
+async fn probe_task(
+    prober: Arc<dyn crate::backend::Prober>,
+    region: String,
+    request: crate::backend::probe::ProbeRequest,
+    report: impl Fn(ProbeEvent),
+) {
+    let command_id = match prober.send(&region, &request).await {
+        Ok(id) => id,
+        Err(e) => return report(ProbeEvent::Done(Err(e))),
+    };
+    report(ProbeEvent::Sent {
+        command_id: command_id.clone(),
+    });
+    let start = tokio::time::Instant::now();
+    let mut polls = 0usize;
+    loop {
+        let delay = PROBE_POLL_MS[polls.min(PROBE_POLL_MS.len() - 1)];
+        polls += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        match prober
+            .invocation(&region, &command_id, &request.instance_id)
+            .await
+        {
+            Ok(inv) if inv.status.is_terminal() => return report(ProbeEvent::Done(Ok(inv))),
+            Ok(inv) => report(ProbeEvent::Status {
+                status: inv.status.as_str().to_string(),
+            }),
+            Err(e) if e.kind == ErrorKind::NotFound => report(ProbeEvent::Status {
+                status: "waiting".into(),
+            }),
+            Err(e) => return report(ProbeEvent::Done(Err(e))),
+        }
+        if start.elapsed() >= std::time::Duration::from_millis(PROBE_DEADLINE_MS) {
+            return report(ProbeEvent::Done(Err(BackendError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "command {command_id} on {} did not end within {} s",
+                    request.instance_id,
+                    PROBE_DEADLINE_MS / 1000
+                ),
+            ))));
+        }
+    }
 }
 
 /// Where time stamps come from.
@@ -207,6 +283,8 @@ pub struct Runtime {
     backend: Arc<dyn Backend>,
     /// `None` in a read-only session: no object here could change anything.
     changer: Option<Arc<dyn Changer>>,
+    /// `None` in a read-only session: nothing runs on instances.
+    prober: Option<Arc<dyn crate::backend::Prober>>,
     clock: Clock,
     tx: mpsc::UnboundedSender<Envelope>,
     rx: mpsc::UnboundedReceiver<Envelope>,
@@ -224,6 +302,7 @@ impl Runtime {
         Self {
             backend,
             changer: None,
+            prober: None,
             clock,
             tx,
             rx,
@@ -238,6 +317,20 @@ impl Runtime {
     pub fn with_changer(mut self, changer: Option<Arc<dyn Changer>>) -> Self {
         self.changer = changer;
         self
+    }
+
+    /// Gives the runtime the capability to run probes on instances (never in
+    /// read-only).
+    #[must_use]
+    pub fn with_prober(mut self, prober: Option<Arc<dyn crate::backend::Prober>>) -> Self {
+        self.prober = prober;
+        self
+    }
+
+    /// True when probes can run.
+    #[must_use]
+    pub fn can_probe(&self) -> bool {
+        self.prober.is_some()
     }
 
     /// The backend effects run against.
@@ -303,6 +396,26 @@ impl Runtime {
                 self.spawn(task, format!("timer:{task}"), move |tx| async move {
                     tokio::time::sleep(Duration::from_millis(after_ms)).await;
                     let _ = tx.send(Envelope::Report(task, Report::Timer { task }));
+                });
+                None
+            }
+            Effect::Probe {
+                task,
+                region,
+                request,
+            } => {
+                let prober = self.prober.clone();
+                self.spawn(task, format!("probe:{task}"), move |tx| async move {
+                    let report = |event| {
+                        let _ = tx.send(Envelope::Report(task, Report::Probe { task, event }));
+                    };
+                    match prober {
+                        Some(p) => probe_task(p, region, request, report).await,
+                        None => report(ProbeEvent::Done(Err(BackendError::new(
+                            ErrorKind::ReadOnly,
+                            "netops is read-only: probes run commands on instances (SSM SendCommand), which a read-only session never does",
+                        )))),
+                    }
                 });
                 None
             }

@@ -83,6 +83,11 @@ pub enum Msg {
         region: String,
         result: Result<crate::runtime::Observation, crate::backend::BackendError>,
     },
+    /// A probe's progress ([`Effect::Probe`]).
+    Probe {
+        task: TaskId,
+        event: crate::runtime::ProbeEvent,
+    },
     /// An audit log write asked for with [`FrontJob::AppendLog`] failed.
     LogWriteFailed(String),
     /// The audit log read for `:audit-log` ([`FrontJob::ReadLog`]): a title and its
@@ -136,6 +141,7 @@ impl From<Report> for Msg {
                 region,
                 result,
             },
+            Report::Probe { task, event } => Self::Probe { task, event },
         }
     }
 }
@@ -864,6 +870,10 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 }
             }
             state.dirty = true;
+        }
+        Msg::Probe { task, event } => {
+            // The probe view is not wired yet.
+            let _ = (task, event);
         }
         Msg::LogWriteFailed(problem) => {
             state.error(format!(

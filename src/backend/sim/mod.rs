@@ -34,6 +34,7 @@ mod change;
 pub mod clock;
 pub mod derive;
 pub mod generate;
+mod probe;
 pub mod scenario;
 mod validate;
 
@@ -87,6 +88,8 @@ pub struct Simulator {
     clock: Mutex<SimClock>,
     next_id: AtomicU64,
     read_only: AtomicBool,
+    /// SSM commands sent ([`probe`]).
+    commands: Mutex<probe::Commands>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -155,6 +158,7 @@ impl Simulator {
                 timers: Vec::new(),
             }),
             faults: Mutex::new(scenario.faults),
+            commands: Mutex::new(probe::Commands::new()),
             part_latency: Mutex::new(BTreeMap::new()),
             call_timeout: Mutex::new(None),
             clock: Mutex::new(SimClock::Instant),
@@ -204,6 +208,15 @@ impl Simulator {
             return None;
         }
         Some(Arc::clone(self) as Arc<dyn Changer>)
+    }
+
+    /// The probing capability (simulated SSM Run Command), or `None` when read-only.
+    #[must_use]
+    pub fn prober(self: &Arc<Self>) -> Option<Arc<dyn crate::backend::Prober>> {
+        if self.is_read_only() {
+            return None;
+        }
+        Some(Arc::clone(self) as Arc<dyn crate::backend::Prober>)
     }
 
     /// The clock timed transitions run on ([`SimClock::real`] for the demo).
