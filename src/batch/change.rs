@@ -316,6 +316,52 @@ async fn apply_plan(
         failed_check: false,
     });
     if let Some(e) = exec.failure() {
+        // A colleague changed the firewall policy since it was read: show what they
+        // changed and the plan on the policy as it is now; apply nothing more (the
+        // user confirms again by running the line again).
+        let task = session.tasks(1);
+        if let Some(report) = drive::conflict_report(runtime, &exec, &mut world.estate, task).await
+        {
+            world.reindex();
+            let mut section = Section::new(&[]).titled(
+                "someone else changed the policy since it was read; nothing of theirs was overwritten:",
+            );
+            match &report {
+                Ok(lines) => {
+                    for l in lines {
+                        section.row(vec![format!("  {l}")]);
+                    }
+                }
+                Err(e) => section.row(vec![format!(
+                    "  the policy could not be re-read: {}",
+                    e.message
+                )]),
+            }
+            outputs.push(Output {
+                command: line.clone(),
+                sections: vec![section],
+                json: json!({ "conflict": true, "their_changes": report.as_ref().ok() }),
+                failed_check: false,
+            });
+            let ctx = Context {
+                request_tag: session.request_tag(),
+                dry_run: false,
+                undo: session.undo.clone(),
+                baseline: Some(world.baseline()),
+            };
+            if let Ok(Some(cmd)) = crate::command::parse_line(&line)
+                && let Ok(plan) = ops::plan(&world.net(), &cmd, &ctx)
+            {
+                outputs.push(plan.preview());
+            }
+            return Err(failed(
+                e.kind,
+                format!(
+                    "{line}: not applied: {}; the plan above is on the policy as it is now: run the line again to apply it",
+                    e.message
+                ),
+            ));
+        }
         return Err(failed(e.kind, format!("{line}: {}", summary.join("; "))));
     }
     if !exec.succeeded() {

@@ -78,3 +78,82 @@ pub fn poll_delay_ms(n: u32) -> u64 {
         (1000u64 << (n - 1).min(3)).min(8000)
     }
 }
+
+/// Reads one region's Network Firewall part (a policy's fresh version after a
+/// stale update token), task id `task`.
+///
+/// # Errors
+/// The read's error.
+pub async fn observe_firewall(
+    runtime: &mut Runtime,
+    region: &str,
+    task: TaskId,
+) -> Result<crate::backend::OptionalData, BackendError> {
+    runtime.execute(Effect::Observe {
+        task,
+        region: region.to_string(),
+        query: ObserveQuery::Firewall,
+    });
+    while let Some(report) = runtime.next().await {
+        if let Report::Observed {
+            task: t, result, ..
+        } = report
+            && t == task
+        {
+            return result.and_then(|o| match o {
+                Observation::Firewall(d) => Ok(*d),
+                _ => Err(BackendError::new(
+                    crate::backend::ErrorKind::Other,
+                    "another answer where the firewall part was asked",
+                )),
+            });
+        }
+    }
+    Err(BackendError::new(
+        crate::backend::ErrorKind::Other,
+        "the runtime stopped before the firewall re-read answered",
+    ))
+}
+
+/// After a toggle met a stale update token: the policy as it is now, and what the
+/// colleague changed, in words (`None` when the op was no toggle or not refused so).
+pub async fn conflict_report(
+    runtime: &mut Runtime,
+    exec: &Execution,
+    estate: &mut crate::model::Estate,
+    task: TaskId,
+) -> Option<Result<Vec<String>, BackendError>> {
+    let (op, _) = exec.results.iter().find_map(|r| match &r.outcome {
+        Some(Err(e)) if e.kind == crate::backend::ErrorKind::Conflict => {
+            r.op.change.toggle().map(|t| (r.op.clone(), t.0.clone()))
+        }
+        _ => None,
+    })?;
+    let (toggle, _) = op.change.toggle()?;
+    let before = estate
+        .region(&op.region)
+        .and_then(|r| {
+            r.firewall_policies
+                .iter()
+                .find(|p| p.arn == toggle.policy_arn)
+        })
+        .cloned();
+    let data = match observe_firewall(runtime, &op.region, task).await {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    super::exec::merge_firewall(estate, &op.region, data);
+    let after = estate
+        .region(&op.region)
+        .and_then(|r| {
+            r.firewall_policies
+                .iter()
+                .find(|p| p.arn == toggle.policy_arn)
+        })
+        .cloned();
+    Some(Ok(match (before, after) {
+        (Some(b), Some(a)) => super::firewall::what_changed(&b, &a),
+        (_, None) => vec![format!("{} is gone", toggle.policy_name)],
+        (None, Some(_)) => vec![format!("{} was not read before", toggle.policy_name)],
+    }))
+}

@@ -264,3 +264,113 @@ fn change_arn(c: &Change) -> &String {
         _ => unreachable!("only toggles are planned here"),
     }
 }
+
+/// What changed in a policy between two reads, in words (a colleague's change
+/// found by a stale update token): tokens, default actions, rule order, each group
+/// reference added, removed or moved, variables, disabled records.
+#[must_use]
+pub fn what_changed(before: &FirewallPolicy, after: &FirewallPolicy) -> Vec<String> {
+    let mut out = Vec::new();
+    let short = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    for (what, b, a) in [
+        (
+            "stateless default actions",
+            &before.stateless_default_actions,
+            &after.stateless_default_actions,
+        ),
+        (
+            "stateless fragment default actions",
+            &before.stateless_fragment_default_actions,
+            &after.stateless_fragment_default_actions,
+        ),
+        (
+            "stateful default actions",
+            &before.stateful_default_actions,
+            &after.stateful_default_actions,
+        ),
+    ] {
+        if b != a {
+            out.push(format!("{what}: {} → {}", list(b), list(a)));
+        }
+    }
+    if before.stateful_rule_order != after.stateful_rule_order {
+        out.push(format!(
+            "stateful rule order: {} → {}",
+            before
+                .stateful_rule_order
+                .as_deref()
+                .unwrap_or("DEFAULT_ACTION_ORDER"),
+            after
+                .stateful_rule_order
+                .as_deref()
+                .unwrap_or("DEFAULT_ACTION_ORDER")
+        ));
+    }
+    for (kind, b, a) in [
+        (
+            "stateless",
+            &before.stateless_rule_groups,
+            &after.stateless_rule_groups,
+        ),
+        (
+            "stateful",
+            &before.stateful_rule_groups,
+            &after.stateful_rule_groups,
+        ),
+    ] {
+        for r in b {
+            match a.iter().find(|x| x.arn == r.arn) {
+                None => out.push(format!("{kind} group {} removed", short(&r.arn))),
+                Some(x) if x != r => out.push(format!(
+                    "{kind} group {}: priority {} → {}, override {} → {}",
+                    short(&r.arn),
+                    r.priority.map_or_else(|| "-".into(), |p| p.to_string()),
+                    x.priority.map_or_else(|| "-".into(), |p| p.to_string()),
+                    r.override_action.as_deref().unwrap_or("-"),
+                    x.override_action.as_deref().unwrap_or("-"),
+                )),
+                Some(_) => {}
+            }
+        }
+        for x in a {
+            if !b.iter().any(|r| r.arn == x.arn) {
+                out.push(format!(
+                    "{kind} group {} added{}",
+                    short(&x.arn),
+                    x.priority
+                        .map_or_else(String::new, |p| format!(" at priority {p}"))
+                ));
+            }
+        }
+    }
+    if before.policy_variables != after.policy_variables {
+        out.push(format!(
+            "policy variables: {:?} → {:?}",
+            before.policy_variables, after.policy_variables
+        ));
+    }
+    let names = |p: &FirewallPolicy| {
+        p.disabled
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>()
+    };
+    if names(before) != names(after) {
+        out.push(format!(
+            "disabled by netops: {} → {}",
+            list(&names(before)),
+            list(&names(after))
+        ));
+    }
+    if out.is_empty() && before.update_token != after.update_token {
+        out.push("a new update token, with no change netops models (a description, tags, TLS or encryption settings)".into());
+    }
+    out
+}
