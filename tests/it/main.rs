@@ -10,6 +10,7 @@ mod conformance;
 mod moto;
 mod moto_changes;
 mod moto_seed;
+mod probe;
 mod support;
 mod trace_audit;
 mod tui_change;

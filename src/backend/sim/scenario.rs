@@ -316,4 +316,10 @@ impl Scenario {
     pub fn builtin() -> Result<Self, ScenarioError> {
         Self::parse(DEFAULT_SCENARIO, "builtin:default.toml")
     }
+
+    /// The built-in demo scenario's text (to derive variants from, in tests).
+    #[must_use]
+    pub fn builtin_text() -> &'static str {
+        DEFAULT_SCENARIO
+    }
 }
