@@ -598,3 +598,124 @@ pub fn verdict_of(row: &Row) -> Option<EgressVerdict> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{BackendError, ErrorKind};
+
+    fn inv(
+        status: &str,
+        code: i32,
+        stdout: &str,
+        stderr: &str,
+    ) -> Result<Invocation, BackendError> {
+        Ok(Invocation {
+            status: InvocationStatus::parse(status),
+            status_details: status.into(),
+            response_code: Some(code),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        })
+    }
+
+    #[test]
+    fn what_the_instance_printed_is_an_ip_no_answer_or_unusable() {
+        assert_eq!(
+            classify(&inv("Success", 0, "198.51.100.10\n", ""), "i-1"),
+            Observed::Ip {
+                ip: "198.51.100.10".parse().expect("ip")
+            }
+        );
+        assert_eq!(
+            classify(
+                &inv(
+                    "Failed",
+                    28,
+                    "",
+                    "curl: (28) Connection timed out after 5001 milliseconds\n"
+                ),
+                "i-1"
+            ),
+            Observed::NoAnswer {
+                detail: "curl: (28) Connection timed out after 5001 milliseconds".into()
+            }
+        );
+        assert!(matches!(
+            classify(&inv("Failed", 7, "", ""), "i-1"),
+            Observed::NoAnswer { detail } if detail.contains("could not connect")
+        ));
+        assert!(matches!(
+            classify(&inv("Failed", 127, "", "sh: curl: command not found"), "i-1"),
+            Observed::Unusable { detail } if detail.contains("curl is not installed on i-1")
+        ));
+        assert!(matches!(
+            classify(&inv("Success", 0, "<html>hello</html>", ""), "i-1"),
+            Observed::Unusable { detail } if detail.contains("not with an IP address")
+        ));
+        assert!(matches!(
+            classify(&inv("TimedOut", -1, "", ""), "i-1"),
+            Observed::Unusable { detail } if detail.contains("did not run the command in time")
+        ));
+        assert!(matches!(
+            classify(&Err(BackendError::new(ErrorKind::InvalidInput, "i-1 is not managed (InvalidInstanceId)")), "i-1"),
+            Observed::Unusable { detail } if detail.contains("InvalidInstanceId")
+        ));
+    }
+
+    #[tokio::test]
+    async fn engine_and_live_disagreeing_is_said() {
+        let sim = std::sync::Arc::new(crate::backend::sim::Simulator::demo().expect("demo"));
+        let estate = crate::discovery::discover(
+            sim,
+            crate::discovery::DiscoveryPlan {
+                regions: vec!["us-east-1".into()],
+                follow_peers: false,
+                concurrency: 2,
+            },
+        )
+        .await;
+        let index = crate::net::EstateIndex::build(&estate);
+        let net = Net::with_index(&estate, &index);
+        let cmd = crate::command::parse_line("probe egress --vpc spoke-a")
+            .expect("parses")
+            .expect("a command");
+        let run = ProbeRun::plan(&net, &cmd, 1).expect("plan");
+        let Subject::Egress(t) = &run.rows[0].subject else {
+            panic!("egress")
+        };
+        // The engine says centralized; live there is no answer: blocked, and the
+        // difference is said (a security group, an ACL, a change not yet read).
+        let j = egress::judge(
+            t,
+            &Observed::NoAnswer {
+                detail: "curl: (28)".into(),
+            },
+        );
+        assert_eq!(j.verdict, EgressVerdict::Blocked);
+        assert!(
+            j.disagreement
+                .as_deref()
+                .is_some_and(|d| d.contains("security group")),
+            "{j:?}"
+        );
+        // Live leaks through an address the engine never saw.
+        let j = egress::judge(
+            t,
+            &Observed::Ip {
+                ip: "192.0.2.99".parse().expect("ip"),
+            },
+        );
+        assert_eq!(j.verdict, EgressVerdict::Leak);
+        assert!(j.disagreement.is_some(), "{j:?}");
+        // As expected: no disagreement.
+        let j = egress::judge(
+            t,
+            &Observed::Ip {
+                ip: "198.51.100.20".parse().expect("ip"),
+            },
+        );
+        assert_eq!(j.verdict, EgressVerdict::Centralized);
+        assert_eq!(j.disagreement, None);
+    }
+}

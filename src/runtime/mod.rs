@@ -630,6 +630,133 @@ mod tests {
         }
     }
 
+    /// A prober that answers a script: SendCommand once, then each poll in turn
+    /// (the last repeats), recording when each poll came.
+    struct Scripted {
+        polls: std::sync::Mutex<Vec<std::time::Instant>>,
+        sent: std::sync::Mutex<Option<std::time::Instant>>,
+        answers: Vec<Result<crate::backend::probe::Invocation, BackendError>>,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::backend::Prober for Scripted {
+        async fn send(
+            &self,
+            _region: &str,
+            _request: &crate::backend::probe::ProbeRequest,
+        ) -> Result<String, BackendError> {
+            *self.sent.lock().expect("lock") = Some(std::time::Instant::now());
+            Ok("cmd-1".into())
+        }
+        async fn invocation(
+            &self,
+            _region: &str,
+            _command_id: &str,
+            instance_id: &str,
+        ) -> Result<crate::backend::probe::Invocation, BackendError> {
+            let mut polls = self.polls.lock().expect("lock");
+            polls.push(std::time::Instant::now());
+            let i = (polls.len() - 1).min(self.answers.len() - 1);
+            match &self.answers[i] {
+                Ok(inv) => Ok(inv.clone()),
+                Err(_) => Err(crate::backend::probe::invocation_not_found(
+                    "cmd-1",
+                    instance_id,
+                )),
+            }
+        }
+    }
+
+    fn invocation(status: &str, code: i32, stdout: &str) -> crate::backend::probe::Invocation {
+        crate::backend::probe::Invocation {
+            status: crate::backend::probe::InvocationStatus::parse(status),
+            status_details: status.into(),
+            response_code: Some(code),
+            stdout: stdout.into(),
+            stderr: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_probe_retries_a_missing_invocation_polls_with_backoff_and_ends_on_a_final_status() {
+        let prober = Arc::new(Scripted {
+            polls: std::sync::Mutex::new(Vec::new()),
+            sent: std::sync::Mutex::new(None),
+            answers: vec![
+                Err(BackendError::new(
+                    ErrorKind::NotFound,
+                    "InvocationDoesNotExist",
+                )),
+                Ok(invocation("InProgress", -1, "")),
+                Ok(invocation("Success", 0, "198.51.100.10\n")),
+            ],
+        });
+        let mut rt = Runtime::new(demo(), Clock::Fixed(7))
+            .with_prober(Some(Arc::clone(&prober) as Arc<dyn crate::backend::Prober>));
+        rt.execute(Effect::Probe {
+            task: 5,
+            region: "us-east-1".into(),
+            request: crate::backend::probe::ProbeRequest {
+                instance_id: "i-1".into(),
+                spec: crate::backend::probe::ProbeSpec::Ping {
+                    ip: "10.0.0.1".parse().expect("ip"),
+                },
+                comment: "test".into(),
+            },
+        });
+        let events: Vec<String> = drain(&mut rt)
+            .await
+            .into_iter()
+            .map(|r| match r {
+                Report::Probe { task: 5, event } => match event {
+                    ProbeEvent::Sent { command_id } => format!("sent {command_id}"),
+                    ProbeEvent::Status { status } => status,
+                    ProbeEvent::Done(Ok(inv)) => format!("done {}", inv.status.as_str()),
+                    ProbeEvent::Done(Err(e)) => format!("error {}", e.message),
+                },
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            events,
+            vec!["sent cmd-1", "waiting", "InProgress", "done Success"]
+        );
+        let sent = prober.sent.lock().expect("lock").expect("sent");
+        let polls = prober.polls.lock().expect("lock").clone();
+        assert_eq!(polls.len(), 3);
+        assert!(
+            polls[0] - sent < std::time::Duration::from_secs(1),
+            "the first poll comes within 1 s"
+        );
+        let gaps: Vec<std::time::Duration> = polls.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps[1] >= gaps[0], "polling backs off: {gaps:?}");
+    }
+
+    #[tokio::test]
+    async fn without_a_prober_a_probe_is_refused_as_read_only() {
+        let mut rt = Runtime::new(demo(), Clock::Fixed(7));
+        rt.execute(Effect::Probe {
+            task: 6,
+            region: "us-east-1".into(),
+            request: crate::backend::probe::ProbeRequest {
+                instance_id: "i-1".into(),
+                spec: crate::backend::probe::ProbeSpec::Ping {
+                    ip: "10.0.0.1".parse().expect("ip"),
+                },
+                comment: "test".into(),
+            },
+        });
+        match drain(&mut rt).await.as_slice() {
+            [
+                Report::Probe {
+                    event: ProbeEvent::Done(Err(e)),
+                    ..
+                },
+            ] => assert_eq!(e.kind, ErrorKind::ReadOnly),
+            other => panic!("{other:?}"),
+        }
+    }
+
     async fn drain(rt: &mut Runtime) -> Vec<Report> {
         let mut out = Vec::new();
         while let Some(r) = rt.next().await {

@@ -108,7 +108,11 @@ fn row<'a>(
         .unwrap_or_else(|| panic!("no row for {spoke} in {m:?}"))
 }
 
-fn policy_groups(sim: &Simulator) -> (Vec<(String, Option<i32>)>, Vec<String>, Vec<String>) {
+/// The policy's stateful groups (name, priority), disabled groups and stateful
+/// default actions.
+type PolicyView = (Vec<(String, Option<i32>)>, Vec<String>, Vec<String>);
+
+fn policy_groups(sim: &Simulator) -> PolicyView {
     let snap = sim.snapshot();
     let p = snap["us-east-1"]
         .firewall_policies
