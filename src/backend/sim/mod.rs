@@ -90,6 +90,8 @@ pub struct Simulator {
     read_only: AtomicBool,
     /// SSM commands sent ([`probe`]).
     commands: Mutex<probe::Commands>,
+    /// The estate probes are evaluated on, per snapshot ([`probe`]).
+    evaluated: Mutex<probe::Evaluated>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -159,6 +161,7 @@ impl Simulator {
             }),
             faults: Mutex::new(scenario.faults),
             commands: Mutex::new(probe::Commands::new()),
+            evaluated: Mutex::new(probe::Evaluated::default()),
             part_latency: Mutex::new(BTreeMap::new()),
             call_timeout: Mutex::new(None),
             clock: Mutex::new(SimClock::Instant),

@@ -13,7 +13,8 @@
 //! - The instance must exist, run and have an Online SSM agent, else SendCommand
 //!   answers `InvalidInstanceId` (`InvalidInput`), as SSM does.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use crate::backend::probe::{
     TOTAL_TIMEOUT_SECS, invocation_not_found,
 };
 use crate::backend::{BackendError, ErrorKind};
-use crate::model::{Estate, PingStatus, RegionLoad};
+use crate::model::{Estate, PingStatus, RegionEstate, RegionLoad};
 use crate::net::firewall::Protocol;
 use crate::net::trace::{self, TraceQuery, Verdict};
 use crate::net::{EstateIndex, Net};
@@ -62,10 +63,18 @@ fn success(stdout: String) -> Invocation {
     }
 }
 
+/// The estate a command is evaluated on, with its index: built once per derived
+/// snapshot (many probes sent at once share it).
+#[derive(Debug, Default)]
+pub(super) struct Evaluated {
+    source: Option<Arc<BTreeMap<String, RegionEstate>>>,
+    view: Option<Arc<(Estate, EstateIndex)>>,
+}
+
 /// What the instance would print, from the trace of its flow.
-fn evaluate(estate: &Estate, instance_id: &str, spec: &ProbeSpec) -> Invocation {
-    let index = EstateIndex::build(estate);
-    let net = Net::with_index(estate, &index);
+fn evaluate(view: &(Estate, EstateIndex), instance_id: &str, spec: &ProbeSpec) -> Invocation {
+    let (estate, index) = view;
+    let net = Net::with_index(estate, index);
     match spec {
         ProbeSpec::Curl { url } => {
             let q = TraceQuery {
@@ -146,10 +155,17 @@ fn evaluate(estate: &Estate, instance_id: &str, spec: &ProbeSpec) -> Invocation 
 }
 
 impl Simulator {
-    /// The current estate, as a reader would see it.
-    fn current_estate(&self) -> Estate {
+    /// The current estate, as a reader would see it, with its index (cached while
+    /// the snapshot stays the same).
+    fn current_estate(&self) -> Arc<(Estate, EstateIndex)> {
         let snapshot = self.snapshot();
-        Estate {
+        let mut cache = lock(&self.evaluated);
+        if let (Some(source), Some(view)) = (&cache.source, &cache.view)
+            && Arc::ptr_eq(source, &snapshot)
+        {
+            return Arc::clone(view);
+        }
+        let estate = Estate {
             account: None,
             regions: snapshot
                 .iter()
@@ -162,7 +178,12 @@ impl Simulator {
                     )
                 })
                 .collect(),
-        }
+        };
+        let index = EstateIndex::build(&estate);
+        let view = Arc::new((estate, index));
+        cache.source = Some(snapshot);
+        cache.view = Some(Arc::clone(&view));
+        view
     }
 
     async fn ssm_call(&self, region: &str, api: &str) -> Result<super::Faults, BackendError> {
@@ -182,8 +203,9 @@ impl Prober for Simulator {
             ));
         }
         self.ssm_call(region, "SendCommand").await?;
-        let estate = self.current_estate();
-        let instance = estate
+        let view = self.current_estate();
+        let instance = view
+            .0
             .region(region)
             .and_then(|r| r.instances.iter().find(|i| i.id == request.instance_id));
         let online = instance.is_some_and(|i| {
@@ -203,7 +225,7 @@ impl Prober for Simulator {
             .in_region(region)
             .for_resource(&request.instance_id));
         }
-        let result = evaluate(&estate, &request.instance_id, &request.spec);
+        let result = evaluate(&view, &request.instance_id, &request.spec);
         let id = format!(
             "{:08x}-0000-4000-8000-{:012x}",
             self.next_id.fetch_add(1, Ordering::SeqCst),
