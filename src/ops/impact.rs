@@ -358,7 +358,16 @@ fn compare(p: &Probe, before: Option<&Trace>, after: Option<&Trace>, out: &mut I
                 (true, false) if egress => line(
                     out,
                     Tone::Warning,
-                    format!("{} loses internet egress (was: {was}; now: {now})", p.from),
+                    format!(
+                        "{} loses internet egress: its HTTPS to {} becomes {} (was: {was}; now: {now})",
+                        p.from,
+                        p.query.sni.as_deref().unwrap_or("the internet"),
+                        if after.is_some_and(|t| !t.verdict.arrives()) {
+                            "dropped"
+                        } else {
+                            "broken"
+                        }
+                    ),
                     true,
                 ),
                 (true, false) => line(
