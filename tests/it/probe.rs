@@ -430,3 +430,42 @@ async fn ping_across_the_peering_says_reachable_or_unreachable_with_the_engines_
         m[1]
     );
 }
+
+#[tokio::test]
+async fn spokes_without_a_usable_instance_are_unprobeable_and_say_why() {
+    let mut scenario = Scenario::builtin().expect("demo");
+    let use1 = scenario
+        .regions
+        .iter_mut()
+        .find(|r| r.region == "us-east-1")
+        .expect("us-east-1");
+    // spoke-a: its only instance's agent lost its connection; spoke-b: no instance.
+    for i in &mut use1.instances {
+        if i.id == "i-0e1a2b3c4d5e6f7d1" {
+            i.ssm = Some(netops::model::SsmStatus {
+                ping_status: netops::model::PingStatus::ConnectionLost,
+                platform: Some("Amazon Linux".into()),
+                agent_version: None,
+            });
+        }
+    }
+    use1.instances.retain(|i| i.id != "i-0e1a2b3c4d5e6f7d2");
+    let sim = Arc::new(Simulator::from_scenario(scenario).expect("sim"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = batch(&sim, "probe egress\n", &dir.path().join("a.jsonl"), |_| {}).await;
+    let m = &matrices(&run)[0];
+    let a = row(m, "spoke-a");
+    assert_eq!(a.1, "unprobeable", "{a:?}");
+    assert!(a.2.contains("ConnectionLost"), "{a:?}");
+    let b = row(m, "spoke-b");
+    assert_eq!(b.1, "unprobeable", "{b:?}");
+    assert!(b.2.contains("no instance in spoke-b"), "{b:?}");
+    // Unprobeable alone does not fail the run; euw1's block does.
+    assert_eq!(run.code, exit::FINDINGS, "{run:?}");
+    // The engine's expectation is still shown for an unprobeable spoke.
+    assert!(
+        run.stdout
+            .contains(r#""engine":{"kind":"centralized","ip":"198.51.100.10""#),
+        "{run:?}"
+    );
+}
