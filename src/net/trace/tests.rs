@@ -725,3 +725,50 @@ mod hop_kinds {
         }
     }
 }
+
+#[tokio::test]
+async fn a_firewall_attached_to_the_tgw_natively_is_an_inspection_hop_not_evaluated() {
+    use crate::model::{AttachmentKind, AttachmentState, RegionLoad, RouteTarget, TgwAttachment};
+    let mut estate = demo().await;
+    let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut("us-east-1") else {
+        panic!("us-east-1")
+    };
+    let tgw = r.tgws[0].id.clone();
+    r.attachments.push(TgwAttachment {
+        id: "tgw-attach-0aaaaaaaaaaaaaaa1".into(),
+        region: "us-east-1".into(),
+        tgw_id: tgw,
+        name: Some("native-firewall".into()),
+        kind: AttachmentKind::NetworkFunction,
+        state: AttachmentState::Available,
+        resource_id: Some("native-firewall".into()),
+        ..TgwAttachment::default()
+    });
+    // The spoke table's default route goes to the native firewall.
+    let table = r
+        .tgw_route_tables
+        .iter_mut()
+        .find(|t| t.id == "tgw-rtb-0e1a2b3c4d5e6f711")
+        .expect("spoke table");
+    let route = table
+        .routes
+        .iter_mut()
+        .find(|x| x.destination.cidr().is_some_and(|c| c.prefix_len() == 0))
+        .expect("default route");
+    route.targets = vec![RouteTarget {
+        attachment_id: "tgw-attach-0aaaaaaaaaaaaaaa1".into(),
+        resource_type: Some(AttachmentKind::NetworkFunction),
+        resource_id: Some("native-firewall".into()),
+    }];
+    let net = Net::new(&estate);
+    let t = trace(&net, &sni(SPOKE_A_INSTANCE, "www.amazon.com")).expect("trace");
+    let last = t.hops.last().expect("hops");
+    assert_eq!(last.kind, HopKind::Appliance, "{t:#?}");
+    assert_eq!(last.id, "tgw-attach-0aaaaaaaaaaaaaaa1");
+    assert!(
+        matches!(&t.verdict, Verdict::Unverified { not_evaluated, .. }
+            if not_evaluated.iter().any(|n| n.contains("network-function attachment"))),
+        "{:?}",
+        t.verdict
+    );
+}

@@ -1156,6 +1156,25 @@ impl<'n, 'a> Walker<'n, 'a> {
             }
             LeadsTo::OtherAttachment { attachment } => {
                 if attachment.kind == AttachmentKind::NetworkFunction {
+                    // An inspection hop: AWS Network Firewall attached to the TGW
+                    // natively. Its policy and where the TGW sends the packet after it
+                    // are not evaluated.
+                    let mut h = hop(
+                        HopKind::Appliance,
+                        ObjectRef::new(ObjectKind::TgwAttachment, &attachment.id, region),
+                        attachment.name.as_deref(),
+                        None,
+                    );
+                    h.decision = "to the firewall attached to the TGW (not evaluated)".into();
+                    h.rule = format!(
+                        "network-function attachment {}{}",
+                        attachment.id,
+                        attachment
+                            .resource_id
+                            .as_deref()
+                            .map_or_else(String::new, |r| format!(" ({r})"))
+                    );
+                    self.push(h);
                     self.stop_unverified(format!(
                         "network-function attachment {} (a firewall attached to the TGW natively)",
                         attachment.id
