@@ -3,6 +3,7 @@
 
 mod aws_mocks;
 mod aws_moto;
+mod aws_ssm;
 mod batch_io;
 mod changes;
 mod cli;

@@ -261,6 +261,12 @@ pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
         | "InvalidInstanceID.Malformed"
         | "InvalidInstanceId"
         | "InvalidDocument"
+        // SSM Run Command's own refusals (SendCommand, GetCommandInvocation).
+        | "InvalidCommandId"
+        | "InvalidParameters"
+        | "InvalidPluginName"
+        | "UnsupportedPlatformType"
+        | "DuplicateInstanceId"
         | "InvalidTag"
         | "IdempotentParameterMismatch" => K::InvalidInput,
         // Network Firewall's optimistic concurrency: the UpdateToken is stale.
