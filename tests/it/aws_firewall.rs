@@ -48,7 +48,7 @@ const KEY: &str = "netops:disabled:allow-amazon";
 enum Call {
     Describe(DescribeFirewallPolicyInput),
     Tag(TagResourceInput),
-    Update(UpdateFirewallPolicyInput),
+    Update(Box<UpdateFirewallPolicyInput>),
     Untag(UntagResourceInput),
 }
 
@@ -226,6 +226,8 @@ fn described(
 enum Update {
     Ok,
     InvalidToken,
+    /// An error that does not prove the update was refused.
+    Internal,
 }
 
 /// Mocks answering DescribeFirewallPolicy with `answer`, logging every call.
@@ -246,7 +248,9 @@ fn firewall(
             TagResourceOutput::builder().build()
         }),
         mock!(Client::update_firewall_policy).then_compute_response(move |input| {
-            l3.lock().expect("log").push(Call::Update(input.clone()));
+            l3.lock()
+                .expect("log")
+                .push(Call::Update(Box::new(input.clone())));
             match update {
                 Update::Ok => MockResponse::Output(
                     UpdateFirewallPolicyOutput::builder()
@@ -266,6 +270,12 @@ fn firewall(
                     ErrorMetadata::builder()
                         .code("InvalidTokenException")
                         .message("Update token is invalid")
+                        .build(),
+                )),
+                Update::Internal => MockResponse::Error(UpdateFirewallPolicyError::generic(
+                    ErrorMetadata::builder()
+                        .code("InternalServerError")
+                        .message("internal failure")
                         .build(),
                 )),
             }
@@ -326,7 +336,7 @@ fn the_update(log: &Log) -> UpdateFirewallPolicyInput {
     calls(log)
         .into_iter()
         .find_map(|c| match c {
-            Call::Update(i) => Some(i),
+            Call::Update(i) => Some(*i),
             _ => None,
         })
         .expect("UpdateFirewallPolicy was sent")
@@ -668,6 +678,35 @@ async fn aws_firewall_a_stale_token_at_update_is_a_conflict_and_the_fresh_tag_go
     assert_eq!(
         names(&log),
         ["DescribeFirewallPolicy", "UpdateFirewallPolicy"]
+    );
+}
+
+#[tokio::test]
+async fn aws_firewall_an_update_that_may_have_happened_keeps_the_record() {
+    let log = Log::default();
+    let b = aws(&firewall(
+        &log,
+        described(full(), TOKEN, vec![]),
+        Update::Internal,
+        true,
+    ));
+    let err = Arc::clone(&b)
+        .changer()
+        .expect("changer")
+        .apply(&disable(Some(TOKEN)))
+        .await
+        .expect_err("failed");
+    assert_eq!(err.kind, ErrorKind::Other, "{err}");
+    assert!(err.message.contains("may or may not"), "{err}");
+    assert!(err.message.contains("tag is left"), "{err}");
+    assert_eq!(
+        names(&log),
+        [
+            "DescribeFirewallPolicy",
+            "TagResource",
+            "UpdateFirewallPolicy"
+        ],
+        "the tag may be the only record of the removed reference: kept"
     );
 }
 

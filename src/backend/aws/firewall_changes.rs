@@ -24,6 +24,15 @@ use crate::model::{DISABLED_TAG_PREFIX, DisabledGroup, RuleGroupKind, RuleGroupR
 
 const SERVICE: &str = "network-firewall";
 
+/// True when an error is AWS (or the read-only guard) refusing the call, so it
+/// surely did not happen; false after a timeout or a cut-off, when it may have.
+fn refused(kind: ErrorKind) -> bool {
+    !matches!(
+        kind,
+        ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::OutcomeUnknown | ErrorKind::Other
+    )
+}
+
 fn invalid(message: String) -> BackendError {
     BackendError::new(ErrorKind::InvalidInput, message)
 }
@@ -234,13 +243,7 @@ impl Read<'_> {
         // Only an answer that refused the update proves the reference is still in the
         // policy; after a timeout the update may have happened, and the tag is then
         // the only record of the removed reference.
-        let refused = !matches!(
-            e.kind,
-            ErrorKind::Timeout
-                | ErrorKind::Unreachable
-                | ErrorKind::OutcomeUnknown
-                | ErrorKind::Other
-        );
+        let refused = refused(e.kind);
         let tag_note = if !added {
             format!("; the {key} tag was there before and is left")
         } else if !refused {
@@ -314,9 +317,14 @@ impl Read<'_> {
                     "{policy} was changed by someone else since netops read it (update token {}), so {} was not enabled and nothing was changed: {}; re-read it, look at what changed, and confirm again",
                     self.token, t.group_name, e.message
                 )
-            } else {
+            } else if refused(e.kind) {
                 format!(
                     "{} was not enabled in {policy}: {}; the {key} tag still records it",
+                    t.group_name, e.message
+                )
+            } else {
+                format!(
+                    "{} may or may not have been enabled in {policy}: {}; the {key} tag still records it (re-read {policy})",
                     t.group_name, e.message
                 )
             };
