@@ -154,6 +154,17 @@ async fn closing_while_probes_run_cancels_them() {
         .collect();
     assert_eq!(tasks.len(), 3, "{fx:?}");
     assert!(h.state.probe_busy());
+    // Elapsed follows the front end's clock on each tick (update reads none).
+    update(&mut h.state, Msg::Now(1_500));
+    update(&mut h.state, Msg::Tick);
+    let run = h.state.probe_run().expect("open");
+    assert!(
+        run.rows.iter().all(|r| r.elapsed_ms == Some(1_500)),
+        "{:?}",
+        run.rows
+    );
+    let text = h.render();
+    assert!(text.contains("sending") && text.contains("1.5 s"), "{text}");
     let fx = update(
         &mut h.state,
         Msg::Key(netops::tui::keymap::Key::plain(
