@@ -428,7 +428,8 @@ fn draw_probe(
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(6, 28);
+        // A ping's label is two ids; a spoke's name leaves room for the IPs.
+        .clamp(6, if egress { 28 } else { 44 });
     let label_width = u16::try_from(label_width).unwrap_or(28);
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if egress {
         (
