@@ -117,6 +117,7 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
     let opts = netops::tui::TuiOptions {
         read_only: setup.changer.is_none(),
         changer: setup.changer,
+        prober: setup.prober,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
         audit_log,

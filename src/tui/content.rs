@@ -833,7 +833,7 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
 /// The help text: every binding of the active keymap, grouped by layer, keys with
 /// the same action and description on one line.
 #[must_use]
-pub fn help_lines(keymap: &Keymap, read_only: bool) -> Vec<Line<'static>> {
+pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut layers = vec![
         (Layer::Normal, "Tree and detail pane"),
@@ -858,11 +858,15 @@ pub fn help_lines(keymap: &Keymap, read_only: bool) -> Vec<Line<'static>> {
             ),
         ]);
     }
+    // Without a prober (read-only), the probe keys and the matrix are not shown either.
+    if can_probe {
+        layers.push((Layer::Probe, "Probe matrix (E, :probe egress, :probe ping)"));
+    }
     for (layer, title) in layers {
         lines.push(heading(title));
         let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
         for b in keymap.bindings(layer) {
-            if read_only && b.action.is_change() {
+            if (read_only && b.action.is_change()) || (!can_probe && b.action.is_probe()) {
                 continue;
             }
             let name = b.action.name();

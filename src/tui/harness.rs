@@ -102,6 +102,19 @@ impl Harness {
         Ok(h)
     }
 
+    /// Gives the console the capability to run probes on instances (`E`, `:probe`):
+    /// the runtime runs them through `prober`; `None` keeps them refused.
+    #[must_use]
+    pub fn with_prober(mut self, prober: Option<Arc<dyn crate::backend::Prober>>) -> Self {
+        self.state.probes.available = prober.is_some();
+        let backend = Arc::clone(self.runtime.backend());
+        // The runtime is built by value; a fresh one stands in while it is rebuilt.
+        let placeholder = Runtime::new(Arc::clone(&backend), Clock::Fixed(FIXED_TIME));
+        let runtime = std::mem::replace(&mut self.runtime, placeholder);
+        self.runtime = runtime.with_prober(prober);
+        self
+    }
+
     /// A console with a given keymap (and the error a broken user keymap gave).
     #[must_use]
     pub fn with_keymap(

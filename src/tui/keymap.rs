@@ -228,10 +228,12 @@ pub enum Layer {
     Wizard,
     /// A pick list (the actions menu, the wizard's peer TGW).
     Menu,
+    /// The live probe matrix (`probe egress`, `probe ping`, `E`).
+    Probe,
 }
 
 impl Layer {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Normal,
         Self::Input,
         Self::Popup,
@@ -240,6 +242,7 @@ impl Layer {
         Self::Trace,
         Self::Wizard,
         Self::Menu,
+        Self::Probe,
     ];
 
     /// The name used in keymap files.
@@ -254,6 +257,7 @@ impl Layer {
             Self::Trace => "trace",
             Self::Wizard => "wizard",
             Self::Menu => "menu",
+            Self::Probe => "probe",
         }
     }
 
@@ -316,6 +320,9 @@ pub enum Action {
     AddRoute,
     /// The guided peering wizard on the selected peering (continue) or TGW (new).
     Connect,
+    /// `probe egress`: curl from a spoke instance through SSM in every spoke (hidden
+    /// and refused in a session that cannot probe).
+    ProbeEgress,
     /// Unbinds a default key.
     Noop,
     /// A command line, as typed at the `:` prompt (without the colon).
@@ -363,6 +370,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("delete", Action::DeleteChange),
     ("add-route", Action::AddRoute),
     ("connect", Action::Connect),
+    ("probe-egress", Action::ProbeEgress),
     ("noop", Action::Noop),
 ];
 
@@ -411,6 +419,19 @@ impl Action {
             | Self::Connect => true,
             Self::Run(line) => {
                 matches!(crate::command::parse_line(line), Ok(Some(c)) if c.is_change())
+            }
+            _ => false,
+        }
+    }
+
+    /// True for the actions that run commands on instances through SSM (`probe …`):
+    /// hidden from help and refused in a session without a prober.
+    #[must_use]
+    pub fn is_probe(&self) -> bool {
+        match self {
+            Self::ProbeEgress => true,
+            Self::Run(line) => {
+                matches!(crate::command::parse_line(line), Ok(Some(c)) if c.is_probe())
             }
             _ => false,
         }

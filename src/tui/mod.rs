@@ -14,6 +14,8 @@
 //!   view; confirm, form, wizard next), each with its own small state and update.
 //! - [`change`]: a planned change's confirmation, the peering wizard, pick lists.
 //! - [`trace_view`]: `:trace` hop by hop; Enter jumps to a hop's object, `[` comes back.
+//! - [`probe_view`]: the live probe matrix (`E`, `:probe egress`, `:probe ping`) over
+//!   the same [`crate::probe::ProbeRun`] `--batch` drives.
 //! - [`content`]: what the detail pane and help show, built by `update` once per
 //!   change (with wrapped heights), so `view` only renders and does not import `state`'s
 //!   logic back.
@@ -32,6 +34,7 @@ pub mod harness;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+pub mod probe_view;
 pub mod prompt;
 pub mod state;
 pub mod terminal;
@@ -58,6 +61,9 @@ use state::{Msg, State, StateInit, update_all};
 pub struct TuiOptions {
     /// The capability to change the network; `None` when read-only.
     pub changer: Option<Arc<dyn crate::backend::Changer>>,
+    /// The capability to run probes on instances (SSM Run Command); `None` when
+    /// read-only: the probe keys are hidden and refused then.
+    pub prober: Option<Arc<dyn crate::backend::Prober>>,
     /// Shows the read-only badge, refuses change commands and hides change keys.
     pub read_only: bool,
     /// Where applied changes are logged (`audit.jsonl`); `None`: not logged.
@@ -200,15 +206,24 @@ pub async fn run(
     state.changes.audit_log = opts.audit_log;
     state.changes.profile = opts.profile;
     state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
-    let mut runtime = Runtime::new(backend, Clock::System).with_changer(opts.changer);
+    state.probes.available = opts.prober.is_some();
+    let mut runtime = Runtime::new(backend, Clock::System)
+        .with_changer(opts.changer)
+        .with_prober(opts.prober);
+    // The probe matrix's elapsed times are measured from the console's start, in
+    // milliseconds; `update` only ever sees them in messages.
+    let started = std::time::Instant::now();
+    let now_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pending = vec![Msg::Start];
     loop {
         if !pending.is_empty() {
-            // One burst, one rebuild of what depends on the data.
-            for effect in update_all(&mut state, pending.drain(..)) {
+            // One burst, one rebuild of what depends on the data; the time first, so
+            // a probe started or answered in this burst is stamped with it.
+            let burst = std::iter::once(Msg::Now(now_ms())).chain(pending.drain(..));
+            for effect in update_all(&mut state, burst) {
                 match runtime.execute(effect) {
                     Some(Effect::Copy(text)) => {
                         if let Err(e) = terminal::copy_osc52(&text) {
@@ -247,7 +262,7 @@ pub async fn run(
             #[cfg(debug_assertions)]
             test_hooks::after_frame();
         }
-        let loading = state.is_loading() || state.change_busy();
+        let loading = state.is_loading() || state.change_busy() || state.probe_busy();
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {

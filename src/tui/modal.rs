@@ -6,10 +6,13 @@
 //! are here, the trace view (its own `[trace]` layer: a selection over the hops), a
 //! planned change's confirmation (`[confirm]`), the peering wizard (`[wizard]`) and
 //! pick lists (`[menu]`); the last three are driven by `state` (they fold what they
-//! re-read into the estate), their logic lives in [`super::change`].
+//! re-read into the estate), their logic lives in [`super::change`]. The probe matrix
+//! (`[probe]`) is driven by `state` too (it plans on the estate and takes the runtime's
+//! reports); its logic lives in [`super::probe_view`].
 
 use super::change::{ConfirmView, MenuView, WizStage, WizardView};
 use super::keymap::{Action, Layer};
+use super::probe_view::ProbeView;
 use super::trace_view::{TraceOutcome, TraceView};
 use crate::net::ObjectRef;
 use crate::runtime::Effect;
@@ -40,6 +43,8 @@ pub enum Modal {
     Wizard(Box<WizardView>),
     /// A pick list (the actions menu, the wizard's peer TGW).
     Menu(Box<MenuView>),
+    /// The live probe matrix (`E`, `:probe egress`, `:probe ping`).
+    Probe(Box<ProbeView>),
 }
 
 /// What the modal wants after a key.
@@ -79,6 +84,7 @@ impl Modal {
                 _ => Layer::Wizard,
             },
             Self::Menu(_) => Layer::Menu,
+            Self::Probe(_) => Layer::Probe,
         }
     }
 
@@ -103,6 +109,10 @@ impl Modal {
                 row: m.cursor,
                 column: 0,
             },
+            Self::Probe(p) => Scroll {
+                row: p.selected,
+                column: 0,
+            },
         }
     }
 
@@ -122,7 +132,9 @@ impl Modal {
                 };
             }
             // Driven by `state`, which has the estate they need.
-            Self::Change(_) | Self::Wizard(_) | Self::Menu(_) => return ModalOutcome::Keep,
+            Self::Change(_) | Self::Wizard(_) | Self::Menu(_) | Self::Probe(_) => {
+                return ModalOutcome::Keep;
+            }
         };
         let (Self::Help { scroll } | Self::Output { scroll, .. }) = self else {
             return ModalOutcome::Keep;

@@ -35,6 +35,7 @@ use super::content::{self, ContentInput, Detail, SPINNER_PLACEHOLDER, Wrapped};
 use super::keymap::{Action, Key, KeyCode, Keymap, Layer};
 use super::layout;
 use super::modal::{Modal, ModalContext, ModalOutcome, Scroll};
+use super::probe_view::{ProbeOutcome, ProbeView};
 pub use super::prompt::{MAX_INPUT, Mode, Prompt};
 use super::prompt::{PromptOutcome, Typed};
 use super::trace_view::TraceView;
@@ -105,8 +106,12 @@ pub enum Msg {
     /// Something went wrong outside the console that the user should know (e.g. the log
     /// file cannot be written); shown once in the message line.
     Warn(String),
-    /// Spinner tick (only sent while something loads).
+    /// Spinner tick (only sent while something loads or a probe runs).
     Tick,
+    /// The front end's clock, in milliseconds from its start: sent before each burst
+    /// of messages, so probes are timed without `update` reading a clock (the test
+    /// harness never sends it: its probes all take 0.0 s).
+    Now(u64),
     /// The terminal size.
     Resize(u16, u16),
 }
@@ -172,6 +177,12 @@ pub enum Overlay {
     Wizard { line: String, step: usize },
     /// A pick list: its title and items.
     Menu { title: String, items: Vec<String> },
+    /// The probe matrix: its command line, tally and selected row's label.
+    Probe {
+        line: String,
+        tally: String,
+        selected: Option<String>,
+    },
 }
 
 /// File work the front end does for the console (update stays pure): it answers
@@ -236,6 +247,29 @@ impl Changes {
         let t = self.next_task;
         self.next_task += n;
         t
+    }
+}
+
+/// The first task id of probes: apart from reads, audits and changes.
+pub const PROBE_TASKS: TaskId = 1 << 52;
+
+/// What running probes needs across commands.
+#[derive(Debug, Clone)]
+pub struct Probes {
+    /// True when the session has a prober (never in read-only).
+    pub available: bool,
+    pub next_task: TaskId,
+    /// The front end's latest clock ([`Msg::Now`]), in milliseconds.
+    pub now_ms: u64,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self {
+            available: false,
+            next_task: PROBE_TASKS,
+            now_ms: 0,
+        }
     }
 }
 
@@ -354,6 +388,8 @@ pub struct State {
     pub quit: bool,
     /// Changes: task ids, undo, the audit log.
     pub changes: Changes,
+    /// Probes: whether they can run, their task ids, the clock they are timed by.
+    pub probes: Probes,
 }
 
 /// How a console starts.
@@ -417,6 +453,7 @@ impl State {
             dirty: true,
             quit: false,
             changes: Changes::default(),
+            probes: Probes::default(),
         };
         state.sync();
         state
@@ -456,6 +493,28 @@ impl State {
                 title: m.title.clone(),
                 items: m.items.iter().map(|i| i.label.clone()).collect(),
             },
+            Modal::Probe(p) => Overlay::Probe {
+                line: p.run.line.clone(),
+                tally: p.run.tally(),
+                selected: p.selected_row().map(|r| r.label.clone()),
+            },
+        })
+    }
+
+    /// True while a probe waits for an answer (the spinner turns, elapsed ticks).
+    #[must_use]
+    pub fn probe_busy(&self) -> bool {
+        self.modals
+            .iter()
+            .any(|m| matches!(m, Modal::Probe(p) if p.busy()))
+    }
+
+    /// The probe run shown (the topmost probe matrix), for tests and the view.
+    #[must_use]
+    pub fn probe_run(&self) -> Option<&crate::probe::ProbeRun> {
+        self.modals.iter().rev().find_map(|m| match m {
+            Modal::Probe(p) => Some(&p.run),
+            _ => None,
         })
     }
 
@@ -872,9 +931,19 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             state.dirty = true;
         }
         Msg::Probe { task, event } => {
-            // The probe view is not wired yet.
-            let _ = (task, event);
+            let report = Report::Probe { task, event };
+            let now = state.probes.now_ms;
+            // A report no open matrix owns was cancelled with its matrix: dropped.
+            if let Some(Modal::Probe(view)) = state
+                .modals
+                .iter_mut()
+                .find(|m| matches!(m, Modal::Probe(p) if p.run.owns(&report)))
+            {
+                view.run.on_report(&report, now);
+                state.dirty = true;
+            }
         }
+        Msg::Now(ms) => state.probes.now_ms = ms,
         Msg::LogWriteFailed(problem) => {
             state.error(format!(
                 "the change WAS applied, but the audit log could not be written: {problem}"
@@ -911,7 +980,13 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             state.dirty = true;
         }
         Msg::Tick => {
-            if state.is_loading() || state.change_busy() {
+            let now = state.probes.now_ms;
+            for m in &mut state.modals {
+                if let Modal::Probe(p) = m {
+                    p.run.tick(now);
+                }
+            }
+            if state.is_loading() || state.change_busy() || state.probe_busy() {
                 state.spinner = state.spinner.wrapping_add(1);
                 state.dirty = true;
             }
@@ -1066,6 +1141,9 @@ fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Some(Modal::Change(_) | Modal::Wizard(_) | Modal::Menu(_))
     ) {
         return act_change_modal(state, &action, fx);
+    }
+    if matches!(state.modals.last(), Some(Modal::Probe(_))) {
+        return act_probe(state, &action, fx);
     }
     if let Some(top) = state.modals.last_mut() {
         let ctx = ModalContext {
@@ -1250,7 +1328,8 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Help => {
             // Built on first use: the keymap does not change while the console runs.
             if state.content.help.is_empty() {
-                state.content.help = content::help_lines(&state.keymap, state.read_only);
+                state.content.help =
+                    content::help_lines(&state.keymap, state.read_only, state.probes.available);
             }
             state.modals.push(Modal::Help {
                 scroll: Scroll::default(),
@@ -1309,6 +1388,7 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             )),
         },
         Action::Run(line) => run_command(state, &line, fx),
+        Action::ProbeEgress => run_command(state, "probe egress", fx),
         a if a.is_change() && state.read_only => state.error(format!(
             "netops is read-only (--read-only): {} would change the network; nothing was sent",
             a.name()
@@ -1682,6 +1762,7 @@ fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
         Ok(Some(cmd @ crate::command::Command::Trace { .. })) => run_trace(state, &cmd),
+        Ok(Some(cmd)) if cmd.is_probe() => run_probe(state, &cmd, fx),
         Ok(Some(cmd))
             if cmd.is_change()
                 || matches!(
@@ -1886,6 +1967,108 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
                     .modals
                     .push(Modal::Change(Box::new(ConfirmView::new(plan)))),
                 Err(e) => state.error(format!(":{line} — {e}")),
+            }
+        }
+    }
+}
+
+/// A probe command at `:` (or `E`): planned on the console's estate as it is now,
+/// every row sent at once, the matrix opened over the panes. Refused, with nothing
+/// sent, in a session without a prober.
+fn run_probe(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effect>) {
+    let line = cmd.to_line();
+    if !state.probes.available {
+        state.error(if state.read_only {
+            format!(
+                "netops is read-only (--read-only or the profile's read_only): `{line}` runs commands on instances through SSM (SendCommand); nothing was sent"
+            )
+        } else {
+            format!(
+                "`{line}` needs SSM Run Command, which this session cannot use; nothing was sent"
+            )
+        });
+        return;
+    }
+    match plan_probe(state, cmd) {
+        Ok(view) => {
+            let view = start_probe(state, view, fx);
+            state.modals.push(Modal::Probe(Box::new(view)));
+        }
+        Err(e) => state.error(format!(":{line} — {e}")),
+    }
+}
+
+fn plan_probe(
+    state: &mut State,
+    cmd: &crate::command::Command,
+) -> Result<ProbeView, crate::query::CommandError> {
+    state.sync();
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let run = crate::probe::ProbeRun::plan(&net, cmd, state.probes.next_task)?;
+    Ok(ProbeView::new(run))
+}
+
+/// Sends every probeable row; the run's task ids are reserved.
+fn start_probe(state: &mut State, mut view: ProbeView, fx: &mut Vec<Effect>) -> ProbeView {
+    let rows = u64::try_from(view.run.rows.len()).unwrap_or(u64::MAX);
+    state.probes.next_task = state.probes.next_task.saturating_add(rows);
+    fx.extend(view.run.start(state.probes.now_ms));
+    view
+}
+
+/// A key on the probe matrix.
+fn act_probe(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+    let Some(Modal::Probe(view)) = state.modals.last_mut() else {
+        return;
+    };
+    match view.update(action) {
+        ProbeOutcome::Keep => {}
+        ProbeOutcome::Close => {
+            let cancel = view.cancel();
+            if !cancel.is_empty() {
+                state.info(format!(
+                    "probe matrix closed: {} probe(s) still waiting were cancelled",
+                    cancel.len()
+                ));
+            }
+            fx.extend(cancel);
+            state.modals.pop();
+        }
+        ProbeOutcome::Detail => {
+            let title = view
+                .selected_row()
+                .map(|r| format!(":{} — {}", view.run.line, r.label))
+                .unwrap_or_default();
+            let lines = view.detail_lines();
+            if !lines.is_empty() {
+                state.modals.push(Modal::Output {
+                    title,
+                    lines,
+                    scroll: Scroll::default(),
+                });
+            }
+        }
+        ProbeOutcome::Rerun => {
+            fx.extend(view.cancel());
+            let line = view.run.line.clone();
+            let selected = view.selected;
+            let planned = crate::command::parse_line(&line)
+                .map_err(|e| e.message)
+                .and_then(|cmd| cmd.ok_or_else(|| "empty command".to_string()))
+                .and_then(|cmd| plan_probe(state, &cmd).map_err(|e| e.to_string()));
+            match planned {
+                Ok(mut fresh) => {
+                    fresh.selected = selected.min(fresh.run.rows.len().saturating_sub(1));
+                    let fresh = start_probe(state, fresh, fx);
+                    if let Some(Modal::Probe(view)) = state.modals.last_mut() {
+                        **view = fresh;
+                    }
+                    state.info(format!(":{line} — probing again"));
+                }
+                Err(e) => {
+                    state.modals.pop();
+                    state.error(format!(":{line} — {e}"));
+                }
             }
         }
     }

@@ -85,6 +85,7 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
         Some(Modal::Change(view)) => draw_change(state, frame, layout::popup(size), view),
         Some(Modal::Wizard(w)) => draw_wizard(state, frame, layout::popup(size), w),
         Some(Modal::Menu(m)) => draw_menu(frame, layout::popup(size), m),
+        Some(Modal::Probe(p)) => draw_probe(state, frame, layout::popup(size), p),
         None => {}
     }
 }
@@ -349,6 +350,156 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, m: &super::change::MenuView) {
         lines.push(Line::from(Span::styled(format!(" {} ", item.label), style)));
     }
     scrolled_with_footer(frame, inner, lines, 0, Vec::new());
+}
+
+fn probe_tone_style(tone: super::probe_view::Tone) -> Style {
+    use super::probe_view::Tone;
+    match tone {
+        Tone::Good => bold().fg(Color::Green),
+        Tone::Bad => bad(),
+        Tone::Unknown => pending(),
+        Tone::Running => Style::new().fg(Color::Cyan),
+        Tone::Note => dim(),
+    }
+}
+
+/// The probe matrix: one row per spoke (or ping), a spinner and SSM's status while it
+/// runs, the verdict with its symbol after; the selected row explained below.
+fn draw_probe(
+    state: &State,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    view: &super::probe_view::ProbeView,
+) {
+    use super::probe_view::{elapsed, join_ips, verdict_mark};
+    let bottom = if view.busy() {
+        " j/k select · Enter details · r runs again · Esc closes (cancels what still runs) "
+    } else {
+        " j/k select · Enter details · r runs again · Esc closes "
+    };
+    let inner = popup_block(frame, area, &format!(" {} ", view.title()), bottom);
+    let egress = view.run.kind == crate::probe::Kind::Egress;
+    let safe = |s: &str| crate::text::terminal_safe(s).into_owned();
+    let verdict_cell = |r: &crate::probe::Row| {
+        let (symbol, tone) = verdict_mark(r);
+        let symbol = if r.verdict.is_none() {
+            state.spinner_frame()
+        } else {
+            symbol
+        };
+        Cell::from(Span::styled(
+            format!("{symbol} {}", r.status()),
+            probe_tone_style(tone),
+        ))
+    };
+    // Rows shown: the table takes what it needs (up to two thirds), the explanation
+    // the rest.
+    let max_rows = usize::from(inner.height.saturating_mul(2) / 3)
+        .saturating_sub(1)
+        .max(1);
+    let n = view.run.rows.len();
+    let offset = (view.selected + 1).saturating_sub(max_rows);
+    let mut rows = Vec::new();
+    for (i, r) in view.run.rows.iter().enumerate().skip(offset).take(max_rows) {
+        let mark = if i == view.selected { "›" } else { " " };
+        let mut cells = vec![Cell::from(mark), Cell::from(safe(&r.label))];
+        if egress {
+            cells.push(Cell::from(r.instance.clone().unwrap_or_else(|| "-".into())));
+            cells.push(Cell::from(
+                r.observed_ip
+                    .map_or_else(|| "-".into(), |ip| ip.to_string()),
+            ));
+            cells.push(Cell::from(join_ips(&r.expected())));
+        } else {
+            cells.push(Cell::from(r.region.clone()));
+        }
+        cells.push(verdict_cell(r));
+        cells.push(Cell::from(elapsed(r.elapsed_ms)));
+        let mut row = Row::new(cells);
+        if i == view.selected {
+            row = row.style(Style::new().add_modifier(Modifier::REVERSED));
+        }
+        rows.push(row);
+    }
+    let label_width = view
+        .run
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        // A ping's label is two ids; a spoke's name leaves room for the IPs.
+        .clamp(6, if egress { 28 } else { 44 });
+    let label_width = u16::try_from(label_width).unwrap_or(28);
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if egress {
+        (
+            vec![
+                "",
+                "SPOKE",
+                "INSTANCE",
+                "OBSERVED IP",
+                "EXPECTED",
+                "VERDICT",
+                "ELAPSED",
+            ],
+            vec![
+                Constraint::Length(1),
+                Constraint::Length(label_width),
+                Constraint::Length(19),
+                Constraint::Length(15),
+                Constraint::Min(13),
+                Constraint::Length(15),
+                Constraint::Length(7),
+            ],
+        )
+    } else {
+        (
+            vec!["", "FROM → TO", "REGION", "VERDICT", "ELAPSED"],
+            vec![
+                Constraint::Length(1),
+                Constraint::Length(label_width),
+                Constraint::Length(14),
+                Constraint::Length(15),
+                Constraint::Length(7),
+            ],
+        )
+    };
+    let table_height = u16::try_from(rows.len().min(max_rows) + 1)
+        .unwrap_or(inner.height)
+        .min(inner.height);
+    let table_area = Rect {
+        height: table_height,
+        ..inner
+    };
+    frame.render_widget(
+        Table::new(rows, widths).header(Row::new(header).style(dim())),
+        table_area,
+    );
+    // The selected row, explained: why, what the engine expected, disagreement.
+    let below = inner.height.saturating_sub(table_height + 1);
+    if below == 0 {
+        return;
+    }
+    let mut lines = Vec::new();
+    if n > max_rows {
+        lines.push(Line::from(Span::styled(
+            format!("row {}/{n}", view.selected + 1),
+            dim(),
+        )));
+    }
+    for (text, tone) in view.explanation() {
+        lines.push(Line::from(Span::styled(text, probe_tone_style(tone))));
+    }
+    super::content::make_safe(&mut lines);
+    let rest = Rect {
+        y: inner.y + table_height + 1,
+        height: below,
+        ..inner
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        rest,
+    );
 }
 
 fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::TraceView) {
@@ -818,10 +969,15 @@ fn hints(state: &State) -> Line<'static> {
         (Action::Focus, "pane"),
         (Action::CopyId, "copy id"),
         (Action::Refresh, "refresh"),
+        (Action::ProbeEgress, "probe egress"),
         (Action::Quit, "quit"),
     ];
     let mut spans = Vec::new();
     for (action, label) in items {
+        // Probes need a prober: no hint for a key that is refused.
+        if *action == Action::ProbeEgress && !state.probes.available {
+            continue;
+        }
         if let Some(k) = state.keymap.key_for(Layer::Normal, action) {
             let k = k.to_string();
             let k = if k.len() > 1 {

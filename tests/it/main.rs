@@ -17,6 +17,7 @@ mod support;
 mod trace_audit;
 mod tui_change;
 mod tui_keymap;
+mod tui_probe;
 mod tui_screens;
 mod tui_tmux;
 mod tui_update;

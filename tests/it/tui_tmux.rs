@@ -225,6 +225,36 @@ fn trace_view_in_tmux() {
     t.wait_for(&["netops exited with 0"]);
 }
 
+/// `E` on the real demo: the probe matrix fills in live (SSM through the
+/// simulator's prober), with symbols beside the verdicts; selecting spoke-b explains
+/// its leak by the IGW route.
+#[test]
+fn probe_matrix_in_tmux() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED probe_matrix_in_tmux: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let command = format!(
+        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        home.path().join("netops.log").display()
+    );
+    let t = Tmux::start("probe", 120, 40, &command, &[("HOME", home.path())]);
+    t.wait_for(&["TGW hub-use1", "us-east-1 ✓", "E probe egress"]);
+    t.send(&["E"]);
+    let screen = t.wait_for(&["egress probe:", "✓ centralized", "✗ leak", "✗ blocked"]);
+    assert!(screen.contains("198.51.100.10"), "{screen}");
+    assert!(screen.contains("SPOKE"), "{screen}");
+    // Rows: workload-euw1, spoke-a, spoke-b; the explanation follows the selection.
+    t.send(&["j", "j"]);
+    let screen = t.wait_for(&["› spoke-b", "igw-0e1a2b3c4d5e6f7c2"]);
+    assert!(screen.contains("engine: leaks as 203.0.113.25"), "{screen}");
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+}
+
 /// The peering wizard on the real demo (its clock is real: the accept takes ~10 s):
 /// `:peer connect`, Enter on each step, the done screen with the traces delivered,
 /// and the audit log beside the log file.
