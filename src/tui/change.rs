@@ -57,6 +57,21 @@ pub struct ConfirmView {
     pub accepted: bool,
     pub scroll: usize,
     pub stage: Stage,
+    /// Lines shown above the preview: why this plan is shown again (a colleague
+    /// changed the firewall policy meanwhile, and what they changed).
+    pub notice: Vec<String>,
+    /// A re-read of a firewall policy after a stale update token: the Observe task,
+    /// its region, and the policy as it was before.
+    pub reread: Option<Reread>,
+}
+
+/// The re-read that follows a toggle refused by a stale update token.
+#[derive(Debug, Clone)]
+pub struct Reread {
+    pub task: TaskId,
+    pub region: String,
+    pub before: Option<crate::model::FirewallPolicy>,
+    pub policy_arn: String,
 }
 
 impl PartialEq for ConfirmView {
@@ -101,6 +116,8 @@ impl ConfirmView {
             accepted: false,
             scroll: 0,
             stage: Stage::Review,
+            notice: Vec::new(),
+            reread: None,
         }
     }
 
@@ -299,6 +316,12 @@ impl ConfirmView {
     #[must_use]
     pub fn body(&self) -> Vec<(String, Tone)> {
         let mut out = Vec::new();
+        for l in &self.notice {
+            out.push((l.clone(), Tone::Warning));
+        }
+        if !self.notice.is_empty() {
+            out.push((String::new(), Tone::Info));
+        }
         if let Stage::Finished { lines, ok } = &self.stage {
             out.push((
                 if *ok {

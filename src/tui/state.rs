@@ -2154,6 +2154,12 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
     for i in (0..state.modals.len()).rev() {
         match &mut state.modals[i] {
             Modal::Change(view) => {
+                if let Report::Observed { task, result, .. } = report
+                    && view.reread.as_ref().is_some_and(|r| r.task == *task)
+                {
+                    reread_done(state, i, result);
+                    return true;
+                }
                 let Some(more) = view.on_report(report) else {
                     continue;
                 };
@@ -2165,9 +2171,35 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                     } else {
                         state.error(format!("{}: {}", exec.plan.line, lines.join("; ")));
                     }
+                    let conflict = conflict_toggle(&exec);
+                    let task = state.changes.next_task;
+                    let before = conflict.as_ref().and_then(|(region, arn)| {
+                        state
+                            .data
+                            .estate
+                            .region(region)
+                            .and_then(|r| r.firewall_policies.iter().find(|p| &p.arn == arn))
+                            .cloned()
+                    });
                     if let Some(Modal::Change(view)) = state.modals.get_mut(i) {
                         view.stage = Stage::Finished { lines, ok };
                         view.scroll = 0;
+                        // Someone changed the firewall policy meanwhile: re-read it,
+                        // show what they changed and plan again for a new confirmation.
+                        if let Some((region, policy_arn)) = conflict {
+                            state.changes.next_task += 1;
+                            view.reread = Some(crate::tui::change::Reread {
+                                task,
+                                region: region.clone(),
+                                before,
+                                policy_arn,
+                            });
+                            fx.push(Effect::Observe {
+                                task,
+                                region,
+                                query: crate::runtime::ObserveQuery::Firewall,
+                            });
+                        }
                     }
                 }
                 return true;
@@ -2228,6 +2260,92 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
         }
     }
     false
+}
+
+/// The toggle a stale update token refused, as (region, policy ARN).
+fn conflict_toggle(exec: &crate::ops::exec::Execution) -> Option<(String, String)> {
+    exec.results.iter().find_map(|r| match &r.outcome {
+        Some(Err(e)) if e.kind == crate::backend::ErrorKind::Conflict => {
+            r.op.change
+                .toggle()
+                .map(|(t, _)| (r.op.region.clone(), t.policy_arn.clone()))
+        }
+        _ => None,
+    })
+}
+
+/// The firewall re-read after a stale token answered: fold it in, say what the
+/// colleague changed, and put the same command's plan on their version up for a
+/// new confirmation (nothing is re-applied without it).
+fn reread_done(
+    state: &mut State,
+    i: usize,
+    result: &Result<crate::runtime::Observation, crate::backend::BackendError>,
+) {
+    let Some(Modal::Change(view)) = state.modals.get_mut(i) else {
+        return;
+    };
+    let Some(reread) = view.reread.take() else {
+        return;
+    };
+    let line = view.plan.line.clone();
+    let data = match result {
+        Ok(crate::runtime::Observation::Firewall(d)) => (**d).clone(),
+        Ok(_) => return,
+        Err(e) => {
+            state.error(format!(
+                "{line}: someone changed the policy, and it could not be re-read: {}",
+                e.message
+            ));
+            return;
+        }
+    };
+    crate::ops::exec::merge_firewall(&mut state.data.estate, &reread.region, data);
+    state.data_changed();
+    state.sync();
+    let after = state
+        .data
+        .estate
+        .region(&reread.region)
+        .and_then(|r| {
+            r.firewall_policies
+                .iter()
+                .find(|p| p.arn == reread.policy_arn)
+        })
+        .cloned();
+    let mut notice = vec![
+        "✗ someone else changed the policy since it was read; nothing of theirs was overwritten. They changed:".to_string(),
+    ];
+    match (&reread.before, &after) {
+        (Some(b), Some(a)) => notice.extend(
+            crate::ops::firewall::what_changed(b, a)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        ),
+        _ => notice.push("  the policy is gone".into()),
+    }
+    notice.push("Below: the plan on the policy as it is now. Apply to confirm it again.".into());
+    let Ok(Some(cmd)) = crate::command::parse_line(&line) else {
+        return;
+    };
+    let ctx = crate::ops::Context {
+        request_tag: state.changes.request_tag(),
+        dry_run: false,
+        undo: state.changes.undo.clone(),
+        baseline: None,
+    };
+    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    match crate::ops::plan(&net, &cmd, &ctx) {
+        Ok(plan) => {
+            let mut fresh = ConfirmView::new(plan);
+            fresh.notice = notice;
+            state.modals[i] = Modal::Change(Box::new(fresh));
+            state.error(format!(
+                "{line}: the policy changed meanwhile (InvalidTokenException): review the new plan"
+            ));
+        }
+        Err(e) => state.error(format!("{line}: {} — {e}", notice.join(" "))),
+    }
 }
 
 /// A key on the top modal when it is a change, the wizard or a pick list.

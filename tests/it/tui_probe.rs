@@ -277,3 +277,61 @@ async fn a_firewall_toggle_is_seen_live_by_the_next_probe() {
     assert_eq!(verdict, "centralized", "{reason}");
     assert_eq!(ip.as_deref(), Some("198.51.100.10"));
 }
+
+#[tokio::test]
+async fn a_colleagues_change_during_a_toggle_is_shown_and_needs_a_new_confirmation() {
+    let (mut h, sim) = probing().await;
+    sim.set_faults(netops::backend::sim::Faults {
+        concurrent_policy_change: vec!["egress-policy".into()],
+        ..netops::backend::sim::Faults::default()
+    });
+    command(&mut h, "fw disable egress-policy allow-amazon").await;
+    h.keys("!<Tab><Enter>").await;
+    // Refused by the stale token, re-read, and planned again for a new confirmation.
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Change { ref stage, .. }) if stage == "review"),
+        "{:?} {:?}",
+        h.state.overlay(),
+        h.state.message
+    );
+    let text = h.render();
+    assert!(text.contains("someone else changed the policy"), "{text}");
+    assert!(
+        text.contains("aws:alert_established"),
+        "what they changed: {text}"
+    );
+    // Nothing of theirs was overwritten, and the group is still there.
+    assert_eq!(allow_amazon_priority(&h), Some(20));
+    let snap = sim.snapshot();
+    let p = snap["us-east-1"]
+        .firewall_policies
+        .iter()
+        .find(|p| p.name == "egress-policy")
+        .expect("policy");
+    assert!(
+        p.stateful_default_actions
+            .iter()
+            .any(|a| a == "aws:alert_established")
+    );
+    assert_eq!(p.stateful_rule_groups.len(), 2);
+    // The new confirmation applies on their version.
+    h.keys("!<Tab><Enter>").await;
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Change { ref stage, .. }) if stage == "finished"),
+        "{:?} {:?}",
+        h.state.overlay(),
+        h.state.message
+    );
+    assert_eq!(allow_amazon_priority(&h), None, "disabled now");
+    let snap = sim.snapshot();
+    let p = snap["us-east-1"]
+        .firewall_policies
+        .iter()
+        .find(|p| p.name == "egress-policy")
+        .expect("policy");
+    assert!(
+        p.stateful_default_actions
+            .iter()
+            .any(|a| a == "aws:alert_established")
+    );
+}
