@@ -17,6 +17,8 @@
 //! - [`firewall`]: Network Firewall policy evaluation for one flow (the trace's
 //!   firewall hop).
 //! - [`audit`]: every finding in the estate, reachability asked of [`trace`].
+//! - [`inspection`]: every inspection point, and each spoke's path (per AZ) to the
+//!   first one.
 //!
 //! Invariants:
 //! - Pure: no I/O, no clock, no async. Everything is a function of the estate.
@@ -33,6 +35,7 @@ pub mod baseline;
 pub mod findings;
 pub mod firewall;
 pub mod index;
+pub mod inspection;
 pub mod lpm;
 pub mod targets;
 pub mod trace;
