@@ -316,6 +316,9 @@ pub enum Action {
     AddRoute,
     /// The guided peering wizard on the selected peering (continue) or TGW (new).
     Connect,
+    /// Disables the selected rule group of a firewall policy, or enables it again
+    /// (`fw disable|enable POLICY GROUP`, confirmed first).
+    ToggleRuleGroup,
     /// Unbinds a default key.
     Noop,
     /// A command line, as typed at the `:` prompt (without the colon).
@@ -363,6 +366,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("delete", Action::DeleteChange),
     ("add-route", Action::AddRoute),
     ("connect", Action::Connect),
+    ("toggle-rule-group", Action::ToggleRuleGroup),
     ("noop", Action::Noop),
 ];
 
@@ -408,7 +412,8 @@ impl Action {
             | Self::RejectChange
             | Self::DeleteChange
             | Self::AddRoute
-            | Self::Connect => true,
+            | Self::Connect
+            | Self::ToggleRuleGroup => true,
             Self::Run(line) => {
                 matches!(crate::command::parse_line(line), Ok(Some(c)) if c.is_change())
             }

@@ -13,6 +13,7 @@ mod moto_seed;
 mod support;
 mod trace_audit;
 mod tui_change;
+mod tui_firewall;
 mod tui_keymap;
 mod tui_screens;
 mod tui_tmux;
