@@ -1136,12 +1136,22 @@ fn policy_lines(
         lines.push(Line::from(Span::styled(
             format!(
                 "on a rule group, {} disables or enables it (a change, confirmed first)",
-                key(state, &Action::ToggleRuleGroup)
+                toggle_keys(state)
             ),
             dim(),
         )));
     }
     lines
+}
+
+/// The keys that toggle a rule group: toggle-rule-group's, and trace's (which
+/// toggles on a rule group).
+fn toggle_keys(state: &ContentInput<'_>) -> String {
+    let toggle = key(state, &Action::ToggleRuleGroup);
+    match state.keymap.key_for(Layer::Normal, &Action::Trace) {
+        Some(k) => format!("{k} / {toggle}"),
+        None => toggle,
+    }
 }
 
 fn rule_group_lines(
@@ -1214,7 +1224,7 @@ fn rule_group_lines(
         lines.push(Line::from(Span::styled(
             format!(
                 "{} {} it (a change, confirmed first)",
-                key(state, &Action::ToggleRuleGroup),
+                toggle_keys(state),
                 if entry.as_ref().is_some_and(|e| e.disabled) {
                     "enables"
                 } else {
@@ -1366,4 +1376,36 @@ pub fn help_lines(keymap: &Keymap, read_only: bool) -> Vec<Line<'static>> {
         dim(),
     )));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_holds_only_the_lines_that_show() {
+        let lines: Vec<Line<'static>> = (0..1000)
+            .map(|i| {
+                Line::from(if i % 2 == 0 {
+                    "abcdefghij klmnopqrst uvw".to_string()
+                } else {
+                    format!("{i}")
+                })
+            })
+            .collect();
+        // Even lines wrap to 2 rows at width 20, odd ones take 1: line i starts at
+        // row 3*(i/2) + 2*(i%2).
+        let w = Wrapped::new(lines, 20);
+        assert_eq!(w.height, 1500);
+        let (shown, skip) = w.window(0, 10);
+        assert_eq!((shown.len(), skip), (7, 0));
+        // Row 301 is the second row of line 200.
+        let (shown, skip) = w.window(301, 5);
+        assert_eq!(skip, 1);
+        assert_eq!(shown.first().map(Line::width), Some(25));
+        assert!(shown.len() <= 5, "{}", shown.len());
+        let (shown, _) = w.window(1499, 10);
+        assert_eq!(shown.len(), 1);
+        assert!(Wrapped::default().window(0, 10).0.is_empty());
+    }
 }
