@@ -196,13 +196,24 @@ pub fn inspection_hops(net: &Net<'_>) -> Vec<InspectionHop> {
 /// Each spoke's path to inspection, per AZ where it has a subnet.
 #[must_use]
 pub fn spoke_paths(net: &Net<'_>) -> Vec<SpokePath> {
-    spoke_paths_where(net, |_| true)
+    spoke_paths_where(net, |_| true, usize::MAX).0
 }
 
-/// [`spoke_paths`] for the spokes of one region only (a firewall's detail view).
+/// [`spoke_paths`] for the spokes of one region only.
 #[must_use]
 pub fn spoke_paths_in(net: &Net<'_>, region: &str) -> Vec<SpokePath> {
-    spoke_paths_where(net, |r| r == region)
+    spoke_paths_where(net, |r| r == region, usize::MAX).0
+}
+
+/// [`spoke_paths_in`] for at most `max_spokes` spokes (a console view traces only
+/// what it can show), with how many spokes were left out.
+#[must_use]
+pub fn spoke_paths_capped(
+    net: &Net<'_>,
+    region: &str,
+    max_spokes: usize,
+) -> (Vec<SpokePath>, usize) {
+    spoke_paths_where(net, |r| r == region, max_spokes)
 }
 
 /// The spoke paths that concern the firewalls using `p`: those reaching one of
@@ -232,14 +243,20 @@ pub fn policy_spoke_paths(net: &Net<'_>, p: &crate::model::FirewallPolicy) -> Ve
         .collect()
 }
 
-fn spoke_paths_where(net: &Net<'_>, region_wanted: impl Fn(&str) -> bool) -> Vec<SpokePath> {
+fn spoke_paths_where(
+    net: &Net<'_>,
+    region_wanted: impl Fn(&str) -> bool,
+    max_spokes: usize,
+) -> (Vec<SpokePath>, usize) {
     let roles = Roles::of(net);
     let mut out = Vec::new();
-    for (vpc, _) in roles
+    let spokes: Vec<_> = roles
         .spokes
         .iter()
         .filter(|(v, _)| region_wanted(&v.region))
-    {
+        .collect();
+    let left_out = spokes.len().saturating_sub(max_spokes);
+    for (vpc, _) in spokes.into_iter().take(max_spokes) {
         let Some(r) = net.region(&vpc.region) else {
             continue;
         };
@@ -301,7 +318,7 @@ fn spoke_paths_where(net: &Net<'_>, region_wanted: impl Fn(&str) -> bool) -> Vec
             out.push(path);
         }
     }
-    out
+    (out, left_out)
 }
 
 /// Keeps the hops from the first TGW route table to the first inspection hop.
@@ -407,6 +424,19 @@ mod tests {
         assert!(note.starts_with("bypasses inspection"), "{note}");
         assert!(note.contains("igw-0e1a2b3c4d5e6f7c2"), "{note}");
         assert_eq!(leak.path_text(), note);
+    }
+
+    #[tokio::test]
+    async fn a_capped_view_traces_only_the_spokes_it_shows() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        let (paths, left_out) = spoke_paths_capped(&net, "us-east-1", 1);
+        assert_eq!(left_out, 1);
+        assert!(
+            paths.iter().all(|p| p.spoke == paths[0].spoke),
+            "{paths:#?}"
+        );
+        assert_eq!(spoke_paths_capped(&net, "us-east-1", 10).1, 0);
     }
 
     #[tokio::test]

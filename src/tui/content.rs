@@ -1053,7 +1053,10 @@ fn firewall_lines(
         .iter()
         .filter_map(|e| e.endpoint_id.as_deref())
         .collect();
-    let paths: Vec<SpokePath> = inspection::spoke_paths_in(&state.net, &region.region)
+    // Traces only the spokes it can list: selecting a firewall stays quick on an
+    // estate of thousands of spokes.
+    let (paths, left_out) = inspection::spoke_paths_capped(&state.net, &region.region, LIST_CAP);
+    let paths: Vec<SpokePath> = paths
         .into_iter()
         .filter(|s| s.inspection.as_deref().is_none_or(|i| mine.contains(&i)))
         .collect();
@@ -1062,6 +1065,15 @@ fn firewall_lines(
         "Spoke paths to the firewall (HTTPS to the internet)",
     ));
     spoke_path_rows(&paths, &mut lines);
+    if left_out > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  … {left_out} more spokes not traced here: :fw show {} lists them all",
+                policy.map_or("POLICY", |p| p.name.as_str())
+            ),
+            dim(),
+        )));
+    }
     let others: Vec<_> = inspection::inspection_hops(&state.net)
         .into_iter()
         .filter(|h| h.region == region.region && h.parent.as_deref() != Some(fw.id.as_str()))

@@ -687,15 +687,14 @@ impl Builder<'_> {
                 ppath.push(NodeId::FirewallPolicy(policy.arn.clone()));
                 let mut groups = Vec::new();
                 for g in policy_groups(region, policy) {
-                    if self.matches(|f| f.text_matches([g.name.as_str(), g.arn])) {
+                    if self.matches(|f| f.text_matches([g.name.as_str()])) {
                         groups.push(leaf(
                             NodeId::RuleGroup(g.arn.to_string()),
                             rule_group_line(&g),
                         ));
                     }
                 }
-                let self_match =
-                    self.matches(|f| f.text_matches([policy.name.as_str(), policy.arn.as_str()]));
+                let self_match = self.matches(|f| f.text_matches([policy.name.as_str()]));
                 if self.keep(&ppath, self_match, &groups) {
                     children.push(item(
                         NodeId::FirewallPolicy(policy.arn.clone()),
