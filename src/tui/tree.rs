@@ -5,6 +5,8 @@
 //!   is what selection, history and the open set hold, so they survive rebuilds.
 //! - Items are rebuilt only when the data, the filter, the loading set or the open
 //!   state of a route table changes — never per frame.
+//! - A region's Firewalls folder holds firewall › policy › rule groups, the groups in
+//!   evaluation order with the ones netops disabled at their recorded place.
 //! - Routes appear as tree children only while their table is open (or a filter picks
 //!   some), and at most [`MAX_ROUTE_CHILDREN`] of them: the detail pane is where a
 //!   table of any size is read, one visible window at a time.
@@ -1116,6 +1118,17 @@ pub fn finding_text(f: &net::Finding) -> String {
     format!("{sym} {}", f.message())
 }
 
+/// The path of a Network Firewall (under its region's Firewalls folder).
+#[must_use]
+pub fn firewall_path(region: &str, firewall_id: &str) -> NodePath {
+    vec![
+        NodeId::Account,
+        NodeId::Region(region.to_string()),
+        NodeId::Folder(Folder::Firewalls),
+        NodeId::Firewall(firewall_id.to_string()),
+    ]
+}
+
 /// The path of a VPC (under its region).
 #[must_use]
 pub fn vpc_path(region: &str, vpc: &str) -> NodePath {
@@ -1174,8 +1187,20 @@ pub fn object_path(net: &net::Net<'_>, o: &net::ObjectRef) -> Option<NodePath> {
         K::VpcEndpoint => net
             .vpc_endpoint_in(r, &o.id)
             .map(|e| vpc_path(r, &e.vpc_id)),
-        K::NetworkFirewall => net.firewall_in(r, &o.id).map(|f| vpc_path(r, &f.vpc_id)),
-        K::FirewallPolicy | K::RuleGroup => None,
+        K::NetworkFirewall => net.firewall_in(r, &o.id).map(|f| firewall_path(r, &f.id)),
+        // A policy shows under the first firewall that uses it.
+        K::FirewallPolicy => {
+            let p = net.firewall_policy_in(r, &o.id)?;
+            let f = net
+                .region(r)?
+                .firewalls
+                .iter()
+                .find(|f| f.policy_arn == p.arn)?;
+            let mut path = firewall_path(r, &f.id);
+            path.push(NodeId::FirewallPolicy(p.arn.clone()));
+            Some(path)
+        }
+        K::RuleGroup => None,
     }
 }
 

@@ -222,3 +222,29 @@ async fn toggle_is_refused_read_only() {
         assert!(h.render().contains("read-only"), "{key}: {}", h.render());
     }
 }
+
+/// Enter on a trace's firewall hop shows the firewall in the tree (its folder
+/// opened), not just its VPC.
+#[tokio::test]
+async fn enter_on_a_firewall_hop_selects_the_firewall() {
+    let mut h = demo(120, 40).await;
+    h.keys(":").await;
+    h.send(netops::tui::state::Msg::Paste(
+        "trace i-0e1a2b3c4d5e6f7d1 internet --sni www.amazon.com".into(),
+    ));
+    h.keys("<Enter>").await;
+    h.keys("jjjjjj").await;
+    match h.state.overlay() {
+        Some(Overlay::Trace { selected, .. }) => {
+            assert_eq!(selected.as_deref(), Some("vpce-0e1a2b3c4d5e6f791"));
+        }
+        other => panic!("the trace view expected: {other:?}"),
+    }
+    h.keys("<Enter>").await;
+    assert!(
+        matches!(h.state.selected_node(), Some(Node::Firewall(..))),
+        "{}",
+        h.render()
+    );
+    assert!(h.render().contains("▾ Firewalls (1)"), "{}", h.render());
+}
