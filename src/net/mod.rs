@@ -19,6 +19,8 @@
 //! - [`audit`]: every finding in the estate, reachability asked of [`trace`].
 //! - [`egress`]: what a live egress probe or ping should see, and the verdict of
 //!   what it saw.
+//! - [`inspection`]: every inspection point, and each spoke's path (per AZ) to the
+//!   first one.
 //!
 //! Invariants:
 //! - Pure: no I/O, no clock, no async. Everything is a function of the estate.
@@ -36,6 +38,7 @@ pub mod egress;
 pub mod findings;
 pub mod firewall;
 pub mod index;
+pub mod inspection;
 pub mod lpm;
 pub mod targets;
 pub mod trace;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::{CommandError, Section, opt, to_value};
 use crate::model::{FirewallPolicy, RuleGroup, RuleGroupRef};
 use crate::net::Net;
+use crate::net::inspection::{InspectionHop, InspectionKind, inspection_hops, policy_spoke_paths};
 
 /// `fw list`.
 pub(super) fn list(net: &Net<'_>) -> (Vec<Section>, Value) {
@@ -50,7 +51,33 @@ pub(super) fn list(net: &Net<'_>) -> (Vec<Section>, Value) {
             items.push(item);
         }
     }
-    (vec![t], json!({ "items": items }))
+    // Inspection that is not a Network Firewall: an appliance behind a Gateway Load
+    // Balancer endpoint, or a firewall attached to the TGW natively.
+    let others: Vec<InspectionHop> = inspection_hops(net)
+        .into_iter()
+        .filter(|h| h.kind != InspectionKind::NetworkFirewall)
+        .collect();
+    let mut sections = vec![t];
+    if !others.is_empty() {
+        let mut o = Section::new(&["REGION", "KIND", "ID", "NAME", "VPC", "AZ", "STATE"])
+            .titled("other inspection hops");
+        for h in &others {
+            o.row(vec![
+                h.region.clone(),
+                h.kind.as_str().to_string(),
+                h.id.clone(),
+                opt(h.name.as_deref()),
+                opt(h.vpc_id.as_deref()),
+                opt(h.az.as_deref()),
+                opt(h.status.as_deref()),
+            ]);
+        }
+        sections.push(o);
+    }
+    (
+        sections,
+        json!({ "items": items, "inspection_hops": to_value(&others) }),
+    )
 }
 
 /// `fw show NAME|ARN`: a policy, else a rule group.
@@ -175,9 +202,38 @@ fn policy(net: &Net<'_>, p: &FirewallPolicy) -> (Vec<Section>, Value) {
             capacity.map_or_else(|| "-".into(), |n| n.to_string()),
         ]);
     }
+    let mut sections = vec![head, stateless, stateful];
+    if !p.disabled.is_empty() {
+        let mut disabled = Section::new(&["GROUP", "KIND", "PRIORITY", "OVERRIDE", "ARN"])
+            .titled("disabled rule groups (recorded in the policy's netops:disabled: tags)");
+        for d in &p.disabled {
+            disabled.row(vec![
+                d.name.clone(),
+                d.kind.to_string(),
+                d.reference
+                    .priority
+                    .map_or_else(|| "-".into(), |n| n.to_string()),
+                opt(d.reference.override_action.as_deref()),
+                d.reference.arn.clone(),
+            ]);
+        }
+        sections.push(disabled);
+    }
+    let paths = policy_spoke_paths(net, p);
+    if !paths.is_empty() {
+        let mut s = Section::new(&["SPOKE", "AZ", "PATH"]).titled("spoke paths to the firewall");
+        for sp in &paths {
+            s.row(vec![sp.spoke.clone(), sp.az.clone(), sp.path_text()]);
+        }
+        sections.push(s);
+    }
     (
-        vec![head, stateless, stateful],
-        json!({ "kind": "firewall_policy", "item": to_value(p) }),
+        sections,
+        json!({
+            "kind": "firewall_policy",
+            "item": to_value(p),
+            "spoke_paths": to_value(&paths),
+        }),
     )
 }
 
@@ -308,5 +364,56 @@ mod tests {
                 .contains("firewall policy or rule group nope not found"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn fw_show_a_policy_lists_spoke_paths_and_disabled_groups() {
+        let mut estate = demo().await;
+        let text = run_line(&estate, "fw show egress-policy").to_text();
+        assert!(text.contains("spoke paths to the firewall"), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("spoke-a") && l.contains("us-east-1a"))
+            .expect("spoke-a in us-east-1a");
+        assert!(line.contains("tgw-rtb-"), "{line}");
+        assert!(line.contains("→ vpce-0e1a2b3c4d5e6f791"), "{line}");
+        assert!(
+            text.lines()
+                .any(|l| l.contains("spoke-b") && l.contains("bypasses inspection")),
+            "{text}"
+        );
+        assert!(!text.contains("disabled rule groups"), "{text}");
+        // Disable allow-amazon in the model, as the simulator would.
+        for r in estate.regions.values_mut() {
+            if let crate::model::RegionLoad::Loaded { estate: r } = r {
+                for p in &mut r.firewall_policies {
+                    let arn = p
+                        .stateful_rule_groups
+                        .iter()
+                        .find(|g| g.arn.ends_with("/allow-amazon"))
+                        .map(|g| g.arn.clone());
+                    if let Some(arn) = arn {
+                        p.disable_group(&arn, "allow-amazon").expect("disables");
+                    }
+                }
+            }
+        }
+        let out = run_line(&estate, "fw show egress-policy");
+        let text = out.to_text();
+        let line = text
+            .lines()
+            .skip_while(|l| !l.contains("disabled rule groups"))
+            .find(|l| l.contains("allow-amazon"))
+            .expect("allow-amazon listed as disabled");
+        assert!(line.contains("STATEFUL") && line.contains("20"), "{line}");
+        assert_eq!(out.json["item"]["disabled"][0]["name"], "allow-amazon");
+        assert!(out.json["spoke_paths"].is_array());
+    }
+
+    #[tokio::test]
+    async fn fw_list_json_has_the_other_inspection_hops() {
+        let estate = demo().await;
+        let out = run_line(&estate, "fw list");
+        assert_eq!(out.json["inspection_hops"], serde_json::json!([]));
     }
 }

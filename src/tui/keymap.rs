@@ -323,6 +323,9 @@ pub enum Action {
     /// `probe egress`: curl from a spoke instance through SSM in every spoke (hidden
     /// and refused in a session that cannot probe).
     ProbeEgress,
+    /// Disables the selected rule group of a firewall policy, or enables it again
+    /// (`fw disable|enable POLICY GROUP`, confirmed first).
+    ToggleRuleGroup,
     /// Unbinds a default key.
     Noop,
     /// A command line, as typed at the `:` prompt (without the colon).
@@ -371,6 +374,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("add-route", Action::AddRoute),
     ("connect", Action::Connect),
     ("probe-egress", Action::ProbeEgress),
+    ("toggle-rule-group", Action::ToggleRuleGroup),
     ("noop", Action::Noop),
 ];
 
@@ -416,7 +420,8 @@ impl Action {
             | Self::RejectChange
             | Self::DeleteChange
             | Self::AddRoute
-            | Self::Connect => true,
+            | Self::Connect
+            | Self::ToggleRuleGroup => true,
             Self::Run(line) => {
                 matches!(crate::command::parse_line(line), Ok(Some(c)) if c.is_change())
             }

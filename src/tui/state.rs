@@ -738,6 +738,7 @@ impl State {
                 backend_label: &self.backend_label,
                 loading: &self.data.loading,
                 keymap: &self.keymap,
+                read_only: self.read_only,
             };
             let title = crate::text::terminal_safe(&content::detail_title(&input, node.as_ref()))
                 .into_owned();
@@ -1378,6 +1379,11 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Trace => match state.selected_node() {
+            // `t` on a rule group toggles it (the key is per selection).
+            Some(Node::RuleGroup(..)) if state.read_only => state.error(
+                "netops is read-only (--read-only): toggle-rule-group would change the network; nothing was sent",
+            ),
+            Some(Node::RuleGroup(..)) => toggle_rule_group(state, fx),
             Some(Node::Subnet(_, subnet)) => {
                 let line = format!("trace {} ", subnet.id);
                 state.prompt.open(Mode::Command, line);
@@ -1398,6 +1404,7 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::DeleteChange => delete_selected(state, fx),
         Action::AddRoute => add_route(state),
         Action::Connect => connect_selected(state, fx),
+        Action::ToggleRuleGroup => toggle_rule_group(state, fx),
         Action::Quit => {
             state.quit = true;
             fx.push(Effect::Quit);
@@ -2531,6 +2538,14 @@ fn actions_for(state: &State) -> Vec<MenuItem> {
             format!("attach reject {}", a.id),
         ));
     }
+    if let Some(l) = rule_group_toggle_line(state) {
+        let label = if l.starts_with("fw enable") {
+            "enable this rule group again (at its recorded priority)"
+        } else {
+            "disable this rule group (recorded in a policy tag)"
+        };
+        out.push(line(label.to_string(), l));
+    }
     if let Some(table) = selected_route_table(state) {
         out.push(MenuItem {
             label: format!("add a route to {table}…"),
@@ -2626,6 +2641,52 @@ fn add_route(state: &mut State) {
             .open(Mode::Command, format!("route add {table} ")),
         None => state.info("select a TGW route table to add a route to it"),
     }
+}
+
+/// `fw disable|enable POLICY GROUP` for the selected rule group, through the same
+/// plan and confirmation as the `:` prompt.
+fn toggle_rule_group(state: &mut State, fx: &mut Vec<Effect>) {
+    match rule_group_toggle_line(state) {
+        Some(line) => run_command(state, &line, fx),
+        None => {
+            state.info("select a firewall rule group (Firewalls › firewall › policy) to toggle it");
+        }
+    }
+}
+
+/// The command that toggles the selected rule group: `fw disable` when the policy
+/// references it, `fw enable` when netops disabled it. The policy is named by name
+/// when that is unique in the loaded regions, else by ARN.
+fn rule_group_toggle_line(state: &State) -> Option<String> {
+    use crate::command::{Command, FwCommand};
+    let Some(Node::RuleGroup(region, policy, arn)) = state.selected_node() else {
+        return None;
+    };
+    let group = tree::policy_groups(region, policy)
+        .into_iter()
+        .find(|g| g.arn == arn)?;
+    let same_name = state
+        .data
+        .estate
+        .loaded()
+        .flat_map(|r| r.firewall_policies.iter())
+        .filter(|p| p.name == policy.name)
+        .count();
+    let policy = if same_name == 1 {
+        policy.name.clone()
+    } else {
+        policy.arn.clone()
+    };
+    let disabled = group.disabled;
+    let group = group.name;
+    Some(
+        Command::Fw(if disabled {
+            FwCommand::Enable { policy, group }
+        } else {
+            FwCommand::Disable { policy, group }
+        })
+        .to_line(),
+    )
 }
 
 fn connect_selected(state: &mut State, fx: &mut Vec<Effect>) {

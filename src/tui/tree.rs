@@ -5,6 +5,8 @@
 //!   is what selection, history and the open set hold, so they survive rebuilds.
 //! - Items are rebuilt only when the data, the filter, the loading set or the open
 //!   state of a route table changes — never per frame.
+//! - A region's Firewalls folder holds firewall › policy › rule groups, the groups in
+//!   evaluation order with the ones netops disabled at their recorded place.
 //! - Routes appear as tree children only while their table is open (or a filter picks
 //!   some), and at most [`MAX_ROUTE_CHILDREN`] of them: the detail pane is where a
 //!   table of any size is read, one visible window at a time.
@@ -17,8 +19,9 @@ use ratatui::text::{Line, Span};
 use tui_tree_widget::TreeItem;
 
 use crate::model::{
-    AttachmentKind, AttachmentState, Estate, Peering, RegionEstate, RegionLoad, ResourceState,
-    RouteState, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
+    AttachmentKind, AttachmentState, Estate, FirewallPolicy, NetworkFirewall, Peering,
+    RegionEstate, RegionLoad, ResourceState, RouteState, RuleGroup, RuleGroupKind, Subnet,
+    TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
 };
 use crate::net::{self, FindingKind, ObjectKind, ObjectRef};
 
@@ -42,6 +45,12 @@ pub enum NodeId {
     Peering(String),
     Vpc(String),
     Subnet(String),
+    /// A Network Firewall, by id.
+    Firewall(String),
+    /// A firewall's policy, by ARN.
+    FirewallPolicy(String),
+    /// A rule group of the policy above it (referenced or disabled), by ARN.
+    RuleGroup(String),
 }
 
 /// Grouping nodes under a TGW or a region.
@@ -51,6 +60,7 @@ pub enum Folder {
     Attachments,
     Peerings,
     Vpcs,
+    Firewalls,
 }
 
 /// A node's full path from the root.
@@ -61,6 +71,7 @@ pub const SYM_BAD: &str = "✗";
 pub const SYM_PENDING: &str = "◌";
 pub const SYM_PEERING: &str = "⇄";
 pub const SYM_LOADING: &str = "⟳";
+pub const SYM_DISABLED: &str = "⊘";
 
 /// Style for something broken (blackhole, failed).
 #[must_use]
@@ -388,6 +399,9 @@ impl Builder<'_> {
                 if let Some(item) = self.vpcs(&path, estate) {
                     children.push(item);
                 }
+                if let Some(item) = self.firewalls(&path, estate) {
+                    children.push(item);
+                }
             }
         }
         // Loading and failed regions stay visible under a filter: their data may match.
@@ -653,6 +667,205 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    fn firewalls(
+        &mut self,
+        parent: &NodePath,
+        region: &RegionEstate,
+    ) -> Option<TreeItem<'static, NodeId>> {
+        let mut fpath = parent.clone();
+        fpath.push(NodeId::Folder(Folder::Firewalls));
+        let mut firewalls = Vec::new();
+        for fw in &region.firewalls {
+            let mut path = fpath.clone();
+            path.push(NodeId::Firewall(fw.id.clone()));
+            let mut children = Vec::new();
+            if let Some(policy) = region
+                .firewall_policies
+                .iter()
+                .find(|p| p.arn == fw.policy_arn)
+            {
+                let mut ppath = path.clone();
+                ppath.push(NodeId::FirewallPolicy(policy.arn.clone()));
+                let mut groups = Vec::new();
+                for g in policy_groups(region, policy) {
+                    if self.matches(|f| f.text_matches([g.name.as_str()])) {
+                        groups.push(leaf(
+                            NodeId::RuleGroup(g.arn.to_string()),
+                            rule_group_line(&g),
+                        ));
+                    }
+                }
+                let self_match = self.matches(|f| f.text_matches([policy.name.as_str()]));
+                if self.keep(&ppath, self_match, &groups) {
+                    children.push(item(
+                        NodeId::FirewallPolicy(policy.arn.clone()),
+                        policy_line(policy),
+                        groups,
+                    ));
+                }
+            }
+            let vpc = region.vpcs.iter().find(|v| v.id == fw.vpc_id);
+            let self_match = self.matches(|f| {
+                f.text_matches([
+                    fw.name.as_str(),
+                    fw.id.as_str(),
+                    fw.vpc_id.as_str(),
+                    vpc.and_then(|v| v.name.as_deref()).unwrap_or(""),
+                    "firewall",
+                ]) || fw
+                    .endpoints
+                    .iter()
+                    .any(|e| f.text_matches([e.endpoint_id.as_deref().unwrap_or("")]))
+            });
+            if self.keep(&path, self_match, &children) {
+                firewalls.push(item(
+                    NodeId::Firewall(fw.id.clone()),
+                    firewall_line(fw, vpc),
+                    children,
+                ));
+            }
+        }
+        if firewalls.is_empty() || !self.keep(&fpath, false, &firewalls) {
+            return None;
+        }
+        let text = Line::from(format!("Firewalls ({})", firewalls.len()));
+        Some(item(NodeId::Folder(Folder::Firewalls), text, firewalls))
+    }
+}
+
+/// A rule group as its policy lists it: referenced, or disabled by netops (its
+/// reference recorded in a `netops:disabled:` tag).
+#[derive(Debug, Clone)]
+pub struct GroupEntry<'a> {
+    pub arn: &'a str,
+    /// The rule group's name; the record's, or the ARN's last part, when not read.
+    pub name: String,
+    pub kind: RuleGroupKind,
+    pub priority: Option<i32>,
+    pub override_action: Option<&'a str>,
+    pub disabled: bool,
+    /// The rule group itself, when it was read.
+    pub group: Option<&'a RuleGroup>,
+}
+
+/// A policy's rule groups in the order the engine evaluates them (stateless by
+/// priority, then stateful: by priority under STRICT_ORDER, else as listed), each
+/// disabled group at the place its recorded priority puts it (at the end of its
+/// kind when priorities do not order it).
+#[must_use]
+pub fn policy_groups<'a>(region: &'a RegionEstate, p: &'a FirewallPolicy) -> Vec<GroupEntry<'a>> {
+    let strict = p.stateful_rule_order.as_deref() == Some("STRICT_ORDER");
+    let group_of = |arn: &str| region.rule_groups.iter().find(|g| g.arn == arn);
+    let short = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_string();
+    let mut out = Vec::new();
+    for (kind, refs, by_priority) in [
+        (RuleGroupKind::Stateless, &p.stateless_rule_groups, true),
+        (RuleGroupKind::Stateful, &p.stateful_rule_groups, strict),
+    ] {
+        let mut entries: Vec<GroupEntry<'a>> = refs
+            .iter()
+            .map(|r| {
+                let group = group_of(&r.arn);
+                GroupEntry {
+                    arn: &r.arn,
+                    name: group.map_or_else(|| short(&r.arn), |g| g.name.clone()),
+                    kind: kind.clone(),
+                    priority: r.priority,
+                    override_action: r.override_action.as_deref(),
+                    disabled: false,
+                    group,
+                }
+            })
+            .collect();
+        entries.extend(
+            p.disabled
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| GroupEntry {
+                    arn: &d.reference.arn,
+                    name: d.name.clone(),
+                    kind: kind.clone(),
+                    priority: d.reference.priority,
+                    override_action: d.reference.override_action.as_deref(),
+                    disabled: true,
+                    group: group_of(&d.reference.arn),
+                }),
+        );
+        if by_priority {
+            entries.sort_by_key(|e| e.priority.unwrap_or(i32::MAX));
+        }
+        out.extend(entries);
+    }
+    out
+}
+
+/// The name first, then its mark, then kind and priority: in a deep, narrow tree the
+/// name and "⊘ disabled" stay visible when the rest is cut.
+fn rule_group_line(g: &GroupEntry<'_>) -> Line<'static> {
+    let kind = match g.kind {
+        RuleGroupKind::Stateless => "stateless",
+        _ => "stateful",
+    };
+    let place = match g.priority {
+        Some(p) => format!("  {kind} {p}"),
+        None => format!("  {kind}"),
+    };
+    if g.disabled {
+        return Line::from(vec![
+            Span::styled(g.name.clone(), dim().add_modifier(Modifier::CROSSED_OUT)),
+            Span::styled(format!(" {SYM_DISABLED} disabled"), pending()),
+            Span::styled(place, dim()),
+        ]);
+    }
+    let mut spans = vec![Span::raw(g.name.clone()), Span::styled(place, dim())];
+    if let Some(o) = g.override_action {
+        spans.push(Span::styled(format!(" ({o})"), dim()));
+    }
+    Line::from(spans)
+}
+
+fn policy_line(p: &FirewallPolicy) -> Line<'static> {
+    let mut spans = vec![Span::styled("policy ", dim()), Span::raw(p.name.clone())];
+    if !p.disabled.is_empty() {
+        spans.push(Span::styled(
+            format!("  {SYM_DISABLED} {} disabled", p.disabled.len()),
+            pending(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn firewall_line(fw: &NetworkFirewall, vpc: Option<&Vpc>) -> Line<'static> {
+    let mut spans = vec![
+        Span::raw(fw.name.clone()),
+        Span::styled(
+            format!(
+                "  {} · {}",
+                vpc.and_then(|v| v.name.as_deref()).unwrap_or(&fw.vpc_id),
+                plural(fw.endpoints.len(), "endpoint", "endpoints")
+            ),
+            dim(),
+        ),
+    ];
+    let not_ready = fw
+        .endpoints
+        .iter()
+        .filter(|e| {
+            !e.status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("READY"))
+        })
+        .count();
+    if not_ready > 0 {
+        spans.push(Span::styled(
+            format!("  {SYM_PENDING} {not_ready} not ready"),
+            pending(),
+        ));
+    }
+    Line::from(spans)
+}
+
 /// The label of an attachment: kind, name, state mark.
 #[must_use]
 pub fn attachment_line(att: &TgwAttachment, vpc: Option<&Vpc>) -> Line<'static> {
@@ -765,6 +978,11 @@ pub enum Node<'a> {
     Peering(&'a RegionEstate, &'a Peering),
     Vpc(&'a RegionEstate, &'a Vpc),
     Subnet(&'a RegionEstate, &'a Subnet),
+    Firewall(&'a RegionEstate, &'a NetworkFirewall),
+    FirewallPolicy(&'a RegionEstate, &'a FirewallPolicy),
+    /// A rule group (by ARN) as the policy lists it, read or not, referenced or
+    /// disabled.
+    RuleGroup(&'a RegionEstate, &'a FirewallPolicy, &'a str),
 }
 
 /// Resolves a path; `None` when it names something no longer there.
@@ -797,8 +1015,28 @@ pub fn resolve<'a>(estate: &'a Estate, path: &[NodeId]) -> Option<Node<'a>> {
         _ => return None,
     };
     let mut table = None;
+    let mut policy = None;
     for step in it {
         node = match step {
+            NodeId::Firewall(id) => {
+                Node::Firewall(region, region.firewalls.iter().find(|f| &f.id == id)?)
+            }
+            NodeId::FirewallPolicy(arn) => {
+                let p = region.firewall_policies.iter().find(|p| &p.arn == arn)?;
+                policy = Some(p);
+                Node::FirewallPolicy(region, p)
+            }
+            NodeId::RuleGroup(arn) => {
+                let p = policy?;
+                let known = p
+                    .stateless_rule_groups
+                    .iter()
+                    .chain(&p.stateful_rule_groups)
+                    .map(|r| r.arn.as_str())
+                    .chain(p.disabled.iter().map(|d| d.reference.arn.as_str()))
+                    .find(|a| a == arn)?;
+                Node::RuleGroup(region, p, known)
+            }
             NodeId::Folder(f) => Node::Folder(region, tgw, *f),
             NodeId::RouteTable(id) => {
                 let t = region.tgw_route_tables.iter().find(|t| &t.id == id)?;
@@ -880,6 +1118,17 @@ pub fn finding_text(f: &net::Finding) -> String {
     format!("{sym} {}", f.message())
 }
 
+/// The path of a Network Firewall (under its region's Firewalls folder).
+#[must_use]
+pub fn firewall_path(region: &str, firewall_id: &str) -> NodePath {
+    vec![
+        NodeId::Account,
+        NodeId::Region(region.to_string()),
+        NodeId::Folder(Folder::Firewalls),
+        NodeId::Firewall(firewall_id.to_string()),
+    ]
+}
+
 /// The path of a VPC (under its region).
 #[must_use]
 pub fn vpc_path(region: &str, vpc: &str) -> NodePath {
@@ -938,8 +1187,20 @@ pub fn object_path(net: &net::Net<'_>, o: &net::ObjectRef) -> Option<NodePath> {
         K::VpcEndpoint => net
             .vpc_endpoint_in(r, &o.id)
             .map(|e| vpc_path(r, &e.vpc_id)),
-        K::NetworkFirewall => net.firewall_in(r, &o.id).map(|f| vpc_path(r, &f.vpc_id)),
-        K::FirewallPolicy | K::RuleGroup => None,
+        K::NetworkFirewall => net.firewall_in(r, &o.id).map(|f| firewall_path(r, &f.id)),
+        // A policy shows under the first firewall that uses it.
+        K::FirewallPolicy => {
+            let p = net.firewall_policy_in(r, &o.id)?;
+            let f = net
+                .region(r)?
+                .firewalls
+                .iter()
+                .find(|f| f.policy_arn == p.arn)?;
+            let mut path = firewall_path(r, &f.id);
+            path.push(NodeId::FirewallPolicy(p.arn.clone()));
+            Some(path)
+        }
+        K::RuleGroup => None,
     }
 }
 
@@ -1022,6 +1283,13 @@ pub fn node_id_text(estate: &Estate, node: &Node<'_>) -> Option<String> {
         Node::Peering(_, p) => p.id.clone(),
         Node::Vpc(_, v) => v.id.clone(),
         Node::Subnet(_, s) => s.id.clone(),
+        Node::Firewall(_, f) => f.id.clone(),
+        Node::FirewallPolicy(_, p) => p.name.clone(),
+        Node::RuleGroup(r, _, arn) => r
+            .rule_groups
+            .iter()
+            .find(|g| g.arn == *arn)
+            .map_or_else(|| (*arn).to_string(), |g| g.name.clone()),
         Node::Gap(..) | Node::Folder(..) => return None,
     })
 }
@@ -1039,6 +1307,9 @@ pub fn node_object(node: &Node<'_>) -> Option<ObjectRef> {
         Node::Peering(r, p) => (*r, ObjectKind::Peering, p.id.as_str()),
         Node::Vpc(r, v) => (*r, ObjectKind::Vpc, v.id.as_str()),
         Node::Subnet(r, s) => (*r, ObjectKind::Subnet, s.id.as_str()),
+        Node::Firewall(r, f) => (*r, ObjectKind::NetworkFirewall, f.id.as_str()),
+        Node::FirewallPolicy(r, p) => (*r, ObjectKind::FirewallPolicy, p.arn.as_str()),
+        Node::RuleGroup(r, _, arn) => (*r, ObjectKind::RuleGroup, *arn),
         _ => return None,
     };
     Some(ObjectRef::new(kind, id, region.region.as_str()))

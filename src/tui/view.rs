@@ -600,11 +600,14 @@ fn draw_detail(state: &State, frame: &mut Frame<'_>, area: Rect) {
     };
     // Scrolling counts wrapped rows, so the last wrapped row can be reached.
     let max_scroll = body.height.saturating_sub(usize::from(inner.height));
-    let scroll = u16::try_from(state.nav.detail.scroll.min(max_scroll)).unwrap_or(u16::MAX);
+    let scroll = state.nav.detail.scroll.min(max_scroll);
+    // Only the lines in the window are cloned and wrapped (a rule group's rules, a
+    // long list): drawing costs what is visible.
+    let (lines, skip) = body.window(scroll, usize::from(inner.height));
     frame.render_widget(
-        Paragraph::new(body.lines.clone())
+        Paragraph::new(lines.to_vec())
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((scroll, 0)),
+            .scroll((u16::try_from(skip).unwrap_or(u16::MAX), 0)),
         inner,
     );
 }

@@ -16,6 +16,7 @@ mod probe;
 mod support;
 mod trace_audit;
 mod tui_change;
+mod tui_firewall;
 mod tui_keymap;
 mod tui_probe;
 mod tui_screens;
