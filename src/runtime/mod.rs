@@ -181,6 +181,8 @@ pub enum Report {
 
 /// Delays between a probe's invocation polls, in milliseconds; the last repeats.
 pub const PROBE_POLL_MS: [u64; 5] = [250, 500, 1000, 2000, 3000];
+/// How many times a throttled `SendCommand` is sent again (after 1, 2, 4 s).
+pub const PROBE_SEND_RETRIES: u32 = 3;
 /// How long a probe is polled before it is given up (SSM's delivery timeout plus
 /// the command's execution timeout, and a margin).
 pub const PROBE_DEADLINE_MS: u64 = 60_000;
@@ -205,9 +207,21 @@ async fn probe_task(
     request: crate::backend::probe::ProbeRequest,
     report: impl Fn(ProbeEvent),
 ) {
-    let command_id = match prober.send(&region, &request).await {
-        Ok(id) => id,
-        Err(e) => return report(ProbeEvent::Done(Err(e))),
+    // A throttled SendCommand was refused before it ran anything: sending it again
+    // is safe (any other failure is not retried: the command may have run).
+    let mut attempt = 0u32;
+    let command_id = loop {
+        match prober.send(&region, &request).await {
+            Ok(id) => break id,
+            Err(e) if e.kind == ErrorKind::Throttled && attempt < PROBE_SEND_RETRIES => {
+                attempt += 1;
+                report(ProbeEvent::Status {
+                    status: format!("throttled, sending again ({attempt})"),
+                });
+                tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
+            }
+            Err(e) => return report(ProbeEvent::Done(Err(e))),
+        }
     };
     report(ProbeEvent::Sent {
         command_id: command_id.clone(),
@@ -228,6 +242,10 @@ async fn probe_task(
             }),
             Err(e) if e.kind == ErrorKind::NotFound => report(ProbeEvent::Status {
                 status: "waiting".into(),
+            }),
+            // A throttled poll is a read: poll again at the next delay.
+            Err(e) if e.kind == ErrorKind::Throttled => report(ProbeEvent::Status {
+                status: "throttled".into(),
             }),
             Err(e) => return report(ProbeEvent::Done(Err(e))),
         }
@@ -636,6 +654,9 @@ mod tests {
         polls: std::sync::Mutex<Vec<std::time::Instant>>,
         sent: std::sync::Mutex<Option<std::time::Instant>>,
         answers: Vec<Result<crate::backend::probe::Invocation, BackendError>>,
+        /// Sends answered with throttling before one is taken.
+        throttles: std::sync::atomic::AtomicU32,
+        sends: std::sync::atomic::AtomicU32,
     }
 
     #[async_trait::async_trait]
@@ -645,6 +666,21 @@ mod tests {
             _region: &str,
             _request: &crate::backend::probe::ProbeRequest,
         ) -> Result<String, BackendError> {
+            self.sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if self
+                .throttles
+                .fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |n| n.checked_sub(1),
+                )
+                .is_ok()
+            {
+                return Err(BackendError::new(
+                    ErrorKind::Throttled,
+                    "ThrottlingException",
+                ));
+            }
             *self.sent.lock().expect("lock") = Some(std::time::Instant::now());
             Ok("cmd-1".into())
         }
@@ -690,6 +726,8 @@ mod tests {
                 Ok(invocation("InProgress", -1, "")),
                 Ok(invocation("Success", 0, "198.51.100.10\n")),
             ],
+            throttles: std::sync::atomic::AtomicU32::new(0),
+            sends: std::sync::atomic::AtomicU32::new(0),
         });
         let mut rt = Runtime::new(demo(), Clock::Fixed(7))
             .with_prober(Some(Arc::clone(&prober) as Arc<dyn crate::backend::Prober>));
@@ -730,6 +768,42 @@ mod tests {
         );
         let gaps: Vec<std::time::Duration> = polls.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(gaps[1] >= gaps[0], "polling backs off: {gaps:?}");
+    }
+
+    #[tokio::test]
+    async fn a_throttled_send_is_sent_again_since_it_ran_nothing() {
+        let prober = Arc::new(Scripted {
+            polls: std::sync::Mutex::new(Vec::new()),
+            sent: std::sync::Mutex::new(None),
+            answers: vec![Ok(invocation("Success", 0, "198.51.100.10\n"))],
+            throttles: std::sync::atomic::AtomicU32::new(1),
+            sends: std::sync::atomic::AtomicU32::new(0),
+        });
+        let mut rt = Runtime::new(demo(), Clock::Fixed(7))
+            .with_prober(Some(Arc::clone(&prober) as Arc<dyn crate::backend::Prober>));
+        rt.execute(Effect::Probe {
+            task: 7,
+            region: "us-east-1".into(),
+            request: crate::backend::probe::ProbeRequest {
+                instance_id: "i-1".into(),
+                spec: crate::backend::probe::ProbeSpec::Ping {
+                    ip: "10.0.0.1".parse().expect("ip"),
+                },
+                comment: "test".into(),
+            },
+        });
+        let reports = drain(&mut rt).await;
+        assert_eq!(prober.sends.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(
+            matches!(
+                reports.last(),
+                Some(Report::Probe {
+                    event: ProbeEvent::Done(Ok(_)),
+                    ..
+                })
+            ),
+            "{reports:?}"
+        );
     }
 
     #[tokio::test]
