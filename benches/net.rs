@@ -112,6 +112,7 @@ fn main() {
             port: None,
             sni: Some("www.amazon.com".into()),
             routing_only: false,
+            http_host: None,
         };
         let reps: u32 = 2_000;
         let t = Instant::now();

@@ -327,6 +327,7 @@ pub fn trace_query(
         port,
         sni: sni.map(str::to_string),
         routing_only: false,
+        http_host: None,
     }
 }
 

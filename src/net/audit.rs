@@ -147,6 +147,7 @@ pub(crate) fn routing(from: &str, to: &str) -> TraceQuery {
         port: None,
         sni: None,
         routing_only: true,
+        http_host: None,
     }
 }
 

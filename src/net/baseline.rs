@@ -97,8 +97,8 @@ pub(crate) struct Probe {
 /// The cache key of a trace query.
 pub(crate) fn key(q: &TraceQuery) -> String {
     format!(
-        "{}|{}|{}|{:?}|{:?}|{:?}",
-        q.from, q.to, q.routing_only, q.protocol, q.port, q.sni
+        "{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        q.from, q.to, q.routing_only, q.protocol, q.port, q.sni, q.http_host
     )
 }
 
@@ -191,6 +191,7 @@ pub(crate) fn probes(net: &Net<'_>) -> Vec<Probe> {
                 port: None,
                 sni: Some(EGRESS_SNI.into()),
                 routing_only: false,
+                http_host: None,
             },
         ));
         let mut done: HashSet<IpNet> = HashSet::new();
@@ -213,6 +214,7 @@ pub(crate) fn probes(net: &Net<'_>) -> Vec<Probe> {
                         port: None,
                         sni: None,
                         routing_only: false,
+                        http_host: None,
                     },
                 ));
             }

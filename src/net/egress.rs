@@ -283,6 +283,7 @@ pub fn flow_query(from: &str, flow: &Flow) -> TraceQuery {
         port: Some(flow.port),
         sni: flow.tls.then(|| flow.host.clone()),
         routing_only: false,
+        http_host: (!flow.tls).then(|| flow.host.clone()),
     }
 }
 
@@ -618,6 +619,7 @@ pub fn ping_target(net: &Net<'_>, from: &str, to: &str) -> Result<PingTarget, St
             port: None,
             sni: None,
             routing_only: false,
+            http_host: None,
         },
     )
     .map_err(|e| e.0)?;

@@ -298,6 +298,7 @@ fn spoke_paths_where(
                 port: None,
                 sni: Some(super::baseline::EGRESS_SNI.into()),
                 routing_only: false,
+                http_host: None,
             };
             match trace::trace(net, &query) {
                 Ok(t) => {

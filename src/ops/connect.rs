@@ -673,6 +673,7 @@ pub fn check(net: &Net<'_>, target: &Target) -> Checks {
             port: None,
             sni: None,
             routing_only: true,
+            http_host: None,
         };
         // Routing decides whether the connection is done; the firewall's rules are
         // the policy's business, reported as they are.

@@ -469,3 +469,35 @@ async fn spokes_without_a_usable_instance_are_unprobeable_and_say_why() {
         "{run:?}"
     );
 }
+
+#[tokio::test]
+async fn an_http_probe_is_judged_by_the_firewalls_http_host_rules() {
+    // The demo plus seed-001-style rules for plain HTTP to checkip.amazonaws.com.
+    let text = Scenario::builtin_text();
+    let marker = "sid:892126; rev:1;)\n";
+    let i = text.find(marker).expect("the demo's probe rule") + marker.len();
+    let with_http = format!(
+        "{}{}{}",
+        &text[..i],
+        "pass tcp any any <> $EXTERNAL_NET 80 (msg:\"Allowing TCP in port 80\"; flow:not_established; sid:892127; rev:1;)\n\
+         pass http any any -> $EXTERNAL_NET 80 (http.host; content:\"checkip.amazonaws.com\"; endswith; msg:\"the probe over HTTP\"; sid:892128; rev:1;)\n",
+        &text[i..]
+    );
+    let sim = Arc::new(
+        Simulator::from_scenario(Scenario::parse(&with_http, "http").expect("scenario"))
+            .expect("sim"),
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = batch(
+        &sim,
+        "probe egress --vpc spoke-a --url http://checkip.amazonaws.com\nprobe egress --vpc spoke-a --url http://example.com\n",
+        &dir.path().join("a.jsonl"),
+        |_| {},
+    )
+    .await;
+    let m = matrices(&run);
+    assert_eq!(row(&m[0], "spoke-a").1, "centralized", "{:?}", m[0]);
+    let other = row(&m[1], "spoke-a");
+    assert_eq!(other.1, "blocked", "{other:?}");
+    assert!(other.2.contains("aws:drop_strict"), "{other:?}");
+}

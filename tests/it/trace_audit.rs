@@ -51,6 +51,7 @@ fn q(from: &str, to: &str) -> TraceQuery {
         port: None,
         sni: None,
         routing_only: false,
+        http_host: None,
     }
 }
 

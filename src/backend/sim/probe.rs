@@ -84,6 +84,7 @@ fn evaluate(view: &(Estate, EstateIndex), instance_id: &str, spec: &ProbeSpec) -
                 port: Some(url.port),
                 sni: url.is_tls().then(|| url.host.clone()),
                 routing_only: false,
+                http_host: (!url.is_tls()).then(|| url.host.clone()),
             };
             let t = match trace::trace(&net, &q) {
                 Ok(t) => t,
@@ -130,6 +131,7 @@ fn evaluate(view: &(Estate, EstateIndex), instance_id: &str, spec: &ProbeSpec) -
                 port: None,
                 sni: None,
                 routing_only: false,
+                http_host: None,
             };
             let ok = trace::trace(&net, &q).is_ok_and(|t| {
                 t.verdict.arrives()

@@ -46,6 +46,8 @@ pub struct TraceQuery {
     pub port: Option<u16>,
     /// The TLS server name the firewall sees (implies tcp/443).
     pub sni: Option<String>,
+    /// The HTTP Host header the firewall sees, for plain HTTP (implies tcp/80).
+    pub http_host: Option<String>,
     /// Routing only: firewall endpoints are crossed without applying their policy
     /// (the audit asks whether routing gets packets there and back).
     pub routing_only: bool,
@@ -302,8 +304,14 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
         }
         (None, Some(p), port) => (p, port),
         (None, None, Some(p)) => (Protocol::Tcp, Some(p)),
+        (None, None, None) if query.http_host.is_some() => (Protocol::Tcp, Some(80)),
         (None, None, None) => (Protocol::Tcp, Some(443)),
     };
+    if query.http_host.is_some() && (query.sni.is_some() || protocol != Protocol::Tcp) {
+        return Err(TraceError(
+            "an HTTP Host is plain HTTP over tcp: drop --sni (TLS) or the other protocol".into(),
+        ));
+    }
     let origin = resolve_from(net, &query.from)?;
     let target = resolve_to(net, &query.to)?;
     if origin.ip.is_ipv4() != target.ip.is_ipv4() {
@@ -319,7 +327,7 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
         src_port: None,
         dst_port: port,
         sni: query.sni.clone(),
-        http_host: None,
+        http_host: query.http_host.clone(),
     };
     Ok(walk::run(net, &origin, &target, &flow, query.routing_only))
 }

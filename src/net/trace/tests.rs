@@ -30,6 +30,7 @@ fn q(from: &str, to: &str) -> TraceQuery {
         port: None,
         sni: None,
         routing_only: false,
+        http_host: None,
     }
 }
 
@@ -423,7 +424,7 @@ mod properties {
             let net = Net::new(&estate);
             let from = format!("subnet-{}{src_subnet}", src_vpc % (estate.loaded().next().expect("test value").vpcs.len()));
             let t = trace(&net, &TraceQuery {
-                from, to: dst.into(), protocol: None, port: None, sni: None, routing_only: false,
+                from, to: dst.into(), protocol: None, port: None, sni: None, http_host: None, routing_only: false,
             }).expect("trace");
             prop_assert!(t.hops.len() <= MAX_HOPS + 2, "{} hops", t.hops.len());
             prop_assert!(t.return_hops.len() <= MAX_HOPS + 2);
