@@ -567,6 +567,10 @@ fn mentions(op: &ChangeOp, object: &str) -> bool {
     if let Some((table, cidr)) = op.change.route() {
         return object.contains(table) && object.contains(&cidr.to_string());
     }
+    if let Some((t, _)) = op.change.toggle() {
+        // The row with the policy's group order (`egress-policy stateful groups`).
+        return object.starts_with(&format!("{} ", t.policy_name)) && object.ends_with(" groups");
+    }
     match (&op.change, op.change.attachment()) {
         (_, Some((att, _))) => object.contains(att),
         (Change::CreatePeering { tgw_id, .. }, None) => object.contains(tgw_id.as_str()),

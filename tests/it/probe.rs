@@ -240,6 +240,18 @@ async fn disabling_allow_amazon_blocks_spoke_a_at_the_default_drop_and_re_enabli
             .all(|e| e["action"] == "UpdateFirewallPolicy"),
         "{logged}"
     );
+    assert_eq!(
+        actions[0]["before"], "10 allow-icmp, 20 allow-amazon",
+        "{logged}"
+    );
+    assert_eq!(
+        actions[0]["after"], "10 allow-icmp; disabled: allow-amazon",
+        "{logged}"
+    );
+    assert_eq!(
+        actions[1]["after"], "10 allow-icmp, 20 allow-amazon",
+        "{logged}"
+    );
 }
 
 #[tokio::test]
