@@ -352,6 +352,9 @@ async fn with_seed_001s_exact_rule_the_default_probe_is_blocked_and_says_why() {
     let a = row(&m[0], "spoke-a");
     assert_eq!(a.1, "blocked", "{a:?}");
     assert!(a.2.contains("aws:drop_strict"), "{a:?}");
+    // Seed 001 passes the handshake, then drops the TLS: curl hangs to its total
+    // timeout rather than failing to connect.
+    assert!(a.2.contains("Operation timed out after 10001"), "{a:?}");
     // A URL whose host seed 001 lets out answers, but www.amazon.com is no IP echo
     // service: the simulator answers the IP, so it is centralized.
     let a = row(&m[1], "spoke-a");

@@ -107,7 +107,7 @@ fn evaluate(view: &(Estate, EstateIndex), instance_id: &str, spec: &ProbeSpec) -
                     let tls_phase = t
                         .hops
                         .iter()
-                        .any(|h| h.rule.contains("tls") || h.rule.contains("sni"));
+                        .any(|h| h.decision.contains("after the TCP handshake passed"));
                     let message = if tls_phase {
                         format!(
                             "curl: (28) Operation timed out after {}001 milliseconds with 0 bytes received",

@@ -1270,11 +1270,23 @@ impl<'n, 'a> Walker<'n, 'a> {
                     self.mem.firewall_flows.insert(ep_id.clone(), flow.clone());
                     firewall::evaluate(&input, &flow)
                 };
-                h.decision = match eval.outcome {
-                    Outcome::Pass => "pass".into(),
-                    Outcome::Drop => "drop".into(),
-                    Outcome::Reject => "reject".into(),
-                    Outcome::Unverified => "unverified".into(),
+                // The TCP phase the flow stopped at: a drop after the handshake
+                // passed (on the TLS SNI or HTTP Host) looks like a hang, not a
+                // refused connection, to the client.
+                let application = eval
+                    .steps
+                    .iter()
+                    .rev()
+                    .find(|st| st.starts_with("stateful "))
+                    .is_some_and(|st| st.starts_with("stateful application"));
+                h.decision = match (eval.outcome, application) {
+                    (Outcome::Pass, _) => "pass".into(),
+                    (Outcome::Drop, true) => {
+                        "drop (application data, after the TCP handshake passed)".into()
+                    }
+                    (Outcome::Drop, false) => "drop".into(),
+                    (Outcome::Reject, _) => "reject".into(),
+                    (Outcome::Unverified, _) => "unverified".into(),
                 };
                 let home: Vec<String> = eval.home_net.iter().map(ToString::to_string).collect();
                 h.rule = format!(
