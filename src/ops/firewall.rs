@@ -162,7 +162,7 @@ pub(super) fn toggle(
     let toggle = RuleGroupToggle {
         policy_arn: p.arn.clone(),
         policy_name: p.name.clone(),
-        group_arn,
+        group_arn: group_arn.clone(),
         group_name: group_name.clone(),
         update_token: p.update_token.clone(),
     };
@@ -192,24 +192,24 @@ pub(super) fn toggle(
     let kind = p
         .stateless_rule_groups
         .iter()
-        .any(|r| r.arn == *change_arn(&change))
+        .any(|r| r.arn == group_arn)
         .then_some(RuleGroupKind::Stateless)
         .or_else(|| {
             p.disabled
                 .iter()
-                .find(|x| x.reference.arn == *change_arn(&change))
+                .find(|x| x.reference.arn == group_arn)
                 .map(|x| x.kind.clone())
         })
         .or_else(|| {
-            net.rule_group_in(&p.region, change_arn(&change))
+            net.rule_group_in(&p.region, &group_arn)
                 .map(|g| g.kind.clone())
         })
         .unwrap_or(RuleGroupKind::Stateful);
     let mut after = p.clone();
     let edited = if enable {
-        after.enable_group(change_arn(&change), &group_name)
+        after.enable_group(&group_arn, &group_name)
     } else {
-        after.disable_group(change_arn(&change), &group_name)
+        after.disable_group(&group_arn, &group_name)
     };
     let kind_word = match kind {
         RuleGroupKind::Stateless => "stateless groups",
@@ -256,13 +256,6 @@ pub(super) fn toggle(
     d.ops.push(ChangeOp::new(&p.region, change));
     d.inverse.push(ChangeOp::new(&p.region, inverse));
     Ok(d)
-}
-
-fn change_arn(c: &Change) -> &String {
-    match c {
-        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => &t.group_arn,
-        _ => unreachable!("only toggles are planned here"),
-    }
 }
 
 /// What changed in a policy between two reads, in words (a colleague's change
@@ -373,4 +366,52 @@ pub fn what_changed(before: &FirewallPolicy, after: &FirewallPolicy) -> Vec<Stri
         out.push("a new update token, with no change netops models (a description, tags, TLS or encryption settings)".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(name: &str, priority: i32, over: Option<&str>) -> RuleGroupRef {
+        RuleGroupRef {
+            arn: format!("arn:aws:network-firewall:us-east-1:1:stateful-rulegroup/{name}"),
+            priority: Some(priority),
+            override_action: over.map(str::to_string),
+            deep_threat_inspection: None,
+        }
+    }
+
+    #[test]
+    fn what_a_colleague_changed_is_said_group_by_group() {
+        let before = FirewallPolicy {
+            name: "p".into(),
+            update_token: Some("t1".into()),
+            stateful_default_actions: vec!["aws:drop_strict".into()],
+            stateful_rule_groups: vec![r("a", 10, None), r("b", 20, None)],
+            ..FirewallPolicy::default()
+        };
+        let mut after = before.clone();
+        after.update_token = Some("t2".into());
+        after.stateful_rule_groups = vec![r("a", 10, Some("DROP_TO_ALERT")), r("c", 30, None)];
+        after
+            .stateful_default_actions
+            .push("aws:alert_established".into());
+        let lines = what_changed(&before, &after);
+        assert_eq!(
+            lines,
+            vec![
+                "stateful default actions: aws:drop_strict → aws:drop_strict, aws:alert_established",
+                "stateful group a: priority 10 → 10, override - → DROP_TO_ALERT",
+                "stateful group b removed",
+                "stateful group c added at priority 30",
+            ]
+        );
+        let mut touched = before.clone();
+        touched.update_token = Some("t3".into());
+        assert_eq!(
+            what_changed(&before, &touched).len(),
+            1,
+            "a token alone is said too"
+        );
+    }
 }
