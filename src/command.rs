@@ -57,6 +57,10 @@ pub enum Command {
         /// The TLS server name the firewall sees (implies --proto tcp --port 443).
         #[arg(long)]
         sni: Option<String>,
+        /// The HTTP Host header the firewall sees, for plain HTTP (implies --proto
+        /// tcp --port 80; not with --sni).
+        #[arg(long, conflicts_with = "sni")]
+        host: Option<String>,
     },
     /// Audit the whole estate: blackholes, missing return routes, egress that bypasses
     /// inspection, asymmetry, isolation breaks, peerings without routes, overlapping
@@ -310,25 +314,31 @@ impl Proto {
     }
 }
 
-/// What the path engine is asked by `trace FROM TO [--proto] [--port] [--sni]`, the
-/// same from a batch line and the console's `:` prompt.
+/// What the path engine is asked by `trace FROM TO [--proto] [--port] [--sni]
+/// [--host]`, the same from a batch line and the console's `:` prompt (`None` for
+/// another command).
 #[must_use]
-pub fn trace_query(
-    from: &str,
-    to: &str,
-    proto: Option<Proto>,
-    port: Option<u16>,
-    sni: Option<&str>,
-) -> crate::net::trace::TraceQuery {
-    crate::net::trace::TraceQuery {
-        from: from.to_string(),
-        to: to.to_string(),
-        protocol: proto.map(Proto::protocol),
+pub fn trace_query(cmd: &Command) -> Option<crate::net::trace::TraceQuery> {
+    let Command::Trace {
+        from,
+        to,
+        proto,
         port,
-        sni: sni.map(str::to_string),
+        sni,
+        host,
+    } = cmd
+    else {
+        return None;
+    };
+    Some(crate::net::trace::TraceQuery {
+        from: from.clone(),
+        to: to.clone(),
+        protocol: proto.map(Proto::protocol),
+        port: *port,
+        sni: sni.clone(),
         routing_only: false,
-        http_host: None,
-    }
+        http_host: host.clone(),
+    })
 }
 
 /// `--fail-on` of `audit`.
@@ -457,6 +467,7 @@ impl Command {
                 proto,
                 port,
                 sni,
+                host,
             } => {
                 let mut line = format!("trace {} {}", quote_word(from), quote_word(to));
                 if let Some(p) = proto {
@@ -467,6 +478,9 @@ impl Command {
                 }
                 if let Some(s) = sni {
                     line.push_str(&format!(" --sni {}", quote_word(s)));
+                }
+                if let Some(h) = host {
+                    line.push_str(&format!(" --host {}", quote_word(h)));
                 }
                 line
             }

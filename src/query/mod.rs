@@ -191,14 +191,10 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::NatGateways => nat_gateways(estate),
         Command::Show { id } => show(net, id)?,
         Command::Regions => regions(estate),
-        Command::Trace {
-            from,
-            to,
-            proto,
-            port,
-            sni,
-        } => {
-            let query = crate::command::trace_query(from, to, *proto, *port, sni.as_deref());
+        Command::Trace { .. } => {
+            let query = crate::command::trace_query(cmd).ok_or_else(|| {
+                CommandError::new(crate::error::ErrorKind::InvalidInput, "not a trace")
+            })?;
             let t = trace::trace(net, &query).map_err(|e| CommandError {
                 kind: crate::error::ErrorKind::InvalidInput,
                 message: e.0,
@@ -282,7 +278,9 @@ fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
             .map_or_else(String::new, |p| format!(" port {p}")),
         f.sni
             .as_deref()
-            .map_or_else(String::new, |s| format!(" sni {s}"))
+            .map(|s| format!(" sni {s}"))
+            .or_else(|| f.http_host.as_deref().map(|h| format!(" host {h}")))
+            .unwrap_or_default()
     );
     let mut sections = vec![hop_rows(&format!("trace {what}"), &t.hops)];
     let mut summary = Section::new(&[]);

@@ -1741,17 +1741,9 @@ fn jump_from_trace(state: &mut State, object: &crate::net::ObjectRef) {
 
 /// `:trace FROM TO …`: the trace view, or the query's error in the message line.
 fn run_trace(state: &mut State, cmd: &crate::command::Command) {
-    let crate::command::Command::Trace {
-        from,
-        to,
-        proto,
-        port,
-        sni,
-    } = cmd
-    else {
+    let Some(query) = crate::command::trace_query(cmd) else {
         return;
     };
-    let query = crate::command::trace_query(from, to, *proto, *port, sni.as_deref());
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     match crate::net::trace::trace(&net, &query) {
         Ok(t) => {

@@ -90,7 +90,9 @@ fn flow_label(t: &Trace) -> String {
     let sni = f
         .sni
         .as_deref()
-        .map_or_else(String::new, |s| format!(" sni {s}"));
+        .map(|s| format!(" sni {s}"))
+        .or_else(|| f.http_host.as_deref().map(|h| format!(" host {h}")))
+        .unwrap_or_default();
     format!("{} {} → {to}{port}{sni}", f.protocol.as_str(), f.src)
 }
 

@@ -505,7 +505,7 @@ async fn an_http_probe_is_judged_by_the_firewalls_http_host_rules() {
     let dir = tempfile::tempdir().expect("tmp");
     let run = batch(
         &sim,
-        "probe egress --vpc spoke-a --url http://checkip.amazonaws.com\nprobe egress --vpc spoke-a --url http://example.com\n",
+        "probe egress --vpc spoke-a --url http://checkip.amazonaws.com\nprobe egress --vpc spoke-a --url http://example.com\ntrace i-0e1a2b3c4d5e6f7d1 internet --host checkip.amazonaws.com\n",
         &dir.path().join("a.jsonl"),
         |_| {},
     )
@@ -515,4 +515,19 @@ async fn an_http_probe_is_judged_by_the_firewalls_http_host_rules() {
     let other = row(&m[1], "spoke-a");
     assert_eq!(other.1, "blocked", "{other:?}");
     assert!(other.2.contains("aws:drop_strict"), "{other:?}");
+    // `trace --host` asks the engine the same flow.
+    let traced = docs(&run)
+        .into_iter()
+        .find(|d| {
+            d["command"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("trace"))
+        })
+        .expect("the trace");
+    assert_eq!(traced["verdict"]["result"], "reaches_internet", "{traced}");
+    assert_eq!(
+        traced["flow"]["http_host"], "checkip.amazonaws.com",
+        "{traced}"
+    );
+    assert_eq!(traced["flow"]["dst_port"], 80, "{traced}");
 }

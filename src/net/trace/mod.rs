@@ -238,6 +238,9 @@ pub struct FlowView {
     pub dst_port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
+    /// The HTTP Host header (plain HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_host: Option<String>,
     /// `internet` when the destination was given that way.
     pub to: String,
 }

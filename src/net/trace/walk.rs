@@ -1769,6 +1769,7 @@ pub(super) fn run<'a>(
             dst: flow.dst,
             dst_port: flow.dst_port,
             sni: flow.sni.clone(),
+            http_host: flow.http_host.clone(),
             to: target.label.clone(),
         },
         hops: primary.forward.hops,
