@@ -884,6 +884,56 @@ pub struct StatelessRule {
     pub tcp_flags: bool,
 }
 
+impl StatelessRule {
+    /// The rule in one line, as `fw show` and the console print it:
+    /// `priority 1: aws:drop (src any port any, dst any port 22, protocols 6)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let any = |v: &[String]| {
+            if v.is_empty() {
+                "any".to_string()
+            } else {
+                v.join(",")
+            }
+        };
+        let ports = |v: &[PortRange]| {
+            if v.is_empty() {
+                "any".to_string()
+            } else {
+                v.iter()
+                    .map(|r| {
+                        if r.from == r.to {
+                            r.from.to_string()
+                        } else {
+                            format!("{}:{}", r.from, r.to)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        };
+        let protocols = if self.protocols.is_empty() {
+            "any".to_string()
+        } else {
+            self.protocols
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        format!(
+            "priority {}: {} (src {} port {}, dst {} port {}, protocols {protocols}{})",
+            self.priority,
+            self.actions.join(", "),
+            any(&self.sources),
+            ports(&self.source_ports),
+            any(&self.destinations),
+            ports(&self.destination_ports),
+            if self.tcp_flags { ", TCP flags" } else { "" }
+        )
+    }
+}
+
 /// An EC2 instance, with its SSM managed-instance status when SSM knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]

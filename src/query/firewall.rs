@@ -264,30 +264,7 @@ fn group(g: &RuleGroup) -> (Vec<Section>, Value) {
         }
     }
     for r in &g.stateless_rules {
-        rules.row(vec![format!(
-            "  priority {}: {} (src {}, dst {}, protocols {})",
-            r.priority,
-            r.actions.join(", "),
-            if r.sources.is_empty() {
-                "any".to_string()
-            } else {
-                r.sources.join(",")
-            },
-            if r.destinations.is_empty() {
-                "any".to_string()
-            } else {
-                r.destinations.join(",")
-            },
-            if r.protocols.is_empty() {
-                "any".to_string()
-            } else {
-                r.protocols
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }
-        )]);
+        rules.row(vec![format!("  {}", r.describe())]);
     }
     if let Some(src) = &g.other_source {
         rules.row(vec![format!("  ({src}: not shown as rules)")]);

@@ -1260,49 +1260,8 @@ fn rule_group_lines(
     for line in rules {
         lines.push(Line::from(format!("  {line}")));
     }
-    let any = |v: &[String]| {
-        if v.is_empty() {
-            "any".to_string()
-        } else {
-            v.join(",")
-        }
-    };
-    let ports = |v: &[crate::model::PortRange]| {
-        if v.is_empty() {
-            "any".to_string()
-        } else {
-            v.iter()
-                .map(|r| {
-                    if r.from == r.to {
-                        r.from.to_string()
-                    } else {
-                        format!("{}:{}", r.from, r.to)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        }
-    };
     for r in &g.stateless_rules {
-        lines.push(Line::from(format!(
-            "  priority {}: {} (src {} port {}, dst {} port {}, protocols {}{})",
-            r.priority,
-            r.actions.join(", "),
-            any(&r.sources),
-            ports(&r.source_ports),
-            any(&r.destinations),
-            ports(&r.destination_ports),
-            if r.protocols.is_empty() {
-                "any".to_string()
-            } else {
-                r.protocols
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            },
-            if r.tcp_flags { ", TCP flags" } else { "" }
-        )));
+        lines.push(Line::from(format!("  {}", r.describe())));
     }
     if let Some(src) = &g.other_source {
         lines.push(Line::from(Span::styled(
