@@ -113,7 +113,8 @@ fn probe(kind: ProbeKind, from: String, to: String, query: TraceQuery) -> Probe 
     }
 }
 
-fn vpc_name(v: &crate::model::Vpc) -> String {
+/// A VPC's name, else its id.
+pub(crate) fn vpc_name(v: &crate::model::Vpc) -> String {
     v.name
         .clone()
         .filter(|n| !n.is_empty())

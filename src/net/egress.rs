@@ -144,17 +144,13 @@ pub struct Judgement {
     pub disagreement: Option<String>,
 }
 
-fn vpc_label(v: &Vpc) -> String {
-    v.name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| v.id.clone())
-}
-
 /// The public IPs of the NAT gateways in hub VPCs (every loaded region).
 #[must_use]
 pub fn central_ips(net: &Net<'_>) -> Vec<IpAddr> {
-    let roles = Roles::of(net);
+    hub_nat_ips(net, &Roles::of(net))
+}
+
+fn hub_nat_ips(net: &Net<'_>, roles: &Roles<'_>) -> Vec<IpAddr> {
     let mut out: BTreeSet<IpAddr> = BTreeSet::new();
     for r in net.regions() {
         for n in &r.nat_gateways {
@@ -365,7 +361,7 @@ fn endpoints_clause(net: &Net<'_>, vpc: &Vpc, egress_works: bool) -> String {
 /// A VPC or instance named that the estate does not hold.
 pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<EgressTarget>, String> {
     let roles = Roles::of(net);
-    let central = central_ips(net);
+    let central = hub_nat_ips(net, &roles);
     // (vpc, named instance) pairs to probe.
     let mut picks: Vec<(&Vpc, Option<&Instance>)> = Vec::new();
     for id in &sel.instances {
@@ -458,7 +454,7 @@ pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<Egress
             }
         }
         let mut target = EgressTarget {
-            spoke: vpc_label(vpc),
+            spoke: super::baseline::vpc_name(vpc),
             vpc_id: vpc.id.clone(),
             region: vpc.region.clone(),
             instance_id: None,

@@ -269,11 +269,7 @@ fn spoke_paths_where(
         {
             by_az.entry(s.availability_zone.as_str()).or_insert(s);
         }
-        let spoke = vpc
-            .name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| vpc.id.clone());
+        let spoke = super::baseline::vpc_name(vpc);
         for (az, subnet) in by_az {
             let from = r
                 .instances

@@ -202,6 +202,15 @@ impl Row {
         }
     }
 
+    /// What the engine expected of the row, in words.
+    #[must_use]
+    pub fn engine_summary(&self) -> String {
+        match &self.subject {
+            Subject::Egress(t) => t.engine.summary(),
+            Subject::Ping(t) => t.engine.clone(),
+        }
+    }
+
     /// The status word while running, else the verdict.
     #[must_use]
     pub fn status(&self) -> String {
@@ -496,10 +505,7 @@ impl ProbeRun {
         }
         let mut why = Section::new(&[]).titled("why:");
         for r in &self.rows {
-            let engine = match &r.subject {
-                Subject::Egress(t) => t.engine.summary(),
-                Subject::Ping(t) => t.engine.clone(),
-            };
+            let engine = r.engine_summary();
             why.row(vec![format!(
                 "  {}: {} — {}",
                 r.label,
@@ -569,7 +575,9 @@ fn judge_ping(
     }
 }
 
-fn join_ips(ips: &[IpAddr]) -> String {
+/// IPs joined with commas, `-` when none.
+#[must_use]
+pub fn join_ips(ips: &[IpAddr]) -> String {
     if ips.is_empty() {
         "-".into()
     } else {
@@ -580,7 +588,9 @@ fn join_ips(ips: &[IpAddr]) -> String {
     }
 }
 
-fn elapsed(ms: Option<u64>) -> String {
+/// Milliseconds as `1.2 s`, `-` when not started.
+#[must_use]
+pub fn elapsed(ms: Option<u64>) -> String {
     ms.map_or_else(
         || "-".into(),
         |ms| format!("{}.{} s", ms / 1000, (ms % 1000) / 100),

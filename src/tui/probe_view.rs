@@ -9,7 +9,7 @@
 //! - Closing or re-running cancels every row still waiting for SSM
 //!   ([`ProbeView::cancel`]): nothing keeps running that no one looks at.
 
-use crate::probe::{Phase, ProbeRun, Row, Subject};
+use crate::probe::{Phase, ProbeRun, Row};
 use crate::runtime::Effect;
 
 use super::keymap::Action;
@@ -167,10 +167,7 @@ impl ProbeView {
 /// What the engine expected of the row.
 #[must_use]
 pub fn engine_summary(r: &Row) -> String {
-    match &r.subject {
-        Subject::Egress(t) => t.engine.summary(),
-        Subject::Ping(t) => t.engine.clone(),
-    }
+    r.engine_summary()
 }
 
 /// A row's mark: ✓ good, ✗ bad, ? unprobeable, or `None` while running (the view
@@ -186,27 +183,7 @@ pub fn verdict_mark(r: &Row) -> (&'static str, Tone) {
     }
 }
 
-/// IPs joined with commas, `-` when none.
-#[must_use]
-pub fn join_ips(ips: &[std::net::IpAddr]) -> String {
-    if ips.is_empty() {
-        "-".into()
-    } else {
-        ips.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Milliseconds as `1.2 s`, `-` when not started.
-#[must_use]
-pub fn elapsed(ms: Option<u64>) -> String {
-    ms.map_or_else(
-        || "-".into(),
-        |ms| format!("{}.{} s", ms / 1000, (ms % 1000) / 100),
-    )
-}
+pub use crate::probe::{elapsed, join_ips};
 
 /// Only the parts that change on screen: the modal stack compares views by them.
 impl PartialEq for ProbeView {
