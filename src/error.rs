@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Unreachable,
     /// The call timed out.
     Timeout,
+    /// The connection broke after the request was sent: the call may have been
+    /// carried out (a change whose answer is lost is [`Self::OutcomeUnknown`]).
+    ConnectionLost,
     /// The request was malformed (bad id, bad CIDR...).
     InvalidInput,
     /// The API is not available here (e.g. not implemented by an emulator).
@@ -38,8 +41,8 @@ pub enum ErrorKind {
     AlreadyExists,
     /// A dry run found that the change would be allowed; nothing changed.
     DryRunOk,
-    /// A non-idempotent change timed out or was cut off: it may or may not have
-    /// happened. Re-read before anything else; never retry blindly.
+    /// A change timed out or was cut off after it was sent: it may or may not have
+    /// happened. Re-read before anything else; never send it again blindly.
     OutcomeUnknown,
     /// An AWS quota would be exceeded (routes per TGW route table, attachments per TGW).
     QuotaExceeded,

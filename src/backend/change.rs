@@ -7,14 +7,15 @@
 //!   [`AwsBackend::changer`](super::aws::AwsBackend::changer)).
 //! - A dry run that AWS would allow answers `Ok` with [`ChangeOutcome::dry_run`] set
 //!   (EC2's `DryRunOperation` error is the success of a dry run).
-//! - A non-idempotent change ([`ChangeOp::is_idempotent`] false: creating a peering,
-//!   which takes no client token) that times out fails with
-//!   [`ErrorKind::OutcomeUnknown`]: re-read (look for the peering tagged with the
-//!   request tag) before anything else, never retry blindly.
+//! - A change whose answer was lost (a timeout, a connection that broke after the
+//!   request left) fails with [`ErrorKind::OutcomeUnknown`], whatever the change: it
+//!   may or may not have happened. The caller re-reads and settles it from what AWS
+//!   shows; it is never sent again (a creating peering is looked for by its request
+//!   tag).
 
 use async_trait::async_trait;
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{BackendError, ErrorKind};
 
@@ -23,7 +24,7 @@ use super::{BackendError, ErrorKind};
 pub const REQUEST_TAG_KEY: &str = "netops:request-id";
 
 /// Where a TGW route sends traffic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TgwRouteTarget {
     /// A TGW attachment (`tgw-attach-…`).
@@ -33,7 +34,7 @@ pub enum TgwRouteTarget {
 }
 
 /// Where a VPC route sends traffic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VpcTarget {
     /// `tgw-…`
@@ -80,7 +81,7 @@ impl VpcTarget {
 }
 
 /// One change, as EC2 names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     /// `CreateTransitGatewayRoute` (static).
@@ -162,7 +163,7 @@ pub enum Change {
 
 /// Which rule group of which policy a toggle is about, and the policy version the
 /// preview was computed on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleGroupToggle {
     pub policy_arn: String,
     pub policy_name: String,
@@ -173,7 +174,7 @@ pub struct RuleGroupToggle {
     /// since the preview), and `UpdateFirewallPolicy` refuses a stale one too
     /// (`InvalidTokenException`): nobody's change is overwritten. `None`: the token was
     /// not read (the changer then uses the one it reads).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_token: Option<String>,
 }
 
@@ -306,13 +307,13 @@ impl Change {
 }
 
 /// A change in one region, possibly a dry run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeOp {
     pub region: String,
     /// The account the change must run in when it is not the one netops reads as
     /// (accepting a peering requested from another account): its changer comes from
     /// `--peer-profile` or the config's profile mapping. `None`: this account.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// Ask AWS whether the change would be allowed, changing nothing (EC2 `DryRun`).
     pub dry_run: bool,
@@ -590,7 +591,8 @@ impl ChangeOp {
     }
 
     /// Settles a backend's answer for this op: a dry run's `DryRunOk` becomes success,
-    /// and a timeout or cut-off of a non-idempotent op becomes `OutcomeUnknown`.
+    /// and a timeout or a connection lost after sending becomes `OutcomeUnknown` (the
+    /// change may or may not have happened; it is re-read, never sent again).
     ///
     /// # Errors
     /// The classified error.
@@ -603,7 +605,10 @@ impl ChangeOp {
                 dry_run: true,
                 ..ChangeOutcome::default()
             }),
-            Err(e) if !self.is_idempotent() && e.kind == ErrorKind::Timeout => {
+            Err(e)
+                if !self.dry_run
+                    && matches!(e.kind, ErrorKind::Timeout | ErrorKind::ConnectionLost) =>
+            {
                 let mut message = format!(
                     "{} in {} may or may not have happened ({}): re-read before trying again, never retry blindly",
                     self.action(),
@@ -717,9 +722,17 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
         assert!(err.message.contains("netops:request-id=req-7"), "{err}");
         assert!(err.message.contains("never retry blindly"), "{err}");
-        // An idempotent change keeps its timeout (a retry is harmless).
+        // So does any other change: a route whose answer was lost may exist.
+        let err = route().settle(timeout()).expect_err("unknown");
+        assert_eq!(err.kind, ErrorKind::OutcomeUnknown);
+        assert!(err.message.contains("may or may not"), "{err}");
+        // A dry run changes nothing: its timeout stays a timeout.
         assert_eq!(
-            route().settle(timeout()).expect_err("timeout").kind,
+            route()
+                .as_dry_run()
+                .settle(timeout())
+                .expect_err("timeout")
+                .kind,
             ErrorKind::Timeout
         );
     }

@@ -8,18 +8,50 @@ use crate::model::RegionEstate;
 use crate::runtime::{Effect, Observation, ObserveQuery, Report, Runtime, TaskId};
 
 /// Runs an execution to its end (or until the runtime has nothing left to report).
-pub async fn run(runtime: &mut Runtime, exec: &mut Execution) {
+/// When `stop` is requested the execution is interrupted: nothing more is sent, the
+/// change in flight is waited for, nothing more is re-read.
+pub async fn run(runtime: &mut Runtime, exec: &mut Execution, stop: &crate::batch::Stop) {
     for effect in exec.start() {
         runtime.execute(effect);
     }
     while !exec.is_done() {
-        let Some(report) = runtime.next().await else {
+        if stop.requested().is_some() && !exec.interrupted() {
+            for effect in exec.interrupt() {
+                runtime.execute(effect);
+            }
+            continue;
+        }
+        let report = tokio::select! {
+            report = runtime.next() => report,
+            () = stop.wait(), if !exec.interrupted() => continue,
+        };
+        let Some(report) = report else {
             break;
         };
         for effect in exec.on_report(&report) {
             runtime.execute(effect);
         }
     }
+}
+
+/// Writes audit lines through the runtime ([`Effect::Record`]), task id `task`.
+///
+/// # Errors
+/// Why the lines could not be written.
+pub async fn record(
+    runtime: &mut Runtime,
+    entries: Vec<crate::ops::log::Entry>,
+    task: TaskId,
+) -> Result<(), String> {
+    runtime.execute(Effect::Record { task, entries });
+    while let Some(report) = runtime.next().await {
+        if let Report::Recorded { task: t, result } = report
+            && t == task
+        {
+            return result;
+        }
+    }
+    Err("the runtime stopped before the audit lines were written".into())
 }
 
 /// Reads the topology of each region (concurrently), task ids from `first_task`.

@@ -4,19 +4,25 @@
 //! effects to run and takes the reports that come back.
 //!
 //! Invariants:
-//! - An op is sent once. The first failure stops the run: the ops before it are
-//!   applied (and verified), the failed one and those after it are not, and
-//!   [`Execution::summary`] says exactly that. An unknown outcome (a create that
-//!   timed out) is never retried here; the caller re-reads.
-//! - Verification reads what each op changed: the exact route search for TGW routes,
-//!   the region's topology for the rest, once per region.
+//! - An op is sent once. The first failure (or lost answer) stops the run: the ops
+//!   before it are applied (and verified), those after it are not sent, and
+//!   [`Execution::summary`] says exactly that, counting what AWS really made.
+//! - An answer that was lost (outcome unknown) is never sent again: the re-read
+//!   settles it as applied or not applied ([`OpResult::applied`]); only a re-read
+//!   that fails leaves it unknown, for the next run to settle ([`settle_pending`]).
+//! - Verification reads what each op changed or may have changed: the exact route
+//!   search for TGW routes, the region's topology for the rest, once per region.
+//! - The runtime writes each op's intent and answer lines; the execution adds the
+//!   settled line (what the re-read showed) through [`Effect::Record`] and is done
+//!   when it is written. Preview rows are matched to ops by region and object (both
+//!   sides of a peering share the attachment id).
 //! - The observations are handed to the front end ([`Execution::merge_into`]) so the
 //!   estate it shows and plans the next change on is what AWS now says.
 
 use std::collections::BTreeMap;
 
 use super::ChangePlan;
-use super::log::Entry;
+use super::log::{Entry, Intent, Record};
 use crate::backend::{BackendError, Change, ChangeOp, ChangeOutcome, ErrorKind, TgwRouteTarget};
 use crate::model::{
     AttachmentState, Destination, Estate, RegionEstate, RegionLoad, RouteState, RouteType, TgwRoute,
@@ -28,42 +34,74 @@ use crate::runtime::{Effect, Observation, ObserveQuery, Report, TaskId};
 pub enum Phase {
     Applying,
     Verifying,
+    /// Writing the settled lines to the audit log.
+    Recording,
     Done,
+}
+
+/// What a re-read shows about one op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    /// The change is there.
+    Shows(String),
+    /// It is not.
+    Not(String),
+    /// The region (or route, or policy) could not be re-read.
+    Unread(String),
 }
 
 /// One op's fate.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OpResult {
     pub op: ChangeOp,
-    /// `None`: not sent (an earlier op failed).
+    /// `None`: not sent (an earlier op failed, or netops was asked to stop).
     pub outcome: Option<Result<ChangeOutcome, BackendError>>,
     /// What the re-read showed, when it was read.
     pub verified: Option<Result<String, String>>,
+    /// What became of it: `true` AWS made the change (it answered so, or its answer
+    /// was lost and the re-read shows it), `false` it did not, `None` not known (an
+    /// answer lost and a re-read that failed).
+    pub applied: Option<bool>,
 }
 
 impl OpResult {
-    /// One word for the result.
+    fn unknown(&self) -> Option<&BackendError> {
+        match &self.outcome {
+            Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown => Some(e),
+            _ => None,
+        }
+    }
+
+    /// One line for the result.
     #[must_use]
     pub fn status(&self) -> String {
+        if let Some(e) = self.unknown() {
+            return match (&self.applied, &self.verified) {
+                (Some(true), Some(Ok(found))) => format!(
+                    "applied: the answer was lost ({}), but the re-read shows it: {found}; not sent again",
+                    e.message
+                ),
+                (Some(false), Some(Err(why))) => format!(
+                    "not applied: the answer was lost ({}) and the re-read does not show it ({why}); not sent again",
+                    e.message
+                ),
+                (_, Some(Err(why))) => format!(
+                    "outcome unknown: {}; the re-read failed ({why}): netops settles it when it next reads {}",
+                    e.message, self.op.region
+                ),
+                _ => format!(
+                    "outcome unknown: {}; not re-read: netops settles it when it next reads {}",
+                    e.message, self.op.region
+                ),
+            };
+        }
         match (&self.outcome, &self.verified) {
-            (None, _) => "not applied".into(),
-            (Some(Err(e)), Some(Ok(found))) if e.kind == ErrorKind::OutcomeUnknown => {
-                format!(
-                    "outcome unknown ({}), but the re-read shows it did happen: {found}; not sent again",
-                    e.message
-                )
-            }
-            (Some(Err(e)), _) if e.kind == ErrorKind::OutcomeUnknown => {
-                format!(
-                    "outcome unknown: {}; the re-read does not show it yet: run the command again later (it looks before sending anything)",
-                    e.message
-                )
-            }
+            (None, _) => "not sent".into(),
             (Some(Err(e)), _) => format!("failed: {}", e.message),
             (Some(Ok(o)), _) if o.dry_run => "dry run: AWS would allow it".into(),
             (Some(Ok(_)), Some(Ok(text))) => format!("verified: {text}"),
             (Some(Ok(_)), Some(Err(text))) => format!("applied, NOT verified: {text}"),
-            (Some(Ok(_)), None) => "applied".into(),
+            (Some(Ok(_)), None) => "applied (not re-read)".into(),
         }
     }
 }
@@ -77,6 +115,8 @@ pub struct Execution {
     next_task: TaskId,
     /// Apply task → op index.
     applying: Option<(TaskId, usize)>,
+    /// Each op's apply task (its id in the audit log), once sent.
+    sent_as: Vec<Option<TaskId>>,
     /// Observe task → (region, route query or topology).
     observing: BTreeMap<TaskId, (String, ObserveQuery)>,
     topologies: BTreeMap<String, RegionEstate>,
@@ -84,6 +124,12 @@ pub struct Execution {
     /// Network Firewall parts re-read, by region.
     firewalls: BTreeMap<String, crate::backend::OptionalData>,
     observe_errors: Vec<String>,
+    /// The task writing the settled lines.
+    recording: Option<TaskId>,
+    /// Why the settled lines could not be written, if so.
+    pub audit_error: Option<String>,
+    /// Asked to stop (a signal): nothing more is sent, nothing re-read.
+    stopping: bool,
 }
 
 impl Execution {
@@ -97,19 +143,25 @@ impl Execution {
                 op: op.clone(),
                 outcome: None,
                 verified: None,
+                applied: None,
             })
             .collect();
+        let sent_as = vec![None; plan.ops.len()];
         Self {
             plan,
             results,
             phase: Phase::Applying,
             next_task: first_task,
             applying: None,
+            sent_as,
             observing: BTreeMap::new(),
             topologies: BTreeMap::new(),
             routes: Vec::new(),
             firewalls: BTreeMap::new(),
             observe_errors: Vec::new(),
+            recording: None,
+            audit_error: None,
+            stopping: false,
         }
     }
 
@@ -125,6 +177,19 @@ impl Execution {
         self.phase == Phase::Done
     }
 
+    /// True when it was asked to stop.
+    #[must_use]
+    pub fn interrupted(&self) -> bool {
+        self.stopping
+    }
+
+    /// How many task ids an execution of `ops` ops may take (apply, observe and
+    /// record tasks).
+    #[must_use]
+    pub fn tasks_needed(ops: usize) -> u64 {
+        ops as u64 * 3 + 4
+    }
+
     fn task(&mut self) -> TaskId {
         let t = self.next_task;
         self.next_task += 1;
@@ -136,14 +201,51 @@ impl Execution {
         self.apply_next(0)
     }
 
+    /// The audit log's id of op `i`'s change (the runtime adds its session).
+    fn op_id(task: TaskId) -> String {
+        format!("t{task}")
+    }
+
     fn apply_next(&mut self, i: usize) -> Vec<Effect> {
+        if self.stopping {
+            self.applying = None;
+            return self.conclude();
+        }
         if let Some(op) = self.plan.ops.get(i).cloned() {
             let task = self.task();
             self.applying = Some((task, i));
-            vec![Effect::Apply { task, op }]
+            self.sent_as[i] = Some(task);
+            let row = row_for(&self.plan, &op);
+            let intent = Intent {
+                op_id: Self::op_id(task),
+                command: self.plan.line.clone(),
+                before: row.map(|x| x.before.clone()).unwrap_or_default(),
+                after: row.map(|x| x.after.clone()).unwrap_or_default(),
+            };
+            vec![Effect::Apply { task, op, intent }]
         } else {
             self.applying = None;
             self.verify()
+        }
+    }
+
+    /// Stop: send nothing more and re-read nothing; an op already sent is waited
+    /// for (its answer line is written by the runtime). Answers effects to run
+    /// (cancelling re-reads under way, writing what is known).
+    pub fn interrupt(&mut self) -> Vec<Effect> {
+        if self.stopping || self.is_done() {
+            return Vec::new();
+        }
+        self.stopping = true;
+        match self.phase {
+            Phase::Verifying => {
+                let mut effects: Vec<Effect> =
+                    self.observing.keys().map(|t| Effect::Cancel(*t)).collect();
+                self.observing.clear();
+                effects.extend(self.conclude());
+                effects
+            }
+            Phase::Applying | Phase::Recording | Phase::Done => Vec::new(),
         }
     }
 
@@ -153,6 +255,7 @@ impl Execution {
         match report {
             Report::Applied { task, .. } => self.applying.is_some_and(|(t, _)| t == *task),
             Report::Observed { task, .. } => self.observing.contains_key(task),
+            Report::Recorded { task, .. } => self.recording == Some(*task),
             _ => false,
         }
     }
@@ -173,8 +276,14 @@ impl Execution {
                 if result.is_ok() {
                     self.apply_next(i + 1)
                 } else {
+                    // The first failure (or lost answer) stops the run: the re-read
+                    // says what became of a lost one.
                     self.applying = None;
-                    self.verify()
+                    if self.stopping {
+                        self.conclude()
+                    } else {
+                        self.verify()
+                    }
                 }
             }
             Report::Observed {
@@ -207,35 +316,40 @@ impl Execution {
                         .observe_errors
                         .push(format!("re-reading {region}: {}", e.message)),
                 }
-                if self.observing.is_empty() {
-                    self.conclude();
+                if self.observing.is_empty() && self.phase == Phase::Verifying {
+                    return self.conclude();
                 }
+                Vec::new()
+            }
+            Report::Recorded { task, result } => {
+                if self.recording != Some(*task) {
+                    return Vec::new();
+                }
+                self.recording = None;
+                if let Err(e) = result {
+                    self.audit_error = Some(e.clone());
+                }
+                self.phase = Phase::Done;
                 Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
-    /// Re-reads what the applied ops changed.
+    /// Re-reads what the ops changed, and what the ops whose answer was lost may
+    /// have changed.
     fn verify(&mut self) -> Vec<Effect> {
         self.phase = Phase::Verifying;
         let mut effects = Vec::new();
         let mut regions: Vec<String> = Vec::new();
-        let applied: Vec<ChangeOp> = self
+        let sent: Vec<ChangeOp> = self
             .results
             .iter()
-            .filter(|r| matches!(&r.outcome, Some(Ok(o)) if !o.dry_run))
+            .filter(|r| matches!(&r.outcome, Some(Ok(o)) if !o.dry_run) || r.unknown().is_some())
             .map(|r| r.op.clone())
             .collect();
-        // An unknown outcome is looked for too (its region's topology).
-        let unknown: Vec<String> = self
-            .results
-            .iter()
-            .filter(|r| matches!(&r.outcome, Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown))
-            .map(|r| r.op.region.clone())
-            .collect();
         let mut firewall_regions: Vec<String> = Vec::new();
-        for op in &applied {
+        for op in &sent {
             match &op.change {
                 Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => {
                     if !firewall_regions.contains(&op.region) {
@@ -276,11 +390,6 @@ impl Execution {
                 }
             }
         }
-        for r in unknown {
-            if !regions.contains(&r) {
-                regions.push(r);
-            }
-        }
         for region in regions {
             let task = self.task();
             self.observing
@@ -302,32 +411,73 @@ impl Execution {
             });
         }
         if effects.is_empty() {
-            self.conclude();
+            return self.conclude();
         }
         effects
     }
 
-    fn conclude(&mut self) {
+    /// Says what became of each op, and writes it to the audit log.
+    fn conclude(&mut self) -> Vec<Effect> {
+        let mut lines = Vec::new();
         for i in 0..self.results.len() {
-            let verdict = match &self.results[i].outcome {
-                Some(Ok(o)) if !o.dry_run => Some(self.check(&self.results[i].op, o)),
-                // An answer that was lost: the re-read says whether it happened.
-                Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown => {
+            let seen = match &self.results[i].outcome {
+                Some(Ok(o)) if !o.dry_run && !self.stopping => {
+                    Some(self.check(&self.results[i].op, o))
+                }
+                Some(Err(e)) if e.kind == ErrorKind::OutcomeUnknown && !self.stopping => {
                     Some(self.check(&self.results[i].op, &ChangeOutcome::default()))
                 }
                 _ => None,
             };
-            self.results[i].verified = verdict;
+            let r = &mut self.results[i];
+            let lost = r.unknown().is_some();
+            // A peering created may take a while to show: not seeing it yet does not
+            // say it was not made (the next run looks again by its request tag).
+            let seen = match seen {
+                Some(Seen::Not(t))
+                    if lost && matches!(r.op.change, Change::CreatePeering { .. }) =>
+                {
+                    Some(Seen::Unread(t))
+                }
+                other => other,
+            };
+            r.applied = match (&r.outcome, &seen) {
+                (Some(Ok(o)), _) => Some(!o.dry_run),
+                (Some(Err(_)), Some(Seen::Shows(_))) if lost => Some(true),
+                (Some(Err(_)), Some(Seen::Not(_))) if lost => Some(false),
+                (Some(Err(_)), _) if lost => None,
+                (Some(Err(_)) | None, _) => Some(false),
+            };
+            r.verified = seen.map(|s| match s {
+                Seen::Shows(t) => Ok(t),
+                Seen::Not(t) | Seen::Unread(t) => Err(t),
+            });
+            // What the re-read said goes to the log as the change's last word: a
+            // verification, or a lost answer settled (or still unknown).
+            let sent = matches!(&r.outcome, Some(Ok(o)) if !o.dry_run) || lost;
+            if sent
+                && r.verified.is_some()
+                && let Some(task) = self.sent_as[i]
+            {
+                lines.push(settled_line(r, &self.plan, Self::op_id(task)));
+            }
         }
-        self.phase = Phase::Done;
+        if lines.is_empty() {
+            self.phase = Phase::Done;
+            return Vec::new();
+        }
+        self.phase = Phase::Recording;
+        let task = self.task();
+        self.recording = Some(task);
+        vec![Effect::Record {
+            task,
+            entries: lines,
+        }]
     }
 
     /// True when an op's answer was lost but the re-read shows it happened.
     fn recovered(r: &OpResult) -> bool {
-        matches!(
-            (&r.outcome, &r.verified),
-            (Some(Err(e)), Some(Ok(_))) if e.kind == ErrorKind::OutcomeUnknown
-        )
+        r.unknown().is_some() && r.applied == Some(true)
     }
 
     fn observed_routes(
@@ -343,11 +493,11 @@ impl Execution {
             .map(|(_, _, _, routes)| routes.as_slice())
     }
 
-    /// What the re-read says about one applied op.
-    fn check(&self, op: &ChangeOp, outcome: &ChangeOutcome) -> Result<String, String> {
+    /// What the re-read says about one op.
+    fn check(&self, op: &ChangeOp, outcome: &ChangeOutcome) -> Seen {
         let region = op.region.as_str();
         let unread = || {
-            Err(format!(
+            Seen::Unread(format!(
                 "{region} could not be re-read{}",
                 if self.observe_errors.is_empty() {
                     String::new()
@@ -355,6 +505,10 @@ impl Execution {
                     format!(" ({})", self.observe_errors.join("; "))
                 }
             ))
+        };
+        let seen = |r: Result<String, String>| match r {
+            Ok(t) => Seen::Shows(t),
+            Err(t) => Seen::Not(t),
         };
         match &op.change {
             Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
@@ -364,87 +518,35 @@ impl Execution {
                     return unread();
                 };
                 let Some(p) = policies.iter().find(|p| p.arn == t.policy_arn) else {
-                    return Err(format!("{} is not in {region} any more", t.policy_name));
+                    return Seen::Not(format!("{} is not in {region} any more", t.policy_name));
                 };
-                check_toggle(p, t, matches!(op.change, Change::EnableRuleGroup(_)))
+                seen(check_toggle(
+                    p,
+                    t,
+                    matches!(op.change, Change::EnableRuleGroup(_)),
+                ))
             }
             Change::CreateTgwRoute {
                 route_table_id,
                 cidr,
-                target,
+                ..
             }
             | Change::ReplaceTgwRoute {
                 route_table_id,
                 cidr,
-                target,
-            } => {
-                let Some(routes) = self.observed_routes(region, route_table_id, *cidr) else {
-                    return unread();
-                };
-                let Some(r) = routes.iter().find(|r| r.route_type == RouteType::Static) else {
-                    return Err(format!("no static route to {cidr} in {route_table_id}"));
-                };
-                match target {
-                    TgwRouteTarget::Blackhole if r.state == RouteState::Blackhole => {
-                        Ok(format!("{cidr} is a blackhole in {route_table_id}"))
-                    }
-                    TgwRouteTarget::Attachment(a)
-                        if r.targets.iter().any(|t| &t.attachment_id == a) =>
-                    {
-                        Ok(format!("{cidr} → {a} ({}) in {route_table_id}", r.state))
-                    }
-                    // moto 5.2.5 stores no target for a route to a peering attachment;
-                    // AWS always names it. Said, not hidden.
-                    TgwRouteTarget::Attachment(a)
-                        if r.state == RouteState::Active
-                            && r.targets.iter().all(|t| t.attachment_id.is_empty()) =>
-                    {
-                        Ok(format!(
-                            "{cidr} is an active static route in {route_table_id} (the API did not name its target; {a} was asked)"
-                        ))
-                    }
-                    TgwRouteTarget::Attachment(a) if r.state == RouteState::Blackhole => {
-                        Ok(format!(
-                            "{cidr} → {a} in {route_table_id} is a blackhole until {a} is available"
-                        ))
-                    }
-                    _ => Err(format!(
-                        "{cidr} in {route_table_id} is {} → {}",
-                        r.state,
-                        r.targets
-                            .iter()
-                            .map(|t| t.attachment_id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                }
+                ..
             }
-            Change::DeleteTgwRoute {
+            | Change::DeleteTgwRoute {
                 route_table_id,
                 cidr,
-            } => {
-                let Some(routes) = self.observed_routes(region, route_table_id, *cidr) else {
-                    return unread();
-                };
-                if routes.iter().any(|r| r.route_type == RouteType::Static) {
-                    Err(format!(
-                        "the static route to {cidr} is still in {route_table_id}"
-                    ))
-                } else if let Some(p) = routes.first() {
-                    Ok(format!(
-                        "static route gone; {cidr} is propagated ({}) in {route_table_id}",
-                        p.state
-                    ))
-                } else {
-                    Ok(format!("no route to {cidr} in {route_table_id}"))
-                }
-            }
-            _ => {
-                let Some(estate) = self.topologies.get(region) else {
-                    return unread();
-                };
-                check_topology(estate, op, outcome)
-            }
+            } => match self.observed_routes(region, route_table_id, *cidr) {
+                Some(routes) => seen(check_tgw_route(&op.change, routes)),
+                None => unread(),
+            },
+            _ => match self.topologies.get(region) {
+                Some(estate) => seen(check_topology(estate, op, outcome)),
+                None => unread(),
+            },
         }
     }
 
@@ -473,7 +575,8 @@ impl Execution {
         }
     }
 
-    /// True when every op was applied (or dry-run) and verified.
+    /// True when every op was applied (or dry-run) and verified, or its lost answer
+    /// was settled as applied.
     #[must_use]
     pub fn succeeded(&self) -> bool {
         self.results.iter().all(|r| {
@@ -494,6 +597,30 @@ impl Execution {
         })
     }
 
+    /// How many ops AWS made (answered so, or settled by the re-read).
+    #[must_use]
+    pub fn applied_count(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.applied == Some(true))
+            .count()
+    }
+
+    /// True when some op was not sent (the run stopped before it).
+    #[must_use]
+    pub fn stopped_early(&self) -> bool {
+        self.results.iter().any(|r| r.outcome.is_none())
+    }
+
+    /// True when some op's outcome is still unknown (a lost answer the re-read could
+    /// not settle).
+    #[must_use]
+    pub fn unsettled(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| r.unknown().is_some() && r.applied.is_none())
+    }
+
     /// What happened, one line per op, then a sentence on partial application.
     #[must_use]
     pub fn summary(&self) -> Vec<String> {
@@ -502,54 +629,40 @@ impl Execution {
             .iter()
             .map(|r| format!("{} {}: {}", r.op.region, r.op.action(), r.status()))
             .collect();
-        let applied = self
+        let applied = self.applied_count();
+        let total = self.results.len();
+        let unknown = self
             .results
             .iter()
-            .filter(|r| matches!(&r.outcome, Some(Ok(o)) if !o.dry_run))
+            .filter(|r| r.unknown().is_some() && r.applied.is_none())
             .count();
-        if self.failure().is_some() {
-            let total = self.results.len();
-            out.push(if applied == 0 {
-                "nothing was changed".to_string()
+        let unsent = self.results.iter().any(|r| r.outcome.is_none());
+        if self.failure().is_some() || self.stopping || unsent {
+            let stopped = if self.stopping {
+                "netops was asked to stop: "
             } else {
-                format!(
-                    "partially applied: {applied} of {total} changes were made (listed above); the rest were not sent"
-                )
+                ""
+            };
+            out.push(match (applied, unknown) {
+                (0, 0) => format!("{stopped}nothing was changed"),
+                (0, u) => format!(
+                    "{stopped}{u} change(s) may or may not have been made (see above); nothing else was sent"
+                ),
+                (a, 0) if a == total => format!("{stopped}all {total} changes were made"),
+                (a, u) => format!(
+                    "{stopped}partially applied: {a} of {total} changes were made{} (listed above); the rest were not sent",
+                    if u > 0 {
+                        format!(", {u} may or may not have been")
+                    } else {
+                        String::new()
+                    }
+                ),
             });
         }
+        if let Some(e) = &self.audit_error {
+            out.push(format!("warning: {e}"));
+        }
         out
-    }
-
-    /// Audit log lines for the ops that were sent (dry runs are not changes).
-    #[must_use]
-    pub fn log_entries(&self, time: &str, profile: &str, account: Option<&str>) -> Vec<Entry> {
-        self.results
-            .iter()
-            .filter(|r| matches!(&r.outcome, Some(res) if !matches!(res, Ok(o) if o.dry_run)))
-            .map(|r| {
-                let row = self
-                    .plan
-                    .rows
-                    .iter()
-                    .find(|row| mentions(&r.op, &row.object));
-                Entry {
-                    time: time.to_string(),
-                    profile: profile.to_string(),
-                    account: account.map(str::to_string),
-                    region: r.op.region.clone(),
-                    command: self.plan.line.clone(),
-                    action: r.op.action().to_string(),
-                    change: serde_json::to_value(&r.op.change).unwrap_or_default(),
-                    before: row.map(|x| x.before.clone()).unwrap_or_default(),
-                    after: row.map(|x| x.after.clone()).unwrap_or_default(),
-                    result: r.status(),
-                    request_ids: match &r.outcome {
-                        Some(Ok(o)) => o.request_id.iter().cloned().collect(),
-                        Some(Err(_)) | None => Vec::new(),
-                    },
-                }
-            })
-            .collect()
     }
 
     /// The id a created peering got (or `None`).
@@ -560,6 +673,206 @@ impl Execution {
             _ => None,
         })
     }
+}
+
+/// The audit line saying what a re-read showed about an op that was sent.
+fn settled_line(r: &OpResult, plan: &ChangePlan, op_id: String) -> Entry {
+    let row = row_for(plan, &r.op);
+    Entry {
+        time: String::new(),
+        profile: String::new(),
+        account: r.op.account.clone(),
+        region: r.op.region.clone(),
+        command: plan.line.clone(),
+        action: r.op.action().to_string(),
+        change: serde_json::to_value(&r.op.change).unwrap_or_default(),
+        before: row.map(|x| x.before.clone()).unwrap_or_default(),
+        after: row.map(|x| x.after.clone()).unwrap_or_default(),
+        result: r.status(),
+        request_ids: match &r.outcome {
+            Some(Ok(o)) => o.request_id.iter().cloned().collect(),
+            _ => Vec::new(),
+        },
+        record: Record::Settled,
+        op_id,
+        applied: r.applied,
+        pid: None,
+        session: String::new(),
+    }
+}
+
+/// What the estate shows about a change: `Ok` it is there, `Err` it is not, `None`
+/// its region (or the part it is about) was not read. For settling a change whose
+/// outcome a killed run never learned.
+#[must_use]
+pub fn shows(estate: &Estate, op: &ChangeOp) -> Option<Result<String, String>> {
+    let region = estate.region(&op.region)?;
+    match &op.change {
+        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+            if region.firewall_policies.is_empty() {
+                return None;
+            }
+            Some(
+                match region
+                    .firewall_policies
+                    .iter()
+                    .find(|p| p.arn == t.policy_arn)
+                {
+                    Some(p) => check_toggle(p, t, matches!(op.change, Change::EnableRuleGroup(_))),
+                    None => Err(format!(
+                        "{} is not in {} any more",
+                        t.policy_name, op.region
+                    )),
+                },
+            )
+        }
+        _ => {
+            if let Some((table, cidr)) = op.change.route()
+                && let Some(t) = region.tgw_route_tables.iter().find(|t| t.id == table)
+            {
+                let routes: Vec<TgwRoute> = t
+                    .routes
+                    .iter()
+                    .filter(|r| r.destination == Destination::Cidr(cidr))
+                    .cloned()
+                    .collect();
+                return Some(check_tgw_route(&op.change, &routes));
+            }
+            Some(check_topology(region, op, &ChangeOutcome::default()))
+        }
+    }
+}
+
+/// Settled lines for the changes the log left unknown (`pending`) whose region
+/// this estate holds: applied or not applied, from what AWS shows now.
+#[must_use]
+pub fn settle_pending(pending: &[Entry], estate: &Estate) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for p in pending {
+        let Ok(change) = serde_json::from_value::<Change>(p.change.clone()) else {
+            continue;
+        };
+        let mut op = ChangeOp::new(&p.region, change);
+        op.account.clone_from(&p.account);
+        if let (Some(mine), Some(theirs)) = (
+            estate.account.as_ref().map(|a| a.id.as_str()),
+            p.account.as_deref(),
+        ) && mine != theirs
+        {
+            continue;
+        }
+        let Some(seen) = shows(estate, &op) else {
+            continue;
+        };
+        let (applied, result) = match seen {
+            Ok(found) => (
+                true,
+                format!(
+                    "applied: its answer never came (netops stopped), and a later read shows it: {found}"
+                ),
+            ),
+            Err(why) => (
+                false,
+                format!(
+                    "not applied: its answer never came (netops stopped), and a later read does not show it ({why})"
+                ),
+            ),
+        };
+        let mut line = p.clone();
+        line.record = Record::Settled;
+        line.result = result;
+        line.applied = Some(applied);
+        line.time = String::new();
+        line.pid = None;
+        line.session = String::new();
+        line.profile = String::new();
+        out.push(line);
+    }
+    out
+}
+
+/// What a re-read route search shows about a TGW route change.
+fn check_tgw_route(change: &Change, routes: &[TgwRoute]) -> Result<String, String> {
+    match change {
+        Change::CreateTgwRoute {
+            route_table_id,
+            cidr,
+            target,
+        }
+        | Change::ReplaceTgwRoute {
+            route_table_id,
+            cidr,
+            target,
+        } => {
+            let Some(r) = routes.iter().find(|r| r.route_type == RouteType::Static) else {
+                return Err(format!("no static route to {cidr} in {route_table_id}"));
+            };
+            match target {
+                TgwRouteTarget::Blackhole if r.state == RouteState::Blackhole => {
+                    Ok(format!("{cidr} is a blackhole in {route_table_id}"))
+                }
+                TgwRouteTarget::Attachment(a)
+                    if r.targets.iter().any(|t| &t.attachment_id == a) =>
+                {
+                    Ok(format!("{cidr} → {a} ({}) in {route_table_id}", r.state))
+                }
+                // moto 5.2.5 stores no target for a route to a peering attachment;
+                // AWS always names it. Said, not hidden.
+                TgwRouteTarget::Attachment(a)
+                    if r.state == RouteState::Active
+                        && r.targets.iter().all(|t| t.attachment_id.is_empty()) =>
+                {
+                    Ok(format!(
+                        "{cidr} is an active static route in {route_table_id} (the API did not name its target; {a} was asked)"
+                    ))
+                }
+                TgwRouteTarget::Attachment(a) if r.state == RouteState::Blackhole => Ok(format!(
+                    "{cidr} → {a} in {route_table_id} is a blackhole until {a} is available"
+                )),
+                _ => Err(format!(
+                    "{cidr} in {route_table_id} is {} → {}",
+                    r.state,
+                    r.targets
+                        .iter()
+                        .map(|t| t.attachment_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        Change::DeleteTgwRoute {
+            route_table_id,
+            cidr,
+        } => {
+            if routes.iter().any(|r| r.route_type == RouteType::Static) {
+                Err(format!(
+                    "the static route to {cidr} is still in {route_table_id}"
+                ))
+            } else if let Some(p) = routes.first() {
+                Ok(format!(
+                    "static route gone; {cidr} is propagated ({}) in {route_table_id}",
+                    p.state
+                ))
+            } else {
+                Ok(format!("no route to {cidr} in {route_table_id}"))
+            }
+        }
+        _ => Err("not a TGW route change".into()),
+    }
+}
+
+/// The preview row about this op: in its region (both sides of a peering share the
+/// attachment id), naming its route table too when a row does.
+fn row_for<'a>(plan: &'a ChangePlan, op: &ChangeOp) -> Option<&'a super::Row> {
+    let rows = || {
+        plan.rows
+            .iter()
+            .filter(|row| row.region == op.region && mentions(op, &row.object))
+    };
+    let table = op.change.attachment().and_then(|(_, t)| t);
+    rows()
+        .find(|row| table.is_some_and(|t| row.object.contains(t)))
+        .or_else(|| rows().next())
 }
 
 /// True when a preview row is about this op's object.

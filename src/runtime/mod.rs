@@ -43,9 +43,24 @@ pub enum Effect {
     LoadRegion { generation: TaskId, region: String },
     /// Wake the requester after `after_ms` milliseconds (waiting on a peering, polling).
     Timer { task: TaskId, after_ms: u64 },
-    /// Apply one change, once: the runtime never retries a change (an unknown outcome
-    /// is reported as such, for the requester to re-read).
-    Apply { task: TaskId, op: ChangeOp },
+    /// Apply one change, once: the runtime never sends a change again after a lost
+    /// answer (an unknown outcome is reported as such, for the requester to re-read);
+    /// only a throttled one, which AWS refused before running it. The intent line
+    /// is written to the audit log (and fsync'd) before the call leaves, the answer
+    /// line when it comes back; a change whose intent line cannot be written is not
+    /// sent.
+    Apply {
+        task: TaskId,
+        op: ChangeOp,
+        intent: crate::ops::log::Intent,
+    },
+    /// Append lines to the audit log (a re-read verified a change or settled an
+    /// unknown outcome); the runtime stamps them with the time, profile, account and
+    /// process. Reports [`Report::Recorded`].
+    Record {
+        task: TaskId,
+        entries: Vec<crate::ops::log::Entry>,
+    },
     /// Re-read what a change touched (verification, waiting on a peering): one
     /// region's topology, or one TGW route by the exact route search.
     Observe {
@@ -156,6 +171,11 @@ pub enum Report {
     Account(Option<Account>),
     /// A timer fired.
     Timer { task: TaskId },
+    /// Lines asked for with [`Effect::Record`] were written (or why not).
+    Recorded {
+        task: TaskId,
+        result: Result<(), String>,
+    },
     /// A change was applied (or refused: read-only, or what AWS answered).
     Applied {
         task: TaskId,
@@ -177,6 +197,167 @@ pub enum Report {
         /// change previews of the same version.
         baseline: Arc<crate::net::baseline::Baseline>,
     },
+}
+
+/// How many times a throttled change is sent again (AWS refused it before running it).
+pub const CHANGE_THROTTLE_RETRIES: u32 = 3;
+
+/// Who is changing what, for the audit log's lines: shared by the runtime's change
+/// tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    pub audit: crate::ops::log::Audit,
+    /// The AWS profile the audit log records (`demo` for the simulator).
+    pub profile: String,
+    /// The account the backend reported (changes in another account name theirs).
+    pub account: Option<String>,
+    /// This run, among others appending to the same log.
+    pub session: String,
+    pub clock: Option<Clock>,
+}
+
+impl Journal {
+    /// Fills in what every line carries.
+    fn stamp(&self, e: &mut crate::ops::log::Entry) {
+        e.time = crate::ops::log::rfc3339(self.clock.unwrap_or(Clock::System).now());
+        e.profile.clone_from(&self.profile);
+        if e.account.is_none() {
+            e.account.clone_from(&self.account);
+        }
+        e.pid = Some(std::process::id());
+        e.session.clone_from(&self.session);
+        // Task ids are unique in one run only: the run makes them unique in the log.
+        if !e.op_id.is_empty() && !e.op_id.contains('/') {
+            e.op_id = format!("{}/{}", self.session, e.op_id);
+        }
+    }
+
+    /// Writes lines, stamped. `Ok` when there is no log (`Audit::Off`).
+    fn write(&self, mut entries: Vec<crate::ops::log::Entry>) -> Result<(), String> {
+        use crate::ops::log::Audit;
+        match &self.audit {
+            Audit::Off => Ok(()),
+            Audit::Broken { .. } => Err(self.audit.refusal().unwrap_or_default()),
+            Audit::Log(log) => {
+                for e in &mut entries {
+                    self.stamp(e);
+                }
+                log.append(&entries).map_err(|e| {
+                    format!(
+                        "the audit log {} cannot be written: {e}",
+                        log.path().display()
+                    )
+                })
+            }
+        }
+    }
+
+    fn line(
+        op: &ChangeOp,
+        intent: &crate::ops::log::Intent,
+        record: crate::ops::log::Record,
+        result: String,
+        applied: Option<bool>,
+        request_ids: Vec<String>,
+    ) -> crate::ops::log::Entry {
+        crate::ops::log::Entry {
+            time: String::new(),
+            profile: String::new(),
+            account: op.account.clone(),
+            region: op.region.clone(),
+            command: intent.command.clone(),
+            action: op.action().to_string(),
+            change: serde_json::to_value(&op.change).unwrap_or_default(),
+            before: intent.before.clone(),
+            after: intent.after.clone(),
+            result,
+            request_ids,
+            record,
+            op_id: intent.op_id.clone(),
+            applied,
+            pid: None,
+            session: String::new(),
+        }
+    }
+}
+
+/// Sends one change: the intent line first (nothing is sent without it), the call
+/// (again only when throttled), the answer line.
+async fn apply_task(
+    changer: Arc<dyn Changer>,
+    journal: Journal,
+    op: ChangeOp,
+    intent: crate::ops::log::Intent,
+    retry_base_ms: u64,
+) -> Result<ChangeOutcome, BackendError> {
+    use crate::ops::log::Record;
+    let logged = !op.dry_run;
+    if logged {
+        let line = Journal::line(
+            &op,
+            &intent,
+            Record::Intent,
+            "sending".into(),
+            None,
+            Vec::new(),
+        );
+        let written = tokio::task::spawn_blocking({
+            let journal = journal.clone();
+            move || journal.write(vec![line])
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the audit log write did not finish: {e}")));
+        if let Err(why) = written {
+            let why = if why.contains("nothing was sent") {
+                why
+            } else {
+                format!("{why}; no change is sent without its audit line: nothing was sent")
+            };
+            return Err(BackendError::new(
+                ErrorKind::Other,
+                format!("{} in {} refused: {why}", op.action(), op.region),
+            )
+            .in_region(&op.region));
+        }
+    }
+    let mut attempt = 0u32;
+    let result = loop {
+        match op.settle(changer.apply(&op).await) {
+            Err(e) if e.kind == ErrorKind::Throttled && attempt < CHANGE_THROTTLE_RETRIES => {
+                attempt += 1;
+                tracing::info!(
+                    action = op.action(),
+                    attempt,
+                    "change throttled: sending it again"
+                );
+                tokio::time::sleep(Duration::from_millis(retry_base_ms << attempt)).await;
+            }
+            other => break other,
+        }
+    };
+    if logged {
+        let (text, applied, ids) = match &result {
+            Ok(o) => (
+                "applied".to_string(),
+                Some(true),
+                o.request_id.iter().cloned().collect(),
+            ),
+            Err(e) if e.kind == ErrorKind::OutcomeUnknown => {
+                (format!("outcome unknown: {}", e.message), None, Vec::new())
+            }
+            Err(e) => (format!("failed: {}", e.message), Some(false), Vec::new()),
+        };
+        let line = Journal::line(&op, &intent, Record::Answer, text, applied, ids);
+        // The intent line is already on disk: if this one is lost, the next run
+        // settles the change from what AWS shows.
+        let journal = journal.clone();
+        match tokio::task::spawn_blocking(move || journal.write(vec![line])).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "audit answer line not written"),
+            Err(e) => tracing::error!(error = %e, "audit answer line not written"),
+        }
+    }
+    result
 }
 
 /// Delays between a probe's invocation polls, in milliseconds; the last repeats.
@@ -310,6 +491,19 @@ pub struct Runtime {
     /// The newest task of each kind ("discover", "region:eu-west-1", …).
     latest: HashMap<String, TaskId>,
     cancelled: HashSet<TaskId>,
+    journal: Journal,
+    /// The first wait before a throttled change is sent again (doubling).
+    retry_base_ms: u64,
+}
+
+impl Drop for Runtime {
+    /// A runtime that goes away takes its tasks with it (a task in the middle of a
+    /// call stops at its next await, as a killed process would).
+    fn drop(&mut self) {
+        for running in self.running.values() {
+            running.handle.abort();
+        }
+    }
 }
 
 impl Runtime {
@@ -327,7 +521,46 @@ impl Runtime {
             running: HashMap::new(),
             latest: HashMap::new(),
             cancelled: HashSet::new(),
+            journal: Journal {
+                session: format!(
+                    "{}-{}",
+                    std::process::id(),
+                    SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos())
+                ),
+                clock: Some(clock),
+                ..Journal::default()
+            },
+            retry_base_ms: 125,
         }
+    }
+
+    /// Where changes are logged, and the profile the lines name.
+    #[must_use]
+    pub fn with_audit(mut self, audit: crate::ops::log::Audit, profile: &str) -> Self {
+        self.journal.audit = audit;
+        self.journal.profile = profile.to_string();
+        self
+    }
+
+    /// The first wait before a throttled change is sent again (tests shorten it).
+    #[must_use]
+    pub fn with_retry_base_ms(mut self, ms: u64) -> Self {
+        self.retry_base_ms = ms;
+        self
+    }
+
+    /// This run's id in the audit log.
+    #[must_use]
+    pub fn session(&self) -> &str {
+        &self.journal.session
+    }
+
+    /// Where changes are logged.
+    #[must_use]
+    pub fn audit(&self) -> &crate::ops::log::Audit {
+        &self.journal.audit
     }
 
     /// Gives the runtime the capability to change the network (never in read-only).
@@ -437,11 +670,15 @@ impl Runtime {
                 });
                 None
             }
-            Effect::Apply { task, op } => {
+            Effect::Apply { task, op, intent } => {
                 let changer = self.changer.clone();
+                let journal = self.journal.clone();
+                let retry_base_ms = self.retry_base_ms;
                 self.spawn(task, format!("change:{task}"), move |tx| async move {
                     let result = match changer {
-                        Some(changer) => op.settle(changer.apply(&op).await),
+                        Some(changer) => {
+                            apply_task(changer, journal, op, intent, retry_base_ms).await
+                        }
                         None => Err(BackendError::new(
                             ErrorKind::ReadOnly,
                             format!(
@@ -452,6 +689,18 @@ impl Runtime {
                         .in_region(&op.region)),
                     };
                     let _ = tx.send(Envelope::Report(task, Report::Applied { task, result }));
+                });
+                None
+            }
+            Effect::Record { task, entries } => {
+                let journal = self.journal.clone();
+                self.spawn(task, format!("record:{task}"), move |tx| async move {
+                    let result = tokio::task::spawn_blocking(move || journal.write(entries))
+                        .await
+                        .unwrap_or_else(|e| {
+                            Err(format!("the audit log write did not finish: {e}"))
+                        });
+                    let _ = tx.send(Envelope::Report(task, Report::Recorded { task, result }));
                 });
                 None
             }
@@ -575,6 +824,20 @@ impl Runtime {
         );
     }
 
+    /// Waits (at most `limit`) for the changes already sent to be answered, so their
+    /// audit answer lines are written before the process leaves; other reports are
+    /// dropped.
+    pub async fn finish_changes(&mut self, limit: Duration) {
+        let in_flight = |rt: &Self| rt.running.values().any(|r| r.kind.starts_with("change:"));
+        let deadline = tokio::time::Instant::now() + limit;
+        while in_flight(self) {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
     /// The next report. `None` when nothing runs and nothing is queued (settled).
     pub async fn next(&mut self) -> Option<Report> {
         loop {
@@ -588,6 +851,11 @@ impl Runtime {
                     self.running.remove(&task);
                 }
                 Envelope::Report(task, report) => {
+                    if let Report::Account(Some(account)) = &report
+                        && self.journal.account.is_none()
+                    {
+                        self.journal.account = Some(account.id.clone());
+                    }
                     if !self.cancelled.contains(&task) {
                         return Some(report);
                     }
@@ -953,6 +1221,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 9,
             op: route_op(),
+            intent: crate::ops::log::Intent::default(),
         });
         let reports = drain(&mut rt).await;
         assert!(
@@ -969,6 +1238,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 10,
             op: route_op(),
+            intent: crate::ops::log::Intent::default(),
         });
         match drain(&mut rt).await.as_slice() {
             [Report::Applied { result: Err(e), .. }] => {
@@ -984,6 +1254,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 1,
             op: route_op(),
+            intent: crate::ops::log::Intent::default(),
         });
         match drain(&mut rt).await.as_slice() {
             [Report::Applied { result: Err(e), .. }] => {

@@ -4,8 +4,9 @@
 //! - Errors are classified like reads ([`super::errors`]), then settled by
 //!   [`ChangeOp::settle`]: `DryRunOperation` is a successful dry run, a timeout of a
 //!   non-idempotent call is `OutcomeUnknown`.
-//! - A non-idempotent call (creating a peering) is sent once: SDK retries are off for
-//!   it, since a retried create could make a second peering.
+//! - Every change is sent once: SDK retries are off for changes, since a call that
+//!   timed out may have been carried out (a retried create makes a second peering; a
+//!   retried route answers "already exists" for a route this very call made).
 
 use std::sync::Arc;
 
@@ -79,14 +80,33 @@ impl Changer for AwsChanger {
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
         let region = op.region.as_str();
         let clients = self.backend.clients(region)?;
-        let c = &clients.ec2;
+        // A change is sent once: the SDK must not send it again after a timeout or a
+        // broken connection (the first may have been carried out). A throttled call is
+        // refused before it runs; the runtime sends that again itself.
+        let ec2_once = aws_sdk_ec2::Client::from_conf(
+            clients
+                .ec2
+                .config()
+                .to_builder()
+                .retry_config(RetryConfig::disabled())
+                .build(),
+        );
+        let firewall_once = aws_sdk_networkfirewall::Client::from_conf(
+            clients
+                .firewall
+                .config()
+                .to_builder()
+                .retry_config(RetryConfig::disabled())
+                .build(),
+        );
+        let c = &ec2_once;
         let cx = self.backend.cx(region);
         let action = op.action();
         let dry = op.dry_run;
         tracing::info!(region, action, dry_run = dry, change = ?op.change, "applying a change");
         if let Some((toggle, enable)) = op.change.toggle() {
             let result =
-                super::firewall_changes::toggle(&clients.firewall, cx, op, toggle, enable).await;
+                super::firewall_changes::toggle(&firewall_once, cx, op, toggle, enable).await;
             return op.settle(result.map_err(|e| e.in_region(region)));
         }
         let result = match &op.change {

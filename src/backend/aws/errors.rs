@@ -96,6 +96,13 @@ where
                 )
             } else if !d.is_io() && mentions_credentials(&detail) {
                 credentials_error(profile, region, action, &detail)
+            } else if d.is_io() && !never_connected(err) {
+                (
+                    ErrorKind::ConnectionLost,
+                    format!(
+                        "the connection to the {title} endpoint for {region} broke during {action}: {detail}"
+                    ),
+                )
             } else {
                 (
                     ErrorKind::Unreachable,
@@ -129,6 +136,36 @@ where
         }
     };
     BackendError::new(kind, message).in_region(region)
+}
+
+/// True when the connection was never made (refused, no route, the name does not
+/// resolve): the request surely did not leave. Any other I/O failure may have come
+/// after the request was sent.
+fn never_connected(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::AddrNotAvailable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::HostUnreachable
+            )
+        {
+            return true;
+        }
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("dns error")
+            || text.contains("failed to lookup")
+            || text.contains("connection refused")
+            || text.contains("tcp connect error")
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The error and its causes, `Display` only, without repeats: short enough for a

@@ -29,7 +29,11 @@ const SERVICE: &str = "network-firewall";
 fn refused(kind: ErrorKind) -> bool {
     !matches!(
         kind,
-        ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::OutcomeUnknown | ErrorKind::Other
+        ErrorKind::Timeout
+            | ErrorKind::ConnectionLost
+            | ErrorKind::Unreachable
+            | ErrorKind::OutcomeUnknown
+            | ErrorKind::Other
     )
 }
 

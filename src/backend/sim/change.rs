@@ -976,66 +976,77 @@ impl Changer for Simulator {
         let lose_answer =
             !op.dry_run && faults.timeout_after_apply.iter().any(|a| a == op.action());
         let now = lock(&self.clock).now();
-        let mut guard = lock(&self.state);
-        let state: &mut SimState = &mut guard;
-        advance(state, now);
-        if let Some((t, _)) = op.change.toggle() {
-            self.colleague_edits(state, &op.region, &t.policy_arn);
-        }
-        let derived = Arc::clone(&state.derived);
-        let mut outcome = ChangeOutcome {
-            request_id: Some(format!(
-                "sim-{}",
-                self.next_id.fetch_add(1, Ordering::SeqCst)
-            )),
-            ..ChangeOutcome::default()
-        };
-        let mut timers = Vec::new();
-        let effect = self.plan(op, &derived, &mut timers, now, &mut outcome)?;
-        if op.dry_run {
-            return Ok(ChangeOutcome {
-                dry_run: true,
-                created_id: None,
-                state: None,
-                ..outcome
-            });
-        }
-        let Effect::Apply(apply) = effect else {
-            return Ok(outcome);
-        };
-        let backup = state.authored.clone();
-        apply(&mut state.authored);
-        match super::derive::derive(&state.authored) {
-            Ok(derived) => {
-                state.derived = Arc::new(derived);
-                state.timers.extend(timers);
-                drop(guard);
-                tracing::info!(region = %op.region, action = op.action(), change = ?op.change, "simulator: change applied");
-                // Timers already due (an instant clock) take effect before the answer.
-                let _ = self.snapshot();
-                if lose_answer {
-                    return Err(BackendError::new(
-                        ErrorKind::Timeout,
-                        format!(
-                            "{} in {} timed out waiting for the answer (simulated: the change did happen)",
-                            op.action(),
-                            op.region
-                        ),
-                    )
-                    .in_region(&op.region));
+        // The state's lock is held only in this block: the wait for a lost answer
+        // below must not hold it.
+        let outcome = {
+            let mut guard = lock(&self.state);
+            let state: &mut SimState = &mut guard;
+            advance(state, now);
+            if let Some((t, _)) = op.change.toggle() {
+                self.colleague_edits(state, &op.region, &t.policy_arn);
+            }
+            let derived = Arc::clone(&state.derived);
+            let mut outcome = ChangeOutcome {
+                request_id: Some(format!(
+                    "sim-{}",
+                    self.next_id.fetch_add(1, Ordering::SeqCst)
+                )),
+                ..ChangeOutcome::default()
+            };
+            let mut timers = Vec::new();
+            let effect = self.plan(op, &derived, &mut timers, now, &mut outcome)?;
+            if op.dry_run {
+                return Ok(ChangeOutcome {
+                    dry_run: true,
+                    created_id: None,
+                    state: None,
+                    ..outcome
+                });
+            }
+            let Effect::Apply(apply) = effect else {
+                return Ok(outcome);
+            };
+            let backup = state.authored.clone();
+            apply(&mut state.authored);
+            match super::derive::derive(&state.authored) {
+                Ok(derived) => {
+                    state.derived = Arc::new(derived);
+                    state.timers.extend(timers);
                 }
-                Ok(outcome)
+                Err(message) => {
+                    state.authored = backup;
+                    let kind = if message.contains("AWS allows") {
+                        ErrorKind::QuotaExceeded
+                    } else {
+                        ErrorKind::InvalidInput
+                    };
+                    return Err(BackendError::new(kind, message).in_region(&op.region));
+                }
             }
-            Err(message) => {
-                state.authored = backup;
-                let kind = if message.contains("AWS allows") {
-                    ErrorKind::QuotaExceeded
-                } else {
-                    ErrorKind::InvalidInput
-                };
-                Err(BackendError::new(kind, message).in_region(&op.region))
+            outcome
+        };
+        tracing::info!(region = %op.region, action = op.action(), change = ?op.change, "simulator: change applied");
+        self.record_applied(op);
+        // Timers already due (an instant clock) take effect before the answer.
+        let _ = self.snapshot();
+        if lose_answer {
+            // The answer is awaited until the call gives up: the change is made, and
+            // the caller may be gone before it hears anything.
+            let wait = std::time::Duration::from_millis(faults.latency_ms);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
+            return Err(BackendError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "{} in {} timed out waiting for the answer (simulated: the change did happen)",
+                    op.action(),
+                    op.region
+                ),
+            )
+            .in_region(&op.region));
         }
+        Ok(outcome)
     }
 }
 

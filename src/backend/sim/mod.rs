@@ -92,6 +92,9 @@ pub struct Simulator {
     commands: Mutex<probe::Commands>,
     /// The estate probes are evaluated on, per snapshot ([`probe`]).
     evaluated: Mutex<probe::Evaluated>,
+    /// Every change the simulator made, in order: its own change log, for tests
+    /// that hold the audit log against what really happened.
+    applied: Mutex<Vec<crate::backend::ChangeOp>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -99,6 +102,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Simulator {
+    /// Every change the simulator made (dry runs and refusals are not changes), in
+    /// the order it made them, whether or not its answer reached the caller.
+    #[must_use]
+    pub fn applied_changes(&self) -> Vec<crate::backend::ChangeOp> {
+        lock(&self.applied).clone()
+    }
+
+    fn record_applied(&self, op: &crate::backend::ChangeOp) {
+        lock(&self.applied).push(op.clone());
+    }
+
     /// The built-in demo estate.
     ///
     /// # Errors
@@ -162,6 +176,7 @@ impl Simulator {
             faults: Mutex::new(scenario.faults),
             commands: Mutex::new(probe::Commands::new()),
             evaluated: Mutex::new(probe::Evaluated::default()),
+            applied: Mutex::new(Vec::new()),
             part_latency: Mutex::new(BTreeMap::new()),
             call_timeout: Mutex::new(None),
             clock: Mutex::new(SimClock::Instant),
