@@ -27,6 +27,43 @@ fn stdout_is_closed() -> bool {
     stat.st_rdev == null.st_rdev && stat.st_ino == null.st_ino && read_write
 }
 
+/// A [`batch::Stop`] that the first SIGTERM, SIGINT or SIGHUP requests (the batch
+/// then finishes the change in flight, writes its audit line, prints what it has and
+/// exits 128 + n); a second one exits at once (the audit log's intent lines are
+/// already on disk).
+fn stop_on_signals() -> batch::Stop {
+    use tokio::signal::unix::{SignalKind, signal};
+    let stop = batch::Stop::default();
+    let kinds = [
+        (SignalKind::terminate(), 15),
+        (SignalKind::interrupt(), 2),
+        (SignalKind::hangup(), 1),
+    ];
+    for (kind, number) in kinds {
+        let Ok(mut stream) = signal(kind) else {
+            continue;
+        };
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if stop.requested().is_some() {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "netops: stopped at once by signal {number}"
+                    );
+                    std::process::exit(128 + number);
+                }
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "netops: signal {number}: stopping after the change in flight (send it again to stop at once)"
+                );
+                stop.request(number);
+            }
+        });
+    }
+    stop
+}
+
 fn main() {
     let closed_stdout = stdout_is_closed();
     let cli = Cli::parse();
@@ -58,8 +95,7 @@ fn main() {
     std::process::exit(code);
 }
 
-async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
-    let audit_log = log_path.as_deref().map(netops::ops::log::path_beside);
+async fn run(cli: Cli, _log_path: Option<std::path::PathBuf>) -> i32 {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "netops starting");
     let setup = match cli::setup(&cli).await {
         Ok(s) => s,
@@ -67,6 +103,32 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
             eprintln!("netops: {message}");
             return exit::USAGE;
         }
+    };
+    // The audit log is not the debug log: its own file, its own checks; opened only
+    // when changes can be made (a read-only session sends none).
+    let audit = if setup.changer.is_some() {
+        let path = cli
+            .audit_log
+            .clone()
+            .or_else(|| netops::ops::log::default_path(cli.simulated()));
+        netops::ops::log::Audit::open(path.as_deref())
+    } else {
+        netops::ops::log::Audit::Off
+    };
+    let audit = match (audit, &cli.audit_log) {
+        // `audit-log` reads the file even in a read-only session.
+        (netops::ops::log::Audit::Off, _) => match cli
+            .audit_log
+            .clone()
+            .or_else(|| netops::ops::log::default_path(cli.simulated()))
+        {
+            Some(path) => netops::ops::log::Audit::Broken {
+                path: Some(path),
+                reason: "read-only: nothing is written".into(),
+            },
+            None => netops::ops::log::Audit::Off,
+        },
+        (audit, _) => audit,
     };
     if let Some(source) = &cli.batch {
         let script = match cli::read_script(source) {
@@ -87,9 +149,11 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
                 dry_run: cli.dry_run,
                 accept_impact: cli.accept_impact,
                 read_only: setup.changer.is_none(),
-                audit_log: audit_log.clone(),
+                audit: audit.clone(),
                 profile: setup.profile.clone(),
+                retry_base_ms: None,
             },
+            stop: stop_on_signals(),
         };
         // stdout is locked for the whole script (results only); stderr is not: a
         // background task that must report (a failing log write) would block on it.
@@ -120,7 +184,7 @@ async fn run(cli: Cli, log_path: Option<std::path::PathBuf>) -> i32 {
         prober: setup.prober,
         keymap_file: cli.keymap.clone(),
         backend_label: setup.label,
-        audit_log,
+        audit,
         profile: setup.profile.clone(),
     };
     match netops::tui::run(setup.backend, setup.plan, opts).await {

@@ -11,7 +11,6 @@
 //! - After a change the estate is what AWS now says (the re-reads), so the next line
 //!   plans on it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
@@ -26,6 +25,8 @@ use crate::ops::exec::Execution;
 use crate::ops::{self, ChangePlan, Context, UndoEntry, log};
 use crate::query::{CommandError, Output, Section};
 use crate::runtime::{Runtime, TaskId};
+
+use super::Stop;
 
 /// The mutating capability, or none (read-only): shown in debug output by whether
 /// it is there.
@@ -63,10 +64,13 @@ pub struct ChangeOptions {
     pub accept_impact: bool,
     /// Refuse every change command.
     pub read_only: bool,
-    /// Where applied changes are logged (`audit.jsonl`).
-    pub audit_log: Option<PathBuf>,
+    /// Where changes are logged (`audit.jsonl`); a change is refused when it cannot be.
+    pub audit: crate::ops::log::Audit,
     /// The profile name the audit log records.
     pub profile: String,
+    /// The first wait before a throttled change is sent again (`None`: the
+    /// runtime's default; tests shorten it).
+    pub retry_base_ms: Option<u64>,
 }
 
 /// Task ids of change work (apart from discovery's).
@@ -141,12 +145,32 @@ impl World {
     }
 }
 
-/// What a change command printed, and whether it failed.
+/// Whether a change command failed (what it printed went out as it came).
 pub(super) struct Ran {
-    pub outputs: Vec<Output>,
     /// Exit 1: refused, failed, not verified, timed out. The message is for stderr.
     pub failed: Option<CommandError>,
+    /// It stopped because netops was asked to (a signal).
+    pub interrupted: bool,
 }
+
+impl Ran {
+    fn failed(e: CommandError) -> Self {
+        Self {
+            failed: Some(e),
+            interrupted: false,
+        }
+    }
+
+    fn ok() -> Self {
+        Self {
+            failed: None,
+            interrupted: false,
+        }
+    }
+}
+
+/// Where a command's outputs go, each as soon as it is known.
+pub(super) type Emit<'a> = &'a mut dyn FnMut(Output);
 
 fn failed(kind: ErrorKind, message: impl Into<String>) -> CommandError {
     CommandError::new(kind, message)
@@ -162,30 +186,35 @@ pub(super) fn handles(cmd: &Command) -> bool {
         )
 }
 
-/// Runs one change-side command.
+/// Runs one change-side command; its outputs go to `emit` as they come.
 pub(super) async fn run(
     runtime: &mut Runtime,
     world: &mut World,
     session: &mut Session,
     opts: &ChangeOptions,
     cmd: &Command,
+    stop: &Stop,
+    emit: Emit<'_>,
 ) -> Ran {
     let line = cmd.to_line();
     if cmd.is_change() && opts.read_only {
-        return Ran {
-            outputs: Vec::new(),
-            failed: Some(failed(
-                ErrorKind::ReadOnly,
-                format!(
-                    "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
-                ),
-            )),
-        };
+        return Ran::failed(failed(
+            ErrorKind::ReadOnly,
+            format!(
+                "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
+            ),
+        ));
+    }
+    if cmd.is_change()
+        && !opts.dry_run
+        && let Some(why) = opts.audit.refusal()
+    {
+        return Ran::failed(failed(ErrorKind::Other, format!("`{line}`: {why}")));
     }
     match cmd {
-        Command::AuditLog { last } => audit_log(opts, *last),
+        Command::AuditLog { last } => audit_log(opts, *last, emit),
         Command::Peer(PeerCommand::Wait { id, state, timeout }) => {
-            wait(runtime, world, session, id, state, *timeout).await
+            wait(runtime, world, session, id, state, *timeout, stop, emit).await
         }
         Command::Peer(PeerCommand::Connect {
             id_or_tgw,
@@ -198,9 +227,10 @@ pub(super) async fn run(
                 session,
                 opts,
                 cmd,
-                id_or_tgw,
-                peer_tgw.as_deref(),
+                (id_or_tgw, peer_tgw.as_deref()),
                 *timeout,
+                stop,
+                emit,
             )
             .await
         }
@@ -213,20 +243,15 @@ pub(super) async fn run(
             };
             let plan = match ops::plan(&world.net(), cmd, &ctx) {
                 Ok(p) => p,
-                Err(e) => {
-                    return Ran {
-                        outputs: Vec::new(),
-                        failed: Some(e),
-                    };
-                }
+                Err(e) => return Ran::failed(e),
             };
-            let mut outputs = Vec::new();
-            let result = apply_plan(runtime, world, session, opts, plan, &mut outputs).await;
+            let result = apply_plan(runtime, world, session, opts, plan, stop, emit).await;
             if matches!(cmd, Command::Undo) && matches!(result, Ok(Applied::Yes)) {
                 session.undo.pop();
             }
             Ran {
-                outputs,
+                interrupted: matches!(result, Ok(Applied::Interrupted))
+                    || stop.requested().is_some(),
                 failed: result.err(),
             }
         }
@@ -239,6 +264,8 @@ enum Applied {
     Yes,
     /// Previewed only (no `--yes`), or a dry run.
     No,
+    /// Stopped by a signal: what was sent is said, the rest was not sent.
+    Interrupted,
 }
 
 /// Previews a plan and, when allowed, applies and verifies it.
@@ -248,9 +275,10 @@ async fn apply_plan(
     session: &mut Session,
     opts: &ChangeOptions,
     plan: ChangePlan,
-    outputs: &mut Vec<Output>,
+    stop: &Stop,
+    emit: Emit<'_>,
 ) -> Result<Applied, CommandError> {
-    outputs.push(plan.preview());
+    emit(plan.preview());
     if let Some(why) = plan.refusal() {
         return Err(failed(
             ErrorKind::InvalidInput,
@@ -258,7 +286,7 @@ async fn apply_plan(
         ));
     }
     if !opts.yes && !opts.dry_run {
-        outputs.push(note(
+        emit(note(
             &plan.line,
             "not applied: this is the plan; run with --yes to apply it (or --dry-run to ask AWS whether it would be allowed)",
             json!({"applied": false}),
@@ -271,50 +299,53 @@ async fn apply_plan(
             "not applied: the impact above cuts a spoke's egress or breaks isolation; pass --accept-impact to apply it anyway",
         ));
     }
+    if stop.requested().is_some() {
+        return Ok(Applied::Interrupted);
+    }
     let inverse = plan.inverse.clone();
     let line = plan.line.clone();
-    let count = plan.ops.len() as u64;
-    let mut exec = Execution::new(plan, session.tasks(count * 2 + 4));
-    drive::run(runtime, &mut exec).await;
+    let count = plan.ops.len();
+    let mut exec = Execution::new(plan, session.tasks(Execution::tasks_needed(count)));
+    drive::run(runtime, &mut exec, stop).await;
     if !opts.dry_run {
         exec.merge_into(&mut world.estate);
         world.reindex();
     }
-    let entries = exec.log_entries(
-        &log::rfc3339(crate::runtime::Clock::System.now()),
-        &opts.profile,
-        world.estate.account.as_ref().map(|a| a.id.as_str()),
-    );
-    let mut log_problem = None;
-    if let Some(path) = &opts.audit_log
-        && let Err(e) = log::append(path, &entries)
-    {
-        log_problem = Some(format!(
-            "the audit log {} could not be written: {e}",
-            path.display()
-        ));
-    }
     let summary = exec.summary();
-    let mut section = Section::new(&[]).titled(if opts.dry_run { "dry run:" } else { "applied:" });
+    let applied = exec.applied_count();
+    let mut section = Section::new(&[]).titled(if opts.dry_run { "dry run:" } else { "result:" });
     for s in &summary {
         section.row(vec![format!("  {s}")]);
     }
-    if let Some(p) = &log_problem {
-        section.row(vec![format!("  warning: {p}")]);
-    }
-    outputs.push(Output {
+    emit(Output {
         command: line.clone(),
         sections: vec![section],
         json: json!({
-            "applied": !opts.dry_run,
+            "applied": !opts.dry_run && applied > 0,
+            "applied_count": applied,
             "dry_run": opts.dry_run,
             "results": exec.results,
             "summary": summary,
             "succeeded": exec.succeeded(),
-            "audit_log_error": log_problem,
+            "interrupted": exec.interrupted(),
+            "audit_log_error": exec.audit_error,
         }),
         failed_check: false,
     });
+    // What was made can be undone, lost answers settled as applied included.
+    let undoable = !opts.dry_run
+        && exec.succeeded()
+        && !inverse.is_empty()
+        && !matches!(crate::command::parse_line(&line), Ok(Some(Command::Undo)));
+    if undoable {
+        session.undo.push(UndoEntry {
+            line: line.clone(),
+            inverse,
+        });
+    }
+    if exec.interrupted() {
+        return Ok(Applied::Interrupted);
+    }
     if let Some(e) = exec.failure() {
         // A colleague changed the firewall policy since it was read: show what they
         // changed and the plan on the policy as it is now; apply nothing more (the
@@ -337,7 +368,7 @@ async fn apply_plan(
                     e.message
                 )]),
             }
-            outputs.push(Output {
+            emit(Output {
                 command: line.clone(),
                 sections: vec![section],
                 json: json!({ "conflict": true, "their_changes": report.as_ref().ok() }),
@@ -352,7 +383,7 @@ async fn apply_plan(
             if let Ok(Some(cmd)) = crate::command::parse_line(&line)
                 && let Ok(plan) = ops::plan(&world.net(), &cmd, &ctx)
             {
-                outputs.push(plan.preview());
+                emit(plan.preview());
             }
             return Err(failed(
                 e.kind,
@@ -363,6 +394,13 @@ async fn apply_plan(
             ));
         }
         return Err(failed(e.kind, format!("{line}: {}", summary.join("; "))));
+    }
+    if exec.stopped_early() {
+        // A lost answer (settled as made) stopped the run before the rest was sent.
+        return Err(failed(
+            ErrorKind::OutcomeUnknown,
+            format!("{line}: {}", summary.join("; ")),
+        ));
     }
     if !exec.succeeded() {
         return Err(failed(
@@ -375,10 +413,6 @@ async fn apply_plan(
     }
     if opts.dry_run {
         return Ok(Applied::No);
-    }
-    if !inverse.is_empty() && !matches!(crate::command::parse_line(&line), Ok(Some(Command::Undo)))
-    {
-        session.undo.push(UndoEntry { line, inverse });
     }
     Ok(Applied::Yes)
 }
@@ -394,16 +428,15 @@ fn note(line: &str, text: &str, payload: serde_json::Value) -> Output {
     }
 }
 
-fn audit_log(opts: &ChangeOptions, last: Option<usize>) -> Ran {
+fn audit_log(opts: &ChangeOptions, last: Option<usize>, emit: Emit<'_>) -> Ran {
     let line = Command::AuditLog { last }.to_line();
-    let Some(path) = &opts.audit_log else {
-        return Ran {
-            outputs: Vec::new(),
-            failed: Some(failed(
-                ErrorKind::Other,
-                "no audit log file (logging is disabled)",
-            )),
-        };
+    let Some(path) = opts.audit.path() else {
+        return Ran::failed(failed(
+            ErrorKind::Other,
+            opts.audit
+                .refusal()
+                .unwrap_or_else(|| "this session keeps no audit log".into()),
+        ));
     };
     match log::read(path, last) {
         Ok((entries, bad)) => {
@@ -414,18 +447,13 @@ fn audit_log(opts: &ChangeOptions, last: Option<usize>) -> Ran {
             if let Some(doc) = output.json.as_object_mut() {
                 doc.insert("path".into(), json!(path));
             }
-            Ran {
-                outputs: vec![output],
-                failed: None,
-            }
+            emit(output);
+            Ran::ok()
         }
-        Err(e) => Ran {
-            outputs: Vec::new(),
-            failed: Some(failed(
-                ErrorKind::Other,
-                format!("cannot read the audit log {}: {e}", path.display()),
-            )),
-        },
+        Err(e) => Ran::failed(failed(
+            ErrorKind::Other,
+            format!("cannot read the audit log {}: {e}", path.display()),
+        )),
     }
 }
 
@@ -464,6 +492,18 @@ fn peering_regions(world: &World, id: &str) -> Vec<String> {
     })
 }
 
+/// Waits `ms` or until netops is asked to stop; false when it was.
+async fn pause(ms: u64, stop: &Stop) -> bool {
+    if ms == 0 {
+        return stop.requested().is_none();
+    }
+    tokio::select! {
+        () = tokio::time::sleep(Duration::from_millis(ms)) => stop.requested().is_none(),
+        () = stop.wait() => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn wait(
     runtime: &mut Runtime,
     world: &mut World,
@@ -471,6 +511,8 @@ async fn wait(
     id: &str,
     state: &str,
     timeout: u64,
+    stop: &Stop,
+    emit: Emit<'_>,
 ) -> Ran {
     let line = Command::Peer(PeerCommand::Wait {
         id: id.into(),
@@ -483,85 +525,85 @@ async fn wait(
     loop {
         let delay = drive::poll_delay_ms(n);
         n += 1;
-        if delay > 0 {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
+        if !pause(delay, stop).await {
+            return Ran {
+                failed: None,
+                interrupted: true,
+            };
         }
         let regions = peering_regions(world, id);
         if let Err(e) = refresh(runtime, world, session, &regions).await {
-            return Ran {
-                outputs: Vec::new(),
-                failed: Some(e),
-            };
+            return Ran::failed(e);
         }
         match connect::reached(&world.net(), id, state) {
             Ok(Some(s)) => {
-                return Ran {
-                    outputs: vec![note(
-                        &line,
-                        &format!(
-                            "{id} is {s} (after {:.1} s)",
-                            started.elapsed().as_secs_f64()
-                        ),
-                        json!({"id": id, "state": s.to_string(), "elapsed_s": started.elapsed().as_secs_f64()}),
-                    )],
-                    failed: None,
-                };
+                emit(note(
+                    &line,
+                    &format!(
+                        "{id} is {s} (after {:.1} s)",
+                        started.elapsed().as_secs_f64()
+                    ),
+                    json!({"id": id, "state": s.to_string(), "elapsed_s": started.elapsed().as_secs_f64()}),
+                ));
+                return Ran::ok();
             }
             Ok(None) => {}
-            Err(e) => {
-                return Ran {
-                    outputs: Vec::new(),
-                    failed: Some(e),
-                };
-            }
+            Err(e) => return Ran::failed(e),
         }
         if started.elapsed().as_secs() >= timeout {
-            return Ran {
-                outputs: Vec::new(),
-                failed: Some(failed(
-                    ErrorKind::Timeout,
-                    format!("{id} did not become {state} within {timeout} s"),
-                )),
-            };
+            return Ran::failed(failed(
+                ErrorKind::Timeout,
+                format!("{id} did not become {state} within {timeout} s"),
+            ));
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// True for a failure that may pass when the same line runs again (AWS was slow,
+/// throttled, unreachable, or an answer was lost), as opposed to a refusal.
+fn transient(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Timeout
+            | ErrorKind::Throttled
+            | ErrorKind::Unreachable
+            | ErrorKind::ConnectionLost
+            | ErrorKind::OutcomeUnknown
+            | ErrorKind::Conflict
+    )
+}
+
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 async fn connect(
     runtime: &mut Runtime,
     world: &mut World,
     session: &mut Session,
     opts: &ChangeOptions,
     cmd: &Command,
-    first: &str,
-    second: Option<&str>,
+    (first, second): (&str, Option<&str>),
     timeout: u64,
+    stop: &Stop,
+    emit: Emit<'_>,
 ) -> Ran {
     let line = cmd.to_line();
-    let mut outputs = Vec::new();
     let target = match Target::parse(first, second) {
         Ok(t) => t,
-        Err(e) => {
-            return Ran {
-                outputs,
-                failed: Some(e),
-            };
-        }
+        Err(e) => return Ran::failed(e),
     };
     let started = std::time::Instant::now();
     let mut polls = 0;
     let mut steps = 0;
     let request_tag = session.request_tag();
     loop {
+        if stop.requested().is_some() {
+            return Ran {
+                failed: None,
+                interrupted: true,
+            };
+        }
         let next = match connect::next_step(&world.net(), &target, &request_tag) {
             Ok(n) => n,
-            Err(e) => {
-                return Ran {
-                    outputs,
-                    failed: Some(e),
-                };
-            }
+            Err(e) => return Ran::failed(e),
         };
         match next {
             Next::Done(message) => {
@@ -575,7 +617,7 @@ async fn connect(
                 for c in &checks.lines {
                     s.row(vec![format!("  {c}")]);
                 }
-                outputs.push(Output {
+                emit(Output {
                     command: line.clone(),
                     sections: vec![s],
                     json: json!({
@@ -596,8 +638,8 @@ async fn connect(
                     )
                 });
                 return Ran {
-                    outputs,
                     failed: failed_check,
+                    interrupted: false,
                 };
             }
             Next::Wait {
@@ -606,26 +648,23 @@ async fn connect(
                 regions,
             } => {
                 if started.elapsed().as_secs() >= timeout {
-                    return Ran {
-                        outputs,
-                        failed: Some(failed(
-                            ErrorKind::Timeout,
-                            format!(
-                                "{peering} is still {state} after {timeout} s; run `{line}` again to resume"
-                            ),
-                        )),
-                    };
+                    return Ran::failed(failed(
+                        ErrorKind::Timeout,
+                        format!(
+                            "{peering} is still {state} after {timeout} s; run `{line}` again to resume"
+                        ),
+                    ));
                 }
                 let delay = drive::poll_delay_ms(polls);
                 polls += 1;
-                if delay > 0 {
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                if !pause(delay, stop).await {
+                    return Ran {
+                        failed: None,
+                        interrupted: true,
+                    };
                 }
                 if let Err(e) = refresh(runtime, world, session, &regions).await {
-                    return Ran {
-                        outputs,
-                        failed: Some(e),
-                    };
+                    return Ran::failed(e);
                 }
             }
             Next::Apply(draft) => {
@@ -644,26 +683,26 @@ async fn connect(
                     .iter()
                     .any(|o| matches!(o.change, crate::backend::Change::CreatePeering { .. }));
                 let regions: Vec<String> = plan.ops.iter().map(|o| o.region.clone()).collect();
-                match apply_plan(runtime, world, session, opts, plan, &mut outputs).await {
+                match apply_plan(runtime, world, session, opts, plan, stop, emit).await {
                     Ok(Applied::Yes) => {}
+                    Ok(Applied::Interrupted) => {
+                        return Ran {
+                            failed: None,
+                            interrupted: true,
+                        };
+                    }
                     Ok(Applied::No) => {
-                        outputs.push(note(
+                        emit(note(
                             &line,
                             "the next steps depend on this one: they are planned when it is applied",
                             json!({"connected": false}),
                         ));
-                        return Ran {
-                            outputs,
-                            failed: None,
-                        };
+                        return Ran::ok();
                     }
                     Err(e) if creates && e.kind == ErrorKind::OutcomeUnknown => {
                         // Never a blind retry: look for the peering by its request tag.
                         if let Err(e) = refresh(runtime, world, session, &regions).await {
-                            return Ran {
-                                outputs,
-                                failed: Some(e),
-                            };
+                            return Ran::failed(e);
                         }
                         let found = world
                             .net()
@@ -675,7 +714,7 @@ async fn connect(
                             })
                             .map(|p| p.id.clone());
                         match found {
-                            Some(id) => outputs.push(note(
+                            Some(id) => emit(note(
                                 &line,
                                 &format!(
                                     "the create's answer was lost, but it did happen: found {id} tagged {}={request_tag}; carrying on with it",
@@ -684,29 +723,24 @@ async fn connect(
                                 json!({"recovered": id}),
                             )),
                             None => {
-                                return Ran {
-                                    outputs,
-                                    failed: Some(failed(
-                                        ErrorKind::OutcomeUnknown,
-                                        format!(
-                                            "{}; no peering tagged {}={request_tag} is visible yet: run `{line}` again in a minute (it looks again before creating anything)",
-                                            e.message,
-                                            crate::backend::change::REQUEST_TAG_KEY
-                                        ),
-                                    )),
-                                };
+                                return Ran::failed(failed(
+                                    ErrorKind::OutcomeUnknown,
+                                    format!(
+                                        "{}; no peering tagged {}={request_tag} is visible yet: run `{line}` again in a minute (it looks again before creating anything)",
+                                        e.message,
+                                        crate::backend::change::REQUEST_TAG_KEY
+                                    ),
+                                ));
                             }
                         }
                     }
-                    Err(e) => {
-                        return Ran {
-                            outputs,
-                            failed: Some(failed(
-                                e.kind,
-                                format!("{}; run `{line}` again to resume from here", e.message),
-                            )),
-                        };
+                    Err(e) if transient(e.kind) => {
+                        return Ran::failed(failed(
+                            e.kind,
+                            format!("{}; run `{line}` again to resume from here", e.message),
+                        ));
                     }
+                    Err(e) => return Ran::failed(e),
                 }
             }
         }

@@ -9,6 +9,13 @@
 //!   warnings on stderr, `incomplete_regions` in every JSON document, exit 4.
 //! - stdout carries only results (text tables or JSON Lines); messages go to stderr.
 //!   In JSON mode every stdout line is a JSON document, help included.
+//! - Each command's output is written (and flushed) when it completes, so what was
+//!   printed survives a signal, and errors on stderr follow the results before them.
+//! - A signal (SIGTERM, SIGINT, SIGHUP: [`Stop`]) stops the script: nothing more is
+//!   sent, a change in flight is waited for (its audit answer line is written), what
+//!   is known is printed, and the exit code is 128 + the signal's number.
+//! - Changes an earlier run left unknown in the audit log (killed after its intent
+//!   line) are settled from what the loaded estate shows, before line 1 runs.
 //! - Output that could not be written is a failure (exit 1, said on stderr), except a
 //!   closed pipe (`| head -1`), which ends the output quietly.
 //! - Nothing loaded at all (every region failed) is exit 1 naming every region's
@@ -32,6 +39,47 @@ use crate::query;
 use crate::runtime::{Clock, DiscoveryPlanData, Effect, Report, Runtime};
 use serde_json::json;
 
+/// A request to stop (a signal's number), shared between the signal handler and the
+/// batch: nothing more is sent once it is set.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    signal: Arc<std::sync::atomic::AtomicI32>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Stop {
+    /// Asks to stop because of signal `n`.
+    pub fn request(&self, n: i32) {
+        let _ = self.signal.compare_exchange(
+            0,
+            n,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.notify.notify_waiters();
+    }
+
+    /// The signal that asked to stop, if one did.
+    #[must_use]
+    pub fn requested(&self) -> Option<i32> {
+        match self.signal.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Returns once a stop is requested.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.requested().is_some() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// stdout for results: remembers the first write error instead of dropping it.
 struct Output<'a> {
     out: &'a mut dyn Write,
@@ -42,6 +90,15 @@ impl Output<'_> {
     fn write(&mut self, text: &str) {
         if self.error.is_none()
             && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Pushes what was written out to the reader now.
+    fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
         {
             self.error = Some(e);
         }
@@ -76,6 +133,8 @@ pub struct BatchOptions {
     pub progress: bool,
     /// How change commands behave (`--yes`, `--dry-run`, read-only, the audit log).
     pub changes: ChangeOptions,
+    /// Set by a signal: stop sending, finish what is in flight, exit 128 + n.
+    pub stop: Stop,
 }
 
 /// A parsed script line.
@@ -136,8 +195,19 @@ pub async fn run_script(
     }
     let mut runtime = Runtime::new(backend, Clock::System)
         .with_changer(opts.changes.changer.0.clone())
-        .with_prober(opts.changes.prober.0.clone());
-    let estate = load(&mut runtime, plan, opts.progress, err).await;
+        .with_prober(opts.changes.prober.0.clone())
+        .with_audit(opts.changes.audit.clone(), &opts.changes.profile);
+    if let Some(ms) = opts.changes.retry_base_ms {
+        runtime = runtime.with_retry_base_ms(ms);
+    }
+    let estate = tokio::select! {
+        estate = load(&mut runtime, plan, opts.progress, err) => estate,
+        () = opts.stop.wait() => Estate::default(),
+    };
+    if let Some(n) = opts.stop.requested() {
+        let _ = writeln!(err, "netops: stopped by signal {n} before any command ran");
+        return 128 + n;
+    }
     if let Some(message) = crate::cli::nothing_loaded(&estate) {
         let _ = writeln!(err, "netops: {message}");
         return exit::COMMAND_FAILED;
@@ -161,6 +231,7 @@ pub async fn run_script(
 
     // One index per version of the estate: every command asks the same network
     // questions; a change re-reads what it touched and re-indexes.
+    settle_pending(&mut runtime, &estate, err).await;
     let mut world = change::World::new(estate);
     let mut session = change::Session::new();
     let mut out = Output { out, error: None };
@@ -168,6 +239,9 @@ pub async fn run_script(
     let mut printed_text = false;
     for (number, line, step) in steps {
         if out.closed() {
+            break;
+        }
+        if opts.stop.requested().is_some() {
             break;
         }
         let cmd = match step {
@@ -184,17 +258,31 @@ pub async fn run_script(
             Step::Run(cmd) => cmd,
         };
         let result = if change::handles(&cmd) {
-            let ran =
-                change::run(&mut runtime, &mut world, &mut session, &opts.changes, &cmd).await;
-            for output in &ran.outputs {
-                emit(
-                    &mut out,
-                    opts,
-                    &mut printed_text,
-                    output,
-                    number,
-                    &incomplete,
-                );
+            let ran = {
+                let mut sink = |output: query::Output| {
+                    emit(
+                        &mut out,
+                        opts,
+                        &mut printed_text,
+                        &output,
+                        number,
+                        &incomplete,
+                    );
+                    out.flush();
+                };
+                change::run(
+                    &mut runtime,
+                    &mut world,
+                    &mut session,
+                    &opts.changes,
+                    &cmd,
+                    &opts.stop,
+                    &mut sink,
+                )
+                .await
+            };
+            if ran.interrupted && ran.failed.is_none() {
+                break;
             }
             match ran.failed {
                 None => continue,
@@ -235,6 +323,7 @@ pub async fn run_script(
                 &incomplete,
             ),
             Err(e) => {
+                out.flush();
                 let _ = writeln!(
                     err,
                     "netops: line {number} `{}`: {e}",
@@ -246,7 +335,11 @@ pub async fn run_script(
                         json!({ "command": cmd.to_line(), "line": number, "error": e })
                     ));
                 }
+                out.flush();
                 code = exit::COMMAND_FAILED;
+                if opts.stop.requested().is_some() {
+                    break;
+                }
                 if !opts.keep_going {
                     let _ = writeln!(
                         err,
@@ -262,6 +355,13 @@ pub async fn run_script(
     {
         let _ = writeln!(err, "netops: cannot write the output: {e}");
         return exit::COMMAND_FAILED;
+    }
+    if let Some(n) = opts.stop.requested() {
+        let _ = writeln!(
+            err,
+            "netops: stopped by signal {n}: nothing more was sent (the audit log says what was)"
+        );
+        return 128 + n;
     }
     if code == exit::OK && !incomplete.is_empty() {
         let _ = writeln!(
@@ -303,6 +403,7 @@ fn emit(
             out.write(&format!("{doc}\n"));
         }
     }
+    out.flush();
 }
 
 /// The command a help line asked about: `help` itself, or the command before `--help`.
@@ -343,6 +444,7 @@ async fn load(
             | Report::Applied { .. }
             | Report::Observed { .. }
             | Report::Probe { .. }
+            | Report::Recorded { .. }
             | Report::Audited { .. } => {
                 continue;
             }
@@ -377,6 +479,39 @@ async fn load(
     estate
 }
 
+/// Settles the changes an earlier run left unknown in the audit log (its intent
+/// line written, its answer never) from what this estate shows.
+async fn settle_pending(runtime: &mut Runtime, estate: &Estate, err: &mut dyn Write) {
+    let Some(path) = runtime.audit().path().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    if !matches!(runtime.audit(), crate::ops::log::Audit::Log(_)) {
+        return;
+    }
+    let Ok((lines, _)) = crate::ops::log::read_lines(&path) else {
+        return;
+    };
+    let pending = crate::ops::log::pending(&lines, runtime.session());
+    let settled = crate::ops::exec::settle_pending(&pending, estate);
+    if settled.is_empty() {
+        return;
+    }
+    for s in &settled {
+        let _ = writeln!(
+            err,
+            "netops: an earlier run's {} in {} ({}): {}",
+            s.action, s.region, s.command, s.result
+        );
+    }
+    if let Err(e) = crate::ops::drive::record(runtime, settled, SETTLE_TASK).await {
+        let _ = writeln!(err, "netops: warning: {e}");
+    }
+}
+
+/// The task id settling an earlier run's changes uses (apart from discovery's and
+/// the change session's).
+const SETTLE_TASK: crate::runtime::TaskId = 1 << 39;
+
 /// True when progress lines should go to stderr.
 #[must_use]
 pub fn stderr_is_terminal() -> bool {
@@ -401,6 +536,7 @@ mod tests {
             keep_going: false,
             progress: false,
             changes: ChangeOptions::default(),
+            stop: Stop::default(),
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run_script(script, Arc::new(sim), plan, &opts, &mut out, &mut err).await;
@@ -484,6 +620,7 @@ mod tests {
             keep_going: false,
             progress: false,
             changes: ChangeOptions::default(),
+            stop: Stop::default(),
         };
         let mut err = Vec::new();
         let code = run_script(script, Arc::new(sim), plan, &opts, out, &mut err).await;

@@ -307,6 +307,7 @@ impl ConfirmView {
         Some(match exec.phase() {
             ops::exec::Phase::Applying => format!("applying {}/{total}", (sent + 1).min(total)),
             ops::exec::Phase::Verifying => "verifying (re-reading what changed)".into(),
+            ops::exec::Phase::Recording => "writing the audit log".into(),
             ops::exec::Phase::Done => "done".into(),
         })
     }

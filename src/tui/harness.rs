@@ -80,7 +80,8 @@ impl Harness {
     }
 
     /// A console that can change the network: `backend` (the simulator) reads and
-    /// changes; applied changes are logged to `audit_log` when given.
+    /// changes; changes are logged to `audit_log` when given (and refused when it
+    /// cannot be written, as in the binary).
     ///
     /// # Errors
     /// When the embedded keymap is broken (tests guard against that).
@@ -94,11 +95,17 @@ impl Harness {
     ) -> Result<Self, super::keymap::KeymapError> {
         let mut h = Self::new(backend, plan, "DEMO (reference)", width, height)?;
         h.state.read_only = false;
+        let audit = match &audit_log {
+            Some(path) => crate::ops::log::Audit::open(Some(path)),
+            None => crate::ops::log::Audit::Off,
+        };
         h.state.changes.audit_log = audit_log;
         h.state.changes.profile = "demo".into();
         h.state.changes.session_tag = "netops-test".into();
         let backend = Arc::clone(h.runtime.backend());
-        h.runtime = Runtime::new(backend, Clock::Fixed(FIXED_TIME)).with_changer(Some(changer));
+        h.runtime = Runtime::new(backend, Clock::Fixed(FIXED_TIME))
+            .with_changer(Some(changer))
+            .with_audit(audit, "demo");
         Ok(h)
     }
 

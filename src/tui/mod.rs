@@ -66,8 +66,8 @@ pub struct TuiOptions {
     pub prober: Option<Arc<dyn crate::backend::Prober>>,
     /// Shows the read-only badge, refuses change commands and hides change keys.
     pub read_only: bool,
-    /// Where applied changes are logged (`audit.jsonl`); `None`: not logged.
-    pub audit_log: Option<PathBuf>,
+    /// Where changes are logged (`audit.jsonl`); a change is refused when it cannot be.
+    pub audit: crate::ops::log::Audit,
     /// The profile name the audit log records.
     pub profile: String,
     /// A keymap file to layer over the defaults instead of `<config dir>/keymap.toml`.
@@ -203,13 +203,20 @@ pub async fn run(
         keymap_error: keymap_error.map(|e| e.to_string()),
         size: (size.width, size.height),
     });
-    state.changes.audit_log = opts.audit_log;
-    state.changes.profile = opts.profile;
+    state.changes.audit_log = opts.audit.path().map(std::path::Path::to_path_buf);
+    if let Some(why) = opts.audit.refusal()
+        && !opts.read_only
+    {
+        state.message = Some((why, state::Severity::Error));
+    }
+    state.changes.profile = opts.profile.clone();
     state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
     state.probes.available = opts.prober.is_some();
     let mut runtime = Runtime::new(backend, Clock::System)
         .with_changer(opts.changer)
-        .with_prober(opts.prober);
+        .with_prober(opts.prober)
+        .with_audit(opts.audit.clone(), &opts.profile);
+    let mut settled_pending = false;
     // The probe matrix's elapsed times are measured from the console's start, in
     // milliseconds; `update` only ever sees them in messages.
     let started = std::time::Instant::now();
@@ -291,6 +298,12 @@ pub async fn run(
                 }
             },
             Some(report) = runtime.next() => {
+                // Once the estate is read: settle the changes an earlier run left
+                // unknown in the audit log (killed after their intent line).
+                if !settled_pending && matches!(report, crate::runtime::Report::DiscoveryDone { .. }) {
+                    settled_pending = true;
+                    pending_settlement(&mut runtime, &state);
+                }
                 pending.push(Msg::from(report));
                 // Take whatever else is queued so a burst costs one frame.
                 while let Some(Some(more)) = runtime.next().now_or_never() {
@@ -299,6 +312,8 @@ pub async fn run(
             }
             number = signals.next() => {
                 tracing::info!(signal = number, "signal received; leaving");
+                // A change already sent is waited for, so its answer line is written.
+                runtime.finish_changes(Duration::from_secs(30)).await;
                 // Best effort: after SIGHUP the terminal may be gone, and failing to
                 // restore a terminal that no longer exists is not worth a report.
                 if let Err(e) = guard.restore() {
@@ -314,20 +329,40 @@ pub async fn run(
     Ok(Ending::Quit)
 }
 
-/// Does a front-end job (the audit log's file work) and answers what the console
+/// Settles the changes an earlier run left unknown in the audit log from what the
+/// console has read (the lines are written by the runtime).
+fn pending_settlement(runtime: &mut Runtime, state: &State) {
+    let Some(path) = runtime.audit().path().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    if !matches!(runtime.audit(), crate::ops::log::Audit::Log(_)) {
+        return;
+    }
+    let Ok((lines, _)) = crate::ops::log::read_lines(&path) else {
+        return;
+    };
+    let pending = crate::ops::log::pending(&lines, runtime.session());
+    let settled = crate::ops::exec::settle_pending(&pending, &state.data.estate);
+    if !settled.is_empty() {
+        tracing::info!(
+            count = settled.len(),
+            "settling changes an earlier run left unknown"
+        );
+        runtime.execute(Effect::Record {
+            task: SETTLE_TASK,
+            entries: settled,
+        });
+    }
+}
+
+/// The task id of settling an earlier run's changes.
+const SETTLE_TASK: crate::runtime::TaskId = 1 << 39;
+
+/// Does a front-end job (reading the audit log) and answers what the console
 /// should hear of it.
 #[must_use]
-pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
+pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
     match job {
-        state::FrontJob::AppendLog { path, mut entries } => {
-            let time = crate::ops::log::rfc3339(clock.now());
-            for e in &mut entries {
-                e.time.clone_from(&time);
-            }
-            crate::ops::log::append(&path, &entries)
-                .err()
-                .map(|e| Msg::LogWriteFailed(format!("{}: {e}", path.display())))
-        }
         state::FrontJob::ReadLog { path, last } => {
             let title = format!(":audit-log ({})", path.display());
             Some(Msg::LogRead {

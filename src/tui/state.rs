@@ -91,6 +91,11 @@ pub enum Msg {
     },
     /// An audit log write asked for with [`FrontJob::AppendLog`] failed.
     LogWriteFailed(String),
+    /// Audit lines asked for with [`Effect::Record`] were written (or not).
+    Recorded {
+        task: TaskId,
+        result: Result<(), String>,
+    },
     /// The audit log read for `:audit-log` ([`FrontJob::ReadLog`]): a title and its
     /// lines, or why it could not be read.
     LogRead {
@@ -147,6 +152,7 @@ impl From<Report> for Msg {
                 result,
             },
             Report::Probe { task, event } => Self::Probe { task, event },
+            Report::Recorded { task, result } => Self::Recorded { task, result },
         }
     }
 }
@@ -189,12 +195,6 @@ pub enum Overlay {
 /// with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrontJob {
-    /// Append these audit log entries (their `time` is stamped by the front end);
-    /// a failure answers [`Msg::LogWriteFailed`].
-    AppendLog {
-        path: std::path::PathBuf,
-        entries: Vec<crate::ops::log::Entry>,
-    },
     /// Read the last `last` entries for `:audit-log`; answers [`Msg::LogRead`].
     ReadLog {
         path: std::path::PathBuf,
@@ -917,6 +917,15 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             );
             state.dirty = true;
         }
+        Msg::Recorded { task, result } => {
+            let report = Report::Recorded { task, result };
+            if !change_report(state, &report, fx)
+                && let Report::Recorded { result: Err(e), .. } = report
+            {
+                state.error(e);
+            }
+            state.dirty = true;
+        }
         Msg::Applied { task, result } => {
             let report = Report::Applied { task, result };
             if !change_report(state, &report, fx)
@@ -1105,7 +1114,11 @@ fn prompt_changed(state: &mut State) {
 /// Validates a change command as typed: the same checks as its plan, without the
 /// impact. Silent until the line parses as a change command.
 fn check_typed(state: &mut State) -> Option<PromptCheck> {
-    let cmd = crate::command::parse_line(&state.prompt.input).ok()??;
+    let cmd = match crate::command::parse_line(&state.prompt.input) {
+        Ok(Some(cmd)) => cmd,
+        Err(e) if e.bad_argument => return Some(PromptCheck::Refused(e.message)),
+        Ok(None) | Err(_) => return None,
+    };
     if !cmd.is_change() {
         return None;
     }
@@ -2124,16 +2137,6 @@ fn fold_execution(
         reload_region(state, &region, fx);
     }
     state.message = message;
-    let account = state.data.estate.account.as_ref().map(|a| a.id.clone());
-    let entries = exec.log_entries("", &state.changes.profile, account.as_deref());
-    if !entries.is_empty()
-        && let Some(path) = &state.changes.audit_log
-    {
-        state.changes.jobs.push(FrontJob::AppendLog {
-            path: path.clone(),
-            entries,
-        });
-    }
     let ok = exec.succeeded();
     if ok {
         if exec.plan.line == "undo" {
