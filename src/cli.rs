@@ -92,15 +92,21 @@ pub struct Cli {
     pub regions: Vec<String>,
 
     /// A custom endpoint (e.g. a local emulator); AWS_ENDPOINT_URL works too.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "simulated")]
     pub endpoint_url: Option<String>,
 
     /// Regions read at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
 
-    /// Attempts per AWS call (1 disables retries); throttling is retried with backoff.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Attempts per AWS read (1 disables retries); throttling is retried with
+    /// backoff. A change is sent once (again only when throttled).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        conflicts_with = "simulated"
+    )]
     pub max_attempts: u32,
 
     /// Give up on a single AWS call (or simulator call) after this many seconds.
@@ -126,7 +132,7 @@ pub struct Cli {
 
     /// The AWS profile for the other side of a peering in another account (accept,
     /// reject and routes there).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "simulated")]
     pub peer_profile: Option<String>,
 
     /// Config file (default: the config dir's config.toml): per-profile `read_only`
@@ -135,12 +141,19 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Keymap file layered over the defaults (default: the config dir's keymap.toml).
-    #[arg(long, value_name = "FILE")]
+    /// The console only: batch has no keys.
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
     pub keymap: Option<PathBuf>,
 
     /// Log file (default: ~/.local/state/netops/netops.log). RUST_LOG sets the level.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// The audit log: a line before and after every change sent (default:
+    /// ~/.local/state/netops/audit.jsonl, audit-simulated.jsonl for the simulator).
+    /// A change is never sent when it cannot be written.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 const EXIT_CODES: &str = "\
@@ -196,7 +209,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         cli.profile.clone().unwrap_or_else(|| "default".into())
     };
     let settings = config.profile(&profile);
-    let read_only = cli.read_only || settings.read_only;
+    let mut read_only = cli.read_only || settings.read_only;
     let (backend, changer, prober, label): Capabilities = if cli.simulated() {
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
@@ -206,6 +219,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         } else {
             Scenario::builtin().map_err(|e| e.to_string())?
         };
+        read_only |= config.account_read_only(&scenario.account_id);
         let faults = faults_from(cli, &scenario.faults);
         let name = scenario.name.clone();
         let sim = Simulator::from_scenario(scenario).map_err(|e| e.to_string())?;
@@ -222,18 +236,33 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         if let Some(profile) = &cli.profile {
             check_profile(profile)?;
         }
-        let aws = Arc::new(
-            AwsBackend::connect(AwsOptions {
-                profile: cli.profile.clone(),
-                home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
-                endpoint_url: cli.endpoint_url.clone(),
-                max_attempts: cli.max_attempts,
-                operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
-                read_only,
-            })
-            .await
-            .map_err(|e| e.message)?,
-        );
+        let mut aws = AwsBackend::connect(AwsOptions {
+            profile: cli.profile.clone(),
+            home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
+            endpoint_url: cli.endpoint_url.clone(),
+            max_attempts: cli.max_attempts,
+            operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
+            read_only,
+        })
+        .await
+        .map_err(|e| e.message)?;
+        // Read-only by account: decided on the account the credentials resolve to,
+        // whatever profile name led there.
+        if !read_only && config.has_accounts() {
+            match aws.account().await {
+                Ok(Some(account)) if config.account_read_only(&account.id) => {
+                    aws = aws.with_read_only(true);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "the config sets read_only per account, and the account cannot be told: {}",
+                        e.message
+                    ));
+                }
+            }
+        }
+        let aws = Arc::new(aws);
         let label = format!(
             "AWS profile {}",
             cli.profile.clone().unwrap_or_else(|| "default".into())
@@ -409,14 +438,14 @@ pub fn profiles_in(text: &str, credentials_file: bool) -> BTreeSet<String> {
 
 /// Checks that an AWS profile is defined, so that a typo is not reported later as
 /// expired credentials. `default` always passes, and so does any profile when
-/// credentials come from the environment (`AWS_ACCESS_KEY_ID`, which the SDK's
-/// chain reads before any profile): neither needs a file.
+/// credentials come from the environment: as AWS's own tools do, a profile named
+/// explicitly must exist, exactly (a variant such as `PROD` for `prod` would dodge
+/// that profile's `read_only`).
 ///
 /// # Errors
 /// "AWS profile `x` does not exist", listing the profiles that do and the files read.
 pub fn check_profile(profile: &str) -> Result<(), String> {
-    if profile == "default" || std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty())
-    {
+    if profile == "default" {
         return Ok(());
     }
     let files = aws_config_files();
@@ -434,6 +463,19 @@ pub fn check_profile(profile: &str) -> Result<(), String> {
         .map(|(p, _)| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" and ");
+    // `PROD` or `prod ` is not `prod`: never taken for it (its read_only would not
+    // apply), but named.
+    let near: Vec<&String> = known
+        .iter()
+        .filter(|k| k.eq_ignore_ascii_case(profile.trim()))
+        .collect();
+    if let Some(near) = near.first() {
+        return Err(format!(
+            "AWS profile `{}` does not exist (profile names are exact: did you mean `{}`?); profiles are read from {read}",
+            quote(profile),
+            quote(near)
+        ));
+    }
     Err(if known.is_empty() {
         format!(
             "AWS profile `{}` does not exist: no profile is defined in {read}",

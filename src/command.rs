@@ -381,6 +381,9 @@ pub struct ParseError {
     pub message: String,
     /// True when the user asked for help: the message is the help text, not an error.
     pub is_help: bool,
+    /// True when the line is a command whose argument is wrong (a CIDR, an id's
+    /// shape, a state, a URL): the command is known, its input is refused.
+    pub bad_argument: bool,
 }
 
 /// Parses one command line. Blank lines and `#` comments are `Ok(None)`.
@@ -396,13 +399,22 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     crate::text::check_command_line(trimmed).map_err(|message| ParseError {
         message,
         is_help: false,
+        bad_argument: false,
     })?;
     let words = shlex::split(trimmed).ok_or_else(|| ParseError {
         message: format!("unbalanced quote in `{}`", crate::text::quote(trimmed)),
         is_help: false,
+        bad_argument: false,
     })?;
     match Line::try_parse_from(&words) {
-        Ok(parsed) => Ok(Some(parsed.command)),
+        Ok(parsed) => {
+            check_args(&parsed.command).map_err(|message| ParseError {
+                message,
+                is_help: false,
+                bad_argument: true,
+            })?;
+            Ok(Some(parsed.command))
+        }
         Err(e) => {
             let is_help = matches!(
                 e.kind(),
@@ -422,9 +434,191 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            Err(ParseError { message, is_help })
+            Err(ParseError {
+                message,
+                is_help,
+                bad_argument: false,
+            })
         }
     }
+}
+
+/// The peering states `peer wait` can wait for (AWS's, as EC2 spells them).
+pub const PEERING_STATES: [&str; 12] = [
+    "initiatingRequest",
+    "pendingAcceptance",
+    "pending",
+    "available",
+    "modifying",
+    "deleting",
+    "deleted",
+    "failed",
+    "failing",
+    "rejected",
+    "rejecting",
+    "rollingBack",
+];
+
+/// Checks an id's shape: `prefix` then lower-case letters and digits (AWS ids are
+/// hex). Says which id is wrong and what was expected.
+fn id_shape(what: &str, id: &str, prefixes: &[&str]) -> Result<(), String> {
+    let ok = prefixes.iter().any(|p| {
+        id.strip_prefix(p).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.len() <= 32
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == '-')
+        })
+    });
+    if ok {
+        return Ok(());
+    }
+    let expected = prefixes
+        .iter()
+        .map(|p| format!("{p}…"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(format!(
+        "`{}` is not a {what} id (expected {expected}: the prefix, then letters and digits)",
+        crate::text::quote(id)
+    ))
+}
+
+/// Checks every argument of a change or probe command before anything runs: ids'
+/// shapes, CIDRs (canonical, no leading zeros), states, regions, accounts, URLs. A
+/// script with a bad line runs no line at all.
+///
+/// # Errors
+/// A sentence naming the argument and what is wrong with it.
+pub fn check_args(cmd: &Command) -> Result<(), String> {
+    const TABLE: &[&str] = &["tgw-rtb-"];
+    const ATTACH: &[&str] = &["tgw-attach-"];
+    let cidr = |c: &str| crate::plan::canonical_cidr(c).map(|_| ());
+    match cmd {
+        Command::Route {
+            route_table,
+            cidr: c,
+            attachment,
+            ..
+        } => {
+            id_shape("TGW route table", route_table, TABLE)?;
+            cidr(c)?;
+            if let Some(a) = attachment {
+                id_shape("TGW attachment", a, ATTACH)?;
+            }
+        }
+        Command::Assoc {
+            route_table,
+            attachment,
+        }
+        | Command::Disassoc {
+            route_table,
+            attachment,
+        }
+        | Command::Prop {
+            route_table,
+            attachment,
+            ..
+        } => {
+            id_shape("TGW route table", route_table, TABLE)?;
+            id_shape("TGW attachment", attachment, ATTACH)?;
+        }
+        Command::VpcRoute {
+            route_table,
+            cidr: c,
+            target,
+            ..
+        } => {
+            id_shape("VPC route table", route_table, &["rtb-"])?;
+            cidr(c)?;
+            if let Some(t) = target {
+                id_shape(
+                    "route target",
+                    t,
+                    &["tgw-", "nat-", "igw-", "vpce-", "pcx-", "eni-"],
+                )?;
+            }
+        }
+        Command::Attach { attachment, .. } => id_shape("TGW attachment", attachment, ATTACH)?,
+        Command::Peer(p) => match p {
+            PeerCommand::Create {
+                local_tgw,
+                peer_tgw,
+                peer_region,
+                peer_account,
+            } => {
+                id_shape("Transit Gateway", local_tgw, &["tgw-"])?;
+                id_shape("Transit Gateway", peer_tgw, &["tgw-"])?;
+                if let Some(r) = peer_region {
+                    crate::cli::parse_region(r).map_err(|e| format!("--peer-region: {e}"))?;
+                }
+                if let Some(a) = peer_account
+                    && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+                {
+                    return Err(format!(
+                        "--peer-account `{}` is not an AWS account id (12 digits)",
+                        crate::text::quote(a)
+                    ));
+                }
+            }
+            PeerCommand::Accept { id }
+            | PeerCommand::Reject { id }
+            | PeerCommand::Delete { id } => {
+                id_shape("TGW peering attachment", id, ATTACH)?;
+            }
+            PeerCommand::Wait { id, state, .. } => {
+                id_shape("TGW peering attachment", id, ATTACH)?;
+                if !PEERING_STATES.iter().any(|s| s.eq_ignore_ascii_case(state)) {
+                    return Err(format!(
+                        "`{}` is not a peering state; one of: {}",
+                        crate::text::quote(state),
+                        PEERING_STATES.join(", ")
+                    ));
+                }
+            }
+            PeerCommand::Connect {
+                id_or_tgw,
+                peer_tgw,
+                ..
+            } => {
+                id_shape(
+                    "peering attachment or Transit Gateway",
+                    id_or_tgw,
+                    &["tgw-"],
+                )?;
+                if let Some(p) = peer_tgw {
+                    id_shape("Transit Gateway", p, &["tgw-"])?;
+                }
+            }
+        },
+        Command::Probe(p) => match p {
+            ProbeCommand::Egress { instances, url, .. } => {
+                for i in instances {
+                    id_shape("instance", i, &["i-"])?;
+                }
+                crate::backend::probe::ProbeUrl::parse(url)?;
+            }
+            ProbeCommand::Ping { from, to } => {
+                id_shape("instance", from, &["i-"])?;
+                if to.parse::<std::net::IpAddr>().is_err() {
+                    id_shape("instance (or an IP address)", to, &["i-"])?;
+                }
+            }
+        },
+        Command::Fw(FwCommand::Disable { policy, group } | FwCommand::Enable { policy, group }) => {
+            for (what, v) in [("policy", policy), ("rule group", group)] {
+                if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_control) {
+                    return Err(format!(
+                        "`{}` is not a firewall {what} name or ARN",
+                        crate::text::quote(v)
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Command names, for completion at the `:` prompt.

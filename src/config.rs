@@ -8,6 +8,9 @@
 //! [profiles.network]
 //! # Peerings from other accounts are accepted with these profiles.
 //! peer_profiles = { "222233334444" = "network-eu" }
+//!
+//! [accounts."111122223333"]
+//! read_only = true                 # whichever profile's credentials lead there
 //! ```
 //!
 //! Invariants: unknown keys are errors naming the file (a typo must not silently
@@ -25,6 +28,17 @@ use serde::Deserialize;
 pub struct Config {
     /// Settings by AWS profile name (`demo` for the simulator).
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// Settings by account id, decided on the account the credentials resolve to
+    /// (whatever profile led there).
+    pub accounts: BTreeMap<String, AccountConfig>,
+}
+
+/// One account's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Refuse every change in this account.
+    pub read_only: bool,
 }
 
 /// One profile's settings.
@@ -39,6 +53,18 @@ pub struct ProfileConfig {
 }
 
 impl Config {
+    /// True when some account has settings of its own.
+    #[must_use]
+    pub fn has_accounts(&self) -> bool {
+        !self.accounts.is_empty()
+    }
+
+    /// True when the config makes `account` read-only.
+    #[must_use]
+    pub fn account_read_only(&self, account: &str) -> bool {
+        self.accounts.get(account).is_some_and(|a| a.read_only)
+    }
+
     /// The settings of `profile` (defaults when the file does not name it).
     #[must_use]
     pub fn profile(&self, profile: &str) -> ProfileConfig {

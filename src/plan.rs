@@ -99,10 +99,24 @@ fn rule_group_toggle(
 /// # Errors
 /// A sentence naming what is wrong with the text.
 pub fn canonical_cidr(text: &str) -> Result<IpNet, String> {
-    let net: IpNet = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a CIDR (like 10.1.0.0/16)"))?;
+    // `10.050.0.0/16` is not read as 10.50.0.0/16: AWS refuses leading zeros.
+    let addr = text.trim().split('/').next().unwrap_or_default();
+    if addr.contains('.')
+        && addr
+            .split('.')
+            .any(|octet| octet.len() > 1 && octet.starts_with('0'))
+    {
+        return Err(format!(
+            "{:?} is not a CIDR: an octet has a leading zero (write 10.50.0.0/16, not 10.050.0.0/16)",
+            crate::text::quote(text)
+        ));
+    }
+    let net: IpNet = text.trim().parse().map_err(|_| {
+        format!(
+            "{:?} is not a CIDR (like 10.1.0.0/16)",
+            crate::text::quote(text)
+        )
+    })?;
     if net.network() != net.addr() {
         return Err(format!(
             "{net} has host bits set: the network is {}",
