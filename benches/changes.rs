@@ -30,10 +30,11 @@ async fn run(sim: Arc<Simulator>, script: &str, log: &std::path::Path) -> (i32, 
         changes: ChangeOptions {
             changer: ChangerHandle(sim.changer()),
             yes: true,
-            audit_log: Some(log.to_path_buf()),
+            audit: netops::ops::log::Audit::open(Some(log)),
             profile: "bench".into(),
             ..ChangeOptions::default()
         },
+        stop: netops::batch::Stop::default(),
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let started = Instant::now();

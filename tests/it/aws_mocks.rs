@@ -2098,7 +2098,7 @@ async fn aws_mocks_replace_is_verified_by_the_exact_route_search() {
         inverse: Vec::new(),
     };
     let mut exec = Execution::new(plan, 100);
-    netops::ops::drive::run(&mut runtime, &mut exec).await;
+    netops::ops::drive::run(&mut runtime, &mut exec, &netops::batch::Stop::default()).await;
     assert!(exec.succeeded(), "{:?}", exec.summary());
     assert!(
         exec.summary()[0].contains("verified: 10.9.0.0/16 → tgw-attach-0123456789abcdef1 (active)"),

@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 fn netops_sh(script: &str) -> std::process::Output {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new("sh")
+    let mut sh = Command::new("sh");
+    super::support::isolate(&mut sh, dir.path());
+    let mut child = sh
         .arg("-c")
         .arg(script)
         .env("NETOPS", env!("CARGO_BIN_EXE_netops"))
-        .env("HOME", dir.path())
         .env("LOG", dir.path().join("netops.log"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -67,11 +68,12 @@ fn batch_output_into_head_stays_quiet() {
 
 fn netops_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netops"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops"));
+    super::support::isolate(&mut cmd, dir.path());
+    let mut child = cmd
         .args(args)
         .arg("--log-file")
         .arg(dir.path().join("netops.log"))
-        .env("HOME", dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -42,7 +42,7 @@ async fn batch(
     let mut changes = ChangeOptions {
         changer: ChangerHandle(sim.changer()),
         yes: true,
-        audit_log: Some(log.to_path_buf()),
+        audit: netops::ops::log::Audit::open(Some(log)),
         profile: "demo".into(),
         ..ChangeOptions::default()
     };
@@ -52,6 +52,7 @@ async fn batch(
         keep_going: false,
         progress: false,
         changes,
+        stop: netops::batch::Stop::default(),
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let backend: Arc<dyn Backend> = Arc::clone(sim) as Arc<dyn Backend>;
@@ -67,11 +68,14 @@ fn demo() -> Arc<Simulator> {
     Arc::new(Simulator::demo().expect("demo"))
 }
 
+/// The changes in the audit log, one each (its intent, answer and settled lines
+/// folded into one, the newest result winning).
 fn log_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+    let (changes, bad) = netops::ops::log::read(path, None).expect("audit log readable");
+    assert_eq!(bad, 0, "every audit line is JSON");
+    changes
+        .iter()
+        .map(|c| serde_json::to_value(c).expect("json"))
         .collect()
 }
 
@@ -341,7 +345,14 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         (format!("peer accept {PEERING}x"), "not found"),
     ] {
         let r = batch(&sim, &format!("{line}\n"), OutputFormat::Text, &log, |_| {}).await;
-        assert_eq!(r.code, exit::COMMAND_FAILED, "{line}: {r:?}");
+        // A CIDR that can never be right is refused before any line runs (exit 2);
+        // what the estate refuses is found when the line is planned (exit 1).
+        let code = if line.contains("10.1.0.1/16") {
+            exit::USAGE
+        } else {
+            exit::COMMAND_FAILED
+        };
+        assert_eq!(r.code, code, "{line}: {r:?}");
         assert!(r.stderr.contains(says), "{line}: wanted {says:?}: {r:?}");
     }
     assert_eq!(sim.snapshot(), before);
@@ -415,7 +426,9 @@ async fn peer_connect_resumes_after_throttling_mid_flow() {
     .await;
     assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
     assert!(r.stdout.contains("partially applied: 1 of 7"), "{r:?}");
-    assert!(r.stdout.contains("not applied"), "{r:?}");
+    assert!(r.stdout.contains("CreateRoute: not sent"), "{r:?}");
+    // A throttled change is a result, never listed as "applied" (issue 16, item 12).
+    assert!(!r.stdout.contains("applied:\n"), "{r:?}");
     assert!(r.stderr.contains("run `peer connect"), "{r:?}");
     let applied = log_lines(&log).len();
     assert_eq!(
@@ -471,9 +484,9 @@ async fn a_lost_create_answer_is_found_by_its_tag_not_retried() {
     )
     .await;
     assert_eq!(r.code, exit::OK, "{r:?}");
-    assert!(r.stdout.contains("outcome unknown"), "{r:?}");
+    assert!(r.stdout.contains("the answer was lost"), "{r:?}");
     assert!(
-        r.stdout.contains("it did happen: found tgw-attach-"),
+        r.stdout.contains("the re-read shows it: found tgw-attach-"),
         "{r:?}"
     );
     assert!(r.stdout.contains("connected:"), "{r:?}");
@@ -511,14 +524,14 @@ async fn a_hundred_route_adds_in_one_script() {
 /// The binary: `--read-only` refuses with exit 1; `--yes` applies and the audit log
 /// beside `--log-file` gets one line per change; `audit-log` shows it.
 #[test]
-fn the_binary_applies_with_yes_and_logs_beside_the_log_file() {
+fn the_binary_applies_with_yes_and_logs_in_its_own_audit_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = |args: &[&str], script: &str| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops"));
+        super::support::isolate(&mut cmd, dir.path());
         cmd.args(["--demo", "--batch", "-", "--log-file"])
             .arg(dir.path().join("netops.log"))
             .args(args)
-            .env("HOME", dir.path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -555,8 +568,19 @@ fn the_binary_applies_with_yes_and_logs_beside_the_log_file() {
         out.contains("verified: 10.9.0.0/16 → tgw-attach-0e1a2b3c4d5e6f722 (active)"),
         "{out}"
     );
-    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit.jsonl");
-    assert_eq!(audit.lines().count(), 1, "{audit}");
+    // Not beside the debug log: its own file in the state directory, simulated
+    // changes apart from real ones.
+    assert!(!dir.path().join("audit.jsonl").exists());
+    let path = dir
+        .path()
+        .join(".local/state/netops")
+        .join(netops::ops::log::SIMULATED_FILE_NAME);
+    let audit = std::fs::read_to_string(&path).expect("audit log in the state dir");
+    let (changes, _) = netops::ops::log::read(&path, None).expect("read");
+    assert_eq!(changes.len(), 1, "{audit}");
+    assert_eq!(changes[0].applied, Some(true), "{audit}");
+    // An intent line before the call, an answer after, the re-read's verdict.
+    assert_eq!(audit.lines().count(), 3, "{audit}");
     assert!(out.contains("CreateTransitGatewayRoute"), "{out}");
     assert!(!audit.to_lowercase().contains("secret"), "{audit}");
 }
@@ -589,9 +613,9 @@ async fn peer_create_with_a_lost_answer_is_found_not_repeated() {
     )
     .await;
     assert_eq!(r.code, exit::OK, "{r:?}");
-    assert!(r.stdout.contains("outcome unknown"), "{r:?}");
+    assert!(r.stdout.contains("the answer was lost"), "{r:?}");
     assert!(
-        r.stdout.contains("it did happen: found tgw-attach-"),
+        r.stdout.contains("the re-read shows it: found tgw-attach-"),
         "{r:?}"
     );
     assert!(

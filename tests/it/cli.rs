@@ -34,19 +34,14 @@ const SCRIPT: &str = "tgws\nroute-tables\nroutes tgw-rtb-0e1a2b3c4d5e6f712\natta
 /// worktrees, so `target/debug/netops` may be another branch's build by the time the
 /// tests run), else cargo's.
 fn netops_bin() -> std::ffi::OsString {
-    std::env::var_os("NETOPS_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_netops").into())
+    super::support::netops_bin()
 }
 
 /// The binary with a log file and HOME in `dir`, and none of the caller's AWS settings.
 fn netops(dir: &Path) -> Command {
     let mut cmd = Command::new(netops_bin());
     cmd.arg("--log-file").arg(dir.join("netops.log"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HOME", dir).env_remove("RUST_LOG");
+    super::support::isolate(&mut cmd, dir);
     cmd
 }
 
@@ -667,6 +662,7 @@ async fn cli_dead_region_endpoint_is_partial_exit_4_through_the_batch_front_end(
         keep_going: false,
         progress: false,
         changes: netops::batch::ChangeOptions::default(),
+        stop: netops::batch::Stop::default(),
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = run_script("tgws\npeerings\n", backend, plan, &opts, &mut out, &mut err).await;
@@ -938,13 +934,8 @@ fn cli_not_found_lists_only_regions_that_loaded() {
 fn cli_unwritable_log_does_not_block_the_batch() {
     let dir = tmp();
     let mut cmd = Command::new(netops_bin());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(key);
-        }
-    }
+    super::support::isolate(&mut cmd, dir.path());
     let mut child = cmd
-        .env("HOME", dir.path())
         .env("RUST_LOG", "netops=debug")
         .args(["--demo", "--log-file", "/dev/full", "--batch", "-"])
         .stdin(Stdio::piped())

@@ -1439,6 +1439,7 @@ async fn conformance_one_change_script_on_both_backends() {
             yes: true,
             ..ChangeOptions::default()
         },
+        stop: netops::batch::Stop::default(),
     };
     let ident = |s: &str| s.to_string();
 

@@ -1,6 +1,7 @@
 //! The one integration test crate (one binary keeps link time down): each module
 //! covers one front end or backend.
 
+mod audit_trail;
 mod aws_firewall;
 mod aws_mocks;
 mod aws_moto;

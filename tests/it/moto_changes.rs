@@ -90,6 +90,7 @@ async fn moto_peer_connect_takes_a_boto3_requested_peering_to_routes_both_ways()
             profile: "moto".into(),
             ..ChangeOptions::default()
         },
+        stop: netops::batch::Stop::default(),
     };
     let plan = DiscoveryPlan {
         regions: vec!["us-east-1".into(), "eu-west-1".into()],

@@ -47,7 +47,7 @@ async fn batch(
         prober: ProberHandle(sim.prober()),
         yes: true,
         accept_impact: true,
-        audit_log: Some(log.to_path_buf()),
+        audit: netops::ops::log::Audit::open(Some(log)),
         profile: "demo".into(),
         ..ChangeOptions::default()
     };
@@ -57,6 +57,7 @@ async fn batch(
         keep_going: true,
         progress: false,
         changes,
+        stop: netops::batch::Stop::default(),
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let backend: Arc<dyn Backend> = Arc::clone(sim) as Arc<dyn Backend>;
@@ -229,9 +230,11 @@ async fn disabling_allow_amazon_blocks_spoke_a_at_the_default_drop_and_re_enabli
     );
     // Both toggles are in the audit log.
     let logged = std::fs::read_to_string(&log).expect("audit log");
-    let actions: Vec<Value> = logged
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
+    let actions: Vec<Value> = netops::ops::log::read(&log, None)
+        .expect("audit log")
+        .0
+        .iter()
+        .map(|c| serde_json::to_value(c).expect("json"))
         .collect();
     assert_eq!(actions.len(), 2, "{logged}");
     assert!(
@@ -381,7 +384,8 @@ async fn hostile_urls_are_refused_before_anything_is_sent() {
             |_| {},
         )
         .await;
-        assert_eq!(run.code, exit::COMMAND_FAILED, "{url}: {run:?}");
+        // Refused before any line runs (issue 16: every argument is checked first).
+        assert_eq!(run.code, exit::USAGE, "{url}: {run:?}");
         assert!(
             run.stderr.contains("not allowed") || run.stderr.contains("scheme must be"),
             "{url}: {run:?}"

@@ -23,8 +23,11 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
+        let mut cmd = Command::new("tmux");
+        for (k, v) in super::support::TEST_ENV {
+            cmd.env(k, v);
+        }
+        cmd.arg("-L")
             .arg(&self.socket)
             .args(args)
             .output()
@@ -40,6 +43,11 @@ impl Tmux {
         let env: Vec<String> = env
             .iter()
             .map(|(k, v)| format!("{k}={}", v.display()))
+            .chain(
+                super::support::TEST_ENV
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}")),
+            )
             .collect();
         let mut args = vec!["new-session", "-d", "-s", name, "-x", &w, "-y", &h];
         for e in &env {
@@ -287,7 +295,12 @@ fn peering_wizard_in_tmux() {
     t.send(&["Escape"]);
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
-    let audit = std::fs::read_to_string(home.path().join("audit.jsonl")).expect("audit log");
+    let audit = std::fs::read_to_string(
+        home.path()
+            .join(".local/state/netops")
+            .join(netops::ops::log::SIMULATED_FILE_NAME),
+    )
+    .expect("audit log");
     assert!(
         audit.contains("AcceptTransitGatewayPeeringAttachment"),
         "{audit}"
