@@ -33,6 +33,7 @@ pub enum OutputFormat {
 /// standard credential chain.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "netops", version, about, long_about, after_help = EXIT_CODES)]
+#[command(override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen")]
 #[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale"]))]
 pub struct Cli {
     /// Use the built-in simulated estate instead of AWS.
@@ -161,8 +162,11 @@ Exit codes:
   0  success
   1  a command failed (stderr names the line and the resource), or no region could be read
   2  usage or parse error (nothing was run)
-  3  audit found something at or above --fail-on (default error)
-  4  partial data: some region could not be read (the rest is printed)";
+  3  audit found something at or above --fail-on (default error), or a probe found
+     a leak, a block or an unreachable address
+  4  partial data: some region could not be read (the rest is printed)
+  128+n  stopped by signal n (SIGINT 130, SIGTERM 143): a change in flight was
+     finished and logged, nothing more was sent";
 
 impl Cli {
     /// True when the simulator is the backend.
@@ -503,7 +507,9 @@ pub fn nothing_loaded(estate: &Estate) -> Option<String> {
     }
     let reasons: Vec<String> = estate
         .failed()
-        .map(|(region, error)| format!("\n  {region}: {}", quote(error)))
+        // Our own sentences, whole (hints at their end included); only made
+        // terminal-safe.
+        .map(|(region, error)| format!("\n  {region}: {}", crate::text::terminal_safe(error)))
         .collect();
     (!reasons.is_empty()).then(|| format!("no region could be read:{}", reasons.concat()))
 }
@@ -542,7 +548,8 @@ pub fn read_script(source: &str) -> Result<String, String> {
 }
 
 /// The message when the console is started without a terminal.
-pub const NEEDS_TERMINAL: &str = "netops needs a terminal; use --batch for scripts";
+pub const NEEDS_TERMINAL: &str =
+    "the console needs a terminal (standard input and output); use --batch FILE|- for scripts";
 
 /// Checks that standard input and output are terminals, as the console needs.
 ///

@@ -79,6 +79,8 @@ const CHANGE_TASKS: TaskId = 1 << 40;
 /// What lives across the lines of one script.
 pub(super) struct Session {
     pub undo: Vec<UndoEntry>,
+    /// How many changes `undo` reversed.
+    pub undone: usize,
     next_task: TaskId,
     requests: u64,
 }
@@ -87,6 +89,7 @@ impl Session {
     pub fn new() -> Self {
         Self {
             undo: Vec::new(),
+            undone: 0,
             next_task: CHANGE_TASKS,
             requests: 0,
         }
@@ -239,6 +242,7 @@ pub(super) async fn run(
                 request_tag: session.request_tag(),
                 dry_run: opts.dry_run,
                 undo: session.undo.clone(),
+                undone: session.undone,
                 baseline: Some(world.baseline()),
             };
             let plan = match ops::plan(&world.net(), cmd, &ctx) {
@@ -248,6 +252,7 @@ pub(super) async fn run(
             let result = apply_plan(runtime, world, session, opts, plan, stop, emit).await;
             if matches!(cmd, Command::Undo) && matches!(result, Ok(Applied::Yes)) {
                 session.undo.pop();
+                session.undone += 1;
             }
             Ran {
                 interrupted: matches!(result, Ok(Applied::Interrupted))
@@ -378,6 +383,7 @@ async fn apply_plan(
                 request_tag: session.request_tag(),
                 dry_run: false,
                 undo: session.undo.clone(),
+                undone: session.undone,
                 baseline: Some(world.baseline()),
             };
             if let Ok(Some(cmd)) = crate::command::parse_line(&line)

@@ -48,6 +48,8 @@ pub struct Context {
     pub dry_run: bool,
     /// Changes applied since netops started that `undo` can reverse, newest last.
     pub undo: Vec<UndoEntry>,
+    /// How many changes `undo` has already reversed in this session.
+    pub undone: usize,
     /// The baseline of the estate being planned on, when the caller keeps one per
     /// estate version (the impact is then incremental).
     pub baseline: Option<std::sync::Arc<impact::Baseline>>,
@@ -1031,9 +1033,14 @@ fn peer_delete(net: &Net<'_>, id: &str) -> Result<Draft, CommandError> {
 
 fn undo(net: &Net<'_>, ctx: &Context) -> Result<Draft, CommandError> {
     let Some(last) = ctx.undo.last() else {
-        return Err(invalid(
-            "nothing to undo: no route change was applied since netops started",
-        ));
+        return Err(invalid(if ctx.undone == 0 {
+            "nothing to undo: no change that undo reverses was applied since netops started".to_string()
+        } else {
+            format!(
+                "nothing left to undo: the {} change(s) made since netops started are undone already (undo goes back one change at a time, never past the start)",
+                ctx.undone
+            )
+        }));
     };
     if last.inverse.is_empty() {
         return Err(invalid(format!(

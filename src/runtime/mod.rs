@@ -1264,4 +1264,156 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// A changer that records, when it is called, what the audit log already holds,
+    /// and answers as told.
+    struct Watching {
+        log: std::path::PathBuf,
+        seen: std::sync::Mutex<Vec<String>>,
+        answers: std::sync::Mutex<Vec<Result<ChangeOutcome, BackendError>>>,
+        delay_ms: u64,
+    }
+
+    #[async_trait::async_trait]
+    impl Changer for Watching {
+        async fn apply(&self, _op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            self.seen.lock().expect("lock").push(text);
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+            self.answers
+                .lock()
+                .expect("lock")
+                .pop()
+                .unwrap_or_else(|| Ok(ChangeOutcome::default()))
+        }
+    }
+
+    fn watching(
+        dir: &std::path::Path,
+        answers: Vec<Result<ChangeOutcome, BackendError>>,
+        delay_ms: u64,
+    ) -> (Arc<Watching>, Runtime) {
+        let log = dir.join("audit.jsonl");
+        let changer = Arc::new(Watching {
+            log: log.clone(),
+            seen: std::sync::Mutex::new(Vec::new()),
+            answers: std::sync::Mutex::new(answers),
+            delay_ms,
+        });
+        let rt = Runtime::new(demo(), Clock::Fixed(0))
+            .with_changer(Some(Arc::clone(&changer) as Arc<dyn Changer>))
+            .with_audit(crate::ops::log::Audit::open(Some(&log)), "test")
+            .with_retry_base_ms(1);
+        (changer, rt)
+    }
+
+    fn intent() -> crate::ops::log::Intent {
+        crate::ops::log::Intent {
+            op_id: "t1".into(),
+            command: "route add …".into(),
+            ..crate::ops::log::Intent::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn the_intent_line_is_on_disk_before_the_call_and_the_answer_after() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (changer, mut rt) = watching(dir.path(), Vec::new(), 0);
+        rt.execute(Effect::Apply {
+            task: 1,
+            op: route_op(),
+            intent: intent(),
+        });
+        let reports = drain(&mut rt).await;
+        assert!(matches!(reports.as_slice(), [Report::Applied { result: Ok(_), .. }]));
+        let seen = changer.seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 1);
+        assert!(seen[0].contains("\"record\":\"intent\""), "{}", seen[0]);
+        let (lines, _) =
+            crate::ops::log::read_lines(&dir.path().join("audit.jsonl")).expect("read");
+        let records: Vec<_> = lines.iter().map(|l| l.record).collect();
+        assert_eq!(
+            records,
+            vec![crate::ops::log::Record::Intent, crate::ops::log::Record::Answer]
+        );
+        assert_eq!(lines[1].applied, Some(true));
+        assert!(lines[0].op_id.ends_with("/t1"), "{}", lines[0].op_id);
+        assert_eq!(lines[0].op_id, lines[1].op_id);
+    }
+
+    #[tokio::test]
+    async fn a_change_is_not_sent_when_its_intent_cannot_be_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("afile");
+        std::fs::write(&file, "").expect("file");
+        let (changer, rt) = watching(dir.path(), Vec::new(), 0);
+        let mut rt = rt.with_audit(
+            crate::ops::log::Audit::open(Some(&file.join("audit.jsonl"))),
+            "test",
+        );
+        rt.execute(Effect::Apply {
+            task: 1,
+            op: route_op(),
+            intent: intent(),
+        });
+        match drain(&mut rt).await.as_slice() {
+            [Report::Applied { result: Err(e), .. }] => {
+                assert!(e.message.contains("nothing was sent"), "{e}");
+                assert!(e.message.contains("afile"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(changer.seen.lock().expect("lock").is_empty(), "never called");
+    }
+
+    #[tokio::test]
+    async fn only_a_throttled_change_is_sent_again_and_a_lost_answer_never() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let throttled = || Err(BackendError::new(ErrorKind::Throttled, "slow down"));
+        // Answers are popped from the end: throttled twice, then applied.
+        let (changer, mut rt) = watching(
+            dir.path(),
+            vec![Ok(ChangeOutcome::default()), throttled(), throttled()],
+            0,
+        );
+        rt.execute(Effect::Apply {
+            task: 1,
+            op: route_op(),
+            intent: intent(),
+        });
+        assert!(matches!(
+            drain(&mut rt).await.as_slice(),
+            [Report::Applied { result: Ok(_), .. }]
+        ));
+        assert_eq!(changer.seen.lock().expect("lock").len(), 3);
+        let timeout = || Err(BackendError::new(ErrorKind::Timeout, "no answer"));
+        let (changer, mut rt) = watching(dir.path(), vec![timeout()], 0);
+        rt.execute(Effect::Apply {
+            task: 2,
+            op: route_op(),
+            intent: intent(),
+        });
+        match drain(&mut rt).await.as_slice() {
+            [Report::Applied { result: Err(e), .. }] => {
+                assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(changer.seen.lock().expect("lock").len(), 1, "sent once");
+    }
+
+    #[tokio::test]
+    async fn leaving_waits_for_the_change_in_flight_and_its_answer_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_changer, mut rt) = watching(dir.path(), Vec::new(), 200);
+        rt.execute(Effect::Apply {
+            task: 1,
+            op: route_op(),
+            intent: intent(),
+        });
+        rt.finish_changes(Duration::from_secs(10)).await;
+        let (lines, _) =
+            crate::ops::log::read_lines(&dir.path().join("audit.jsonl")).expect("read");
+        assert_eq!(lines.len(), 2, "intent and answer: {lines:#?}");
+    }
 }

@@ -212,6 +212,8 @@ pub struct Changes {
     pub next_task: TaskId,
     /// Applied changes `:undo` can reverse, newest last.
     pub undo: Vec<crate::ops::UndoEntry>,
+    /// How many changes `:undo` reversed.
+    pub undone: usize,
     /// Where applied changes are logged; `None`: not logged.
     pub audit_log: Option<std::path::PathBuf>,
     /// The profile name the audit log records.
@@ -228,6 +230,7 @@ impl Default for Changes {
         Self {
             next_task: CHANGE_TASKS,
             undo: Vec::new(),
+            undone: 0,
             audit_log: None,
             profile: String::new(),
             session_tag: "netops-console".into(),
@@ -1132,6 +1135,7 @@ fn check_typed(state: &mut State) -> Option<PromptCheck> {
     let ctx = crate::ops::Context {
         request_tag: "typing".into(),
         undo: state.changes.undo.clone(),
+        undone: state.changes.undone,
         ..crate::ops::Context::default()
     };
     Some(match crate::ops::quick_check(&net, &cmd, &ctx) {
@@ -1971,6 +1975,7 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
                 request_tag: state.changes.request_tag(),
                 dry_run: false,
                 undo: state.changes.undo.clone(),
+        undone: state.changes.undone,
                 baseline: state.data.baseline.clone(),
             };
             let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
@@ -2141,6 +2146,7 @@ fn fold_execution(
     if ok {
         if exec.plan.line == "undo" {
             state.changes.undo.pop();
+            state.changes.undone += 1;
         } else if !exec.plan.inverse.is_empty() {
             state.changes.undo.push(crate::ops::UndoEntry {
                 line: exec.plan.line.clone(),
@@ -2334,6 +2340,7 @@ fn reread_done(
         request_tag: state.changes.request_tag(),
         dry_run: false,
         undo: state.changes.undo.clone(),
+        undone: state.changes.undone,
         baseline: None,
     };
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);

@@ -594,3 +594,205 @@ mod property {
         }
     }
 }
+
+/// Item 6: every argument of every line is checked before line 1 runs: a bad CIDR
+/// on line 2 leaves line 1 unapplied (exit 2); so do a leading zero, an unknown
+/// peering state (which used to wait the whole timeout), a region or account that
+/// cannot be, an id that is not one, a probe URL a shell would act on.
+#[tokio::test]
+async fn a_bad_argument_anywhere_runs_no_line() {
+    let bad = [
+        ("route add {S} 10.61.0.0/33 {A}", "not a CIDR"),
+        ("route add {S} 10.050.0.0/16 {A}", "leading zero"),
+        ("peer wait {P} availble", "not a peering state"),
+        (
+            "peer create tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301 --peer-region mars-1",
+            "not an AWS region",
+        ),
+        (
+            "peer create tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301 --peer-account abc",
+            "12 digits",
+        ),
+        ("vpc-route add {R} 10.9.0.0/16 eni-$(id)", "not a route target id"),
+        (
+            "probe egress --url 'https://x/$(reboot)'",
+            "not allowed in a probe URL",
+        ),
+    ];
+    for (line, says) in bad {
+        let line = line
+            .replace("{S}", SPOKE_RTB)
+            .replace("{A}", SPOKE_A_ATT)
+            .replace("{P}", PEERING)
+            .replace("{R}", SPOKE_A_VPC_RTB);
+        let sim = demo();
+        let (_dir, log) = tmp();
+        let script = format!("route add {SPOKE_RTB} 10.60.0.0/16 {SPOKE_A_ATT}\n{line}\n");
+        let started = std::time::Instant::now();
+        let r = batch(&sim, &script, &log).await;
+        assert_eq!(r.code, exit::USAGE, "{line}: {r:?}");
+        assert!(r.stderr.contains("line 2"), "{line}: {r:?}");
+        assert!(r.stderr.contains(says), "{line}: wanted {says:?}: {r:?}");
+        assert!(r.stdout.is_empty(), "{line}: {r:?}");
+        assert!(sim.applied_changes().is_empty(), "{line}: line 1 ran");
+        assert!(started.elapsed() < Duration::from_secs(30), "{line}: it waited");
+    }
+}
+
+/// Item 12, in words: a third `undo` says the changes are undone already, not that
+/// none was applied; a self-peering is refused without "run again to resume"; a
+/// change whose answer was lost is not "someone else's" change.
+#[tokio::test]
+async fn messages_say_what_happened() {
+    let sim = demo();
+    let (_dir, log) = tmp();
+    let r = batch(
+        &sim,
+        &format!("route add {SPOKE_RTB} 10.50.0.0/16 {SPOKE_A_ATT}\nundo\nundo\n"),
+        &log,
+    )
+    .await;
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("undone already"), "{r:?}");
+    assert!(!r.stderr.contains("no route change was applied"), "{r:?}");
+    let r = batch(
+        &sim,
+        &format!("peer connect {HUB_USE1} {HUB_USE1}\n"),
+        &log,
+    )
+    .await;
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("cannot peer with itself"), "{r:?}");
+    assert!(!r.stderr.contains("run `peer connect"), "{r:?}");
+    sim.set_faults(lose("UpdateFirewallPolicy"));
+    let r = batch(&sim, "fw disable egress-policy allow-amazon\n", &log).await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(!r.stdout.contains("someone else"), "{r:?}");
+}
+
+/// Item 2 with SIGKILL on the binary: the intent line is on disk before the call;
+/// killed while it is out, the change reads "outcome unknown — check" (a read-only
+/// run shows it as is), and the next run that reads the region settles it.
+#[cfg(unix)]
+#[test]
+fn sigkill_mid_call_leaves_an_intent_that_reads_outcome_unknown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit.jsonl");
+    let mut cmd = super::support::netops_command(dir.path());
+    cmd.args(["--demo", "--yes", "--sim-latency-ms", "2000", "--batch", "-"])
+        .arg("--audit-log")
+        .arg(&audit)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("netops");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("route add {SPOKE_RTB} 10.50.0.0/16 {SPOKE_A_ATT}\n").as_bytes())
+            .expect("script");
+    }
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&audit).is_ok_and(|t| t.contains("\"intent\"")) {
+        assert!(started.elapsed() < Duration::from_secs(60), "no intent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let shown = |args: &[&str]| {
+        let mut cmd = super::support::netops_command(dir.path());
+        cmd.args(["--demo", "--output", "json", "--batch", "-", "--audit-log"])
+            .arg(&audit)
+            .args(args);
+        super::support::run_with_stdin(cmd, "audit-log\n")
+    };
+    let r = shown(&["--read-only"]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let doc: serde_json::Value = serde_json::from_str(r.stdout.trim()).expect("json");
+    assert!(
+        doc["items"][0]["result"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("outcome unknown — check")),
+        "{doc}"
+    );
+    // A run that reads us-east-1 settles it (this simulator never got the route).
+    let r = shown(&[]);
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stderr.contains("an earlier run's CreateTransitGatewayRoute"), "{r:?}");
+    let doc: serde_json::Value = serde_json::from_str(r.stdout.trim()).expect("json");
+    assert_eq!(doc["items"][0]["applied"], false, "{doc}");
+}
+
+/// Item 7: a profile name that is not exactly a known profile is refused, even with
+/// credentials in the environment (which used to let `PROD` past `prod`'s
+/// read_only); read_only per account is decided on the account, whatever the name.
+#[test]
+fn a_profile_must_be_named_exactly_and_read_only_follows_the_account() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aws_config = dir.path().join("aws-config");
+    std::fs::write(&aws_config, "[profile prod]\nregion = us-east-1\n").expect("config");
+    let netops_config = dir.path().join("netops.toml");
+    std::fs::write(&netops_config, "[profiles.prod]\nread_only = true\n").expect("config");
+    for name in ["PROD", "prod "] {
+        let mut cmd = super::support::netops_command(dir.path());
+        cmd.env("AWS_CONFIG_FILE", &aws_config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+            .args(["--profile", name, "--config"])
+            .arg(&netops_config)
+            .args(["--yes", "--batch", "-"]);
+        let r = super::support::run_with_stdin(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{name:?}: {r:?}");
+        assert!(r.stderr.contains("did you mean `prod`"), "{name:?}: {r:?}");
+    }
+    // The demo's account made read-only in the config: refused, whatever profile.
+    std::fs::write(
+        &netops_config,
+        "[accounts.\"111122223333\"]\nread_only = true\n",
+    )
+    .expect("config");
+    let mut cmd = super::support::netops_command(dir.path());
+    cmd.args(["--demo", "--yes", "--config"])
+        .arg(&netops_config)
+        .args(["--batch", "-"]);
+    let r = super::support::run_with_stdin(
+        cmd,
+        &format!("route add {SPOKE_RTB} 10.50.0.0/16 {SPOKE_A_ATT}\n"),
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("read-only"), "{r:?}");
+}
+
+/// Item 11 and the messages of item 12 that the binary prints: options that would
+/// have no effect are refused (exit 2), `--read-only=false` gets a usage of three
+/// lines (not every option), the no-terminal message says `netops:` once.
+#[test]
+fn options_with_no_effect_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["--demo", "--endpoint-url", "http://127.0.0.1:1"][..],
+        &["--demo", "--peer-profile", "x"],
+        &["--demo", "--max-attempts", "5"],
+        &["--demo", "--keymap", "k.toml"],
+    ] {
+        let mut cmd = super::support::netops_command(dir.path());
+        cmd.args(args).args(["--batch", "-"]);
+        let r = super::support::run_with_stdin(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        assert!(r.stderr.contains("cannot be used with"), "{args:?}: {r:?}");
+    }
+    let mut cmd = super::support::netops_command(dir.path());
+    cmd.args(["--demo", "--read-only=false"]);
+    let r = super::support::run_with_stdin(cmd, "");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.lines().count() < 10, "{r:?}");
+    assert!(!r.stderr.contains("--sim-region-down"), "{r:?}");
+    let mut cmd = super::support::netops_command(dir.path());
+    cmd.args(["--demo"]);
+    let r = super::support::run_with_stdin(cmd, "");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert_eq!(r.stderr.matches("netops:").count(), 1, "{r:?}");
+    assert!(r.stderr.contains("needs a terminal"), "{r:?}");
+}

@@ -2106,3 +2106,47 @@ async fn aws_mocks_replace_is_verified_by_the_exact_route_search() {
         exec.summary()
     );
 }
+
+/// Issue 16: a change is sent once, even when the client it is built from retries
+/// (a transient 500 here; a timeout likewise): a retried create could answer
+/// RouteAlreadyExists for the route this very call made. moto cannot lose an
+/// answer on cue, hence a mock.
+#[tokio::test]
+async fn aws_mocks_a_change_is_sent_once_even_over_a_retrying_client() {
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    let rule = mock!(aws_sdk_ec2::Client::create_transit_gateway_route).then_http_response(|| {
+        Response::new(
+            StatusCode::try_from(500u16).expect("status"),
+            SdkBody::from(
+                "<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>r-1</RequestID></Response>",
+            ),
+        )
+    });
+    let mut c = clients(std::slice::from_ref(&rule), &[], &[]);
+    c.ec2 = aws_sdk_ec2::Client::from_conf(
+        c.ec2
+            .config()
+            .to_builder()
+            .retry_config(
+                aws_sdk_ec2::config::retry::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(std::time::Duration::from_millis(1)),
+            )
+            .build(),
+    );
+    // The same client retries a read: the rule answers every attempt.
+    let probe = c
+        .ec2
+        .create_transit_gateway_route()
+        .transit_gateway_route_table_id("tgw-rtb-0123456789abcdef0")
+        .destination_cidr_block("10.9.0.0/16")
+        .send()
+        .await;
+    assert!(probe.is_err());
+    assert_eq!(rule.num_calls(), 3, "the base client retries");
+    let aws = Arc::new(backend(c));
+    let changer = Arc::clone(&aws).changer().expect("changer");
+    let err = changer.apply(&create_route_op()).await.expect_err("a 500");
+    assert_eq!(rule.num_calls(), 4, "the change went out once: {err}");
+}
