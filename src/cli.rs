@@ -33,7 +33,9 @@ pub enum OutputFormat {
 /// standard credential chain.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "netops", version, about, long_about, after_help = EXIT_CODES)]
-#[command(override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen")]
+#[command(
+    override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen"
+)]
 #[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale"]))]
 pub struct Cli {
     /// Use the built-in simulated estate instead of AWS.

@@ -1034,7 +1034,8 @@ fn peer_delete(net: &Net<'_>, id: &str) -> Result<Draft, CommandError> {
 fn undo(net: &Net<'_>, ctx: &Context) -> Result<Draft, CommandError> {
     let Some(last) = ctx.undo.last() else {
         return Err(invalid(if ctx.undone == 0 {
-            "nothing to undo: no change that undo reverses was applied since netops started".to_string()
+            "nothing to undo: no change that undo reverses was applied since netops started"
+                .to_string()
         } else {
             format!(
                 "nothing left to undo: the {} change(s) made since netops started are undone already (undo goes back one change at a time, never past the start)",

@@ -1325,7 +1325,10 @@ mod tests {
             intent: intent(),
         });
         let reports = drain(&mut rt).await;
-        assert!(matches!(reports.as_slice(), [Report::Applied { result: Ok(_), .. }]));
+        assert!(matches!(
+            reports.as_slice(),
+            [Report::Applied { result: Ok(_), .. }]
+        ));
         let seen = changer.seen.lock().expect("lock").clone();
         assert_eq!(seen.len(), 1);
         assert!(seen[0].contains("\"record\":\"intent\""), "{}", seen[0]);
@@ -1334,7 +1337,10 @@ mod tests {
         let records: Vec<_> = lines.iter().map(|l| l.record).collect();
         assert_eq!(
             records,
-            vec![crate::ops::log::Record::Intent, crate::ops::log::Record::Answer]
+            vec![
+                crate::ops::log::Record::Intent,
+                crate::ops::log::Record::Answer
+            ]
         );
         assert_eq!(lines[1].applied, Some(true));
         assert!(lines[0].op_id.ends_with("/t1"), "{}", lines[0].op_id);
@@ -1363,7 +1369,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(changer.seen.lock().expect("lock").is_empty(), "never called");
+        assert!(
+            changer.seen.lock().expect("lock").is_empty(),
+            "never called"
+        );
     }
 
     #[tokio::test]

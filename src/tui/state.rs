@@ -1975,7 +1975,7 @@ fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Eff
                 request_tag: state.changes.request_tag(),
                 dry_run: false,
                 undo: state.changes.undo.clone(),
-        undone: state.changes.undone,
+                undone: state.changes.undone,
                 baseline: state.data.baseline.clone(),
             };
             let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);

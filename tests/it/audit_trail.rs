@@ -613,7 +613,10 @@ async fn a_bad_argument_anywhere_runs_no_line() {
             "peer create tgw-0e1a2b3c4d5e6f701 tgw-0f9e8d7c6b5a4f301 --peer-account abc",
             "12 digits",
         ),
-        ("vpc-route add {R} 10.9.0.0/16 eni-$(id)", "not a route target id"),
+        (
+            "vpc-route add {R} 10.9.0.0/16 eni-$(id)",
+            "not a route target id",
+        ),
         (
             "probe egress --url 'https://x/$(reboot)'",
             "not allowed in a probe URL",
@@ -635,7 +638,10 @@ async fn a_bad_argument_anywhere_runs_no_line() {
         assert!(r.stderr.contains(says), "{line}: wanted {says:?}: {r:?}");
         assert!(r.stdout.is_empty(), "{line}: {r:?}");
         assert!(sim.applied_changes().is_empty(), "{line}: line 1 ran");
-        assert!(started.elapsed() < Duration::from_secs(30), "{line}: it waited");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{line}: it waited"
+        );
     }
 }
 
@@ -655,12 +661,7 @@ async fn messages_say_what_happened() {
     assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
     assert!(r.stderr.contains("undone already"), "{r:?}");
     assert!(!r.stderr.contains("no route change was applied"), "{r:?}");
-    let r = batch(
-        &sim,
-        &format!("peer connect {HUB_USE1} {HUB_USE1}\n"),
-        &log,
-    )
-    .await;
+    let r = batch(&sim, &format!("peer connect {HUB_USE1} {HUB_USE1}\n"), &log).await;
     assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
     assert!(r.stderr.contains("cannot peer with itself"), "{r:?}");
     assert!(!r.stderr.contains("run `peer connect"), "{r:?}");
@@ -679,12 +680,19 @@ fn sigkill_mid_call_leaves_an_intent_that_reads_outcome_unknown() {
     let dir = tempfile::tempdir().expect("tempdir");
     let audit = dir.path().join("audit.jsonl");
     let mut cmd = super::support::netops_command(dir.path());
-    cmd.args(["--demo", "--yes", "--sim-latency-ms", "2000", "--batch", "-"])
-        .arg("--audit-log")
-        .arg(&audit)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    cmd.args([
+        "--demo",
+        "--yes",
+        "--sim-latency-ms",
+        "2000",
+        "--batch",
+        "-",
+    ])
+    .arg("--audit-log")
+    .arg(&audit)
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().expect("netops");
     {
         use std::io::Write;
@@ -721,7 +729,11 @@ fn sigkill_mid_call_leaves_an_intent_that_reads_outcome_unknown() {
     // A run that reads us-east-1 settles it (this simulator never got the route).
     let r = shown(&[]);
     assert_eq!(r.code, exit::OK, "{r:?}");
-    assert!(r.stderr.contains("an earlier run's CreateTransitGatewayRoute"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("an earlier run's CreateTransitGatewayRoute"),
+        "{r:?}"
+    );
     let doc: serde_json::Value = serde_json::from_str(r.stdout.trim()).expect("json");
     assert_eq!(doc["items"][0]["applied"], false, "{doc}");
 }

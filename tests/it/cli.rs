@@ -1041,3 +1041,108 @@ fn cli_unknown_profile_says_so_and_lists_the_profiles_that_exist() {
     assert!(r.stderr.contains("ci, default, dev"), "{r:?}");
     assert!(!r.stderr.contains("sso login"), "{r:?}");
 }
+
+/// A proxy on loopback in front of moto that holds back the answer to one kind of
+/// call for `delay` (the call reaches moto and is carried out; its answer comes
+/// late): an answer lost in the network, on cue. Ends with the test process.
+fn delaying_proxy(upstream: u16, action: &'static str, delay: std::time::Duration) -> u16 {
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                return;
+            };
+            let hold = Arc::new(AtomicBool::new(false));
+            let (mut c_in, mut s_out) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            let flag = Arc::clone(&hold);
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if String::from_utf8_lossy(&buf[..n]).contains(&format!("Action={action}")) {
+                        flag.store(true, Ordering::SeqCst);
+                    }
+                    if s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = s_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if hold.swap(false, Ordering::SeqCst) {
+                        std::thread::sleep(delay);
+                    }
+                    if c_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Issue 16 against moto through the real SDK: CreateTransitGatewayRoute reaches
+/// moto but its answer is held back past `--call-timeout`. Before the fix: "failed …
+/// nothing was changed" while the route existed. Now: outcome unknown, re-read,
+/// reported and logged as applied, not sent again.
+#[tokio::test]
+async fn cli_moto_a_lost_answer_through_a_delaying_proxy_is_settled_as_applied() {
+    let account = fresh_account();
+    let (_, clients) = moto_backend(&["us-east-1", "eu-west-1"], &account).await;
+    let ids = seed(&Scenario::builtin().expect("builtin"), &clients).await;
+    let port = moto().port;
+    let (key, secret) = tokio::task::spawn_blocking(move || moto_access_key(port, &account))
+        .await
+        .expect("IAM key");
+    let proxy = delaying_proxy(
+        port,
+        "CreateTransitGatewayRoute",
+        std::time::Duration::from_secs(5),
+    );
+    let dir = tmp();
+    let config = dir.path().join("aws-config");
+    let credentials = dir.path().join("aws-credentials");
+    std::fs::write(&config, "").expect("write");
+    std::fs::write(&credentials, "").expect("write");
+    let audit = dir.path().join("audit.jsonl");
+    let spoke = ids.get("tgw-rtb-0e1a2b3c4d5e6f711").to_string();
+    let att = ids.get("tgw-attach-0e1a2b3c4d5e6f722").to_string();
+    let script = format!("route add {spoke} 10.50.0.0/16 {att}\n");
+    let mut cmd = netops(dir.path());
+    cmd.env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("AWS_SESSION_TOKEN")
+        .args(["--regions", "us-east-1", "--endpoint-url"])
+        .arg(format!("http://127.0.0.1:{proxy}"))
+        .args(["--max-attempts", "3", "--call-timeout", "2", "--yes"])
+        .arg("--audit-log")
+        .arg(&audit)
+        .args(["--batch", "-"]);
+    let r = tokio::task::spawn_blocking(move || run(cmd, &script))
+        .await
+        .expect("netops run");
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("applied: the answer was lost"), "{r:?}");
+    assert!(r.stdout.contains("the re-read shows it"), "{r:?}");
+    let (changes, _) = netops::ops::log::read(&audit, None).expect("audit log");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].applied, Some(true), "{changes:#?}");
+}
