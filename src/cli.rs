@@ -61,12 +61,12 @@ pub struct Cli {
 
     /// Simulator (--demo, --scenario, --scenario-scale): add this latency to every
     /// call, in milliseconds.
-    #[arg(long, value_name = "MS", requires = "simulated")]
+    #[arg(long, value_name = "MS")]
     pub sim_latency_ms: Option<u64>,
 
     /// Simulator (--demo, --scenario, --scenario-scale): make this region's endpoint
     /// unreachable (repeatable).
-    #[arg(long, value_name = "REGION", requires = "simulated", value_parser = parse_region)]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub sim_region_down: Vec<String>,
 
     /// Run commands from FILE (or - for standard input) without a screen, one per line.
@@ -208,6 +208,17 @@ type Capabilities = (
 /// # Errors
 /// A message for the user (bad scenario, no region, unreadable AWS config).
 pub async fn setup(cli: &Cli) -> Result<Setup, String> {
+    if !cli.simulated() {
+        let sim_only = [
+            ("--sim-latency-ms", cli.sim_latency_ms.is_some()),
+            ("--sim-region-down", !cli.sim_region_down.is_empty()),
+        ];
+        if let Some((name, _)) = sim_only.iter().find(|(_, given)| *given) {
+            return Err(format!(
+                "{name} needs a simulated estate (--demo, --scenario FILE or --scenario-scale N); it has no effect on AWS"
+            ));
+        }
+    }
     let config = crate::config::load(cli.config.as_deref())?;
     let profile = if cli.simulated() {
         "demo".to_string()

@@ -103,12 +103,19 @@ async fn what_aws_would_refuse_is_refused_before_anything_is_sent() {
             .refusal()
             .is_some_and(|r| r.contains("already has a static route to 0.0.0.0/0"))
     );
-    let err = plan(
-        &net,
-        &cmd("route add tgw-rtb-0e1a2b3c4d5e6f711 10.1.0.1/16 tgw-attach-0e1a2b3c4d5e6f722"),
-        &ctx(),
-    )
-    .expect_err("host bits");
+    // The line is refused when it is parsed (before any line of a script runs)…
+    let line = "route add tgw-rtb-0e1a2b3c4d5e6f711 10.1.0.1/16 tgw-attach-0e1a2b3c4d5e6f722";
+    let parse = parse_line(line).expect_err("host bits");
+    assert!(parse.bad_argument, "{}", parse.message);
+    assert!(parse.message.contains("the network is 10.1.0.0/16"), "{}", parse.message);
+    // …and by the plan, for a command built another way.
+    let built = Command::Route {
+        action: crate::command::RouteAction::Add,
+        route_table: "tgw-rtb-0e1a2b3c4d5e6f711".into(),
+        cidr: "10.1.0.1/16".into(),
+        attachment: Some("tgw-attach-0e1a2b3c4d5e6f722".into()),
+    };
+    let err = plan(&net, &built, &ctx()).expect_err("host bits");
     assert!(err.message.contains("the network is 10.1.0.0/16"), "{err}");
     let err = plan(&net, &cmd("tgws"), &ctx()).expect_err("a read");
     assert!(err.message.contains("not a change command"), "{err}");
