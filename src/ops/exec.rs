@@ -390,6 +390,14 @@ impl Execution {
                 }
             }
         }
+        // Both sides of a peering: the other side's copy changed too.
+        if !sent.is_empty() {
+            for r in &self.plan.reread {
+                if !regions.contains(r) {
+                    regions.push(r.clone());
+                }
+            }
+        }
         for region in regions {
             let task = self.task();
             self.observing

@@ -91,6 +91,10 @@ pub struct ChangePlan {
     pub confirm_id: Option<String>,
     /// The ops that restore the before-state (`undo`), when the change is reversible.
     pub inverse: Vec<ChangeOp>,
+    /// Regions to re-read after applying besides the ops' own: the other side of a
+    /// peering accepted, rejected, deleted or requested (its copy of the peering
+    /// changed too), so the next step is planned on both sides as they are.
+    pub reread: Vec<String>,
 }
 
 impl ChangePlan {
@@ -535,6 +539,7 @@ pub fn finish_with(
     } else {
         impact::impact(net.estate(), &projected.estate, &ops)
     };
+    let reread = other_sides(net, &ops);
     ChangePlan {
         line,
         title: draft.title,
@@ -545,7 +550,31 @@ pub fn finish_with(
         impact,
         confirm_id: draft.confirm_id,
         inverse: draft.inverse,
+        reread,
     }
+}
+
+/// The loaded regions holding the other side of the peerings these ops change.
+fn other_sides(net: &Net<'_>, ops: &[ChangeOp]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for op in ops {
+        let regions: Vec<String> = match &op.change {
+            Change::AcceptPeering { attachment_id }
+            | Change::RejectPeering { attachment_id }
+            | Change::DeletePeering { attachment_id } => net
+                .peering(attachment_id)
+                .map(|p| vec![p.requester.region.clone(), p.accepter.region.clone()])
+                .unwrap_or_default(),
+            Change::CreatePeering { peer_region, .. } => vec![peer_region.clone()],
+            _ => Vec::new(),
+        };
+        for r in regions {
+            if r != op.region && net.region(&r).is_some() && !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 fn route(

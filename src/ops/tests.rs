@@ -107,7 +107,11 @@ async fn what_aws_would_refuse_is_refused_before_anything_is_sent() {
     let line = "route add tgw-rtb-0e1a2b3c4d5e6f711 10.1.0.1/16 tgw-attach-0e1a2b3c4d5e6f722";
     let parse = parse_line(line).expect_err("host bits");
     assert!(parse.bad_argument, "{}", parse.message);
-    assert!(parse.message.contains("the network is 10.1.0.0/16"), "{}", parse.message);
+    assert!(
+        parse.message.contains("the network is 10.1.0.0/16"),
+        "{}",
+        parse.message
+    );
     // …and by the plan, for a command built another way.
     let built = Command::Route {
         action: crate::command::RouteAction::Add,

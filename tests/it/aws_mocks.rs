@@ -2096,6 +2096,7 @@ async fn aws_mocks_replace_is_verified_by_the_exact_route_search() {
         impact: netops::ops::Impact::default(),
         confirm_id: None,
         inverse: Vec::new(),
+        reread: Vec::new(),
     };
     let mut exec = Execution::new(plan, 100);
     netops::ops::drive::run(&mut runtime, &mut exec, &netops::batch::Stop::default()).await;

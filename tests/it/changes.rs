@@ -626,3 +626,35 @@ async fn peer_create_with_a_lost_answer_is_found_not_repeated() {
     let lines = log_lines(&log);
     assert_eq!(lines.len(), 2, "the delete and the one create: {lines:#?}");
 }
+
+/// Issue 17's stale preview: after the accept, both sides of the peering are
+/// re-read before the routing step is planned, so its preview never speaks of the
+/// peering as still pendingAcceptance (the simulator's instant clock makes the
+/// accepted peering available at once, as moto does).
+#[tokio::test]
+async fn peer_connect_plans_the_routes_on_both_sides_as_they_are_after_the_accept() {
+    let sim = demo();
+    let (_dir, log) = tmp();
+    let r = batch(
+        &sim,
+        &format!("peer connect {PEERING}\n"),
+        OutputFormat::Text,
+        &log,
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let routes_step = r
+        .stdout
+        .split("plan: route ")
+        .nth(1)
+        .expect("a routing step");
+    for stale in [
+        "is pendingAcceptance",
+        "blackhole until it is available",
+        "AWS would refuse",
+        "new: blackhole route",
+    ] {
+        assert!(!routes_step.contains(stale), "{stale}: {routes_step}");
+    }
+}

@@ -118,6 +118,21 @@ async fn moto_peer_connect_takes_a_boto3_requested_peering_to_routes_both_ways()
         .find(|d| d["connected"] == true)
         .expect("a connected document");
     assert_eq!(done["changed"], true, "{done}");
+    // Issue 17's stale preview: the routing step is planned after both sides were
+    // re-read, so its preview never calls the just-accepted peering pending.
+    let routes_plan = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|d| {
+            d["plan"]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("route "))
+        })
+        .expect("the routing step's plan");
+    let text = routes_plan.to_string();
+    for stale in ["pendingAcceptance", "until it is available", "would refuse"] {
+        assert!(!text.contains(stale), "{stale}: {text}");
+    }
 
     // What moto now says, read with the SDK directly.
     for (region, other) in [("us-east-1", "eu-west-1"), ("eu-west-1", "us-east-1")] {
