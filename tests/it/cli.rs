@@ -1050,3 +1050,22 @@ fn cli_unknown_profile_says_so_and_lists_the_profiles_that_exist() {
     assert!(r.stderr.contains("ci, default, dev"), "{r:?}");
     assert!(!r.stderr.contains("sso login"), "{r:?}");
 }
+
+/// The binary refuses a VPC route to another VPC's NAT gateway before sending it,
+/// as AWS would (issue 16): exit 1, "refused, nothing was sent", both VPCs named.
+#[test]
+fn cli_a_vpc_route_to_another_vpcs_nat_gateway_is_refused() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-", "--yes"],
+        "vpc-route add rtb-0e1a2b3c4d5e6f787 192.168.0.0/16 nat-0e1a2b3c4d5e6f7b1\n",
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("refused, nothing was sent"), "{r:?}");
+    assert!(
+        r.stderr.contains("vpc-0e1a2b3c4d5e6f732") && r.stderr.contains("vpc-0e1a2b3c4d5e6f731"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("applied:"), "{r:?}");
+}
