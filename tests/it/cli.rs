@@ -1069,3 +1069,22 @@ fn cli_a_vpc_route_to_another_vpcs_nat_gateway_is_refused() {
     );
     assert!(!r.stdout.contains("applied:"), "{r:?}");
 }
+
+/// The instance metadata service is link-local: answered on the instance's host,
+/// never routed to the internet (issue 16).
+#[test]
+fn cli_trace_to_the_instance_metadata_service_stays_on_the_instance() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-"],
+        "trace i-0e1a2b3c4d5e6f7d1 169.254.169.254\n",
+    );
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let out = r.stdout.to_lowercase();
+    assert!(out.contains("link-local"), "{r:?}");
+    assert!(out.contains("instance metadata"), "{r:?}");
+    for absent in ["internet", "nat gateway", "nat-", "igw-", "vpce-", "tgw-"] {
+        assert!(!out.contains(absent), "{absent}: {r:?}");
+    }
+}

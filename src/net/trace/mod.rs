@@ -16,8 +16,12 @@
 //!   one in `alternatives`, so nothing depends on a guessed hash.
 //! - Terminates on any estate: a position seen twice is a routing loop (named), and a
 //!   path is cut at [`MAX_HOPS`].
+//! - An address answered without leaving the instance (169.254.169.254 and AWS's
+//!   other link-local services, the VPC's DNS resolver at its base + 2) is never
+//!   routed: its verdict names the service ([`local`]).
 
 mod filters;
+mod local;
 mod walk;
 
 #[cfg(test)]
@@ -332,6 +336,9 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
         sni: query.sni.clone(),
         http_host: query.http_host.clone(),
     };
+    if let Some(t) = local::answered_locally(net, &origin, &target, &flow) {
+        return Ok(t);
+    }
     Ok(walk::run(net, &origin, &target, &flow, query.routing_only))
 }
 
