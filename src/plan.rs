@@ -287,6 +287,25 @@ fn tgw_route(
                 "attachment {att_id} belongs to {}, route table {table_id} to {}",
                 att.tgw_id, table.tgw_id
             ))),
+            Some(att) if att.state.never_available() => {
+                let what = if matches!(
+                    att.kind,
+                    AttachmentKind::Peering | AttachmentKind::TgwPeering
+                ) {
+                    "peering"
+                } else {
+                    "attachment"
+                };
+                let why = match att.state {
+                    AttachmentState::Deleting | AttachmentState::Deleted => "is going away",
+                    AttachmentState::Rejecting | AttachmentState::Rejected => "was rejected",
+                    _ => "failed",
+                };
+                out.push(warning(format!(
+                    "{att_id} is {}: the route will be a blackhole (the {what} {why}; it never becomes available)",
+                    att.state
+                )));
+            }
             Some(att) if !att.state.is_usable() => out.push(warning(format!(
                 "attachment {att_id} is {}: the route is a blackhole until it is available",
                 att.state
@@ -761,6 +780,45 @@ mod tests {
             },
         );
         assert!(p[0].1.contains("is in us-east-1, not eu-west-1"), "{p:?}");
+    }
+
+    /// A route to a peering that is going away (deleting, deleted, rejected, failed)
+    /// is a blackhole for good: the warning does not promise "until it is available"
+    /// (issue 16); a pending one still does.
+    #[tokio::test]
+    async fn a_route_to_a_peering_that_is_going_away_is_a_blackhole_for_good() {
+        use crate::model::AttachmentState as S;
+        for state in [S::Deleting, S::Deleted, S::Rejected, S::Failed] {
+            let mut estate = demo().await;
+            for a in &mut use1(&mut estate).attachments {
+                if a.id == PEERING {
+                    a.state = state.clone();
+                }
+            }
+            let net = Net::new(&estate);
+            let p = levels(
+                &net,
+                USE1,
+                Change::CreateTgwRoute {
+                    route_table_id: POST.into(),
+                    cidr: cidr("172.16.1.0/24"),
+                    target: TgwRouteTarget::Attachment(PEERING.into()),
+                },
+            );
+            let w: Vec<&String> = p
+                .iter()
+                .filter(|(_, m)| m.contains(PEERING))
+                .map(|(_, m)| m)
+                .collect();
+            assert_eq!(w.len(), 1, "{state}: {p:?}");
+            assert!(
+                w[0].contains(&format!("{PEERING} is {state}"))
+                    && w[0].contains("the route will be a blackhole")
+                    && w[0].contains("never becomes available"),
+                "{state}: {w:?}"
+            );
+            assert!(!w[0].contains("until it is available"), "{state}: {w:?}");
+        }
     }
 
     #[tokio::test]
