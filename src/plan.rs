@@ -281,10 +281,27 @@ fn tgw_route(
         }
     }
     if let Some(TgwRouteTarget::Attachment(att_id)) = target {
+        let must = format!(
+            "the target must be a tgw-attach-… attachment of {}",
+            table.tgw_id
+        );
         match net.attachment_in(region, att_id) {
-            None => out.push(refused(format!("no attachment {att_id} in {region}"))),
+            None => out.push(refused(match net.attachment(att_id) {
+                Some(elsewhere) => format!(
+                    "{att_id} is an attachment of {} in {}, and route table {table_id} is {}'s in {region}: {must}{}",
+                    elsewhere.tgw_id,
+                    elsewhere.region,
+                    table.tgw_id,
+                    peering_hint(net, table, &elsewhere.tgw_id)
+                        .map_or_else(String::new, |p| format!(
+                            "; to reach {}, use the peering attachment {p}",
+                            elsewhere.region
+                        ))
+                ),
+                None => format!("no attachment {att_id} in {region}"),
+            })),
             Some(att) if att.tgw_id != table.tgw_id => out.push(refused(format!(
-                "attachment {att_id} belongs to {}, route table {table_id} to {}",
+                "attachment {att_id} belongs to {}, route table {table_id} to {}: {must}",
                 att.tgw_id, table.tgw_id
             ))),
             Some(att) if att.state.never_available() => {
@@ -317,6 +334,86 @@ fn tgw_route(
         out.extend(tgw_shadowing(table, cidr));
     }
     out
+}
+
+/// The live peering attachment between the table's TGW and `peer_tgw`, if any.
+fn peering_hint(net: &Net<'_>, table: &TgwRouteTable, peer_tgw: &str) -> Option<String> {
+    net.region(&table.region)?
+        .peerings
+        .iter()
+        .find(|p| {
+            let pair = [p.requester.tgw_id.as_str(), p.accepter.tgw_id.as_str()];
+            pair.contains(&table.tgw_id.as_str())
+                && pair.contains(&peer_tgw)
+                && !p.state.never_available()
+        })
+        .map(|p| p.id.clone())
+}
+
+/// What to say when a TGW route's target `id` is not an attachment id: what the
+/// target must be and, when the estate has one, the attachment to use instead (a
+/// VPC's or VPN's attachment to the table's TGW, the peering attachment to another
+/// TGW). Never "use `route blackhole`": that fits only an operator who meant to drop.
+#[must_use]
+pub fn tgw_target_not_an_attachment(net: &Net<'_>, table: &TgwRouteTable, id: &str) -> String {
+    let tgw = table.tgw_id.as_str();
+    let must = format!("the target must be a tgw-attach-… attachment of {tgw}");
+    let shown = crate::text::quote(id);
+    let attachment_of = |resource: &str| {
+        net.region(&table.region).and_then(|r| {
+            r.attachments
+                .iter()
+                .find(|a| a.tgw_id == tgw && a.resource_id.as_deref() == Some(resource))
+                .map(|a| a.id.clone())
+        })
+    };
+    let kind = [
+        ("vpc-", "a VPC"),
+        ("vpn-", "a VPN connection"),
+        ("tgw-rtb-", "a TGW route table"),
+        ("tgw-connect-peer-", "a Connect peer"),
+        ("tgw-", "a transit gateway"),
+        ("nat-", "a NAT gateway"),
+        ("igw-", "an internet gateway"),
+        ("vpce-", "a VPC endpoint"),
+        ("eni-", "a network interface"),
+        ("pcx-", "a VPC peering connection"),
+        ("subnet-", "a subnet"),
+        ("rtb-", "a VPC route table"),
+        ("i-", "an instance"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| id.starts_with(prefix))
+    .map(|(_, kind)| kind);
+    let Some(kind) = kind else {
+        return format!("{must}; {shown} is not an attachment id");
+    };
+    let vpc_route_target = ["nat-", "igw-", "vpce-", "eni-", "pcx-"]
+        .iter()
+        .any(|p| id.starts_with(p));
+    let advice = if id == tgw {
+        format!("{shown} is the transit gateway itself: a route sends to one of its attachments")
+    } else if kind == "a transit gateway" {
+        match peering_hint(net, table, id) {
+            Some(p) => {
+                format!("{shown} is a transit gateway: use the peering attachment {p} instead")
+            }
+            None => format!(
+                "{shown} is a transit gateway that {tgw} is not peered with: peer them first (`peer create`), then route to the peering attachment"
+            ),
+        }
+    } else if vpc_route_target {
+        format!("{shown} is {kind}, a target of VPC routes (`vpc-route`), not of TGW routes")
+    } else {
+        match attachment_of(id) {
+            Some(a) => format!("{shown} is {kind}: use its attachment {a} instead"),
+            None if matches!(kind, "a VPC" | "a VPN connection") => {
+                format!("{shown} is {kind} with no attachment to {tgw}: attach it first")
+            }
+            None => format!("{shown} is {kind}"),
+        }
+    };
+    format!("{must}; {advice}")
 }
 
 fn targets_of(targets: &[crate::model::RouteTarget]) -> String {

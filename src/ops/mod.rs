@@ -559,17 +559,17 @@ fn route(
     let target = match (action, attachment) {
         (RouteAction::Add | RouteAction::Replace, Some(a)) => {
             if !a.starts_with("tgw-attach-") {
-                return Err(invalid(format!(
-                    "{} is not a TGW attachment id (tgw-attach-…); use `route blackhole` to drop traffic",
-                    crate::text::quote(a)
+                return Err(invalid(crate::plan::tgw_target_not_an_attachment(
+                    net, table, a,
                 )));
             }
             Some(TgwRouteTarget::Attachment(a.to_string()))
         }
         (RouteAction::Add | RouteAction::Replace, None) => {
-            return Err(invalid(
-                "route add and route replace need the target attachment (tgw-attach-…); use `route blackhole` to drop traffic",
-            ));
+            return Err(invalid(format!(
+                "route add and route replace need the target attachment (a tgw-attach-… of {}); to drop the traffic instead, use `route blackhole`",
+                table.tgw_id
+            )));
         }
         (RouteAction::Blackhole, None) => Some(TgwRouteTarget::Blackhole),
         (RouteAction::Del, None) => None,

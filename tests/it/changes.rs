@@ -323,7 +323,7 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         ),
         (
             format!("route add {SPOKE_RTB} 10.9.0.0/16 tgw-attach-0f9e8d7c6b5a4f321"),
-            "no attachment tgw-attach-0f9e8d7c6b5a4f321 in us-east-1",
+            "tgw-attach-0f9e8d7c6b5a4f321 is an attachment of tgw-0f9e8d7c6b5a4f301 in eu-west-1",
         ),
         (
             format!("route add {SPOKE_RTB} 0.0.0.0/0 {SPOKE_A_ATT}"),
