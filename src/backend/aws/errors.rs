@@ -162,11 +162,48 @@ fn mentions_credentials(text: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
+/// How to get working credentials for `profile`, and how to check them.
+fn credentials_fix(profile: &str) -> String {
+    format!(
+        "refresh them (`aws sso login --profile {profile}` for SSO; otherwise new access keys or session token in the profile, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN variables, which win over it), then check with `aws sts get-caller-identity --profile {profile}`"
+    )
+}
+
+/// No usable credentials for the call (none found, or the provider failed).
 fn credentials_error(profile: &str, region: &str, action: &str, why: &str) -> (ErrorKind, String) {
     (
         ErrorKind::Credentials,
         format!(
-            "credentials expired or invalid for profile {profile} ({action} in {region}: {why}): run `aws sso login --profile {profile}`"
+            "no usable credentials for profile {profile} ({action} in {region}: {why}): {}",
+            credentials_fix(profile)
+        ),
+    )
+}
+
+/// AWS refused the credentials themselves (`code`): expired, unknown, or signed with
+/// the wrong secret. Never "access denied": no permission would help.
+fn refused_credentials(
+    profile: &str,
+    region: &str,
+    action: &str,
+    code: &str,
+    said: &str,
+) -> (ErrorKind, String) {
+    let what = match code {
+        "ExpiredToken" | "ExpiredTokenException" => "have expired",
+        "RequestExpired" => {
+            "were refused as expired (the request's signature is out of date: check this machine's clock too)"
+        }
+        "SignatureDoesNotMatch" | "IncompleteSignature" => {
+            "are invalid: the secret key does not match the access key (or this machine's clock is off)"
+        }
+        _ => "are invalid: AWS does not recognise them",
+    };
+    (
+        ErrorKind::Credentials,
+        format!(
+            "the credentials of profile {profile} {what} ({code} on {action} in {region}{said}): {}",
+            credentials_fix(profile)
         ),
     )
 }
@@ -191,8 +228,7 @@ fn find_cause<'a, T: std::error::Error + 'static>(
 pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
     use ErrorKind as K;
     Some(match code {
-        "AuthFailure"
-        | "UnauthorizedOperation"
+        "UnauthorizedOperation"
         | "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedException"
@@ -203,9 +239,13 @@ pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
         | "ThrottlingException"
         | "TooManyRequestsException"
         | "ThrottledException" => K::Throttled,
-        "ExpiredToken"
+        // The credentials themselves: EC2's AuthFailure is "AWS was not able to
+        // validate the provided access credentials".
+        "AuthFailure"
+        | "ExpiredToken"
         | "ExpiredTokenException"
         | "RequestExpired"
+        | "InvalidAccessKeyId"
         | "InvalidClientTokenId"
         | "UnrecognizedClientException"
         | "SignatureDoesNotMatch"
@@ -322,7 +362,7 @@ fn classify_code(
             "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment, or raise --max-attempts"
         ),
         Some(ErrorKind::Credentials) => {
-            return credentials_error(cx.profile, region, action, &format!("{code}{said}"));
+            return refused_credentials(cx.profile, region, action, code, &said);
         }
         Some(ErrorKind::Unsupported) => {
             format!("{action} is not supported by the {title} endpoint for {region} ({code}){said}")
@@ -374,4 +414,76 @@ fn classify_code(
         None => format!("{action} failed in {region} ({code}){said}"),
     };
     (kind.unwrap_or(ErrorKind::Other), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CX: Cx<'static> = Cx {
+        region: "us-east-1",
+        profile: "prod",
+    };
+
+    /// Bad or expired credentials are a credentials problem of the profile, never
+    /// "access denied … ask for that permission" (issue 16).
+    #[test]
+    fn credential_codes_say_the_credentials_are_bad_and_how_to_fix_them() {
+        for (code, expired) in [
+            ("AuthFailure", false),
+            ("InvalidClientTokenId", false),
+            ("UnrecognizedClientException", false),
+            ("SignatureDoesNotMatch", false),
+            ("InvalidAccessKeyId", false),
+            ("IncompleteSignature", false),
+            ("ExpiredToken", true),
+            ("ExpiredTokenException", true),
+            ("RequestExpired", true),
+        ] {
+            assert_eq!(kind_of_code(code), Some(ErrorKind::Credentials), "{code}");
+            let (kind, message) = classify_code(
+                code,
+                "The security token included in the request is invalid.",
+                Some(403),
+                CX,
+                "EC2",
+                "ec2",
+                "DescribeTransitGateways",
+                "",
+            );
+            assert_eq!(kind, ErrorKind::Credentials, "{code}");
+            let lower = message.to_lowercase();
+            assert!(
+                lower.contains("credentials") && message.contains("profile prod"),
+                "{code}: {message}"
+            );
+            assert!(
+                lower.contains(if expired { "expired" } else { "invalid" }),
+                "{code}: {message}"
+            );
+            assert!(message.contains(code), "{code}: {message}");
+            assert!(
+                message.contains("aws sts get-caller-identity --profile prod"),
+                "{code}: {message}"
+            );
+            assert!(!lower.contains("access denied"), "{code}: {message}");
+            assert!(
+                !message.contains("ask for that permission"),
+                "{code}: {message}"
+            );
+        }
+        // A refused permission is still access denied.
+        let (kind, message) = classify_code(
+            "UnauthorizedOperation",
+            "",
+            Some(403),
+            CX,
+            "EC2",
+            "ec2",
+            "DescribeTransitGateways",
+            "",
+        );
+        assert_eq!(kind, ErrorKind::AccessDenied);
+        assert!(message.contains("ask for that permission"), "{message}");
+    }
 }
