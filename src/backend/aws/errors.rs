@@ -24,6 +24,8 @@ use crate::backend::{BackendError, ErrorKind};
 pub(crate) struct Cx<'a> {
     pub(crate) region: &'a str,
     pub(crate) profile: &'a str,
+    /// The custom endpoint (`--endpoint-url`), when there is one.
+    pub(crate) endpoint: Option<&'a str>,
 }
 
 impl Cx<'_> {
@@ -87,11 +89,16 @@ where
     let detail = error_chain(err);
     let (kind, message) = match err {
         SdkError::DispatchFailure(d) => {
+            let endpoint = match cx.endpoint {
+                Some(url) => format!("the {title} endpoint {}", crate::text::quote(url)),
+                None => format!("the {title} endpoint"),
+            };
+            let reason = dispatch_reason(&detail);
             if d.is_timeout() {
                 (
                     ErrorKind::Timeout,
                     format!(
-                        "{action} in {region} timed out connecting to the {title} endpoint: {detail}; check --endpoint-url / network"
+                        "{action} in {region} timed out connecting to {endpoint}: {reason}; check --endpoint-url / network"
                     ),
                 )
             } else if !d.is_io() && mentions_credentials(&detail) {
@@ -100,7 +107,7 @@ where
                 (
                     ErrorKind::Unreachable,
                     format!(
-                        "cannot reach the {title} endpoint for {region} ({action}): {detail}; check --endpoint-url / network"
+                        "cannot reach {endpoint} for {region} ({action}): {reason}; check --endpoint-url / network"
                     ),
                 )
             }
@@ -131,21 +138,22 @@ where
     BackendError::new(kind, message).in_region(region)
 }
 
-/// The error and its causes, `Display` only, without repeats: short enough for a
-/// status line (the full debug form goes to the log).
+/// The error and its causes, `Display` only, without repeats and without the Debug
+/// dumps some SDK errors embed (a whole `Request { … }`): short enough for a status
+/// line (the full debug form goes to the log).
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = next {
-        let text = e.to_string();
+        let text = without_dump(&e.to_string());
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         next = e.source();
     }
     let mut joined = parts.join(": ");
-    if joined.len() > 400 {
-        let cut = (0..=400)
+    if joined.len() > 240 {
+        let cut = (0..=240)
             .rev()
             .find(|i| joined.is_char_boundary(*i))
             .unwrap_or(0);
@@ -153,6 +161,68 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         joined.push('…');
     }
     joined
+}
+
+/// `text` up to the first Debug dump of a request or response (the smithy runtime's
+/// "failed to apply endpoint `…` to request `Request { body: … }`"), trimmed.
+fn without_dump(text: &str) -> String {
+    const DUMPS: [&str; 6] = [
+        " to request `",
+        "Request {",
+        "Response {",
+        "HttpResponse",
+        "SdkBody",
+        "headers:",
+    ];
+    let cut = DUMPS
+        .iter()
+        .filter_map(|d| text.find(d))
+        .min()
+        .unwrap_or(text.len());
+    text[..cut]
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '`' | ':' | ',' | '('))
+        .to_string()
+}
+
+/// Why a request could not be sent, in a few words: the connection refused, the
+/// host name not found, the endpoint not a URL. `detail` is [`error_chain`]'s text.
+fn dispatch_reason(detail: &str) -> String {
+    let lower = detail.to_ascii_lowercase();
+    if let Some(start) = detail.find("failed to apply endpoint `") {
+        // The endpoint (named by the caller), then the causes, if any.
+        let rest = &detail[start + "failed to apply endpoint `".len()..];
+        let causes = rest
+            .split_once(": ")
+            .map_or("", |(_, c)| c.trim_matches('`'));
+        let like = "like http://localhost:5000";
+        return if causes.is_empty() {
+            format!("not a valid endpoint URL (it needs a scheme and a host, {like})")
+        } else {
+            format!("not a valid endpoint URL: {causes} ({like})")
+        };
+    }
+    for (needle, reason) in [
+        ("connection refused", "connection refused"),
+        ("connection reset", "connection reset"),
+        ("timed out", "timed out"),
+        ("no route to host", "no route to host"),
+        ("network is unreachable", "network is unreachable"),
+    ] {
+        if lower.contains(needle) {
+            return reason.to_string();
+        }
+    }
+    for start in [
+        "dns error",
+        "unsupported scheme",
+        "invalid peer certificate",
+        "invalid URI",
+    ] {
+        if let Some(i) = lower.find(&start.to_ascii_lowercase()) {
+            return detail[i..].to_string();
+        }
+    }
+    detail.to_string()
 }
 
 fn mentions_credentials(text: &str) -> bool {
@@ -419,10 +489,13 @@ fn classify_code(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::Backend;
+    use crate::backend::aws::{AwsBackend, RegionClients};
 
     const CX: Cx<'static> = Cx {
         region: "us-east-1",
         profile: "prod",
+        endpoint: None,
     };
 
     /// Bad or expired credentials are a credentials problem of the profile, never
@@ -485,5 +558,73 @@ mod tests {
         );
         assert_eq!(kind, ErrorKind::AccessDenied);
         assert!(message.contains("ask for that permission"), "{message}");
+    }
+
+    fn clients_at(endpoint: &str) -> RegionClients {
+        use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+        let credentials = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        let region = Region::new("us-east-1");
+        RegionClients {
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region.clone())
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials.clone())
+                    .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region.clone())
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials.clone())
+                    .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+            firewall: aws_sdk_networkfirewall::Client::from_conf(
+                aws_sdk_networkfirewall::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region)
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials)
+                    .retry_config(aws_sdk_networkfirewall::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+        }
+    }
+
+    /// A bad `--endpoint-url` is named with the reason in a short sentence, never a
+    /// Debug dump of the request (issue 16). Only 127.0.0.1:1, where nothing listens.
+    #[tokio::test]
+    async fn a_bad_endpoint_is_named_shortly_without_a_request_dump() {
+        for (endpoint, reason) in [
+            ("http://127.0.0.1:1", "connection refused"),
+            ("127.0.0.1:1", "not a valid endpoint URL"),
+        ] {
+            let backend =
+                AwsBackend::from_clients("test", vec![("us-east-1".into(), clients_at(endpoint))])
+                    .with_endpoint_url(endpoint);
+            let err = backend
+                .load_region("us-east-1")
+                .await
+                .expect_err("nothing listens there");
+            let m = &err.message;
+            assert_eq!(err.kind, ErrorKind::Unreachable, "{endpoint}: {m}");
+            assert!(m.len() < 300, "{endpoint}: {} chars: {m}", m.len());
+            for dump in [
+                "Request {",
+                "Response {",
+                "headers:",
+                "HttpResponse",
+                "SdkBody",
+            ] {
+                assert!(!m.contains(dump), "{endpoint}: {dump}: {m}");
+            }
+            assert!(m.contains(endpoint), "{endpoint}: {m}");
+            assert!(m.contains(reason), "{endpoint}: {m}");
+            assert!(m.contains("us-east-1"), "{endpoint}: {m}");
+        }
     }
 }
