@@ -1088,3 +1088,34 @@ fn cli_trace_to_the_instance_metadata_service_stays_on_the_instance() {
         assert!(!out.contains(absent), "{absent}: {r:?}");
     }
 }
+
+/// A 1,000,000-character id makes a short error, not a 1 MB one (issue 16).
+#[test]
+fn cli_a_huge_id_is_cut_in_the_error() {
+    let dir = tmp();
+    let huge = "a".repeat(1_000_000);
+    for line in [
+        format!("trace i-{huge} internet"),
+        format!("trace i-0e1a2b3c4d5e6f7d1 {huge}"),
+        format!("show vpc-{huge}"),
+        format!("routes tgw-rtb-{huge}"),
+        format!("route add tgw-rtb-{huge} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+        format!("vpc-route add rtb-0e1a2b3c4d5e6f787 10.9.0.0/16 nat-{huge}"),
+        format!("fw show {huge}"),
+    ] {
+        let r = demo(dir.path(), &["--batch", "-", "--yes"], &format!("{line}\n"));
+        let head = &r.stderr[..r.stderr.len().min(600)];
+        assert_ne!(r.code, exit::OK, "{head}");
+        assert!(
+            r.stderr.len() < 4_096,
+            "{} bytes of stderr: {head}",
+            r.stderr.len()
+        );
+        assert!(r.stderr.contains("characters)"), "{head}");
+        assert!(
+            r.stdout.len() < 65_536,
+            "{} bytes of stdout",
+            r.stdout.len()
+        );
+    }
+}

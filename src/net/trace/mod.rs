@@ -36,6 +36,7 @@ use super::findings::{ObjectKind, ObjectRef};
 use super::firewall::{FlowSpec, Protocol};
 use super::index::Net;
 use crate::model::Subnet;
+use crate::text::quote;
 
 pub use walk::MAX_HOPS;
 
@@ -365,9 +366,9 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         })
     };
     if from.starts_with("i-") {
-        let inst = net
-            .instance(from)
-            .ok_or_else(|| TraceError(format!("no instance {from} in the loaded regions")))?;
+        let inst = net.instance(from).ok_or_else(|| {
+            TraceError(format!("no instance {} in the loaded regions", quote(from)))
+        })?;
         let sid = inst
             .subnet_id
             .as_deref()
@@ -396,7 +397,10 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
     }
     if from.starts_with("eni-") {
         let eni = net.network_interface(from).ok_or_else(|| {
-            TraceError(format!("no network interface {from} in the loaded regions"))
+            TraceError(format!(
+                "no network interface {} in the loaded regions",
+                quote(from)
+            ))
         })?;
         let ip = *eni
             .private_ips
@@ -420,9 +424,9 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         });
     }
     if from.starts_with("subnet-") {
-        let subnet = net
-            .subnet(from)
-            .ok_or_else(|| TraceError(format!("no subnet {from} in the loaded regions")))?;
+        let subnet = net.subnet(from).ok_or_else(|| {
+            TraceError(format!("no subnet {} in the loaded regions", quote(from)))
+        })?;
         let cidr = subnet
             .cidr
             .ok_or_else(|| TraceError(format!("subnet {from} has no IPv4 CIDR")))?;
@@ -444,7 +448,8 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
     }
     let ip: IpAddr = from.parse().map_err(|_| {
         TraceError(format!(
-            "FROM {from:?} is not an instance (i-…), interface (eni-…), subnet (subnet-…) or IP address"
+            "FROM `{}` is not an instance (i-…), interface (eni-…), subnet (subnet-…) or IP address",
+            quote(from)
         ))
     })?;
     let subnet = *net
@@ -501,9 +506,9 @@ fn resolve_to(net: &Net<'_>, to: &str) -> Result<Target, TraceError> {
         });
     }
     if to.starts_with("i-") {
-        let inst = net
-            .instance(to)
-            .ok_or_else(|| TraceError(format!("no instance {to} in the loaded regions")))?;
+        let inst = net.instance(to).ok_or_else(|| {
+            TraceError(format!("no instance {} in the loaded regions", quote(to)))
+        })?;
         let ip = inst
             .private_ip
             .ok_or_else(|| TraceError(format!("instance {to} has no private IP")))?;
@@ -514,7 +519,8 @@ fn resolve_to(net: &Net<'_>, to: &str) -> Result<Target, TraceError> {
     }
     let ip: IpAddr = to.parse().map_err(|_| {
         TraceError(format!(
-            "TO {to:?} is not an IP address, an instance (i-…) or `internet`"
+            "TO `{}` is not an IP address, an instance (i-…) or `internet`",
+            quote(to)
         ))
     })?;
     Ok(Target {
