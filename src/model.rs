@@ -118,6 +118,22 @@ impl AttachmentState {
     pub fn is_usable(&self) -> bool {
         matches!(self, Self::Available | Self::Modifying)
     }
+
+    /// True when the attachment is going away or never came to be (deleting,
+    /// deleted, rejected, failed, or on the way there): it never becomes available.
+    #[must_use]
+    pub fn never_available(&self) -> bool {
+        matches!(
+            self,
+            Self::Deleting
+                | Self::Deleted
+                | Self::Failing
+                | Self::Failed
+                | Self::Rejecting
+                | Self::Rejected
+                | Self::RollingBack
+        )
+    }
 }
 
 aws_enum!(

@@ -295,12 +295,48 @@ fn tgw_route(
         }
     }
     if let Some(TgwRouteTarget::Attachment(att_id)) = target {
+        let must = format!(
+            "the target must be a tgw-attach-… attachment of {}",
+            table.tgw_id
+        );
         match net.attachment_in(region, att_id) {
-            None => out.push(refused(format!("no attachment {att_id} in {region}"))),
+            None => out.push(refused(match net.attachment(att_id) {
+                Some(elsewhere) => format!(
+                    "{att_id} is an attachment of {} in {}, and route table {table_id} is {}'s in {region}: {must}{}",
+                    elsewhere.tgw_id,
+                    elsewhere.region,
+                    table.tgw_id,
+                    peering_hint(net, table, &elsewhere.tgw_id)
+                        .map_or_else(String::new, |p| format!(
+                            "; to reach {}, use the peering attachment {p}",
+                            elsewhere.region
+                        ))
+                ),
+                None => format!("no attachment {att_id} in {region}"),
+            })),
             Some(att) if att.tgw_id != table.tgw_id => out.push(refused(format!(
-                "attachment {att_id} belongs to {}, route table {table_id} to {}",
+                "attachment {att_id} belongs to {}, route table {table_id} to {}: {must}",
                 att.tgw_id, table.tgw_id
             ))),
+            Some(att) if att.state.never_available() => {
+                let what = if matches!(
+                    att.kind,
+                    AttachmentKind::Peering | AttachmentKind::TgwPeering
+                ) {
+                    "peering"
+                } else {
+                    "attachment"
+                };
+                let why = match att.state {
+                    AttachmentState::Deleting | AttachmentState::Deleted => "is going away",
+                    AttachmentState::Rejecting | AttachmentState::Rejected => "was rejected",
+                    _ => "failed",
+                };
+                out.push(warning(format!(
+                    "{att_id} is {}: the route will be a blackhole (the {what} {why}; it never becomes available)",
+                    att.state
+                )));
+            }
             Some(att) if !att.state.is_usable() => out.push(warning(format!(
                 "attachment {att_id} is {}: the route is a blackhole until it is available",
                 att.state
@@ -312,6 +348,86 @@ fn tgw_route(
         out.extend(tgw_shadowing(table, cidr));
     }
     out
+}
+
+/// The live peering attachment between the table's TGW and `peer_tgw`, if any.
+fn peering_hint(net: &Net<'_>, table: &TgwRouteTable, peer_tgw: &str) -> Option<String> {
+    net.region(&table.region)?
+        .peerings
+        .iter()
+        .find(|p| {
+            let pair = [p.requester.tgw_id.as_str(), p.accepter.tgw_id.as_str()];
+            pair.contains(&table.tgw_id.as_str())
+                && pair.contains(&peer_tgw)
+                && !p.state.never_available()
+        })
+        .map(|p| p.id.clone())
+}
+
+/// What to say when a TGW route's target `id` is not an attachment id: what the
+/// target must be and, when the estate has one, the attachment to use instead (a
+/// VPC's or VPN's attachment to the table's TGW, the peering attachment to another
+/// TGW). Never "use `route blackhole`": that fits only an operator who meant to drop.
+#[must_use]
+pub fn tgw_target_not_an_attachment(net: &Net<'_>, table: &TgwRouteTable, id: &str) -> String {
+    let tgw = table.tgw_id.as_str();
+    let must = format!("the target must be a tgw-attach-… attachment of {tgw}");
+    let shown = crate::text::quote(id);
+    let attachment_of = |resource: &str| {
+        net.region(&table.region).and_then(|r| {
+            r.attachments
+                .iter()
+                .find(|a| a.tgw_id == tgw && a.resource_id.as_deref() == Some(resource))
+                .map(|a| a.id.clone())
+        })
+    };
+    let kind = [
+        ("vpc-", "a VPC"),
+        ("vpn-", "a VPN connection"),
+        ("tgw-rtb-", "a TGW route table"),
+        ("tgw-connect-peer-", "a Connect peer"),
+        ("tgw-", "a transit gateway"),
+        ("nat-", "a NAT gateway"),
+        ("igw-", "an internet gateway"),
+        ("vpce-", "a VPC endpoint"),
+        ("eni-", "a network interface"),
+        ("pcx-", "a VPC peering connection"),
+        ("subnet-", "a subnet"),
+        ("rtb-", "a VPC route table"),
+        ("i-", "an instance"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| id.starts_with(prefix))
+    .map(|(_, kind)| kind);
+    let Some(kind) = kind else {
+        return format!("{must}; {shown} is not an attachment id");
+    };
+    let vpc_route_target = ["nat-", "igw-", "vpce-", "eni-", "pcx-"]
+        .iter()
+        .any(|p| id.starts_with(p));
+    let advice = if id == tgw {
+        format!("{shown} is the transit gateway itself: a route sends to one of its attachments")
+    } else if kind == "a transit gateway" {
+        match peering_hint(net, table, id) {
+            Some(p) => {
+                format!("{shown} is a transit gateway: use the peering attachment {p} instead")
+            }
+            None => format!(
+                "{shown} is a transit gateway that {tgw} is not peered with: peer them first (`peer create`), then route to the peering attachment"
+            ),
+        }
+    } else if vpc_route_target {
+        format!("{shown} is {kind}, a target of VPC routes (`vpc-route`), not of TGW routes")
+    } else {
+        match attachment_of(id) {
+            Some(a) => format!("{shown} is {kind}: use its attachment {a} instead"),
+            None if matches!(kind, "a VPC" | "a VPN connection") => {
+                format!("{shown} is {kind} with no attachment to {tgw}: attach it first")
+            }
+            None => format!("{shown} is {kind}"),
+        }
+    };
+    format!("{must}; {advice}")
 }
 
 fn targets_of(targets: &[crate::model::RouteTarget]) -> String {
@@ -592,19 +708,30 @@ fn vpc_route(
             }
         }
     }
-    if let (Some(target), Some(vpc)) = (target, vpc) {
+    if let Some(target) = target
+        && let Some(refusal) = net
+            .region(region)
+            .and_then(|r| crate::net::targets::vpc_route_target_refusal(r, table, target))
+    {
+        out.push(refused(format!(
+            "{} (AWS answers {})",
+            refusal.message, refusal.code
+        )));
+    } else if let (Some(target), Some(vpc)) = (target, vpc) {
         use crate::net::targets::Usability;
         match net.vpc_target_usability_of(vpc, target) {
             Usability::Missing { id } => {
-                out.push(refused(format!("no {id} in {region}")));
+                out.push(warning(format!(
+                    "{id} is not in {region} as read: AWS may refuse the route"
+                )));
             }
             Usability::NotUsable { id, state } => {
-                out.push(warning(format!(
-                    "{id} is {state}: traffic to it is dropped"
-                )));
+                out.push(warning(not_forwarding(&id, &state, target)));
             }
             _ => {}
         }
+    }
+    if let (Some(target), Some(vpc)) = (target, vpc) {
         let inside_vpc = vpc
             .cidr_blocks
             .iter()
@@ -619,6 +746,23 @@ fn vpc_route(
         out.extend(vpc_shadowing(table, cidr));
     }
     out
+}
+
+/// The warning for a VPC route target that exists but does not forward: a blackhole
+/// until it is ready, or for good when it is going away.
+fn not_forwarding(id: &str, state: &str, target: &VpcRouteTarget) -> String {
+    let going = ["deleting", "deleted", "failed", "rejected", "expired"]
+        .iter()
+        .any(|s| state.eq_ignore_ascii_case(s));
+    if going {
+        format!("{id} is {state}: the route will be a blackhole ({id} never forwards again)")
+    } else {
+        let ready = match target {
+            VpcRouteTarget::PeeringConnection(_) => "active",
+            _ => "available",
+        };
+        format!("{id} is {state}: the route is a blackhole until it is {ready}")
+    }
 }
 
 fn vpc_shadowing(table: &VpcRouteTable, cidr: IpNet) -> Vec<Problem> {
@@ -747,6 +891,45 @@ mod tests {
             },
         );
         assert!(p[0].1.contains("is in us-east-1, not eu-west-1"), "{p:?}");
+    }
+
+    /// A route to a peering that is going away (deleting, deleted, rejected, failed)
+    /// is a blackhole for good: the warning does not promise "until it is available"
+    /// (issue 16); a pending one still does.
+    #[tokio::test]
+    async fn a_route_to_a_peering_that_is_going_away_is_a_blackhole_for_good() {
+        use crate::model::AttachmentState as S;
+        for state in [S::Deleting, S::Deleted, S::Rejected, S::Failed] {
+            let mut estate = demo().await;
+            for a in &mut use1(&mut estate).attachments {
+                if a.id == PEERING {
+                    a.state = state.clone();
+                }
+            }
+            let net = Net::new(&estate);
+            let p = levels(
+                &net,
+                USE1,
+                Change::CreateTgwRoute {
+                    route_table_id: POST.into(),
+                    cidr: cidr("172.16.1.0/24"),
+                    target: TgwRouteTarget::Attachment(PEERING.into()),
+                },
+            );
+            let w: Vec<&String> = p
+                .iter()
+                .filter(|(_, m)| m.contains(PEERING))
+                .map(|(_, m)| m)
+                .collect();
+            assert_eq!(w.len(), 1, "{state}: {p:?}");
+            assert!(
+                w[0].contains(&format!("{PEERING} is {state}"))
+                    && w[0].contains("the route will be a blackhole")
+                    && w[0].contains("never becomes available"),
+                "{state}: {w:?}"
+            );
+            assert!(!w[0].contains("until it is available"), "{state}: {w:?}");
+        }
     }
 
     #[tokio::test]
@@ -880,10 +1063,259 @@ mod tests {
                 target: VpcTarget::InternetGateway("igw-0e1a2b3c4d5e6f7c2".into()),
             },
         );
+        // spoke-b's internet gateway, from spoke-a's table: AWS refuses it.
         assert!(
-            p.iter()
-                .any(|(l, m)| *l == Level::Warning && m.contains("detached")),
+            p.iter().any(|(l, m)| *l == Level::Refused
+                && m.contains("InvalidParameterValue")
+                && m.contains(SPOKE_A_VPC)
+                && m.contains(SPOKE_B_VPC)),
             "{p:?}"
+        );
+    }
+
+    const SPOKE_A_RTB: &str = "rtb-0e1a2b3c4d5e6f787";
+    const INSPECTION_VPC: &str = "vpc-0e1a2b3c4d5e6f731";
+    const SPOKE_A_VPC: &str = "vpc-0e1a2b3c4d5e6f732";
+    const SPOKE_B_VPC: &str = "vpc-0e1a2b3c4d5e6f733";
+
+    fn use1(estate: &mut crate::model::Estate) -> &mut crate::model::RegionEstate {
+        match estate.regions.get_mut(USE1) {
+            Some(crate::model::RegionLoad::Loaded { estate }) => estate,
+            _ => panic!("us-east-1 is loaded"),
+        }
+    }
+
+    fn pcx(id: &str, status: &str, a: &str, b: &str) -> crate::model::VpcPeeringConnection {
+        let side = |vpc: &str| crate::model::VpcPeeringSide {
+            vpc_id: vpc.into(),
+            region: USE1.into(),
+            owner_id: "111122223333".into(),
+            cidr_blocks: Vec::new(),
+        };
+        crate::model::VpcPeeringConnection {
+            id: id.into(),
+            region: USE1.into(),
+            name: None,
+            status: status.into(),
+            requester: side(a),
+            accepter: side(b),
+        }
+    }
+
+    fn eni(id: &str, vpc: &str, subnet: &str) -> crate::model::NetworkInterface {
+        crate::model::NetworkInterface {
+            id: id.into(),
+            region: USE1.into(),
+            vpc_id: vpc.into(),
+            subnet_id: subnet.into(),
+            availability_zone: "us-east-1a".into(),
+            interface_type: "interface".into(),
+            ..crate::model::NetworkInterface::default()
+        }
+    }
+
+    /// The demo with VPC peerings and interfaces to route to: pcx-…1 spoke-a ↔
+    /// spoke-b active, pcx-…2 inspection ↔ spoke-b active, pcx-…3 spoke-a ↔ spoke-b
+    /// waiting for acceptance, pcx-…4 spoke-a ↔ spoke-b deleted; eni-…a in spoke-a,
+    /// eni-…b in spoke-b.
+    async fn demo_with_peerings_and_interfaces() -> crate::model::Estate {
+        let mut estate = demo().await;
+        let r = use1(&mut estate);
+        r.vpc_peerings = vec![
+            pcx("pcx-0000000000000001", "active", SPOKE_A_VPC, SPOKE_B_VPC),
+            pcx(
+                "pcx-0000000000000002",
+                "active",
+                INSPECTION_VPC,
+                SPOKE_B_VPC,
+            ),
+            pcx(
+                "pcx-0000000000000003",
+                "pending-acceptance",
+                SPOKE_A_VPC,
+                SPOKE_B_VPC,
+            ),
+            pcx("pcx-0000000000000004", "deleted", SPOKE_A_VPC, SPOKE_B_VPC),
+        ];
+        r.network_interfaces = vec![
+            eni(
+                "eni-000000000000000a",
+                SPOKE_A_VPC,
+                "subnet-0e1a2b3c4d5e6f751",
+            ),
+            eni(
+                "eni-000000000000000b",
+                SPOKE_B_VPC,
+                "subnet-0e1a2b3c4d5e6f761",
+            ),
+        ];
+        estate
+    }
+
+    /// The problems of `vpc-route add rtb-…787 192.168.0.0/16 TARGET` (spoke-a).
+    fn add_from_spoke_a(net: &Net<'_>, target: VpcTarget) -> Vec<(Level, String)> {
+        levels(
+            net,
+            USE1,
+            Change::CreateVpcRoute {
+                route_table_id: SPOKE_A_RTB.into(),
+                cidr: cidr("192.168.0.0/16"),
+                target,
+            },
+        )
+    }
+
+    fn refusals(p: &[(Level, String)]) -> Vec<&str> {
+        p.iter()
+            .filter(|(l, _)| *l == Level::Refused)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn vpc_route_targets_in_another_vpc_are_refused_naming_both_vpcs() {
+        let estate = demo_with_peerings_and_interfaces().await;
+        let net = Net::new(&estate);
+        for (target, other_vpc) in [
+            // inspection's NAT gateway and firewall endpoint
+            (
+                VpcTarget::NatGateway("nat-0e1a2b3c4d5e6f7b1".into()),
+                INSPECTION_VPC,
+            ),
+            (
+                VpcTarget::VpcEndpoint("vpce-0e1a2b3c4d5e6f791".into()),
+                INSPECTION_VPC,
+            ),
+            // spoke-b's internet gateway and interface
+            (
+                VpcTarget::InternetGateway("igw-0e1a2b3c4d5e6f7c2".into()),
+                SPOKE_B_VPC,
+            ),
+            (
+                VpcTarget::NetworkInterface("eni-000000000000000b".into()),
+                SPOKE_B_VPC,
+            ),
+            // a peering between two other VPCs
+            (
+                VpcTarget::PeeringConnection("pcx-0000000000000002".into()),
+                SPOKE_B_VPC,
+            ),
+        ] {
+            let p = add_from_spoke_a(&net, target.clone());
+            let r = refusals(&p);
+            assert_eq!(r.len(), 1, "{target:?}: {p:?}");
+            assert!(
+                r[0].contains("InvalidParameterValue")
+                    && r[0].contains(SPOKE_A_VPC)
+                    && r[0].contains(other_vpc)
+                    && r[0].contains(target.id()),
+                "{target:?}: {r:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn vpc_route_targets_that_do_not_exist_are_refused_with_aws_codes() {
+        let estate = demo_with_peerings_and_interfaces().await;
+        let net = Net::new(&estate);
+        for (target, code) in [
+            (
+                VpcTarget::NatGateway("nat-0nope".into()),
+                "InvalidNatGatewayID.NotFound",
+            ),
+            (
+                VpcTarget::InternetGateway("igw-0nope".into()),
+                "InvalidGatewayID.NotFound",
+            ),
+            (
+                VpcTarget::PeeringConnection("pcx-0nope".into()),
+                "InvalidVpcPeeringConnectionID.NotFound",
+            ),
+            // deleted: gone for routing
+            (
+                VpcTarget::PeeringConnection("pcx-0000000000000004".into()),
+                "InvalidVpcPeeringConnectionID.NotFound",
+            ),
+            (
+                VpcTarget::NetworkInterface("eni-0nope".into()),
+                "InvalidNetworkInterfaceID.NotFound",
+            ),
+            (
+                VpcTarget::VpcEndpoint("vpce-0nope".into()),
+                "InvalidVpcEndpointId.NotFound",
+            ),
+            (
+                VpcTarget::TransitGateway("tgw-0nope".into()),
+                "InvalidTransitGatewayID.NotFound",
+            ),
+            // eu-west-1's TGW, from a us-east-1 table
+            (
+                VpcTarget::TransitGateway("tgw-0f9e8d7c6b5a4f301".into()),
+                "InvalidTransitGatewayID.NotFound",
+            ),
+        ] {
+            let p = add_from_spoke_a(&net, target.clone());
+            let r = refusals(&p);
+            assert_eq!(r.len(), 1, "{target:?}: {p:?}");
+            assert!(
+                r[0].contains(code) && r[0].contains(target.id()),
+                "{target:?}: {r:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn vpc_route_targets_in_the_tables_own_vpc_pass() {
+        let estate = demo_with_peerings_and_interfaces().await;
+        let net = Net::new(&estate);
+        for target in [
+            VpcTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+            VpcTarget::NetworkInterface("eni-000000000000000a".into()),
+            VpcTarget::PeeringConnection("pcx-0000000000000001".into()),
+        ] {
+            let p = add_from_spoke_a(&net, target.clone());
+            assert!(refusals(&p).is_empty(), "{target:?}: {p:?}");
+        }
+        // A peering waiting for acceptance: AWS takes the route, as a blackhole.
+        let p = add_from_spoke_a(
+            &net,
+            VpcTarget::PeeringConnection("pcx-0000000000000003".into()),
+        );
+        assert!(refusals(&p).is_empty(), "{p:?}");
+        assert!(
+            p.iter().any(|(l, m)| *l == Level::Warning
+                && m.contains("pending-acceptance")
+                && m.contains("blackhole")),
+            "{p:?}"
+        );
+        // An interface endpoint (SSM) is no route target, even in the same VPC.
+        let p = add_from_spoke_a(
+            &net,
+            VpcTarget::VpcEndpoint("vpce-0e1a2b3c4d5e6f793".into()),
+        );
+        let r = refusals(&p);
+        assert!(
+            r.len() == 1 && r[0].contains("Interface") && r[0].contains("Gateway Load Balancer"),
+            "{p:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_route_to_a_tgw_the_vpc_is_not_attached_to_is_refused() {
+        let mut estate = demo().await;
+        use1(&mut estate).attachments.retain(|a| a.id != SPOKE_A);
+        let net = Net::new(&estate);
+        let p = add_from_spoke_a(
+            &net,
+            VpcTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+        );
+        let r = refusals(&p);
+        assert_eq!(r.len(), 1, "{p:?}");
+        assert!(
+            r[0].contains("InvalidTransitGatewayID.NotFound")
+                && r[0].contains(SPOKE_A_VPC)
+                && r[0].contains("not attached"),
+            "{r:?}"
         );
     }
 }

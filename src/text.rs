@@ -64,13 +64,59 @@ pub fn truncate_for_message(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}…({} bytes)", &s[..cut], s.len()))
 }
 
-/// How much of an input a message quotes by default.
-pub const MESSAGE_QUOTE_MAX: usize = 200;
+/// How much of an input a message quotes, in characters.
+pub const MESSAGE_QUOTE_MAX: usize = 80;
 
-/// Input quoted in a message: cut to [`MESSAGE_QUOTE_MAX`] bytes and terminal-safe.
+/// A word longer than this in a message can only be echoed input: no id, name or
+/// ARN AWS makes comes near it (a Network Firewall rule group ARN, the longest netops
+/// shows, is under 200). [`cut_long_words`] cuts such words.
+pub const LONG_WORD_MAX: usize = 256;
+
+/// `s` cut to `max` characters with an ellipsis and its full length in characters,
+/// e.g. `aaaa… (1000000 characters)`.
+fn cut_chars(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((at, _)) => Cow::Owned(format!("{}… ({} characters)", &s[..at], s.chars().count())),
+    }
+}
+
+/// Input quoted in a message: cut to [`MESSAGE_QUOTE_MAX`] characters (with `… (N
+/// characters)`) and terminal-safe. Every echo of user input in an error goes
+/// through it, so a 1 MB argument never makes a 1 MB error.
 #[must_use]
 pub fn quote(s: &str) -> String {
-    terminal_safe(&truncate_for_message(s, MESSAGE_QUOTE_MAX)).into_owned()
+    terminal_safe(&cut_chars(s, MESSAGE_QUOTE_MAX)).into_owned()
+}
+
+/// `message` with every word (a run without whitespace) longer than
+/// [`LONG_WORD_MAX`] characters cut as [`quote`] cuts it; spacing kept. The last line
+/// of defence for a message that echoes input without [`quote`]: command errors pass
+/// through it before anyone reads them.
+#[must_use]
+pub fn cut_long_words(message: &str) -> Cow<'_, str> {
+    let long = |w: &str| w.chars().nth(LONG_WORD_MAX).is_some();
+    if !message.split_whitespace().any(long) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::new();
+    let mut rest = message;
+    while !rest.is_empty() {
+        let space = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        if long(word) {
+            out.push_str(&cut_chars(word, MESSAGE_QUOTE_MAX));
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[word_end..];
+    }
+    Cow::Owned(out)
 }
 
 /// Decodes a batch script read as bytes. `source` names it in the error (`standard
@@ -158,6 +204,41 @@ mod tests {
             .expect_err("not UTF-8");
         assert!(err.contains("s.txt"), "{err}");
         assert!(err.contains("line 3, byte 6"), "{err}");
+    }
+
+    /// Echoed input is cut to 80 characters with its length (issue 16): a 1 MB
+    /// argument never makes a 1 MB error.
+    #[test]
+    fn quote_cuts_echoed_input_to_80_characters_with_its_length() {
+        assert_eq!(quote("vpc-0e1a2b3c4d5e6f732"), "vpc-0e1a2b3c4d5e6f732");
+        assert_eq!(quote(&"b".repeat(80)), "b".repeat(80));
+        let q = quote(&"a".repeat(1_000_000));
+        assert_eq!(q, format!("{}… (1000000 characters)", "a".repeat(80)));
+        // Characters, not bytes: never splits one.
+        let q = quote(&"é".repeat(100));
+        assert_eq!(q, format!("{}… (100 characters)", "é".repeat(80)));
+        // Still terminal-safe.
+        assert_eq!(quote("x\u{1b}[31m"), "x\\x1b[31m");
+    }
+
+    #[test]
+    fn cut_long_words_cuts_only_what_no_aws_id_reaches() {
+        let arn = "arn:aws:network-firewall:us-east-1:111122223333:stateful-rulegroup/allow-amazon-and-everything-else-a-team-could-name";
+        let msg = format!("no rule group {arn} in us-east-1");
+        assert_eq!(cut_long_words(&msg), msg);
+        let huge = format!("i-{}", "a".repeat(1_000_000));
+        let msg = format!("no instance {huge} in the loaded regions; check the id");
+        let cut = cut_long_words(&msg);
+        assert!(cut.len() < 200, "{} bytes", cut.len());
+        assert_eq!(
+            cut,
+            format!(
+                "no instance i-{}… (1000002 characters) in the loaded regions; check the id",
+                "a".repeat(78)
+            )
+        );
+        // Spacing is kept as it was.
+        assert_eq!(cut_long_words("a  b\nc"), "a  b\nc");
     }
 
     #[test]

@@ -3,17 +3,18 @@
 //! Invariants:
 //! - One rule per target kind, used by the console, `--batch`, the simulator (which
 //!   turns an unusable static TGW route into `blackhole`, as AWS does) and the trace.
-//! - A target kind the estate does not hold (VPC peering connections, network
-//!   interfaces, VPN gateways…) is [`Usability::NotEvaluated`], never assumed usable
-//!   or broken.
+//! - A target kind the estate does not hold (network interfaces, VPN gateways…) is
+//!   [`Usability::NotEvaluated`], never assumed usable or broken.
+//! - What AWS refuses as a VPC route target ([`vpc_route_target_refusal`]) is one rule,
+//!   asked by the plan check and by the simulator alike, so the two cannot drift.
 
 use serde::Serialize;
 
 use super::index::Net;
 use crate::model::{
-    AttachmentKind, Estate, FirewallEndpoint, InternetGateway, NatGateway, NetworkFirewall,
-    Peering, PeeringSide, RouteState, RouteTarget, TgwAttachment, TgwRoute, TransitGateway, Vpc,
-    VpcEndpoint, VpcRoute, VpcRouteTarget,
+    AttachmentKind, AttachmentState, Estate, FirewallEndpoint, InternetGateway, NatGateway,
+    NetworkFirewall, Peering, PeeringSide, RegionEstate, RouteState, RouteTarget, TgwAttachment,
+    TgwRoute, TransitGateway, Vpc, VpcEndpoint, VpcRoute, VpcRouteTable, VpcRouteTarget,
 };
 
 /// Whether traffic can be sent to a route target.
@@ -126,7 +127,270 @@ impl<'a> Lookup<'a> for Scan<'a> {
     }
 }
 
-/// Where a TGW route target in `region` leads.
+/// Why AWS refuses a VPC route target: its error code and a sentence naming the
+/// objects (both VPCs, when the target is in another one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetRefusal {
+    /// AWS's error code: `InvalidNatGatewayID.NotFound`, `InvalidParameterValue`…
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl TargetRefusal {
+    /// True when AWS answers that the target does not exist (a `….NotFound` code),
+    /// false when it exists but cannot take the route.
+    #[must_use]
+    pub fn not_found(&self) -> bool {
+        self.code.ends_with(".NotFound")
+    }
+}
+
+/// A VPC (or another object) by id and name, as messages name it.
+fn vpc_named(region: &RegionEstate, vpc_id: &str) -> String {
+    match region
+        .vpcs
+        .iter()
+        .find(|v| v.id == vpc_id)
+        .and_then(|v| v.name.as_deref())
+    {
+        Some(n) if !n.is_empty() => format!("{vpc_id} ({n})"),
+        _ => vpc_id.to_string(),
+    }
+}
+
+/// A peering connection or ENI state AWS routes to no more (it answers as if the
+/// object did not exist).
+fn gone(state: &str) -> bool {
+    state_is(
+        state,
+        &["deleted", "deleting", "rejected", "failed", "expired"],
+    )
+}
+
+/// Why AWS would refuse `CreateRoute` / `ReplaceRoute` in `table` (a route table of
+/// `region`) to `target`, or `None` when it takes it. AWS's rules:
+/// - an internet gateway must exist (`InvalidGatewayID.NotFound`) and be attached to
+///   the table's VPC;
+/// - a NAT gateway, a VPC endpoint (Network Firewall or Gateway Load Balancer only:
+///   interface and gateway endpoints are no route targets) and a network interface
+///   must exist and be in the table's VPC;
+/// - a VPC peering connection must exist (not deleted, rejected, failed or expired)
+///   and join the table's VPC; one waiting for acceptance is taken (a blackhole until
+///   it is active: see [`Net::vpc_target_usability_of`]);
+/// - a transit gateway must exist in the region and the VPC must be attached to it
+///   (otherwise AWS answers `InvalidTransitGatewayID.NotFound`);
+/// - a target in another VPC is `InvalidParameterValue`, naming both VPCs.
+///
+/// A firewall endpoint the region's Network Firewall part could not read (a gap) is
+/// not refused: the estate cannot tell.
+#[must_use]
+pub fn vpc_route_target_refusal(
+    region: &RegionEstate,
+    table: &VpcRouteTable,
+    target: &VpcRouteTarget,
+) -> Option<TargetRefusal> {
+    let r = region.region.as_str();
+    let table_vpc = || vpc_named(region, &table.vpc_id);
+    let not_found = |code: &'static str, what: &str, id: &str, why: &str| TargetRefusal {
+        code,
+        message: format!("{what} {id} {why} in {r}"),
+    };
+    let elsewhere = |what: &str, id: &str, where_: String| TargetRefusal {
+        code: "InvalidParameterValue",
+        message: format!(
+            "route table {} is in {} and {what} {id} {where_}: they belong to different networks; route to one in {} instead",
+            table.id,
+            table_vpc(),
+            table.vpc_id,
+        ),
+    };
+    match target {
+        VpcRouteTarget::InternetGateway(id) => {
+            let Some(igw) = region.internet_gateways.iter().find(|g| &g.id == id) else {
+                return Some(not_found(
+                    "InvalidGatewayID.NotFound",
+                    "internet gateway",
+                    id,
+                    "does not exist",
+                ));
+            };
+            if igw.vpc_ids.contains(&table.vpc_id) {
+                return None;
+            }
+            Some(match igw.vpc_ids.first() {
+                Some(other) => elsewhere(
+                    "internet gateway",
+                    id,
+                    format!("is attached to {}", vpc_named(region, other)),
+                ),
+                None => TargetRefusal {
+                    code: "InvalidParameterValue",
+                    message: format!(
+                        "internet gateway {id} is attached to no VPC: attach it to {} before route table {} can use it",
+                        table_vpc(),
+                        table.id
+                    ),
+                },
+            })
+        }
+        VpcRouteTarget::NatGateway(id) => {
+            let nat = region
+                .nat_gateways
+                .iter()
+                .find(|n| &n.id == id && !state_is(&n.state, &["deleted"]));
+            match nat {
+                None => Some(not_found(
+                    "InvalidNatGatewayID.NotFound",
+                    "NAT gateway",
+                    id,
+                    "does not exist",
+                )),
+                Some(n) if n.vpc_id != table.vpc_id => Some(elsewhere(
+                    "NAT gateway",
+                    id,
+                    format!("is in {}", vpc_named(region, &n.vpc_id)),
+                )),
+                Some(_) => None,
+            }
+        }
+        VpcRouteTarget::VpcEndpoint(id) => {
+            let firewall = region.firewalls.iter().find(|f| {
+                f.endpoints
+                    .iter()
+                    .any(|e| e.endpoint_id.as_deref() == Some(id.as_str()))
+            });
+            let endpoint = region.vpc_endpoints.iter().find(|e| &e.id == id);
+            let vpc_id = match (firewall, endpoint) {
+                (Some(f), _) => f.vpc_id.as_str(),
+                (None, Some(e)) if state_is(&e.state, &["deleted"]) => {
+                    return Some(not_found(
+                        "InvalidVpcEndpointId.NotFound",
+                        "VPC endpoint",
+                        id,
+                        "is deleted",
+                    ));
+                }
+                (None, Some(e)) => {
+                    if state_is(&e.endpoint_type, &["Interface", "Gateway"]) {
+                        return Some(TargetRefusal {
+                            code: "InvalidParameterValue",
+                            message: format!(
+                                "{id} is {} {} endpoint ({}): a route can only send to a Gateway Load Balancer or Network Firewall endpoint",
+                                if e.endpoint_type.eq_ignore_ascii_case("Interface") {
+                                    "an"
+                                } else {
+                                    "a"
+                                },
+                                e.endpoint_type,
+                                e.service_name
+                            ),
+                        });
+                    }
+                    e.vpc_id.as_str()
+                }
+                (None, None) if region.gaps.iter().any(|g| g.part == "network-firewall") => {
+                    return None;
+                }
+                (None, None) => {
+                    return Some(not_found(
+                        "InvalidVpcEndpointId.NotFound",
+                        "VPC endpoint",
+                        id,
+                        "does not exist",
+                    ));
+                }
+            };
+            (vpc_id != table.vpc_id).then(|| {
+                elsewhere(
+                    "VPC endpoint",
+                    id,
+                    format!("is in {}", vpc_named(region, vpc_id)),
+                )
+            })
+        }
+        VpcRouteTarget::NetworkInterface(id) => {
+            match region.network_interfaces.iter().find(|e| &e.id == id) {
+                None => Some(not_found(
+                    "InvalidNetworkInterfaceID.NotFound",
+                    "network interface",
+                    id,
+                    "does not exist",
+                )),
+                Some(e) if e.vpc_id != table.vpc_id => Some(elsewhere(
+                    "network interface",
+                    id,
+                    format!("is in {}", vpc_named(region, &e.vpc_id)),
+                )),
+                Some(_) => None,
+            }
+        }
+        VpcRouteTarget::PeeringConnection(id) => {
+            let Some(p) = region.vpc_peerings.iter().find(|p| &p.id == id) else {
+                return Some(not_found(
+                    "InvalidVpcPeeringConnectionID.NotFound",
+                    "VPC peering connection",
+                    id,
+                    "does not exist",
+                ));
+            };
+            if gone(&p.status) {
+                return Some(not_found(
+                    "InvalidVpcPeeringConnectionID.NotFound",
+                    "VPC peering connection",
+                    id,
+                    &format!("is {}", p.status),
+                ));
+            }
+            if p.requester.vpc_id == table.vpc_id || p.accepter.vpc_id == table.vpc_id {
+                return None;
+            }
+            Some(TargetRefusal {
+                code: "InvalidParameterValue",
+                message: format!(
+                    "VPC peering connection {id} joins {} and {}, not {} of route table {}: a route can only use a peering of its own VPC",
+                    vpc_named(region, &p.requester.vpc_id),
+                    vpc_named(region, &p.accepter.vpc_id),
+                    table_vpc(),
+                    table.id
+                ),
+            })
+        }
+        VpcRouteTarget::TransitGateway(id) => {
+            if !region.tgws.iter().any(|t| &t.id == id) {
+                return Some(not_found(
+                    "InvalidTransitGatewayID.NotFound",
+                    "transit gateway",
+                    id,
+                    "does not exist",
+                ));
+            }
+            let attached = region.attachments.iter().any(|a| {
+                &a.tgw_id == id
+                    && a.kind == AttachmentKind::Vpc
+                    && a.resource_id.as_deref() == Some(table.vpc_id.as_str())
+                    && !matches!(
+                        a.state,
+                        AttachmentState::Deleted
+                            | AttachmentState::Deleting
+                            | AttachmentState::Failed
+                            | AttachmentState::Failing
+                            | AttachmentState::Rejected
+                            | AttachmentState::Rejecting
+                    )
+            });
+            (!attached).then(|| TargetRefusal {
+                code: "InvalidTransitGatewayID.NotFound",
+                message: format!(
+                    "{} is not attached to transit gateway {id}: attach the VPC first (AWS answers as if {id} did not exist)",
+                    table_vpc()
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Where a TGW route target in `region` leads./// Where a TGW route target in `region` leads.
 pub fn tgw_target_leads_to<'a>(
     lookup: &impl Lookup<'a>,
     region: &str,
@@ -257,6 +521,11 @@ impl<'a> Net<'a> {
                     Some(ep) => not_usable(&ep.state),
                 }
             }
+            VpcRouteTarget::PeeringConnection(p) => match self.vpc_peering_in(region, p) {
+                None => missing(),
+                Some(pcx) if state_is(&pcx.status, &["active", ""]) => Usability::Usable,
+                Some(pcx) => not_usable(&pcx.status),
+            },
             _ => Usability::NotEvaluated { id },
         }
     }

@@ -232,11 +232,27 @@ fn vpc_table<'a>(net: &Net<'a>, id: &str) -> Result<&'a VpcRouteTable, CommandEr
         .ok_or_else(|| not_found(net, "VPC route table", id))
 }
 
+/// Refuses what cannot be an AWS resource id (letters, digits and dashes, at most 64
+/// characters) before it is planned, so a huge or garbled argument is never echoed in
+/// full by the preview's rows and commands.
+fn aws_id(id: &str) -> Result<(), CommandError> {
+    const MAX: usize = 64;
+    if id.len() <= MAX && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{} is not an AWS resource id: ids are letters, digits and dashes, at most {MAX} characters",
+            crate::text::quote(id)
+        )))
+    }
+}
+
 /// A VPC route target from its id's prefix.
 ///
 /// # Errors
 /// A sentence naming the accepted prefixes.
 pub fn vpc_target(id: &str) -> Result<VpcTarget, CommandError> {
+    aws_id(id)?;
     let t = if id.starts_with("tgw-") && !id.starts_with("tgw-attach-") {
         VpcTarget::TransitGateway(id.into())
     } else if id.starts_with("nat-") {
@@ -590,17 +606,18 @@ fn route(
     let target = match (action, attachment) {
         (RouteAction::Add | RouteAction::Replace, Some(a)) => {
             if !a.starts_with("tgw-attach-") {
-                return Err(invalid(format!(
-                    "{} is not a TGW attachment id (tgw-attach-…); use `route blackhole` to drop traffic",
-                    crate::text::quote(a)
+                return Err(invalid(crate::plan::tgw_target_not_an_attachment(
+                    net, table, a,
                 )));
             }
+            aws_id(a)?;
             Some(TgwRouteTarget::Attachment(a.to_string()))
         }
         (RouteAction::Add | RouteAction::Replace, None) => {
-            return Err(invalid(
-                "route add and route replace need the target attachment (tgw-attach-…); use `route blackhole` to drop traffic",
-            ));
+            return Err(invalid(format!(
+                "route add and route replace need the target attachment (a tgw-attach-… of {}); to drop the traffic instead, use `route blackhole`",
+                table.tgw_id
+            )));
         }
         (RouteAction::Blackhole, None) => Some(TgwRouteTarget::Blackhole),
         (RouteAction::Del, None) => None,

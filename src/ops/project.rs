@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 
 use crate::backend::change::REQUEST_TAG_KEY;
-use crate::backend::{Change, ChangeOp, TgwRouteTarget, VpcTarget};
+use crate::backend::{Change, ChangeOp, TgwRouteTarget};
 use crate::model::{
     AttachmentAssociation, AttachmentKind, AttachmentState, Destination, Estate, Peering,
     PeeringSide, RegionEstate, RegionLoad, RouteState, RouteTableLink, RouteTarget, RouteType,
@@ -677,7 +677,16 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
             let create = matches!(op.change, Change::CreateVpcRoute { .. });
             let r = loaded_mut(estate, region)?;
             let destination = canonical(*cidr)?;
-            vpc_target_known(r, target)?;
+            // The rule the plan check and the simulator ask too.
+            if let Some(table) = r.vpc_route_tables.iter().find(|t| t.id == *route_table_id)
+                && let Some(refusal) =
+                    crate::net::targets::vpc_route_target_refusal(r, table, &target.to_model())
+            {
+                return Err(format!(
+                    "{} ({}); AWS would refuse it",
+                    refusal.message, refusal.code
+                ));
+            }
             let table = r
                 .vpc_route_tables
                 .iter_mut()
@@ -746,33 +755,13 @@ fn apply(estate: &mut Estate, op: &ChangeOp, notes: &mut Vec<String>) -> Result<
     Ok(())
 }
 
-/// The simulator refuses a VPC route to a gateway or endpoint the region does not hold
-/// (peering connections and interfaces are not checked, as there).
-fn vpc_target_known(r: &RegionEstate, target: &VpcTarget) -> Result<(), String> {
-    let id = target.id();
-    let known = match target {
-        VpcTarget::TransitGateway(_) => r.tgws.iter().any(|x| x.id == id),
-        VpcTarget::NatGateway(_) => r.nat_gateways.iter().any(|x| x.id == id),
-        VpcTarget::InternetGateway(_) => r.internet_gateways.iter().any(|x| x.id == id),
-        VpcTarget::VpcEndpoint(_) => r.vpc_endpoints.iter().any(|x| x.id == id),
-        VpcTarget::PeeringConnection(_) | VpcTarget::NetworkInterface(_) => true,
-    };
-    if known {
-        Ok(())
-    } else {
-        Err(format!(
-            "target {id} is not in the estate; AWS would refuse it"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::*;
     use crate::backend::sim::{Scenario, Simulator};
-    use crate::backend::{Backend, Changer};
+    use crate::backend::{Backend, Changer, VpcTarget};
     use crate::discovery::{DiscoveryPlan, discover};
 
     const USE1: &str = "us-east-1";

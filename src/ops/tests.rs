@@ -302,3 +302,81 @@ async fn a_change_that_reroutes_every_spoke_is_compared_probe_by_probe() {
     assert!(out.needs_acceptance());
     assert!(out.probes >= 80);
 }
+
+/// A TGW route to something that is not an attachment says what the target must be
+/// (and which attachment to use), not "use `route blackhole`", which only fits when
+/// the operator meant to drop traffic (issue 16).
+#[tokio::test]
+async fn a_tgw_route_to_a_wrong_kind_of_target_names_the_attachment_to_use() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    let spoke = "tgw-rtb-0e1a2b3c4d5e6f711";
+    for (target, wants) in [
+        // spoke-a's VPC: its attachment to the hub is the target.
+        (
+            "vpc-0e1a2b3c4d5e6f732",
+            &[
+                "vpc-0e1a2b3c4d5e6f732 is a VPC",
+                "use its attachment tgw-attach-0e1a2b3c4d5e6f722 instead",
+                "tgw-0e1a2b3c4d5e6f701",
+            ][..],
+        ),
+        // The hub itself.
+        (
+            "tgw-0e1a2b3c4d5e6f701",
+            &[
+                "tgw-0e1a2b3c4d5e6f701 is the transit gateway",
+                "tgw-attach-",
+            ][..],
+        ),
+        // The peer TGW: its peering attachment is the way there.
+        (
+            "tgw-0f9e8d7c6b5a4f301",
+            &[
+                "tgw-0f9e8d7c6b5a4f301 is a transit gateway",
+                "use the peering attachment tgw-attach-0e1a2b3c4d5e6f7a1 instead",
+            ][..],
+        ),
+        (
+            "nat-0e1a2b3c4d5e6f7b1",
+            &[
+                "nat-0e1a2b3c4d5e6f7b1 is a NAT gateway",
+                "tgw-0e1a2b3c4d5e6f701",
+            ][..],
+        ),
+    ] {
+        let e = plan(
+            &net,
+            &cmd(&format!("route add {spoke} 10.9.0.0/16 {target}")),
+            &ctx(),
+        )
+        .expect_err("not an attachment");
+        assert!(
+            e.message
+                .contains("the target must be a tgw-attach-… attachment of"),
+            "{target}: {e}"
+        );
+        for want in wants {
+            assert!(e.message.contains(want), "{target}: wanted {want:?}: {e}");
+        }
+        assert!(!e.message.contains("route blackhole"), "{target}: {e}");
+    }
+    // An attachment of the other region's TGW: named with its TGW and region.
+    let p = plan(
+        &net,
+        &cmd(&format!(
+            "route add {spoke} 10.9.0.0/16 tgw-attach-0f9e8d7c6b5a4f321"
+        )),
+        &ctx(),
+    )
+    .expect("planned");
+    let refusal = p.refusal().expect("refused");
+    assert!(
+        refusal.contains("tgw-0f9e8d7c6b5a4f301")
+            && refusal.contains("eu-west-1")
+            && refusal
+                .contains("the target must be a tgw-attach-… attachment of tgw-0e1a2b3c4d5e6f701"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("route blackhole"), "{refusal}");
+}

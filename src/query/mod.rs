@@ -109,14 +109,20 @@ impl Output {
     }
 }
 
-/// Why a command failed.
+/// Why a command failed. Shown (text and JSON) with any huge echoed input cut
+/// ([`crate::text::cut_long_words`]): a 1 MB argument never makes a 1 MB error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{message}")]
+#[error("{}", crate::text::cut_long_words(message))]
 pub struct CommandError {
     /// What kind of failure (`not_found`, `invalid_input` in JSON), the same kinds a
     /// backend error has, so a front end maps both to exit codes and words alike.
     pub kind: crate::error::ErrorKind,
+    #[serde(serialize_with = "serialize_cut")]
     pub message: String,
+}
+
+fn serialize_cut<S: serde::Serializer>(message: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::text::cut_long_words(message))
 }
 
 impl CommandError {
@@ -1021,6 +1027,26 @@ mod tests {
                 out.to_json()["item"]["region"].is_string(),
                 "{id} carries region"
             );
+        }
+    }
+
+    /// A command error never repeats a huge input in full, in text or JSON (issue 16).
+    #[tokio::test]
+    async fn a_huge_id_is_cut_in_the_command_error() {
+        let estate = demo().await;
+        let huge = "a".repeat(1_000_000);
+        for line in [
+            format!("trace i-{huge} internet"),
+            format!("trace i-0e1a2b3c4d5e6f7d1 {huge}"),
+            format!("show vpc-{huge}"),
+            format!("fw show {huge}"),
+        ] {
+            let e = exec(&estate, &line).expect_err("no such object");
+            let text = e.to_string();
+            assert!(text.len() < 400, "{} bytes: {}", text.len(), &text[..300]);
+            assert!(text.contains("characters)"), "{}", &text[..300]);
+            let json = serde_json::to_string(&e).expect("json");
+            assert!(json.len() < 500, "{} bytes of JSON", json.len());
         }
     }
 }

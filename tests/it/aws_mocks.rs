@@ -772,8 +772,8 @@ async fn aws_mocks_service_errors_are_classified_and_name_the_region() {
         (
             "AuthFailure",
             "AWS was not able to validate the provided access credentials",
-            ErrorKind::AccessDenied,
-            "DescribeTransitGateways",
+            ErrorKind::Credentials,
+            "the credentials of profile mock-profile are invalid",
         ),
         (
             "ExpiredToken",

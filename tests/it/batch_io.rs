@@ -110,7 +110,7 @@ fn a_huge_bad_line_is_quoted_cut_and_a_nul_is_named() {
         &stderr[..stderr.len().min(500)]
     );
     assert!(stderr.len() < 2_000, "message is {} bytes", stderr.len());
-    assert!(stderr.contains("bytes)"), "{stderr}");
+    assert!(stderr.contains("characters)"), "{stderr}");
 
     let out = netops_with_stdin(&["--demo", "--batch", "-"], b"tgws\nshow \0vpc\n");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -327,7 +327,7 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         ),
         (
             format!("route add {SPOKE_RTB} 10.9.0.0/16 tgw-attach-0f9e8d7c6b5a4f321"),
-            "no attachment tgw-attach-0f9e8d7c6b5a4f321 in us-east-1",
+            "tgw-attach-0f9e8d7c6b5a4f321 is an attachment of tgw-0f9e8d7c6b5a4f301 in eu-west-1",
         ),
         (
             format!("route add {SPOKE_RTB} 0.0.0.0/0 {SPOKE_A_ATT}"),
@@ -354,6 +354,44 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         };
         assert_eq!(r.code, code, "{line}: {r:?}");
         assert!(r.stderr.contains(says), "{line}: wanted {says:?}: {r:?}");
+    }
+    assert_eq!(sim.snapshot(), before);
+    assert!(log_lines(&log).is_empty());
+}
+
+/// A VPC route to a target AWS refuses (another VPC's NAT gateway, internet gateway
+/// or firewall endpoint; a peering or interface that does not exist) is refused
+/// before anything is sent (issue 16): exit 1, nothing changed, nothing logged.
+#[tokio::test]
+async fn vpc_routes_to_targets_aws_refuses_are_never_sent() {
+    let sim = demo();
+    let (_dir, log) = tmp();
+    let before = sim.snapshot();
+    for (target, says) in [
+        ("nat-0e1a2b3c4d5e6f7b1", "vpc-0e1a2b3c4d5e6f731"),
+        ("igw-0e1a2b3c4d5e6f7c2", "vpc-0e1a2b3c4d5e6f733"),
+        ("vpce-0e1a2b3c4d5e6f791", "vpc-0e1a2b3c4d5e6f731"),
+        (
+            "pcx-0e1a2b3c4d5e6f7e1",
+            "InvalidVpcPeeringConnectionID.NotFound",
+        ),
+        (
+            "eni-0e1a2b3c4d5e6f7e2",
+            "InvalidNetworkInterfaceID.NotFound",
+        ),
+    ] {
+        for line in [
+            format!("vpc-route add rtb-0e1a2b3c4d5e6f787 192.168.0.0/16 {target}"),
+            format!("vpc-route replace rtb-0e1a2b3c4d5e6f787 0.0.0.0/0 {target}"),
+        ] {
+            let r = batch(&sim, &format!("{line}\n"), OutputFormat::Text, &log, |_| {}).await;
+            assert_eq!(r.code, exit::COMMAND_FAILED, "{line}: {r:?}");
+            assert!(
+                r.stderr.contains("refused, nothing was sent") && r.stderr.contains(says),
+                "{line}: {r:?}"
+            );
+            assert!(!r.stdout.contains("applied:"), "{line}: {r:?}");
+        }
     }
     assert_eq!(sim.snapshot(), before);
     assert!(log_lines(&log).is_empty());

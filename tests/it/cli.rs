@@ -1146,3 +1146,72 @@ async fn cli_moto_a_lost_answer_through_a_delaying_proxy_is_settled_as_applied()
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(changes[0].applied, Some(true), "{changes:#?}");
 }
+
+/// The binary refuses a VPC route to another VPC's NAT gateway before sending it,
+/// as AWS would (issue 16): exit 1, "refused, nothing was sent", both VPCs named.
+#[test]
+fn cli_a_vpc_route_to_another_vpcs_nat_gateway_is_refused() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-", "--yes"],
+        "vpc-route add rtb-0e1a2b3c4d5e6f787 192.168.0.0/16 nat-0e1a2b3c4d5e6f7b1\n",
+    );
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("refused, nothing was sent"), "{r:?}");
+    assert!(
+        r.stderr.contains("vpc-0e1a2b3c4d5e6f732") && r.stderr.contains("vpc-0e1a2b3c4d5e6f731"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("applied:"), "{r:?}");
+}
+
+/// The instance metadata service is link-local: answered on the instance's host,
+/// never routed to the internet (issue 16).
+#[test]
+fn cli_trace_to_the_instance_metadata_service_stays_on_the_instance() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-"],
+        "trace i-0e1a2b3c4d5e6f7d1 169.254.169.254\n",
+    );
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let out = r.stdout.to_lowercase();
+    assert!(out.contains("link-local"), "{r:?}");
+    assert!(out.contains("instance metadata"), "{r:?}");
+    for absent in ["internet", "nat gateway", "nat-", "igw-", "vpce-", "tgw-"] {
+        assert!(!out.contains(absent), "{absent}: {r:?}");
+    }
+}
+
+/// A 1,000,000-character id makes a short error, not a 1 MB one (issue 16).
+#[test]
+fn cli_a_huge_id_is_cut_in_the_error() {
+    let dir = tmp();
+    let huge = "a".repeat(1_000_000);
+    for line in [
+        format!("trace i-{huge} internet"),
+        format!("trace i-0e1a2b3c4d5e6f7d1 {huge}"),
+        format!("show vpc-{huge}"),
+        format!("routes tgw-rtb-{huge}"),
+        format!("route add tgw-rtb-{huge} 10.9.0.0/16 tgw-attach-0e1a2b3c4d5e6f722"),
+        format!("vpc-route add rtb-0e1a2b3c4d5e6f787 10.9.0.0/16 nat-{huge}"),
+        format!("fw show {huge}"),
+    ] {
+        let r = demo(dir.path(), &["--batch", "-", "--yes"], &format!("{line}\n"));
+        let head = &r.stderr[..r.stderr.len().min(600)];
+        assert_ne!(r.code, exit::OK, "{head}");
+        assert!(
+            r.stderr.len() < 4_096,
+            "{} bytes of stderr: {head}",
+            r.stderr.len()
+        );
+        assert!(r.stderr.contains("characters)"), "{head}");
+        assert!(
+            r.stdout.len() < 65_536,
+            "{} bytes of stdout",
+            r.stdout.len()
+        );
+    }
+}

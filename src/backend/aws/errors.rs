@@ -24,6 +24,8 @@ use crate::backend::{BackendError, ErrorKind};
 pub(crate) struct Cx<'a> {
     pub(crate) region: &'a str,
     pub(crate) profile: &'a str,
+    /// The custom endpoint (`--endpoint-url`), when there is one.
+    pub(crate) endpoint: Option<&'a str>,
 }
 
 impl Cx<'_> {
@@ -87,11 +89,16 @@ where
     let detail = error_chain(err);
     let (kind, message) = match err {
         SdkError::DispatchFailure(d) => {
+            let endpoint = match cx.endpoint {
+                Some(url) => format!("the {title} endpoint {}", crate::text::quote(url)),
+                None => format!("the {title} endpoint"),
+            };
+            let reason = dispatch_reason(&detail);
             if d.is_timeout() {
                 (
                     ErrorKind::Timeout,
                     format!(
-                        "{action} in {region} timed out connecting to the {title} endpoint: {detail}; check --endpoint-url / network"
+                        "{action} in {region} timed out connecting to {endpoint}: {reason}; check --endpoint-url / network"
                     ),
                 )
             } else if !d.is_io() && mentions_credentials(&detail) {
@@ -100,14 +107,14 @@ where
                 (
                     ErrorKind::ConnectionLost,
                     format!(
-                        "the connection to the {title} endpoint for {region} broke during {action}: {detail}"
+                        "the connection to {endpoint} for {region} broke during {action}: {reason}"
                     ),
                 )
             } else {
                 (
                     ErrorKind::Unreachable,
                     format!(
-                        "cannot reach the {title} endpoint for {region} ({action}): {detail}; check --endpoint-url / network"
+                        "cannot reach {endpoint} for {region} ({action}): {reason}; check --endpoint-url / network"
                     ),
                 )
             }
@@ -168,21 +175,22 @@ fn never_connected(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// The error and its causes, `Display` only, without repeats: short enough for a
-/// status line (the full debug form goes to the log).
+/// The error and its causes, `Display` only, without repeats and without the Debug
+/// dumps some SDK errors embed (a whole `Request { … }`): short enough for a status
+/// line (the full debug form goes to the log).
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = next {
-        let text = e.to_string();
+        let text = without_dump(&e.to_string());
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         next = e.source();
     }
     let mut joined = parts.join(": ");
-    if joined.len() > 400 {
-        let cut = (0..=400)
+    if joined.len() > 240 {
+        let cut = (0..=240)
             .rev()
             .find(|i| joined.is_char_boundary(*i))
             .unwrap_or(0);
@@ -192,6 +200,68 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     joined
 }
 
+/// `text` up to the first Debug dump of a request or response (the smithy runtime's
+/// "failed to apply endpoint `…` to request `Request { body: … }`"), trimmed.
+fn without_dump(text: &str) -> String {
+    const DUMPS: [&str; 6] = [
+        " to request `",
+        "Request {",
+        "Response {",
+        "HttpResponse",
+        "SdkBody",
+        "headers:",
+    ];
+    let cut = DUMPS
+        .iter()
+        .filter_map(|d| text.find(d))
+        .min()
+        .unwrap_or(text.len());
+    text[..cut]
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '`' | ':' | ',' | '('))
+        .to_string()
+}
+
+/// Why a request could not be sent, in a few words: the connection refused, the
+/// host name not found, the endpoint not a URL. `detail` is [`error_chain`]'s text.
+fn dispatch_reason(detail: &str) -> String {
+    let lower = detail.to_ascii_lowercase();
+    if let Some(start) = detail.find("failed to apply endpoint `") {
+        // The endpoint (named by the caller), then the causes, if any.
+        let rest = &detail[start + "failed to apply endpoint `".len()..];
+        let causes = rest
+            .split_once(": ")
+            .map_or("", |(_, c)| c.trim_matches('`'));
+        let like = "like http://localhost:5000";
+        return if causes.is_empty() {
+            format!("not a valid endpoint URL (it needs a scheme and a host, {like})")
+        } else {
+            format!("not a valid endpoint URL: {causes} ({like})")
+        };
+    }
+    for (needle, reason) in [
+        ("connection refused", "connection refused"),
+        ("connection reset", "connection reset"),
+        ("timed out", "timed out"),
+        ("no route to host", "no route to host"),
+        ("network is unreachable", "network is unreachable"),
+    ] {
+        if lower.contains(needle) {
+            return reason.to_string();
+        }
+    }
+    for start in [
+        "dns error",
+        "unsupported scheme",
+        "invalid peer certificate",
+        "invalid URI",
+    ] {
+        if let Some(i) = lower.find(&start.to_ascii_lowercase()) {
+            return detail[i..].to_string();
+        }
+    }
+    detail.to_string()
+}
+
 fn mentions_credentials(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
     ["credential", "identity", "token", "sso", "no auth"]
@@ -199,11 +269,48 @@ fn mentions_credentials(text: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
+/// How to get working credentials for `profile`, and how to check them.
+fn credentials_fix(profile: &str) -> String {
+    format!(
+        "refresh them (`aws sso login --profile {profile}` for SSO; otherwise new access keys or session token in the profile, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN variables, which win over it), then check with `aws sts get-caller-identity --profile {profile}`"
+    )
+}
+
+/// No usable credentials for the call (none found, or the provider failed).
 fn credentials_error(profile: &str, region: &str, action: &str, why: &str) -> (ErrorKind, String) {
     (
         ErrorKind::Credentials,
         format!(
-            "credentials expired or invalid for profile {profile} ({action} in {region}: {why}): run `aws sso login --profile {profile}`"
+            "no usable credentials for profile {profile} ({action} in {region}: {why}): {}",
+            credentials_fix(profile)
+        ),
+    )
+}
+
+/// AWS refused the credentials themselves (`code`): expired, unknown, or signed with
+/// the wrong secret. Never "access denied": no permission would help.
+fn refused_credentials(
+    profile: &str,
+    region: &str,
+    action: &str,
+    code: &str,
+    said: &str,
+) -> (ErrorKind, String) {
+    let what = match code {
+        "ExpiredToken" | "ExpiredTokenException" => "have expired",
+        "RequestExpired" => {
+            "were refused as expired (the request's signature is out of date: check this machine's clock too)"
+        }
+        "SignatureDoesNotMatch" | "IncompleteSignature" => {
+            "are invalid: the secret key does not match the access key (or this machine's clock is off)"
+        }
+        _ => "are invalid: AWS does not recognise them",
+    };
+    (
+        ErrorKind::Credentials,
+        format!(
+            "the credentials of profile {profile} {what} ({code} on {action} in {region}{said}): {}",
+            credentials_fix(profile)
         ),
     )
 }
@@ -228,8 +335,7 @@ fn find_cause<'a, T: std::error::Error + 'static>(
 pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
     use ErrorKind as K;
     Some(match code {
-        "AuthFailure"
-        | "UnauthorizedOperation"
+        "UnauthorizedOperation"
         | "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedException"
@@ -240,9 +346,13 @@ pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
         | "ThrottlingException"
         | "TooManyRequestsException"
         | "ThrottledException" => K::Throttled,
-        "ExpiredToken"
+        // The credentials themselves: EC2's AuthFailure is "AWS was not able to
+        // validate the provided access credentials".
+        "AuthFailure"
+        | "ExpiredToken"
         | "ExpiredTokenException"
         | "RequestExpired"
+        | "InvalidAccessKeyId"
         | "InvalidClientTokenId"
         | "UnrecognizedClientException"
         | "SignatureDoesNotMatch"
@@ -359,7 +469,7 @@ fn classify_code(
             "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment, or raise --max-attempts"
         ),
         Some(ErrorKind::Credentials) => {
-            return credentials_error(cx.profile, region, action, &format!("{code}{said}"));
+            return refused_credentials(cx.profile, region, action, code, &said);
         }
         Some(ErrorKind::Unsupported) => {
             format!("{action} is not supported by the {title} endpoint for {region} ({code}){said}")
@@ -411,4 +521,147 @@ fn classify_code(
         None => format!("{action} failed in {region} ({code}){said}"),
     };
     (kind.unwrap_or(ErrorKind::Other), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Backend;
+    use crate::backend::aws::{AwsBackend, RegionClients};
+
+    const CX: Cx<'static> = Cx {
+        region: "us-east-1",
+        profile: "prod",
+        endpoint: None,
+    };
+
+    /// Bad or expired credentials are a credentials problem of the profile, never
+    /// "access denied … ask for that permission" (issue 16).
+    #[test]
+    fn credential_codes_say_the_credentials_are_bad_and_how_to_fix_them() {
+        for (code, expired) in [
+            ("AuthFailure", false),
+            ("InvalidClientTokenId", false),
+            ("UnrecognizedClientException", false),
+            ("SignatureDoesNotMatch", false),
+            ("InvalidAccessKeyId", false),
+            ("IncompleteSignature", false),
+            ("ExpiredToken", true),
+            ("ExpiredTokenException", true),
+            ("RequestExpired", true),
+        ] {
+            assert_eq!(kind_of_code(code), Some(ErrorKind::Credentials), "{code}");
+            let (kind, message) = classify_code(
+                code,
+                "The security token included in the request is invalid.",
+                Some(403),
+                CX,
+                "EC2",
+                "ec2",
+                "DescribeTransitGateways",
+                "",
+            );
+            assert_eq!(kind, ErrorKind::Credentials, "{code}");
+            let lower = message.to_lowercase();
+            assert!(
+                lower.contains("credentials") && message.contains("profile prod"),
+                "{code}: {message}"
+            );
+            assert!(
+                lower.contains(if expired { "expired" } else { "invalid" }),
+                "{code}: {message}"
+            );
+            assert!(message.contains(code), "{code}: {message}");
+            assert!(
+                message.contains("aws sts get-caller-identity --profile prod"),
+                "{code}: {message}"
+            );
+            assert!(!lower.contains("access denied"), "{code}: {message}");
+            assert!(
+                !message.contains("ask for that permission"),
+                "{code}: {message}"
+            );
+        }
+        // A refused permission is still access denied.
+        let (kind, message) = classify_code(
+            "UnauthorizedOperation",
+            "",
+            Some(403),
+            CX,
+            "EC2",
+            "ec2",
+            "DescribeTransitGateways",
+            "",
+        );
+        assert_eq!(kind, ErrorKind::AccessDenied);
+        assert!(message.contains("ask for that permission"), "{message}");
+    }
+
+    fn clients_at(endpoint: &str) -> RegionClients {
+        use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+        let credentials = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        let region = Region::new("us-east-1");
+        RegionClients {
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region.clone())
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials.clone())
+                    .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region.clone())
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials.clone())
+                    .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+            firewall: aws_sdk_networkfirewall::Client::from_conf(
+                aws_sdk_networkfirewall::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(region)
+                    .endpoint_url(endpoint)
+                    .credentials_provider(credentials)
+                    .retry_config(aws_sdk_networkfirewall::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
+        }
+    }
+
+    /// A bad `--endpoint-url` is named with the reason in a short sentence, never a
+    /// Debug dump of the request (issue 16). Only 127.0.0.1:1, where nothing listens.
+    #[tokio::test]
+    async fn a_bad_endpoint_is_named_shortly_without_a_request_dump() {
+        for (endpoint, reason) in [
+            ("http://127.0.0.1:1", "connection refused"),
+            ("127.0.0.1:1", "not a valid endpoint URL"),
+        ] {
+            let backend =
+                AwsBackend::from_clients("test", vec![("us-east-1".into(), clients_at(endpoint))])
+                    .with_endpoint_url(endpoint);
+            let err = backend
+                .load_region("us-east-1")
+                .await
+                .expect_err("nothing listens there");
+            let m = &err.message;
+            assert_eq!(err.kind, ErrorKind::Unreachable, "{endpoint}: {m}");
+            assert!(m.len() < 300, "{endpoint}: {} chars: {m}", m.len());
+            for dump in [
+                "Request {",
+                "Response {",
+                "headers:",
+                "HttpResponse",
+                "SdkBody",
+            ] {
+                assert!(!m.contains(dump), "{endpoint}: {dump}: {m}");
+            }
+            assert!(m.contains(endpoint), "{endpoint}: {m}");
+            assert!(m.contains(reason), "{endpoint}: {m}");
+            assert!(m.contains("us-east-1"), "{endpoint}: {m}");
+        }
+    }
 }

@@ -90,6 +90,8 @@ pub struct AwsBackend {
     sdk_config: Option<SdkConfig>,
     label: String,
     home_region: Option<String>,
+    /// `--endpoint-url`, named in connection errors.
+    endpoint_url: Option<String>,
     clients: Mutex<HashMap<String, RegionClients>>,
     read_only: bool,
 }
@@ -135,6 +137,7 @@ impl AwsBackend {
             sdk_config: Some(config),
             label,
             home_region: Some(region),
+            endpoint_url: opts.endpoint_url,
             clients: Mutex::new(HashMap::new()),
             read_only: opts.read_only,
         })
@@ -149,6 +152,7 @@ impl AwsBackend {
             sdk_config: None,
             label: label.to_string(),
             home_region,
+            endpoint_url: None,
             clients: Mutex::new(clients.into_iter().collect()),
             read_only: false,
         }
@@ -169,6 +173,14 @@ impl AwsBackend {
                 *c = c.clone().guarded();
             }
         }
+        self
+    }
+
+    /// Names `url` as the endpoint in connection errors (what [`AwsBackend::connect`]
+    /// does with `--endpoint-url`), for a backend built from clients that use it.
+    #[must_use]
+    pub fn with_endpoint_url(mut self, url: &str) -> Self {
+        self.endpoint_url = Some(url.to_string());
         self
     }
 
@@ -255,6 +267,7 @@ impl AwsBackend {
         Cx {
             region,
             profile: &self.label,
+            endpoint: self.endpoint_url.as_deref(),
         }
     }
 }

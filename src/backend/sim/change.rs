@@ -23,7 +23,7 @@ use super::derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 use super::{SimState, Simulator, Timer, advance, lock};
 use crate::backend::change::REQUEST_TAG_KEY;
 use crate::backend::{
-    BackendError, Change, ChangeOp, ChangeOutcome, Changer, ErrorKind, TgwRouteTarget, VpcTarget,
+    BackendError, Change, ChangeOp, ChangeOutcome, Changer, ErrorKind, TgwRouteTarget,
 };
 use crate::model::{
     AttachmentKind, AttachmentState, Destination, Peering, PeeringSide, RegionEstate, RouteState,
@@ -769,7 +769,17 @@ impl Simulator {
                         )
                     })?;
                 let destination = canonical(r, *cidr)?;
-                check_vpc_target(r, estate, target)?;
+                // The one rule the plan check asks too (AWS's answer to CreateRoute).
+                if let Some(refusal) = estate.and_then(|e| {
+                    crate::net::targets::vpc_route_target_refusal(e, table, &target.to_model())
+                }) {
+                    return Err(if refusal.not_found() {
+                        err(ErrorKind::NotFound, r, refusal.code, refusal.message)
+                            .for_resource(target.id())
+                    } else {
+                        err(ErrorKind::InvalidInput, r, refusal.code, refusal.message)
+                    });
+                }
                 let existing = table.routes.iter().find(|x| x.destination == destination);
                 let create = matches!(op.change, Change::CreateVpcRoute { .. });
                 match existing {
@@ -863,50 +873,6 @@ impl Simulator {
             }
         };
         Ok(if dry { Effect::None } else { effect })
-    }
-}
-
-fn check_vpc_target(
-    region: &str,
-    estate: Option<&RegionEstate>,
-    target: &VpcTarget,
-) -> Result<(), BackendError> {
-    let id = target.id();
-    fn has<'a>(mut ids: impl Iterator<Item = &'a String>, id: &str) -> bool {
-        ids.any(|x| x == id)
-    }
-    let known = |ids: &mut dyn Iterator<Item = &String>| has(ids, id);
-    let (found, code, what) = match (target, estate) {
-        (_, None) => (false, "InvalidParameterValue", "target"),
-        (VpcTarget::TransitGateway(_), Some(e)) => (
-            known(&mut e.tgws.iter().map(|t| &t.id)),
-            "InvalidTransitGatewayID.NotFound",
-            "transit gateway",
-        ),
-        (VpcTarget::NatGateway(_), Some(e)) => (
-            known(&mut e.nat_gateways.iter().map(|t| &t.id)),
-            "InvalidNatGatewayID.NotFound",
-            "NAT gateway",
-        ),
-        (VpcTarget::InternetGateway(_), Some(e)) => (
-            known(&mut e.internet_gateways.iter().map(|t| &t.id)),
-            "InvalidInternetGatewayID.NotFound",
-            "internet gateway",
-        ),
-        (VpcTarget::VpcEndpoint(_), Some(e)) => (
-            known(&mut e.vpc_endpoints.iter().map(|t| &t.id)),
-            "InvalidVpcEndpointId.NotFound",
-            "VPC endpoint",
-        ),
-        // Peering connections and network interfaces are not modelled: accepted.
-        (VpcTarget::PeeringConnection(_) | VpcTarget::NetworkInterface(_), Some(_)) => {
-            (true, "", "")
-        }
-    };
-    if found {
-        Ok(())
-    } else {
-        Err(not_found(region, code, what, id))
     }
 }
 
@@ -1056,7 +1022,7 @@ mod tests {
 
     use super::super::{SimClock, derive};
     use super::*;
-    use crate::backend::{Backend, OptionalPart};
+    use crate::backend::{Backend, OptionalPart, VpcTarget};
     use crate::model::AttachmentState as S;
 
     const USE1: &str = "us-east-1";
@@ -1405,6 +1371,74 @@ mod tests {
             .await
             .expect_err("unknown NAT");
         assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    }
+
+    /// A VPC route to another VPC's NAT gateway, internet gateway or endpoint, or to
+    /// a peering or interface that does not exist, is refused as AWS refuses it, by
+    /// the same rule as the plan check; nothing changes.
+    #[tokio::test]
+    async fn vpc_route_targets_are_checked_as_aws_does() {
+        let sim = Simulator::demo().expect("demo");
+        let before = sim.snapshot();
+        let spoke_a_rtb = "rtb-0e1a2b3c4d5e6f787";
+        for (target, kind, code) in [
+            (
+                VpcTarget::NatGateway("nat-0e1a2b3c4d5e6f7b1".into()),
+                ErrorKind::InvalidInput,
+                "InvalidParameterValue",
+            ),
+            (
+                VpcTarget::InternetGateway("igw-0e1a2b3c4d5e6f7c2".into()),
+                ErrorKind::InvalidInput,
+                "InvalidParameterValue",
+            ),
+            (
+                VpcTarget::VpcEndpoint("vpce-0e1a2b3c4d5e6f791".into()),
+                ErrorKind::InvalidInput,
+                "InvalidParameterValue",
+            ),
+            (
+                VpcTarget::PeeringConnection("pcx-0nope".into()),
+                ErrorKind::NotFound,
+                "InvalidVpcPeeringConnectionID.NotFound",
+            ),
+            (
+                VpcTarget::NetworkInterface("eni-0nope".into()),
+                ErrorKind::NotFound,
+                "InvalidNetworkInterfaceID.NotFound",
+            ),
+            (
+                VpcTarget::InternetGateway("igw-0nope".into()),
+                ErrorKind::NotFound,
+                "InvalidGatewayID.NotFound",
+            ),
+        ] {
+            for create in [true, false] {
+                let change = if create {
+                    Change::CreateVpcRoute {
+                        route_table_id: spoke_a_rtb.into(),
+                        cidr: net("192.168.0.0/16"),
+                        target: target.clone(),
+                    }
+                } else {
+                    Change::ReplaceVpcRoute {
+                        route_table_id: spoke_a_rtb.into(),
+                        cidr: net("0.0.0.0/0"),
+                        target: target.clone(),
+                    }
+                };
+                let err = sim
+                    .apply(&op(USE1, change))
+                    .await
+                    .expect_err("AWS refuses it");
+                assert_eq!(err.kind, kind, "{target:?}: {err}");
+                assert!(
+                    err.message.contains(code) && err.message.contains(target.id()),
+                    "{target:?}: {err}"
+                );
+            }
+        }
+        assert_eq!(sim.snapshot(), before, "nothing changed");
     }
 
     #[tokio::test]

@@ -16,8 +16,12 @@
 //!   one in `alternatives`, so nothing depends on a guessed hash.
 //! - Terminates on any estate: a position seen twice is a routing loop (named), and a
 //!   path is cut at [`MAX_HOPS`].
+//! - An address answered without leaving the instance (169.254.169.254 and AWS's
+//!   other link-local services, the VPC's DNS resolver at its base + 2) is never
+//!   routed: its verdict names the service ([`local`]).
 
 mod filters;
+mod local;
 mod walk;
 
 #[cfg(test)]
@@ -32,6 +36,7 @@ use super::findings::{ObjectKind, ObjectRef};
 use super::firewall::{FlowSpec, Protocol};
 use super::index::Net;
 use crate::model::Subnet;
+use crate::text::quote;
 
 pub use walk::MAX_HOPS;
 
@@ -332,6 +337,9 @@ pub fn trace(net: &Net<'_>, query: &TraceQuery) -> Result<Trace, TraceError> {
         sni: query.sni.clone(),
         http_host: query.http_host.clone(),
     };
+    if let Some(t) = local::answered_locally(net, &origin, &target, &flow) {
+        return Ok(t);
+    }
     Ok(walk::run(net, &origin, &target, &flow, query.routing_only))
 }
 
@@ -358,9 +366,9 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         })
     };
     if from.starts_with("i-") {
-        let inst = net
-            .instance(from)
-            .ok_or_else(|| TraceError(format!("no instance {from} in the loaded regions")))?;
+        let inst = net.instance(from).ok_or_else(|| {
+            TraceError(format!("no instance {} in the loaded regions", quote(from)))
+        })?;
         let sid = inst
             .subnet_id
             .as_deref()
@@ -389,7 +397,10 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
     }
     if from.starts_with("eni-") {
         let eni = net.network_interface(from).ok_or_else(|| {
-            TraceError(format!("no network interface {from} in the loaded regions"))
+            TraceError(format!(
+                "no network interface {} in the loaded regions",
+                quote(from)
+            ))
         })?;
         let ip = *eni
             .private_ips
@@ -413,9 +424,9 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
         });
     }
     if from.starts_with("subnet-") {
-        let subnet = net
-            .subnet(from)
-            .ok_or_else(|| TraceError(format!("no subnet {from} in the loaded regions")))?;
+        let subnet = net.subnet(from).ok_or_else(|| {
+            TraceError(format!("no subnet {} in the loaded regions", quote(from)))
+        })?;
         let cidr = subnet
             .cidr
             .ok_or_else(|| TraceError(format!("subnet {from} has no IPv4 CIDR")))?;
@@ -437,7 +448,8 @@ fn resolve_from<'a>(net: &Net<'a>, from: &str) -> Result<Origin<'a>, TraceError>
     }
     let ip: IpAddr = from.parse().map_err(|_| {
         TraceError(format!(
-            "FROM {from:?} is not an instance (i-…), interface (eni-…), subnet (subnet-…) or IP address"
+            "FROM `{}` is not an instance (i-…), interface (eni-…), subnet (subnet-…) or IP address",
+            quote(from)
         ))
     })?;
     let subnet = *net
@@ -494,9 +506,9 @@ fn resolve_to(net: &Net<'_>, to: &str) -> Result<Target, TraceError> {
         });
     }
     if to.starts_with("i-") {
-        let inst = net
-            .instance(to)
-            .ok_or_else(|| TraceError(format!("no instance {to} in the loaded regions")))?;
+        let inst = net.instance(to).ok_or_else(|| {
+            TraceError(format!("no instance {} in the loaded regions", quote(to)))
+        })?;
         let ip = inst
             .private_ip
             .ok_or_else(|| TraceError(format!("instance {to} has no private IP")))?;
@@ -507,7 +519,8 @@ fn resolve_to(net: &Net<'_>, to: &str) -> Result<Target, TraceError> {
     }
     let ip: IpAddr = to.parse().map_err(|_| {
         TraceError(format!(
-            "TO {to:?} is not an IP address, an instance (i-…) or `internet`"
+            "TO `{}` is not an IP address, an instance (i-…) or `internet`",
+            quote(to)
         ))
     })?;
     Ok(Target {

@@ -204,6 +204,162 @@ async fn bad_queries_name_what_is_wrong() {
     }
 }
 
+/// What every trace to an address answered on the instance itself must show: two
+/// hops (source, destination), delivered, the reply back, no route table, gateway,
+/// TGW or firewall on the way.
+fn answered_on_the_instance(t: &Trace) {
+    assert_eq!(
+        kinds(&t.hops),
+        vec![HopKind::Source, HopKind::Destination],
+        "{t:#?}"
+    );
+    assert!(
+        matches!(t.verdict, Verdict::Delivered { .. }),
+        "{:?}",
+        t.verdict
+    );
+    assert!(t.firewalls.is_empty() && t.return_firewalls.is_empty());
+    assert!(
+        t.return_verdict.as_ref().is_some_and(Verdict::arrives),
+        "{t:#?}"
+    );
+    assert!(t.symmetric);
+    assert!(t.alternatives.is_empty());
+    let mut text: Vec<String> = t
+        .hops
+        .iter()
+        .flat_map(|h| {
+            [
+                h.id.clone(),
+                h.name.clone().unwrap_or_default(),
+                h.decision.clone(),
+                h.rule.clone(),
+            ]
+        })
+        .chain(t.notes.iter().cloned())
+        .collect();
+    text.push(t.verdict.summary());
+    text.extend(t.return_verdict.as_ref().map(Verdict::summary));
+    let text = text.join("\n").to_lowercase();
+    for absent in [
+        "internet",
+        "nat gateway",
+        "nat-",
+        "igw-",
+        "tgw-",
+        "firewall",
+    ] {
+        assert!(!text.contains(absent), "{absent}: {t:#?}");
+    }
+}
+
+#[tokio::test]
+async fn the_instance_metadata_service_is_link_local_not_the_internet() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    // spoke-a (default route to the TGW) and spoke-b's public instance (default
+    // route to its own internet gateway): neither sends 169.254.169.254 anywhere.
+    for from in [SPOKE_A_INSTANCE, SPOKE_B_INSTANCE] {
+        let t = trace(&net, &q(from, "169.254.169.254")).expect("trace");
+        answered_on_the_instance(&t);
+        let summary = t.verdict.summary();
+        assert!(
+            summary.contains("instance metadata service") && summary.contains("link-local"),
+            "{summary}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_amazon_dns_and_time_sync_addresses_are_answered_on_the_instance() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    for (to, service) in [
+        ("169.254.169.253", "Amazon DNS"),
+        ("169.254.169.123", "Time Sync"),
+    ] {
+        let t = trace(
+            &net,
+            &TraceQuery {
+                protocol: Some(Protocol::Udp),
+                port: Some(if to.ends_with("253") { 53 } else { 123 }),
+                ..q(SPOKE_A_INSTANCE, to)
+            },
+        )
+        .expect("trace");
+        answered_on_the_instance(&t);
+        let summary = t.verdict.summary();
+        assert!(
+            summary.contains(service) && summary.contains("link-local"),
+            "{summary}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_vpc_base_plus_two_is_the_amazon_provided_dns_resolver() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    // spoke-a is 10.0.0.0/16: its resolver is 10.0.0.2.
+    let t = trace(
+        &net,
+        &TraceQuery {
+            protocol: Some(Protocol::Udp),
+            port: Some(53),
+            ..q(SPOKE_A_INSTANCE, "10.0.0.2")
+        },
+    )
+    .expect("trace");
+    answered_on_the_instance(&t);
+    let summary = t.verdict.summary();
+    assert!(
+        summary.contains("DNS resolver") && summary.contains("vpc-0e1a2b3c4d5e6f732"),
+        "{summary}"
+    );
+}
+
+#[tokio::test]
+async fn a_ping_to_the_instance_metadata_service_gets_no_answer() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    let t = trace(
+        &net,
+        &TraceQuery {
+            protocol: Some(Protocol::Icmp),
+            ..q(SPOKE_A_INSTANCE, "169.254.169.254")
+        },
+    )
+    .expect("trace");
+    let Verdict::Dropped { reason, .. } = &t.verdict else {
+        panic!("{t:#?}")
+    };
+    assert!(
+        reason.contains("does not answer ping")
+            && reason.contains("instance metadata service")
+            && reason.contains("link-local"),
+        "{reason}"
+    );
+    assert_eq!(t.return_verdict, None);
+    assert!(!t.hops.iter().any(|h| h.kind == HopKind::VpcRouteTable));
+}
+
+#[tokio::test]
+async fn another_link_local_address_is_not_routed() {
+    let estate = demo().await;
+    let net = Net::new(&estate);
+    let t = trace(&net, &q(SPOKE_B_INSTANCE, "169.254.1.1")).expect("trace");
+    let Verdict::Dropped { reason, .. } = &t.verdict else {
+        panic!("{t:#?}")
+    };
+    assert!(reason.contains("link-local"), "{reason}");
+    assert!(
+        !t.hops
+            .iter()
+            .any(|h| matches!(h.kind, HopKind::InternetGateway | HopKind::VpcRouteTable)),
+        "{t:#?}"
+    );
+}
+
 #[test]
 fn public_addresses() {
     for ip in [
@@ -419,7 +575,7 @@ mod properties {
             estate in estate_strategy(),
             src_vpc in 0usize..4,
             src_subnet in 0usize..2,
-            dst in prop::sample::select(vec!["10.0.0.9", "10.1.1.9", "10.2.0.9", "10.3.0.9", "10.9.9.9", "internet"]),
+            dst in prop::sample::select(vec!["10.0.0.9", "10.1.1.9", "10.2.0.9", "10.3.0.9", "10.9.9.9", "internet", "10.0.0.2", "10.1.0.2", "169.254.169.254", "169.254.7.7"]),
         ) {
             let net = Net::new(&estate);
             let from = format!("subnet-{}{src_subnet}", src_vpc % (estate.loaded().next().expect("test value").vpcs.len()));
