@@ -485,6 +485,28 @@ fn id_shape(what: &str, id: &str, prefixes: &[&str]) -> Result<(), String> {
     ))
 }
 
+/// Checks that `id` has the shape of some AWS id: a lower-case prefix, a dash, then
+/// letters, digits and dashes (nothing a shell or a terminal would act on).
+fn any_id(what: &str, id: &str) -> Result<(), String> {
+    let shaped = id.split_once('-').is_some_and(|(prefix, rest)| {
+        !prefix.is_empty()
+            && prefix.chars().all(|c| c.is_ascii_lowercase())
+            && !rest.is_empty()
+            && id.len() <= 64
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a {what} id (an AWS id: a prefix such as tgw-attach-, nat- or eni-, then letters and digits)",
+            crate::text::quote(id)
+        ))
+    }
+}
+
 /// Checks every argument of a change or probe command before anything runs: ids'
 /// shapes, CIDRs (canonical, no leading zeros), states, regions, accounts, URLs. A
 /// script with a bad line runs no line at all.
@@ -504,8 +526,10 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
         } => {
             id_shape("TGW route table", route_table, TABLE)?;
             cidr(c)?;
+            // Any AWS id's shape: what kind it must be is the plan's to say, with the
+            // estate at hand ("vpc-… is a VPC: use its attachment tgw-attach-…").
             if let Some(a) = attachment {
-                id_shape("TGW attachment", a, ATTACH)?;
+                any_id("route target", a)?;
             }
         }
         Command::Assoc {
@@ -533,11 +557,7 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
             id_shape("VPC route table", route_table, &["rtb-"])?;
             cidr(c)?;
             if let Some(t) = target {
-                id_shape(
-                    "route target",
-                    t,
-                    &["tgw-", "nat-", "igw-", "vpce-", "pcx-", "eni-"],
-                )?;
+                any_id("route target", t)?;
             }
         }
         Command::Attach { attachment, .. } => id_shape("TGW attachment", attachment, ATTACH)?,

@@ -482,17 +482,7 @@ async fn load(
 /// Settles the changes an earlier run left unknown in the audit log (its intent
 /// line written, its answer never) from what this estate shows.
 async fn settle_pending(runtime: &mut Runtime, estate: &Estate, err: &mut dyn Write) {
-    let Some(path) = runtime.audit().path().map(std::path::Path::to_path_buf) else {
-        return;
-    };
-    if !matches!(runtime.audit(), crate::ops::log::Audit::Log(_)) {
-        return;
-    }
-    let Ok((lines, _)) = crate::ops::log::read_lines(&path) else {
-        return;
-    };
-    let pending = crate::ops::log::pending(&lines, runtime.session());
-    let settled = crate::ops::exec::settle_pending(&pending, estate);
+    let settled = crate::ops::exec::settlement(runtime.audit(), runtime.session(), estate);
     if settled.is_empty() {
         return;
     }

@@ -751,6 +751,20 @@ pub fn shows(estate: &Estate, op: &ChangeOp) -> Option<Result<String, String>> {
     }
 }
 
+/// What this run must write to settle the changes an earlier run left unknown in
+/// the audit log (killed after its intent line): read from the log, judged on this
+/// estate. Nothing when the session writes no log (off, broken, read-only).
+#[must_use]
+pub fn settlement(audit: &super::log::Audit, session: &str, estate: &Estate) -> Vec<Entry> {
+    let super::log::Audit::Log(log) = audit else {
+        return Vec::new();
+    };
+    let Ok((lines, _)) = super::log::read_lines(log.path()) else {
+        return Vec::new();
+    };
+    settle_pending(&super::log::pending(&lines, session), estate)
+}
+
 /// Settled lines for the changes the log left unknown (`pending`) whose region
 /// this estate holds: applied or not applied, from what AWS shows now.
 #[must_use]

@@ -332,17 +332,8 @@ pub async fn run(
 /// Settles the changes an earlier run left unknown in the audit log from what the
 /// console has read (the lines are written by the runtime).
 fn pending_settlement(runtime: &mut Runtime, state: &State) {
-    let Some(path) = runtime.audit().path().map(std::path::Path::to_path_buf) else {
-        return;
-    };
-    if !matches!(runtime.audit(), crate::ops::log::Audit::Log(_)) {
-        return;
-    }
-    let Ok((lines, _)) = crate::ops::log::read_lines(&path) else {
-        return;
-    };
-    let pending = crate::ops::log::pending(&lines, runtime.session());
-    let settled = crate::ops::exec::settle_pending(&pending, &state.data.estate);
+    let settled =
+        crate::ops::exec::settlement(runtime.audit(), runtime.session(), &state.data.estate);
     if !settled.is_empty() {
         tracing::info!(
             count = settled.len(),
