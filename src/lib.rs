@@ -25,6 +25,8 @@
 //! - [`batch`]: the headless front end; [`exit`]: its exit codes.
 //! - [`tui`]: the interactive console.
 //! - [`cli`]: command-line options and backend construction.
+//! - [`journal`]: the audit journal: an intent line before every change is sent, an
+//!   answer after, what a re-read settled; its own safe file.
 //! - [`logging`]: tracing to a file (the TUI owns the terminal).
 //! - [`text`]: terminal-safe rendering of untrusted text, short messages.
 
@@ -36,6 +38,7 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod exit;
+pub mod journal;
 pub mod logging;
 pub mod model;
 pub mod net;

@@ -39,46 +39,7 @@ use crate::query;
 use crate::runtime::{Clock, DiscoveryPlanData, Effect, Report, Runtime};
 use serde_json::json;
 
-/// A request to stop (a signal's number), shared between the signal handler and the
-/// batch: nothing more is sent once it is set.
-#[derive(Debug, Clone, Default)]
-pub struct Stop {
-    signal: Arc<std::sync::atomic::AtomicI32>,
-    notify: Arc<tokio::sync::Notify>,
-}
-
-impl Stop {
-    /// Asks to stop because of signal `n`.
-    pub fn request(&self, n: i32) {
-        let _ = self.signal.compare_exchange(
-            0,
-            n,
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-        );
-        self.notify.notify_waiters();
-    }
-
-    /// The signal that asked to stop, if one did.
-    #[must_use]
-    pub fn requested(&self) -> Option<i32> {
-        match self.signal.load(std::sync::atomic::Ordering::SeqCst) {
-            0 => None,
-            n => Some(n),
-        }
-    }
-
-    /// Returns once a stop is requested.
-    pub async fn wait(&self) {
-        loop {
-            let notified = self.notify.notified();
-            if self.requested().is_some() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+pub use crate::runtime::Stop;
 
 /// stdout for results: remembers the first write error instead of dropping it.
 struct Output<'a> {

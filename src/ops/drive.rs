@@ -10,7 +10,7 @@ use crate::runtime::{Effect, Observation, ObserveQuery, Report, Runtime, TaskId}
 /// Runs an execution to its end (or until the runtime has nothing left to report).
 /// When `stop` is requested the execution is interrupted: nothing more is sent, the
 /// change in flight is waited for, nothing more is re-read.
-pub async fn run(runtime: &mut Runtime, exec: &mut Execution, stop: &crate::batch::Stop) {
+pub async fn run(runtime: &mut Runtime, exec: &mut Execution, stop: &crate::runtime::Stop) {
     for effect in exec.start() {
         runtime.execute(effect);
     }

@@ -52,14 +52,14 @@ pub enum Effect {
     Apply {
         task: TaskId,
         op: ChangeOp,
-        intent: crate::ops::log::Intent,
+        intent: crate::journal::Intent,
     },
     /// Append lines to the audit log (a re-read verified a change or settled an
     /// unknown outcome); the runtime stamps them with the time, profile, account and
     /// process. Reports [`Report::Recorded`].
     Record {
         task: TaskId,
-        entries: Vec<crate::ops::log::Entry>,
+        entries: Vec<crate::journal::Entry>,
     },
     /// Re-read what a change touched (verification, waiting on a peering): one
     /// region's topology, or one TGW route by the exact route search.
@@ -199,6 +199,47 @@ pub enum Report {
     },
 }
 
+/// A request to stop (a signal's number), shared between the signal handler and the
+/// batch: nothing more is sent once it is set.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    signal: Arc<std::sync::atomic::AtomicI32>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Stop {
+    /// Asks to stop because of signal `n`.
+    pub fn request(&self, n: i32) {
+        let _ = self.signal.compare_exchange(
+            0,
+            n,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.notify.notify_waiters();
+    }
+
+    /// The signal that asked to stop, if one did.
+    #[must_use]
+    pub fn requested(&self) -> Option<i32> {
+        match self.signal.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Returns once a stop is requested.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.requested().is_some() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// How many times a throttled change is sent again (AWS refused it before running it).
 pub const CHANGE_THROTTLE_RETRIES: u32 = 3;
 
@@ -206,7 +247,7 @@ pub const CHANGE_THROTTLE_RETRIES: u32 = 3;
 /// tasks.
 #[derive(Debug, Clone, Default)]
 pub struct Journal {
-    pub audit: crate::ops::log::Audit,
+    pub audit: crate::journal::Audit,
     /// The AWS profile the audit log records (`demo` for the simulator).
     pub profile: String,
     /// The account the backend reported (changes in another account name theirs).
@@ -218,8 +259,8 @@ pub struct Journal {
 
 impl Journal {
     /// Fills in what every line carries.
-    fn stamp(&self, e: &mut crate::ops::log::Entry) {
-        e.time = crate::ops::log::rfc3339(self.clock.unwrap_or(Clock::System).now());
+    fn stamp(&self, e: &mut crate::journal::Entry) {
+        e.time = crate::journal::rfc3339(self.clock.unwrap_or(Clock::System).now());
         e.profile.clone_from(&self.profile);
         if e.account.is_none() {
             e.account.clone_from(&self.account);
@@ -233,8 +274,8 @@ impl Journal {
     }
 
     /// Writes lines, stamped. `Ok` when there is no log (`Audit::Off`).
-    fn write(&self, mut entries: Vec<crate::ops::log::Entry>) -> Result<(), String> {
-        use crate::ops::log::Audit;
+    fn write(&self, mut entries: Vec<crate::journal::Entry>) -> Result<(), String> {
+        use crate::journal::Audit;
         match &self.audit {
             Audit::Off => Ok(()),
             Audit::Broken { .. } => Err(self.audit.refusal().unwrap_or_default()),
@@ -254,13 +295,13 @@ impl Journal {
 
     fn line(
         op: &ChangeOp,
-        intent: &crate::ops::log::Intent,
-        record: crate::ops::log::Record,
+        intent: &crate::journal::Intent,
+        record: crate::journal::Record,
         result: String,
         applied: Option<bool>,
         request_ids: Vec<String>,
-    ) -> crate::ops::log::Entry {
-        crate::ops::log::Entry {
+    ) -> crate::journal::Entry {
+        crate::journal::Entry {
             time: String::new(),
             profile: String::new(),
             account: op.account.clone(),
@@ -287,10 +328,10 @@ async fn apply_task(
     changer: Arc<dyn Changer>,
     journal: Journal,
     op: ChangeOp,
-    intent: crate::ops::log::Intent,
+    intent: crate::journal::Intent,
     retry_base_ms: u64,
 ) -> Result<ChangeOutcome, BackendError> {
-    use crate::ops::log::Record;
+    use crate::journal::Record;
     let logged = !op.dry_run;
     if logged {
         let line = Journal::line(
@@ -538,7 +579,7 @@ impl Runtime {
 
     /// Where changes are logged, and the profile the lines name.
     #[must_use]
-    pub fn with_audit(mut self, audit: crate::ops::log::Audit, profile: &str) -> Self {
+    pub fn with_audit(mut self, audit: crate::journal::Audit, profile: &str) -> Self {
         self.journal.audit = audit;
         self.journal.profile = profile.to_string();
         self
@@ -559,7 +600,7 @@ impl Runtime {
 
     /// Where changes are logged.
     #[must_use]
-    pub fn audit(&self) -> &crate::ops::log::Audit {
+    pub fn audit(&self) -> &crate::journal::Audit {
         &self.journal.audit
     }
 
@@ -1221,7 +1262,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 9,
             op: route_op(),
-            intent: crate::ops::log::Intent::default(),
+            intent: crate::journal::Intent::default(),
         });
         let reports = drain(&mut rt).await;
         assert!(
@@ -1238,7 +1279,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 10,
             op: route_op(),
-            intent: crate::ops::log::Intent::default(),
+            intent: crate::journal::Intent::default(),
         });
         match drain(&mut rt).await.as_slice() {
             [Report::Applied { result: Err(e), .. }] => {
@@ -1254,7 +1295,7 @@ mod tests {
         rt.execute(Effect::Apply {
             task: 1,
             op: route_op(),
-            intent: crate::ops::log::Intent::default(),
+            intent: crate::journal::Intent::default(),
         });
         match drain(&mut rt).await.as_slice() {
             [Report::Applied { result: Err(e), .. }] => {
@@ -1302,16 +1343,16 @@ mod tests {
         });
         let rt = Runtime::new(demo(), Clock::Fixed(0))
             .with_changer(Some(Arc::clone(&changer) as Arc<dyn Changer>))
-            .with_audit(crate::ops::log::Audit::open(Some(&log)), "test")
+            .with_audit(crate::journal::Audit::open(Some(&log)), "test")
             .with_retry_base_ms(1);
         (changer, rt)
     }
 
-    fn intent() -> crate::ops::log::Intent {
-        crate::ops::log::Intent {
+    fn intent() -> crate::journal::Intent {
+        crate::journal::Intent {
             op_id: "t1".into(),
             command: "route add …".into(),
-            ..crate::ops::log::Intent::default()
+            ..crate::journal::Intent::default()
         }
     }
 
@@ -1332,14 +1373,13 @@ mod tests {
         let seen = changer.seen.lock().expect("lock").clone();
         assert_eq!(seen.len(), 1);
         assert!(seen[0].contains("\"record\":\"intent\""), "{}", seen[0]);
-        let (lines, _) =
-            crate::ops::log::read_lines(&dir.path().join("audit.jsonl")).expect("read");
+        let (lines, _) = crate::journal::read_lines(&dir.path().join("audit.jsonl")).expect("read");
         let records: Vec<_> = lines.iter().map(|l| l.record).collect();
         assert_eq!(
             records,
             vec![
-                crate::ops::log::Record::Intent,
-                crate::ops::log::Record::Answer
+                crate::journal::Record::Intent,
+                crate::journal::Record::Answer
             ]
         );
         assert_eq!(lines[1].applied, Some(true));
@@ -1354,7 +1394,7 @@ mod tests {
         std::fs::write(&file, "").expect("file");
         let (changer, rt) = watching(dir.path(), Vec::new(), 0);
         let mut rt = rt.with_audit(
-            crate::ops::log::Audit::open(Some(&file.join("audit.jsonl"))),
+            crate::journal::Audit::open(Some(&file.join("audit.jsonl"))),
             "test",
         );
         rt.execute(Effect::Apply {
@@ -1421,8 +1461,7 @@ mod tests {
             intent: intent(),
         });
         rt.finish_changes(Duration::from_secs(10)).await;
-        let (lines, _) =
-            crate::ops::log::read_lines(&dir.path().join("audit.jsonl")).expect("read");
+        let (lines, _) = crate::journal::read_lines(&dir.path().join("audit.jsonl")).expect("read");
         assert_eq!(lines.len(), 2, "intent and answer: {lines:#?}");
     }
 }
