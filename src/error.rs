@@ -99,3 +99,52 @@ impl BackendError {
         .for_resource(id)
     }
 }
+
+/// Why a command failed. Shown (text and JSON) with any huge echoed input cut
+/// ([`crate::text::cut_long_words`]): a 1 MB argument never makes a 1 MB error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{}", crate::text::cut_long_words(message))]
+pub struct CommandError {
+    /// What kind of failure (`not_found`, `invalid_input` in JSON), the same kinds a
+    /// backend error has, so a front end maps both to exit codes and words alike.
+    pub kind: ErrorKind,
+    #[serde(serialize_with = "serialize_cut")]
+    pub message: String,
+}
+
+fn serialize_cut<S: serde::Serializer>(message: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::text::cut_long_words(message))
+}
+
+impl CommandError {
+    /// A failure of this kind with this message.
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a read-only session refuses to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A change to the network.
+    Change,
+    /// A command run on instances (SSM `SendCommand`: probes).
+    Probe,
+}
+
+/// The one sentence a read-only session refuses with, in every front end and
+/// backend: `subject` is what was asked (a command line, an API call).
+#[must_use]
+pub fn read_only(subject: &str, refused: Refused) -> String {
+    let does = match refused {
+        Refused::Change => "would change the network",
+        Refused::Probe => "runs commands on instances through SSM (SendCommand)",
+    };
+    format!(
+        "netops is read-only (--read-only, or read_only for this profile or account in the config): {subject} {does}; nothing was sent"
+    )
+}

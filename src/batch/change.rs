@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::command::{Command, PeerCommand};
+use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::model::Estate;
 use crate::net::{EstateIndex, Net};
@@ -23,7 +24,7 @@ use crate::ops::connect::{self, Next, Target};
 use crate::ops::drive;
 use crate::ops::exec::Execution;
 use crate::ops::{self, ChangePlan, Context, UndoEntry, log};
-use crate::query::{CommandError, Output, Section};
+use crate::query::{Output, Section};
 use crate::runtime::{Runtime, TaskId};
 
 use super::Stop;
@@ -203,9 +204,7 @@ pub(super) async fn run(
     if cmd.is_change() && opts.read_only {
         return Ran::failed(failed(
             ErrorKind::ReadOnly,
-            format!(
-                "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
-            ),
+            crate::error::read_only(&format!("`{line}`"), crate::error::Refused::Change),
         ));
     }
     if cmd.is_change()

@@ -6,9 +6,10 @@ use std::io::Write;
 
 use super::change::{ChangeOptions, Session, World};
 use crate::command::Command;
+use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::probe::ProbeRun;
-use crate::query::{CommandError, Output};
+use crate::query::Output;
 use crate::runtime::Runtime;
 
 /// Runs one probe command to its end.
@@ -28,9 +29,9 @@ pub(super) async fn run(
     if opts.read_only || !runtime.can_probe() {
         return Err(CommandError::new(
             ErrorKind::ReadOnly,
-            format!(
-                "netops is read-only (--read-only or the profile's read_only): `{}` runs commands on instances through SSM (SendCommand); nothing was sent",
-                cmd.to_line()
+            crate::error::read_only(
+                &format!("`{}`", cmd.to_line()),
+                crate::error::Refused::Probe,
             ),
         ));
     }

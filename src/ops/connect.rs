@@ -29,11 +29,11 @@ use ipnet::IpNet;
 
 use super::{Draft, not_found, peer_answer, peer_create};
 use crate::backend::{Change, ChangeOp, TgwRouteTarget, VpcTarget};
+use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::model::{AttachmentKind, AttachmentState, Peering, TgwRouteTable, TransitGateway};
 use crate::net::Net;
 use crate::net::lpm::TgwOutcome;
-use crate::query::CommandError;
 
 /// What `peer connect` was pointed at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,9 +7,9 @@
 
 use super::{Draft, invalid};
 use crate::backend::{Change, ChangeOp, RuleGroupToggle};
+use crate::error::CommandError;
 use crate::model::{FirewallPolicy, RuleGroupKind, RuleGroupRef};
 use crate::net::Net;
-use crate::query::CommandError;
 
 /// Finds a policy by name or ARN in the loaded regions.
 fn find_policy<'a>(net: &Net<'a>, name: &str) -> Result<&'a FirewallPolicy, CommandError> {

@@ -30,11 +30,12 @@ use crate::backend::{Change, ChangeOp, TgwRouteTarget, VpcTarget};
 use crate::command::{
     AcceptReject, Command, FwCommand, OnOff, PeerCommand, RouteAction, VpcRouteAction,
 };
+use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::model::{Destination, RouteType, TgwRouteTable, VpcRouteTable};
 use crate::net::Net;
 use crate::plan::{Level, Problem};
-use crate::query::{CommandError, Output, Section};
+use crate::query::{Output, Section};
 
 pub use impact::{Impact, ImpactLine, Tone};
 

@@ -20,11 +20,12 @@ use serde_json::json;
 
 use crate::backend::probe::{Invocation, InvocationStatus, ProbeRequest, ProbeSpec, ProbeUrl};
 use crate::command::{Command, ProbeCommand};
+use crate::error::CommandError;
 use crate::net::Net;
 use crate::net::egress::{
     self, EgressTarget, EgressVerdict, Flow, Judgement, Observed, PingTarget,
 };
-use crate::query::{CommandError, Output, Section};
+use crate::query::{Output, Section};
 use crate::runtime::{Effect, ProbeEvent, Report, TaskId};
 
 /// curl exit codes that mean the network gave no (usable) answer.

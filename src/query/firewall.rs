@@ -121,30 +121,10 @@ fn in_order(refs: &[RuleGroupRef], by_priority: bool) -> Vec<&RuleGroupRef> {
 fn policy(net: &Net<'_>, p: &FirewallPolicy) -> (Vec<Section>, Value) {
     let strict = p.stateful_rule_order.as_deref() == Some("STRICT_ORDER");
     let mut head = Section::new(&["FIELD", "VALUE"]).titled(format!("policy {}", p.name));
-    let home_net = match p.policy_variables.get("HOME_NET") {
-        Some(cidrs) => format!("{} (policy variable)", cidrs.join(", ")),
-        None => {
-            let vpcs: Vec<String> = net
-                .region(&p.region)
-                .map(|r| {
-                    r.firewalls
-                        .iter()
-                        .filter(|f| f.policy_arn == p.arn)
-                        .filter_map(|f| net.vpc_in(&p.region, &f.vpc_id))
-                        .flat_map(|v| v.cidr_blocks.iter().map(ToString::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!(
-                "not set: Network Firewall uses the firewall VPC's CIDR ({})",
-                if vpcs.is_empty() {
-                    "unknown".to_string()
-                } else {
-                    vpcs.join(", ")
-                }
-            )
-        }
-    };
+    let home_net = net.region(&p.region).map_or_else(
+        || "not read".to_string(),
+        |r| crate::net::firewall::PolicyHomeNet::of(r, p).describe(),
+    );
     for (k, v) in [
         ("arn", p.arn.clone()),
         (

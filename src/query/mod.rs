@@ -109,32 +109,10 @@ impl Output {
     }
 }
 
-/// Why a command failed. Shown (text and JSON) with any huge echoed input cut
-/// ([`crate::text::cut_long_words`]): a 1 MB argument never makes a 1 MB error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{}", crate::text::cut_long_words(message))]
-pub struct CommandError {
-    /// What kind of failure (`not_found`, `invalid_input` in JSON), the same kinds a
-    /// backend error has, so a front end maps both to exit codes and words alike.
-    pub kind: crate::error::ErrorKind,
-    #[serde(serialize_with = "serialize_cut")]
-    pub message: String,
-}
+pub use crate::error::CommandError;
 
-fn serialize_cut<S: serde::Serializer>(message: &str, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::text::cut_long_words(message))
-}
-
+/// `CommandError`s that name what the estate holds.
 impl CommandError {
-    /// A failure of this kind with this message.
-    #[must_use]
-    pub fn new(kind: crate::error::ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
     pub(crate) fn not_found(what: &str, id: &str, estate: &Estate) -> Self {
         // Only regions that loaded were searched; the others are named apart.
         let regions: Vec<&str> = estate.loaded().map(|r| r.region.as_str()).collect();

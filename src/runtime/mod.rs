@@ -705,7 +705,7 @@ impl Runtime {
                         Some(p) => probe_task(p, region, request, report).await,
                         None => report(ProbeEvent::Done(Err(BackendError::new(
                             ErrorKind::ReadOnly,
-                            "netops is read-only: probes run commands on instances (SSM SendCommand), which a read-only session never does",
+                            crate::error::read_only("a probe", crate::error::Refused::Probe),
                         )))),
                     }
                 });
@@ -722,9 +722,9 @@ impl Runtime {
                         }
                         None => Err(BackendError::new(
                             ErrorKind::ReadOnly,
-                            format!(
-                                "{} refused: netops runs read-only (--read-only or the profile's read_only)",
-                                op.action()
+                            crate::error::read_only(
+                                &format!("{} in {}", op.action(), op.region),
+                                crate::error::Refused::Change,
                             ),
                         )
                         .in_region(&op.region)),

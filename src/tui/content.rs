@@ -882,29 +882,6 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
     lines
 }
 
-fn home_net(region: &RegionEstate, p: &FirewallPolicy) -> String {
-    match p.policy_variables.get("HOME_NET") {
-        Some(cidrs) => format!("{} (policy variable)", cidrs.join(", ")),
-        None => {
-            let cidrs: Vec<String> = region
-                .firewalls
-                .iter()
-                .filter(|f| f.policy_arn == p.arn)
-                .filter_map(|f| region.vpcs.iter().find(|v| v.id == f.vpc_id))
-                .flat_map(|v| v.cidr_blocks.iter().map(ToString::to_string))
-                .collect();
-            format!(
-                "not set: the firewall VPC's CIDR ({})",
-                if cidrs.is_empty() {
-                    "unknown".to_string()
-                } else {
-                    cidrs.join(", ")
-                }
-            )
-        }
-    }
-}
-
 fn or_none(words: &[String]) -> String {
     if words.is_empty() {
         "(none)".into()
@@ -927,7 +904,10 @@ fn policy_head(region: &RegionEstate, p: &FirewallPolicy, lines: &mut Vec<Line<'
         or_none(&p.stateless_fragment_default_actions),
     ));
     lines.push(kv("stateful dflt", or_none(&p.stateful_default_actions)));
-    lines.push(kv("HOME_NET", home_net(region, p)));
+    lines.push(kv(
+        "HOME_NET",
+        crate::net::firewall::PolicyHomeNet::of(region, p).describe(),
+    ));
     for (name, cidrs) in p.policy_variables.iter().filter(|(n, _)| *n != "HOME_NET") {
         lines.push(kv(name, cidrs.join(", ")));
     }

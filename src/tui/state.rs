@@ -1126,9 +1126,10 @@ fn check_typed(state: &mut State) -> Option<PromptCheck> {
         return None;
     }
     if state.read_only {
-        return Some(PromptCheck::Refused(
-            "netops is read-only: this change would be refused".into(),
-        ));
+        return Some(PromptCheck::Refused(crate::error::read_only(
+            "this line",
+            crate::error::Refused::Change,
+        )));
     }
     state.sync();
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
@@ -1397,9 +1398,10 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Trace => match state.selected_node() {
             // `t` on a rule group toggles it (the key is per selection).
-            Some(Node::RuleGroup(..)) if state.read_only => state.error(
-                "netops is read-only (--read-only): toggle-rule-group would change the network; nothing was sent",
-            ),
+            Some(Node::RuleGroup(..)) if state.read_only => state.error(crate::error::read_only(
+                "toggle-rule-group",
+                crate::error::Refused::Change,
+            )),
             Some(Node::RuleGroup(..)) => toggle_rule_group(state, fx),
             Some(Node::Subnet(_, subnet)) => {
                 let line = format!("trace {} ", subnet.id);
@@ -1412,9 +1414,9 @@ fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         },
         Action::Run(line) => run_command(state, &line, fx),
         Action::ProbeEgress => run_command(state, "probe egress", fx),
-        a if a.is_change() && state.read_only => state.error(format!(
-            "netops is read-only (--read-only): {} would change the network; nothing was sent",
-            a.name()
+        a if a.is_change() && state.read_only => state.error(crate::error::read_only(
+            &a.name(),
+            crate::error::Refused::Change,
         )),
         Action::Actions => actions_menu(state),
         Action::AcceptChange | Action::RejectChange => accept_reject(state, &action, fx),
@@ -1931,9 +1933,7 @@ fn takes_char(state: &State, key: Key) -> bool {
 
 /// The read-only refusal of a change command.
 fn read_only_refusal(line: &str) -> String {
-    format!(
-        "netops is read-only (--read-only or the profile's read_only): `{line}` would change the network; nothing was sent"
-    )
+    crate::error::read_only(&format!("`{line}`"), crate::error::Refused::Change)
 }
 
 /// A change command at `:` (or from a key): planned on the console's estate and shown
@@ -1996,9 +1996,7 @@ fn run_probe(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effe
     let line = cmd.to_line();
     if !state.probes.available {
         state.error(if state.read_only {
-            format!(
-                "netops is read-only (--read-only or the profile's read_only): `{line}` runs commands on instances through SSM (SendCommand); nothing was sent"
-            )
+            crate::error::read_only(&format!("`{line}`"), crate::error::Refused::Probe)
         } else {
             format!(
                 "`{line}` needs SSM Run Command, which this session cannot use; nothing was sent"
@@ -2018,7 +2016,7 @@ fn run_probe(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effe
 fn plan_probe(
     state: &mut State,
     cmd: &crate::command::Command,
-) -> Result<ProbeView, crate::query::CommandError> {
+) -> Result<ProbeView, crate::error::CommandError> {
     state.sync();
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     let run = crate::probe::ProbeRun::plan(&net, cmd, state.probes.next_task)?;

@@ -19,9 +19,7 @@ pub fn is_read_operation(name: &str) -> bool {
 
 /// Why a call was refused: it would change something and netops runs read-only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "netops is read-only: refused {service}:{operation}, which would change the network (start without --read-only to make changes)"
-)]
+#[error("{}", crate::error::read_only(&format!("{service}:{operation}"), crate::error::Refused::Change))]
 pub struct ReadOnlyRefusal {
     pub service: String,
     pub operation: String,

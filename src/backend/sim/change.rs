@@ -919,10 +919,9 @@ impl Changer for Simulator {
         if self.is_read_only() {
             return Err(BackendError::new(
                 ErrorKind::ReadOnly,
-                format!(
-                    "netops is read-only: refused {} in {} (start without --read-only to make changes)",
-                    op.action(),
-                    op.region
+                crate::error::read_only(
+                    &format!("{} in {}", op.action(), op.region),
+                    crate::error::Refused::Change,
                 ),
             )
             .in_region(&op.region));

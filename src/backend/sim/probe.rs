@@ -201,7 +201,7 @@ impl Prober for Simulator {
         if self.is_read_only() {
             return Err(BackendError::new(
                 ErrorKind::ReadOnly,
-                "netops is read-only: refused ssm:SendCommand, which runs a command on an instance",
+                crate::error::read_only("ssm:SendCommand", crate::error::Refused::Probe),
             ));
         }
         self.ssm_call(region, "SendCommand").await?;

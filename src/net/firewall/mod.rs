@@ -105,6 +105,57 @@ pub enum Outcome {
     Unverified,
 }
 
+/// A policy's `$HOME_NET` as people are told it: the policy variable, or the CIDRs
+/// of the VPCs its firewalls sit in (Network Firewall's default, the same rule the
+/// evaluation follows). The console and `fw show` both show [`PolicyHomeNet::describe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyHomeNet {
+    pub cidrs: Vec<String>,
+    /// True when the policy's `PolicyVariables` set it.
+    pub from_variable: bool,
+}
+
+impl PolicyHomeNet {
+    /// The policy's `$HOME_NET` in `region` (where its firewalls are).
+    #[must_use]
+    pub fn of(region: &crate::model::RegionEstate, policy: &crate::model::FirewallPolicy) -> Self {
+        match policy.policy_variables.get("HOME_NET") {
+            Some(cidrs) => Self {
+                cidrs: cidrs.clone(),
+                from_variable: true,
+            },
+            None => Self {
+                cidrs: region
+                    .firewalls
+                    .iter()
+                    .filter(|f| f.policy_arn == policy.arn)
+                    .filter_map(|f| region.vpcs.iter().find(|v| v.id == f.vpc_id))
+                    .flat_map(|v| v.cidr_blocks.iter().map(ToString::to_string))
+                    .collect(),
+                from_variable: false,
+            },
+        }
+    }
+
+    /// One line: `10.0.0.0/8 (policy variable)`, or `not set: Network Firewall uses
+    /// the firewall VPC's CIDR (…)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        if self.from_variable {
+            format!("{} (policy variable)", self.cidrs.join(", "))
+        } else {
+            format!(
+                "not set: Network Firewall uses the firewall VPC's CIDR ({})",
+                if self.cidrs.is_empty() {
+                    "unknown".to_string()
+                } else {
+                    self.cidrs.join(", ")
+                }
+            )
+        }
+    }
+}
+
 /// The policy's inputs, resolved by the caller from the estate.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyInput<'a> {
