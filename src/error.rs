@@ -144,7 +144,8 @@ pub fn read_only(subject: &str, refused: Refused) -> String {
         Refused::Change => "would change the network",
         Refused::Probe => "runs commands on instances through SSM (SendCommand)",
     };
+    // What was refused first: a status line cuts the end, never the subject.
     format!(
-        "netops is read-only (--read-only, or read_only for this profile or account in the config): {subject} {does}; nothing was sent"
+        "netops is read-only: {subject} {does}; nothing was sent (--read-only, or read_only for this profile or account in the config)"
     )
 }

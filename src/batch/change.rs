@@ -11,8 +11,6 @@
 //! - After a change the estate is what AWS now says (the re-reads), so the next line
 //!   plans on it.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::command::{Command, PeerCommand};
@@ -75,7 +73,7 @@ pub struct ChangeOptions {
 }
 
 /// Task ids of change work (apart from discovery's).
-const CHANGE_TASKS: TaskId = 1 << 40;
+const CHANGE_TASKS: TaskId = crate::runtime::tasks::CHANGES;
 
 /// What lives across the lines of one script.
 pub(super) struct Session {
@@ -497,14 +495,28 @@ fn peering_regions(world: &World, id: &str) -> Vec<String> {
     })
 }
 
-/// Waits `ms` or until netops is asked to stop; false when it was.
-async fn pause(ms: u64, stop: &Stop) -> bool {
+/// Waits `ms` on a runtime timer (as the console does), or until netops is asked
+/// to stop; false when it was.
+async fn pause(runtime: &mut Runtime, session: &mut Session, ms: u64, stop: &Stop) -> bool {
     if ms == 0 {
         return stop.requested().is_none();
     }
-    tokio::select! {
-        () = tokio::time::sleep(Duration::from_millis(ms)) => stop.requested().is_none(),
-        () = stop.wait() => false,
+    let task = session.tasks(1);
+    runtime.execute(crate::runtime::Effect::Timer { task, after_ms: ms });
+    loop {
+        tokio::select! {
+            report = runtime.next() => match report {
+                Some(crate::runtime::Report::Timer { task: t }) if t == task => {
+                    return stop.requested().is_none();
+                }
+                Some(_) => {}
+                None => return stop.requested().is_none(),
+            },
+            () = stop.wait() => {
+                runtime.execute(crate::runtime::Effect::Cancel(task));
+                return false;
+            }
+        }
     }
 }
 
@@ -530,7 +542,7 @@ async fn wait(
     loop {
         let delay = drive::poll_delay_ms(n);
         n += 1;
-        if !pause(delay, stop).await {
+        if !pause(runtime, session, delay, stop).await {
             return Ran {
                 failed: None,
                 interrupted: true,
@@ -662,7 +674,7 @@ async fn connect(
                 }
                 let delay = drive::poll_delay_ms(polls);
                 polls += 1;
-                if !pause(delay, stop).await {
+                if !pause(runtime, session, delay, stop).await {
                     return Ran {
                         failed: None,
                         interrupted: true,

@@ -461,7 +461,7 @@ async fn settle_pending(runtime: &mut Runtime, estate: &Estate, err: &mut dyn Wr
 
 /// The task id settling an earlier run's changes uses (apart from discovery's and
 /// the change session's).
-const SETTLE_TASK: crate::runtime::TaskId = 1 << 39;
+const SETTLE_TASK: crate::runtime::TaskId = crate::runtime::tasks::SETTLE;
 
 /// True when progress lines should go to stderr.
 #[must_use]

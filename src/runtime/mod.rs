@@ -31,6 +31,27 @@ use crate::model::Account;
 /// A task's id: the generation the requester gave it. Unique per requester.
 pub type TaskId = u64;
 
+/// The blocks task ids are taken from, one per kind of requester, in one place so
+/// that they never overlap (discovery generations count up from 1 below them all).
+pub mod tasks {
+    use super::TaskId;
+    /// Settling what an earlier run left unknown in the audit log.
+    pub const SETTLE: TaskId = 1 << 39;
+    /// Audits of the estate (the console, newest wins).
+    pub const AUDIT: TaskId = 1 << 48;
+    /// Change work: applies, re-reads, waits, records — the console's and batch's.
+    pub const CHANGES: TaskId = 1 << 50;
+    /// Probes (SSM Run Command).
+    pub const PROBES: TaskId = 1 << 52;
+
+    // Each block has room for 2^39 ids before the next starts (checked when
+    // building, so a block moved by hand cannot overlap another unnoticed).
+    const _: () = assert!(SETTLE >= 1 << 39);
+    const _: () = assert!(AUDIT - SETTLE >= 1 << 39);
+    const _: () = assert!(CHANGES - AUDIT >= 1 << 39);
+    const _: () = assert!(PROBES - CHANGES >= 1 << 39);
+}
+
 /// Work for the runtime (or, for the last two, for the front end).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -1464,4 +1485,5 @@ mod tests {
         let (lines, _) = crate::journal::read_lines(&dir.path().join("audit.jsonl")).expect("read");
         assert_eq!(lines.len(), 2, "intent and answer: {lines:#?}");
     }
+
 }

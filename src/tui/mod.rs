@@ -347,7 +347,7 @@ fn pending_settlement(runtime: &mut Runtime, state: &State) {
 }
 
 /// The task id of settling an earlier run's changes.
-const SETTLE_TASK: crate::runtime::TaskId = 1 << 39;
+const SETTLE_TASK: crate::runtime::TaskId = crate::runtime::tasks::SETTLE;
 
 /// Does a front-end job (reading the audit log) and answers what the console
 /// should hear of it.

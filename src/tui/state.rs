@@ -204,7 +204,7 @@ pub enum FrontJob {
 
 /// The first task id of change work (applies, re-reads, waits): apart from reads
 /// and audits.
-pub const CHANGE_TASKS: TaskId = 1 << 50;
+pub const CHANGE_TASKS: TaskId = crate::runtime::tasks::CHANGES;
 
 /// What changing the network needs across commands.
 #[derive(Debug, Clone)]
@@ -254,7 +254,7 @@ impl Changes {
 }
 
 /// The first task id of probes: apart from reads, audits and changes.
-pub const PROBE_TASKS: TaskId = 1 << 52;
+pub const PROBE_TASKS: TaskId = crate::runtime::tasks::PROBES;
 
 /// What running probes needs across commands.
 #[derive(Debug, Clone)]
@@ -768,7 +768,7 @@ impl State {
 }
 
 /// The first task id of audits: far above any generation a session reaches.
-const AUDIT_TASKS: TaskId = 1 << 48;
+const AUDIT_TASKS: TaskId = crate::runtime::tasks::AUDIT;
 
 /// Applies one message. Pure: no I/O, no clock, no awaiting.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -2102,44 +2102,11 @@ fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
 /// Folds a finished change into the console: the estate (so the tree, the index and
 /// the findings follow), the audit log (a front-end job) and undo. Answers the
 /// summary lines and whether it all applied and verified.
-fn fold_execution(
-    state: &mut State,
-    exec: &crate::ops::exec::Execution,
-    fx: &mut Vec<Effect>,
-) -> (Vec<String>, bool) {
-    // The other side of a peering that changed keeps its own copy of it: read that
-    // region again too, so the console does not plan on the stale copy.
-    let touched: BTreeSet<&str> = exec.plan.ops.iter().map(|o| o.region.as_str()).collect();
-    let mut others: BTreeSet<String> = BTreeSet::new();
-    for op in &exec.plan.ops {
-        use crate::backend::Change as C;
-        if let C::AcceptPeering { attachment_id }
-        | C::RejectPeering { attachment_id }
-        | C::DeletePeering { attachment_id } = &op.change
-        {
-            for p in state
-                .data
-                .estate
-                .loaded()
-                .flat_map(|r| r.peerings.iter())
-                .filter(|p| &p.id == attachment_id)
-            {
-                for r in [&p.requester.region, &p.accepter.region] {
-                    if !touched.contains(r.as_str()) && state.data.estate.region(r).is_some() {
-                        others.insert(r.clone());
-                    }
-                }
-            }
-        }
-    }
+fn fold_execution(state: &mut State, exec: &crate::ops::exec::Execution) -> (Vec<String>, bool) {
+    // The execution re-read every region the change touched, both sides of a
+    // peering included (the plan's `reread`): the console plans on what AWS says.
     exec.merge_into(&mut state.data.estate);
     state.data_changed();
-    // Quietly: the change's own result is the message that matters.
-    let message = state.message.take();
-    for region in others {
-        reload_region(state, &region, fx);
-    }
-    state.message = message;
     let ok = exec.succeeded();
     if ok {
         if exec.plan.line == "undo" {
@@ -2171,7 +2138,7 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                 };
                 fx.extend(more);
                 if let Some(exec) = view.done_execution().cloned() {
-                    let (lines, ok) = fold_execution(state, &exec, fx);
+                    let (lines, ok) = fold_execution(state, &exec);
                     if ok {
                         state.info(format!("{}: applied and verified", exec.plan.line));
                     } else {
@@ -2222,7 +2189,7 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                             _ => None,
                         };
                         if let Some(exec) = exec {
-                            let (lines, ok) = fold_execution(state, &exec, fx);
+                            let (lines, ok) = fold_execution(state, &exec);
                             let lost_create = exec.failure().is_some_and(|e| {
                                 e.kind == crate::backend::ErrorKind::OutcomeUnknown
                             }) && exec.plan.ops.iter().any(|o| {
