@@ -18,9 +18,10 @@ use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::model::Estate;
 use crate::net::{EstateIndex, Net};
-use crate::ops::connect::{self, Next, Target};
+use crate::ops::connect::{self, Target};
 use crate::ops::drive;
 use crate::ops::exec::Execution;
+use crate::ops::session::{Connect, ConnectStage, Event, PlainStep, step_of};
 use crate::ops::{self, ChangePlan, Context, UndoEntry, log};
 use crate::query::{Output, Section};
 use crate::runtime::{Runtime, TaskId};
@@ -270,16 +271,14 @@ enum Applied {
     Interrupted,
 }
 
-/// Previews a plan and, when allowed, applies and verifies it.
-async fn apply_plan(
-    runtime: &mut Runtime,
-    world: &mut World,
-    session: &mut Session,
+/// Previews a plan and says whether it may be sent: `Ok(None)` go on; `Ok(Some(_))`
+/// stop here without sending (previewed only, or a signal came); `Err` refused.
+fn preflight(
+    plan: &ChangePlan,
     opts: &ChangeOptions,
-    plan: ChangePlan,
     stop: &Stop,
     emit: Emit<'_>,
-) -> Result<Applied, CommandError> {
+) -> Result<Option<Applied>, CommandError> {
     emit(plan.preview());
     if let Some(why) = plan.refusal() {
         return Err(failed(
@@ -293,7 +292,7 @@ async fn apply_plan(
             "not applied: this is the plan; run with --yes to apply it (or --dry-run to ask AWS whether it would be allowed)",
             json!({"applied": false}),
         ));
-        return Ok(Applied::No);
+        return Ok(Some(Applied::No));
     }
     if plan.needs_acceptance() && !opts.accept_impact && !opts.dry_run {
         return Err(failed(
@@ -302,13 +301,20 @@ async fn apply_plan(
         ));
     }
     if stop.requested().is_some() {
-        return Ok(Applied::Interrupted);
+        return Ok(Some(Applied::Interrupted));
     }
-    let inverse = plan.inverse.clone();
-    let line = plan.line.clone();
-    let count = plan.ops.len();
-    let mut exec = Execution::new(plan, session.tasks(Execution::tasks_needed(count)));
-    drive::run(runtime, &mut exec, stop).await;
+    Ok(None)
+}
+
+/// Folds a finished execution in: the estate as re-read, what it printed, undo.
+/// Answers its summary lines.
+fn conclude(
+    world: &mut World,
+    session: &mut Session,
+    opts: &ChangeOptions,
+    exec: &Execution,
+    emit: Emit<'_>,
+) -> Vec<String> {
     if !opts.dry_run {
         exec.merge_into(&mut world.estate);
         world.reindex();
@@ -320,7 +326,7 @@ async fn apply_plan(
         section.row(vec![format!("  {s}")]);
     }
     emit(Output {
-        command: line.clone(),
+        command: exec.plan.line.clone(),
         sections: vec![section],
         json: json!({
             "applied": !opts.dry_run && applied > 0,
@@ -337,14 +343,38 @@ async fn apply_plan(
     // What was made can be undone, lost answers settled as applied included.
     let undoable = !opts.dry_run
         && exec.succeeded()
-        && !inverse.is_empty()
-        && !matches!(crate::command::parse_line(&line), Ok(Some(Command::Undo)));
+        && !exec.plan.inverse.is_empty()
+        && !matches!(
+            crate::command::parse_line(&exec.plan.line),
+            Ok(Some(Command::Undo))
+        );
     if undoable {
         session.undo.push(UndoEntry {
-            line: line.clone(),
-            inverse,
+            line: exec.plan.line.clone(),
+            inverse: exec.plan.inverse.clone(),
         });
     }
+    summary
+}
+
+/// Previews a plan and, when allowed, applies and verifies it.
+async fn apply_plan(
+    runtime: &mut Runtime,
+    world: &mut World,
+    session: &mut Session,
+    opts: &ChangeOptions,
+    plan: ChangePlan,
+    stop: &Stop,
+    emit: Emit<'_>,
+) -> Result<Applied, CommandError> {
+    if let Some(stopped) = preflight(&plan, opts, stop, emit)? {
+        return Ok(stopped);
+    }
+    let line = plan.line.clone();
+    let count = plan.ops.len();
+    let mut exec = Execution::new(plan, session.tasks(Execution::tasks_needed(count)));
+    drive::run(runtime, &mut exec, stop).await;
+    let summary = conclude(world, session, opts, &exec, emit);
     if exec.interrupted() {
         return Ok(Applied::Interrupted);
     }
@@ -576,20 +606,8 @@ async fn wait(
     }
 }
 
-/// True for a failure that may pass when the same line runs again (AWS was slow,
-/// throttled, unreachable, or an answer was lost), as opposed to a refusal.
-fn transient(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::Timeout
-            | ErrorKind::Throttled
-            | ErrorKind::Unreachable
-            | ErrorKind::ConnectionLost
-            | ErrorKind::OutcomeUnknown
-            | ErrorKind::Conflict
-    )
-}
-
+/// `peer connect` in batch: the one session ([`Connect`]) the console's wizard
+/// drives, each step confirmed by `--yes` instead of a key.
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 async fn connect(
     runtime: &mut Runtime,
@@ -608,30 +626,49 @@ async fn connect(
         Err(e) => return Ran::failed(e),
     };
     let started = std::time::Instant::now();
-    let mut polls = 0;
-    let mut steps = 0;
-    let request_tag = session.request_tag();
+    let mut flow: Connect<PlainStep> = Connect::new(target, line.clone(), session.request_tag());
+    let mut tasks = session.tasks(1 << 32);
+    let baseline = world.baseline();
+    let mut fx = flow.advance(&world.net(), Some(&baseline), opts.dry_run, &mut tasks);
+    // The kind of the last step's failure, for the exit code and JSON.
+    let mut failure_kind = ErrorKind::Other;
     loop {
-        if stop.requested().is_some() {
-            return Ran {
-                failed: None,
-                interrupted: true,
-            };
-        }
-        let next = match connect::next_step(&world.net(), &target, &request_tag) {
-            Ok(n) => n,
-            Err(e) => return Ran::failed(e),
-        };
-        match next {
-            Next::Done(message) => {
-                let checks = connect::check(&world.net(), &target);
-                let mut s = Section::new(&[]).titled(if steps == 0 {
+        match &flow.stage {
+            ConnectStage::Step(step) if step.exec.is_none() => {
+                let plan = step.plan.clone();
+                match preflight(&plan, opts, stop, emit) {
+                    Err(e) => return Ran::failed(e),
+                    Ok(Some(Applied::Interrupted)) => {
+                        return Ran {
+                            failed: None,
+                            interrupted: true,
+                        };
+                    }
+                    Ok(Some(_)) => {
+                        if flow.applied_steps > 0 || step_of(&plan) > 1 {
+                            emit(note(
+                                &line,
+                                "the next steps depend on this one: they are planned when it is applied",
+                                json!({"connected": false}),
+                            ));
+                        }
+                        return Ran::ok();
+                    }
+                    Ok(None) => fx.extend(flow.confirm(&mut tasks)),
+                }
+            }
+            ConnectStage::Done {
+                message,
+                checks,
+                ok,
+            } => {
+                let mut s = Section::new(&[]).titled(if flow.applied_steps == 0 {
                     "already connected: nothing to change"
                 } else {
                     "connected:"
                 });
                 s.row(vec![format!("  {message}")]);
-                for c in &checks.lines {
+                for c in checks {
                     s.row(vec![format!("  {c}")]);
                 }
                 emit(Output {
@@ -639,14 +676,14 @@ async fn connect(
                     sections: vec![s],
                     json: json!({
                         "connected": true,
-                        "changed": steps > 0,
+                        "changed": flow.applied_steps > 0,
                         "message": message,
-                        "checks": checks.lines,
+                        "checks": checks,
                         "elapsed_s": started.elapsed().as_secs_f64(),
                     }),
                     failed_check: false,
                 });
-                let failed_check = checks.ok.then_some(()).is_none().then(|| {
+                let failed_check = (!ok).then(|| {
                     failed(
                         ErrorKind::Other,
                         format!(
@@ -659,105 +696,92 @@ async fn connect(
                     interrupted: false,
                 };
             }
-            Next::Wait {
-                peering,
-                state,
-                regions,
-            } => {
-                if started.elapsed().as_secs() >= timeout {
-                    return Ran::failed(failed(
-                        ErrorKind::Timeout,
-                        format!(
-                            "{peering} is still {state} after {timeout} s; run `{line}` again to resume"
-                        ),
-                    ));
+            ConnectStage::Stopped(why) => {
+                return Ran::failed(failed(failure_kind, why.clone()));
+            }
+            ConnectStage::Waiting { peering, state, .. }
+                if started.elapsed().as_secs() >= timeout =>
+            {
+                let message = format!(
+                    "{peering} is still {state} after {timeout} s; run `{line}` again to resume"
+                );
+                for e in flow.cancel().0 {
+                    runtime.execute(e);
                 }
-                let delay = drive::poll_delay_ms(polls);
-                polls += 1;
-                if !pause(runtime, session, delay, stop).await {
+                return Ran::failed(failed(ErrorKind::Timeout, message));
+            }
+            ConnectStage::Step(_) | ConnectStage::Waiting { .. } => {}
+        }
+        for e in fx.drain(..) {
+            runtime.execute(e);
+        }
+        let report = tokio::select! {
+            report = runtime.next() => report,
+            () = stop.wait(), if !flow.applying() => {
+                for e in flow.cancel().0 {
+                    runtime.execute(e);
+                }
+                return Ran {
+                    failed: None,
+                    interrupted: true,
+                };
+            }
+        };
+        let Some(report) = report else {
+            return Ran::failed(failed(
+                ErrorKind::Other,
+                format!("{line}: the runtime stopped before the session ended"),
+            ));
+        };
+        match flow.on_report(&report, &mut world.estate, &mut tasks) {
+            Event::NotMine => {}
+            Event::Effects(more) => fx.extend(more),
+            Event::ExecDone => {
+                let Some(exec) = flow.done_execution().cloned() else {
+                    continue;
+                };
+                let summary = conclude(world, session, opts, &exec, emit);
+                if let Some(e) = exec.failure() {
+                    failure_kind = e.kind;
+                }
+                if exec.interrupted() || stop.requested().is_some() {
                     return Ran {
                         failed: None,
                         interrupted: true,
                     };
                 }
-                if let Err(e) = refresh(runtime, world, session, &regions).await {
-                    return Ran::failed(e);
+                if opts.dry_run {
+                    emit(note(
+                        &line,
+                        "the next steps depend on this one: they are planned when it is applied",
+                        json!({"connected": false}),
+                    ));
+                    return Ran {
+                        failed: exec.failure().map(|e| failed(e.kind, e.message.clone())),
+                        interrupted: false,
+                    };
+                }
+                let ok = exec.succeeded();
+                let baseline = world.baseline();
+                fx.extend(flow.step_done(summary, ok, &world.net(), Some(&baseline), &mut tasks));
+                if let Some(found) = flow
+                    .history
+                    .last()
+                    .filter(|h| h.contains("carrying on with the peering found"))
+                {
+                    emit(note(&line, found.trim(), json!({"recovered": true})));
                 }
             }
-            Next::Apply(draft) => {
-                steps += 1;
-                polls = 0;
-                let baseline = world.baseline();
-                let plan = ops::finish_with(
-                    &world.net(),
-                    line.clone(),
-                    draft,
-                    opts.dry_run,
-                    Some(&baseline),
-                );
-                let creates = plan
-                    .ops
-                    .iter()
-                    .any(|o| matches!(o.change, crate::backend::Change::CreatePeering { .. }));
-                let regions: Vec<String> = plan.ops.iter().map(|o| o.region.clone()).collect();
-                match apply_plan(runtime, world, session, opts, plan, stop, emit).await {
-                    Ok(Applied::Yes) => {}
-                    Ok(Applied::Interrupted) => {
-                        return Ran {
-                            failed: None,
-                            interrupted: true,
-                        };
-                    }
-                    Ok(Applied::No) => {
-                        emit(note(
-                            &line,
-                            "the next steps depend on this one: they are planned when it is applied",
-                            json!({"connected": false}),
-                        ));
-                        return Ran::ok();
-                    }
-                    Err(e) if creates && e.kind == ErrorKind::OutcomeUnknown => {
-                        // Never a blind retry: look for the peering by its request tag.
-                        if let Err(e) = refresh(runtime, world, session, &regions).await {
-                            return Ran::failed(e);
-                        }
-                        let found = world
-                            .net()
-                            .regions()
-                            .flat_map(|r| r.peerings.iter())
-                            .find(|p| {
-                                p.tags.get(crate::backend::change::REQUEST_TAG_KEY)
-                                    == Some(&request_tag)
-                            })
-                            .map(|p| p.id.clone());
-                        match found {
-                            Some(id) => emit(note(
-                                &line,
-                                &format!(
-                                    "the create's answer was lost, but it did happen: found {id} tagged {}={request_tag}; carrying on with it",
-                                    crate::backend::change::REQUEST_TAG_KEY
-                                ),
-                                json!({"recovered": id}),
-                            )),
-                            None => {
-                                return Ran::failed(failed(
-                                    ErrorKind::OutcomeUnknown,
-                                    format!(
-                                        "{}; no peering tagged {}={request_tag} is visible yet: run `{line}` again in a minute (it looks again before creating anything)",
-                                        e.message,
-                                        crate::backend::change::REQUEST_TAG_KEY
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                    Err(e) if transient(e.kind) => {
-                        return Ran::failed(failed(
-                            e.kind,
-                            format!("{}; run `{line}` again to resume from here", e.message),
-                        ));
-                    }
-                    Err(e) => return Ran::failed(e),
+            Event::Observed => {
+                world.reindex();
+                if !matches!(flow.stage, ConnectStage::Stopped(_)) {
+                    let baseline = world.baseline();
+                    fx.extend(flow.advance(
+                        &world.net(),
+                        Some(&baseline),
+                        opts.dry_run,
+                        &mut tasks,
+                    ));
                 }
             }
         }

@@ -21,6 +21,7 @@ pub mod firewall;
 pub mod impact;
 pub mod log;
 pub mod project;
+pub mod session;
 
 use ipnet::IpNet;
 use serde::Serialize;

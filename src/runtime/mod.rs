@@ -1485,5 +1485,4 @@ mod tests {
         let (lines, _) = crate::journal::read_lines(&dir.path().join("audit.jsonl")).expect("read");
         assert_eq!(lines.len(), 2, "intent and answer: {lines:#?}");
     }
-
 }

@@ -14,15 +14,11 @@
 //! - These types hold no console state; `state` feeds them the estate and task ids,
 //!   and folds what they re-read into its data.
 
-use std::collections::BTreeMap;
-
-use crate::backend::Change;
-use crate::model::Estate;
-use crate::net::Net;
-use crate::ops::connect::{self, Next, Target};
+use crate::ops::connect::Target;
 use crate::ops::exec::Execution;
-use crate::ops::{self, ChangePlan, Tone, drive};
-use crate::runtime::{Effect, Observation, ObserveQuery, Report, TaskId};
+pub use crate::ops::session::{Connect, ConnectStage, Event as WizardEvent, StepView};
+use crate::ops::{self, ChangePlan, Tone};
+use crate::runtime::{Effect, Report, TaskId};
 
 use super::keymap::Action;
 
@@ -455,49 +451,29 @@ impl MenuView {
     }
 }
 
-/// Where the wizard is.
-#[derive(Debug, Clone)]
-pub enum WizStage {
-    /// A step to preview, confirm and apply (or being applied, or just applied).
-    Step(Box<ConfirmView>),
-    /// AWS is moving the peering: polling these regions.
-    Waiting {
-        peering: String,
-        state: String,
-        regions: Vec<String>,
-    },
-    /// Connected: the sentence and the trace checks.
-    Done {
-        message: String,
-        checks: Vec<String>,
-        ok: bool,
-    },
-    /// Stopped: why, and how to resume.
-    Stopped(String),
-}
+/// Where the wizard is: the `peer connect` session's stage, its steps shown in the
+/// confirmation dialog.
+pub type WizStage = ConnectStage<ConfirmView>;
 
-/// The guided peering wizard.
+/// The guided peering wizard: the one `peer connect` session ([`Connect`], the same
+/// `--batch` drives) with its steps confirmed in the dialog.
 #[derive(Debug, Clone)]
 pub struct WizardView {
-    pub target: Target,
-    /// The command line (`peer connect …`).
-    pub line: String,
-    pub request_tag: String,
-    pub stage: WizStage,
-    /// What was applied so far, one line each.
-    pub history: Vec<String>,
-    /// The step the flow is at (1 create, 2 accept, 3 routes, 4 verified).
-    pub step: usize,
-    polls: u32,
-    /// Waited so far in this wait (the poll delays), in milliseconds.
-    pub waited_ms: u64,
-    timer: Option<TaskId>,
-    pending_delay: u64,
-    observing: BTreeMap<TaskId, String>,
-    observe_errors: Vec<String>,
-    /// Cancel was asked while a change was in flight: stop after its answer.
-    pub cancelling: bool,
+    pub flow: Connect<ConfirmView>,
     pub scroll: usize,
+}
+
+impl std::ops::Deref for WizardView {
+    type Target = Connect<ConfirmView>;
+    fn deref(&self) -> &Self::Target {
+        &self.flow
+    }
+}
+
+impl std::ops::DerefMut for WizardView {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.flow
+    }
 }
 
 impl PartialEq for WizardView {
@@ -511,322 +487,42 @@ impl PartialEq for WizardView {
 
 impl Eq for WizardView {}
 
-/// What a report did to the wizard.
-#[derive(Debug)]
-pub enum WizardEvent {
-    NotMine,
-    Effects(Vec<Effect>),
-    /// The step's change is done (fold it in, then `step_done`).
-    ExecDone,
-    /// The re-reads are in and merged into the estate (re-evaluate with `advance`).
-    Observed,
-}
-
-/// The step a plan is (1 create, 2 accept, 3 routes).
-fn step_of(plan: &ChangePlan) -> usize {
-    if plan
-        .ops
-        .iter()
-        .any(|o| matches!(o.change, Change::CreatePeering { .. }))
-    {
-        1
-    } else if plan
-        .ops
-        .iter()
-        .any(|o| matches!(o.change, Change::AcceptPeering { .. }))
-    {
-        2
-    } else {
-        3
-    }
-}
-
 impl WizardView {
     #[must_use]
     pub fn new(target: Target, line: String, request_tag: String) -> Self {
         Self {
-            target,
-            line,
-            request_tag,
-            stage: WizStage::Stopped(String::new()),
-            history: Vec::new(),
-            step: 1,
-            polls: 0,
-            waited_ms: 0,
-            timer: None,
-            pending_delay: 0,
-            observing: BTreeMap::new(),
-            observe_errors: Vec::new(),
-            cancelling: false,
+            flow: Connect::new(target, line, request_tag),
             scroll: 0,
         }
     }
+}
 
-    /// True while a change is in flight (cancel then waits for its answer).
-    #[must_use]
-    pub fn applying(&self) -> bool {
-        matches!(&self.stage, WizStage::Step(c) if matches!(c.stage, Stage::Applying(_)))
+impl StepView for ConfirmView {
+    fn new(plan: ChangePlan) -> Self {
+        Self::new(plan)
     }
 
-    /// True while it works in the background (a change, a wait).
-    #[must_use]
-    pub fn busy(&self) -> bool {
-        self.applying() || matches!(self.stage, WizStage::Waiting { .. })
+    fn plan(&self) -> &ChangePlan {
+        &self.plan
     }
 
-    /// Works out the next step from the estate; `next_task` hands out task ids.
-    pub fn advance(
-        &mut self,
-        net: &Net<'_>,
-        baseline: Option<&crate::net::baseline::Baseline>,
-        next_task: &mut TaskId,
-    ) -> Vec<Effect> {
-        match connect::next_step(net, &self.target, &self.request_tag) {
-            Ok(Next::Apply(draft)) => {
-                let plan = ops::finish_with(net, self.line.clone(), draft, false, baseline);
-                self.step = step_of(&plan);
-                self.polls = 0;
-                self.waited_ms = 0;
-                self.scroll = 0;
-                self.stage = WizStage::Step(Box::new(ConfirmView::new(plan)));
-                Vec::new()
-            }
-            Ok(Next::Wait {
-                peering,
-                state,
-                regions,
-            }) => {
-                use crate::model::AttachmentState as S;
-                self.step = match state {
-                    S::InitiatingRequest | S::Initiating => 1,
-                    S::PendingAcceptance | S::Pending => 2,
-                    _ => 3,
-                };
-                let fresh = !matches!(self.stage, WizStage::Waiting { .. });
-                if fresh {
-                    self.polls = 0;
-                    self.waited_ms = 0;
-                }
-                self.stage = WizStage::Waiting {
-                    peering,
-                    state: state.to_string(),
-                    regions,
-                };
-                self.poll(next_task)
-            }
-            Ok(Next::Done(message)) => {
-                let checks = connect::check(net, &self.target);
-                self.step = 4;
-                self.stage = WizStage::Done {
-                    message,
-                    checks: checks.lines,
-                    ok: checks.ok,
-                };
-                Vec::new()
-            }
-            Err(e) => {
-                self.stage = WizStage::Stopped(e.message);
-                Vec::new()
-            }
-        }
+    fn start(&mut self, first_task: TaskId) -> Vec<Effect> {
+        Self::start(self, first_task)
     }
 
-    /// The next poll of a wait: at once the first time, then after a growing delay.
-    fn poll(&mut self, next_task: &mut TaskId) -> Vec<Effect> {
-        let delay = drive::poll_delay_ms(self.polls);
-        self.polls += 1;
-        if delay == 0 {
-            return self.observe(next_task);
-        }
-        let task = *next_task;
-        *next_task += 1;
-        self.timer = Some(task);
-        self.pending_delay = delay;
-        vec![Effect::Timer {
-            task,
-            after_ms: delay,
-        }]
+    fn on_report(&mut self, report: &Report) -> Option<Vec<Effect>> {
+        Self::on_report(self, report)
     }
 
-    fn observe(&mut self, next_task: &mut TaskId) -> Vec<Effect> {
-        let WizStage::Waiting { regions, .. } = &self.stage else {
-            return Vec::new();
-        };
-        self.observe_errors.clear();
-        let mut fx = Vec::new();
-        for region in regions {
-            let task = *next_task;
-            *next_task += 1;
-            self.observing.insert(task, region.clone());
-            fx.push(Effect::Observe {
-                task,
-                region: region.clone(),
-                query: ObserveQuery::Topology,
-            });
-        }
-        fx
+    fn done_execution(&self) -> Option<&Execution> {
+        Self::done_execution(self)
     }
 
-    /// Takes a report: its own change's, its timer's or its re-reads'.
-    pub fn on_report(
-        &mut self,
-        report: &Report,
-        estate: &mut Estate,
-        next_task: &mut TaskId,
-    ) -> WizardEvent {
-        match report {
-            Report::Timer { task } if self.timer == Some(*task) => {
-                self.timer = None;
-                self.waited_ms += self.pending_delay;
-                WizardEvent::Effects(self.observe(next_task))
-            }
-            Report::Observed {
-                task,
-                region,
-                result,
-            } if self.observing.contains_key(task) => {
-                self.observing.remove(task);
-                match result {
-                    Ok(Observation::Topology(fresh)) => {
-                        drive::merge_topology(estate, region, (**fresh).clone());
-                    }
-                    Ok(Observation::Firewall(data)) => {
-                        crate::ops::exec::merge_firewall(estate, region, (**data).clone());
-                    }
-                    Ok(Observation::Route(_)) => {}
-                    Err(e) => self
-                        .observe_errors
-                        .push(format!("re-reading {region}: {}", e.message)),
-                }
-                if !self.observing.is_empty() {
-                    return WizardEvent::Effects(Vec::new());
-                }
-                if !self.observe_errors.is_empty() {
-                    self.stage = WizStage::Stopped(format!(
-                        "{}; run :{} again to resume",
-                        self.observe_errors.join("; "),
-                        self.line
-                    ));
-                }
-                WizardEvent::Observed
-            }
-            _ => {
-                let WizStage::Step(view) = &mut self.stage else {
-                    return WizardEvent::NotMine;
-                };
-                match view.on_report(report) {
-                    None => WizardEvent::NotMine,
-                    Some(fx) if view.done_execution().is_some() => {
-                        debug_assert!(fx.is_empty());
-                        WizardEvent::ExecDone
-                    }
-                    Some(fx) => WizardEvent::Effects(fx),
-                }
-            }
-        }
+    fn applying(&self) -> bool {
+        matches!(self.stage, Stage::Applying(_))
     }
 
-    /// The step's change is done and folded in: the wizard goes on (or stops, when
-    /// it failed or the user cancelled meanwhile).
-    pub fn step_done(&mut self, lines: Vec<String>, ok: bool) -> bool {
-        let WizStage::Step(view) = &mut self.stage else {
-            return false;
-        };
-        self.history.push(format!(
-            "{} {}",
-            if ok { "✓" } else { "✗" },
-            view.plan.title
-        ));
-        for l in &lines {
-            self.history.push(format!("    {l}"));
-        }
-        view.stage = Stage::Finished {
-            lines: lines.clone(),
-            ok,
-        };
-        if self.cancelling {
-            self.stage = WizStage::Stopped(format!(
-                "cancelled after AWS answered the change in flight (shown above); run :{} to resume",
-                self.line
-            ));
-            return false;
-        }
-        if !ok {
-            self.stage = WizStage::Stopped(format!(
-                "{}; run :{} again to resume from here",
-                lines.join("; "),
-                self.line
-            ));
-            return false;
-        }
-        true
-    }
-
-    /// The create's answer was lost (a timeout: it may or may not have happened) and
-    /// the execution re-read its region into the estate. Never a blind retry: when
-    /// the estate now shows the peering, the wizard carries on with it; when it still
-    /// proposes a create, it stops and says to run it again later.
-    pub fn lost_create(
-        &mut self,
-        lines: Vec<String>,
-        net: &Net<'_>,
-        next_task: &mut TaskId,
-    ) -> Vec<Effect> {
-        if !self.step_done(lines.clone(), false) && self.cancelling {
-            return Vec::new();
-        }
-        // The estate just changed (the re-read): no baseline of it yet.
-        let fx = self.advance(net, None, next_task);
-        if matches!(&self.stage, WizStage::Step(v) if step_of(&v.plan) == 1) {
-            self.stage = WizStage::Stopped(format!(
-                "{}; no peering tagged {}={} is visible yet: run :{} again in a minute (it looks again before creating anything)",
-                lines.join("; "),
-                crate::backend::change::REQUEST_TAG_KEY,
-                self.request_tag,
-                self.line
-            ));
-            return Vec::new();
-        }
-        self.history.push(
-            "  the create's answer was lost, but it did happen: carrying on with the peering found"
-                .into(),
-        );
-        fx
-    }
-
-    /// Cancel: effects that stop the waits, and whether the wizard may close now.
-    pub fn cancel(&mut self) -> (Vec<Effect>, bool) {
-        if self.applying() {
-            self.cancelling = true;
-            return (Vec::new(), false);
-        }
-        let mut fx: Vec<Effect> = self.timer.take().into_iter().map(Effect::Cancel).collect();
-        fx.extend(
-            std::mem::take(&mut self.observing)
-                .into_keys()
-                .map(Effect::Cancel),
-        );
-        (fx, true)
-    }
-
-    /// The step list: (mark, label) for 1 create, 2 accept, 3 routes, 4 verified.
-    #[must_use]
-    pub fn steps(&self) -> Vec<(&'static str, &'static str)> {
-        let labels = ["1 create", "2 accept", "3 routes", "4 verified"];
-        labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let n = i + 1;
-                let mark = if n < self.step || (n == 4 && self.step == 4) {
-                    "✓"
-                } else if n == self.step {
-                    "▶"
-                } else {
-                    "·"
-                };
-                (mark, *l)
-            })
-            .collect()
+    fn finish(&mut self, lines: Vec<String>, ok: bool) {
+        self.stage = Stage::Finished { lines, ok };
     }
 }

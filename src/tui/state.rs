@@ -2095,7 +2095,12 @@ fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     let baseline = state.data.baseline.clone();
     if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
-        fx.extend(w.advance(&net, baseline.as_deref(), &mut state.changes.next_task));
+        fx.extend(w.advance(
+            &net,
+            baseline.as_deref(),
+            false,
+            &mut state.changes.next_task,
+        ));
     }
 }
 
@@ -2184,38 +2189,20 @@ fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bo
                     WizardEvent::NotMine => continue,
                     WizardEvent::Effects(more) => fx.extend(more),
                     WizardEvent::ExecDone => {
-                        let exec = match &w.stage {
-                            WizStage::Step(v) => v.done_execution().cloned(),
-                            _ => None,
-                        };
-                        if let Some(exec) = exec {
+                        if let Some(exec) = w.done_execution().cloned() {
                             let (lines, ok) = fold_execution(state, &exec);
-                            let lost_create = exec.failure().is_some_and(|e| {
-                                e.kind == crate::backend::ErrorKind::OutcomeUnknown
-                            }) && exec.plan.ops.iter().any(|o| {
-                                matches!(o.change, crate::backend::Change::CreatePeering { .. })
-                            });
-                            if lost_create {
-                                state.sync();
-                                let net = crate::net::Net::with_index(
-                                    &state.data.estate,
-                                    &state.data.index,
-                                );
-                                if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
-                                    fx.extend(w.lost_create(
-                                        lines,
-                                        &net,
-                                        &mut state.changes.next_task,
-                                    ));
-                                }
-                            } else {
-                                let go_on = match state.modals.get_mut(i) {
-                                    Some(Modal::Wizard(w)) => w.step_done(lines, ok),
-                                    _ => false,
-                                };
-                                if go_on {
-                                    advance_wizard(state, i, fx);
-                                }
+                            state.sync();
+                            let net =
+                                crate::net::Net::with_index(&state.data.estate, &state.data.index);
+                            let baseline = state.data.baseline.clone();
+                            if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
+                                fx.extend(w.step_done(
+                                    lines,
+                                    ok,
+                                    &net,
+                                    baseline.as_deref(),
+                                    &mut state.changes.next_task,
+                                ));
                             }
                         }
                     }
