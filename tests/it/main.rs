@@ -10,6 +10,7 @@ mod batch_io;
 mod changes;
 mod cli;
 mod conformance;
+mod equivalence;
 mod moto;
 mod moto_changes;
 mod moto_seed;
