@@ -11,8 +11,12 @@
 //!   each op once, stops at the first failure and says what was and was not applied,
 //!   then re-reads what changed and verifies it.
 //! - `peer connect` works out its next step from what it observes
-//!   ([`connect::next_step`]), never from a saved step number, so it resumes anywhere.
-//! - Every applied change is one line of the audit log ([`log`]).
+//!   ([`connect::next_step`]), never from a saved step number, so it resumes anywhere;
+//!   the one session ([`session::Connect`]) that carries it is driven by the console's
+//!   wizard and by `--batch` alike.
+//! - Every change sent is one entry of the audit journal ([`crate::journal`]): an
+//!   intent line before it is sent, an answer line after, and what the re-read
+//!   settled; [`log`] shows it.
 
 pub mod connect;
 pub mod drive;
