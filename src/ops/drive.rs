@@ -155,12 +155,7 @@ pub async fn conflict_report(
     estate: &mut crate::model::Estate,
     task: TaskId,
 ) -> Option<Result<Vec<String>, BackendError>> {
-    let (op, _) = exec.results.iter().find_map(|r| match &r.outcome {
-        Some(Err(e)) if e.kind == crate::backend::ErrorKind::Conflict => {
-            r.op.change.toggle().map(|t| (r.op.clone(), t.0.clone()))
-        }
-        _ => None,
-    })?;
+    let op = super::firewall::conflicted_toggle(exec)?.clone();
     let (toggle, _) = op.change.toggle()?;
     let before = estate
         .region(&op.region)
@@ -183,9 +178,9 @@ pub async fn conflict_report(
                 .find(|p| p.arn == toggle.policy_arn)
         })
         .cloned();
-    Some(Ok(match (before, after) {
-        (Some(b), Some(a)) => super::firewall::what_changed(&b, &a),
-        (_, None) => vec![format!("{} is gone", toggle.policy_name)],
-        (None, Some(_)) => vec![format!("{} was not read before", toggle.policy_name)],
-    }))
+    Some(Ok(super::firewall::their_changes(
+        before.as_ref(),
+        after.as_ref(),
+        &toggle.policy_name,
+    )))
 }

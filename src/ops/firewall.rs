@@ -258,6 +258,33 @@ pub(super) fn toggle(
     Ok(d)
 }
 
+/// The rule group toggle a stale update token refused in this execution (someone
+/// changed the policy since it was read), the same for the console and batch.
+#[must_use]
+pub fn conflicted_toggle(exec: &super::exec::Execution) -> Option<&crate::backend::ChangeOp> {
+    exec.results.iter().find_map(|r| match &r.outcome {
+        Some(Err(e)) if e.kind == crate::backend::ErrorKind::Conflict => {
+            r.op.change.toggle().map(|_| &r.op)
+        }
+        _ => None,
+    })
+}
+
+/// What a colleague changed in a policy between two reads, in words (or that it is
+/// gone, or was not read before).
+#[must_use]
+pub fn their_changes(
+    before: Option<&crate::model::FirewallPolicy>,
+    after: Option<&crate::model::FirewallPolicy>,
+    name: &str,
+) -> Vec<String> {
+    match (before, after) {
+        (Some(b), Some(a)) => what_changed(b, a),
+        (_, None) => vec![format!("{name} is gone")],
+        (None, Some(_)) => vec![format!("{name} was not read before")],
+    }
+}
+
 /// What changed in a policy between two reads, in words (a colleague's change
 /// found by a stale update token): tokens, default actions, rule order, each group
 /// reference added, removed or moved, variables, disabled records.

@@ -201,14 +201,10 @@ pub(super) fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Eff
 
 /// The toggle a stale update token refused, as (region, policy ARN).
 pub(super) fn conflict_toggle(exec: &crate::ops::exec::Execution) -> Option<(String, String)> {
-    exec.results.iter().find_map(|r| match &r.outcome {
-        Some(Err(e)) if e.kind == crate::backend::ErrorKind::Conflict => {
-            r.op.change
-                .toggle()
-                .map(|(t, _)| (r.op.region.clone(), t.policy_arn.clone()))
-        }
-        _ => None,
-    })
+    let op = crate::ops::firewall::conflicted_toggle(exec)?;
+    op.change
+        .toggle()
+        .map(|(t, _)| (op.region.clone(), t.policy_arn.clone()))
 }
 
 /// The firewall re-read after a stale token answered: fold it in, say what the
@@ -253,14 +249,15 @@ pub(super) fn reread_done(
     let mut notice = vec![
         "✗ someone else changed the policy since it was read; nothing of theirs was overwritten. They changed:".to_string(),
     ];
-    match (&reread.before, &after) {
-        (Some(b), Some(a)) => notice.extend(
-            crate::ops::firewall::what_changed(b, a)
-                .into_iter()
-                .map(|l| format!("  {l}")),
-        ),
-        _ => notice.push("  the policy is gone".into()),
-    }
+    let name = after
+        .as_ref()
+        .or(reread.before.as_ref())
+        .map_or_else(|| "the policy".to_string(), |p| p.name.clone());
+    notice.extend(
+        crate::ops::firewall::their_changes(reread.before.as_ref(), after.as_ref(), &name)
+            .into_iter()
+            .map(|l| format!("  {l}")),
+    );
     notice.push("Below: the plan on the policy as it is now. Apply to confirm it again.".into());
     let Ok(Some(cmd)) = crate::command::parse_line(&line) else {
         return;
