@@ -410,7 +410,16 @@ fn alive(pid: u32) -> bool {
                     rustix::process::test_kill_process(p),
                     Err(rustix::io::Errno::SRCH)
                 );
-                !gone
+                // A killed process whose parent has not reaped it yet is a zombie:
+                // it answers a signal test, but it will send nothing more.
+                let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .ok()
+                    .and_then(|s| {
+                        s.rsplit_once(')')
+                            .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+                    })
+                    .unwrap_or(false);
+                !gone && !zombie
             }
             None => false,
         }
@@ -530,6 +539,24 @@ mod tests {
         let e: Entry = serde_json::from_str(legacy).expect("legacy line");
         assert_eq!(e.record, Record::Legacy);
         assert_eq!(changes(&[e.clone(), e]).len(), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_sender_not_yet_reaped_is_gone() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "exit 0"])
+            .spawn()
+            .expect("sh");
+        let pid = child.id();
+        // Not waited for: a zombie until reaped.
+        let started = std::time::Instant::now();
+        while alive(pid) && started.elapsed() < std::time::Duration::from_secs(5) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!alive(pid), "a zombie sends nothing more");
+        assert!(alive(std::process::id()));
+        child.wait().expect("reaped");
     }
 
     #[test]

@@ -76,14 +76,14 @@ impl OpResult {
     #[must_use]
     pub fn status(&self) -> String {
         if let Some(e) = self.unknown() {
+            // Settled: the cause of the lost answer is in the answer line; here what
+            // the re-read found.
             return match (&self.applied, &self.verified) {
                 (Some(true), Some(Ok(found))) => format!(
-                    "applied: the answer was lost ({}), but the re-read shows it: {found}; not sent again",
-                    e.message
+                    "applied: the answer was lost (a timeout or a broken connection after sending), but the re-read shows it: {found}; not sent again"
                 ),
                 (Some(false), Some(Err(why))) => format!(
-                    "not applied: the answer was lost ({}) and the re-read does not show it ({why}); not sent again",
-                    e.message
+                    "not applied: the answer was lost and the re-read does not show it ({why}); not sent again"
                 ),
                 (_, Some(Err(why))) => format!(
                     "outcome unknown: {}; the re-read failed ({why}): netops settles it when it next reads {}",
