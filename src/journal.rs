@@ -81,6 +81,39 @@ pub struct Entry {
     pub session: String,
 }
 
+impl Entry {
+    /// A line about `op` (the rest — time, profile, process, run — is stamped by the
+    /// runtime that writes it).
+    #[must_use]
+    pub fn about(
+        op: &crate::backend::ChangeOp,
+        intent: &Intent,
+        record: Record,
+        result: String,
+        applied: Option<bool>,
+        request_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            time: String::new(),
+            profile: String::new(),
+            account: op.account.clone(),
+            region: op.region.clone(),
+            command: intent.command.clone(),
+            action: op.action().to_string(),
+            change: serde_json::to_value(&op.change).unwrap_or_default(),
+            before: intent.before.clone(),
+            after: intent.after.clone(),
+            result,
+            request_ids,
+            record,
+            op_id: intent.op_id.clone(),
+            applied,
+            pid: None,
+            session: String::new(),
+        }
+    }
+}
+
 /// What the sender knows of a change before it goes out: the rest of its intent
 /// line comes from the runtime (time, profile, account, pid).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -215,13 +215,7 @@ impl Execution {
             let task = self.task();
             self.applying = Some((task, i));
             self.sent_as[i] = Some(task);
-            let row = row_for(&self.plan, &op);
-            let intent = Intent {
-                op_id: Self::op_id(task),
-                command: self.plan.line.clone(),
-                before: row.map(|x| x.before.clone()).unwrap_or_default(),
-                after: row.map(|x| x.after.clone()).unwrap_or_default(),
-            };
+            let intent = intent_for(&self.plan, &op, task);
             vec![Effect::Apply { task, op, intent }]
         } else {
             self.applying = None;
@@ -467,7 +461,7 @@ impl Execution {
                 && r.verified.is_some()
                 && let Some(task) = self.sent_as[i]
             {
-                lines.push(settled_line(r, &self.plan, Self::op_id(task)));
+                lines.push(settled_line(r, &self.plan, task));
             }
         }
         if lines.is_empty() {
@@ -683,30 +677,31 @@ impl Execution {
     }
 }
 
-/// The audit line saying what a re-read showed about an op that was sent.
-fn settled_line(r: &OpResult, plan: &ChangePlan, op_id: String) -> Entry {
-    let row = row_for(plan, &r.op);
-    Entry {
-        time: String::new(),
-        profile: String::new(),
-        account: r.op.account.clone(),
-        region: r.op.region.clone(),
+/// What the audit log says of op `op` sent as task `task` of `plan`: its command and
+/// its preview row (in its region: both sides of a peering share the attachment id).
+fn intent_for(plan: &ChangePlan, op: &ChangeOp, task: TaskId) -> Intent {
+    let row = row_for(plan, op);
+    Intent {
+        op_id: Execution::op_id(task),
         command: plan.line.clone(),
-        action: r.op.action().to_string(),
-        change: serde_json::to_value(&r.op.change).unwrap_or_default(),
         before: row.map(|x| x.before.clone()).unwrap_or_default(),
         after: row.map(|x| x.after.clone()).unwrap_or_default(),
-        result: r.status(),
-        request_ids: match &r.outcome {
+    }
+}
+
+/// The audit line saying what a re-read showed about an op that was sent.
+fn settled_line(r: &OpResult, plan: &ChangePlan, task: TaskId) -> Entry {
+    Entry::about(
+        &r.op,
+        &intent_for(plan, &r.op, task),
+        Record::Settled,
+        r.status(),
+        r.applied,
+        match &r.outcome {
             Some(Ok(o)) => o.request_id.iter().cloned().collect(),
             _ => Vec::new(),
         },
-        record: Record::Settled,
-        op_id,
-        applied: r.applied,
-        pid: None,
-        session: String::new(),
-    }
+    )
 }
 
 /// What the estate shows about a change: `Ok` it is there, `Err` it is not, `None`

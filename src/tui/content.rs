@@ -655,15 +655,7 @@ fn attachment_lines(
             lines.push(kv(
                 "VPC",
                 match vpc {
-                    Some(v) => format!(
-                        "{} {}",
-                        named(v.name.as_deref(), &v.id),
-                        v.cidr_blocks
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    Some(v) => vpc_with_cidrs(v),
                     None => att.resource_id.clone().unwrap_or_else(|| "-".into()),
                 },
             ));
@@ -776,6 +768,19 @@ fn peering_lines(
         Span::raw(" goes forward again"),
     ]));
     lines
+}
+
+/// A VPC as its detail rows name it: name (or id) and CIDRs.
+fn vpc_with_cidrs(v: &Vpc) -> String {
+    format!(
+        "{} {}",
+        named(v.name.as_deref(), &v.id),
+        v.cidr_blocks
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 fn vpc_routes(table: &VpcRouteTable, lines: &mut Vec<Line<'static>>) {

@@ -111,15 +111,7 @@ pub(super) fn firewall_lines(
         kv(
             "VPC",
             match vpc {
-                Some(v) => format!(
-                    "{} {}",
-                    named(v.name.as_deref(), &v.id),
-                    v.cidr_blocks
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Some(v) => vpc_with_cidrs(v),
                 None => fw.vpc_id.clone(),
             },
         ),
