@@ -294,6 +294,24 @@ fn tgw_route(
             }
         }
     }
+    // A replace that changes nothing is not sent: AWS would answer it alike whether
+    // or not it ran, so its audit line could never say which (a lost answer could
+    // not be settled).
+    if kind == Kind::Replace
+        && let Some(r) = static_route
+        && match target {
+            Some(TgwRouteTarget::Attachment(a)) => {
+                r.targets.len() == 1 && &r.targets[0].attachment_id == a
+            }
+            Some(TgwRouteTarget::Blackhole) => r.targets.is_empty(),
+            None => false,
+        }
+    {
+        out.push(refused(format!(
+            "{cidr} in {table_id} already goes to {}: nothing to change",
+            targets_of(&r.targets)
+        )));
+    }
     if let Some(TgwRouteTarget::Attachment(att_id)) = target {
         let must = format!(
             "the target must be a tgw-attach-… attachment of {}",
@@ -708,6 +726,16 @@ fn vpc_route(
             }
         }
     }
+    // A replace that changes nothing is not sent (its outcome could never be told).
+    if kind == Kind::Replace
+        && let (Some(r), Some(t)) = (existing, target)
+        && &r.target == t
+    {
+        out.push(refused(format!(
+            "{cidr} in {table_id} already goes to {}: nothing to change",
+            r.target
+        )));
+    }
     if let Some(target) = target
         && let Some(refusal) = net
             .region(region)
@@ -815,6 +843,41 @@ mod tests {
         assert!(e.contains("10.1.0.0/16"), "{e}");
         let e = canonical_cidr("10.1.0/16").expect_err("malformed");
         assert!(e.contains("not a CIDR"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_replace_that_changes_nothing_is_refused() {
+        let estate = demo().await;
+        let net = Net::new(&estate);
+        // The spoke table's default route already goes to the inspection attachment.
+        let p = levels(
+            &net,
+            USE1,
+            Change::ReplaceTgwRoute {
+                route_table_id: SPOKE.into(),
+                cidr: cidr("0.0.0.0/0"),
+                target: TgwRouteTarget::Attachment("tgw-attach-0e1a2b3c4d5e6f721".into()),
+            },
+        );
+        assert!(
+            p.iter()
+                .any(|(l, m)| *l == Level::Refused && m.contains("nothing to change")),
+            "{p:?}"
+        );
+        let p = levels(
+            &net,
+            USE1,
+            Change::ReplaceVpcRoute {
+                route_table_id: "rtb-0e1a2b3c4d5e6f787".into(),
+                cidr: cidr("0.0.0.0/0"),
+                target: VpcTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+            },
+        );
+        assert!(
+            p.iter()
+                .any(|(l, m)| *l == Level::Refused && m.contains("nothing to change")),
+            "{p:?}"
+        );
     }
 
     #[tokio::test]

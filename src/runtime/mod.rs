@@ -313,34 +313,6 @@ impl Journal {
             }
         }
     }
-
-    fn line(
-        op: &ChangeOp,
-        intent: &crate::journal::Intent,
-        record: crate::journal::Record,
-        result: String,
-        applied: Option<bool>,
-        request_ids: Vec<String>,
-    ) -> crate::journal::Entry {
-        crate::journal::Entry {
-            time: String::new(),
-            profile: String::new(),
-            account: op.account.clone(),
-            region: op.region.clone(),
-            command: intent.command.clone(),
-            action: op.action().to_string(),
-            change: serde_json::to_value(&op.change).unwrap_or_default(),
-            before: intent.before.clone(),
-            after: intent.after.clone(),
-            result,
-            request_ids,
-            record,
-            op_id: intent.op_id.clone(),
-            applied,
-            pid: None,
-            session: String::new(),
-        }
-    }
 }
 
 /// Sends one change: the intent line first (nothing is sent without it), the call
@@ -355,7 +327,7 @@ async fn apply_task(
     use crate::journal::Record;
     let logged = !op.dry_run;
     if logged {
-        let line = Journal::line(
+        let line = crate::journal::Entry::about(
             &op,
             &intent,
             Record::Intent,
@@ -363,12 +335,12 @@ async fn apply_task(
             None,
             Vec::new(),
         );
-        let written = tokio::task::spawn_blocking({
-            let journal = journal.clone();
-            move || journal.write(vec![line])
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the audit log write did not finish: {e}")));
+        // Written here, not on a blocking thread: with no await between the write
+        // and the call, a cancelled task (a dropped runtime, as a killed process)
+        // has either written its intent and maybe sent the call, or done neither,
+        // never a stray line landing after the next run has read the log. One
+        // small append and fsync per change.
+        let written = journal.write(vec![line]);
         if let Err(why) = written {
             let why = if why.contains("nothing was sent") {
                 why
@@ -409,14 +381,13 @@ async fn apply_task(
             }
             Err(e) => (format!("failed: {}", e.message), Some(false), Vec::new()),
         };
-        let line = Journal::line(&op, &intent, Record::Answer, text, applied, ids);
-        // The intent line is already on disk: if this one is lost, the next run
-        // settles the change from what AWS shows.
-        let journal = journal.clone();
-        match tokio::task::spawn_blocking(move || journal.write(vec![line])).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "audit answer line not written"),
-            Err(e) => tracing::error!(error = %e, "audit answer line not written"),
+        let line = crate::journal::Entry::about(&op, &intent, Record::Answer, text, applied, ids);
+        // Straight after the answer, with no await between: the answer line is
+        // written whenever the answer was heard. The intent line is already on disk:
+        // if this one cannot be written, the next run settles the change from what
+        // AWS shows.
+        if let Err(e) = journal.write(vec![line]) {
+            tracing::error!(error = %e, "audit answer line not written");
         }
     }
     result
@@ -757,11 +728,7 @@ impl Runtime {
             Effect::Record { task, entries } => {
                 let journal = self.journal.clone();
                 self.spawn(task, format!("record:{task}"), move |tx| async move {
-                    let result = tokio::task::spawn_blocking(move || journal.write(entries))
-                        .await
-                        .unwrap_or_else(|e| {
-                            Err(format!("the audit log write did not finish: {e}"))
-                        });
+                    let result = journal.write(entries);
                     let _ = tx.send(Envelope::Report(task, Report::Recorded { task, result }));
                 });
                 None
