@@ -8,6 +8,8 @@
 //!   scripts see the words the AWS documentation uses; a state this build does not know
 //!   is kept verbatim as `Other` rather than dropped.
 
+pub mod change;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

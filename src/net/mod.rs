@@ -34,6 +34,7 @@
 pub mod arn;
 pub mod audit;
 pub mod baseline;
+pub mod change;
 pub mod egress;
 pub mod findings;
 pub mod firewall;

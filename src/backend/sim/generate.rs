@@ -10,8 +10,8 @@
 
 use std::fmt::Write as _;
 
-use super::derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 use super::scenario::{Scenario, ScenarioError};
+use crate::net::change::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 
 /// Generates a scenario with `spokes` spoke VPCs and `extra_routes` extra static
 /// routes in the hub's `post-inspection` table.

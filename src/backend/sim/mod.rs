@@ -2,10 +2,12 @@
 //! in-memory estate.
 //!
 //! Invariants (AWS semantics the simulator keeps, so tests of it mean something):
-//! - AUTHORED state (what the scenario or a change said) is kept apart from DERIVED
-//!   state (what AWS would show); [`derive::derive`] rebuilds the derived snapshot
-//!   from the authored state after every change. Readers take the current snapshot
-//!   (an `Arc`), so a change never tears a read.
+//! - The scenario states facts (static routes, associations, propagations, requested
+//!   peerings); what AWS shows of them is derived once at load
+//!   ([`crate::net::change::derive::derive`]). A change is
+//!   [`crate::net::change::apply`] on that estate — the same semantics the preview's
+//!   projection uses — which re-derives what it touched. Readers take the current
+//!   snapshot (an `Arc`), so a change never tears a read.
 //! - Unknown ids are errors (`NotFound`), never empty answers; a region AWS has but the
 //!   scenario does not list is simply empty, as a fresh AWS region is.
 //! - A peering is one attachment id visible in both regions; the scenario lists it on
@@ -27,8 +29,8 @@
 //!   ([`Simulator::set_part_latency`]), and a call slower than the call timeout
 //!   ([`Simulator::set_call_timeout`]) fails with `Timeout`.
 //! - Timed state machines (peering `pending → available`, `deleting → deleted`) run
-//!   on the [`SimClock`] the simulator is given; due transitions are applied to the
-//!   authored state before any read or change.
+//!   on the [`SimClock`] the simulator is given; due transitions
+//!   ([`crate::net::change::transition`]) are applied before any read or change.
 
 mod change;
 pub mod clock;
@@ -45,9 +47,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use crate::net::change::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use change::{ACCEPT_SECS, DELETE_SECS, PEERING_INITIATE_SECS};
 pub use clock::{ManualClock, SimClock};
-pub use derive::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use generate::generate;
 pub use scenario::{Faults, Scenario, ScenarioError};
 
@@ -70,7 +72,6 @@ struct Timer {
 /// Authored state, its derived snapshot, and pending timed transitions.
 #[derive(Debug)]
 struct SimState {
-    authored: BTreeMap<String, RegionEstate>,
     derived: Arc<BTreeMap<String, RegionEstate>>,
     timers: Vec<Timer>,
 }
@@ -159,7 +160,7 @@ impl Simulator {
             derive::check_unique_ids(estate).map_err(&invalid)?;
             derive::check_references(estate).map_err(&invalid)?;
         }
-        let derived = derive::derive(&authored).map_err(&invalid)?;
+        let derived = crate::net::change::derive::derive(&authored).map_err(&invalid)?;
         Ok(Self {
             name: if scenario.name.is_empty() {
                 "custom".into()
@@ -169,7 +170,6 @@ impl Simulator {
             account_id: scenario.account_id,
             home_region,
             state: Mutex::new(SimState {
-                authored,
                 derived: Arc::new(derived),
                 timers: Vec::new(),
             }),
@@ -324,8 +324,7 @@ impl Simulator {
     }
 }
 
-/// Applies the timed transitions due at `now` to the authored state, and re-derives
-/// when any did.
+/// Applies the timed transitions due at `now`.
 fn advance(state: &mut SimState, now: u64) {
     let (due, pending): (Vec<Timer>, Vec<Timer>) =
         state.timers.drain(..).partition(|t| t.due <= now);
@@ -333,19 +332,9 @@ fn advance(state: &mut SimState, now: u64) {
     if due.is_empty() {
         return;
     }
+    let regions = Arc::make_mut(&mut state.derived);
     for timer in due {
-        change::set_attachment_state(
-            &mut state.authored,
-            &timer.region,
-            &timer.attachment_id,
-            timer.to,
-        );
-    }
-    match derive::derive(&state.authored) {
-        Ok(derived) => state.derived = Arc::new(derived),
-        Err(e) => {
-            tracing::error!(error = %e, "simulator: derivation failed after a timed transition")
-        }
+        crate::net::change::transition(regions, &timer.region, &timer.attachment_id, &timer.to);
     }
 }
 
