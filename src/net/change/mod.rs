@@ -389,13 +389,20 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
             let table = tgw_table(r, region, route_table_id)?;
             let att = attachment(r, region, attachment_id)?;
             same_tgw(table, att)?;
+            let associate = matches!(op.change, Change::AssociateTgwRouteTable { .. });
+            // What can never be comes before what is not yet.
+            if !associate && att.kind == AttachmentKind::Peering {
+                return Err(Refusal::invalid(format!(
+                    "peering attachment {attachment_id} cannot propagate routes; add a static route instead"
+                )));
+            }
             if !att.state.is_usable() {
                 return Err(Refusal::state(format!(
                     "attachment {attachment_id} is {}; it must be available",
                     att.state
                 )));
             }
-            if matches!(op.change, Change::AssociateTgwRouteTable { .. }) {
+            if associate {
                 if let Some(current) = &att.association {
                     return Err(Refusal::new(
                         RefusalKind::AlreadyExists,
@@ -407,11 +414,6 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
                     ));
                 }
                 return Ok(Some("associated".into()));
-            }
-            if att.kind == AttachmentKind::Peering {
-                return Err(Refusal::invalid(format!(
-                    "peering attachment {attachment_id} cannot propagate routes; add a static route instead"
-                )));
             }
             if table
                 .propagations
@@ -474,6 +476,7 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
             tgw_id,
             peer_tgw_id,
             peer_region,
+            peer_account_id,
             ..
         } => {
             let tgw = r
@@ -488,7 +491,11 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
                 })?;
             let peer_estate = regions.region(peer_region);
             let mut sides = vec![(region, tgw.id.as_str())];
-            if peer_estate.is_some() || regions.complete() {
+            // An estate read by netops shows only its own account's TGWs: another
+            // account's peer TGW is not checked there.
+            let checkable =
+                regions.complete() || (peer_estate.is_some() && *peer_account_id == tgw.owner_id);
+            if checkable {
                 let peer = peer_estate
                     .and_then(|e| e.tgws.iter().find(|t| t.id == *peer_tgw_id))
                     .ok_or_else(|| {
@@ -625,6 +632,15 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
                         refusal.message,
                     )
                 });
+            }
+            let target = target.to_model();
+            if !crate::net::lpm::more_specific_than_local_allowed(&target)
+                && r.and_then(|e| e.vpcs.iter().find(|v| v.id == table.vpc_id))
+                    .is_some_and(|v| v.cidr_blocks.iter().any(|c| c.contains(cidr) && c != cidr))
+            {
+                return Err(Refusal::invalid(format!(
+                    "{cidr} is inside the VPC's own range: only a NAT gateway, a network interface or a VPC endpoint can take a route more specific than local"
+                )));
             }
             let create = matches!(op.change, Change::CreateVpcRoute { .. });
             match table.routes.iter().find(|x| x.destination == destination) {
