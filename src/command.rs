@@ -132,12 +132,16 @@ pub enum Command {
         target: Option<String>,
     },
     /// Approve or refuse a VPC attachment waiting in pendingAcceptance (from another
-    /// account, to a TGW shared through RAM).
+    /// account, to a TGW shared through RAM), or set its options.
     Attach {
         #[arg(value_enum)]
-        action: AcceptReject,
+        action: AttachAction,
         /// The attachment (tgw-attach-…).
         attachment: String,
+        /// With `options`: appliance mode, which keeps both directions of a flow on
+        /// one AZ's attachment (what a stateful inspection VPC needs).
+        #[arg(long, value_enum, value_name = "on|off")]
+        appliance_mode: Option<OnOff>,
     },
     /// The changes netops applied (the audit log, newest last).
     AuditLog {
@@ -287,11 +291,13 @@ pub enum OnOff {
     Off,
 }
 
-/// `attach accept|reject`.
+/// `attach accept|reject|options`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AcceptReject {
+pub enum AttachAction {
     Accept,
     Reject,
+    /// Set the attachment's options (`--appliance-mode on|off`).
+    Options,
 }
 
 /// `--proto` of `trace`.
@@ -560,7 +566,27 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
                 any_id("route target", t)?;
             }
         }
-        Command::Attach { attachment, .. } => id_shape("TGW attachment", attachment, ATTACH)?,
+        Command::Attach {
+            action,
+            attachment,
+            appliance_mode,
+        } => {
+            id_shape("TGW attachment", attachment, ATTACH)?;
+            match (action, appliance_mode) {
+                (AttachAction::Options, None) => {
+                    return Err(
+                        "`attach options` needs an option to set: --appliance-mode on|off".into(),
+                    );
+                }
+                (AttachAction::Accept | AttachAction::Reject, Some(_)) => {
+                    return Err(format!(
+                        "--appliance-mode goes with `attach options`, not `attach {}`",
+                        value_name(*action)
+                    ));
+                }
+                _ => {}
+            }
+        }
         Command::Peer(p) => match p {
             PeerCommand::Create {
                 local_tgw,
@@ -820,8 +846,17 @@ impl Command {
                 }
                 line
             }
-            Self::Attach { action, attachment } => {
-                format!("attach {} {attachment}", value_name(*action))
+            Self::Attach {
+                action,
+                attachment,
+                appliance_mode,
+            } => {
+                let mut line = format!("attach {} {attachment}", value_name(*action));
+                if let Some(m) = appliance_mode {
+                    line.push_str(" --appliance-mode ");
+                    line.push_str(&value_name(*m));
+                }
+                line
             }
             Self::AuditLog { last: None } => "audit-log".into(),
             Self::AuditLog { last: Some(n) } => format!("audit-log --last {n}"),

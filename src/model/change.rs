@@ -127,6 +127,10 @@ pub enum Change {
     AcceptVpcAttachment { attachment_id: String },
     /// `RejectTransitGatewayVpcAttachment`.
     RejectVpcAttachment { attachment_id: String },
+    /// `ModifyTransitGatewayVpcAttachment` with `ApplianceModeSupport`: whether the TGW
+    /// keeps both directions of a flow on one AZ's attachment subnet (what a stateful
+    /// inspection VPC needs).
+    SetApplianceMode { attachment_id: String, on: bool },
     /// `CreateRoute` in a VPC route table.
     CreateVpcRoute {
         route_table_id: String,
@@ -242,7 +246,8 @@ impl Change {
             | Self::RejectPeering { attachment_id }
             | Self::DeletePeering { attachment_id }
             | Self::AcceptVpcAttachment { attachment_id }
-            | Self::RejectVpcAttachment { attachment_id } => Some((attachment_id, None)),
+            | Self::RejectVpcAttachment { attachment_id }
+            | Self::SetApplianceMode { attachment_id, .. } => Some((attachment_id, None)),
             _ => None,
         }
     }
@@ -288,6 +293,7 @@ impl Change {
             Self::DeletePeering { .. } => "DeleteTransitGatewayPeeringAttachment",
             Self::AcceptVpcAttachment { .. } => "AcceptTransitGatewayVpcAttachment",
             Self::RejectVpcAttachment { .. } => "RejectTransitGatewayVpcAttachment",
+            Self::SetApplianceMode { .. } => "ModifyTransitGatewayVpcAttachment",
             Self::CreateVpcRoute { .. } => "CreateRoute",
             Self::ReplaceVpcRoute { .. } => "ReplaceRoute",
             Self::DeleteVpcRoute { .. } => "DeleteRoute",
@@ -502,6 +508,19 @@ impl ChangeOp {
                     _ => "reject-transit-gateway-vpc-attachment",
                 },
                 vec![("transit-gateway-attachment-id", attachment_id.clone())],
+            ),
+            Change::SetApplianceMode { attachment_id, on } => (
+                "modify-transit-gateway-vpc-attachment",
+                vec![
+                    ("transit-gateway-attachment-id", attachment_id.clone()),
+                    (
+                        "options",
+                        format!(
+                            "ApplianceModeSupport={}",
+                            if *on { "enable" } else { "disable" }
+                        ),
+                    ),
+                ],
             ),
             Change::CreateVpcRoute {
                 route_table_id,

@@ -1149,6 +1149,21 @@ fn check_topology(
         Change::DeletePeering { attachment_id } => {
             expect_state(estate, attachment_id, &[S::Deleting, S::Deleted], true)
         }
+        Change::SetApplianceMode { attachment_id, on } => {
+            let word = if *on { "on" } else { "off" };
+            match estate.attachments.iter().find(|a| a.id == *attachment_id) {
+                Some(a) if a.appliance_mode == Some(*on) => Ok(format!(
+                    "{attachment_id} has appliance mode {word} ({})",
+                    a.state
+                )),
+                Some(a) => Err(format!(
+                    "{attachment_id} shows appliance mode {}, not {word}",
+                    a.appliance_mode
+                        .map_or("unknown", |m| if m { "on" } else { "off" })
+                )),
+                None => Err(format!("{attachment_id} is not in the re-read")),
+            }
+        }
         Change::CreateVpcRoute {
             route_table_id,
             cidr,

@@ -33,7 +33,7 @@ use serde_json::json;
 
 use crate::backend::{Change, ChangeOp, TgwRouteTarget, VpcTarget};
 use crate::command::{
-    AcceptReject, Command, FwCommand, OnOff, PeerCommand, RouteAction, VpcRouteAction,
+    AttachAction, Command, FwCommand, OnOff, PeerCommand, RouteAction, VpcRouteAction,
 };
 use crate::error::CommandError;
 use crate::error::ErrorKind;
@@ -451,7 +451,14 @@ fn draft(net: &Net<'_>, cmd: &Command, ctx: &Context) -> Result<Draft, CommandEr
             cidr,
             target,
         } => vpc_route(net, *action, route_table, cidr, target.as_deref())?,
-        Command::Attach { action, attachment } => attach(net, *action, attachment)?,
+        Command::Attach {
+            action: AttachAction::Options,
+            attachment,
+            appliance_mode,
+        } => appliance_mode_draft(net, attachment, *appliance_mode)?,
+        Command::Attach {
+            action, attachment, ..
+        } => attach(net, *action == AttachAction::Accept, attachment)?,
         Command::Peer(PeerCommand::Create {
             local_tgw,
             peer_tgw,
@@ -915,7 +922,60 @@ fn vpc_route(
     Ok(d)
 }
 
-fn attach(net: &Net<'_>, action: AcceptReject, id: &str) -> Result<Draft, CommandError> {
+/// `attach options ATTACH --appliance-mode on|off`: one `ModifyTransitGatewayVpcAttachment`,
+/// its inverse the mode the attachment has now.
+fn appliance_mode_draft(
+    net: &Net<'_>,
+    id: &str,
+    mode: Option<OnOff>,
+) -> Result<Draft, CommandError> {
+    let att = net
+        .attachment(id)
+        .ok_or_else(|| not_found(net, "TGW attachment", id))?;
+    let on = mode == Some(OnOff::On);
+    let word = |m: Option<bool>| match m {
+        Some(true) => "appliance mode on",
+        Some(false) => "appliance mode off",
+        None => "appliance mode (not read)",
+    };
+    if att.appliance_mode == Some(on) {
+        return Err(invalid(format!(
+            "{id} already has {}: nothing to change",
+            word(Some(on))
+        )));
+    }
+    let region = att.region.as_str();
+    let mut d = Draft::new(format!(
+        "turn {} appliance mode on the VPC attachment {id}",
+        if on { "on" } else { "off" }
+    ));
+    d.row(
+        region,
+        id.to_string(),
+        word(att.appliance_mode).into(),
+        word(Some(on)).into(),
+    );
+    d.ops.push(ChangeOp::new(
+        region,
+        Change::SetApplianceMode {
+            attachment_id: id.into(),
+            on,
+        },
+    ));
+    if let Some(before) = att.appliance_mode {
+        d.inverse.push(ChangeOp::new(
+            region,
+            Change::SetApplianceMode {
+                attachment_id: id.into(),
+                on: before,
+            },
+        ));
+    }
+    Ok(d)
+}
+
+/// `attach accept|reject ATTACH`.
+fn attach(net: &Net<'_>, accept: bool, id: &str) -> Result<Draft, CommandError> {
     let att = net
         .attachment(id)
         .ok_or_else(|| not_found(net, "TGW attachment", id))?;
@@ -926,15 +986,15 @@ fn attach(net: &Net<'_>, action: AcceptReject, id: &str) -> Result<Draft, Comman
         )));
     }
     let region = att.region.as_str();
-    let (change, title, after) = match action {
-        AcceptReject::Accept => (
+    let (change, title, after) = match accept {
+        true => (
             Change::AcceptVpcAttachment {
                 attachment_id: id.into(),
             },
             format!("accept the VPC attachment {id}"),
             "pending → available",
         ),
-        AcceptReject::Reject => (
+        false => (
             Change::RejectVpcAttachment {
                 attachment_id: id.into(),
             },
@@ -943,7 +1003,7 @@ fn attach(net: &Net<'_>, action: AcceptReject, id: &str) -> Result<Draft, Comman
         ),
     };
     let mut d = Draft::new(title);
-    if action == AcceptReject::Reject {
+    if !accept {
         d.confirm_id = Some(id.to_string());
     }
     d.row(region, id.to_string(), att.state.to_string(), after.into());

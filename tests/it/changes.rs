@@ -696,3 +696,88 @@ async fn peer_connect_plans_the_routes_on_both_sides_as_they_are_after_the_accep
         assert!(!routes_step.contains(stale), "{stale}: {routes_step}");
     }
 }
+
+/// The change kind added to show what a new kind touches (issue 17): `attach options
+/// --appliance-mode` is previewed, applied once, verified from the re-read, logged,
+/// and undone; what AWS refuses (a peering attachment) and what changes nothing are
+/// refused before anything is sent; the words are checked at parse.
+#[tokio::test]
+async fn attach_options_sets_appliance_mode_verifies_logs_and_undoes() {
+    let sim = demo();
+    let (_dir, log) = tmp();
+    let mode = |sim: &Simulator| {
+        sim.snapshot()["us-east-1"]
+            .attachments
+            .iter()
+            .find(|a| a.id == SPOKE_A_ATT)
+            .and_then(|a| a.appliance_mode)
+    };
+    assert_eq!(mode(&sim), Some(false));
+    let r = batch(
+        &sim,
+        &format!("attach options {SPOKE_A_ATT} --appliance-mode on\n"),
+        OutputFormat::Text,
+        &log,
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("appliance mode off"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("modify-transit-gateway-vpc-attachment")
+            && r.stdout.contains("ApplianceModeSupport=enable"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("has appliance mode on"),
+        "verified: {}",
+        r.stdout
+    );
+    assert_eq!(mode(&sim), Some(true));
+    let lines = log_lines(&log);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["action"], "ModifyTransitGatewayVpcAttachment");
+
+    // Nothing to change, a peering attachment, and bad words: refused, nothing sent.
+    let sent = sim.applied_changes().len();
+    for (script, says) in [
+        (
+            format!("attach options {SPOKE_A_ATT} --appliance-mode on\n"),
+            "nothing to change",
+        ),
+        (
+            "attach options tgw-attach-0e1a2b3c4d5e6f7a1 --appliance-mode on\n".to_string(),
+            "appliance mode is an option of VPC attachments",
+        ),
+        (
+            format!("attach options {SPOKE_A_ATT}\n"),
+            "needs an option to set",
+        ),
+        (
+            format!("attach accept {SPOKE_A_ATT} --appliance-mode on\n"),
+            "goes with `attach options`",
+        ),
+    ] {
+        let r = batch(&sim, &script, OutputFormat::Text, &log, |_| {}).await;
+        assert_ne!(r.code, exit::OK, "{script}: {r:?}");
+        assert!(
+            r.stdout.contains(says) || r.stderr.contains(says),
+            "{script}: {r:?}"
+        );
+    }
+    assert_eq!(sim.applied_changes().len(), sent, "nothing was sent");
+
+    // Undo reverses a change of its own run.
+    let r = batch(
+        &sim,
+        &format!("attach options {SPOKE_A_ATT} --appliance-mode off\nundo\n"),
+        OutputFormat::Text,
+        &log,
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert_eq!(mode(&sim), Some(true), "undo put it back");
+    assert_eq!(log_lines(&log).len(), 3, "the change, its opposite and the undo");
+}

@@ -197,4 +197,45 @@ async fn moto_peer_connect_takes_a_boto3_requested_peering_to_routes_both_ways()
             "{region}: an active static route to {other_cidr} over {peering}: {found:?}"
         );
     }
+
+    // The change kind issue 17 added, through the real SDK client: moto implements
+    // ModifyTransitGatewayVpcAttachment's options; netops previews, sends it once,
+    // and verifies it from its own re-read.
+    let att = ids["us-east-1"]["attachment"]
+        .as_str()
+        .expect("attachment")
+        .to_string();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let dyn_backend: Arc<dyn Backend> = Arc::clone(&backend) as Arc<dyn Backend>;
+    let code = run_script(
+        &format!("attach options {att} --appliance-mode on\n"),
+        dyn_backend,
+        DiscoveryPlan {
+            regions: vec!["us-east-1".into()],
+            follow_peers: false,
+            concurrency: 2,
+        },
+        &opts,
+        &mut out,
+        &mut err,
+    )
+    .await;
+    let stdout = String::from_utf8(out).expect("utf-8");
+    let stderr = String::from_utf8(err).expect("utf-8");
+    assert_eq!(code, exit::OK, "{stdout}\n{stderr}");
+    assert!(stdout.contains("has appliance mode on"), "verified: {stdout}");
+    let a = region_clients(&clients, "us-east-1")
+        .ec2
+        .describe_transit_gateway_vpc_attachments()
+        .transit_gateway_attachment_ids(&att)
+        .send()
+        .await
+        .expect("describe vpc attachment");
+    let support = a
+        .transit_gateway_vpc_attachments()
+        .first()
+        .and_then(|a| a.options())
+        .and_then(|o| o.appliance_mode_support())
+        .map(|s| s.as_str().to_string());
+    assert_eq!(support.as_deref(), Some("enable"), "{a:?}");
 }

@@ -332,6 +332,32 @@ impl Changer for AwsChanger {
                     )
                 })
             }
+            Change::SetApplianceMode { attachment_id, on } => {
+                use aws_sdk_ec2::types::{
+                    ApplianceModeSupportValue, ModifyTransitGatewayVpcAttachmentRequestOptions,
+                };
+                let req = c
+                    .modify_transit_gateway_vpc_attachment()
+                    .transit_gateway_attachment_id(attachment_id)
+                    .options(
+                        ModifyTransitGatewayVpcAttachmentRequestOptions::builder()
+                            .appliance_mode_support(if *on {
+                                ApplianceModeSupportValue::Enable
+                            } else {
+                                ApplianceModeSupportValue::Disable
+                            })
+                            .build(),
+                    )
+                    .dry_run(dry);
+                cx.call("ec2", action, req.send()).await.map(|o| {
+                    let a = o.transit_gateway_vpc_attachment();
+                    outcome(
+                        o.request_id(),
+                        None,
+                        a.and_then(|a| a.state()).map(|s| s.as_str()),
+                    )
+                })
+            }
             Change::RejectVpcAttachment { attachment_id } => {
                 let req = c
                     .reject_transit_gateway_vpc_attachment()

@@ -46,6 +46,8 @@ pub const PEERING_INITIATE_SECS: u64 = 2;
 pub const ACCEPT_SECS: u64 = 10;
 /// Seconds from `deleting` to `deleted`.
 pub const DELETE_SECS: u64 = 5;
+/// Seconds from `modifying` back to `available` (an attachment's options changed).
+pub const MODIFY_SECS: u64 = 5;
 
 /// How AWS refuses a change (the backends map it to their error kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -604,6 +606,22 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
                 .to_string(),
             ))
         }
+        Change::SetApplianceMode { attachment_id, .. } => {
+            let att = attachment(r, region, attachment_id)?;
+            if att.kind != AttachmentKind::Vpc {
+                return Err(Refusal::invalid(format!(
+                    "{attachment_id} is a {} attachment; appliance mode is an option of VPC attachments",
+                    att.kind
+                )));
+            }
+            if !att.state.is_usable() {
+                return Err(Refusal::state(format!(
+                    "VPC attachment {attachment_id} is {}; it must be available to be modified",
+                    att.state
+                )));
+            }
+            Ok(Some(AttachmentState::Modifying.to_string()))
+        }
         Change::CreateVpcRoute {
             route_table_id,
             cidr,
@@ -1024,6 +1042,20 @@ fn edit(regions: &mut impl Regions, op: &ChangeOp, chosen: &Chosen, applied: &mu
             } else {
                 transition(regions, region, attachment_id, &AttachmentState::Rejected);
             }
+        }
+        Change::SetApplianceMode { attachment_id, on } => {
+            if let Some(a) = regions
+                .region_mut(region)
+                .and_then(|r| r.attachments.iter_mut().find(|a| a.id == *attachment_id))
+            {
+                a.appliance_mode = Some(*on);
+            }
+            transition(regions, region, attachment_id, &AttachmentState::Modifying);
+            applied.later.push(later(
+                attachment_id,
+                AttachmentState::Available,
+                MODIFY_SECS,
+            ));
         }
         Change::CreateVpcRoute {
             route_table_id,

@@ -466,6 +466,20 @@ pub(super) fn actions_for(state: &State) -> Vec<MenuItem> {
             format!("attach reject {}", a.id),
         ));
     }
+    if let Some(Node::Attachment(_, a)) = state.selected_node()
+        && a.kind == AttachmentKind::Vpc
+        && let Some(on) = a.appliance_mode
+    {
+        let (label, word) = if on {
+            ("turn appliance mode off", "off")
+        } else {
+            ("turn appliance mode on (what an inspection VPC needs)", "on")
+        };
+        out.push(line(
+            format!("{label} for {}", a.id),
+            format!("attach options {} --appliance-mode {word}", a.id),
+        ));
+    }
     if let Some(l) = rule_group_toggle_line(state) {
         let label = if l.starts_with("fw enable") {
             "enable this rule group again (at its recorded priority)"
