@@ -779,5 +779,9 @@ async fn attach_options_sets_appliance_mode_verifies_logs_and_undoes() {
     .await;
     assert_eq!(r.code, exit::OK, "{r:?}");
     assert_eq!(mode(&sim), Some(true), "undo put it back");
-    assert_eq!(log_lines(&log).len(), 3, "the change, its opposite and the undo");
+    assert_eq!(
+        log_lines(&log).len(),
+        3,
+        "the change, its opposite and the undo"
+    );
 }

@@ -223,7 +223,10 @@ async fn moto_peer_connect_takes_a_boto3_requested_peering_to_routes_both_ways()
     let stdout = String::from_utf8(out).expect("utf-8");
     let stderr = String::from_utf8(err).expect("utf-8");
     assert_eq!(code, exit::OK, "{stdout}\n{stderr}");
-    assert!(stdout.contains("has appliance mode on"), "verified: {stdout}");
+    assert!(
+        stdout.contains("has appliance mode on"),
+        "verified: {stdout}"
+    );
     let a = region_clients(&clients, "us-east-1")
         .ec2
         .describe_transit_gateway_vpc_attachments()

@@ -175,7 +175,7 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
         }
         let statics: BTreeSet<Destination> =
             table.routes.iter().map(|r| r.destination.clone()).collect();
-        let mut propagated = Vec::new();
+        let mut found = Vec::new();
         for link in &table.propagations {
             let Some(att) = attachments.get(&link.attachment_id) else {
                 continue;
@@ -197,24 +197,12 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
                 .unwrap_or_default();
             for cidr in cidrs {
                 let destination = Destination::Cidr(cidr);
-                if statics.contains(&destination) {
-                    continue;
+                if !statics.contains(&destination) {
+                    found.push(propagated(&region, table, att, destination));
                 }
-                propagated.push(TgwRoute {
-                    route_table_id: table.id.clone(),
-                    region: region.clone(),
-                    destination,
-                    route_type: RouteType::Propagated,
-                    state: RouteState::Active,
-                    targets: vec![crate::model::RouteTarget {
-                        attachment_id: att.id.clone(),
-                        resource_type: Some(att.kind.clone()),
-                        resource_id: att.resource_id.clone(),
-                    }],
-                });
             }
         }
-        table.routes.extend(propagated);
+        table.routes.extend(found);
         table
             .routes
             .sort_by(|a, b| a.destination.cmp(&b.destination));

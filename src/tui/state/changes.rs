@@ -473,7 +473,10 @@ pub(super) fn actions_for(state: &State) -> Vec<MenuItem> {
         let (label, word) = if on {
             ("turn appliance mode off", "off")
         } else {
-            ("turn appliance mode on (what an inspection VPC needs)", "on")
+            (
+                "turn appliance mode on (what an inspection VPC needs)",
+                "on",
+            )
         };
         out.push(line(
             format!("{label} for {}", a.id),
