@@ -23,10 +23,9 @@ use std::collections::BTreeMap;
 
 use super::ChangePlan;
 use super::log::{Entry, Intent, Record};
-use crate::backend::{BackendError, Change, ChangeOp, ChangeOutcome, ErrorKind, TgwRouteTarget};
-use crate::model::{
-    AttachmentState, Destination, Estate, RegionEstate, RegionLoad, RouteState, RouteType, TgwRoute,
-};
+use crate::backend::{BackendError, Change, ChangeOp, ChangeOutcome, ErrorKind};
+use crate::model::{Destination, Estate, RegionEstate, RegionLoad, TgwRoute};
+use crate::net::change::shows::{self as after, Shown};
 use crate::runtime::{Effect, Observation, ObserveQuery, Report, TaskId};
 
 /// Where the execution is.
@@ -508,9 +507,9 @@ impl Execution {
                 }
             ))
         };
-        let seen = |r: Result<String, String>| match r {
-            Ok(t) => Seen::Shows(t),
-            Err(t) => Seen::Not(t),
+        let seen = |r: Shown| match r {
+            Shown::Yes(t) => Seen::Shows(t),
+            Shown::No(t) => Seen::Not(t),
         };
         match &op.change {
             Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
@@ -522,7 +521,7 @@ impl Execution {
                 let Some(p) = policies.iter().find(|p| p.arn == t.policy_arn) else {
                     return Seen::Not(format!("{} is not in {region} any more", t.policy_name));
                 };
-                seen(check_toggle(
+                seen(after::toggle(
                     p,
                     t,
                     matches!(op.change, Change::EnableRuleGroup(_)),
@@ -542,11 +541,11 @@ impl Execution {
                 route_table_id,
                 cidr,
             } => match self.observed_routes(region, route_table_id, *cidr) {
-                Some(routes) => seen(check_tgw_route(&op.change, routes)),
+                Some(routes) => seen(after::tgw_route(&op.change, routes)),
                 None => unread(),
             },
             _ => match self.topologies.get(region) {
-                Some(estate) => seen(check_topology(estate, op, outcome)),
+                Some(estate) => seen(after::topology(estate, op, outcome.created_id.as_deref())),
                 None => unread(),
             },
         }
@@ -704,48 +703,6 @@ fn settled_line(r: &OpResult, plan: &ChangePlan, task: TaskId) -> Entry {
     )
 }
 
-/// What the estate shows about a change: `Ok` it is there, `Err` it is not, `None`
-/// its region (or the part it is about) was not read. For settling a change whose
-/// outcome a killed run never learned.
-#[must_use]
-pub fn shows(estate: &Estate, op: &ChangeOp) -> Option<Result<String, String>> {
-    let region = estate.region(&op.region)?;
-    match &op.change {
-        Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
-            if region.firewall_policies.is_empty() {
-                return None;
-            }
-            Some(
-                match region
-                    .firewall_policies
-                    .iter()
-                    .find(|p| p.arn == t.policy_arn)
-                {
-                    Some(p) => check_toggle(p, t, matches!(op.change, Change::EnableRuleGroup(_))),
-                    None => Err(format!(
-                        "{} is not in {} any more",
-                        t.policy_name, op.region
-                    )),
-                },
-            )
-        }
-        _ => {
-            if let Some((table, cidr)) = op.change.route()
-                && let Some(t) = region.tgw_route_tables.iter().find(|t| t.id == table)
-            {
-                let routes: Vec<TgwRoute> = t
-                    .routes
-                    .iter()
-                    .filter(|r| r.destination == Destination::Cidr(cidr))
-                    .cloned()
-                    .collect();
-                return Some(check_tgw_route(&op.change, &routes));
-            }
-            Some(check_topology(region, op, &ChangeOutcome::default()))
-        }
-    }
-}
-
 /// What this run must write to settle the changes an earlier run left unknown in
 /// the audit log (killed after its intent line): read from the log, judged on this
 /// estate. Nothing when the session writes no log (off, broken, read-only).
@@ -778,17 +735,17 @@ pub fn settle_pending(pending: &[Entry], estate: &Estate) -> Vec<Entry> {
         {
             continue;
         }
-        let Some(seen) = shows(estate, &op) else {
+        let Some(seen) = after::in_estate(estate, &op) else {
             continue;
         };
         let (applied, result) = match seen {
-            Ok(found) => (
+            Shown::Yes(found) => (
                 true,
                 format!(
                     "applied: its answer never came (netops stopped), and a later read shows it: {found}"
                 ),
             ),
-            Err(why) => (
+            Shown::No(why) => (
                 false,
                 format!(
                     "not applied: its answer never came (netops stopped), and a later read does not show it ({why})"
@@ -806,76 +763,6 @@ pub fn settle_pending(pending: &[Entry], estate: &Estate) -> Vec<Entry> {
         out.push(line);
     }
     out
-}
-
-/// What a re-read route search shows about a TGW route change.
-fn check_tgw_route(change: &Change, routes: &[TgwRoute]) -> Result<String, String> {
-    match change {
-        Change::CreateTgwRoute {
-            route_table_id,
-            cidr,
-            target,
-        }
-        | Change::ReplaceTgwRoute {
-            route_table_id,
-            cidr,
-            target,
-        } => {
-            let Some(r) = routes.iter().find(|r| r.route_type == RouteType::Static) else {
-                return Err(format!("no static route to {cidr} in {route_table_id}"));
-            };
-            match target {
-                TgwRouteTarget::Blackhole if r.state == RouteState::Blackhole => {
-                    Ok(format!("{cidr} is a blackhole in {route_table_id}"))
-                }
-                TgwRouteTarget::Attachment(a)
-                    if r.targets.iter().any(|t| &t.attachment_id == a) =>
-                {
-                    Ok(format!("{cidr} → {a} ({}) in {route_table_id}", r.state))
-                }
-                // moto 5.2.5 stores no target for a route to a peering attachment;
-                // AWS always names it. Said, not hidden.
-                TgwRouteTarget::Attachment(a)
-                    if r.state == RouteState::Active
-                        && r.targets.iter().all(|t| t.attachment_id.is_empty()) =>
-                {
-                    Ok(format!(
-                        "{cidr} is an active static route in {route_table_id} (the API did not name its target; {a} was asked)"
-                    ))
-                }
-                TgwRouteTarget::Attachment(a) if r.state == RouteState::Blackhole => Ok(format!(
-                    "{cidr} → {a} in {route_table_id} is a blackhole until {a} is available"
-                )),
-                _ => Err(format!(
-                    "{cidr} in {route_table_id} is {} → {}",
-                    r.state,
-                    r.targets
-                        .iter()
-                        .map(|t| t.attachment_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            }
-        }
-        Change::DeleteTgwRoute {
-            route_table_id,
-            cidr,
-        } => {
-            if routes.iter().any(|r| r.route_type == RouteType::Static) {
-                Err(format!(
-                    "the static route to {cidr} is still in {route_table_id}"
-                ))
-            } else if let Some(p) = routes.first() {
-                Ok(format!(
-                    "static route gone; {cidr} is propagated ({}) in {route_table_id}",
-                    p.state
-                ))
-            } else {
-                Ok(format!("no route to {cidr} in {route_table_id}"))
-            }
-        }
-        _ => Err("not a TGW route change".into()),
-    }
 }
 
 /// The preview row about this op: in its region (both sides of a peering share the
@@ -930,55 +817,6 @@ pub fn merge_firewall(estate: &mut Estate, region: &str, data: crate::backend::O
     }
 }
 
-/// What a re-read policy says about a toggle: the group is gone and recorded
-/// (disable), or back at its recorded priority with no record left (enable).
-fn check_toggle(
-    p: &crate::model::FirewallPolicy,
-    t: &crate::backend::RuleGroupToggle,
-    enable: bool,
-) -> Result<String, String> {
-    let referenced = p
-        .stateful_rule_groups
-        .iter()
-        .chain(&p.stateless_rule_groups)
-        .find(|r| r.arn == t.group_arn);
-    let recorded = p.disabled.iter().find(|d| d.reference.arn == t.group_arn);
-    let priority = |r: &crate::model::RuleGroupRef| {
-        r.priority
-            .map_or_else(String::new, |n| format!(" at priority {n}"))
-    };
-    match (enable, referenced, recorded) {
-        (false, None, Some(d)) => Ok(format!(
-            "{} is disabled in {}; its reference{} is kept in tag {}",
-            t.group_name,
-            t.policy_name,
-            priority(&d.reference),
-            d.tag().0
-        )),
-        (false, None, None) => Err(format!(
-            "{} is no longer referenced by {}, but no {}{} tag records it",
-            t.group_name,
-            t.policy_name,
-            crate::model::DISABLED_TAG_PREFIX,
-            t.group_name
-        )),
-        (false, Some(_), _) => Err(format!(
-            "{} still references {}",
-            t.policy_name, t.group_name
-        )),
-        (true, Some(r), _) => Ok(format!(
-            "{} is enabled in {}{}",
-            t.group_name,
-            t.policy_name,
-            priority(r)
-        )),
-        (true, None, _) => Err(format!(
-            "{} does not reference {}",
-            t.policy_name, t.group_name
-        )),
-    }
-}
-
 /// The optional parts (read apart from the topology) carried over to a re-read
 /// topology.
 fn keep_optional(fresh: &mut RegionEstate, old: &RegionEstate) {
@@ -994,201 +832,5 @@ fn keep_optional(fresh: &mut RegionEstate, old: &RegionEstate) {
         if optional.iter().any(|p| gap.part.starts_with(p)) || gap.part == "ssm" {
             fresh.gaps.push(gap.clone());
         }
-    }
-}
-
-fn peering_state(estate: &RegionEstate, id: &str) -> Option<AttachmentState> {
-    estate
-        .peerings
-        .iter()
-        .find(|p| p.id == id)
-        .map(|p| p.state.clone())
-        .or_else(|| {
-            estate
-                .attachments
-                .iter()
-                .find(|a| a.id == id)
-                .map(|a| a.state.clone())
-        })
-}
-
-fn expect_state(
-    estate: &RegionEstate,
-    id: &str,
-    ok: &[AttachmentState],
-    absent_ok: bool,
-) -> Result<String, String> {
-    match peering_state(estate, id) {
-        Some(s) if ok.contains(&s) => Ok(format!("{id} is {s}")),
-        Some(s) => Err(format!("{id} is {s}")),
-        None if absent_ok => Ok(format!("{id} is gone")),
-        None => Err(format!("{id} is not in {}", estate.region)),
-    }
-}
-
-fn check_topology(
-    estate: &RegionEstate,
-    op: &ChangeOp,
-    outcome: &ChangeOutcome,
-) -> Result<String, String> {
-    use AttachmentState as S;
-    let associated = |table: &str, att: &str| {
-        estate
-            .tgw_route_tables
-            .iter()
-            .any(|t| t.id == table && t.associations.iter().any(|l| l.attachment_id == att))
-            || estate.attachments.iter().any(|a| {
-                a.id == att
-                    && a.association
-                        .as_ref()
-                        .is_some_and(|x| x.route_table_id == table)
-            })
-    };
-    let propagating = |table: &str, att: &str| {
-        estate
-            .tgw_route_tables
-            .iter()
-            .any(|t| t.id == table && t.propagations.iter().any(|l| l.attachment_id == att))
-    };
-    let vpc_route = |table: &str, cidr: ipnet::IpNet| {
-        estate
-            .vpc_route_tables
-            .iter()
-            .find(|t| t.id == table)
-            .map(|t| {
-                t.routes
-                    .iter()
-                    .find(|r| r.destination == Destination::Cidr(cidr))
-                    .map(|r| r.target.id().to_string())
-            })
-    };
-    match &op.change {
-        Change::DisableRuleGroup(_) | Change::EnableRuleGroup(_) => {
-            Err("a rule group toggle is verified from the firewall re-read".into())
-        }
-        Change::AssociateTgwRouteTable {
-            route_table_id,
-            attachment_id,
-        } => {
-            if associated(route_table_id, attachment_id) {
-                Ok(format!(
-                    "{attachment_id} is associated with {route_table_id}"
-                ))
-            } else {
-                Err(format!(
-                    "{attachment_id} is not associated with {route_table_id}"
-                ))
-            }
-        }
-        Change::DisassociateTgwRouteTable {
-            route_table_id,
-            attachment_id,
-        } => {
-            if associated(route_table_id, attachment_id) {
-                Err(format!(
-                    "{attachment_id} is still associated with {route_table_id}"
-                ))
-            } else {
-                Ok(format!(
-                    "{attachment_id} is not associated with {route_table_id}"
-                ))
-            }
-        }
-        Change::EnablePropagation {
-            route_table_id,
-            attachment_id,
-        } => {
-            if propagating(route_table_id, attachment_id) {
-                Ok(format!("{attachment_id} propagates into {route_table_id}"))
-            } else {
-                Err(format!(
-                    "{attachment_id} does not propagate into {route_table_id}"
-                ))
-            }
-        }
-        Change::DisablePropagation {
-            route_table_id,
-            attachment_id,
-        } => {
-            if propagating(route_table_id, attachment_id) {
-                Err(format!(
-                    "{attachment_id} still propagates into {route_table_id}"
-                ))
-            } else {
-                Ok(format!(
-                    "{attachment_id} no longer propagates into {route_table_id}"
-                ))
-            }
-        }
-        Change::CreatePeering { request_tag, .. } => {
-            let found = estate.peerings.iter().find(|p| {
-                Some(&p.id) == outcome.created_id.as_ref()
-                    || p.tags.get(crate::backend::change::REQUEST_TAG_KEY) == Some(request_tag)
-            });
-            match found {
-                Some(p) => Ok(format!(
-                    "found {} tagged {}={request_tag}, {}",
-                    p.id,
-                    crate::backend::change::REQUEST_TAG_KEY,
-                    p.state
-                )),
-                None => Err("the new peering is not visible yet".into()),
-            }
-        }
-        Change::AcceptPeering { attachment_id } | Change::AcceptVpcAttachment { attachment_id } => {
-            expect_state(
-                estate,
-                attachment_id,
-                &[S::Pending, S::Available, S::Modifying],
-                false,
-            )
-        }
-        Change::RejectPeering { attachment_id } | Change::RejectVpcAttachment { attachment_id } => {
-            expect_state(estate, attachment_id, &[S::Rejecting, S::Rejected], true)
-        }
-        Change::DeletePeering { attachment_id } => {
-            expect_state(estate, attachment_id, &[S::Deleting, S::Deleted], true)
-        }
-        Change::SetApplianceMode { attachment_id, on } => {
-            let word = if *on { "on" } else { "off" };
-            match estate.attachments.iter().find(|a| a.id == *attachment_id) {
-                Some(a) if a.appliance_mode == Some(*on) => Ok(format!(
-                    "{attachment_id} has appliance mode {word} ({})",
-                    a.state
-                )),
-                Some(a) => Err(format!(
-                    "{attachment_id} shows appliance mode {}, not {word}",
-                    a.appliance_mode
-                        .map_or("unknown", |m| if m { "on" } else { "off" })
-                )),
-                None => Err(format!("{attachment_id} is not in the re-read")),
-            }
-        }
-        Change::CreateVpcRoute {
-            route_table_id,
-            cidr,
-            target,
-        }
-        | Change::ReplaceVpcRoute {
-            route_table_id,
-            cidr,
-            target,
-        } => match vpc_route(route_table_id, *cidr) {
-            None => Err(format!("{route_table_id} is not in {}", estate.region)),
-            Some(Some(t)) if t == target.id() => Ok(format!("{cidr} → {t} in {route_table_id}")),
-            Some(Some(t)) => Err(format!("{cidr} → {t} in {route_table_id}")),
-            Some(None) => Err(format!("no route to {cidr} in {route_table_id}")),
-        },
-        Change::DeleteVpcRoute {
-            route_table_id,
-            cidr,
-        } => match vpc_route(route_table_id, *cidr) {
-            None => Err(format!("{route_table_id} is not in {}", estate.region)),
-            Some(Some(t)) => Err(format!("{cidr} → {t} is still in {route_table_id}")),
-            Some(None) => Ok(format!("no route to {cidr} in {route_table_id}")),
-        },
-        Change::CreateTgwRoute { .. }
-        | Change::ReplaceTgwRoute { .. }
-        | Change::DeleteTgwRoute { .. } => Ok("read by route search".into()),
     }
 }

@@ -25,6 +25,7 @@
 //!   region that is not loaded) is said in [`Applied::notes`], never guessed.
 
 pub mod derive;
+pub mod shows;
 
 use std::collections::BTreeMap;
 
