@@ -225,6 +225,7 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pending = vec![Msg::Start];
+    let (answers_tx, mut answers_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     loop {
         if !pending.is_empty() {
             // One burst, one rebuild of what depends on the data; the time first, so
@@ -244,8 +245,15 @@ pub async fn run(
                     _ => {}
                 }
             }
+            // File reads and queries run off this thread; their answers come back
+            // as messages.
             for job in state.take_jobs() {
-                pending.extend(run_job(job, Clock::System));
+                let answers = answers_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(msg) = run_job(job, Clock::System) {
+                        let _ = answers.send(msg);
+                    }
+                });
             }
         }
         if state.quit {
@@ -322,6 +330,7 @@ pub async fn run(
                 }
                 return Ok(Ending::Signal(number));
             }
+            Some(answer) = answers_rx.recv() => pending.push(answer),
             _ = tick.tick(), if loading => pending.push(Msg::Tick),
         }
     }
@@ -356,7 +365,7 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
     match job {
         state::FrontJob::ReadLog { path, last } => {
             let title = format!(":audit-log ({})", path.display());
-            Some(Msg::LogRead {
+            Some(Msg::Answer {
                 title,
                 result: match crate::ops::log::read(&path, last) {
                     Ok((entries, bad)) => {
@@ -374,6 +383,13 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
                     Err(e) => Err(format!("cannot read the audit log {}: {e}", path.display())),
                 },
             })
+        }
+        state::FrontJob::Query { command, estate } => {
+            let title = format!(":{}", command.to_line());
+            let result = crate::query::run_with(&crate::net::Net::new(&estate), &command)
+                .map(|output| output.to_text().lines().map(str::to_string).collect())
+                .map_err(|e| format!("{title} — {e}"));
+            Some(Msg::Answer { title, result })
         }
     }
 }

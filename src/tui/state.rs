@@ -113,9 +113,9 @@ pub enum Msg {
         task: TaskId,
         result: Result<(), String>,
     },
-    /// The audit log read for `:audit-log` ([`FrontJob::ReadLog`]): a title and its
-    /// lines, or why it could not be read.
-    LogRead {
+    /// A front-end job's answer ([`FrontJob`]: the audit log read for `:audit-log`,
+    /// a `:` query): a title and its lines, or why there are none.
+    Answer {
         title: String,
         result: Result<Vec<String>, String>,
     },
@@ -212,10 +212,16 @@ pub enum Overlay {
 /// with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrontJob {
-    /// Read the last `last` entries for `:audit-log`; answers [`Msg::LogRead`].
+    /// Read the last `last` entries for `:audit-log`; answers [`Msg::Answer`].
     ReadLog {
         path: std::path::PathBuf,
         last: Option<usize>,
+    },
+    /// Answer a `:` query ([`crate::query`], as `--batch` does) on this version of the
+    /// estate, off the screen's thread; answers [`Msg::Answer`].
+    Query {
+        command: crate::command::Command,
+        estate: std::sync::Arc<Estate>,
     },
 }
 
@@ -980,7 +986,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             ));
             state.dirty = true;
         }
-        Msg::LogRead { title, result } => {
+        Msg::Answer { title, result } => {
             match result {
                 Ok(lines) => state.modals.push(Modal::Output {
                     title,

@@ -33,12 +33,20 @@ fn fresh() -> State {
 
 /// The effects of keys, less the audit every data change asks for (the audit's own
 /// tests look at it: `a_data_change_asks_for_one_audit_and_takes_only_the_newest`).
+/// The front end's jobs (a `:` query, the audit log read) are answered after each
+/// key, as the console's loop does.
 fn keys(state: &mut State, seq: &str) -> Vec<Effect> {
-    parse_keys(seq)
-        .into_iter()
-        .flat_map(|k| update(state, Msg::Key(k)))
-        .filter(|e| !matches!(e, Effect::Audit { .. }))
-        .collect()
+    let mut fx = Vec::new();
+    for k in parse_keys(seq) {
+        fx.extend(update(state, Msg::Key(k)));
+        for job in state.take_jobs() {
+            if let Some(answer) = netops::tui::run_job(job, netops::runtime::Clock::Fixed(0)) {
+                fx.extend(update(state, answer));
+            }
+        }
+    }
+    fx.retain(|e| !matches!(e, Effect::Audit { .. }));
+    fx
 }
 
 async fn region(name: &str) -> DiscoveryEvent {

@@ -162,19 +162,11 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
         {
             run_change(state, &cmd, fx);
         }
-        Ok(Some(cmd)) => match crate::query::run_with(
-            &crate::net::Net::with_index(&state.data.estate, &state.data.index),
-            &cmd,
-        ) {
-            Ok(output) => {
-                state.modals.push(Modal::Output {
-                    title: format!(":{}", cmd.to_line()),
-                    lines: output.to_text().lines().map(str::to_string).collect(),
-                    scroll: Scroll::default(),
-                });
-            }
-            Err(e) => state.error(format!(":{} — {e}", cmd.to_line())),
-        },
+        // Answered off the screen's thread (an audit of a large estate takes a while).
+        Ok(Some(command)) => state.changes.jobs.push(FrontJob::Query {
+            command,
+            estate: std::sync::Arc::new(state.data.estate.clone()),
+        }),
         Err(e) if e.is_help => {
             state.modals.push(Modal::Output {
                 title: format!(":{}", line.trim()),
