@@ -192,6 +192,15 @@ fn demo_console_in_tmux() {
     t.wait_for(&["┌ :tgws", "64513"]);
     t.send(&["q"]);
 
+    // `:audit-log` opens its popup (issue 18: it showed nothing and swallowed the
+    // next keys, as the front end ran its file read only when other messages came);
+    // q closes it, and the next q quits.
+    t.send(&[":"]);
+    t.type_text("audit-log");
+    t.send(&["Enter"]);
+    t.wait_for(&["┌ :audit-log", "no change has been logged yet"]);
+    t.send(&["q"]);
+
     // q quits and leaves a clean terminal: the shell's output, no console.
     t.send(&["q"]);
     let screen = t.wait_for(&["netops exited with 0"]);
