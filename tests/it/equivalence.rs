@@ -294,6 +294,19 @@ async fn peer_accept_and_connect_are_the_same_in_batch_and_console() {
 }
 
 #[tokio::test]
+async fn attachment_options_are_the_same_in_batch_and_console() {
+    same(
+        "attach options and undo",
+        &[
+            format!("attach options {SPOKE_A_ATT} --appliance-mode on"),
+            "undo".into(),
+        ],
+        Faults::default(),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn firewall_toggles_are_the_same_in_batch_and_console() {
     same(
         "fw disable/enable",
