@@ -16,8 +16,7 @@ use serde::Serialize;
 
 use crate::backend::{Change, ChangeOp, TgwRouteTarget};
 use crate::model::{
-    AttachmentKind, AttachmentState, Destination, RouteType, TgwRouteTable, VpcRouteTable,
-    VpcRouteTarget,
+    AttachmentKind, AttachmentState, Destination, RouteType, TgwRouteTable, VpcRouteTarget,
 };
 use crate::net::Net;
 use crate::net::change::Refusal;
@@ -537,7 +536,21 @@ fn tgw_route(
         }
     }
     if kind != Kind::Delete {
-        out.extend(tgw_shadowing(table, cidr));
+        let to = match target {
+            Some(TgwRouteTarget::Attachment(a)) => a.clone(),
+            _ => "blackhole".to_string(),
+        };
+        out.extend(shadowing(
+            net,
+            region,
+            cidr,
+            &to,
+            kind == Kind::Create,
+            table
+                .routes
+                .iter()
+                .filter_map(|r| Some((r.destination.cidr()?, targets_of(&r.targets)))),
+        ));
     }
     out
 }
@@ -633,39 +646,66 @@ fn targets_of(targets: &[crate::model::RouteTarget]) -> String {
         .join(", ")
 }
 
-/// Routes of the table that a new route to `cidr` would shadow (less specific ones it
-/// takes addresses from) or be shadowed by (more specific ones inside it).
-fn tgw_shadowing(table: &TgwRouteTable, cidr: IpNet) -> Vec<Problem> {
+/// What a new route to `cidr` (going to `to`) changes for addresses other routes of
+/// the table send today, said only when a path changes:
+/// - the most specific route covering `cidr` sent its addresses elsewhere: they move
+///   (louder when they leave an inspection point);
+/// - more specific routes inside `cidr` to other targets keep their addresses.
+///
+/// A route to the target its addresses already go to changes nothing and says nothing.
+fn shadowing(
+    net: &Net<'_>,
+    region: &str,
+    cidr: IpNet,
+    to: &str,
+    create: bool,
+    routes: impl Iterator<Item = (IpNet, String)>,
+) -> Vec<Problem> {
     let mut inside = Vec::new();
-    let mut covering = Vec::new();
-    for r in &table.routes {
-        let Some(other) = r.destination.cidr() else {
-            continue;
-        };
+    let mut covering: Option<(IpNet, String)> = None;
+    for (other, target) in routes {
         if other == cidr {
             continue;
         }
         if cidr.contains(&other) {
-            inside.push(format!("{other} → {}", targets_of(&r.targets)));
-        } else if other.contains(&cidr) {
-            covering.push(format!("{other} → {}", targets_of(&r.targets)));
+            if target != to {
+                inside.push(format!("{other} → {target}"));
+            }
+        } else if other.contains(&cidr)
+            && covering
+                .as_ref()
+                .is_none_or(|(c, _)| other.prefix_len() > c.prefix_len())
+        {
+            covering = Some((other, target));
         }
     }
-    shadow_problems(cidr, &inside, &covering)
-}
-
-fn shadow_problems(cidr: IpNet, inside: &[String], covering: &[String]) -> Vec<Problem> {
     let mut out = Vec::new();
+    if create
+        && let Some((other, from)) = covering
+        && from != to
+    {
+        // An inspection point: a firewall or appliance endpoint, or the TGW
+        // attachment of the VPC that holds them.
+        let vpc_of = net
+            .attachment_in(region, &from)
+            .and_then(|a| a.resource_id.clone());
+        let inspected = crate::net::inspection::inspection_hops(net)
+            .iter()
+            .any(|h| {
+                h.region == region && (h.id == from || (vpc_of.is_some() && h.vpc_id == vpc_of))
+            });
+        out.push(warning(if inspected && !to.is_empty() {
+            format!(
+                "traffic to {cidr} will go to {to} instead of the inspection point {from} ({other} sends it there now): it skips inspection"
+            )
+        } else {
+            format!("traffic to {cidr} will go to {to} instead of {from} ({other} sends it there now)")
+        }));
+    }
     if !inside.is_empty() {
         out.push(warning(format!(
-            "{cidr} is shadowed where more specific routes match: {}",
-            list(inside)
-        )));
-    }
-    if !covering.is_empty() {
-        out.push(warning(format!(
-            "{cidr} takes its addresses from the less specific {}",
-            list(covering)
+            "the more specific {} keep their own targets within {cidr}",
+            list(&inside)
         )));
     }
     out
@@ -769,7 +809,18 @@ fn vpc_route(
         }
     }
     if kind != Kind::Delete {
-        out.extend(vpc_shadowing(table, cidr));
+        let to = target.map(ToString::to_string).unwrap_or_default();
+        out.extend(shadowing(
+            net,
+            region,
+            cidr,
+            &to,
+            kind == Kind::Create,
+            table
+                .routes
+                .iter()
+                .filter_map(|r| Some((r.destination.cidr()?, r.target.to_string()))),
+        ));
     }
     out
 }
@@ -789,25 +840,6 @@ fn not_forwarding(id: &str, state: &str, target: &VpcRouteTarget) -> String {
         };
         format!("{id} is {state}: the route is a blackhole until it is {ready}")
     }
-}
-
-fn vpc_shadowing(table: &VpcRouteTable, cidr: IpNet) -> Vec<Problem> {
-    let mut inside = Vec::new();
-    let mut covering = Vec::new();
-    for r in &table.routes {
-        let Some(other) = r.destination.cidr() else {
-            continue;
-        };
-        if other == cidr {
-            continue;
-        }
-        if cidr.contains(&other) {
-            inside.push(format!("{other} → {}", r.target));
-        } else if other.contains(&cidr) {
-            covering.push(format!("{other} → {}", r.target));
-        }
-    }
-    shadow_problems(cidr, &inside, &covering)
 }
 
 #[cfg(test)]
@@ -927,9 +959,21 @@ mod tests {
         );
         assert!(
             p.iter().any(|(l, m)| *l == Level::Warning
-                && m.contains("less specific 10.0.0.0/16 → tgw-attach-0e1a2b3c4d5e6f722")),
+                && m.contains("traffic to 10.0.5.0/24 will go to tgw-attach-0e1a2b3c4d5e6f721 instead of tgw-attach-0e1a2b3c4d5e6f722 (10.0.0.0/16 sends it there now)")),
             "{p:?}"
         );
+        // The same target as the route it takes its addresses from: no path changes,
+        // nothing said (issue 18: the check cried wolf on every more specific route).
+        let p = levels(
+            &net,
+            USE1,
+            Change::CreateTgwRoute {
+                route_table_id: POST.into(),
+                cidr: cidr("10.0.5.0/24"),
+                target: TgwRouteTarget::Attachment(SPOKE_A.into()),
+            },
+        );
+        assert!(p.is_empty(), "{p:?}");
 
         // A propagated route cannot be deleted.
         let p = levels(

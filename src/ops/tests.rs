@@ -43,11 +43,11 @@ async fn a_route_add_plans_one_op_with_its_row_cli_and_inverse() {
         &p.inverse[0].change,
         Change::DeleteTgwRoute { cidr, .. } if cidr.to_string() == "10.9.0.0/16"
     ));
-    // Shadowing is said: the default route gives 10.9.0.0/16 its addresses today.
+    // The path change is said: the default route sends 10.9.0.0/16 to inspection
+    // today; the new route takes it past.
     assert!(
-        p.problems
-            .iter()
-            .any(|x| x.level == Level::Warning && x.message.contains("less specific 0.0.0.0/0")),
+        p.problems.iter().any(|x| x.level == Level::Warning
+            && x.message.contains("instead of the inspection point tgw-attach-0e1a2b3c4d5e6f721 (0.0.0.0/0 sends it there now): it skips inspection")),
         "{:?}",
         p.problems
     );
