@@ -52,6 +52,9 @@ pub enum Expectation {
     Leak { ip: IpAddr, route: String },
     /// Dropped: `at` the hop, `reason` the rule or default action.
     Blocked { at: String, reason: String },
+    /// No internet path by design: the spoke's own route table `at` has no route
+    /// for the flow. Nothing is expected to answer.
+    Isolated { at: String },
     /// The engine could not tell (what was not evaluated, or not traceable).
     NotEvaluated { why: String },
 }
@@ -64,6 +67,9 @@ impl Expectation {
             Self::Centralized { ip, nat } => format!("centralized as {ip} ({nat})"),
             Self::Leak { ip, route } => format!("leaks as {ip} through {route}"),
             Self::Blocked { at, reason } => format!("dropped at {at}: {reason}"),
+            Self::Isolated { at } => {
+                format!("isolated: no internet path ({at} has no route for it), none expected")
+            }
             Self::NotEvaluated { why } => format!("not evaluated: {why}"),
         }
     }
@@ -97,6 +103,8 @@ pub enum EgressVerdict {
     Centralized,
     Leak,
     Blocked,
+    /// No answer from a spoke with no internet path by design: not a failure.
+    Isolated,
     Unprobeable,
 }
 
@@ -108,6 +116,7 @@ impl EgressVerdict {
             Self::Centralized => "centralized",
             Self::Leak => "leak",
             Self::Blocked => "blocked",
+            Self::Isolated => "isolated",
             Self::Unprobeable => "unprobeable",
         }
     }
@@ -236,6 +245,17 @@ pub fn expectation(net: &Net<'_>, t: &Trace, central: &[IpAddr]) -> Expectation 
             Some(why) => Expectation::NotEvaluated {
                 why: format!("{why} (otherwise dropped at {at}: {reason})"),
             },
+            // No route in the spoke's own route table, before the flow left its
+            // VPC: a spoke kept off the internet on purpose.
+            None if at.starts_with("rtb-")
+                && reason.starts_with("no route to")
+                && t.hops
+                    .iter()
+                    .take_while(|h| h.id != *at)
+                    .all(|h| !h.id.starts_with("tgw-")) =>
+            {
+                Expectation::Isolated { at: at.clone() }
+            }
             None => Expectation::Blocked {
                 at: at.clone(),
                 reason: reason.clone(),
@@ -538,6 +558,14 @@ pub fn judge(target: &EgressTarget, observed: &Observed) -> Judgement {
                 observed_ip: Some(*ip),
                 reason,
                 disagreement,
+            }
+        }
+        Observed::NoAnswer { detail } if matches!(engine, Expectation::Isolated { .. }) => {
+            Judgement {
+                verdict: EgressVerdict::Isolated,
+                observed_ip: None,
+                reason: format!("no answer ({detail}): {}", engine.summary()),
+                disagreement: None,
             }
         }
         Observed::NoAnswer { detail } => {

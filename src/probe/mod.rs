@@ -605,6 +605,7 @@ pub fn verdict_of(row: &Row) -> Option<EgressVerdict> {
         Some("centralized") => Some(EgressVerdict::Centralized),
         Some("leak") => Some(EgressVerdict::Leak),
         Some("blocked") => Some(EgressVerdict::Blocked),
+        Some("isolated") => Some(EgressVerdict::Isolated),
         Some("unprobeable") => Some(EgressVerdict::Unprobeable),
         _ => None,
     }

@@ -170,12 +170,14 @@ pub fn engine_summary(r: &Row) -> String {
     r.engine_summary()
 }
 
-/// A row's mark: ✓ good, ✗ bad, ? unprobeable, or `None` while running (the view
-/// shows the spinner then).
+/// A row's mark: ✓ good, ✗ bad, ○ isolated by design (no internet path, none
+/// expected), ? unprobeable, or `None` while running (the view shows the spinner
+/// then).
 #[must_use]
 pub fn verdict_mark(r: &Row) -> (&'static str, Tone) {
     match r.verdict.as_deref() {
         Some("centralized" | "reachable") => ("✓", Tone::Good),
+        Some("isolated") => ("○", Tone::Note),
         Some("unprobeable") => ("?", Tone::Unknown),
         Some(_) if r.failure => ("✗", Tone::Bad),
         Some(_) => ("?", Tone::Unknown),

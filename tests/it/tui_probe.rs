@@ -76,10 +76,10 @@ async fn e_probes_every_spoke_and_shows_the_matrix() {
     assert_eq!(verdict, "leak");
     assert!(reason.contains("igw-0e1a2b3c4d5e6f7c2"), "{reason}");
     let (verdict, _, _) = row(&h, "workload-euw1");
-    assert_eq!(verdict, "blocked");
+    assert_eq!(verdict, "isolated");
     assert!(matches!(
         h.state.overlay(),
-        Some(Overlay::Probe { ref tally, .. }) if tally == "1 blocked, 1 centralized, 1 leak"
+        Some(Overlay::Probe { ref tally, .. }) if tally == "1 isolated, 1 centralized, 1 leak"
     ));
     // Probe tasks have their own range, apart from reads, audits and changes.
     assert!(

@@ -260,7 +260,7 @@ fn probe_matrix_in_tmux() {
     let t = Tmux::start("probe", 120, 40, &command, &[("HOME", home.path())]);
     t.wait_for(&["TGW hub-use1", "us-east-1 ✓", "E probe egress"]);
     t.send(&["E"]);
-    let screen = t.wait_for(&["egress probe:", "✓ centralized", "✗ leak", "✗ blocked"]);
+    let screen = t.wait_for(&["egress probe:", "✓ centralized", "✗ leak", "○ isolated"]);
     assert!(screen.contains("198.51.100.10"), "{screen}");
     assert!(screen.contains("SPOKE"), "{screen}");
     // Rows: workload-euw1, spoke-a, spoke-b; the explanation follows the selection.
