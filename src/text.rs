@@ -163,6 +163,16 @@ pub fn check_command_line(line: &str) -> Result<(), String> {
     }
 }
 
+/// `1 route`, `2 routes`: a count with the word that fits it.
+#[must_use]
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

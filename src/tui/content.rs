@@ -47,6 +47,7 @@ pub struct ContentInput<'a> {
 pub use super::tree::make_safe;
 
 mod firewall;
+use crate::text::plural;
 #[allow(clippy::wildcard_imports)]
 use firewall::*;
 
@@ -310,11 +311,11 @@ fn region_status_line(state: &ContentInput<'_>, name: &str, load: &RegionLoad) -
             spans.push(Span::styled("✓ loaded", ok()));
             spans.push(Span::styled(
                 format!(
-                    "  {} TGWs · {} attachments · {} VPCs · {} routes",
-                    estate.tgws.len(),
-                    estate.attachments.len(),
-                    estate.vpcs.len(),
-                    estate.route_count()
+                    "  {} · {} · {} · {}",
+                    plural(estate.tgws.len(), "TGW", "TGWs"),
+                    plural(estate.attachments.len(), "attachment", "attachments"),
+                    plural(estate.vpcs.len(), "VPC", "VPCs"),
+                    plural(estate.route_count(), "route", "routes")
                 ),
                 dim(),
             ));
@@ -500,10 +501,10 @@ fn folder_lines(
                 .take(LIST_CAP)
             {
                 lines.push(Line::from(format!(
-                    "{:<20} {}  {} routes",
+                    "{:<20} {}  {}",
                     t.name.as_deref().unwrap_or("-"),
                     t.id,
-                    t.routes.len()
+                    plural(t.routes.len(), "route", "routes")
                 )));
             }
         }
@@ -962,7 +963,7 @@ pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line
         Span::raw("pending / not available"),
     ]));
     lines.push(Line::from(format!(
-        "  {SYM_PEERING} peering   {SYM_LOADING} last refresh   ⠋ loading   ✓ region loaded"
+        "  {SYM_PEERING} peering   {SYM_LOADING} last refresh   ⠋ loading   ✓ region loaded   {SYM_DISABLED} disabled rule group"
     )));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(

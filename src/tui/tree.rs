@@ -24,6 +24,7 @@ use crate::model::{
     TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
 };
 use crate::net::{self, FindingKind, ObjectKind, ObjectRef};
+use crate::text::plural;
 
 mod paths;
 #[allow(clippy::wildcard_imports)]
@@ -273,14 +274,6 @@ fn item(
 
 fn name_or<'a>(name: Option<&'a str>, id: &'a str) -> &'a str {
     name.filter(|n| !n.is_empty()).unwrap_or(id)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 struct Builder<'a> {

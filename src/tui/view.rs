@@ -18,6 +18,7 @@ use super::modal::{Modal, Scroll};
 use super::state::{Focus, Mode, Severity, State};
 use super::tree::{self, Node, SYM_BAD, SYM_LOADING, SYM_PENDING, bad, dim, pending};
 use crate::model::{RegionEstate, RegionLoad, RouteState, RouteType, TgwRouteTable};
+use crate::text::plural;
 
 fn focused_border(focused: bool) -> Style {
     if focused {
@@ -632,8 +633,8 @@ fn route_table_view(
     let d = &state.nav.detail;
     let (statics, props, blackholes) = d.counts;
     let mut counts = vec![Span::raw(format!(
-        "{} routes: {statics} static, {props} propagated",
-        table.routes.len()
+        "{}: {statics} static, {props} propagated",
+        plural(table.routes.len(), "route", "routes")
     ))];
     if blackholes > 0 {
         counts.push(Span::styled(
@@ -807,14 +808,6 @@ fn route_table_view(
     };
     super::content::make_safe(std::slice::from_mut(&mut footer_line));
     frame.render_widget(Paragraph::new(footer_line), footer);
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 /// Most important first, so a narrow terminal cuts the least useful part: backend,
