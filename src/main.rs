@@ -95,14 +95,25 @@ fn main() {
     std::process::exit(code);
 }
 
+/// A failure before the first command (no region, a script that cannot be read):
+/// said on stderr, and in `--batch --output json` also as one JSON document on
+/// stdout, shaped as a command's error, so a script reading stdout sees it. Exit 2.
+fn early_failure(cli: &Cli, message: &str) -> i32 {
+    eprintln!("netops: {message}");
+    if cli.batch.is_some() && cli.output == netops::cli::OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::json!({ "error": { "kind": "usage", "message": message } })
+        );
+    }
+    exit::USAGE
+}
+
 async fn run(cli: Cli, _log_path: Option<std::path::PathBuf>) -> i32 {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "netops starting");
     let setup = match cli::setup(&cli).await {
         Ok(s) => s,
-        Err(message) => {
-            eprintln!("netops: {message}");
-            return exit::USAGE;
-        }
+        Err(message) => return early_failure(&cli, &message),
     };
     // The audit log is not the debug log: its own file, its own checks; opened only
     // when changes can be made (a read-only session sends none).
@@ -133,10 +144,7 @@ async fn run(cli: Cli, _log_path: Option<std::path::PathBuf>) -> i32 {
     if let Some(source) = &cli.batch {
         let script = match cli::read_script(source) {
             Ok(s) => s,
-            Err(message) => {
-                eprintln!("netops: {message}");
-                return exit::USAGE;
-            }
+            Err(message) => return early_failure(&cli, &message),
         };
         let opts = BatchOptions {
             output: cli.output,

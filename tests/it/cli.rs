@@ -125,6 +125,40 @@ fn cli_demo_batch_prints_what_an_operator_looks_for() {
     );
 }
 
+/// Issue 18: with `--output json`, a failure before the first command (a script
+/// that cannot be read, a profile that does not exist) is one JSON document on
+/// stdout too, shaped as a command's error; stderr says it as before; exit 2.
+#[test]
+fn cli_json_output_says_an_early_failure_as_json_too() {
+    let dir = tmp();
+    let missing = dir.path().join("missing.txt");
+    let missing = missing.to_str().expect("utf-8 path");
+    for args in [
+        vec!["--demo", "--batch", missing, "--output", "json"],
+        vec![
+            "--profile",
+            "no-such-profile",
+            "--batch",
+            "-",
+            "--output",
+            "json",
+        ],
+    ] {
+        let mut cmd = netops(dir.path());
+        cmd.args(&args);
+        let r = run(cmd, "tgws\n");
+        assert_eq!(r.code, exit::USAGE, "{args:?}: {r:?}");
+        let doc: Value = serde_json::from_str(r.stdout.trim()).expect("one JSON document");
+        assert_eq!(doc["error"]["kind"], "usage", "{doc}");
+        let message = doc["error"]["message"].as_str().expect("message");
+        assert!(r.stderr.contains(message), "{args:?}: {r:?}");
+    }
+    // Text output keeps stdout empty.
+    let r = demo(dir.path(), &["--batch", missing], "");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+}
+
 #[test]
 fn cli_demo_batch_json_is_one_document_per_command() {
     let dir = tmp();
