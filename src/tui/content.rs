@@ -268,9 +268,18 @@ fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
         lines.push(region_status_line(state, name, load));
     }
     lines.push(Line::from(""));
-    lines.push(heading(format!("Findings ({})", state.findings.len())));
-    if state.findings.is_empty() {
-        lines.push(Line::from(Span::styled("nothing to report", dim())));
+    if estate.loaded().next().is_none() {
+        // Nothing was read: no verdict on what is not known.
+        lines.push(heading("Findings"));
+        lines.push(Line::from(Span::styled(
+            "none yet: no region has been read",
+            dim(),
+        )));
+    } else {
+        lines.push(heading(format!("Findings ({})", state.findings.len())));
+        if state.findings.is_empty() {
+            lines.push(Line::from(Span::styled("nothing to report", dim())));
+        }
     }
     for f in state.findings.iter().take(LIST_CAP) {
         let style = if f.finding.severity >= crate::net::Severity::Error {

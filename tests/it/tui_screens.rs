@@ -176,6 +176,23 @@ async fn failed_region_shows_its_error_and_can_be_retried() {
     assert!(text.contains("0 errors"), "{text}");
 }
 
+/// No region could be read (issue 18: the overview said "Findings (0) nothing to
+/// report" of an estate never read): no verdict on what is not known.
+#[tokio::test]
+async fn an_estate_never_read_has_no_findings_verdict() {
+    let sim = Simulator::demo().expect("demo");
+    sim.set_faults(netops::backend::sim::Faults {
+        regions_down: vec!["us-east-1".into(), "eu-west-1".into()],
+        ..Default::default()
+    });
+    let backend: Arc<dyn Backend> = Arc::new(sim);
+    let mut h = Harness::new(backend, demo_plan(), "DEMO (reference)", 120, 40).expect("keymap");
+    h.start().await;
+    let text = h.render();
+    assert!(text.contains("none yet: no region has been read"), "{text}");
+    assert!(!text.contains("nothing to report"), "{text}");
+}
+
 /// Before any region answers, the console is already drawn, with spinners.
 #[tokio::test]
 async fn loading_screen() {

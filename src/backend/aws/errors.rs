@@ -278,6 +278,16 @@ fn credentials_fix(profile: &str) -> String {
 
 /// No usable credentials for the call (none found, or the provider failed).
 fn credentials_error(profile: &str, region: &str, action: &str, why: &str) -> (ErrorKind, String) {
+    // The default chain found nothing at all: nothing expired, nothing to refresh.
+    // Say where it looked, and how to give it credentials.
+    if why.contains("no providers in chain provided credentials") {
+        return (
+            ErrorKind::Credentials,
+            format!(
+                "no AWS credentials were found for profile {profile} ({action} in {region}): the SDK's chain looked at the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), the profile {profile} in ~/.aws/config and ~/.aws/credentials (with its SSO, process or role settings), then the container and instance metadata, and none gave credentials: run `aws configure` or `aws configure sso`, export keys, or pass --profile NAME of a profile that has them (`aws configure list --profile {profile}` shows what the chain sees)"
+            ),
+        );
+    }
     (
         ErrorKind::Credentials,
         format!(
@@ -534,6 +544,33 @@ mod tests {
         profile: "prod",
         endpoint: None,
     };
+
+    /// No credentials at all is not "expired or invalid … sso login": it says none
+    /// were found, where the chain looked, and how to give it some (issue 18).
+    #[test]
+    fn no_credentials_at_all_says_none_were_found_and_where_the_chain_looked() {
+        let (kind, message) = credentials_error(
+            "default",
+            "us-east-1",
+            "DescribeTransitGateways",
+            "dispatch failure: other: the credential provider was not enabled: no providers in chain provided credentials",
+        );
+        assert_eq!(kind, ErrorKind::Credentials);
+        assert!(
+            message.starts_with("no AWS credentials were found for profile default"),
+            "{message}"
+        );
+        for place in [
+            "AWS_ACCESS_KEY_ID",
+            "~/.aws/config",
+            "instance metadata",
+            "aws configure",
+        ] {
+            assert!(message.contains(place), "{place}: {message}");
+        }
+        assert!(!message.contains("expired"), "{message}");
+        assert!(!message.contains("sso login"), "{message}");
+    }
 
     /// Bad or expired credentials are a credentials problem of the profile, never
     /// "access denied … ask for that permission" (issue 16).
