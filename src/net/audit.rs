@@ -54,7 +54,87 @@ pub(crate) fn audit_with(net: &Net<'_>, tracer: &mut Tracer<'_>) -> Vec<Finding>
     overlaps(net, &mut out);
     home_net(net, &mut out);
     az_coverage(net, &roles, &mut out);
+    loops(net, tracer, &mut out);
     out
+}
+
+/// Routing loops between a TGW route table and a VPC: a static route sends a prefix
+/// to a VPC attachment, and that VPC (whose CIDRs do not hold the prefix) routes it
+/// back to a Transit Gateway. Each candidate is traced (routing only) from a VPC
+/// whose attachment uses that table, and reported when the trace names a loop; the
+/// cheap pre-check keeps a table of thousands of routes to its few candidates.
+fn loops(net: &Net<'_>, tracer: &mut Tracer<'_>, out: &mut Vec<Finding>) {
+    for r in net.regions() {
+        for table in &r.tgw_route_tables {
+            // A source whose traffic this table routes: a subnet of a VPC whose
+            // attachment is associated with it.
+            let Some(source) = table.associations.iter().find_map(|l| {
+                let att = net.attachment_in(&r.region, &l.attachment_id)?;
+                let vpc = net.vpc_in(&r.region, att.resource_id.as_deref()?)?;
+                net.vpc_subnets(vpc).first().map(|s| s.id.clone())
+            }) else {
+                continue;
+            };
+            for route in &table.routes {
+                if route.route_type != RouteType::Static
+                    || route.state != RouteState::Active
+                    || route.targets.len() != 1
+                {
+                    continue;
+                }
+                let Some(cidr) = route.destination.cidr() else {
+                    continue;
+                };
+                let Some(att) = net.attachment_in(&r.region, &route.targets[0].attachment_id)
+                else {
+                    continue;
+                };
+                let Some(vpc) = att
+                    .resource_id
+                    .as_deref()
+                    .filter(|_| att.kind == AttachmentKind::Vpc)
+                    .and_then(|v| net.vpc_in(&r.region, v))
+                else {
+                    continue;
+                };
+                let host = cidr.network();
+                if vpc.cidr_blocks.iter().any(|c| c.contains(&host)) {
+                    continue;
+                }
+                let back_to_tgw = net.vpc_route_tables_of(vpc).iter().any(|t| {
+                    matches!(
+                        net.vpc_lookup(t, host).target(),
+                        Some(VpcRouteTarget::TransitGateway(_))
+                    )
+                });
+                if !back_to_tgw {
+                    continue;
+                }
+                let Ok(t) = tracer(&routing(&source, &host.to_string())) else {
+                    continue;
+                };
+                if let Verdict::Dropped { reason, .. } = t.verdict.settled()
+                    && reason.starts_with("routing loop")
+                {
+                    out.push(Finding {
+                        kind: FindingKind::RoutingLoop {
+                            route_table_id: table.id.clone(),
+                            destination: route.destination.clone(),
+                            attachment_id: att.id.clone(),
+                            path: path_words(&t.hops),
+                        },
+                        severity: Severity::Error,
+                        region: r.region.clone(),
+                        objects: vec![
+                            ObjectRef::new(ObjectKind::TgwRouteTable, &table.id, &r.region),
+                            ObjectRef::new(ObjectKind::TgwAttachment, &att.id, &r.region),
+                            ObjectRef::new(ObjectKind::Vpc, &vpc.id, &r.region),
+                        ],
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Which VPCs are hubs (inspection, central egress) and which are spokes.

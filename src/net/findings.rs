@@ -173,6 +173,16 @@ pub enum FindingKind {
         /// True when the policy's rules use `$HOME_NET` / `$EXTERNAL_NET`.
         rules_use_it: bool,
     },
+    /// Traffic to `destination` goes round: the TGW route sends it to a VPC whose
+    /// route table sends it back to the TGW, and so on (a routing loop, until the
+    /// TTL runs out).
+    RoutingLoop {
+        route_table_id: String,
+        destination: Destination,
+        attachment_id: String,
+        /// The loop, hop by hop, as the trace found it.
+        path: Vec<String>,
+    },
     /// An AZ with spoke or TGW subnets but no firewall endpoint: traffic hairpins
     /// to another AZ's endpoint.
     AzWithoutFirewall {
@@ -197,6 +207,7 @@ impl FindingKind {
         match self {
             Self::BlackholeRoute { .. } => "blackhole_route",
             Self::PeeringNotAvailable { .. } => "peering_not_available",
+            Self::RoutingLoop { .. } => "routing_loop",
             Self::AttachmentNotAvailable { .. } => "attachment_not_available",
             Self::PartNotRead { .. } => "part_not_read",
             Self::RouteToUnusableAttachment { .. } => "route_to_unusable_attachment",
@@ -242,6 +253,14 @@ impl Finding {
             } => format!(
                 "blackhole route {destination} in {}",
                 name_or(route_table_name.as_deref(), route_table_id)
+            ),
+            FindingKind::RoutingLoop {
+                route_table_id,
+                destination,
+                attachment_id,
+                ..
+            } => format!(
+                "routing loop for {destination}: {route_table_id} sends it to {attachment_id}, whose VPC sends it back to the Transit Gateway"
             ),
             FindingKind::PeeringNotAvailable {
                 peering_id,
@@ -358,6 +377,13 @@ impl Finding {
         match &self.kind {
             FindingKind::BlackholeRoute { destination, .. } => Some(format!(
                 "delete the route to {destination}, or replace it with one to an available attachment"
+            )),
+            FindingKind::RoutingLoop {
+                route_table_id,
+                destination,
+                ..
+            } => Some(format!(
+                "send {destination} in {route_table_id} to the attachment of the VPC that holds it (or delete the route), or give that VPC a route for it that does not lead back to the TGW"
             )),
             FindingKind::PeeringNotAvailable {
                 state,

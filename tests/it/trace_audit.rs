@@ -158,6 +158,34 @@ async fn a_routing_loop_is_dropped_and_named() {
     );
 }
 
+/// Issue 18: the audit names the loop (only an ICMP trace showed it), once, with its
+/// table, prefix and the attachment it goes round through; the demo has none.
+#[tokio::test]
+async fn the_audit_finds_a_routing_loop_between_a_tgw_table_and_a_vpc() {
+    let estate = load("routing_loop").await;
+    let findings = audit(&Net::new(&estate));
+    let loops: Vec<_> = findings
+        .iter()
+        .filter(|f| f.kind.code() == "routing_loop")
+        .collect();
+    assert_eq!(loops.len(), 1, "{findings:#?}");
+    let message = loops[0].message();
+    for part in [
+        "10.3.0.0/16",
+        "tgw-rtb-0e1a2b3c4d5e6f712",
+        "tgw-attach-0e1a2b3c4d5e6f721",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+    assert!(loops[0].fix().is_some());
+    let demo = load("demo").await;
+    assert!(
+        !audit(&Net::new(&demo))
+            .iter()
+            .any(|f| f.kind.code() == "routing_loop")
+    );
+}
+
 #[tokio::test]
 async fn appliance_mode_off_makes_a_cross_az_flow_asymmetric() {
     // spoke-b's AZ-a subnet to an address in spoke-a's AZ-b subnet, through inspection.
