@@ -344,8 +344,16 @@ impl ConfirmView {
             };
             out.push((l.clone(), tone));
         }
+        out
+    }
+
+    /// What the user must do or know before Apply, drawn pinned above the buttons
+    /// (never scrolled away with the preview, whatever the terminal's height): the
+    /// refusal, the impact to accept, the type-the-id field.
+    #[must_use]
+    pub fn controls(&self) -> Vec<(String, Tone)> {
+        let mut out = Vec::new();
         if matches!(self.stage, Stage::Review) {
-            out.push((String::new(), Tone::Info));
             if let Some(why) = self.plan.refusal() {
                 out.push((
                     format!("✗ refused, nothing can be sent: {why}"),

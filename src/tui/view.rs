@@ -160,6 +160,20 @@ fn change_lines(state: &State, view: &super::change::ConfirmView) -> Vec<Line<'s
     lines
 }
 
+/// The confirmation's controls, pinned under its preview: what must be done before
+/// Apply (the refusal, the impact to accept, the type-the-id field), then the buttons.
+fn controls_footer(view: &super::change::ConfirmView, with_buttons: bool) -> Vec<Line<'static>> {
+    let mut footer = vec![Line::from("")];
+    for (text, tone) in view.controls() {
+        footer.push(Line::from(Span::styled(text, tone_style(tone))));
+    }
+    if with_buttons {
+        footer.push(Line::from(""));
+        footer.push(buttons(view));
+    }
+    footer
+}
+
 /// Renders `lines` scrolled by `scroll` into `area`, with `footer` pinned at the bottom.
 fn scrolled_with_footer(
     frame: &mut Frame<'_>,
@@ -216,7 +230,7 @@ fn draw_change(
         bottom,
     );
     let footer = if matches!(view.stage, Stage::Review) {
-        vec![Line::from(""), buttons(view)]
+        controls_footer(view, true)
     } else {
         Vec::new()
     };
@@ -275,9 +289,8 @@ fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::chan
                     Style::new().fg(Color::Yellow),
                 )));
             }
-            if matches!(view.stage, Stage::Review) && view.blocker().is_some() {
-                footer.push(Line::from(""));
-                footer.push(buttons(view));
+            if matches!(view.stage, Stage::Review) {
+                footer = controls_footer(view, view.blocker().is_some());
             }
         }
         WizStage::Waiting {

@@ -64,6 +64,28 @@ fn has_route(h: &Harness, table: &str, cidr: &str) -> bool {
         .any(|r| matches!(&r.destination, netops::model::Destination::Cidr(c) if c.to_string() == cidr))
 }
 
+/// Issue 18: at 80×24 the delete confirmation's type-the-id field scrolled away
+/// under its preview, so typing seemed to do nothing. The field and the buttons are
+/// pinned under the preview, at any height; what is typed shows in the field.
+#[tokio::test]
+async fn at_80x24_the_type_the_id_field_and_the_buttons_stay_on_screen() {
+    let mut h = changing(Some(temp_log("del80"))).await;
+    h.resize(80, 24);
+    command(&mut h, &format!("route del {POST_INSPECTION} 10.2.0.0/16")).await;
+    h.keys("tgw-rtb").await;
+    let text = h.render();
+    assert!(
+        text.contains(&format!("type {POST_INSPECTION} to confirm")),
+        "{text}"
+    );
+    assert!(text.contains("› [tgw-rtb▏]"), "{text}");
+    assert!(
+        text.contains("[ Cancel ]") && text.contains("[ Apply ]"),
+        "{text}"
+    );
+    screen!("tui_change_route_del_confirm_80x24", h);
+}
+
 #[tokio::test]
 async fn route_del_asks_to_type_the_id_and_defaults_to_cancel() {
     let log = temp_log("del");
