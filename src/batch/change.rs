@@ -210,7 +210,7 @@ pub(super) async fn run(
         && !opts.dry_run
         && let Some(why) = opts.audit.refusal()
     {
-        return Ran::failed(failed(ErrorKind::Other, format!("`{line}`: {why}")));
+        return Ran::failed(failed(ErrorKind::Other, why));
     }
     match cmd {
         Command::AuditLog { last } => audit_log(opts, *last, emit),
