@@ -11,8 +11,9 @@
 //!   waits for that answer too; waits and re-reads are cancelled at once.
 //! - The wizard keeps no step number: every step is [`connect::next_step`] on the
 //!   console's estate as the last re-read left it, so it resumes anywhere.
-//! - These types hold no console state; `state` feeds them the estate and task ids,
-//!   and folds what they re-read into its data.
+//! - These types hold no console state. Each keeps the dialog contract
+//!   ([`Dialog::update`] with a [`Ctx`] of the estate and task ids, answering an
+//!   [`Outcome`]); `state` folds what they re-read into its data.
 
 use crate::ops::connect::Target;
 use crate::ops::exec::Execution;
@@ -20,7 +21,10 @@ pub use crate::ops::session::{Connect, ConnectStage, Event as WizardEvent, StepV
 use crate::ops::{self, ChangePlan, Tone};
 use crate::runtime::{Effect, Report, TaskId};
 
+pub use super::dialog::MenuRun;
+use super::dialog::{Ctx, Dialog, Outcome, Then};
 use super::keymap::Action;
+use crate::model::Estate;
 
 /// The focused button of a confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,8 +176,9 @@ impl ConfirmView {
         None
     }
 
-    /// Handles an action of the `[confirm]` layer.
-    pub fn update(&mut self, action: &Action) -> ConfirmOutcome {
+    /// Handles an action of the `[confirm]` layer (the dialog's and the wizard's
+    /// step's review).
+    pub fn review(&mut self, action: &Action) -> ConfirmOutcome {
         match &self.stage {
             Stage::Applying(_) => {
                 return match action {
@@ -382,17 +387,6 @@ impl ConfirmView {
     }
 }
 
-/// What a pick list item does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MenuRun {
-    /// Runs a command line (as typed at `:`).
-    Line(String),
-    /// Opens the `:` prompt with this text, for the user to finish.
-    Prompt(String),
-    /// The wizard's pick list of peer TGWs for this local TGW.
-    PickPeer(String),
-}
-
 /// One line of a pick list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuItem {
@@ -423,8 +417,36 @@ impl MenuView {
             .collect()
     }
 
-    /// Handles an action of the `[menu]` layer: `Some(run)` when an item was chosen.
-    pub fn update(&mut self, action: &Action) -> Option<Option<MenuRun>> {
+    /// The wizard's first step for a new peering: pick the peer TGW among the other
+    /// TGWs of the estate (any region), or type its id.
+    #[must_use]
+    pub fn peers(estate: &Estate, local: &str) -> Self {
+        let items = estate
+            .loaded()
+            .flat_map(|r| r.tgws.iter())
+            .filter(|t| t.id != local)
+            .map(|t| MenuItem {
+                label: format!(
+                    "{} {} ({})",
+                    t.id,
+                    t.name.as_deref().unwrap_or(""),
+                    t.region
+                ),
+                run: MenuRun::Line(format!("peer connect {local} {}", t.id)),
+            })
+            .collect();
+        Self {
+            title: format!("Peering wizard: 1. pick the peer TGW for {local} (or type its id)"),
+            items,
+            cursor: 0,
+            typed: String::new(),
+            typed_line: Some(format!("peer connect {local} {{}}")),
+        }
+    }
+
+    /// Handles an action of the `[menu]` layer: `Some(run)` when an item was chosen,
+    /// `Some(None)` when the list is closed.
+    pub fn pick(&mut self, action: &Action) -> Option<Option<MenuRun>> {
         let n = self.shown().len();
         match action {
             Action::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
@@ -501,6 +523,90 @@ impl WizardView {
         Self {
             flow: Connect::new(target, line, request_tag),
             scroll: 0,
+        }
+    }
+}
+
+impl Dialog for ConfirmView {
+    fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {
+        match self.review(action) {
+            ConfirmOutcome::Keep => Outcome::keep(),
+            ConfirmOutcome::Close(text) => Outcome::close().info(text),
+            ConfirmOutcome::Start => {
+                let first = ctx.change_span(Self::task_span(&self.plan));
+                Outcome::effects(self.start(first))
+            }
+            ConfirmOutcome::Say(text) => Outcome::say(text),
+        }
+    }
+}
+
+impl Dialog for MenuView {
+    fn update(&mut self, action: &Action, _: &mut Ctx<'_>) -> Outcome {
+        match self.pick(action) {
+            None => Outcome::keep(),
+            Some(None) => Outcome::close(),
+            Some(Some(run)) => Outcome::close().then(Then::Run(run)),
+        }
+    }
+}
+
+impl Dialog for WizardView {
+    /// The wizard's keys: a step's review takes the confirmation's keys; cancel
+    /// stops it (waiting for an answer in flight first); a finished wizard closes.
+    fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {
+        let cancel = matches!(action, Action::Cancel | Action::Back | Action::Quit);
+        let line = self.line.clone();
+        match &mut self.flow.stage {
+            WizStage::Step(view) if matches!(view.stage, Stage::Review) => match action {
+                _ if cancel => Outcome::close().info(format!(
+                    "peering wizard closed: nothing was sent; :{line} resumes from where the network is"
+                )),
+                Action::Confirm | Action::Submit => match view.blocker() {
+                    Some(why) => Outcome::say(why),
+                    None => {
+                        let first = ctx.change_span(ConfirmView::task_span(&view.plan));
+                        Outcome::effects(view.start(first))
+                    }
+                },
+                Action::Down => {
+                    self.scroll = self.scroll.saturating_add(1);
+                    Outcome::keep()
+                }
+                Action::Up => {
+                    self.scroll = self.scroll.saturating_sub(1);
+                    Outcome::keep()
+                }
+                other => match view.review(other) {
+                    ConfirmOutcome::Say(text) => Outcome::say(text),
+                    _ => Outcome::keep(),
+                },
+            },
+            WizStage::Step(_) | WizStage::Waiting { .. } if cancel => {
+                let (more, close) = self.flow.cancel();
+                if close {
+                    Outcome::close().with(more).info(format!(
+                        "peering wizard cancelled while waiting (nothing was in flight); :{line} resumes"
+                    ))
+                } else {
+                    Outcome::effects(more).info(
+                        "cancelling: a change is in flight; its answer is shown before the wizard stops",
+                    )
+                }
+            }
+            WizStage::Done { .. } | WizStage::Stopped(_)
+                if cancel || matches!(action, Action::Confirm | Action::Submit) =>
+            {
+                Outcome::close()
+            }
+            _ => {
+                match action {
+                    Action::Down => self.scroll = self.scroll.saturating_add(1),
+                    Action::Up => self.scroll = self.scroll.saturating_sub(1),
+                    _ => {}
+                }
+                Outcome::keep()
+            }
         }
     }
 }

@@ -692,6 +692,13 @@ impl Keymap {
             .map(|b| b.key)
     }
 
+    /// How to ask for `action` from the tree: its key, or `:name` when no key is bound.
+    #[must_use]
+    pub fn hint(&self, action: &Action) -> String {
+        self.key_for(Layer::Normal, action)
+            .map_or_else(|| format!(":{}", action.name()), |k| k.to_string())
+    }
+
     /// Keys bound more than once in a layer (always empty for a keymap built by
     /// [`parse`] and [`Keymap::layer`]; tests assert it).
     #[must_use]

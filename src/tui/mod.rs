@@ -30,6 +30,7 @@
 
 pub mod change;
 pub mod content;
+pub mod dialog;
 pub mod harness;
 pub mod keymap;
 pub mod layout;

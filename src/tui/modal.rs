@@ -1,21 +1,19 @@
 //! Screens that come and go over the panes, kept as a stack: the top one takes the
 //! keys (its keymap layer is the active one) until it closes.
 //!
-//! Each modal owns its small state and its update, and answers with a
-//! [`ModalOutcome`]; it never touches the rest of the console. Help and command output
-//! are here, the trace view (its own `[trace]` layer: a selection over the hops), a
+//! Every modal keeps the one dialog contract ([`Dialog`]: `update(action, ctx) ->
+//! Outcome`, beside its own state) and never touches the rest of the console: help
+//! and command output here, the trace view (`[trace]`) in [`super::trace_view`], a
 //! planned change's confirmation (`[confirm]`), the peering wizard (`[wizard]`) and
-//! pick lists (`[menu]`); the last three are driven by `state` (they fold what they
-//! re-read into the estate), their logic lives in [`super::change`]. The probe matrix
-//! (`[probe]`) is driven by `state` too (it plans on the estate and takes the runtime's
-//! reports); its logic lives in [`super::probe_view`].
+//! pick lists (`[menu]`) in [`super::change`], the probe matrix (`[probe]`) in
+//! [`super::probe_view`]. `state` only carries the [`Outcome`] out, and feeds the
+//! change dialogs and the probe matrix the runtime's reports.
 
 use super::change::{ConfirmView, MenuView, WizStage, WizardView};
+use super::dialog::{Ctx, Dialog, Outcome};
 use super::keymap::{Action, Layer};
 use super::probe_view::ProbeView;
-use super::trace_view::{TraceOutcome, TraceView};
-use crate::net::ObjectRef;
-use crate::runtime::Effect;
+use super::trace_view::TraceView;
 
 /// Scroll position of a text popup.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,30 +43,6 @@ pub enum Modal {
     Menu(Box<MenuView>),
     /// The live probe matrix (`E`, `:probe egress`, `:probe ping`).
     Probe(Box<ProbeView>),
-}
-
-/// What the modal wants after a key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModalOutcome {
-    /// Stay open.
-    Keep,
-    /// Close this modal.
-    Close,
-    /// Stay open and run these effects.
-    Effects(Vec<Effect>),
-    /// Close this modal and show this object in the tree (the trace view's Enter).
-    Jump(ObjectRef),
-    /// Stay open and tell the user this (in the message line).
-    Say(String),
-}
-
-/// What a modal may know of the screen when it handles a key.
-#[derive(Debug, Clone, Copy)]
-pub struct ModalContext {
-    /// Rows of text the popup shows.
-    pub height: usize,
-    /// Lines the help has (it is built outside the modal, once per keymap).
-    pub help_len: usize,
 }
 
 impl Modal {
@@ -115,36 +89,27 @@ impl Modal {
             },
         }
     }
+}
 
-    /// Handles an action of this modal's layer.
-    pub fn update(&mut self, action: &Action, ctx: ModalContext) -> ModalOutcome {
-        let len = match self {
-            Self::Help { .. } => ctx.help_len,
-            Self::Output { lines, .. } => lines.len(),
-            Self::Trace(view) => {
-                return match view.update(action, ctx.height) {
-                    TraceOutcome::Keep => ModalOutcome::Keep,
-                    TraceOutcome::Close => ModalOutcome::Close,
-                    TraceOutcome::Jump(o) => ModalOutcome::Jump(o),
-                    TraceOutcome::NoObject(id) => {
-                        ModalOutcome::Say(format!("{id} is not an object of the estate"))
-                    }
-                };
+impl Dialog for Modal {
+    /// Hands the action to the modal's own update.
+    fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {
+        match self {
+            Self::Help { scroll } => scroll_text(scroll, action, ctx.help_len, ctx.height),
+            Self::Output { lines, scroll, .. } => {
+                scroll_text(scroll, action, lines.len(), ctx.height)
             }
-            // Driven by `state`, which has the estate they need.
-            Self::Change(_) | Self::Wizard(_) | Self::Menu(_) | Self::Probe(_) => {
-                return ModalOutcome::Keep;
-            }
-        };
-        let (Self::Help { scroll } | Self::Output { scroll, .. }) = self else {
-            return ModalOutcome::Keep;
-        };
-        scroll_text(scroll, action, len, ctx.height)
+            Self::Trace(view) => view.update(action, ctx),
+            Self::Change(view) => view.update(action, ctx),
+            Self::Wizard(view) => view.update(action, ctx),
+            Self::Menu(view) => view.update(action, ctx),
+            Self::Probe(view) => view.update(action, ctx),
+        }
     }
 }
 
 /// Scrolls a text popup of `len` lines shown `height` rows at a time.
-fn scroll_text(scroll: &mut Scroll, action: &Action, len: usize, height: usize) -> ModalOutcome {
+fn scroll_text(scroll: &mut Scroll, action: &Action, len: usize, height: usize) -> Outcome {
     let page = height.max(1);
     let max = len.saturating_sub(height);
     let s = &mut scroll.row;
@@ -157,11 +122,11 @@ fn scroll_text(scroll: &mut Scroll, action: &Action, len: usize, height: usize) 
         Action::Bottom => *s = usize::MAX,
         Action::Left => scroll.column = scroll.column.saturating_sub(8),
         Action::Right => scroll.column = scroll.column.saturating_add(8),
-        Action::Back | Action::Cancel | Action::Quit | Action::Help => return ModalOutcome::Close,
+        Action::Back | Action::Cancel | Action::Quit | Action::Help => return Outcome::close(),
         _ => {}
     }
     scroll.row = scroll.row.min(max);
-    ModalOutcome::Keep
+    Outcome::keep()
 }
 
 #[cfg(test)]
@@ -175,15 +140,22 @@ mod tests {
             lines: (0..10).map(|i| i.to_string()).collect(),
             scroll: Scroll::default(),
         };
-        let ctx = ModalContext {
+        let estate = crate::model::Estate::default();
+        let net = crate::net::Net::new(&estate);
+        let (mut changes, mut probes) = (0, 0);
+        let mut ctx = Ctx {
             height: 4,
             help_len: 0,
+            net: &net,
+            change_tasks: &mut changes,
+            probe_tasks: &mut probes,
+            now_ms: 0,
         };
-        assert_eq!(m.update(&Action::Bottom, ctx), ModalOutcome::Keep);
+        assert_eq!(m.update(&Action::Bottom, &mut ctx), Outcome::keep());
         assert_eq!(m.scroll().row, 6);
-        m.update(&Action::Down, ctx);
+        m.update(&Action::Down, &mut ctx);
         assert_eq!(m.scroll().row, 6, "never past the last page");
-        assert_eq!(m.update(&Action::Back, ctx), ModalOutcome::Close);
+        assert_eq!(m.update(&Action::Back, &mut ctx), Outcome::close());
         assert_eq!(m.layer(), Layer::Popup);
     }
 }

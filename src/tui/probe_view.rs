@@ -9,9 +9,13 @@
 //! - Closing or re-running cancels every row still waiting for SSM
 //!   ([`ProbeView::cancel`]): nothing keeps running that no one looks at.
 
+use crate::command::Command;
+use crate::error::CommandError;
+use crate::net::Net;
 use crate::probe::{Phase, ProbeRun, Row};
-use crate::runtime::Effect;
+use crate::runtime::{Effect, TaskId};
 
+use super::dialog::{Ctx, Dialog, Outcome, Then};
 use super::keymap::Action;
 
 /// The probe matrix modal.
@@ -34,6 +38,38 @@ pub enum ProbeOutcome {
     Detail,
 }
 
+impl Dialog for ProbeView {
+    fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {
+        match self.key(action) {
+            ProbeOutcome::Keep => Outcome::keep(),
+            ProbeOutcome::Close => {
+                let cancel = self.cancel();
+                let n = cancel.len();
+                let out = Outcome::close().with(cancel);
+                if n == 0 {
+                    out
+                } else {
+                    out.info(format!(
+                        "probe matrix closed: {n} probe(s) still waiting were cancelled"
+                    ))
+                }
+            }
+            ProbeOutcome::Detail => {
+                let lines = self.detail_lines();
+                if lines.is_empty() {
+                    return Outcome::keep();
+                }
+                let title = self
+                    .selected_row()
+                    .map(|r| format!(":{} — {}", self.run.line, r.label))
+                    .unwrap_or_default();
+                Outcome::keep().then(Then::Output { title, lines })
+            }
+            ProbeOutcome::Rerun => self.rerun(ctx),
+        }
+    }
+}
+
 /// How a verdict reads: a symbol (never colour alone) and its tone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -49,6 +85,25 @@ impl ProbeView {
     #[must_use]
     pub fn new(run: ProbeRun) -> Self {
         Self { run, selected: 0 }
+    }
+
+    /// Plans `cmd` on the estate as it is now and sends every row at once: the
+    /// run's task ids are taken from `tasks`.
+    ///
+    /// # Errors
+    /// The command's error when it cannot be planned (nothing is sent).
+    pub fn launch(
+        net: &Net<'_>,
+        cmd: &Command,
+        tasks: &mut TaskId,
+        now_ms: u64,
+    ) -> Result<(Self, Vec<Effect>), CommandError> {
+        let run = ProbeRun::plan(net, cmd, *tasks)?;
+        let rows = u64::try_from(run.rows.len()).unwrap_or(u64::MAX);
+        *tasks = tasks.saturating_add(rows);
+        let mut view = Self::new(run);
+        let effects = view.run.start(now_ms);
+        Ok((view, effects))
     }
 
     /// The selected row.
@@ -74,8 +129,8 @@ impl ProbeView {
             .collect()
     }
 
-    /// Handles an action of the `[probe]` layer.
-    pub fn update(&mut self, action: &Action) -> ProbeOutcome {
+    /// What an action of the `[probe]` layer asks for.
+    pub fn key(&mut self, action: &Action) -> ProbeOutcome {
         let last = self.run.rows.len().saturating_sub(1);
         match action {
             Action::Down => self.selected = (self.selected + 1).min(last),
@@ -88,6 +143,31 @@ impl ProbeView {
             _ => {}
         }
         ProbeOutcome::Keep
+    }
+
+    /// The same command planned again on the estate as it is now and sent; the
+    /// rows still waiting are cancelled first.
+    fn rerun(&mut self, ctx: &mut Ctx<'_>) -> Outcome {
+        let cancel = self.cancel();
+        let line = self.run.line.clone();
+        let planned = crate::command::parse_line(&line)
+            .map_err(|e| e.message)
+            .and_then(|cmd| cmd.ok_or_else(|| "empty command".to_string()))
+            .and_then(|cmd| {
+                Self::launch(ctx.net, &cmd, ctx.probe_tasks, ctx.now_ms).map_err(|e| e.to_string())
+            });
+        match planned {
+            Ok((mut fresh, started)) => {
+                fresh.selected = self.selected.min(fresh.run.rows.len().saturating_sub(1));
+                *self = fresh;
+                Outcome::effects(cancel)
+                    .with(started)
+                    .info(format!(":{line} — probing again"))
+            }
+            Err(e) => Outcome::close()
+                .with(cancel)
+                .error(format!(":{line} — {e}")),
+        }
     }
 
     /// The title: the kind of run and its tally (`egress probe: 1 centralized, 1 leak`).

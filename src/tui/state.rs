@@ -28,14 +28,13 @@ use ratatui::text::Line;
 use tui_tree_widget::{TreeItem, TreeState};
 
 use super::change::{
-    ConfirmOutcome, ConfirmView, MenuItem, MenuRun, MenuView, Stage, WizStage, WizardEvent,
-    WizardView,
+    ConfirmView, MenuItem, MenuRun, MenuView, Stage, WizStage, WizardEvent, WizardView,
 };
 use super::content::{self, ContentInput, Detail, SPINNER_PLACEHOLDER, Wrapped};
-use super::keymap::{Action, Key, KeyCode, Keymap, Layer};
+use super::keymap::{Action, Key, Keymap, Layer};
 use super::layout;
-use super::modal::{Modal, ModalContext, ModalOutcome, Scroll};
-use super::probe_view::{ProbeOutcome, ProbeView};
+use super::modal::{Modal, Scroll};
+use super::probe_view::ProbeView;
 pub use super::prompt::{MAX_INPUT, Mode, Prompt};
 use super::prompt::{PromptOutcome, Typed};
 use super::trace_view::TraceView;
@@ -47,6 +46,7 @@ use crate::runtime::{Report, TaskId};
 
 mod changes;
 mod commands;
+mod input;
 mod keys;
 mod nav;
 mod probes;
@@ -56,7 +56,7 @@ use changes::*;
 #[allow(clippy::wildcard_imports)]
 use commands::*;
 #[allow(clippy::wildcard_imports)]
-use keys::*;
+use input::*;
 #[allow(clippy::wildcard_imports)]
 use nav::*;
 #[allow(clippy::wildcard_imports)]
@@ -268,12 +268,6 @@ impl Changes {
         self.requests += 1;
         format!("{}-{}", self.session_tag, self.requests)
     }
-
-    fn tasks(&mut self, n: u64) -> TaskId {
-        let t = self.next_task;
-        self.next_task += n;
-        t
-    }
 }
 
 /// The first task id of probes: apart from reads, audits and changes.
@@ -299,12 +293,7 @@ impl Default for Probes {
     }
 }
 
-/// How the message line shows a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Info,
-    Error,
-}
+pub use super::dialog::Severity;
 
 /// The detail pane's cursor over a route table's rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -349,6 +338,21 @@ pub struct Data {
     pub baseline: Option<std::sync::Arc<crate::net::baseline::Baseline>>,
     /// Regions already shown once (opened automatically the first time).
     seen_regions: BTreeSet<String>,
+}
+
+impl Data {
+    /// The network questions over the estate as it is now: the index is rebuilt
+    /// first when the estate changed since it was built (once per version).
+    pub fn net(&mut self) -> crate::net::Net<'_> {
+        if self.stale {
+            self.stale = false;
+            self.index = crate::net::EstateIndex::build(&self.estate);
+            // The findings follow from the runtime's audit of this version; until it
+            // answers, the previous ones stay on screen.
+            self.audit_wanted = true;
+        }
+        crate::net::Net::with_index(&self.estate, &self.index)
+    }
 }
 
 /// Where the user is: tree, selection, filter, detail cursor, history.
@@ -580,8 +584,7 @@ impl State {
     /// The selected node, resolved.
     #[must_use]
     pub fn selected_node(&self) -> Option<Node<'_>> {
-        let path = self.selected();
-        tree::resolve(&self.data.estate, &path)
+        tree::resolve(&self.data.estate, self.nav.tree.borrow().selected())
     }
 
     /// Errors to count in the status bar: failed regions, unread parts, a bad keymap.
@@ -642,13 +645,7 @@ impl State {
 
     /// Recomputes what depends on the data, the filter or the selection.
     fn sync(&mut self) {
-        if self.data.stale {
-            self.data.stale = false;
-            self.data.index = crate::net::EstateIndex::build(&self.data.estate);
-            // The findings follow from the runtime's audit of this version; until it
-            // answers, the previous ones stay on screen.
-            self.data.audit_wanted = true;
-        }
+        self.data.net();
         if self.nav.items_stale {
             self.nav.items_stale = false;
             let built = {
@@ -837,66 +834,8 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 plan: state.data.plan.clone(),
             });
         }
-        Msg::Key(key) if key.ctrl && key.code == KeyCode::Char('c') => {
-            // The way out that no keymap can take away.
-            state.quit = true;
-            fx.push(Effect::Quit);
-        }
-        Msg::Key(key) if key.ctrl && key.code == KeyCode::Char('z') => {
-            fx.push(Effect::Suspend);
-            state.dirty = true;
-        }
-        Msg::Key(key) if takes_char(state, key) => {
-            if let Some(c) = key.typed_char() {
-                match state.modals.last_mut() {
-                    Some(Modal::Change(view)) => view.type_char(c),
-                    Some(Modal::Wizard(w)) => {
-                        if let WizStage::Step(view) = &mut w.stage {
-                            view.type_char(c);
-                        }
-                    }
-                    Some(Modal::Menu(m)) => m.type_char(c),
-                    _ => {}
-                }
-            }
-            state.dirty = true;
-        }
-        Msg::Key(key) => {
-            let layer = state.layer();
-            if let Some(action) = state.keymap.action(layer, key).cloned() {
-                act(state, action, fx);
-            } else if layer == Layer::Input
-                && let Some(c) = key.typed_char()
-            {
-                type_text(state, &c.to_string());
-            }
-            state.dirty = true;
-        }
-        Msg::Paste(text) => {
-            if state.prompt.mode == Mode::Normal {
-                state.info("paste into the : prompt or the / filter (press : or / first)");
-            } else {
-                type_text(state, &text);
-            }
-            state.dirty = true;
-        }
-        Msg::Action(action) => {
-            act(state, action, fx);
-            state.dirty = true;
-        }
-        Msg::Scroll { down, column, row } => {
-            let (tree_area, detail_area) = layout::panes(state.size);
-            let action = if down { Action::Down } else { Action::Up };
-            if !state.modals.is_empty() {
-                act(state, action, fx);
-            } else if detail_area.contains((column, row).into()) {
-                state.nav.focus = Focus::Detail;
-                act(state, action, fx);
-            } else if tree_area.contains((column, row).into()) {
-                state.nav.focus = Focus::Tree;
-                act(state, action, fx);
-            }
-            state.dirty = true;
+        Msg::Key(_) | Msg::Paste(_) | Msg::Action(_) | Msg::Scroll { .. } => {
+            route_input(state, msg, fx);
         }
         Msg::Discovery {
             generation,
@@ -907,7 +846,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             if generation == state.data.discover_gen && state.message.is_none() {
                 let failed = state.data.estate.failed().count();
                 if failed > 0 {
-                    let key = key_hint(state, &Action::ReloadRegion);
+                    let key = state.keymap.hint(&Action::ReloadRegion);
                     state.error(format!(
                         "{} could not be read; select it and press {key} to retry",
                         plural_regions(failed)
@@ -1041,43 +980,4 @@ fn plural_regions(n: usize) -> String {
     } else {
         format!("{n} regions")
     }
-}
-
-fn key_hint(state: &State, action: &Action) -> String {
-    state
-        .keymap
-        .key_for(Layer::Normal, action)
-        .map_or_else(|| format!(":{}", action.name()), |k| k.to_string())
-}
-
-fn act(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
-    if state.prompt.mode != Mode::Normal {
-        return act_input(state, &action, fx);
-    }
-    if matches!(
-        state.modals.last(),
-        Some(Modal::Change(_) | Modal::Wizard(_) | Modal::Menu(_))
-    ) {
-        return act_change_modal(state, &action, fx);
-    }
-    if matches!(state.modals.last(), Some(Modal::Probe(_))) {
-        return act_probe(state, &action, fx);
-    }
-    if let Some(top) = state.modals.last_mut() {
-        let ctx = ModalContext {
-            height: usize::from(layout::popup_height(state.size).saturating_sub(2)),
-            help_len: state.content.help.len(),
-        };
-        match top.update(&action, ctx) {
-            ModalOutcome::Keep => {}
-            ModalOutcome::Close => {
-                state.modals.pop();
-            }
-            ModalOutcome::Effects(more) => fx.extend(more),
-            ModalOutcome::Say(text) => state.info(text),
-            ModalOutcome::Jump(object) => jump_from_trace(state, &object),
-        }
-        return;
-    }
-    act_normal(state, action, fx);
 }

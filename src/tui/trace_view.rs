@@ -7,6 +7,7 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::dialog::{Ctx, Dialog, Outcome, Then};
 use super::keymap::Action;
 use crate::net::ObjectRef;
 use crate::net::trace::{Hop, HopKind, Trace, Verdict};
@@ -202,7 +203,7 @@ impl TraceView {
 
     /// Handles an action of the `[trace]` layer; `height` is the rows of the popup
     /// (the list gets what the selected hop's detail leaves).
-    pub fn update(&mut self, action: &Action, height: usize) -> TraceOutcome {
+    pub fn key(&mut self, action: &Action, height: usize) -> TraceOutcome {
         let height = list_height(height);
         let last = self.hops.len().saturating_sub(1);
         let page = height.max(1);
@@ -369,6 +370,19 @@ pub fn fit(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width - 1).collect();
     out.push('…');
     out
+}
+
+impl Dialog for TraceView {
+    fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {
+        match self.key(action, ctx.height) {
+            TraceOutcome::Keep => Outcome::keep(),
+            TraceOutcome::Close => Outcome::close(),
+            TraceOutcome::Jump(o) => Outcome::keep().then(Then::Jump(o)),
+            TraceOutcome::NoObject(id) => {
+                Outcome::say(format!("{id} is not an object of the estate"))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -65,9 +65,8 @@ pub(super) fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &
 
 /// Works out the wizard's next step on the estate as it is now.
 pub(super) fn advance_wizard(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
-    state.sync();
-    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     let baseline = state.data.baseline.clone();
+    let net = state.data.net();
     if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
         fx.extend(w.advance(
             &net,
@@ -168,10 +167,8 @@ pub(super) fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Eff
                     WizardEvent::ExecDone => {
                         if let Some(exec) = w.done_execution().cloned() {
                             let (lines, ok) = fold_execution(state, &exec);
-                            state.sync();
-                            let net =
-                                crate::net::Net::with_index(&state.data.estate, &state.data.index);
                             let baseline = state.data.baseline.clone();
+                            let net = state.data.net();
                             if let Some(Modal::Wizard(w)) = state.modals.get_mut(i) {
                                 fx.extend(w.step_done(
                                     lines,
@@ -235,7 +232,6 @@ pub(super) fn reread_done(
     };
     crate::ops::exec::merge_firewall(&mut state.data.estate, &reread.region, data);
     state.data_changed();
-    state.sync();
     let after = state
         .data
         .estate
@@ -269,7 +265,7 @@ pub(super) fn reread_done(
         undone: state.changes.undone,
         baseline: None,
     };
-    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let net = state.data.net();
     match crate::ops::plan(&net, &cmd, &ctx) {
         Ok(plan) => {
             let mut fresh = ConfirmView::new(plan);
@@ -284,109 +280,6 @@ pub(super) fn reread_done(
 }
 
 /// A key on the top modal when it is a change, the wizard or a pick list.
-pub(super) fn act_change_modal(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
-    let Some(top) = state.modals.last_mut() else {
-        return;
-    };
-    match top {
-        Modal::Change(view) => match view.update(action) {
-            ConfirmOutcome::Keep => {}
-            ConfirmOutcome::Close(text) => {
-                state.modals.pop();
-                if !text.is_empty() {
-                    state.info(text);
-                }
-            }
-            ConfirmOutcome::Start => {
-                let span = ConfirmView::task_span(&view.plan);
-                let first = state.changes.tasks(span);
-                if let Some(Modal::Change(view)) = state.modals.last_mut() {
-                    fx.extend(view.start(first));
-                }
-            }
-            ConfirmOutcome::Say(text) => state.info(text),
-        },
-        Modal::Menu(menu) => match menu.update(action) {
-            None => {}
-            Some(None) => {
-                state.modals.pop();
-            }
-            Some(Some(run)) => {
-                state.modals.pop();
-                match run {
-                    MenuRun::Line(line) => run_command(state, &line, fx),
-                    MenuRun::Prompt(text) => state.prompt.open(Mode::Command, text),
-                    MenuRun::PickPeer(local) => pick_peer(state, &local),
-                }
-            }
-        },
-        Modal::Wizard(_) => act_wizard(state, action, fx),
-        _ => {}
-    }
-}
-
-pub(super) fn act_wizard(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
-    let Some(Modal::Wizard(w)) = state.modals.last_mut() else {
-        return;
-    };
-    let cancel = matches!(action, Action::Cancel | Action::Back | Action::Quit);
-    match &mut w.stage {
-        WizStage::Step(view) if matches!(view.stage, Stage::Review) => match action {
-            _ if cancel => {
-                let line = w.line.clone();
-                state.modals.pop();
-                state.info(format!(
-                    "peering wizard closed: nothing was sent; :{line} resumes from where the network is"
-                ));
-            }
-            Action::Confirm | Action::Submit => match view.blocker() {
-                Some(why) => state.info(why),
-                None => {
-                    let span = ConfirmView::task_span(&view.plan);
-                    let first = state.changes.tasks(span);
-                    if let Some(Modal::Wizard(w)) = state.modals.last_mut()
-                        && let WizStage::Step(view) = &mut w.stage
-                    {
-                        fx.extend(view.start(first));
-                    }
-                }
-            },
-            Action::Down => w.scroll = w.scroll.saturating_add(1),
-            Action::Up => w.scroll = w.scroll.saturating_sub(1),
-            other => {
-                if let ConfirmOutcome::Say(text) = view.update(other) {
-                    state.info(text);
-                }
-            }
-        },
-        WizStage::Step(_) | WizStage::Waiting { .. } if cancel => {
-            let (more, close) = w.cancel();
-            fx.extend(more);
-            let line = w.line.clone();
-            if close {
-                state.modals.pop();
-                state.info(format!(
-                    "peering wizard cancelled while waiting (nothing was in flight); :{line} resumes"
-                ));
-            } else {
-                state.info(
-                    "cancelling: a change is in flight; its answer is shown before the wizard stops",
-                );
-            }
-        }
-        WizStage::Done { .. } | WizStage::Stopped(_)
-            if cancel || matches!(action, Action::Confirm | Action::Submit) =>
-        {
-            state.modals.pop();
-        }
-        _ => match action {
-            Action::Down => w.scroll = w.scroll.saturating_add(1),
-            Action::Up => w.scroll = w.scroll.saturating_sub(1),
-            _ => {}
-        },
-    }
-}
-
 /// The id and state of the selected peering (a peering node, or a peering
 /// attachment).
 pub(super) fn selected_peering(state: &State) -> Option<(String, crate::model::AttachmentState)> {
@@ -639,36 +532,9 @@ pub(super) fn connect_selected(state: &mut State, fx: &mut Vec<Effect>) {
         return run_command(state, &format!("peer connect {id}"), fx);
     }
     if let Some(Node::Tgw(_, tgw)) = state.selected_node() {
-        let id = tgw.id.clone();
-        return pick_peer(state, &id);
+        let menu = MenuView::peers(&state.data.estate, &tgw.id);
+        state.modals.push(Modal::Menu(Box::new(menu)));
+        return;
     }
     state.info("select a peering (to carry it on) or a TGW (to peer it) for the wizard");
-}
-
-/// The wizard's first step for a new peering: pick the peer TGW among the other TGWs
-/// of the estate (any region), or type its id.
-pub(super) fn pick_peer(state: &mut State, local: &str) {
-    let items: Vec<MenuItem> = state
-        .data
-        .estate
-        .loaded()
-        .flat_map(|r| r.tgws.iter())
-        .filter(|t| t.id != local)
-        .map(|t| MenuItem {
-            label: format!(
-                "{} {} ({})",
-                t.id,
-                t.name.as_deref().unwrap_or(""),
-                t.region
-            ),
-            run: MenuRun::Line(format!("peer connect {local} {}", t.id)),
-        })
-        .collect();
-    state.modals.push(Modal::Menu(Box::new(MenuView {
-        title: format!("Peering wizard: 1. pick the peer TGW for {local} (or type its id)"),
-        items,
-        cursor: 0,
-        typed: String::new(),
-        typed_line: Some(format!("peer connect {local} {{}}")),
-    })));
 }

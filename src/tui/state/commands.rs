@@ -34,8 +34,7 @@ pub(super) fn check_typed(state: &mut State) -> Option<PromptCheck> {
             crate::error::Refused::Change,
         )));
     }
-    state.sync();
-    let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
+    let net = state.data.net();
     let ctx = crate::ops::Context {
         request_tag: "typing".into(),
         undo: state.changes.undo.clone(),
@@ -54,7 +53,16 @@ pub(super) fn check_typed(state: &mut State) -> Option<PromptCheck> {
     })
 }
 
-pub(super) fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
+/// Input while the prompt is open: its keys, and text typed or pasted into it.
+pub(super) fn prompt_input(state: &mut State, input: Input, fx: &mut Vec<Effect>) {
+    match input {
+        Input::Act(action) => act_input(state, &action, fx),
+        Input::Text(text) => type_text(state, &text),
+        Input::DialogChar(_) | Input::Nothing => {}
+    }
+}
+
+fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
     let estate = &state.data.estate;
     match state.prompt.update(action, |words| ids_for(estate, words)) {
         PromptOutcome::Nothing => {}
@@ -270,32 +278,8 @@ pub(super) fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
     all
 }
 
-/// True when a typed key goes to the top modal's text (the id of a destructive
-/// change, a pick list's filter) rather than through the keymap.
-pub(super) fn takes_char(state: &State, key: Key) -> bool {
-    if state.prompt.mode != Mode::Normal {
-        return false;
-    }
-    let Some(c) = key.typed_char() else {
-        return false;
-    };
-    match state.modals.last() {
-        // Ids are letters, digits, dashes, dots and slashes (CIDRs); `!`, `?` and
-        // the like stay keys.
-        Some(Modal::Change(view)) => {
-            view.takes_text() && (c.is_ascii_alphanumeric() || "-./:".contains(c))
-        }
-        Some(Modal::Wizard(w)) => {
-            matches!(&w.stage, WizStage::Step(v) if v.takes_text())
-                && (c.is_ascii_alphanumeric() || "-./:".contains(c))
-        }
-        Some(Modal::Menu(_)) => state.keymap.action(Layer::Menu, key).is_none(),
-        _ => false,
-    }
-}
-
 /// Types text into the prompt (a key or a whole paste: one update either way).
-pub(super) fn type_text(state: &mut State, text: &str) {
+fn type_text(state: &mut State, text: &str) {
     let Typed { cut } = state.prompt.type_text(text);
     prompt_changed(state);
     if cut {

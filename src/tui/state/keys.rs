@@ -154,7 +154,7 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
             }
             _ => state.info(format!(
                 "select a subnet to trace from it, or type :trace FROM TO ({} on a subnet)",
-                key_hint(state, &Action::Trace)
+                state.keymap.hint(&Action::Trace)
             )),
         },
         Action::Run(line) => run_command(state, &line, fx),

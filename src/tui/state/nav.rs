@@ -241,7 +241,7 @@ pub(super) fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
             state.info(format!(
                 "{} peerings here: select one under Peerings and press {}",
                 many.len(),
-                key_hint(state, &Action::JumpPeer)
+                state.keymap.hint(&Action::JumpPeer)
             ));
             return;
         }
@@ -259,7 +259,7 @@ pub(super) fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
                     peering.name.as_deref().unwrap_or(&peering.id),
                     other.tgw_id,
                     other.region,
-                    key_hint(state, &Action::HistoryBack)
+                    state.keymap.hint(&Action::HistoryBack)
                 ));
             } else {
                 state.error(format!(
@@ -284,7 +284,7 @@ pub(super) fn jump_peer(state: &mut State, fx: &mut Vec<Effect>) {
             state.info(format!(
                 "loading {} to follow the peering; press {} again when it has loaded",
                 other.region,
-                key_hint(state, &Action::JumpPeer)
+                state.keymap.hint(&Action::JumpPeer)
             ));
         }
     }
@@ -380,6 +380,6 @@ pub(super) fn jump_from_trace(state: &mut State, object: &crate::net::ObjectRef)
     state.info(format!(
         "{} ({} returns to the trace)",
         object.id,
-        key_hint(state, &Action::HistoryBack)
+        state.keymap.hint(&Action::HistoryBack)
     ));
 }
