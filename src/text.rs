@@ -163,6 +163,26 @@ pub fn check_command_line(line: &str) -> Result<(), String> {
     }
 }
 
+/// How messages and panes name an object: `name (id)`, or the id alone when it has
+/// no name (an empty `Name` tag is no name).
+#[must_use]
+pub fn named(name: Option<&str>, id: &str) -> String {
+    match name.filter(|n| !n.is_empty()) {
+        Some(n) => format!("{n} ({id})"),
+        None => id.to_string(),
+    }
+}
+
+/// How a trace hop names an object: the id first (hops line up by id), then the
+/// name when it has one.
+#[must_use]
+pub fn id_named(name: Option<&str>, id: &str) -> String {
+    match name.filter(|n| !n.is_empty()) {
+        Some(n) => format!("{id} ({n})"),
+        None => id.to_string(),
+    }
+}
+
 /// `1 route`, `2 routes`: a count with the word that fits it.
 #[must_use]
 pub fn plural(n: usize, one: &str, many: &str) -> String {

@@ -145,19 +145,6 @@ impl TargetRefusal {
     }
 }
 
-/// A VPC (or another object) by id and name, as messages name it.
-fn vpc_named(region: &RegionEstate, vpc_id: &str) -> String {
-    match region
-        .vpcs
-        .iter()
-        .find(|v| v.id == vpc_id)
-        .and_then(|v| v.name.as_deref())
-    {
-        Some(n) if !n.is_empty() => format!("{vpc_id} ({n})"),
-        _ => vpc_id.to_string(),
-    }
-}
-
 /// A peering connection or ENI state AWS routes to no more (it answers as if the
 /// object did not exist).
 fn gone(state: &str) -> bool {
@@ -628,11 +615,14 @@ pub enum LeadsTo<'a> {
     NotEvaluated { id: String },
 }
 
-fn named(name: Option<&str>, id: &str) -> String {
-    match name {
-        Some(n) => format!("{n} ({id})"),
-        None => id.to_string(),
-    }
+/// A VPC by id and name, as messages name it.
+fn vpc_named(region: &RegionEstate, vpc_id: &str) -> String {
+    let name = region
+        .vpcs
+        .iter()
+        .find(|v| v.id == vpc_id)
+        .and_then(|v| v.name.as_deref());
+    crate::text::id_named(name, vpc_id)
 }
 
 impl LeadsTo<'_> {
@@ -657,7 +647,10 @@ impl LeadsTo<'_> {
         let mut text = match self {
             Self::AttachmentGone { .. } => return "attachment gone".to_string(),
             Self::Vpc { vpc_id, vpc, .. } => {
-                format!("VPC {}", named(vpc.and_then(|v| v.name.as_deref()), vpc_id))
+                format!(
+                    "VPC {}",
+                    crate::text::named(vpc.and_then(|v| v.name.as_deref()), vpc_id)
+                )
             }
             Self::PeerTgw {
                 attachment,
@@ -667,7 +660,7 @@ impl LeadsTo<'_> {
             } => match side {
                 Some(side) => format!(
                     "peer {} in {}",
-                    named(tgw.and_then(|t| t.name.as_deref()), &side.tgw_id),
+                    crate::text::named(tgw.and_then(|t| t.name.as_deref()), &side.tgw_id),
                     side.region
                 ),
                 None => format!("peer {}", resource(attachment)),
@@ -682,20 +675,32 @@ impl LeadsTo<'_> {
             Self::OtherAttachment { attachment } => {
                 format!("{} {}", attachment.kind, resource(attachment))
             }
-            Self::Local { vpc } => format!("local to VPC {}", named(vpc.name.as_deref(), &vpc.id)),
+            Self::Local { vpc } => format!(
+                "local to VPC {}",
+                crate::text::named(vpc.name.as_deref(), &vpc.id)
+            ),
             Self::Internet { igw } => {
-                format!("internet via {}", named(igw.name.as_deref(), &igw.id))
+                format!(
+                    "internet via {}",
+                    crate::text::named(igw.name.as_deref(), &igw.id)
+                )
             }
             Self::Nat { nat, .. } => {
                 let ips: Vec<String> = nat.public_ips.iter().map(ToString::to_string).collect();
-                let mut t = format!("NAT gateway {}", named(nat.name.as_deref(), &nat.id));
+                let mut t = format!(
+                    "NAT gateway {}",
+                    crate::text::named(nat.name.as_deref(), &nat.id)
+                );
                 if !ips.is_empty() {
                     t.push_str(&format!(" as {}", ips.join(",")));
                 }
                 t
             }
             Self::Tgw { tgw, .. } => {
-                format!("Transit Gateway {}", named(tgw.name.as_deref(), &tgw.id))
+                format!(
+                    "Transit Gateway {}",
+                    crate::text::named(tgw.name.as_deref(), &tgw.id)
+                )
             }
             Self::Firewall { firewall, endpoint } => format!(
                 "firewall {} in {}",

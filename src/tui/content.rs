@@ -7,6 +7,7 @@
 //! in the current frame for the visible cells, so a spinner tick costs a redraw, not a
 //! rebuild.
 
+pub(super) use crate::text::named;
 use std::collections::BTreeSet;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -240,13 +241,6 @@ pub(super) fn state_spans(state: &crate::model::AttachmentState) -> Vec<Span<'st
     match attachment_mark(state) {
         Some((sym, style)) => vec![Span::styled(format!("{sym} {state}"), style)],
         None => vec![Span::styled(state.to_string(), ok())],
-    }
-}
-
-pub(super) fn named(name: Option<&str>, id: &str) -> String {
-    match name.filter(|n| !n.is_empty()) {
-        Some(n) => format!("{n} ({id})"),
-        None => id.to_string(),
     }
 }
 

@@ -133,13 +133,6 @@ enum Step<'a> {
     Done(Verdict),
 }
 
-fn named(name: Option<&str>, id: &str) -> String {
-    match name {
-        Some(n) if !n.is_empty() => format!("{id} ({n})"),
-        _ => id.to_string(),
-    }
-}
-
 impl<'n, 'a> Walker<'n, 'a> {
     fn new(net: &'n Net<'a>, flow: &'n FlowSpec, src: IpAddr, dst: IpAddr) -> Self {
         Self {
@@ -578,7 +571,10 @@ impl<'n, 'a> Walker<'n, 'a> {
                     att.name.as_deref(),
                     Some(&az),
                 );
-                h.decision = format!("into {}", named(tgw.name.as_deref(), &tgw.id));
+                h.decision = format!(
+                    "into {}",
+                    crate::text::id_named(tgw.name.as_deref(), &tgw.id)
+                );
                 h.rule = format!(
                     "{} in {} ({az})",
                     self.interface_of(att, tgw_subnet),
@@ -728,7 +724,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                 region,
                 format!(
                     "no subnet of {} holds {dst}",
-                    named(vpc.name.as_deref(), &vpc.id)
+                    crate::text::id_named(vpc.name.as_deref(), &vpc.id)
                 ),
             );
         };
@@ -757,7 +753,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             Some(&subnet.availability_zone),
         );
         h.decision = format!("delivered to {dst}");
-        h.rule = format!("{dst} is in {}", named(subnet.name.as_deref(), &subnet.id));
+        h.rule = format!(
+            "{dst} is in {}",
+            crate::text::id_named(subnet.name.as_deref(), &subnet.id)
+        );
         self.push(h);
         self.mem.delivered_in = Some(subnet);
         self.mem.delivered_src = Some(self.src);
@@ -897,7 +896,10 @@ impl<'n, 'a> Walker<'n, 'a> {
             table.name.as_deref(),
             az.as_deref(),
         );
-        let assoc = format!("associated with {}", named(att.name.as_deref(), &att.id));
+        let assoc = format!(
+            "associated with {}",
+            crate::text::id_named(att.name.as_deref(), &att.id)
+        );
         match decision.outcome {
             TgwOutcome::NoRoute => {
                 h.decision = "no route".into();
@@ -926,7 +928,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                     format!(
                         "{} route {prefix} in {} is a blackhole{}",
                         route.route_type,
-                        named(table.name.as_deref(), &id),
+                        crate::text::id_named(table.name.as_deref(), &id),
                         if gone.is_empty() {
                             String::new()
                         } else {
@@ -1078,7 +1080,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                 );
                 h.decision = format!(
                     "into {}",
-                    named(vpc.and_then(|v| v.name.as_deref()), &vpc_id)
+                    crate::text::id_named(vpc.and_then(|v| v.name.as_deref()), &vpc_id)
                 );
                 h.rule = format!(
                     "{} in {}; {why}",
@@ -1117,7 +1119,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                 );
                 h.decision = format!(
                     "across to {} in {}",
-                    named(tgw.and_then(|t| t.name.as_deref()), &side.tgw_id),
+                    crate::text::id_named(tgw.and_then(|t| t.name.as_deref()), &side.tgw_id),
                     side.region
                 );
                 h.rule = "TGW peering (static routes only)".into();
@@ -1137,7 +1139,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                 let via = format!(
                     "{} attachment {}{}",
                     attachment.kind,
-                    named(attachment.name.as_deref(), &attachment.id),
+                    crate::text::id_named(attachment.name.as_deref(), &attachment.id),
                     attachment
                         .resource_id
                         .as_deref()
@@ -1455,7 +1457,7 @@ impl<'n, 'a> Walker<'n, 'a> {
         self.src = public_src;
         Step::Done(Verdict::ReachesInternet {
             egress_ip: public_src,
-            via: named(igw.name.as_deref(), &igw.id),
+            via: crate::text::id_named(igw.name.as_deref(), &igw.id),
         })
     }
 
