@@ -219,7 +219,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             ));
         }
     }
-    let config = crate::config::load(cli.config.as_deref())?;
+    let config = crate::config::load(cli.config.as_deref()).map_err(|e| e.message)?;
     let profile = if cli.simulated() {
         "demo".to_string()
     } else {
@@ -552,11 +552,11 @@ pub fn read_script(source: &str) -> Result<String, String> {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
-        crate::text::script_from_bytes(bytes, "from standard input")
+        crate::text::script_from_bytes(bytes, "from standard input").map_err(|e| e.message)
     } else {
         let bytes = std::fs::read(source)
             .map_err(|e| format!("cannot read batch script {}: {e}", quote(source)))?;
-        crate::text::script_from_bytes(bytes, source)
+        crate::text::script_from_bytes(bytes, source).map_err(|e| e.message)
     }
 }
 

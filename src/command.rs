@@ -6,6 +6,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::error::CommandError;
+
 /// A parsed command.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 #[command(rename_all = "kebab-case")]
@@ -402,8 +404,8 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
-    crate::text::check_command_line(trimmed).map_err(|message| ParseError {
-        message,
+    crate::text::check_command_line(trimmed).map_err(|e| ParseError {
+        message: e.message,
         is_help: false,
         bad_argument: false,
     })?;
@@ -414,8 +416,8 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     })?;
     match Line::try_parse_from(&words) {
         Ok(parsed) => {
-            check_args(&parsed.command).map_err(|message| ParseError {
-                message,
+            check_args(&parsed.command).map_err(|e| ParseError {
+                message: e.message,
                 is_help: false,
                 bad_argument: true,
             })?;
@@ -467,7 +469,7 @@ pub const PEERING_STATES: [&str; 12] = [
 
 /// Checks an id's shape: `prefix` then lower-case letters and digits (AWS ids are
 /// hex). Says which id is wrong and what was expected.
-fn id_shape(what: &str, id: &str, prefixes: &[&str]) -> Result<(), String> {
+fn id_shape(what: &str, id: &str, prefixes: &[&str]) -> Result<(), CommandError> {
     let ok = prefixes.iter().any(|p| {
         id.strip_prefix(p).is_some_and(|rest| {
             !rest.is_empty()
@@ -485,15 +487,15 @@ fn id_shape(what: &str, id: &str, prefixes: &[&str]) -> Result<(), String> {
         .map(|p| format!("{p}…"))
         .collect::<Vec<_>>()
         .join(", ");
-    Err(format!(
+    Err(CommandError::invalid(format!(
         "`{}` is not a {what} id (expected {expected}: the prefix, then letters and digits)",
         crate::text::quote(id)
-    ))
+    )))
 }
 
 /// Checks that `id` has the shape of some AWS id: a lower-case prefix, a dash, then
 /// letters, digits and dashes (nothing a shell or a terminal would act on).
-fn any_id(what: &str, id: &str) -> Result<(), String> {
+fn any_id(what: &str, id: &str) -> Result<(), CommandError> {
     let shaped = id.split_once('-').is_some_and(|(prefix, rest)| {
         !prefix.is_empty()
             && prefix.chars().all(|c| c.is_ascii_lowercase())
@@ -506,10 +508,10 @@ fn any_id(what: &str, id: &str) -> Result<(), String> {
     if shaped {
         Ok(())
     } else {
-        Err(format!(
+        Err(CommandError::invalid(format!(
             "`{}` is not a {what} id (an AWS id: a prefix such as tgw-attach-, nat- or eni-, then letters and digits)",
             crate::text::quote(id)
-        ))
+        )))
     }
 }
 
@@ -519,7 +521,7 @@ fn any_id(what: &str, id: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// A sentence naming the argument and what is wrong with it.
-pub fn check_args(cmd: &Command) -> Result<(), String> {
+pub fn check_args(cmd: &Command) -> Result<(), CommandError> {
     const TABLE: &[&str] = &["tgw-rtb-"];
     const ATTACH: &[&str] = &["tgw-attach-"];
     let cidr = |c: &str| crate::plan::canonical_cidr(c).map(|_| ());
@@ -574,15 +576,15 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
             id_shape("TGW attachment", attachment, ATTACH)?;
             match (action, appliance_mode) {
                 (AttachAction::Options, None) => {
-                    return Err(
-                        "`attach options` needs an option to set: --appliance-mode on|off".into(),
-                    );
+                    return Err(CommandError::invalid(
+                        "`attach options` needs an option to set: --appliance-mode on|off",
+                    ));
                 }
                 (AttachAction::Accept | AttachAction::Reject, Some(_)) => {
-                    return Err(format!(
+                    return Err(CommandError::invalid(format!(
                         "--appliance-mode goes with `attach options`, not `attach {}`",
                         value_name(*action)
-                    ));
+                    )));
                 }
                 _ => {}
             }
@@ -597,15 +599,16 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
                 id_shape("Transit Gateway", local_tgw, &["tgw-"])?;
                 id_shape("Transit Gateway", peer_tgw, &["tgw-"])?;
                 if let Some(r) = peer_region {
-                    crate::cli::parse_region(r).map_err(|e| format!("--peer-region: {e}"))?;
+                    crate::cli::parse_region(r)
+                        .map_err(|e| CommandError::invalid(format!("--peer-region: {e}")))?;
                 }
                 if let Some(a) = peer_account
                     && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
                 {
-                    return Err(format!(
+                    return Err(CommandError::invalid(format!(
                         "--peer-account `{}` is not an AWS account id (12 digits)",
                         crate::text::quote(a)
-                    ));
+                    )));
                 }
             }
             PeerCommand::Accept { id }
@@ -616,11 +619,11 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
             PeerCommand::Wait { id, state, .. } => {
                 id_shape("TGW peering attachment", id, ATTACH)?;
                 if !PEERING_STATES.iter().any(|s| s.eq_ignore_ascii_case(state)) {
-                    return Err(format!(
+                    return Err(CommandError::invalid(format!(
                         "`{}` is not a peering state; one of: {}",
                         crate::text::quote(state),
                         PEERING_STATES.join(", ")
-                    ));
+                    )));
                 }
             }
             PeerCommand::Connect {
@@ -655,10 +658,10 @@ pub fn check_args(cmd: &Command) -> Result<(), String> {
         Command::Fw(FwCommand::Disable { policy, group } | FwCommand::Enable { policy, group }) => {
             for (what, v) in [("policy", policy), ("rule group", group)] {
                 if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_control) {
-                    return Err(format!(
+                    return Err(CommandError::invalid(format!(
                         "`{}` is not a firewall {what} name or ARN",
                         crate::text::quote(v)
-                    ));
+                    )));
                 }
             }
         }

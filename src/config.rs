@@ -83,7 +83,7 @@ pub fn default_path() -> Option<PathBuf> {
 ///
 /// # Errors
 /// A sentence naming the file and what is wrong in it.
-pub fn load(path: Option<&Path>) -> Result<Config, String> {
+pub fn load(path: Option<&Path>) -> Result<Config, crate::error::CommandError> {
     let (path, required) = match path {
         Some(p) => (p.to_path_buf(), true),
         None => match default_path() {
@@ -96,9 +96,15 @@ pub fn load(path: Option<&Path>) -> Result<Config, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
             return Ok(Config::default());
         }
-        Err(e) => return Err(format!("cannot read the config {}: {e}", path.display())),
+        Err(e) => {
+            return Err(crate::error::CommandError::other(format!(
+                "cannot read the config {}: {e}",
+                path.display()
+            )));
+        }
     };
-    toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    toml::from_str(&text)
+        .map_err(|e| crate::error::CommandError::invalid(format!("config {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -125,9 +131,11 @@ mod tests {
             Some("net-eu")
         );
         std::fs::write(&path, "[profiles.prod]\nread_onyl = true\n").expect("write");
-        let e = load(Some(&path)).expect_err("typo");
+        let e = load(Some(&path)).expect_err("typo").message;
         assert!(e.contains("read_onyl") && e.contains("config.toml"), "{e}");
-        let e = load(Some(&dir.path().join("missing.toml"))).expect_err("missing");
+        let e = load(Some(&dir.path().join("missing.toml")))
+            .expect_err("missing")
+            .message;
         assert!(e.contains("cannot read the config"), "{e}");
     }
 }

@@ -125,6 +125,20 @@ impl CommandError {
             message: message.into(),
         }
     }
+
+    /// Input refused: a bad id, CIDR, URL, typed line, config, keymap or scenario
+    /// ([`ErrorKind::InvalidInput`]).
+    #[must_use]
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// A failure no other kind names, such as a file that cannot be read or
+    /// written ([`ErrorKind::Other`]).
+    #[must_use]
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Other, message)
+    }
 }
 
 /// What a read-only session refuses to do.

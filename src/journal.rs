@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::CommandError;
+
 /// What one line records about a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -157,25 +159,31 @@ impl AuditLog {
     ///
     /// # Errors
     /// A sentence naming the path and what is wrong with it.
-    pub fn open(path: &Path) -> Result<Self, String> {
+    pub fn open(path: &Path) -> Result<Self, CommandError> {
         let shown = path.display();
         let parent = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         if !parent.exists() {
-            create_private_dirs(&parent)
-                .map_err(|e| format!("cannot create the directory {}: {e}", parent.display()))?;
+            create_private_dirs(&parent).map_err(|e| {
+                CommandError::other(format!(
+                    "cannot create the directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
         }
         check_directory(&parent)?;
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if meta.file_type().is_symlink() {
-                return Err(format!(
+                return Err(CommandError::invalid(format!(
                     "{shown} is a symbolic link: netops writes its audit log only to a regular file of its own"
-                ));
+                )));
             }
             if !meta.is_file() {
-                return Err(format!("{shown} is not a regular file"));
+                return Err(CommandError::invalid(format!(
+                    "{shown} is not a regular file"
+                )));
             }
         }
         let mut options = OpenOptions::new();
@@ -189,25 +197,35 @@ impl AuditLog {
         }
         let file = options
             .open(path)
-            .map_err(|e| format!("cannot open {shown}: {e}"))?;
+            .map_err(|e| CommandError::other(format!("cannot open {shown}: {e}")))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
             let meta = file
                 .metadata()
-                .map_err(|e| format!("cannot read {shown}: {e}"))?;
+                .map_err(|e| CommandError::other(format!("cannot read {shown}: {e}")))?;
             if !meta.is_file() {
-                return Err(format!("{shown} is not a regular file"));
+                return Err(CommandError::invalid(format!(
+                    "{shown} is not a regular file"
+                )));
             }
             if meta.uid() != rustix::process::geteuid().as_raw() {
-                return Err(format!(
-                    "{shown} belongs to another user (uid {}): netops writes its audit log only to a file of its own",
-                    meta.uid()
+                return Err(CommandError::new(
+                    crate::error::ErrorKind::AccessDenied,
+                    format!(
+                        "{shown} belongs to another user (uid {}): netops writes its audit log only to a file of its own",
+                        meta.uid()
+                    ),
                 ));
             }
             if meta.mode() & 0o077 != 0 {
                 rustix::fs::fchmod(&file, rustix::fs::Mode::from_raw_mode(0o600)).map_err(|e| {
-                    format!("{shown} is readable by others and its mode cannot be set to 600: {e}")
+                    CommandError::new(
+                        crate::error::ErrorKind::AccessDenied,
+                        format!(
+                            "{shown} is readable by others and its mode cannot be set to 600: {e}"
+                        ),
+                    )
                 })?;
             }
         }
@@ -259,27 +277,37 @@ fn create_private_dirs(dir: &Path) -> io::Result<()> {
 
 /// Refuses a directory other users can write to (they could replace the log).
 #[cfg(unix)]
-fn check_directory(dir: &Path) -> Result<(), String> {
+fn check_directory(dir: &Path) -> Result<(), CommandError> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| CommandError::other(format!("cannot read {}: {e}", dir.display())))?;
     if !meta.is_dir() {
-        return Err(format!("{} is not a directory", dir.display()));
+        return Err(CommandError::invalid(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
     }
     if meta.permissions().mode() & 0o022 != 0 {
-        return Err(format!(
-            "{} can be written by other users: the audit log must not land in a shared directory; choose one only you can write to (--audit-log PATH)",
-            dir.display()
+        return Err(CommandError::new(
+            crate::error::ErrorKind::AccessDenied,
+            format!(
+                "{} can be written by other users: the audit log must not land in a shared directory; choose one only you can write to (--audit-log PATH)",
+                dir.display()
+            ),
         ));
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_directory(dir: &Path) -> Result<(), String> {
+fn check_directory(dir: &Path) -> Result<(), CommandError> {
     if dir.is_dir() {
         Ok(())
     } else {
-        Err(format!("{} is not a directory", dir.display()))
+        Err(CommandError::invalid(format!(
+            "{} is not a directory",
+            dir.display()
+        )))
     }
 }
 
@@ -310,9 +338,9 @@ impl Audit {
             },
             Some(p) => match AuditLog::open(p) {
                 Ok(log) => Self::Log(Arc::new(log)),
-                Err(reason) => Self::Broken {
+                Err(e) => Self::Broken {
                     path: Some(p.to_path_buf()),
-                    reason,
+                    reason: e.message,
                 },
             },
         }
@@ -609,15 +637,19 @@ mod tests {
         std::fs::write(&target, "").expect("target");
         let link = dir.path().join("audit.jsonl");
         std::os::unix::fs::symlink(&target, &link).expect("symlink");
-        let e = AuditLog::open(&link).expect_err("symlink");
+        let e = AuditLog::open(&link).expect_err("symlink").message;
         assert!(e.contains("symbolic link"), "{e}");
         assert_eq!(std::fs::read_to_string(&target).expect("read"), "");
-        let e = AuditLog::open(Path::new("/dev/null")).expect_err("device");
+        let e = AuditLog::open(Path::new("/dev/null"))
+            .expect_err("device")
+            .message;
         assert!(e.contains("/dev"), "{e}");
         let shared = dir.path().join("shared");
         std::fs::create_dir(&shared).expect("dir");
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-        let e = AuditLog::open(&shared.join("audit.jsonl")).expect_err("shared");
+        let e = AuditLog::open(&shared.join("audit.jsonl"))
+            .expect_err("shared")
+            .message;
         assert!(e.contains("other users"), "{e}");
         assert!(!shared.join("audit.jsonl").exists());
     }

@@ -175,16 +175,21 @@ impl<'a> MakeWriter<'a> for LogSink {
 ///
 /// # Errors
 /// When the log file cannot be created (the message names the path).
-pub fn init(path: Option<&Path>) -> Result<PathBuf, String> {
+pub fn init(path: Option<&Path>) -> Result<PathBuf, crate::error::CommandError> {
     let path = path.map_or_else(default_log_path, Path::to_path_buf);
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create log directory {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            crate::error::CommandError::other(format!(
+                "cannot create log directory {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
-    let log = LogFile::open(&path, ROTATE_AT)
-        .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
+    let log = LogFile::open(&path, ROTATE_AT).map_err(|e| {
+        crate::error::CommandError::other(format!("cannot open log file {}: {e}", path.display()))
+    })?;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("netops=info"));
     let _ = tracing_subscriber::fmt()

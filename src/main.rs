@@ -77,7 +77,7 @@ fn main() {
     let log_path = match netops::logging::init(cli.log_file.as_deref()) {
         Ok(path) => Some(path),
         Err(e) => {
-            eprintln!("netops: {e} (logging disabled)");
+            eprintln!("netops: {} (logging disabled)", e.message);
             None
         }
     };

@@ -683,7 +683,8 @@ impl FirewallPolicy {
         &mut self,
         group_arn: &str,
         group_name: &str,
-    ) -> Result<DisabledGroup, String> {
+    ) -> Result<DisabledGroup, crate::error::CommandError> {
+        use crate::error::{CommandError, ErrorKind};
         let found = [
             (RuleGroupKind::Stateful, &mut self.stateful_rule_groups),
             (RuleGroupKind::Stateless, &mut self.stateless_rule_groups),
@@ -696,9 +697,15 @@ impl FirewallPolicy {
         let Some((kind, reference)) = found else {
             return Err(
                 if self.disabled.iter().any(|d| d.reference.arn == group_arn) {
-                    format!("{group_name} is already disabled in {}", self.name)
+                    CommandError::new(
+                        ErrorKind::IncorrectState,
+                        format!("{group_name} is already disabled in {}", self.name),
+                    )
                 } else {
-                    format!("{} does not reference rule group {group_name}", self.name)
+                    CommandError::new(
+                        ErrorKind::NotFound,
+                        format!("{} does not reference rule group {group_name}", self.name),
+                    )
                 },
             );
         };
@@ -723,7 +730,8 @@ impl FirewallPolicy {
         &mut self,
         group_arn: &str,
         group_name: &str,
-    ) -> Result<DisabledGroup, String> {
+    ) -> Result<DisabledGroup, crate::error::CommandError> {
+        use crate::error::{CommandError, ErrorKind};
         let Some(i) = self
             .disabled
             .iter()
@@ -735,14 +743,20 @@ impl FirewallPolicy {
                 .chain(&self.stateless_rule_groups)
                 .any(|r| r.arn == group_arn);
             return Err(if referenced {
-                format!(
-                    "{group_name} is not disabled in {}: it is referenced",
-                    self.name
+                CommandError::new(
+                    ErrorKind::IncorrectState,
+                    format!(
+                        "{group_name} is not disabled in {}: it is referenced",
+                        self.name
+                    ),
                 )
             } else {
-                format!(
-                    "{} has no record of rule group {group_name} (no {DISABLED_TAG_PREFIX}{group_name} tag): netops did not disable it",
-                    self.name
+                CommandError::new(
+                    ErrorKind::NotFound,
+                    format!(
+                        "{} has no record of rule group {group_name} (no {DISABLED_TAG_PREFIX}{group_name} tag): netops did not disable it",
+                        self.name
+                    ),
                 )
             });
         };
@@ -754,9 +768,12 @@ impl FirewallPolicy {
         if let Some(p) = record.reference.priority
             && let Some(taken) = refs.iter().find(|r| r.priority == Some(p))
         {
-            return Err(format!(
-                "priority {p} in {} is taken by {} now: {group_name} cannot go back to it",
-                self.name, taken.arn
+            return Err(CommandError::new(
+                ErrorKind::IncorrectState,
+                format!(
+                    "priority {p} in {} is taken by {} now: {group_name} cannot go back to it",
+                    self.name, taken.arn
+                ),
             ));
         }
         refs.push(record.reference.clone());

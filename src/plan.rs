@@ -77,7 +77,7 @@ fn rule_group_toggle(
 ///
 /// # Errors
 /// A sentence naming what is wrong with the text.
-pub fn canonical_cidr(text: &str) -> Result<IpNet, String> {
+pub fn canonical_cidr(text: &str) -> Result<IpNet, crate::error::CommandError> {
     // `10.050.0.0/16` is not read as 10.50.0.0/16: AWS refuses leading zeros.
     let addr = text.trim().split('/').next().unwrap_or_default();
     if addr.contains('.')
@@ -85,22 +85,22 @@ pub fn canonical_cidr(text: &str) -> Result<IpNet, String> {
             .split('.')
             .any(|octet| octet.len() > 1 && octet.starts_with('0'))
     {
-        return Err(format!(
+        return Err(crate::error::CommandError::invalid(format!(
             "{:?} is not a CIDR: an octet has a leading zero (write 10.50.0.0/16, not 10.050.0.0/16)",
             crate::text::quote(text)
-        ));
+        )));
     }
     let net: IpNet = text.trim().parse().map_err(|_| {
-        format!(
+        crate::error::CommandError::invalid(format!(
             "{:?} is not a CIDR (like 10.1.0.0/16)",
             crate::text::quote(text)
-        )
+        ))
     })?;
     if net.network() != net.addr() {
-        return Err(format!(
+        return Err(crate::error::CommandError::invalid(format!(
             "{net} has host bits set: the network is {}",
             net.trunc()
-        ));
+        )));
     }
     Ok(net)
 }
@@ -870,9 +870,9 @@ mod tests {
     fn cidrs_with_host_bits_name_their_network() {
         assert_eq!(canonical_cidr("10.1.0.0/16"), Ok(cidr("10.1.0.0/16")));
         let e = canonical_cidr("10.1.0.1/16").expect_err("host bits");
-        assert!(e.contains("10.1.0.0/16"), "{e}");
+        assert!(e.message.contains("10.1.0.0/16"), "{e}");
         let e = canonical_cidr("10.1.0/16").expect_err("malformed");
-        assert!(e.contains("not a CIDR"), "{e}");
+        assert!(e.message.contains("not a CIDR"), "{e}");
     }
 
     #[tokio::test]

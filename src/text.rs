@@ -124,7 +124,10 @@ pub fn cut_long_words(message: &str) -> Cow<'_, str> {
 ///
 /// # Errors
 /// When the bytes are not UTF-8: the message names the first bad line and its byte.
-pub fn script_from_bytes(bytes: Vec<u8>, source: &str) -> Result<String, String> {
+pub fn script_from_bytes(
+    bytes: Vec<u8>,
+    source: &str,
+) -> Result<String, crate::error::CommandError> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let bad = e.utf8_error().valid_up_to();
@@ -133,12 +136,12 @@ pub fn script_from_bytes(bytes: Vec<u8>, source: &str) -> Result<String, String>
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
         let line = bytes[..bad].iter().filter(|b| **b == b'\n').count() + 1;
-        format!(
+        crate::error::CommandError::invalid(format!(
             "batch script {} is not UTF-8 text: line {line}, byte {} (0x{:02x}); save it as UTF-8",
             quote(source),
             bad - line_start + 1,
             bytes[bad]
-        )
+        ))
     })
 }
 
@@ -148,18 +151,18 @@ pub fn script_from_bytes(bytes: Vec<u8>, source: &str) -> Result<String, String>
 ///
 /// # Errors
 /// The message names the character and its column (counted in characters, from 1).
-pub fn check_command_line(line: &str) -> Result<(), String> {
+pub fn check_command_line(line: &str) -> Result<(), crate::error::CommandError> {
     match line
         .chars()
         .enumerate()
         .find(|(_, c)| *c != '\t' && is_unsafe_char(*c))
     {
         None => Ok(()),
-        Some((i, c)) => Err(format!(
+        Some((i, c)) => Err(crate::error::CommandError::invalid(format!(
             "control character {} at column {}: commands are plain text",
             terminal_safe(&c.to_string()),
             i + 1
-        )),
+        ))),
     }
 }
 
@@ -231,7 +234,8 @@ mod tests {
             Ok("tgws\nvpcs\n")
         );
         let err = script_from_bytes(b"tgws\nvpcs\nshow \xff\xfe\n".to_vec(), "s.txt")
-            .expect_err("not UTF-8");
+            .expect_err("not UTF-8")
+            .message;
         assert!(err.contains("s.txt"), "{err}");
         assert!(err.contains("line 3, byte 6"), "{err}");
     }
@@ -275,7 +279,9 @@ mod tests {
     fn check_command_line_refuses_controls() {
         assert!(check_command_line("show\tvpc-1").is_ok());
         assert!(check_command_line("show 東京").is_ok());
-        let err = check_command_line("show \u{0}vpc").expect_err("NUL");
+        let err = check_command_line("show \u{0}vpc")
+            .expect_err("NUL")
+            .message;
         assert!(err.contains("\\x00"), "{err}");
         assert!(err.contains("column 6"), "{err}");
         assert!(!err.contains('\u{0}'), "{err}");

@@ -53,18 +53,20 @@ impl ProbeUrl {
     /// # Errors
     /// A message naming what is wrong: the scheme, a missing host, a character that
     /// is not allowed (named, with its position), a bad port.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, crate::error::CommandError> {
         let (scheme, rest) = text.split_once("://").ok_or_else(|| {
-            format!("{text:?} is not a URL: it must start with http:// or https://")
+            crate::error::CommandError::invalid(format!(
+                "{text:?} is not a URL: it must start with http:// or https://"
+            ))
         })?;
         let scheme_lc = scheme.to_ascii_lowercase();
         let default_port = match scheme_lc.as_str() {
             "http" => 80,
             "https" => 443,
             _ => {
-                return Err(format!(
+                return Err(crate::error::CommandError::invalid(format!(
                     "{text:?}: the scheme must be http or https, not {scheme:?}"
-                ));
+                )));
             }
         };
         // Every character must be one a URL needs and a shell never acts on inside
@@ -78,29 +80,32 @@ impl ProbeUrl {
                     c if c.is_control() => format!("control character U+{:04X}", c as u32),
                     c => format!("{c:?}"),
                 };
-                return Err(format!(
+                return Err(crate::error::CommandError::invalid(format!(
                     "{text:?}: {what} at position {i} is not allowed in a probe URL (allowed: letters, digits and - . _ ~ : / ? = % + , @ #; percent-encode anything else)"
-                ));
+                )));
             }
         }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         if authority.contains('@') {
-            return Err(format!(
+            return Err(crate::error::CommandError::invalid(format!(
                 "{text:?}: credentials in a probe URL (user@host) are not allowed"
-            ));
+            )));
         }
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (
                 h,
-                p.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("{text:?}: {p:?} is not a port (1-65535)"))?,
+                p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                    crate::error::CommandError::invalid(format!(
+                        "{text:?}: {p:?} is not a port (1-65535)"
+                    ))
+                })?,
             ),
             None => (authority, default_port),
         };
         if host.is_empty() {
-            return Err(format!("{text:?} names no host"));
+            return Err(crate::error::CommandError::invalid(format!(
+                "{text:?} names no host"
+            )));
         }
         let label_ok = |l: &str| {
             !l.is_empty()
@@ -110,7 +115,9 @@ impl ProbeUrl {
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         };
         if host.parse::<std::net::Ipv4Addr>().is_err() && !host.split('.').all(label_ok) {
-            return Err(format!("{text:?}: {host:?} is not a host name"));
+            return Err(crate::error::CommandError::invalid(format!(
+                "{text:?}: {host:?} is not a host name"
+            )));
         }
         Ok(Self {
             url: text.to_string(),

@@ -455,7 +455,7 @@ async fn settle_pending(runtime: &mut Runtime, estate: &Estate, err: &mut dyn Wr
         );
     }
     if let Err(e) = crate::ops::drive::record(runtime, settled, SETTLE_TASK).await {
-        let _ = writeln!(err, "netops: warning: {e}");
+        let _ = writeln!(err, "netops: warning: {}", e.message);
     }
 }
 

@@ -23,6 +23,7 @@ use super::Net;
 use super::audit::Roles;
 use super::firewall::Protocol;
 use super::trace::{self, HopKind, Trace, TraceQuery, Verdict};
+use crate::error::{CommandError, ErrorKind};
 use crate::model::{Instance, PingStatus, Vpc};
 
 /// Which spokes and instances a probe runs on.
@@ -374,12 +375,21 @@ fn endpoints_clause(net: &Net<'_>, vpc: &Vpc, egress_works: bool) -> String {
     }
 }
 
+/// Something named that the loaded regions do not hold.
+fn not_found(message: String) -> CommandError {
+    CommandError::new(ErrorKind::NotFound, message)
+}
+
 /// The spokes to probe (or the VPCs of the named instances), each with an instance
 /// to probe from or the reason there is none, and what the engine expects.
 ///
 /// # Errors
 /// A VPC or instance named that the estate does not hold.
-pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<EgressTarget>, String> {
+pub fn targets(
+    net: &Net<'_>,
+    sel: &Selection,
+    flow: &Flow,
+) -> Result<Vec<EgressTarget>, CommandError> {
     let roles = Roles::of(net);
     let central = hub_nat_ips(net, &roles);
     // (vpc, named instance) pairs to probe.
@@ -387,14 +397,14 @@ pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<Egress
     for id in &sel.instances {
         let i = net
             .instance(id)
-            .ok_or_else(|| format!("no instance {id} in the loaded regions"))?;
+            .ok_or_else(|| not_found(format!("no instance {id} in the loaded regions")))?;
         let vpc_id = i
             .vpc_id
             .as_deref()
-            .ok_or_else(|| format!("instance {id} is not in a VPC"))?;
-        let vpc = net
-            .vpc_in(&i.region, vpc_id)
-            .ok_or_else(|| format!("instance {id} is in {vpc_id}, which was not read"))?;
+            .ok_or_else(|| CommandError::invalid(format!("instance {id} is not in a VPC")))?;
+        let vpc = net.vpc_in(&i.region, vpc_id).ok_or_else(|| {
+            not_found(format!("instance {id} is in {vpc_id}, which was not read"))
+        })?;
         picks.push((vpc, Some(i)));
     }
     if sel.instances.is_empty() {
@@ -404,7 +414,7 @@ pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<Egress
                     .regions()
                     .flat_map(|r| r.vpcs.iter())
                     .find(|v| v.id == *name || v.name.as_deref() == Some(name.as_str()))
-                    .ok_or_else(|| format!("no VPC {name} in the loaded regions"))?;
+                    .ok_or_else(|| not_found(format!("no VPC {name} in the loaded regions")))?;
                 picks.push((vpc, None));
             }
             None => picks.extend(roles.spokes.iter().map(|(v, _)| (*v, None))),
@@ -412,7 +422,9 @@ pub fn targets(net: &Net<'_>, sel: &Selection, flow: &Flow) -> Result<Vec<Egress
     } else if let Some(name) = &sel.vpc {
         picks.retain(|(v, _)| v.id == *name || v.name.as_deref() == Some(name.as_str()));
         if picks.is_empty() {
-            return Err(format!("none of the named instances is in VPC {name}"));
+            return Err(CommandError::invalid(format!(
+                "none of the named instances is in VPC {name}"
+            )));
         }
     }
     let mut out = Vec::new();
@@ -622,17 +634,22 @@ pub struct PingTarget {
 ///
 /// # Errors
 /// An instance or address the estate does not hold.
-pub fn ping_target(net: &Net<'_>, from: &str, to: &str) -> Result<PingTarget, String> {
+pub fn ping_target(net: &Net<'_>, from: &str, to: &str) -> Result<PingTarget, CommandError> {
     let i = net
         .instance(from)
-        .ok_or_else(|| format!("no instance {from} in the loaded regions (FROM must be an instance: the ping runs on it)"))?;
+        .ok_or_else(|| not_found(format!("no instance {from} in the loaded regions (FROM must be an instance: the ping runs on it)")))?;
     let to_ip: IpAddr = if to.starts_with("i-") {
-        net.instance(to)
-            .and_then(|t| t.private_ip)
-            .ok_or_else(|| format!("no instance {to} with a private IP in the loaded regions"))?
+        net.instance(to).and_then(|t| t.private_ip).ok_or_else(|| {
+            not_found(format!(
+                "no instance {to} with a private IP in the loaded regions"
+            ))
+        })?
     } else {
-        to.parse()
-            .map_err(|_| format!("{to:?} is neither an IP address nor an instance id (i-…)"))?
+        to.parse().map_err(|_| {
+            CommandError::invalid(format!(
+                "{to:?} is neither an IP address nor an instance id (i-…)"
+            ))
+        })?
     };
     let t = trace::trace(
         net,
@@ -646,7 +663,7 @@ pub fn ping_target(net: &Net<'_>, from: &str, to: &str) -> Result<PingTarget, St
             http_host: None,
         },
     )
-    .map_err(|e| e.0)?;
+    .map_err(|e| CommandError::invalid(e.0))?;
     let back = t.return_verdict.as_ref().is_some_and(Verdict::arrives);
     let engine_reachable = t.verdict.arrives() && back && t.symmetric;
     let engine = if engine_reachable {

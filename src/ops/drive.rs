@@ -42,7 +42,7 @@ pub async fn record(
     runtime: &mut Runtime,
     entries: Vec<crate::ops::log::Entry>,
     task: TaskId,
-) -> Result<(), String> {
+) -> Result<(), crate::error::CommandError> {
     runtime.execute(Effect::Record { task, entries });
     while let Some(report) = runtime.next().await {
         if let Report::Recorded { task: t, result } = report
@@ -51,7 +51,9 @@ pub async fn record(
             return result;
         }
     }
-    Err("the runtime stopped before the audit lines were written".into())
+    Err(crate::error::CommandError::other(
+        "the runtime stopped before the audit lines were written",
+    ))
 }
 
 /// Reads the topology of each region (concurrently), task ids from `first_task`.

@@ -49,6 +49,18 @@ enum Seen {
     Unread(String),
 }
 
+/// What the re-read after a change said: a verdict with its line, not an error.
+/// In JSON it keeps the shape it has always had: `{"Ok": line}` / `{"Err": line}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Verified {
+    /// The change shows: what was found.
+    #[serde(rename = "Ok")]
+    Yes(String),
+    /// It does not show, or could not be re-read: why.
+    #[serde(rename = "Err")]
+    No(String),
+}
+
 /// One op's fate.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OpResult {
@@ -56,7 +68,7 @@ pub struct OpResult {
     /// `None`: not sent (an earlier op failed, or netops was asked to stop).
     pub outcome: Option<Result<ChangeOutcome, BackendError>>,
     /// What the re-read showed, when it was read.
-    pub verified: Option<Result<String, String>>,
+    pub verified: Option<Verified>,
     /// What became of it: `true` AWS made the change (it answered so, or its answer
     /// was lost and the re-read shows it), `false` it did not, `None` not known (an
     /// answer lost and a re-read that failed).
@@ -78,13 +90,13 @@ impl OpResult {
             // Settled: the cause of the lost answer is in the answer line; here what
             // the re-read found.
             return match (&self.applied, &self.verified) {
-                (Some(true), Some(Ok(found))) => format!(
+                (Some(true), Some(Verified::Yes(found))) => format!(
                     "applied: the answer was lost (a timeout or a broken connection after sending), but the re-read shows it: {found}; not sent again"
                 ),
-                (Some(false), Some(Err(why))) => format!(
+                (Some(false), Some(Verified::No(why))) => format!(
                     "not applied: the answer was lost and the re-read does not show it ({why}); not sent again"
                 ),
-                (_, Some(Err(why))) => format!(
+                (_, Some(Verified::No(why))) => format!(
                     "outcome unknown: {}; the re-read failed ({why}): netops settles it when it next reads {}",
                     e.message, self.op.region
                 ),
@@ -98,8 +110,8 @@ impl OpResult {
             (None, _) => "not sent".into(),
             (Some(Err(e)), _) => format!("failed: {}", e.message),
             (Some(Ok(o)), _) if o.dry_run => "dry run: AWS would allow it".into(),
-            (Some(Ok(_)), Some(Ok(text))) => format!("verified: {text}"),
-            (Some(Ok(_)), Some(Err(text))) => format!("applied, NOT verified: {text}"),
+            (Some(Ok(_)), Some(Verified::Yes(text))) => format!("verified: {text}"),
+            (Some(Ok(_)), Some(Verified::No(text))) => format!("applied, NOT verified: {text}"),
             (Some(Ok(_)), None) => "applied (not re-read)".into(),
         }
     }
@@ -320,7 +332,7 @@ impl Execution {
                 }
                 self.recording = None;
                 if let Err(e) = result {
-                    self.audit_error = Some(e.clone());
+                    self.audit_error = Some(e.message.clone());
                 }
                 self.phase = Phase::Done;
                 Vec::new()
@@ -450,8 +462,8 @@ impl Execution {
                 (Some(Err(_)) | None, _) => Some(false),
             };
             r.verified = seen.map(|s| match s {
-                Seen::Shows(t) => Ok(t),
-                Seen::Not(t) | Seen::Unread(t) => Err(t),
+                Seen::Shows(t) => Verified::Yes(t),
+                Seen::Not(t) | Seen::Unread(t) => Verified::No(t),
             });
             // What the re-read said goes to the log as the change's last word: a
             // verification, or a lost answer settled (or still unknown).
@@ -582,7 +594,10 @@ impl Execution {
     pub fn succeeded(&self) -> bool {
         self.results.iter().all(|r| {
             matches!(&r.outcome, Some(Ok(o)) if o.dry_run)
-                || matches!((&r.outcome, &r.verified), (Some(Ok(_)), Some(Ok(_))))
+                || matches!(
+                    (&r.outcome, &r.verified),
+                    (Some(Ok(_)), Some(Verified::Yes(_)))
+                )
                 || Self::recovered(r)
         })
     }

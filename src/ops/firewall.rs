@@ -221,7 +221,7 @@ pub(super) fn toggle(
         group_order(net, p, &kind),
         match &edited {
             Ok(_) => group_order(net, &after, &kind),
-            Err(e) => format!("(refused: {e})"),
+            Err(e) => format!("(refused: {})", e.message),
         },
     );
     let firewalls: Vec<String> = net

@@ -213,7 +213,7 @@ fn not_found(net: &Net<'_>, what: &str, id: &str) -> CommandError {
 }
 
 fn cidr_arg(text: &str) -> Result<IpNet, CommandError> {
-    crate::plan::canonical_cidr(text).map_err(invalid)
+    crate::plan::canonical_cidr(text)
 }
 
 fn tgw_table<'a>(net: &Net<'a>, id: &str) -> Result<&'a TgwRouteTable, CommandError> {

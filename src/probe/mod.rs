@@ -271,7 +271,7 @@ impl ProbeRun {
                 instances,
                 url,
             }) => {
-                let url = ProbeUrl::parse(url).map_err(invalid)?;
+                let url = ProbeUrl::parse(url)?;
                 let flow = Flow {
                     host: url.host.clone(),
                     port: url.port,
@@ -281,7 +281,7 @@ impl ProbeRun {
                     vpc: vpc.clone(),
                     instances: instances.clone(),
                 };
-                let targets = egress::targets(net, &sel, &flow).map_err(invalid)?;
+                let targets = egress::targets(net, &sel, &flow)?;
                 if targets.is_empty() {
                     return Err(invalid(
                         "no spoke VPC to probe: none is attached to a TGW apart from the hubs (name one with --vpc or --instance)",
@@ -317,7 +317,7 @@ impl ProbeRun {
                 })
             }
             Command::Probe(ProbeCommand::Ping { from, to }) => {
-                let t = egress::ping_target(net, from, to).map_err(invalid)?;
+                let t = egress::ping_target(net, from, to)?;
                 let mut row = Row::new(
                     format!("{from} → {to}"),
                     t.region.clone(),

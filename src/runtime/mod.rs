@@ -195,7 +195,7 @@ pub enum Report {
     /// Lines asked for with [`Effect::Record`] were written (or why not).
     Recorded {
         task: TaskId,
-        result: Result<(), String>,
+        result: Result<(), crate::error::CommandError>,
     },
     /// A change was applied (or refused: read-only, or what AWS answered).
     Applied {
@@ -295,20 +295,26 @@ impl Journal {
     }
 
     /// Writes lines, stamped. `Ok` when there is no log (`Audit::Off`).
-    fn write(&self, mut entries: Vec<crate::journal::Entry>) -> Result<(), String> {
+    fn write(
+        &self,
+        mut entries: Vec<crate::journal::Entry>,
+    ) -> Result<(), crate::error::CommandError> {
+        use crate::error::CommandError;
         use crate::journal::Audit;
         match &self.audit {
             Audit::Off => Ok(()),
-            Audit::Broken { .. } => Err(self.audit.refusal().unwrap_or_default()),
+            Audit::Broken { .. } => Err(CommandError::other(
+                self.audit.refusal().unwrap_or_default(),
+            )),
             Audit::Log(log) => {
                 for e in &mut entries {
                     self.stamp(e);
                 }
                 log.append(&entries).map_err(|e| {
-                    format!(
+                    CommandError::other(format!(
                         "the audit log {} cannot be written: {e}",
                         log.path().display()
-                    )
+                    ))
                 })
             }
         }
@@ -340,7 +346,7 @@ async fn apply_task(
         // has either written its intent and maybe sent the call, or done neither,
         // never a stray line landing after the next run has read the log. One
         // small append and fsync per change.
-        let written = journal.write(vec![line]);
+        let written = journal.write(vec![line]).map_err(|e| e.message);
         if let Err(why) = written {
             let why = if why.contains("nothing was sent") {
                 why
@@ -387,7 +393,7 @@ async fn apply_task(
         // if this one cannot be written, the next run settles the change from what
         // AWS shows.
         if let Err(e) = journal.write(vec![line]) {
-            tracing::error!(error = %e, "audit answer line not written");
+            tracing::error!(error = %e.message, "audit answer line not written");
         }
     }
     result

@@ -19,6 +19,8 @@ use std::fmt;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::error::CommandError;
+
 /// The embedded default keymap.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 /// The embedded emacs / arrow-key profile (layered over the defaults).
@@ -383,19 +385,22 @@ impl Action {
     ///
     /// # Errors
     /// A sentence saying what is wrong with it.
-    pub fn parse(run: &str) -> Result<Self, String> {
+    pub fn parse(run: &str) -> Result<Self, CommandError> {
         if let Some(line) = run.strip_prefix(':') {
             return match crate::command::parse_line(line) {
                 Ok(Some(_)) => Ok(Self::Run(line.trim().to_string())),
-                Ok(None) => Err("empty command after \":\"".to_string()),
-                Err(e) => Err(format!("command \"{run}\" does not parse: {}", e.message)),
+                Ok(None) => Err(CommandError::invalid("empty command after \":\"")),
+                Err(e) => Err(CommandError::invalid(format!(
+                    "command \"{run}\" does not parse: {}",
+                    e.message
+                ))),
             };
         }
         ACTIONS
             .iter()
             .find(|(name, _)| *name == run)
             .map(|(_, a)| a.clone())
-            .ok_or_else(|| format!("unknown action \"{run}\""))
+            .ok_or_else(|| CommandError::invalid(format!("unknown action \"{run}\"")))
     }
 
     /// The name as written in keymap files.
@@ -589,7 +594,7 @@ pub fn parse(text: &str, file: &str) -> Result<Bindings, KeymapError> {
             }
             seen.insert(key, line);
             let action = Action::parse(entry.run.get_ref())
-                .map_err(|m| err(Some(line), Some(on), in_layer(m)))?;
+                .map_err(|e| err(Some(line), Some(on), in_layer(e.message)))?;
             entries.push(Binding {
                 key,
                 desc: entry.desc.unwrap_or_else(|| action.name()),

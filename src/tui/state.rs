@@ -111,7 +111,7 @@ pub enum Msg {
     /// Audit lines asked for with [`Effect::Record`] were written (or not).
     Recorded {
         task: TaskId,
-        result: Result<(), String>,
+        result: Result<(), crate::error::CommandError>,
     },
     /// A front-end job's answer ([`FrontJob`]: the audit log read for `:audit-log`,
     /// a `:` query): a title and its lines, or why there are none.
@@ -887,7 +887,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             if !change_report(state, &report, fx)
                 && let Report::Recorded { result: Err(e), .. } = report
             {
-                state.error(e);
+                state.error(e.message);
             }
             state.dirty = true;
         }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::error::CommandError;
 use crate::model::{AttachmentKind, RegionEstate};
 
 pub(super) fn fill_regions(estate: &mut RegionEstate) {
@@ -99,21 +100,27 @@ pub(super) fn fill_owners(estate: &mut RegionEstate, account: &str) {
     }
 }
 
-pub(super) fn check_unique_ids(estate: &RegionEstate) -> Result<(), String> {
+pub(super) fn check_unique_ids(estate: &RegionEstate) -> Result<(), CommandError> {
     let mut seen = BTreeSet::new();
     let ids = estate.object_ids();
     for id in ids {
         if id.is_empty() {
-            return Err(format!("an object in {} has no id", estate.region));
+            return Err(CommandError::invalid(format!(
+                "an object in {} has no id",
+                estate.region
+            )));
         }
         if !seen.insert(id) {
-            return Err(format!("id {id} appears twice in {}", estate.region));
+            return Err(CommandError::invalid(format!(
+                "id {id} appears twice in {}",
+                estate.region
+            )));
         }
     }
     Ok(())
 }
 
-pub(super) fn check_references(estate: &RegionEstate) -> Result<(), String> {
+pub(super) fn check_references(estate: &RegionEstate) -> Result<(), CommandError> {
     let region = &estate.region;
     let tgws: BTreeSet<&str> = estate.tgws.iter().map(|t| t.id.as_str()).collect();
     let vpcs: BTreeSet<&str> = estate.vpcs.iter().map(|v| v.id.as_str()).collect();
@@ -124,74 +131,74 @@ pub(super) fn check_references(estate: &RegionEstate) -> Result<(), String> {
         .collect();
     for table in &estate.tgw_route_tables {
         if !tgws.contains(table.tgw_id.as_str()) {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "TGW route table {} in {region} belongs to unknown TGW {}",
                 table.id, table.tgw_id
-            ));
+            )));
         }
         let mut destinations = BTreeSet::new();
         for route in &table.routes {
             if !destinations.insert(&route.destination) {
-                return Err(format!(
+                return Err(CommandError::invalid(format!(
                     "route {} appears twice in TGW route table {} ({region}); AWS allows one route per destination",
                     route.destination, table.id
-                ));
+                )));
             }
         }
     }
     for att in &estate.attachments {
         if !tgws.contains(att.tgw_id.as_str()) {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "attachment {} in {region} belongs to unknown TGW {}",
                 att.id, att.tgw_id
-            ));
+            )));
         }
         if att.kind == AttachmentKind::Vpc {
             let vpc = att.resource_id.as_deref().unwrap_or_default();
             if !vpcs.contains(vpc) {
-                return Err(format!(
+                return Err(CommandError::invalid(format!(
                     "VPC attachment {} in {region} names unknown VPC {vpc:?}",
                     att.id
-                ));
+                )));
             }
             for subnet in &att.subnet_ids {
                 if subnets.get(subnet.as_str()) != Some(&vpc) {
-                    return Err(format!(
+                    return Err(CommandError::invalid(format!(
                         "VPC attachment {} in {region} uses subnet {subnet}, which is not in {vpc}",
                         att.id
-                    ));
+                    )));
                 }
             }
         }
     }
     for subnet in &estate.subnets {
         if !vpcs.contains(subnet.vpc_id.as_str()) {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "subnet {} in {region} belongs to unknown VPC {}",
                 subnet.id, subnet.vpc_id
-            ));
+            )));
         }
     }
     for rt in &estate.vpc_route_tables {
         if !vpcs.contains(rt.vpc_id.as_str()) {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "route table {} in {region} belongs to unknown VPC {}",
                 rt.id, rt.vpc_id
-            ));
+            )));
         }
     }
     for peering in &estate.peerings {
         if !tgws.contains(peering.requester.tgw_id.as_str()) {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "peering {} in {region}: requester TGW {} is not in {region}",
                 peering.id, peering.requester.tgw_id
-            ));
+            )));
         }
         if peering.accepter.region.is_empty() || peering.accepter.tgw_id.is_empty() {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "peering {} in {region} needs accepter.tgw_id and accepter.region",
                 peering.id
-            ));
+            )));
         }
     }
     Ok(())

@@ -157,10 +157,11 @@ impl Simulator {
         for estate in authored.values_mut() {
             derive::fill_regions(estate);
             derive::fill_owners(estate, &scenario.account_id);
-            derive::check_unique_ids(estate).map_err(&invalid)?;
-            derive::check_references(estate).map_err(&invalid)?;
+            derive::check_unique_ids(estate).map_err(|e| invalid(e.message))?;
+            derive::check_references(estate).map_err(|e| invalid(e.message))?;
         }
-        let derived = crate::net::change::derive::derive(&authored).map_err(&invalid)?;
+        let derived =
+            crate::net::change::derive::derive(&authored).map_err(|e| invalid(e.message))?;
         Ok(Self {
             name: if scenario.name.is_empty() {
                 "custom".into()

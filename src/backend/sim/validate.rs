@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 use ipnet::IpNet;
 
+use crate::error::CommandError;
 use crate::model::{Destination, RegionEstate, VpcRouteTarget};
 use crate::text::quote;
 
@@ -126,18 +127,18 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
     let missing = |what: String, kind: &str, id: &str| {
         format!("{what}: {kind} {} does not exist in {region}", quote(id))
     };
-    let subnet_in = |subnet: &str, vpc: Option<&str>| -> Result<(), String> {
+    let subnet_in = |subnet: &str, vpc: Option<&str>| -> Result<(), CommandError> {
         match (subnets.get(subnet), vpc) {
-            (None, _) => Err(format!(
+            (None, _) => Err(CommandError::invalid(format!(
                 "subnet {} does not exist in {region}",
                 quote(subnet)
-            )),
-            (Some(actual), Some(vpc)) if *actual != vpc => Err(format!(
+            ))),
+            (Some(actual), Some(vpc)) if *actual != vpc => Err(CommandError::invalid(format!(
                 "subnet {} is in VPC {}, not in {}",
                 quote(subnet),
                 quote(actual),
                 quote(vpc)
-            )),
+            ))),
             _ => Ok(()),
         }
     };
@@ -152,7 +153,7 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
                 Some(nat.vpc_id.as_str()).filter(|v| !v.is_empty()),
             )
         {
-            problems.push(format!("{}: {e}", what()));
+            problems.push(format!("{}: {}", what(), e.message));
         }
     }
     for instance in &estate.instances {
@@ -165,7 +166,7 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
         if let Some(subnet) = &instance.subnet_id
             && let Err(e) = subnet_in(subnet, instance.vpc_id.as_deref())
         {
-            problems.push(format!("{}: {e}", what()));
+            problems.push(format!("{}: {}", what(), e.message));
         }
     }
     let groups = ids(&mut estate.security_groups.iter().map(|g| g.id.as_str()));
@@ -195,7 +196,7 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
         }
         for subnet in &acl.subnet_ids {
             if let Err(e) = subnet_in(subnet, Some(acl.vpc_id.as_str())) {
-                problems.push(format!("{}: association: {e}", what()));
+                problems.push(format!("{}: association: {}", what(), e.message));
             }
         }
         for entry in &acl.entries {
@@ -210,7 +211,7 @@ fn check_region(estate: &RegionEstate, problems: &mut Vec<String>) {
             if let Some(subnet) = &assoc.subnet_id
                 && let Err(e) = subnet_in(subnet, Some(table.vpc_id.as_str()))
             {
-                problems.push(format!("{}: association: {e}", what()));
+                problems.push(format!("{}: association: {}", what(), e.message));
             }
         }
         for route in &table.routes {

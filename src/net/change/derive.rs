@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::error::CommandError;
 use crate::model::{
     AttachmentAssociation, AttachmentKind, AttachmentState, Destination, Peering, PeeringSide,
     RegionEstate, RouteState, RouteTableLink, RouteTarget, RouteType, TgwAttachment, TgwRoute,
@@ -37,7 +38,7 @@ pub const ATTACHMENTS_PER_TGW: usize = 5_000;
 /// attachment propagating, two associations of one attachment, a quota exceeded).
 pub fn derive(
     authored: &BTreeMap<String, RegionEstate>,
-) -> Result<BTreeMap<String, RegionEstate>, String> {
+) -> Result<BTreeMap<String, RegionEstate>, CommandError> {
     let mut regions = authored.clone();
     mirror_peerings(&mut regions)?;
     for estate in regions.values_mut() {
@@ -47,15 +48,15 @@ pub fn derive(
     Ok(regions)
 }
 
-fn check_quotas(estate: &RegionEstate) -> Result<(), String> {
+fn check_quotas(estate: &RegionEstate) -> Result<(), CommandError> {
     for table in &estate.tgw_route_tables {
         if table.routes.len() > ROUTES_PER_TGW_ROUTE_TABLE {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "TGW route table {} in {} would hold {} routes; AWS allows {ROUTES_PER_TGW_ROUTE_TABLE} routes per transit gateway route table (RouteLimitExceeded)",
                 table.id,
                 estate.region,
                 table.routes.len()
-            ));
+            )));
         }
     }
     let mut per_tgw: HashMap<&str, usize> = HashMap::new();
@@ -63,17 +64,17 @@ fn check_quotas(estate: &RegionEstate) -> Result<(), String> {
         *per_tgw.entry(att.tgw_id.as_str()).or_default() += 1;
     }
     if let Some((tgw, n)) = per_tgw.into_iter().find(|(_, n)| *n > ATTACHMENTS_PER_TGW) {
-        return Err(format!(
+        return Err(CommandError::invalid(format!(
             "transit gateway {tgw} in {} would have {n} attachments; AWS allows {ATTACHMENTS_PER_TGW} attachments per transit gateway (TransitGatewayAttachmentLimitExceeded)",
             estate.region
-        ));
+        )));
     }
     Ok(())
 }
 
 /// Derives the accepter's view of each peering and the peering attachment on both
 /// sides (same id), unless the scenario lists them already.
-fn mirror_peerings(regions: &mut BTreeMap<String, RegionEstate>) -> Result<(), String> {
+fn mirror_peerings(regions: &mut BTreeMap<String, RegionEstate>) -> Result<(), CommandError> {
     let requested: Vec<Peering> = regions
         .values()
         .flat_map(|r| r.peerings.iter().cloned())
@@ -89,10 +90,10 @@ fn mirror_peerings(regions: &mut BTreeMap<String, RegionEstate>) -> Result<(), S
             .iter()
             .any(|t| t.id == peering.accepter.tgw_id)
         {
-            return Err(format!(
+            return Err(CommandError::invalid(format!(
                 "peering {}: accepter TGW {} is not in {accepter_region}",
                 peering.id, peering.accepter.tgw_id
-            ));
+            )));
         }
         match accepter.peerings.iter_mut().find(|p| p.id == peering.id) {
             // Listed by the scenario on both sides: the requester's state wins.
@@ -106,9 +107,12 @@ fn mirror_peerings(regions: &mut BTreeMap<String, RegionEstate>) -> Result<(), S
             (&peering.requester, &peering.accepter),
             (&peering.accepter, &peering.requester),
         ] {
-            let estate = regions
-                .get_mut(&side.region)
-                .ok_or_else(|| format!("peering {}: region {} missing", peering.id, side.region))?;
+            let estate = regions.get_mut(&side.region).ok_or_else(|| {
+                CommandError::invalid(format!(
+                    "peering {}: region {} missing",
+                    peering.id, side.region
+                ))
+            })?;
             if let Some(att) = estate.attachments.iter_mut().find(|a| a.id == peering.id) {
                 att.state = peering.state.clone();
             } else {
@@ -121,7 +125,7 @@ fn mirror_peerings(regions: &mut BTreeMap<String, RegionEstate>) -> Result<(), S
     Ok(())
 }
 
-fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
+fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), CommandError> {
     let region = estate.region.clone();
     let attachments: HashMap<String, TgwAttachment> = estate
         .attachments
@@ -141,10 +145,10 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
         ] {
             for link in links.iter_mut() {
                 let att = attachments.get(&link.attachment_id).ok_or_else(|| {
-                    format!(
+                    CommandError::invalid(format!(
                         "TGW route table {} in {region} links unknown attachment {}",
                         table.id, link.attachment_id
-                    )
+                    ))
                 })?;
                 complete_link(link, att, state);
             }
@@ -152,10 +156,10 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
         for link in &table.associations {
             if let Some(previous) = associated.insert(link.attachment_id.clone(), table.id.clone())
             {
-                return Err(format!(
+                return Err(CommandError::invalid(format!(
                     "attachment {} in {region} is associated with both {previous} and {}; AWS allows one association",
                     link.attachment_id, table.id
-                ));
+                )));
             }
         }
         for route in &mut table.routes {
@@ -181,10 +185,10 @@ fn derive_links_and_routes(estate: &mut RegionEstate) -> Result<(), String> {
                 continue;
             };
             if att.kind == AttachmentKind::Peering {
-                return Err(format!(
+                return Err(CommandError::invalid(format!(
                     "TGW route table {} in {region}: peering attachment {} cannot propagate routes (AWS refuses it); add a static route instead",
                     table.id, att.id
-                ));
+                )));
             }
             if att.kind != AttachmentKind::Vpc || !att.state.is_usable() {
                 continue;

@@ -310,7 +310,13 @@ pub fn validate(regions: &impl Regions, op: &ChangeOp) -> Result<Option<String>,
             } else {
                 edited.disable_group(&t.group_arn, &t.group_name)
             }
-            .map_err(|m| Refusal::new(RefusalKind::InvalidInput, "InvalidRequestException", m))?;
+            .map_err(|e| {
+                Refusal::new(
+                    RefusalKind::InvalidInput,
+                    "InvalidRequestException",
+                    e.message,
+                )
+            })?;
             Ok(None)
         }
         Change::CreateTgwRoute {

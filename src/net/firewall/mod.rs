@@ -33,7 +33,7 @@ mod tests;
 
 pub use suricata::{
     Action, AddrSpec, Buffer, ContentMatch, FlowOptions, PortSpec, Rule, RuleError, RuleProtocol,
-    parse_rule, parse_rules,
+    Unparsed, parse_rule, parse_rules,
 };
 
 use std::collections::BTreeMap;
@@ -1067,7 +1067,7 @@ fn port_in(ranges: &[crate::model::PortRange], p: PortVal) -> bool {
         })
 }
 
-fn cidrs_match(defs: &[String], ip: IpAddr) -> Result<bool, String> {
+fn cidrs_match(defs: &[String], ip: IpAddr) -> Result<bool, Unparsed> {
     if defs.is_empty() {
         return Ok(true);
     }
@@ -1079,7 +1079,9 @@ fn cidrs_match(defs: &[String], ip: IpAddr) -> Result<bool, String> {
             None => bad = Some(d.clone()),
         }
     }
-    bad.map_or(Ok(false), |b| Err(format!("address `{b}` is not a CIDR;")))
+    bad.map_or(Ok(false), |b| {
+        Err(Unparsed(format!("address `{b}` is not a CIDR;")))
+    })
 }
 
 /// One stateless rule against one packet.
@@ -1092,7 +1094,7 @@ fn stateless_match(rule: &StatelessRule, proto: Protocol, t: &Tuple) -> Match {
         match cidrs_match(defs, ip) {
             Ok(false) => return Match::No,
             Ok(true) => {}
-            Err(e) => unknown.push(e),
+            Err(e) => unknown.push(e.0),
         }
     }
     if matches!(proto, Protocol::Tcp | Protocol::Udp)

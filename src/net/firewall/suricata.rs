@@ -135,6 +135,25 @@ pub struct Rule {
     pub unsupported: Vec<String>,
 }
 
+/// Why a rule, or a part of one, is not evaluated: a line outside the supported
+/// grammar, a variable that does not resolve. Not a user-facing error: the engine
+/// reports such a rule as "not evaluated", naming this reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unparsed(pub String);
+
+impl From<String> for Unparsed {
+    fn from(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
+impl From<&str> for Unparsed {
+    fn from(reason: &str) -> Self {
+        Self(reason.to_string())
+    }
+}
+
 /// A line of a rules string that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
@@ -158,7 +177,7 @@ pub fn parse_rules(rules: &str) -> Vec<Result<Rule, RuleError>> {
             Some(parse_rule(text, i + 1).map_err(|reason| RuleError {
                 line: i + 1,
                 text: text.to_string(),
-                reason,
+                reason: reason.0,
             }))
         })
         .collect()
@@ -168,30 +187,30 @@ pub fn parse_rules(rules: &str) -> Vec<Result<Rule, RuleError>> {
 ///
 /// # Errors
 /// The reason the line is not a rule of the supported grammar.
-pub fn parse_rule(text: &str, line: usize) -> Result<Rule, String> {
+pub fn parse_rule(text: &str, line: usize) -> Result<Rule, Unparsed> {
     let open = text
         .find('(')
-        .ok_or_else(|| "no options: expected `(…)` after the header".to_string())?;
+        .ok_or("no options: expected `(…)` after the header")?;
     let close = text
         .rfind(')')
         .filter(|&c| c > open)
-        .ok_or_else(|| "options not closed with `)`".to_string())?;
+        .ok_or("options not closed with `)`")?;
     if !text[close + 1..].trim().is_empty() {
-        return Err("text after the closing `)`".to_string());
+        return Err("text after the closing `)`".into());
     }
     let header = split_header(&text[..open])?;
     let [action, proto, src, sport, dir, dst, dport] = header.as_slice() else {
-        return Err(format!(
+        return Err(Unparsed(format!(
             "header has {} fields; expected 7 (action protocol src port direction dst port)",
             header.len()
-        ));
+        )));
     };
     let action = match action.to_ascii_lowercase().as_str() {
         "pass" => Action::Pass,
         "drop" => Action::Drop,
         "reject" => Action::Reject,
         "alert" => Action::Alert,
-        other => return Err(format!("unsupported action `{other}`")),
+        other => return Err(Unparsed(format!("unsupported action `{other}`"))),
     };
     let protocol = match proto.to_ascii_lowercase().as_str() {
         "tcp" => RuleProtocol::Tcp,
@@ -205,7 +224,11 @@ pub fn parse_rule(text: &str, line: usize) -> Result<Rule, String> {
     let bidirectional = match *dir {
         "->" => false,
         "<>" => true,
-        other => return Err(format!("bad direction `{other}` (expected `->` or `<>`)")),
+        other => {
+            return Err(Unparsed(format!(
+                "bad direction `{other}` (expected `->` or `<>`)"
+            )));
+        }
     };
     let mut rule = Rule {
         text: text.to_string(),
@@ -229,7 +252,7 @@ pub fn parse_rule(text: &str, line: usize) -> Result<Rule, String> {
 }
 
 /// Splits the header on whitespace outside `[…]`.
-fn split_header(header: &str) -> Result<Vec<&str>, String> {
+fn split_header(header: &str) -> Result<Vec<&str>, Unparsed> {
     let mut out = Vec::new();
     let mut depth = 0_i32;
     let mut start: Option<usize> = None;
@@ -239,7 +262,7 @@ fn split_header(header: &str) -> Result<Vec<&str>, String> {
             ']' => {
                 depth -= 1;
                 if depth < 0 {
-                    return Err("unbalanced `]` in the header".to_string());
+                    return Err("unbalanced `]` in the header".into());
                 }
             }
             _ => {}
@@ -253,7 +276,7 @@ fn split_header(header: &str) -> Result<Vec<&str>, String> {
         }
     }
     if depth != 0 {
-        return Err("unbalanced `[` in the header".to_string());
+        return Err("unbalanced `[` in the header".into());
     }
     if let Some(s) = start {
         out.push(&header[s..]);
@@ -287,10 +310,10 @@ const MAX_DEPTH: usize = 16;
 ///
 /// # Errors
 /// When the text is none of those.
-pub fn parse_addr(s: &str, depth: usize) -> Result<AddrSpec, String> {
+pub fn parse_addr(s: &str, depth: usize) -> Result<AddrSpec, Unparsed> {
     let s = s.trim();
     if depth > MAX_DEPTH {
-        return Err("address nested too deeply".to_string());
+        return Err("address nested too deeply".into());
     }
     if let Some(rest) = s.strip_prefix('!') {
         return Ok(AddrSpec::Not(Box::new(parse_addr(rest, depth + 1)?)));
@@ -298,7 +321,7 @@ pub fn parse_addr(s: &str, depth: usize) -> Result<AddrSpec, String> {
     if let Some(inner) = s.strip_prefix('[') {
         let inner = inner
             .strip_suffix(']')
-            .ok_or_else(|| format!("address list `{s}` not closed"))?;
+            .ok_or_else(|| Unparsed(format!("address list `{s}` not closed")))?;
         let items = split_list(inner)
             .into_iter()
             .map(|i| parse_addr(i, depth + 1))
@@ -310,13 +333,13 @@ pub fn parse_addr(s: &str, depth: usize) -> Result<AddrSpec, String> {
     }
     if let Some(name) = s.strip_prefix('$') {
         if name.is_empty() {
-            return Err("empty variable name `$`".to_string());
+            return Err("empty variable name `$`".into());
         }
         return Ok(AddrSpec::Var(name.to_string()));
     }
     parse_net(s)
         .map(AddrSpec::Net)
-        .ok_or_else(|| format!("bad address `{s}`"))
+        .ok_or_else(|| Unparsed(format!("bad address `{s}`")))
 }
 
 /// A CIDR or a bare IP (a host prefix).
@@ -333,10 +356,10 @@ pub(crate) fn parse_net(s: &str) -> Option<IpNet> {
 ///
 /// # Errors
 /// When the text is none of those, or a range is reversed.
-pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, String> {
+pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, Unparsed> {
     let s = s.trim();
     if depth > MAX_DEPTH {
-        return Err("port nested too deeply".to_string());
+        return Err("port nested too deeply".into());
     }
     if let Some(rest) = s.strip_prefix('!') {
         return Ok(PortSpec::Not(Box::new(parse_port(rest, depth + 1)?)));
@@ -344,7 +367,7 @@ pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, String> {
     if let Some(inner) = s.strip_prefix('[') {
         let inner = inner
             .strip_suffix(']')
-            .ok_or_else(|| format!("port list `{s}` not closed"))?;
+            .ok_or_else(|| Unparsed(format!("port list `{s}` not closed")))?;
         let items = split_list(inner)
             .into_iter()
             .map(|i| parse_port(i, depth + 1))
@@ -356,7 +379,7 @@ pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, String> {
     }
     if let Some(name) = s.strip_prefix('$') {
         if name.is_empty() {
-            return Err("empty variable name `$`".to_string());
+            return Err("empty variable name `$`".into());
         }
         return Ok(PortSpec::Var(name.to_string()));
     }
@@ -373,7 +396,7 @@ pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, String> {
             num(hi)?
         };
         if lo > hi {
-            return Err(format!("reversed port range `{s}`"));
+            return Err(Unparsed(format!("reversed port range `{s}`")));
         }
         return Ok(PortSpec::Range(lo, hi));
     }
@@ -382,7 +405,7 @@ pub fn parse_port(s: &str, depth: usize) -> Result<PortSpec, String> {
 }
 
 /// Splits the options on `;` outside quotes (a `\` escapes the next character).
-fn split_options(opts: &str) -> Result<Vec<String>, String> {
+fn split_options(opts: &str) -> Result<Vec<String>, Unparsed> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_quotes = false;
@@ -406,7 +429,7 @@ fn split_options(opts: &str) -> Result<Vec<String>, String> {
         }
     }
     if in_quotes {
-        return Err("unterminated quoted string in the options".to_string());
+        return Err("unterminated quoted string in the options".into());
     }
     if !cur.trim().is_empty() {
         out.push(cur.trim().to_string());
@@ -436,7 +459,7 @@ fn unquote(v: &str) -> String {
 }
 
 /// Decodes `|2e 63|` hex runs in a content pattern.
-fn decode_content(s: &str) -> Result<Vec<u8>, String> {
+fn decode_content(s: &str) -> Result<Vec<u8>, Unparsed> {
     let mut out = Vec::new();
     let mut parts = s.split('|');
     let mut hex = false;
@@ -459,13 +482,13 @@ fn decode_content(s: &str) -> Result<Vec<u8>, String> {
         hex = !hex;
     }
     if pieces % 2 == 0 {
-        return Err("unbalanced `|` in content".to_string());
+        return Err("unbalanced `|` in content".into());
     }
     Ok(out)
 }
 
 #[allow(clippy::too_many_lines)]
-fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
+fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), Unparsed> {
     let mut buffer: Option<Buffer> = None;
     let mut dotprefix = false;
     let mut sid = None;
@@ -518,7 +541,7 @@ fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
                     None => (false, v),
                 };
                 if !(v.starts_with('"') && v.ends_with('"') && v.len() >= 2) {
-                    return Err(format!("content value `{v}` is not quoted"));
+                    return Err(Unparsed(format!("content value `{v}` is not quoted")));
                 }
                 rule.contents.push(ContentMatch {
                     buffer,
@@ -532,7 +555,7 @@ fn parse_options(opts: &str, rule: &mut Rule) -> Result<(), String> {
             }
             "nocase" | "startswith" | "endswith" | "http_host" | "isdataat" => {
                 let Some(last) = rule.contents.last_mut() else {
-                    return Err(format!("`{key}` before any `content`"));
+                    return Err(Unparsed(format!("`{key}` before any `content`")));
                 };
                 match key.as_str() {
                     "nocase" => last.nocase = true,
@@ -612,13 +635,13 @@ pub(crate) struct Vars<'a> {
 }
 
 impl Vars<'_> {
-    fn resolve_addr(&self, name: &str, depth: usize) -> Result<AddrSpec, String> {
-        let list = |defs: &Vec<String>| -> Result<AddrSpec, String> {
+    fn resolve_addr(&self, name: &str, depth: usize) -> Result<AddrSpec, Unparsed> {
+        let list = |defs: &Vec<String>| -> Result<AddrSpec, Unparsed> {
             defs.iter()
                 .map(|d| parse_addr(d, depth + 1))
                 .collect::<Result<Vec<_>, _>>()
                 .map(AddrSpec::List)
-                .map_err(|e| format!("variable ${name}: {e}"))
+                .map_err(|e| Unparsed(format!("variable ${name}: {e}")))
         };
         if name == "HOME_NET" {
             return Ok(AddrSpec::List(
@@ -634,10 +657,15 @@ impl Vars<'_> {
         if let Some(defs) = self.policy_vars.get(name) {
             return list(defs);
         }
-        Err(format!("unknown variable ${name}"))
+        Err(Unparsed(format!("unknown variable ${name}")))
     }
 
-    pub fn addr_matches(&self, spec: &AddrSpec, ip: IpAddr, depth: usize) -> Result<bool, String> {
+    pub fn addr_matches(
+        &self,
+        spec: &AddrSpec,
+        ip: IpAddr,
+        depth: usize,
+    ) -> Result<bool, Unparsed> {
         if depth > MAX_DEPTH {
             return Err("variables nested too deeply".into());
         }
@@ -665,7 +693,7 @@ impl Vars<'_> {
     }
 
     /// The ports a spec matches, as sorted disjoint inclusive ranges.
-    fn port_set(&self, spec: &PortSpec, depth: usize) -> Result<Vec<(u16, u16)>, String> {
+    fn port_set(&self, spec: &PortSpec, depth: usize) -> Result<Vec<(u16, u16)>, Unparsed> {
         if depth > MAX_DEPTH {
             return Err("port variables nested too deeply".into());
         }
@@ -676,7 +704,7 @@ impl Vars<'_> {
                 let defs = self
                     .port_sets
                     .get(name)
-                    .ok_or_else(|| format!("unknown port variable ${name}"))?;
+                    .ok_or_else(|| Unparsed(format!("unknown port variable ${name}")))?;
                 let mut all = Vec::new();
                 for d in defs {
                     let s = parse_port(d, depth + 1).map_err(|e| format!("${name}: {e}"))?;
@@ -707,7 +735,7 @@ impl Vars<'_> {
         })
     }
 
-    pub fn port_matches(&self, spec: &PortSpec, port: PortVal) -> Result<bool, String> {
+    pub fn port_matches(&self, spec: &PortSpec, port: PortVal) -> Result<bool, Unparsed> {
         let set = self.port_set(spec, 0)?;
         Ok(match port {
             PortVal::Exact(p) => set.iter().any(|&(a, b)| a <= p && p <= b),
@@ -827,7 +855,7 @@ pub(crate) fn rule_matches(rule: &Rule, pkt: &Packet<'_>, vars: &Vars<'_>) -> Ma
     }
     // Header.
     let header =
-        |src: IpAddr, sport: PortVal, dst: IpAddr, dport: PortVal| -> Result<bool, String> {
+        |src: IpAddr, sport: PortVal, dst: IpAddr, dport: PortVal| -> Result<bool, Unparsed> {
             Ok(vars.addr_matches(&rule.src, src, 0)?
                 && vars.port_matches(&rule.src_ports, sport)?
                 && vars.addr_matches(&rule.dst, dst, 0)?
@@ -846,7 +874,7 @@ pub(crate) fn rule_matches(rule: &Rule, pkt: &Packet<'_>, vars: &Vars<'_>) -> Ma
     match hdr {
         Ok(false) => return Match::No,
         Ok(true) => {}
-        Err(e) => unknown.push(e),
+        Err(e) => unknown.push(e.0),
     }
     // Flow state and direction.
     let f = rule.flow;

@@ -406,7 +406,7 @@ fn bad_syntax_is_an_error_with_a_reason() {
         ("pass tcp any any -> any 443 (sid:1;) trailing", "after"),
     ] {
         let err = parse_rule(text, 1).unwrap_err();
-        assert!(err.contains(why), "{text}: {err}");
+        assert!(err.0.contains(why), "{text}: {err}");
     }
 }
 
