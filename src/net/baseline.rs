@@ -29,7 +29,8 @@ pub const EGRESS_SNI: &str = "www.amazon.com";
 pub struct Baseline {
     pub(crate) index: EstateIndex,
     pub(crate) findings: Vec<Finding>,
-    pub(crate) traces: HashMap<String, Arc<Trace>>,
+    /// Keyed by the query itself (hashed field by field, nothing formatted).
+    pub(crate) traces: HashMap<TraceQuery, Arc<Trace>>,
     /// The before-estate's probes.
     pub(crate) probes: Vec<Probe>,
 }
@@ -40,16 +41,19 @@ impl Baseline {
     pub fn new(before: &Estate) -> Self {
         let index = EstateIndex::build(before);
         let net = Net::with_index(before, &index);
-        let mut traces: HashMap<String, Arc<Trace>> = HashMap::new();
+        let mut traces: HashMap<TraceQuery, Arc<Trace>> = HashMap::new();
         let findings = audit::audit_with(&net, &mut |q| {
             let t = Arc::new(trace::trace(&net, q)?);
-            traces.insert(key(q), Arc::clone(&t));
+            traces.insert(q.clone(), Arc::clone(&t));
             Ok(t)
         });
         let probes = probes(&net);
         for p in &probes {
+            if traces.contains_key(&p.query) {
+                continue;
+            }
             if let Ok(t) = trace::trace(&net, &p.query) {
-                traces.insert(p.key.clone(), Arc::new(t));
+                traces.insert(p.query.clone(), Arc::new(t));
             }
         }
         drop(net);
@@ -91,25 +95,14 @@ pub(crate) struct Probe {
     /// What it probes: `internet`, a CIDR, the other spoke's name.
     pub to: String,
     pub query: TraceQuery,
-    pub key: String,
-}
-
-/// The cache key of a trace query.
-pub(crate) fn key(q: &TraceQuery) -> String {
-    format!(
-        "{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
-        q.from, q.to, q.routing_only, q.protocol, q.port, q.sni, q.http_host
-    )
 }
 
 fn probe(kind: ProbeKind, from: String, to: String, query: TraceQuery) -> Probe {
-    let key = key(&query);
     Probe {
         kind,
         from,
         to,
         query,
-        key,
     }
 }
 

@@ -185,7 +185,13 @@ struct RegionIndex {
     tgw_tables: Groups,
     tgw_attachments: Groups,
     attachment_table: Ids,
-    attachment_propagations: Groups,
+    /// An attachment's entry in its table's `associations` (so a lookup checks one
+    /// entry, not a 5,000-attachment list).
+    attachment_entry: Ids,
+    /// Every propagation as (table, entry in its `propagations`), and each
+    /// attachment's among them: a lookup checks one entry per table, not a list.
+    propagation_entries: Vec<(u32, u32)>,
+    attachment_propagation_entries: Groups,
     /// Firewall endpoint `vpce-…` id → (firewall, endpoint).
     firewall_endpoints: HashMap<Box<str>, (u32, u32)>,
 
@@ -239,6 +245,14 @@ impl RegionIndex {
                 })
             {
                 attachment_tables.push((a.id.as_str(), t));
+            }
+        }
+        let mut propagation_entries = Vec::new();
+        let mut propagation_keys = Vec::new();
+        for (i, t) in r.tgw_route_tables.iter().enumerate() {
+            for (j, l) in t.propagations.iter().enumerate() {
+                propagation_keys.push((l.attachment_id.as_str(), at(propagation_entries.len())));
+                propagation_entries.push((at(i), at(j)));
             }
         }
         let mut firewall_endpoints = HashMap::new();
@@ -302,13 +316,14 @@ impl RegionIndex {
             ),
             tgw_attachments: Groups::build(atts().map(|(i, a)| (a.tgw_id.as_str(), at(i)))),
             attachment_table: Ids::build(attachment_tables),
-            attachment_propagations: Groups::build(r.tgw_route_tables.iter().enumerate().flat_map(
-                |(i, t)| {
-                    t.propagations
-                        .iter()
-                        .map(move |l| (l.attachment_id.as_str(), at(i)))
-                },
-            )),
+            attachment_entry: Ids::build(r.tgw_route_tables.iter().flat_map(|t| {
+                t.associations
+                    .iter()
+                    .enumerate()
+                    .map(|(j, l)| (l.attachment_id.as_str(), at(j)))
+            })),
+            attachment_propagation_entries: Groups::build(propagation_keys),
+            propagation_entries,
             firewall_endpoints,
             tgw_tries: r.tgw_route_tables.iter().map(|_| OnceLock::new()).collect(),
             vpc_tries: r.vpc_route_tables.iter().map(|_| OnceLock::new()).collect(),
@@ -714,12 +729,22 @@ impl<'a> Net<'a> {
     #[must_use]
     pub fn associated_route_table(&self, att: &TgwAttachment) -> Option<&'a TgwRouteTable> {
         let (_, ix, r) = self.ri_of(&att.region)?;
+        // The attachment's own field, else its indexed entry in the table's list; a
+        // scan of the list only when neither answers (an estate the index does not
+        // know in detail), so the answer never depends on the index being current.
         let listed = |t: &TgwRouteTable| {
-            t.associations.iter().any(|l| l.attachment_id == att.id)
-                || att
-                    .association
-                    .as_ref()
-                    .is_some_and(|a| a.route_table_id == t.id)
+            att.association
+                .as_ref()
+                .is_some_and(|a| a.route_table_id == t.id)
+                || ix
+                    .attachment_entry
+                    .get(&att.id, |j| {
+                        t.associations
+                            .get(j as usize)
+                            .is_some_and(|l| l.attachment_id == att.id)
+                    })
+                    .is_some()
+                || t.associations.iter().any(|l| l.attachment_id == att.id)
         };
         let is = |p: u32| r.tgw_route_tables.get(p as usize).is_some_and(listed);
         r.tgw_route_tables
@@ -729,15 +754,21 @@ impl<'a> Net<'a> {
     /// The TGW route tables an attachment propagates into.
     #[must_use]
     pub fn propagating_route_tables(&self, att: &TgwAttachment) -> Vec<&'a TgwRouteTable> {
-        self.many(
-            &att.region,
-            |x| &x.attachment_propagations,
-            |r| &r.tgw_route_tables,
-            &att.id,
-        )
-        .into_iter()
-        .filter(|t| t.propagations.iter().any(|l| l.attachment_id == att.id))
-        .collect()
+        let Some((_, ix, r)) = self.ri_of(&att.region) else {
+            return Vec::new();
+        };
+        ix.attachment_propagation_entries
+            .get(&att.id)
+            .iter()
+            .filter_map(|&k| ix.propagation_entries.get(k as usize))
+            .filter_map(|&(i, j)| {
+                let t = r.tgw_route_tables.get(i as usize)?;
+                t.propagations
+                    .get(j as usize)
+                    .is_some_and(|l| l.attachment_id == att.id)
+                    .then_some(t)
+            })
+            .collect()
     }
 
     /// The Network Firewall endpoint with this `vpce-…` id.

@@ -62,13 +62,13 @@ use serde::Serialize;
 use crate::backend::ChangeOp;
 use crate::model::{Destination, Estate, RegionEstate, TgwRoute, VpcRoute};
 use crate::net::audit;
-use crate::net::trace::{self, HopKind, Trace, Verdict};
+use crate::net::trace::{self, HopKind, Trace, TraceQuery, Verdict};
 use crate::net::{EstateIndex, Finding, Net};
 
 use super::project::Projected;
 
 pub use crate::net::baseline::{Baseline, EGRESS_SNI};
-use crate::net::baseline::{Probe, ProbeKind, key, probes};
+use crate::net::baseline::{Probe, ProbeKind, probes};
 
 /// How an impact line reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -166,16 +166,15 @@ pub fn impact_with(
     let after_net = Net::with_index(after, &after_index);
 
     // Probes: the union of both sides' probe sets, in the before side's order.
-    let mut list = baseline.probes.clone();
-    let mut seen: HashSet<String> = list.iter().map(|p| p.key.clone()).collect();
-    for p in probes(&after_net) {
-        if seen.insert(p.key.clone()) {
-            list.push(p);
-        }
-    }
+    let after_probes = probes(&after_net);
+    let mut seen: HashSet<&TraceQuery> = baseline.probes.iter().map(|p| &p.query).collect();
+    let added: Vec<&Probe> = after_probes
+        .iter()
+        .filter(|p| seen.insert(&p.query))
+        .collect();
     let mut retraced = 0usize;
-    for p in &list {
-        let before_t = match baseline.traces.get(&p.key) {
+    for p in baseline.probes.iter().chain(added) {
+        let before_t = match baseline.traces.get(&p.query) {
             Some(t) => Some(Arc::clone(t)),
             None => trace::trace(&before_net, &p.query).ok().map(Arc::new),
         };
@@ -192,8 +191,7 @@ pub fn impact_with(
 
     // The audit after the change, unaffected traces answered from the baseline.
     let after_findings = audit::audit_with(&after_net, &mut |q| {
-        let k = key(q);
-        if let Some(t) = baseline.traces.get(&k)
+        if let Some(t) = baseline.traces.get(q)
             && !changes.affects(t)
         {
             return Ok(Arc::clone(t));
@@ -575,11 +573,13 @@ impl Changes {
             })
         };
         let hops = t.hops.iter().chain(t.return_hops.iter());
+        let any_whole = !self.whole.is_empty();
         for h in hops {
-            if self.whole.contains(&h.id)
-                || h.object
-                    .as_ref()
-                    .is_some_and(|o| o.id != h.id && self.whole.contains(&o.id))
+            if any_whole
+                && (self.whole.contains(&h.id)
+                    || h.object
+                        .as_ref()
+                        .is_some_and(|o| o.id != h.id && self.whole.contains(&o.id)))
             {
                 return true;
             }
@@ -634,6 +634,18 @@ fn route_diff<R: PartialEq>(
     after: &[R],
     dest: impl Fn(&R) -> &Destination,
 ) -> Vec<Destination> {
+    // What both lists share at their start and end is the same on both sides, so a
+    // destination's routes differ exactly when its routes in the two middles differ:
+    // a one-route change hashes a few routes, not 10,000.
+    let head = before.iter().zip(after).take_while(|(b, a)| b == a).count();
+    let (before, after) = (&before[head..], &after[head..]);
+    let tail = before
+        .iter()
+        .rev()
+        .zip(after.iter().rev())
+        .take_while(|(b, a)| b == a)
+        .count();
+    let (before, after) = (&before[..before.len() - tail], &after[..after.len() - tail]);
     let mut old: HashMap<&Destination, Vec<&R>> = HashMap::with_capacity(before.len());
     for r in before {
         old.entry(dest(r)).or_default().push(r);

@@ -332,17 +332,20 @@ pub fn delete_static(r: &mut RegionEstate, table_id: &str, destination: &Destina
     let table = &r.tgw_route_tables[ti];
     // Only attachments whose VPC holds exactly that prefix (a table may have
     // thousands of propagations: each is not re-derived).
+    let vpcs: std::collections::HashSet<&str> = r
+        .vpcs
+        .iter()
+        .filter(|x| {
+            x.cidr_blocks
+                .iter()
+                .any(|c| Destination::Cidr(*c) == *destination)
+        })
+        .map(|x| x.id.as_str())
+        .collect();
     let holds = |att: &TgwAttachment| {
         att.kind == AttachmentKind::Vpc
             && att.state.is_usable()
-            && att.resource_id.as_deref().is_some_and(|v| {
-                r.vpcs.iter().any(|x| {
-                    x.id == v
-                        && x.cidr_blocks
-                            .iter()
-                            .any(|c| Destination::Cidr(*c) == *destination)
-                })
-            })
+            && att.resource_id.as_deref().is_some_and(|v| vpcs.contains(v))
     };
     let by_id: HashMap<&str, &TgwAttachment> =
         r.attachments.iter().map(|a| (a.id.as_str(), a)).collect();

@@ -238,3 +238,88 @@ async fn a_vpc_route_into_a_local_range_is_local_first() {
         }
     }
 }
+
+/// The association and propagation lookups go straight to the attachment's entry in
+/// a table's list, and agree with a scan of the lists, with or without the
+/// attachment's own `association` field, and on an estate the index was not built
+/// for (the entry it remembers no longer names the attachment).
+#[tokio::test]
+async fn association_and_propagation_lookups_agree_with_a_scan_of_the_lists() {
+    let mut estate = demo().await;
+    // Without the attachments' own field, only the tables' lists say it.
+    for r in estate.regions.values_mut() {
+        if let crate::model::RegionLoad::Loaded { estate: r } = r {
+            for a in &mut r.attachments {
+                a.association = None;
+            }
+        }
+    }
+    let index = EstateIndex::build(&estate);
+    let net = Net::with_index(&estate, &index);
+    let mut checked = 0;
+    for r in net.regions() {
+        for a in &r.attachments {
+            let scanned = r
+                .tgw_route_tables
+                .iter()
+                .find(|t| t.associations.iter().any(|l| l.attachment_id == a.id));
+            assert_eq!(
+                net.associated_route_table(a).map(|t| &t.id),
+                scanned.map(|t| &t.id),
+                "{}",
+                a.id
+            );
+            let propagating: Vec<&String> = r
+                .tgw_route_tables
+                .iter()
+                .filter(|t| t.propagations.iter().any(|l| l.attachment_id == a.id))
+                .map(|t| &t.id)
+                .collect();
+            let looked_up: Vec<&String> = net
+                .propagating_route_tables(a)
+                .into_iter()
+                .map(|t| &t.id)
+                .collect();
+            assert_eq!(looked_up, propagating, "{}", a.id);
+            checked += usize::from(scanned.is_some()) + propagating.len();
+        }
+    }
+    assert!(checked > 4, "the demo has associations and propagations");
+
+    // The same index over an estate whose lists lost their first entries.
+    let mut changed = estate.clone();
+    for r in changed.regions.values_mut() {
+        if let crate::model::RegionLoad::Loaded { estate: r } = r {
+            for t in &mut r.tgw_route_tables {
+                if !t.associations.is_empty() {
+                    t.associations.remove(0);
+                }
+                if !t.propagations.is_empty() {
+                    t.propagations.remove(0);
+                }
+            }
+        }
+    }
+    let net = Net::with_index(&changed, &index);
+    for r in net.regions() {
+        for a in &r.attachments {
+            let listed = |t: &&crate::model::TgwRouteTable| {
+                t.associations.iter().any(|l| l.attachment_id == a.id)
+            };
+            assert_eq!(
+                net.associated_route_table(a).map(|t| &t.id),
+                r.tgw_route_tables.iter().find(listed).map(|t| &t.id),
+                "{} on a changed estate",
+                a.id
+            );
+            for t in net.propagating_route_tables(a) {
+                assert!(
+                    t.propagations.iter().any(|l| l.attachment_id == a.id),
+                    "{} does not propagate into {} any more",
+                    a.id,
+                    t.id
+                );
+            }
+        }
+    }
+}

@@ -41,7 +41,7 @@ use crate::text::quote;
 pub use walk::MAX_HOPS;
 
 /// What the operator asked: `trace FROM TO [--proto] [--port] [--sni]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TraceQuery {
     /// An instance id, an ENI id, a subnet id, or an IP inside a known subnet.
     pub from: String,

@@ -48,7 +48,7 @@ enum Pos<'a> {
     },
 }
 
-impl Pos<'_> {
+impl<'a> Pos<'a> {
     /// The object the packet is at.
     fn id(&self) -> String {
         match self {
@@ -63,7 +63,21 @@ impl Pos<'_> {
         }
     }
 
-    /// The position in words, and its identity for loop detection.
+    /// The position's identity for loop detection: (entering a TGW, the object).
+    fn ident(&self) -> (bool, &'a str) {
+        match self {
+            Self::Subnet(s) => (false, &s.id),
+            Self::Tgw { att, .. } => (true, &att.id),
+            Self::Firewall { ep, .. } => (
+                false,
+                ep.endpoint_id.as_deref().unwrap_or(ep.subnet_id.as_str()),
+            ),
+            Self::Nat(n) => (false, &n.id),
+            Self::IgwInbound { igw, .. } => (false, &igw.id),
+        }
+    }
+
+    /// The position in words.
     fn key(&self) -> String {
         match self {
             Self::Tgw { att, .. } => format!("{} into the TGW", att.id),
@@ -112,7 +126,7 @@ struct Walker<'n, 'a> {
     firewalls: Vec<String>,
     not_evaluated: Vec<String>,
     /// Positions visited (with the addresses) → the hop count at the first visit.
-    seen: HashMap<String, usize>,
+    seen: HashMap<((bool, &'a str), IpAddr, IpAddr), usize>,
     src: IpAddr,
     dst: IpAddr,
     mem: Memory<'a>,
@@ -388,7 +402,7 @@ impl<'n, 'a> Walker<'n, 'a> {
                     reason: format!("the path is longer than {MAX_HOPS} hops"),
                 };
             }
-            let key = format!("{}|{}|{}", pos.key(), self.src, self.dst);
+            let key = (pos.ident(), self.src, self.dst);
             if let Some(&first) = self.seen.get(&key) {
                 // The routing decisions since the first visit are the loop.
                 let cycle: Vec<String> = self.hops[first..]
