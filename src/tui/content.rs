@@ -270,7 +270,20 @@ fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
             dim(),
         )));
     } else {
-        lines.push(heading(format!("Findings ({})", state.findings.len())));
+        if state.findings.is_empty() {
+            lines.push(heading("Findings (0)".to_string()));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("Findings ({})", state.findings.len()),
+                    bold().fg(Color::Cyan),
+                ),
+                Span::styled(
+                    format!("  {} or Enter picks one", key(state, &Action::Findings)),
+                    dim(),
+                ),
+            ]));
+        }
         if state.findings.is_empty() {
             lines.push(Line::from(Span::styled("nothing to report", dim())));
         }

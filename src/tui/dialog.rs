@@ -8,6 +8,7 @@
 //! This module is a leaf of `tui`: the dialogs import it, it imports none of them.
 
 use super::keymap::Action;
+use super::tree::NodePath;
 use crate::net::{Net, ObjectRef};
 use crate::runtime::{Effect, TaskId};
 
@@ -41,6 +42,8 @@ pub enum MenuRun {
 pub enum Then {
     /// Show this object in the tree (the trace view's Enter).
     Jump(ObjectRef),
+    /// Show this node of the tree (a finding's Enter); `what` says what it is.
+    Show { path: NodePath, what: String },
     /// Open a text popup above the dialog (a probe row's detail).
     Output { title: String, lines: Vec<String> },
     /// Run this (the actions menu's pick).

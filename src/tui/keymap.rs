@@ -288,6 +288,8 @@ pub enum Action {
     Filter,
     Command,
     Help,
+    /// The findings list.
+    Findings,
     Refresh,
     ReloadRegion,
     CopyId,
@@ -352,6 +354,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("filter", Action::Filter),
     ("command", Action::Command),
     ("help", Action::Help),
+    ("findings", Action::Findings),
     ("refresh", Action::Refresh),
     ("reload-region", Action::ReloadRegion),
     ("copy-id", Action::CopyId),

@@ -31,6 +31,7 @@
 pub mod change;
 pub mod content;
 pub mod dialog;
+pub mod findings_view;
 pub mod harness;
 pub mod keymap;
 pub mod layout;

@@ -11,6 +11,7 @@
 
 use super::change::{ConfirmView, MenuView, WizStage, WizardView};
 use super::dialog::{Ctx, Dialog, Outcome};
+use super::findings_view::FindingsView;
 use super::keymap::{Action, Layer};
 use super::probe_view::ProbeView;
 use super::trace_view::TraceView;
@@ -43,6 +44,8 @@ pub enum Modal {
     Menu(Box<MenuView>),
     /// The live probe matrix (`E`, `:probe egress`, `:probe ping`).
     Probe(Box<ProbeView>),
+    /// The audit's findings (`F`, `:audit`, Enter on the overview).
+    Findings(Box<FindingsView>),
 }
 
 impl Modal {
@@ -57,7 +60,7 @@ impl Modal {
                 WizStage::Step(c) if c.takes_text() => Layer::Confirm,
                 _ => Layer::Wizard,
             },
-            Self::Menu(_) => Layer::Menu,
+            Self::Menu(_) | Self::Findings(_) => Layer::Menu,
             Self::Probe(_) => Layer::Probe,
         }
     }
@@ -87,6 +90,10 @@ impl Modal {
                 row: p.selected,
                 column: 0,
             },
+            Self::Findings(f) => Scroll {
+                row: f.cursor,
+                column: 0,
+            },
         }
     }
 }
@@ -104,6 +111,7 @@ impl Dialog for Modal {
             Self::Wizard(view) => view.update(action, ctx),
             Self::Menu(view) => view.update(action, ctx),
             Self::Probe(view) => view.update(action, ctx),
+            Self::Findings(view) => view.update(action, ctx),
         }
     }
 }

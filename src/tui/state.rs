@@ -206,6 +206,11 @@ pub enum Overlay {
         tally: String,
         selected: Option<String>,
     },
+    /// The findings list: the rows shown and the selected one.
+    Findings {
+        rows: Vec<String>,
+        selected: Option<String>,
+    },
 }
 
 /// File work the front end does for the console (update stays pure): it answers
@@ -527,6 +532,10 @@ impl State {
                 line: p.run.line.clone(),
                 tally: p.run.tally(),
                 selected: p.selected_row().map(|r| r.label.clone()),
+            },
+            Modal::Findings(f) => Overlay::Findings {
+                rows: f.shown().iter().map(|x| x.text.clone()).collect(),
+                selected: f.selected().map(|x| x.text.clone()),
             },
         })
     }

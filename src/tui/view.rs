@@ -87,6 +87,7 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
         Some(Modal::Wizard(w)) => draw_wizard(state, frame, layout::popup(size), w),
         Some(Modal::Menu(m)) => draw_menu(frame, layout::popup(size), m),
         Some(Modal::Probe(p)) => draw_probe(state, frame, layout::popup(size), p),
+        Some(Modal::Findings(f)) => draw_findings(frame, layout::popup(size), f),
         None => {}
     }
 }
@@ -364,6 +365,83 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, m: &super::change::MenuView) {
         lines.push(Line::from(Span::styled(format!(" {} ", item.label), style)));
     }
     scrolled_with_footer(frame, inner, lines, 0, Vec::new());
+}
+
+/// The findings list: the rows (the selected one kept in view), then the selected
+/// finding in full, its fix included, pinned under the list.
+fn draw_findings(frame: &mut Frame<'_>, area: Rect, f: &super::findings_view::FindingsView) {
+    let title = if f.stale {
+        format!(
+            " Findings ({}) — of the previous version: auditing the latest ",
+            f.items.len()
+        )
+    } else {
+        format!(" Findings ({}) ", f.items.len())
+    };
+    let inner = popup_block(
+        frame,
+        area,
+        &title,
+        " ↑/↓ select · Enter shows it in the tree · typing filters · Esc closes ",
+    );
+    let shown = f.shown();
+    let mut footer = vec![Line::from("")];
+    for (i, text) in f.detail().into_iter().enumerate() {
+        let style = if i == 0 { bold() } else { Style::new() };
+        footer.push(Line::from(Span::styled(text, style)));
+    }
+    // The detail is wrapped below the list: its height is what it takes at this width.
+    let width = usize::from(inner.width.max(1));
+    let detail_rows: usize = footer
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum();
+    let detail_rows = detail_rows.min(usize::from(inner.height) / 2);
+    let list_area = Rect {
+        height: inner.height - u16::try_from(detail_rows).unwrap_or(0),
+        ..inner
+    };
+    let mut lines = Vec::new();
+    if !f.typed.is_empty() {
+        lines.push(Line::from(format!("› {}▏", f.typed)));
+    }
+    if shown.is_empty() {
+        lines.push(Line::from(Span::styled("no match", dim())));
+    }
+    let room = usize::from(list_area.height)
+        .saturating_sub(lines.len())
+        .max(1);
+    let first = f.cursor.saturating_sub(room - 1);
+    for (i, x) in shown.iter().enumerate().skip(first).take(room) {
+        let mark = if x.finding.severity >= crate::net::Severity::Error {
+            bad()
+        } else {
+            pending()
+        };
+        let style = if i == f.cursor {
+            mark.add_modifier(Modifier::REVERSED)
+        } else {
+            mark
+        };
+        // One row each, cut with … (the selected one is shown in full below).
+        let room = usize::from(list_area.width).saturating_sub(11);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", x.region), dim()),
+            Span::styled(super::trace_view::fit(&x.text, room), style),
+        ]));
+    }
+    super::content::make_safe(&mut lines);
+    frame.render_widget(Paragraph::new(lines), list_area);
+    let detail_area = Rect {
+        y: list_area.y + list_area.height,
+        height: inner.height - list_area.height,
+        ..inner
+    };
+    super::content::make_safe(&mut footer);
+    frame.render_widget(
+        Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: false }),
+        detail_area,
+    );
 }
 
 fn probe_tone_style(tone: super::probe_view::Tone) -> Style {

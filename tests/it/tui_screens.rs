@@ -377,3 +377,62 @@ async fn escape_sequences_in_names_are_shown_escaped() {
         .any(|c| c.symbol().chars().any(|ch| ch.is_control() && ch != '\n'));
     assert!(!raw, "no control character reaches a cell");
 }
+
+fn findings_overlay(h: &Harness) -> (Vec<String>, Option<String>) {
+    match h.state.overlay() {
+        Some(netops::tui::state::Overlay::Findings { rows, selected }) => (rows, selected),
+        other => panic!("no findings list on top: {other:?}"),
+    }
+}
+
+/// Findings are a list to pick from (issue 18 #3): `F`, `:audit` and Enter on the
+/// overview open it; the selected finding is shown in full, its fix included, at
+/// 80x24; typing filters; Enter shows its object in the tree and `[` comes back.
+#[tokio::test]
+async fn findings_are_a_list_that_leads_to_the_object() {
+    let mut h = demo(80, 24).await;
+    let before = h.state.selected();
+    h.keys("F").await;
+    let (rows, selected) = findings_overlay(&h);
+    assert!(!rows.is_empty(), "the demo has findings");
+    assert_eq!(selected.as_ref(), rows.first());
+    let text = h.render();
+    assert!(text.contains("fix: "), "the fix is shown in full: {text}");
+    screen!("tui_findings_80x24", h);
+
+    // Typing filters (the blackhole in post-inspection), Backspace widens again.
+    h.keys("10.2.0").await;
+    let (filtered, selected) = findings_overlay(&h);
+    assert!(!filtered.is_empty() && filtered.len() <= rows.len());
+    assert!(
+        filtered.iter().all(|r| r.contains("10.2.0")),
+        "{filtered:?}"
+    );
+    let chosen = selected.expect("a selection");
+    let target = h
+        .state
+        .data
+        .findings
+        .iter()
+        .find(|f| f.text == chosen)
+        .expect("the finding")
+        .path
+        .clone();
+    h.keys("<Enter>").await;
+    assert_eq!(h.state.overlay(), None, "the list closes on Enter");
+    assert_eq!(
+        h.state.selected(),
+        target,
+        "its object is selected in the tree"
+    );
+    h.keys("[").await;
+    assert_eq!(h.state.selected(), before, "[ comes back");
+
+    // The same list from :audit, and from Enter on the overview.
+    h.keys(":audit<Enter>").await;
+    assert_eq!(findings_overlay(&h).0, rows);
+    h.keys("<Esc>").await;
+    assert_eq!(h.state.overlay(), None);
+    h.keys("g<Enter>").await;
+    assert_eq!(findings_overlay(&h).0, rows);
+}

@@ -159,6 +159,8 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     match crate::command::parse_line(line) {
         Ok(None) => {}
         Ok(Some(cmd @ crate::command::Command::Trace { .. })) => run_trace(state, &cmd),
+        // The console's findings are the runtime's audit of the estate on screen.
+        Ok(Some(crate::command::Command::Audit { .. })) => open_findings(state),
         Ok(Some(cmd)) if cmd.is_probe() => run_probe(state, &cmd, fx),
         Ok(Some(cmd))
             if cmd.is_change()

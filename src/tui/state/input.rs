@@ -4,7 +4,7 @@
 
 use super::commands::{prompt_input, run_command};
 use super::keys::act_normal;
-use super::nav::jump_from_trace;
+use super::nav::{jump_from_trace, show_path};
 use super::{Effect, Focus, Mode, Msg, Scroll, State, WizStage};
 use crate::tui::change::MenuView;
 use crate::tui::dialog::{Ctx, Dialog, MenuRun, Outcome, Then};
@@ -83,6 +83,7 @@ pub(super) fn route_input(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                 }
             }
             Some(Modal::Menu(m)) => m.type_char(c),
+            Some(Modal::Findings(f)) => f.type_char(c),
             _ => {}
         },
         Input::Text(_) => {
@@ -111,7 +112,9 @@ fn takes_char(state: &State, key: Key) -> bool {
             matches!(&w.stage, WizStage::Step(v) if v.takes_text())
                 && (c.is_ascii_alphanumeric() || "-./:".contains(c))
         }
-        Some(Modal::Menu(_)) => state.keymap.action(Layer::Menu, key).is_none(),
+        Some(Modal::Menu(_) | Modal::Findings(_)) => {
+            state.keymap.action(Layer::Menu, key).is_none()
+        }
         _ => false,
     }
 }
@@ -153,6 +156,7 @@ fn carry_out(state: &mut State, outcome: Outcome, fx: &mut Vec<Effect>) {
     match outcome.then {
         None => {}
         Some(Then::Jump(object)) => jump_from_trace(state, &object),
+        Some(Then::Show { path, what }) => show_path(state, path, &what),
         Some(Then::Output { title, lines }) => state.modals.push(Modal::Output {
             title,
             lines,

@@ -159,6 +159,7 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
         },
         Action::Run(line) => run_command(state, &line, fx),
         Action::ProbeEgress => run_command(state, "probe egress", fx),
+        Action::Findings => open_findings(state),
         a if a.is_change() && state.read_only => state.error(crate::error::read_only(
             &a.name(),
             crate::error::Refused::Change,

@@ -159,6 +159,7 @@ pub(super) fn open(state: &mut State, fx: &mut Vec<Effect>) {
                 follow_attachment(state, &region, &att);
             }
         }
+        Some(Node::Account) if !state.data.findings.is_empty() => open_findings(state),
         Some(
             Node::Folder(..)
             | Node::Account
@@ -352,6 +353,40 @@ pub(super) fn keep_detail_cursor_in_view(state: &mut State) {
     } else if d.cursor >= d.offset + h {
         d.offset = d.cursor + 1 - h;
     }
+}
+
+/// Shows `path` in the tree (a finding's Enter): the filter is cleared if it hides
+/// it, and `[` comes back to where the user was.
+pub(super) fn show_path(state: &mut State, path: NodePath, what: &str) {
+    if state.nav.filter.is_some() {
+        clear_filter(state);
+    }
+    state.jump(path);
+    state.info(format!(
+        "{what} ({} returns)",
+        state.keymap.hint(&Action::HistoryBack)
+    ));
+}
+
+/// The findings list over the console's latest audit: refused, with the reason, when
+/// there is nothing to list.
+pub(super) fn open_findings(state: &mut State) {
+    if state.data.estate.loaded().next().is_none() {
+        state.info("no findings yet: no region has been read");
+        return;
+    }
+    // The baseline arrives with the audit of the current version.
+    let stale = state.data.baseline.is_none();
+    if state.data.findings.is_empty() {
+        state.info(if stale {
+            "no findings so far; the audit of the latest version is still running"
+        } else {
+            "no findings: the audit found nothing to report"
+        });
+        return;
+    }
+    let view = crate::tui::findings_view::FindingsView::new(state.data.findings.clone(), stale);
+    state.modals.push(Modal::Findings(Box::new(view)));
 }
 
 /// Enter on a trace hop: the trace view closes (kept for `[`) and the tree shows the
