@@ -290,6 +290,8 @@ pub enum Action {
     Help,
     /// The findings list.
     Findings,
+    /// The prompt: the next earlier line containing what is typed.
+    SearchHistory,
     Refresh,
     ReloadRegion,
     CopyId,
@@ -355,6 +357,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("command", Action::Command),
     ("help", Action::Help),
     ("findings", Action::Findings),
+    ("search-history", Action::SearchHistory),
     ("refresh", Action::Refresh),
     ("reload-region", Action::ReloadRegion),
     ("copy-id", Action::CopyId),

@@ -33,6 +33,7 @@ pub mod content;
 pub mod dialog;
 pub mod findings_view;
 pub mod harness;
+pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
@@ -212,6 +213,10 @@ pub async fn run(
         state.message = Some((why, state::Severity::Error));
     }
     state.changes.profile = opts.profile.clone();
+    state.changes.history_file = history::path(&opts.profile);
+    if let Some(path) = &state.changes.history_file {
+        state.prompt.history = history::load(path);
+    }
     state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
     state.probes.available = opts.prober.is_some();
     let mut runtime = Runtime::new(backend, Clock::System)
@@ -385,6 +390,12 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
                     Err(e) => Err(format!("cannot read the audit log {}: {e}", path.display())),
                 },
             })
+        }
+        state::FrontJob::RememberLine { path, line } => {
+            if let Err(e) = history::append(&path, &line) {
+                tracing::warn!(path = %path.display(), error = %e, "prompt history not written");
+            }
+            None
         }
         state::FrontJob::Query { command, estate } => {
             let title = format!(":{}", command.to_line());

@@ -7,6 +7,10 @@
 //! - The text never holds control characters and never exceeds [`MAX_INPUT`]
 //!   characters: a paste beyond it is cut, and the caller is told.
 //! - Submitting or cancelling always leaves the prompt closed and empty.
+//! - `:` lines are remembered when submitted (the newest last, no repeat of the one
+//!   before, at most [`super::history::CAP`]); Up/Down walk them, Ctrl-R finds the
+//!   next earlier one containing what was typed. Walking never loses what was being
+//!   typed: Down past the newest brings it back.
 
 use super::keymap::Action;
 
@@ -31,6 +35,10 @@ pub struct Prompt {
     pub input: String,
     /// Candidates from the last Tab, shown under the prompt.
     pub completions: Vec<String>,
+    /// Earlier `:` lines, the newest last.
+    pub history: Vec<String>,
+    /// While walking the history: the line shown, and what was typed before.
+    recall: Option<(usize, String)>,
 }
 
 /// What a key did to the prompt.
@@ -50,6 +58,8 @@ pub enum PromptOutcome {
     },
     /// Tab found nothing for this word.
     NoCompletion(String),
+    /// Ctrl-R found no earlier line containing this.
+    NoMatch(String),
     Quit,
 }
 
@@ -66,12 +76,82 @@ impl Prompt {
         self.mode = mode;
         self.input = text;
         self.completions.clear();
+        self.recall = None;
     }
 
     fn close(&mut self) -> (Mode, String) {
         let mode = std::mem::take(&mut self.mode);
         self.completions.clear();
+        self.recall = None;
         (mode, std::mem::take(&mut self.input))
+    }
+
+    /// Remembers a submitted `:` line (not a repeat of the newest one).
+    pub fn remember(&mut self, line: &str) {
+        let line = line.trim();
+        if line.is_empty() || self.history.last().is_some_and(|l| l == line) {
+            return;
+        }
+        self.history.push(line.to_string());
+        let over = self.history.len().saturating_sub(super::history::CAP);
+        self.history.drain(..over);
+    }
+
+    /// Shows history line `i`, keeping what was typed for the way back.
+    fn show(&mut self, i: usize) {
+        let typed = match self.recall.take() {
+            Some((_, typed)) => typed,
+            None => self.input.clone(),
+        };
+        self.input = self.history[i].clone();
+        self.recall = Some((i, typed));
+        self.completions.clear();
+    }
+
+    /// Up: the line before the one shown (or the newest).
+    fn older(&mut self) -> PromptOutcome {
+        let i = match self.recall {
+            Some((0, _)) => return PromptOutcome::Nothing,
+            Some((i, _)) => i - 1,
+            None if self.history.is_empty() => return PromptOutcome::Nothing,
+            None => self.history.len() - 1,
+        };
+        self.show(i);
+        PromptOutcome::Changed
+    }
+
+    /// Down: the line after the one shown; past the newest, what was typed.
+    fn newer(&mut self) -> PromptOutcome {
+        match self.recall.take() {
+            None => PromptOutcome::Nothing,
+            Some((i, typed)) if i + 1 >= self.history.len() => {
+                self.input = typed;
+                PromptOutcome::Changed
+            }
+            Some((i, typed)) => {
+                self.recall = Some((i, typed));
+                self.show(i + 1);
+                PromptOutcome::Changed
+            }
+        }
+    }
+
+    /// Ctrl-R: the next earlier line containing what was typed.
+    fn search(&mut self) -> PromptOutcome {
+        let (before, needle) = match &self.recall {
+            Some((i, typed)) => (*i, typed.clone()),
+            None => (self.history.len(), self.input.clone()),
+        };
+        match self.history[..before]
+            .iter()
+            .rposition(|l| l.contains(needle.trim()))
+        {
+            Some(i) => {
+                self.show(i);
+                PromptOutcome::Changed
+            }
+            None => PromptOutcome::NoMatch(needle),
+        }
     }
 
     /// Types text (a key or a whole paste): control characters are dropped and the
@@ -87,6 +167,7 @@ impl Prompt {
             self.input.push(c);
         }
         self.completions.clear();
+        self.recall = None;
         Typed { cut }
     }
 
@@ -97,6 +178,10 @@ impl Prompt {
         action: &Action,
         ids_for: impl Fn(&[&str]) -> Vec<String>,
     ) -> PromptOutcome {
+        if !matches!(action, Action::Up | Action::Down | Action::SearchHistory) {
+            // Editing a recalled line makes it the line being typed.
+            self.recall = None;
+        }
         match action {
             Action::Submit => {
                 let (mode, line) = self.close();
@@ -119,6 +204,9 @@ impl Prompt {
                 PromptOutcome::Changed
             }
             Action::Complete if self.mode == Mode::Command => self.complete(ids_for),
+            Action::Up if self.mode == Mode::Command => self.older(),
+            Action::Down if self.mode == Mode::Command => self.newer(),
+            Action::SearchHistory if self.mode == Mode::Command => self.search(),
             Action::Quit => PromptOutcome::Quit,
             _ => PromptOutcome::Nothing,
         }
@@ -207,6 +295,91 @@ mod tests {
         assert_eq!(common_prefix(&w(&["route-tables", "routes"])), "route");
         assert_eq!(common_prefix(&w(&["tgws"])), "tgws");
         assert_eq!(common_prefix(&w(&["a", "b"])), "");
+    }
+
+    /// Up/Down walk the submitted lines and come back to what was typed; Ctrl-R finds
+    /// earlier lines containing the typed text; a repeat is kept once; the filter has
+    /// no history.
+    #[test]
+    fn history_walks_back_and_forth_and_searches() {
+        let none = |_: &[&str]| Vec::new();
+        let mut p = Prompt::default();
+        for line in [
+            "peerings",
+            "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1",
+            "tgws",
+            "tgws",
+        ] {
+            p.open(Mode::Command, String::new());
+            p.type_text(line);
+            match p.update(&Action::Submit, none) {
+                PromptOutcome::Submitted { line, .. } => p.remember(&line),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            p.history,
+            [
+                "peerings",
+                "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1",
+                "tgws"
+            ]
+        );
+
+        p.open(Mode::Command, String::new());
+        p.type_text("ro");
+        assert_eq!(p.update(&Action::Up, none), PromptOutcome::Changed);
+        assert_eq!(p.input, "tgws");
+        p.update(&Action::Up, none);
+        p.update(&Action::Up, none);
+        assert_eq!(p.input, "peerings");
+        assert_eq!(
+            p.update(&Action::Up, none),
+            PromptOutcome::Nothing,
+            "the oldest"
+        );
+        p.update(&Action::Down, none);
+        assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1");
+        p.update(&Action::Down, none);
+        p.update(&Action::Down, none);
+        assert_eq!(p.input, "ro", "past the newest: what was typed");
+        assert_eq!(p.update(&Action::Down, none), PromptOutcome::Nothing);
+
+        // Ctrl-R: the next earlier line containing "ro".
+        assert_eq!(
+            p.update(&Action::SearchHistory, none),
+            PromptOutcome::Changed
+        );
+        assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1");
+        assert_eq!(
+            p.update(&Action::SearchHistory, none),
+            PromptOutcome::NoMatch("ro".into()),
+            "nothing earlier contains it"
+        );
+        // Editing a recalled line makes it the typed line; Enter submits it.
+        p.update(&Action::DeleteChar, none);
+        assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-");
+        p.update(&Action::Down, none);
+        assert_eq!(
+            p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-",
+            "no walk after an edit"
+        );
+
+        let mut f = Prompt {
+            history: vec!["peerings".into()],
+            ..Prompt::default()
+        };
+        f.open(Mode::Filter, String::new());
+        assert_eq!(f.update(&Action::Up, none), PromptOutcome::Nothing);
+        assert_eq!(f.input, "");
+
+        // Capped.
+        let mut c = Prompt::default();
+        for i in 0..(crate::tui::history::CAP + 3) {
+            c.remember(&format!("line {i}"));
+        }
+        assert_eq!(c.history.len(), crate::tui::history::CAP);
+        assert_eq!(c.history[0], "line 3");
     }
 
     #[test]

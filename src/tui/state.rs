@@ -222,6 +222,11 @@ pub enum FrontJob {
         path: std::path::PathBuf,
         last: Option<usize>,
     },
+    /// Append a submitted `:` line to the prompt's history file; answers nothing.
+    RememberLine {
+        path: std::path::PathBuf,
+        line: String,
+    },
     /// Answer a `:` query ([`crate::query`], as `--batch` does) on this version of the
     /// estate, off the screen's thread; answers [`Msg::Answer`].
     Query {
@@ -251,6 +256,8 @@ pub struct Changes {
     requests: u64,
     /// File work for the front end, taken with [`State::take_jobs`].
     pub jobs: Vec<FrontJob>,
+    /// Where the `:` prompt's history is kept (`None`: not kept).
+    pub history_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Changes {
@@ -264,6 +271,7 @@ impl Default for Changes {
             session_tag: "netops-console".into(),
             requests: 0,
             jobs: Vec::new(),
+            history_file: None,
         }
     }
 }

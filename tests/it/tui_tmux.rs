@@ -517,3 +517,48 @@ fn a_lost_terminal_ends_the_console() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The `:` prompt's history outlives the session (issue 18 #9): a line run in one
+/// console comes back with Up in the next, and Ctrl-R finds it by a word.
+#[test]
+fn prompt_history_survives_a_restart() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED prompt_history_survives_a_restart: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_netops");
+    let command = format!(
+        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        home.path().join("netops.log").display()
+    );
+    {
+        let t = Tmux::start("history1", 120, 40, &command, &[("HOME", home.path())]);
+        t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
+        for line in ["peerings", "tgws"] {
+            t.send(&[":"]);
+            t.type_text(line);
+            t.send(&["Enter"]);
+            t.wait_for(&[&format!("┌ :{line}")]);
+            t.send(&["Escape"]);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        t.send(&["q"]);
+        t.wait_for(&["netops exited with 0"]);
+    }
+    let t = Tmux::start("history2", 120, 40, &command, &[("HOME", home.path())]);
+    t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
+    t.send(&[":", "Up"]);
+    t.wait_for(&[":tgws"]);
+    t.send(&["Up"]);
+    t.wait_for(&[":peerings"]);
+    t.send(&["C-u"]);
+    t.type_text("ee");
+    t.send(&["C-r"]);
+    t.wait_for(&[":peerings"]);
+    t.send(&["Escape"]);
+    // (Escape and q in one write would read as Alt-q.)
+    std::thread::sleep(Duration::from_millis(300));
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+}

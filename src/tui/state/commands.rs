@@ -73,7 +73,21 @@ fn act_input(state: &mut State, action: &Action, fx: &mut Vec<Effect>) {
         PromptOutcome::Submitted {
             mode: Mode::Command,
             line,
-        } => run_command(state, &line, fx),
+        } => {
+            state.prompt.remember(&line);
+            if let Some(path) = &state.changes.history_file
+                && !line.trim().is_empty()
+            {
+                state.changes.jobs.push(FrontJob::RememberLine {
+                    path: path.clone(),
+                    line: line.trim().to_string(),
+                });
+            }
+            run_command(state, &line, fx);
+        }
+        PromptOutcome::NoMatch(text) => {
+            state.info(format!("no earlier command contains \"{}\"", text.trim()));
+        }
         PromptOutcome::Submitted {
             mode: Mode::Filter,
             line,

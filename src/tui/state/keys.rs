@@ -178,6 +178,7 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
         | Action::Cancel
         | Action::Complete
         | Action::ClearInput
+        | Action::SearchHistory
         | Action::DeleteChar
         | Action::Left
         | Action::Right
