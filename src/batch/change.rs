@@ -661,6 +661,7 @@ async fn connect(
                 message,
                 checks,
                 ok,
+                policy_drop,
             } => {
                 let mut s = Section::new(&[]).titled(if flow.applied_steps == 0 {
                     "already connected: nothing to change"
@@ -679,6 +680,7 @@ async fn connect(
                         "changed": flow.applied_steps > 0,
                         "message": message,
                         "checks": checks,
+                        "policy_drop": policy_drop,
                         "elapsed_s": started.elapsed().as_secs_f64(),
                     }),
                     failed_check: false,

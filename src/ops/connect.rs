@@ -606,9 +606,14 @@ pub fn reached(
 /// What `peer connect` checked once the routes are in place.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Checks {
-    /// Every trace delivered (or unverified where the estate says too little) and
-    /// symmetric.
+    /// Every trace routed both ways (or unverified where the estate says too little)
+    /// and symmetric.
     pub ok: bool,
+    /// Routed both ways, but a firewall policy drops the check's packets: the
+    /// connection is done, and the policy decides what crosses it.
+    pub policy_drop: bool,
+    /// One line per direction, led by ✓ (delivered), ⚠ (routed, dropped by a
+    /// policy) or ✗ (not routed).
     pub lines: Vec<String>,
 }
 
@@ -652,17 +657,20 @@ pub fn check(net: &Net<'_>, target: &Target) -> Checks {
     ) else {
         return Checks {
             ok: true,
+            policy_drop: false,
             lines: vec!["trace not evaluated: one side's TGW was not read".into()],
         };
     };
     let (Some(a), Some(b)) = (endpoint(net, req), endpoint(net, acc)) else {
         return Checks {
             ok: true,
+            policy_drop: false,
             lines: vec!["trace not evaluated: no workload subnet on one side".into()],
         };
     };
     let mut out = Checks {
         ok: true,
+        policy_drop: false,
         lines: Vec::new(),
     };
     for (from, to) in [(&a, &b), (&b, &a)] {
@@ -695,23 +703,34 @@ pub fn check(net: &Net<'_>, target: &Target) -> Checks {
                 } else {
                     format!(", through {}", t.firewalls.join(", "))
                 };
-                let mut line = format!(
-                    "trace {} → {} (icmp): {}{through}; return {}; {}",
-                    from.0,
-                    to.1,
-                    t.verdict.summary(),
-                    t.return_verdict
-                        .as_ref()
-                        .map_or_else(|| "none".to_string(), crate::net::trace::Verdict::summary),
-                    if t.symmetric {
-                        "symmetric"
-                    } else {
-                        "ASYMMETRIC"
-                    }
-                );
-                if routed && !delivered(&t.verdict) {
-                    line.push_str(" (routing is in place both ways; the firewall policy decides)");
-                }
+                let dropped_by_policy = routed && !delivered(&t.verdict);
+                out.policy_drop |= dropped_by_policy;
+                let mut line = if dropped_by_policy {
+                    // Said first: a ✓ beside a packet the policy drops reads as "works".
+                    format!(
+                        "⚠ routing ✓ both ways; the firewall policy drops {} → {} (icmp): {}{through}",
+                        from.0,
+                        to.1,
+                        t.verdict.summary(),
+                    )
+                } else {
+                    format!(
+                        "{} trace {} → {} (icmp): {}{through}; return {}; {}",
+                        if routed { "✓" } else { "✗" },
+                        from.0,
+                        to.1,
+                        t.verdict.summary(),
+                        t.return_verdict.as_ref().map_or_else(
+                            || "none".to_string(),
+                            crate::net::trace::Verdict::summary
+                        ),
+                        if t.symmetric {
+                            "symmetric"
+                        } else {
+                            "ASYMMETRIC"
+                        }
+                    )
+                };
                 if let Some(route) = &unnamed {
                     line.push_str(&format!(
                         " (not evaluated: the API did not name the target of {route}, so the engine cannot follow it)"

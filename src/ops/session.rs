@@ -109,6 +109,8 @@ pub enum ConnectStage<S> {
         message: String,
         checks: Vec<String>,
         ok: bool,
+        /// Routed both ways, but a firewall policy drops the check's packets.
+        policy_drop: bool,
     },
     /// Stopped: why, and how to resume.
     Stopped(String),
@@ -266,6 +268,7 @@ impl<S: StepView> Connect<S> {
                     message,
                     checks: checks.lines,
                     ok: checks.ok,
+                    policy_drop: checks.policy_drop,
                 };
                 Vec::new()
             }

@@ -310,15 +310,20 @@ fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::chan
             message,
             checks,
             ok,
+            policy_drop,
         } => {
-            lines.push(Line::from(Span::styled(
-                format!("{} {message}", if *ok { "✓" } else { "!" }),
-                if *ok {
-                    bold().fg(Color::Green)
-                } else {
-                    bold().fg(Color::Yellow)
-                },
-            )));
+            let (mark, style) = match (*ok, *policy_drop) {
+                (true, false) => ("✓", bold().fg(Color::Green)),
+                (true, true) => ("⚠", bold().fg(Color::Yellow)),
+                (false, _) => ("!", bold().fg(Color::Yellow)),
+            };
+            lines.push(Line::from(Span::styled(format!("{mark} {message}"), style)));
+            if *ok && *policy_drop {
+                lines.push(Line::from(Span::styled(
+                    "  connected: routing works both ways; a firewall policy drops the check's packets (below)",
+                    Style::new().fg(Color::Yellow),
+                )));
+            }
             for c in checks {
                 lines.push(Line::from(format!("  {c}")));
             }

@@ -119,6 +119,25 @@ async fn peer_connect_takes_the_pending_peering_to_routes_both_ways() {
     let connected: Vec<&Value> = docs.iter().filter(|d| d["connected"] == true).collect();
     assert_eq!(connected.len(), 2, "{r:?}");
     assert_eq!(connected[0]["changed"], true);
+    // The demo's firewall policy drops eu-west-1 → spoke-a: said as a policy drop,
+    // never under a ✓ (issue 18 #7).
+    assert_eq!(connected[0]["policy_drop"], true, "{}", connected[0]);
+    let checks: Vec<&str> = connected[0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c.starts_with("⚠ routing ✓ both ways; the firewall policy drops")),
+        "{checks:?}"
+    );
+    assert!(
+        checks.iter().any(|c| c.starts_with("✓ trace")),
+        "{checks:?}"
+    );
     assert_eq!(
         connected[1]["changed"], false,
         "a second run changes nothing"

@@ -562,7 +562,11 @@ async fn enter_on_a_trace_hop_selects_its_node_and_back_reopens_the_view() {
     keys(&mut s, ":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>");
     match s.overlay() {
         Some(Overlay::Trace { title, selected }) => {
-            assert_eq!(title, ":trace i-0e1a2b3c4d5e6f7d2 internet");
+            assert_eq!(
+                title,
+                ":trace i-0e1a2b3c4d5e6f7d2 internet — tcp/443 by default (--proto, --port, --sni change it)",
+                "a bare trace says the flow it stands for"
+            );
             assert_eq!(selected.as_deref(), Some("i-0e1a2b3c4d5e6f7d2"));
         }
         other => panic!("{other:?}"),
@@ -627,7 +631,10 @@ async fn t_on_a_subnet_prefills_a_trace() {
     keys(&mut s, "internet<Enter>");
     match s.overlay() {
         Some(Overlay::Trace { title, .. }) => {
-            assert_eq!(title, ":trace subnet-0e1a2b3c4d5e6f762 internet");
+            assert_eq!(
+                title,
+                ":trace subnet-0e1a2b3c4d5e6f762 internet — tcp/443 by default (--proto, --port, --sni change it)"
+            );
         }
         other => panic!("{other:?}"),
     }

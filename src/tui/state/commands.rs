@@ -159,7 +159,23 @@ pub(super) fn run_trace(state: &mut State, cmd: &crate::command::Command) {
     let net = crate::net::Net::with_index(&state.data.estate, &state.data.index);
     match crate::net::trace::trace(&net, &query) {
         Ok(t) => {
-            let mut view = TraceView::new(format!(":{}", cmd.to_line()), &t);
+            // The flow a bare `:trace` stands for is said in the title: the next
+            // trace typed (or a check's ICMP) must not seem to disagree with it.
+            let defaulted = query.protocol.is_none()
+                && query.port.is_none()
+                && query.sni.is_none()
+                && query.http_host.is_none();
+            let title = if defaulted {
+                format!(
+                    ":{} — {}{} by default (--proto, --port, --sni change it)",
+                    cmd.to_line(),
+                    t.flow.protocol.as_str(),
+                    t.flow.dst_port.map(|p| format!("/{p}")).unwrap_or_default()
+                )
+            } else {
+                format!(":{}", cmd.to_line())
+            };
+            let mut view = TraceView::new(title, &t);
             view.keep_in_view(usize::from(
                 layout::popup_height(state.size).saturating_sub(2),
             ));
