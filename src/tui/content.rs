@@ -908,6 +908,38 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
     lines
 }
 
+/// The help's description column, in characters.
+const DESC_WIDTH: usize = 52;
+
+/// `text` in lines of at most `width` characters, broken between words (a word
+/// longer than a line is cut into pieces).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            out.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        if line.is_empty() {
+            line = word;
+        } else if line.chars().count() + 1 + word.chars().count() <= width {
+            line.push(' ');
+            line.push_str(&word);
+        } else {
+            out.push(std::mem::replace(&mut line, word));
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 /// The help text: every binding of the active keymap, grouped by layer, keys with
 /// the same action and description on one line.
 #[must_use]
@@ -930,12 +962,16 @@ pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line
                 "Confirming a change (Cancel is the default; type the id of destructive ones)",
             ),
             (Layer::Wizard, "Peering wizard (:peer connect, W)"),
-            (
-                Layer::Menu,
-                "Pick lists (actions menu x, the wizard's peer TGW)",
-            ),
         ]);
     }
+    layers.push((
+        Layer::Menu,
+        if read_only {
+            "Pick lists (the findings, F)"
+        } else {
+            "Pick lists (the findings F, the actions menu x, the wizard's peer TGW)"
+        },
+    ));
     // Without a prober (read-only), the probe keys and the matrix are not shown either.
     if can_probe {
         layers.push((Layer::Probe, "Probe matrix (E, :probe egress, :probe ping)"));
@@ -957,11 +993,20 @@ pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line
             }
         }
         for (name, desc, keys) in groups {
+            // A long description wraps under its own column: it never runs into the
+            // action's name.
+            let mut chunks = wrap_words(&desc, DESC_WIDTH - 1).into_iter();
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<22}", keys.join(" ")), bold().fg(Color::Cyan)),
-                Span::raw(format!("{desc:<52}")),
+                Span::raw(format!(
+                    "{:<DESC_WIDTH$}",
+                    chunks.next().unwrap_or_default()
+                )),
                 Span::styled(name, dim()),
             ]));
+            for more in chunks {
+                lines.push(Line::from(format!("{:<24}{more}", "")));
+            }
         }
         lines.push(Line::from(""));
     }
@@ -992,6 +1037,31 @@ pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18 #10: "…the selectionactions" — a description never runs into the
+    /// action's name; a long one wraps under its own column.
+    #[test]
+    fn help_descriptions_never_run_into_the_action_names() {
+        let keymap = crate::tui::keymap::Keymap::default();
+        let mut wrapped = 0;
+        for line in help_lines(&keymap, false, true) {
+            if line.spans.len() == 3 {
+                let desc = &line.spans[1].content;
+                assert_eq!(desc.chars().count(), DESC_WIDTH, "{desc:?}");
+                assert!(desc.ends_with(' '), "runs into the name: {line:?}");
+            }
+            if line.spans.len() == 1 && line.spans[0].content.starts_with(&" ".repeat(24)) {
+                wrapped += 1;
+            }
+        }
+        assert_eq!(wrap_words("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), [""]);
+        assert!(
+            wrapped > 0,
+            "the default keymap has long descriptions, wrapped"
+        );
+    }
 
     #[test]
     fn the_window_holds_only_the_lines_that_show() {

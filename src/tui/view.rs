@@ -100,9 +100,30 @@ fn tone_style(tone: crate::ops::Tone) -> Style {
     }
 }
 
+/// Clears a popup's area and the strips beside it (the panes' outer borders kept):
+/// cut-off words of the pane behind ("lished;", "rev:1;)") read as part of it.
+fn clear_behind(frame: &mut Frame<'_>, area: Rect) {
+    frame.render_widget(Clear, area);
+    let full = frame.area();
+    let [main, _, _] = layout::screen((full.width, full.height));
+    let left = area.x.saturating_sub(main.x + 1);
+    let right_start = area.x + area.width;
+    let right = (main.x + main.width)
+        .saturating_sub(1)
+        .saturating_sub(right_start);
+    for strip in [
+        Rect::new(main.x + 1, area.y, left, area.height),
+        Rect::new(right_start, area.y, right, area.height),
+    ] {
+        if strip.width > 0 {
+            frame.render_widget(Clear, strip.intersection(full));
+        }
+    }
+}
+
 /// A titled box over the panes; answers its inside.
 fn popup_block(frame: &mut Frame<'_>, area: Rect, title: &str, bottom: &str) -> Rect {
-    frame.render_widget(Clear, area);
+    clear_behind(frame, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
@@ -600,7 +621,7 @@ fn draw_probe(
 }
 
 fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::TraceView) {
-    frame.render_widget(Clear, area);
+    clear_behind(frame, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
@@ -1092,7 +1113,7 @@ fn draw_popup(
     scroll: Scroll,
 ) {
     let (scroll, hscroll) = (scroll.row, scroll.column);
-    frame.render_widget(Clear, area);
+    clear_behind(frame, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))

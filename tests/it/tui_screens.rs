@@ -436,3 +436,34 @@ async fn findings_are_a_list_that_leads_to_the_object() {
     h.keys("g<Enter>").await;
     assert_eq!(findings_overlay(&h).0, rows);
 }
+
+/// Beside a popup nothing of the panes behind shows through (issue 18 #10): before,
+/// cut-off words of the detail pane ("lished;", "rev:1;)") stood in the strip right of
+/// every popup. Checked on the trace view over a route-table detail, at two sizes.
+#[tokio::test]
+async fn nothing_of_the_panes_shows_beside_a_popup() {
+    for (w, hgt) in [(120, 40), (80, 24)] {
+        let mut h = demo(w, hgt).await;
+        h.keys("jjjjj<Tab>").await;
+        h.keys(":trace i-0e1a2b3c4d5e6f7d2 internet<Enter>").await;
+        let text = h.render();
+        let area = netops::tui::layout::popup((w, hgt));
+        let rows: Vec<&str> = text.lines().collect();
+        for y in area.y..area.y + area.height {
+            let row: Vec<char> = rows[usize::from(y)].chars().collect();
+            let outside: String = row
+                .iter()
+                .enumerate()
+                .filter(|(x, _)| {
+                    let x = u16::try_from(*x).expect("x");
+                    (x > 0 && x < area.x) || (x >= area.x + area.width && x + 1 < w)
+                })
+                .map(|(_, c)| *c)
+                .collect();
+            assert!(
+                outside.trim().is_empty(),
+                "row {y} shows {outside:?} beside the popup at {w}x{hgt}:\n{text}"
+            );
+        }
+    }
+}
