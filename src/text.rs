@@ -186,6 +186,53 @@ pub fn id_named(name: Option<&str>, id: &str) -> String {
     }
 }
 
+/// `line` broken between words into rows of at most `width` characters; the rows
+/// after the first are indented under the first's text (its leading spaces plus
+/// two), so a long "why:" or an `aws` command stays under its column. A word longer
+/// than a row is cut into pieces.
+#[must_use]
+pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let lead = line.chars().take_while(|c| *c == ' ').count();
+    let indent = " ".repeat((lead + 2).min(width / 2));
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = " ".repeat(lead);
+    let fresh = |rows: &Vec<String>| if rows.is_empty() { lead } else { indent.len() };
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = row.chars().count();
+            let start = fresh(&rows);
+            let gap = usize::from(used > start);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    row.push(' ');
+                }
+                row.extend(word.iter());
+                break;
+            }
+            if used > start {
+                rows.push(std::mem::replace(&mut row, indent.clone()));
+                continue;
+            }
+            // A word longer than a whole row: cut it.
+            let take = width.saturating_sub(used).max(1);
+            row.extend(word.drain(..take.min(word.len())));
+            rows.push(std::mem::replace(&mut row, indent.clone()));
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !row.trim().is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
 /// `1 route`, `2 routes`: a count with the word that fits it.
 #[must_use]
 pub fn plural(n: usize, one: &str, many: &str) -> String {
@@ -285,5 +332,34 @@ mod tests {
         assert!(err.contains("\\x00"), "{err}");
         assert!(err.contains("column 6"), "{err}");
         assert!(!err.contains('\u{0}'), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_hanging;
+
+    #[test]
+    fn long_lines_wrap_under_their_own_text() {
+        assert_eq!(wrap_hanging("short", 20), ["short"]);
+        let rows = wrap_hanging(
+            "  why: the spoke routes 0.0.0.0/0 to its own internet gateway",
+            24,
+        );
+        assert_eq!(
+            rows,
+            [
+                "  why: the spoke routes",
+                "    0.0.0.0/0 to its own",
+                "    internet gateway",
+            ]
+        );
+        assert!(rows.iter().all(|r| r.chars().count() <= 24));
+        let cut = wrap_hanging("aws ec2 tgw-rtb-0123456789abcdef0123456789", 16);
+        assert!(cut.iter().all(|r| r.chars().count() <= 16), "{cut:?}");
+        assert_eq!(
+            cut.concat().replace(' ', ""),
+            "awsec2tgw-rtb-0123456789abcdef0123456789"
+        );
     }
 }

@@ -129,6 +129,8 @@ impl Outcome {
 pub struct Ctx<'a> {
     /// Rows of text the popup shows.
     pub height: usize,
+    /// Columns of text the popup shows.
+    pub width: usize,
     /// Lines the help has (it is built outside the dialog, once per keymap).
     pub help_len: usize,
     /// The estate as it is now (a probe run re-planned on it).

@@ -153,6 +153,7 @@ mod tests {
         let (mut changes, mut probes) = (0, 0);
         let mut ctx = Ctx {
             height: 4,
+            width: 40,
             help_len: 0,
             net: &net,
             change_tasks: &mut changes,

@@ -55,7 +55,13 @@ impl Dialog for ProbeView {
                 }
             }
             ProbeOutcome::Detail => {
-                let lines = self.detail_lines();
+                // Wrapped at the popup's width under their own text: the why and
+                // engine lines are read in full, not cut at the edge.
+                let lines: Vec<String> = self
+                    .detail_lines()
+                    .iter()
+                    .flat_map(|l| crate::text::wrap_hanging(l, ctx.width))
+                    .collect();
                 if lines.is_empty() {
                     return Outcome::keep();
                 }

@@ -109,6 +109,28 @@ async fn e_probes_every_spoke_and_shows_the_matrix() {
         h.state.overlay(),
         Some(Overlay::Output { ref title, .. }) if title.ends_with("spoke-b")
     ));
+    // At 80 columns the row is read in full (issue 18 #10): every line fits the
+    // popup, wrapped under its own text, none cut at the edge.
+    h.keys("<Esc>").await;
+    h.resize(80, 24);
+    h.keys("<Enter>").await;
+    let Some(Overlay::Output { lines, .. }) = h.state.overlay() else {
+        panic!("the row in full");
+    };
+    let inner = usize::from(netops::tui::layout::popup((80, 24)).width - 2);
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= inner),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("  igw-")),
+        "a long line wraps under its text: {lines:#?}"
+    );
+    let words = |v: &[String]| v.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words(&lines).contains("engine: leaks as 203.0.113.25"),
+        "{lines:#?}"
+    );
     h.keys("<Esc>").await;
     assert!(matches!(h.state.overlay(), Some(Overlay::Probe { .. })));
     h.keys("<Esc>").await;

@@ -29,7 +29,11 @@ pub(super) enum Input {
 pub(super) fn route_input(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
     state.dirty = true;
     let (tree_area, detail_area) = layout::panes(state.size);
-    let popup_rows = usize::from(layout::popup_height(state.size).saturating_sub(2));
+    let popup = layout::popup(state.size);
+    let popup_text = (
+        usize::from(popup.height.saturating_sub(2)),
+        usize::from(popup.width.saturating_sub(2)),
+    );
     let read = match msg {
         Msg::Key(key) if key.ctrl && key.code == KeyCode::Char('c') => {
             // The way out that no keymap can take away.
@@ -74,7 +78,7 @@ pub(super) fn route_input(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         return prompt_input(state, read, fx);
     }
     match read {
-        Input::Act(action) => act(state, action, popup_rows, fx),
+        Input::Act(action) => act(state, action, popup_text, fx),
         Input::DialogChar(c) => match state.modals.last_mut() {
             Some(Modal::Change(view)) => view.type_char(c),
             Some(Modal::Wizard(w)) => {
@@ -121,7 +125,7 @@ fn takes_char(state: &State, key: Key) -> bool {
 
 /// An action with no prompt open: to the top dialog (through the dialog contract),
 /// or to the tree.
-fn act(state: &mut State, action: Action, popup_rows: usize, fx: &mut Vec<Effect>) {
+fn act(state: &mut State, action: Action, popup_text: (usize, usize), fx: &mut Vec<Effect>) {
     if state.modals.is_empty() {
         return act_normal(state, action, fx);
     }
@@ -132,7 +136,8 @@ fn act(state: &mut State, action: Action, popup_rows: usize, fx: &mut Vec<Effect
         return;
     };
     let mut ctx = Ctx {
-        height: popup_rows,
+        height: popup_text.0,
+        width: popup_text.1,
         help_len,
         net: &net,
         change_tasks: &mut state.changes.next_task,
