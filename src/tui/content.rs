@@ -880,6 +880,77 @@ fn vpc_lines(net: &crate::net::Net<'_>, region: &RegionEstate, vpc: &Vpc) -> Vec
     lines
 }
 
+/// How a completion (or any list of ids) names an id: `id  name  (vpc, az)` for an
+/// instance or a subnet, `id  name` for other objects, the id alone when the estate
+/// does not know it.
+#[must_use]
+pub fn id_label(estate: &crate::model::Estate, id: &str) -> String {
+    for r in estate.loaded() {
+        let vpc_name = |vpc: &str| {
+            r.vpcs
+                .iter()
+                .find(|v| v.id == vpc)
+                .and_then(|v| v.name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| vpc.to_string())
+        };
+        if let Some(i) = r.instances.iter().find(|i| i.id == id) {
+            let subnet = i
+                .subnet_id
+                .as_deref()
+                .and_then(|s| r.subnets.iter().find(|x| x.id == s));
+            let place = [
+                i.vpc_id.as_deref().map(vpc_name),
+                subnet.map(|s| s.availability_zone.clone()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            return format!("{id}  {}  ({place})", i.name.as_deref().unwrap_or("-"));
+        }
+        if let Some(s) = r.subnets.iter().find(|s| s.id == id) {
+            return format!(
+                "{id}  {}  ({}, {})",
+                s.name.as_deref().unwrap_or("-"),
+                vpc_name(&s.vpc_id),
+                s.availability_zone
+            );
+        }
+        let name = r
+            .vpcs
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| x.name.clone())
+            .or_else(|| r.tgws.iter().find(|x| x.id == id).map(|x| x.name.clone()))
+            .or_else(|| {
+                r.tgw_route_tables
+                    .iter()
+                    .find(|x| x.id == id)
+                    .map(|x| x.name.clone())
+            })
+            .or_else(|| {
+                r.attachments
+                    .iter()
+                    .find(|x| x.id == id)
+                    .map(|x| x.name.clone())
+            })
+            .or_else(|| {
+                r.vpc_route_tables
+                    .iter()
+                    .find(|x| x.id == id)
+                    .map(|x| x.name.clone())
+            });
+        if let Some(name) = name {
+            return match name.filter(|n| !n.is_empty()) {
+                Some(n) => format!("{id}  {n}"),
+                None => id.to_string(),
+            };
+        }
+    }
+    id.to_string()
+}
+
 fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>> {
     let mut lines = vec![
         kv("id", subnet.id.clone()),
@@ -891,6 +962,73 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
         kv("VPC", subnet.vpc_id.clone()),
         Line::from(""),
     ];
+    // What lives in the subnet: where a trace can start from.
+    if let Some(r) = net.region(&subnet.region) {
+        let instances: Vec<&crate::model::Instance> = r
+            .instances
+            .iter()
+            .filter(|i| i.subnet_id.as_deref() == Some(subnet.id.as_str()))
+            .collect();
+        let nats: Vec<&crate::model::NatGateway> = r
+            .nat_gateways
+            .iter()
+            .filter(|n| n.subnet_id == subnet.id)
+            .collect();
+        let endpoints: Vec<String> = r
+            .firewalls
+            .iter()
+            .flat_map(|f| f.endpoints.iter().map(move |e| (f, e)))
+            .filter(|(_, e)| e.subnet_id == subnet.id)
+            .map(|(f, e)| {
+                format!(
+                    "  {}  firewall endpoint of {}",
+                    e.endpoint_id.as_deref().unwrap_or("(no endpoint id)"),
+                    f.name
+                )
+            })
+            .collect();
+        lines.push(heading(format!(
+            "In this subnet ({})",
+            instances.len() + nats.len() + endpoints.len()
+        )));
+        if instances.is_empty() && nats.is_empty() && endpoints.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "no instance, NAT gateway or firewall endpoint",
+                dim(),
+            )));
+        }
+        for i in &instances {
+            lines.push(Line::from(format!(
+                "  {}  {}  {}  {}",
+                i.id,
+                i.name.as_deref().unwrap_or("-"),
+                i.private_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                i.state
+            )));
+        }
+        for n in &nats {
+            lines.push(Line::from(format!(
+                "  {}  NAT gateway  {}",
+                n.id,
+                n.public_ips
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        lines.extend(endpoints.into_iter().map(Line::from));
+        if let Some(i) = instances.first() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  trace from one: :trace {} … (Tab completes, with names)",
+                    i.id
+                ),
+                dim(),
+            )));
+        }
+        lines.push(Line::from(""));
+    }
     match net.subnet_route_table(subnet) {
         Some((t, choice)) => {
             lines.push(heading(format!(

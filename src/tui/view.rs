@@ -46,6 +46,7 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
     super::content::make_safe(std::slice::from_mut(&mut status_line));
     frame.render_widget(Paragraph::new(status_line), status);
     draw_message(state, frame, message);
+    draw_completions(state, frame, size);
     // Cached lines carry a placeholder spinner; show the current frame instead.
     let spinner = state.spinner_frame();
     if spinner != SPINNER_PLACEHOLDER {
@@ -997,6 +998,56 @@ fn status_line(state: &State) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The prompt's Tab candidates, listed above the status bar with what each id is
+/// (`id  name  (vpc, az)`): bare ids on one line told the user nothing.
+fn draw_completions(state: &State, frame: &mut Frame<'_>, size: (u16, u16)) {
+    const MAX_ROWS: usize = 10;
+    let all = &state.prompt.completions;
+    if all.is_empty() || state.prompt.mode == Mode::Normal {
+        return;
+    }
+    let [main, _, _] = layout::screen(size);
+    let mut rows: Vec<String> = all
+        .iter()
+        .take(MAX_ROWS)
+        .map(|c| super::content::id_label(&state.data.estate, c))
+        .collect();
+    if all.len() > MAX_ROWS {
+        rows.push(format!(
+            "… {} more: type more to narrow",
+            all.len() - MAX_ROWS
+        ));
+    }
+    let room = usize::from(main.width.saturating_sub(2));
+    let width = rows
+        .iter()
+        .map(|r| r.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(room);
+    let height = u16::try_from(rows.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(main.height);
+    let area = Rect::new(
+        main.x,
+        main.bottom().saturating_sub(height),
+        u16::try_from(width + 2).unwrap_or(u16::MAX).min(main.width),
+        height,
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::DarkGray));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line<'static>> = rows
+        .into_iter()
+        .map(|r| Line::from(super::trace_view::fit(&r, width)))
+        .collect();
+    super::content::make_safe(&mut lines);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
     let line =
         match state.prompt.mode {
@@ -1023,7 +1074,10 @@ fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
                 frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
                 if !state.prompt.completions.is_empty() {
                     spans.push(Span::styled(
-                        format!("   {}", state.prompt.completions.join("  ")),
+                        format!(
+                            "   {} candidates above · type more, Tab again",
+                            state.prompt.completions.len()
+                        ),
                         dim(),
                     ));
                 } else if let Some(check) = state.prompt_check.as_ref().filter(|_| {

@@ -467,3 +467,30 @@ async fn nothing_of_the_panes_shows_beside_a_popup() {
         }
     }
 }
+
+/// Where to trace from (issue 18 #8): Tab after `:trace ` lists the candidates with
+/// what they are (`id  name  (vpc, az)`), above the status bar at 80x24; a subnet's
+/// detail lists the instances in it.
+#[tokio::test]
+async fn trace_completion_names_what_each_id_is() {
+    let mut h = demo(80, 24).await;
+    h.keys(":trace i-<Tab>").await;
+    assert!(
+        h.state.prompt.completions.len() > 1,
+        "{:?}",
+        h.state.prompt.completions
+    );
+    let text = h.render();
+    assert!(
+        text.contains("i-0e1a2b3c4d5e6f7d2  spoke-b-workload  (spoke-b, us-east-1b)"),
+        "{text}"
+    );
+    assert!(text.contains("candidates above"), "{text}");
+    screen!("tui_trace_completion_80x24", h);
+    h.keys("<Esc>").await;
+
+    // The subnet of spoke-b's workload lists it.
+    h.keys("/subnet-0e1a2b3c4d5e6f762<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("In this subnet"), "{text}");
+}
