@@ -674,6 +674,7 @@ impl State {
                     filter: self.nav.filter.as_ref(),
                     spinner: SPINNER_PLACEHOLDER,
                     order: &self.data.plan.regions,
+                    width: layout::panes(self.size).0.width.saturating_sub(2),
                 };
                 tree::build(&input)
             };
@@ -985,6 +986,8 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
+            // Rows are fitted to the tree pane's width.
+            state.nav.items_stale = true;
             keep_detail_cursor_in_view(state);
             state.dirty = true;
         }

@@ -210,6 +210,9 @@ pub struct TreeInput<'a> {
     pub spinner: &'a str,
     /// Regions to list first, in this order (the plan's); the rest follow by name.
     pub order: &'a [String],
+    /// Columns inside the tree pane: rows longer than that keep their marks and
+    /// counts and cut the name with … (0: rows are not fitted).
+    pub width: u16,
 }
 
 /// The estate's regions: those in `order` first, in that order, then the rest by name.
@@ -282,6 +285,35 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// A row fitted to the pane at its depth ([`fit_row`]).
+    fn fitted(&self, id: &NodeId, text: Line<'static>) -> Line<'static> {
+        if self.input.width == 0 {
+            return text;
+        }
+        // tui-tree-widget indents 2 columns a level, then 2 for the ▸/▾ symbol.
+        let room = usize::from(self.input.width).saturating_sub(depth_of(id) * 2 + 2);
+        if matches!(id, NodeId::Route(_)) {
+            fit_route_row(text, room)
+        } else {
+            fit_row(text, room)
+        }
+    }
+
+    fn leaf(&self, id: NodeId, text: impl Into<Line<'static>>) -> TreeItem<'static, NodeId> {
+        let text = self.fitted(&id, text.into());
+        leaf(id, text)
+    }
+
+    fn item(
+        &self,
+        id: NodeId,
+        text: Line<'static>,
+        children: Vec<TreeItem<'static, NodeId>>,
+    ) -> TreeItem<'static, NodeId> {
+        let text = self.fitted(&id, text);
+        item(id, text, children)
+    }
+
     fn filtering(&self) -> bool {
         self.input.filter.is_some_and(|f| !f.is_empty())
     }
@@ -334,7 +366,7 @@ impl Builder<'_> {
         if self.filtering() {
             self.open.push(path.clone());
         }
-        vec![item(NodeId::Account, Line::from(text), regions)]
+        vec![self.item(NodeId::Account, Line::from(text), regions)]
     }
 
     fn region(
@@ -379,7 +411,7 @@ impl Builder<'_> {
                 for (i, gap) in estate.gaps.iter().enumerate() {
                     let gap_match = self.matches(|f| f.text_matches([gap.part.as_str()]));
                     if gap_match {
-                        children.push(leaf(
+                        children.push(self.leaf(
                             NodeId::Gap(i),
                             Line::from(Span::styled(
                                 format!("{SYM_BAD} {} not read: {}", gap.part, gap.error),
@@ -405,7 +437,7 @@ impl Builder<'_> {
         let always = !matches!(load, RegionLoad::Loaded { .. });
         let self_match = always || self.matches(|f| f.text_matches([name]));
         self.keep(&path, self_match, &children)
-            .then(|| item(NodeId::Region(name.to_string()), Line::from(text), children))
+            .then(|| self.item(NodeId::Region(name.to_string()), Line::from(text), children))
     }
 
     fn tgw(
@@ -448,7 +480,7 @@ impl Builder<'_> {
             ));
         }
         if self.keep(&fpath, false, &tables) && !tables.is_empty() {
-            children.push(item(
+            children.push(self.item(
                 NodeId::Folder(Folder::RouteTables),
                 Line::from(text),
                 tables,
@@ -471,7 +503,7 @@ impl Builder<'_> {
                 if !att.state.is_usable() {
                     unusable += 1;
                 }
-                atts.push(leaf(
+                atts.push(self.leaf(
                     NodeId::Attachment(att.id.clone()),
                     attachment_line(att, vpc),
                 ));
@@ -485,11 +517,7 @@ impl Builder<'_> {
             ));
         }
         if self.keep(&fpath, false, &atts) && !atts.is_empty() {
-            children.push(item(
-                NodeId::Folder(Folder::Attachments),
-                Line::from(text),
-                atts,
-            ));
+            children.push(self.item(NodeId::Folder(Folder::Attachments), Line::from(text), atts));
         }
 
         // Peerings.
@@ -512,7 +540,7 @@ impl Builder<'_> {
                 ])
             });
             if hit {
-                peers.push(leaf(
+                peers.push(self.leaf(
                     NodeId::Peering(peering.id.clone()),
                     peering_line(region, peering),
                 ));
@@ -520,7 +548,7 @@ impl Builder<'_> {
         }
         if self.keep(&fpath, false, &peers) && !peers.is_empty() {
             let text = Line::from(format!("Peerings ({})", peers.len()));
-            children.push(item(NodeId::Folder(Folder::Peerings), text, peers));
+            children.push(self.item(NodeId::Folder(Folder::Peerings), text, peers));
         }
 
         let self_match = self.matches(|f| {
@@ -545,7 +573,7 @@ impl Builder<'_> {
             ));
         }
         self.keep(&path, self_match, &children)
-            .then(|| item(NodeId::Tgw(tgw.id.clone()), Line::from(text), children))
+            .then(|| self.item(NodeId::Tgw(tgw.id.clone()), Line::from(text), children))
     }
 
     fn route_table(
@@ -565,7 +593,7 @@ impl Builder<'_> {
                 for (i, route) in table.routes.iter().enumerate() {
                     if filter.route_matches(route) {
                         if children.len() < MAX_ROUTE_CHILDREN {
-                            children.push(route_item(region, i, route));
+                            children.push(self.leaf(NodeId::Route(i), route_line(region, route)));
                         } else {
                             more += 1;
                         }
@@ -574,15 +602,15 @@ impl Builder<'_> {
             }
         } else if self.input.opened.contains(&path) {
             for (i, route) in table.routes.iter().enumerate().take(MAX_ROUTE_CHILDREN) {
-                children.push(route_item(region, i, route));
+                children.push(self.leaf(NodeId::Route(i), route_line(region, route)));
             }
             more = table.routes.len().saturating_sub(MAX_ROUTE_CHILDREN);
         } else if !table.routes.is_empty() {
             // Lets the node show as expandable without building its routes.
-            children.push(leaf(NodeId::More, "…"));
+            children.push(self.leaf(NodeId::More, "…"));
         }
         if more > 0 {
-            children.push(leaf(
+            children.push(self.leaf(
                 NodeId::More,
                 Line::from(Span::styled(
                     format!("… {more} more routes: see the detail pane"),
@@ -619,7 +647,7 @@ impl Builder<'_> {
             true
         };
         keep.then(|| {
-            item(
+            self.item(
                 NodeId::RouteTable(table.id.clone()),
                 Line::from(text),
                 children,
@@ -648,19 +676,19 @@ impl Builder<'_> {
             let mut subnets = Vec::new();
             for subnet in subnets_of.get(vpc.id.as_str()).into_iter().flatten() {
                 if self.matches(|f| f.subnet_matches(subnet)) {
-                    subnets.push(leaf(NodeId::Subnet(subnet.id.clone()), subnet_line(subnet)));
+                    subnets.push(self.leaf(NodeId::Subnet(subnet.id.clone()), subnet_line(subnet)));
                 }
             }
             let self_match = self.matches(|f| f.vpc_matches(vpc));
             if self.keep(&path, self_match, &subnets) {
-                vpcs.push(item(NodeId::Vpc(vpc.id.clone()), vpc_line(vpc), subnets));
+                vpcs.push(self.item(NodeId::Vpc(vpc.id.clone()), vpc_line(vpc), subnets));
             }
         }
         if vpcs.is_empty() || !self.keep(&fpath, false, &vpcs) {
             return None;
         }
         let text = Line::from(format!("VPCs ({})", vpcs.len()));
-        Some(item(NodeId::Folder(Folder::Vpcs), text, vpcs))
+        Some(self.item(NodeId::Folder(Folder::Vpcs), text, vpcs))
     }
 }
 
@@ -687,15 +715,14 @@ impl Builder<'_> {
                 let mut groups = Vec::new();
                 for g in policy_groups(region, policy) {
                     if self.matches(|f| f.text_matches([g.name.as_str()])) {
-                        groups.push(leaf(
-                            NodeId::RuleGroup(g.arn.to_string()),
-                            rule_group_line(&g),
-                        ));
+                        groups.push(
+                            self.leaf(NodeId::RuleGroup(g.arn.to_string()), rule_group_line(&g)),
+                        );
                     }
                 }
                 let self_match = self.matches(|f| f.text_matches([policy.name.as_str()]));
                 if self.keep(&ppath, self_match, &groups) {
-                    children.push(item(
+                    children.push(self.item(
                         NodeId::FirewallPolicy(policy.arn.clone()),
                         policy_line(policy),
                         groups,
@@ -716,7 +743,7 @@ impl Builder<'_> {
                     .any(|e| f.text_matches([e.endpoint_id.as_deref().unwrap_or("")]))
             });
             if self.keep(&path, self_match, &children) {
-                firewalls.push(item(
+                firewalls.push(self.item(
                     NodeId::Firewall(fw.id.clone()),
                     firewall_line(fw, vpc),
                     children,
@@ -727,7 +754,7 @@ impl Builder<'_> {
             return None;
         }
         let text = Line::from(format!("Firewalls ({})", firewalls.len()));
-        Some(item(NodeId::Folder(Folder::Firewalls), text, firewalls))
+        Some(self.item(NodeId::Folder(Folder::Firewalls), text, firewalls))
     }
 }
 
@@ -903,7 +930,7 @@ pub fn peering_line(region: &RegionEstate, peering: &Peering) -> Line<'static> {
     Line::from(spans)
 }
 
-fn route_item(region: &RegionEstate, index: usize, route: &TgwRoute) -> TreeItem<'static, NodeId> {
+fn route_line(region: &RegionEstate, route: &TgwRoute) -> Line<'static> {
     let mut spans = vec![Span::raw(format!("{:<18}", route.destination.to_string()))];
     if route.state == RouteState::Blackhole {
         spans.push(Span::styled(format!("{SYM_BAD} blackhole"), bad()));
@@ -922,7 +949,110 @@ fn route_item(region: &RegionEstate, index: usize, route: &TgwRoute) -> TreeItem
             .unwrap_or_default();
         spans.push(Span::styled(format!("→ {target}"), dim()));
     }
-    leaf(NodeId::Route(index), Line::from(spans))
+    Line::from(spans)
+}
+
+/// How deep a node sits in the tree (the account is 0): the tree's shape, checked
+/// against every built tree by a test.
+fn depth_of(id: &NodeId) -> usize {
+    match id {
+        NodeId::Account => 0,
+        NodeId::Region(_) => 1,
+        NodeId::Gap(_) | NodeId::Tgw(_) | NodeId::Folder(Folder::Vpcs | Folder::Firewalls) => 2,
+        NodeId::Folder(Folder::RouteTables | Folder::Attachments | Folder::Peerings)
+        | NodeId::Vpc(_)
+        | NodeId::Firewall(_) => 3,
+        NodeId::RouteTable(_)
+        | NodeId::Attachment(_)
+        | NodeId::Peering(_)
+        | NodeId::Subnet(_)
+        | NodeId::FirewallPolicy(_) => 4,
+        NodeId::Route(_) | NodeId::More | NodeId::RuleGroup(_) => 5,
+    }
+}
+
+/// A row cut to `room` columns, what matters kept first: the name (its longest
+/// unstyled span) is cut with … while the marks and counts around it stay whole;
+/// when even they do not fit, the name keeps at least half the room and the spans
+/// after it are cut in turn, each keeping its start (its mark: "✗ 1 bla…").
+fn fit_row(line: Line<'static>, room: usize) -> Line<'static> {
+    let fit = crate::tui::trace_view::fit;
+    let mut spans = line.spans;
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= room || spans.is_empty() {
+        return Line::from(spans);
+    }
+    let name = spans
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.style == Style::default())
+        .max_by_key(|(i, s)| (s.width(), std::cmp::Reverse(*i)))
+        .map_or(0, |(i, _)| i);
+    // Marks shrink to their symbol and count first ("  ✗ 1 blackhole" → "  ✗ 1"):
+    // the words after them are what the detail pane says in full.
+    for span in spans.iter_mut().skip(name + 1) {
+        let text = span.content.to_string();
+        let lead = &text[..text.len() - text.trim_start().len()];
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.len() > 2 && words[0].chars().count() == 1 {
+            span.content = format!("{lead}{} {}", words[0], words[1]).into();
+        }
+    }
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= room {
+        return Line::from(spans);
+    }
+    let others = total - spans[name].width();
+    let text = spans[name].content.to_string();
+    let trimmed = text.trim_end().to_string();
+    let padded = trimmed.len() < text.len();
+    // The name keeps at least half the room (or all of itself): a folder cut to
+    // "At…" says nothing, whatever mark follows it.
+    let name_room = room
+        .saturating_sub(others)
+        .max(trimmed.chars().count().min((room / 2).max(4)));
+    // A name padded to line up its column keeps one space after it.
+    spans[name].content = if padded {
+        format!("{} ", fit(&trimmed, name_room.saturating_sub(1).max(1)))
+    } else {
+        fit(&trimmed, name_room)
+    }
+    .into();
+    let mut left = room.saturating_sub(spans.iter().take(name + 1).map(Span::width).sum());
+    let mut kept = name + 1;
+    for span in spans.iter_mut().skip(name + 1) {
+        if left == 0 {
+            break;
+        }
+        if span.width() > left {
+            span.content = fit(&span.content, left).into();
+        }
+        left -= span.width().min(left);
+        kept += 1;
+    }
+    spans.truncate(kept);
+    Line::from(spans)
+}
+
+/// A route row cut to `room` columns: its destination is what the row is, so it
+/// stays whole (its padding shrinks to one space); the mark or target after it is
+/// cut with … (a mark's symbol comes first, so it stays).
+fn fit_route_row(line: Line<'static>, room: usize) -> Line<'static> {
+    let mut spans = line.spans;
+    if spans.iter().map(Span::width).sum::<usize>() <= room || spans.len() < 2 {
+        return Line::from(spans);
+    }
+    let dest = format!("{} ", spans[0].content.trim_end());
+    let left = room.saturating_sub(dest.chars().count()).max(2);
+    spans[0].content = dest.into();
+    let rest: String = spans[1..].iter().map(|s| s.content.to_string()).collect();
+    let style = spans[1].style;
+    spans.truncate(1);
+    spans.push(Span::styled(
+        crate::tui::trace_view::fit(&rest, left),
+        style,
+    ));
+    Line::from(spans)
 }
 
 fn vpc_line(vpc: &Vpc) -> Line<'static> {
@@ -963,6 +1093,89 @@ pub fn build(input: &TreeInput<'_>) -> BuiltTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn walk(items: &[TreeItem<'static, NodeId>], depth: usize, seen: &mut usize) {
+        for it in items {
+            assert_eq!(depth_of(it.identifier()), depth, "{:?}", it.identifier());
+            *seen += 1;
+            walk(it.children(), depth + 1, seen);
+        }
+    }
+
+    /// `depth_of` is the built tree's shape (rows are fitted by it), checked on the
+    /// demo with every node open; and at 80 columns no row is wider than the pane,
+    /// its marks kept (issue 18 #4).
+    #[tokio::test]
+    async fn rows_fit_the_pane_at_their_depth_and_keep_their_marks() {
+        let estate = crate::net::trace::tests::demo().await;
+        let loading = BTreeSet::new();
+        let mut opened = HashSet::new();
+        // Open everything: build, open every path, until nothing new opens.
+        loop {
+            let input = TreeInput {
+                estate: &estate,
+                loading: &loading,
+                opened: &opened,
+                filter: None,
+                spinner: "",
+                order: &[],
+                width: 30,
+            };
+            let built = build(&input);
+            let mut seen = 0;
+            walk(&built.items, 0, &mut seen);
+            let mut paths = Vec::new();
+            fn collect(
+                items: &[TreeItem<'static, NodeId>],
+                path: &NodePath,
+                out: &mut Vec<NodePath>,
+            ) {
+                for it in items {
+                    let mut p = path.clone();
+                    p.push(it.identifier().clone());
+                    if !it.children().is_empty() {
+                        out.push(p.clone());
+                    }
+                    collect(it.children(), &p, out);
+                }
+            }
+            collect(&built.items, &Vec::new(), &mut paths);
+            let before = opened.len();
+            opened.extend(paths);
+            if opened.len() == before {
+                assert!(seen > 20, "the demo opened fully: {seen} rows");
+                break;
+            }
+        }
+        let blackhole = fit_route_row(
+            Line::from(vec![
+                Span::raw(format!("{:<18}", "10.2.0.0/16")),
+                Span::styled(format!("{SYM_BAD} blackhole"), bad()),
+            ]),
+            18,
+        );
+        assert_eq!(blackhole.to_string(), "10.2.0.0/16 ✗ bla…");
+        let table = fit_row(
+            Line::from(vec![
+                Span::raw("post-inspection"),
+                Span::styled(format!("  {SYM_BAD} 1 blackhole  3 routes"), bad()),
+            ]),
+            22,
+        );
+        assert!(table.width() <= 22, "{table}");
+        assert!(table.to_string().contains("✗ 1"), "{table}");
+        assert!(table.to_string().starts_with("post"), "{table}");
+        // An attachment: the kind label and the mark stay, the name is cut.
+        let att = fit_row(
+            Line::from(vec![
+                Span::styled(format!("{:<8}", "peering"), dim()),
+                Span::raw("use1-to-euw1-with-a-long-name"),
+                Span::styled(format!("  {SYM_PENDING} pendingAcceptance"), pending()),
+            ]),
+            40,
+        );
+        assert_eq!(att.to_string(), "peering use1-to-euw1-with-a…  ◌ pending…");
+    }
 
     fn net(s: &str) -> IpNet {
         s.parse().expect("cidr")

@@ -1116,7 +1116,7 @@ fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
                         format!("{e} (using the default keymap)"),
                         bad(),
                     )),
-                    None => hints(state),
+                    None => hints(state, usize::from(area.width)),
                 },
             },
         };
@@ -1125,22 +1125,27 @@ fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn hints(state: &State) -> Line<'static> {
-    let items: &[(Action, &str)] = &[
-        (Action::Help, "help"),
-        (Action::Open, "open"),
-        (Action::JumpPeer, "peer"),
-        (Action::HistoryBack, "back"),
-        (Action::Filter, "filter"),
-        (Action::Command, "command"),
-        (Action::Focus, "pane"),
-        (Action::CopyId, "copy id"),
-        (Action::Refresh, "refresh"),
-        (Action::ProbeEgress, "probe egress"),
-        (Action::Quit, "quit"),
+/// The key hints that fit in `width`, in their usual order; when they do not all fit,
+/// the least needed go first (copy id, refresh, peer…), never help, quit or the
+/// egress probe.
+fn hints(state: &State, width: usize) -> Line<'static> {
+    // (action, label, priority: lower is kept longer)
+    let items: &[(Action, &str, u8)] = &[
+        (Action::Help, "help", 0),
+        (Action::Open, "open", 3),
+        (Action::JumpPeer, "peer", 8),
+        (Action::HistoryBack, "back", 6),
+        (Action::Filter, "filter", 5),
+        (Action::Command, "command", 4),
+        (Action::Findings, "findings", 7),
+        (Action::Focus, "pane", 9),
+        (Action::CopyId, "copy id", 11),
+        (Action::Refresh, "refresh", 10),
+        (Action::ProbeEgress, "probe egress", 2),
+        (Action::Quit, "quit", 1),
     ];
-    let mut spans = Vec::new();
-    for (action, label) in items {
+    let mut shown: Vec<(String, &str, u8)> = Vec::new();
+    for (action, label, priority) in items {
         // Probes need a prober: no hint for a key that is refused.
         if *action == Action::ProbeEgress && !state.probes.available {
             continue;
@@ -1152,9 +1157,29 @@ fn hints(state: &State) -> Line<'static> {
             } else {
                 k
             };
-            spans.push(Span::styled(k, bold().fg(Color::Cyan)));
-            spans.push(Span::styled(format!(" {label}  "), dim()));
+            shown.push((k, label, *priority));
         }
+    }
+    let cost = |h: &[(String, &str, u8)]| {
+        h.iter()
+            .map(|(k, l, _)| k.chars().count() + l.chars().count() + 3)
+            .sum::<usize>()
+    };
+    while cost(&shown) > width && shown.len() > 1 {
+        let Some(worst) = shown
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (_, _, p))| *p)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        shown.remove(worst);
+    }
+    let mut spans = Vec::new();
+    for (k, label, _) in shown {
+        spans.push(Span::styled(k, bold().fg(Color::Cyan)));
+        spans.push(Span::styled(format!(" {label}  "), dim()));
     }
     Line::from(spans)
 }

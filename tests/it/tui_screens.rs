@@ -246,7 +246,7 @@ async fn large_route_table_pages_in_the_detail_pane() {
     assert_eq!(shown, netops::tui::tree::MAX_ROUTE_CHILDREN);
     h.keys(&"j".repeat(201)).await;
     let text = h.render();
-    assert!(text.contains("… 2820 more routes"), "{text}");
+    assert!(text.contains("… 2820 more"), "{text}");
 }
 
 /// A detail view whose lines wrap: scrolling to the bottom reaches its last wrapped row.
