@@ -543,7 +543,7 @@ pub fn exit_code_for(estate: &Estate) -> i32 {
 
 /// Reads a batch script from a path or `-` (standard input) as bytes, so that a file
 /// that is not UTF-8 is reported with the line and byte at fault
-/// ([`crate::text::script_from_bytes`]); the batch front end's script reader.
+/// ([`script_from_bytes`]); the batch front end's script reader.
 ///
 /// # Errors
 /// A message naming the file (cut and escaped).
@@ -552,11 +552,11 @@ pub fn read_script(source: &str) -> Result<String, String> {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| format!("cannot read the batch script from standard input: {e}"))?;
-        crate::text::script_from_bytes(bytes, "from standard input").map_err(|e| e.message)
+        script_from_bytes(bytes, "from standard input").map_err(|e| e.message)
     } else {
         let bytes = std::fs::read(source)
             .map_err(|e| format!("cannot read batch script {}: {e}", quote(source)))?;
-        crate::text::script_from_bytes(bytes, source).map_err(|e| e.message)
+        script_from_bytes(bytes, source).map_err(|e| e.message)
     }
 }
 
@@ -583,9 +583,46 @@ fn check_terminal(stdin: bool, stdout: bool) -> Result<(), &'static str> {
     }
 }
 
+/// Decodes a batch script read as bytes. `source` names it in the error (`standard
+/// input` or the path).
+///
+/// # Errors
+/// When the bytes are not UTF-8: the message names the first bad line and its byte.
+fn script_from_bytes(bytes: Vec<u8>, source: &str) -> Result<String, crate::error::CommandError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad = e.utf8_error().valid_up_to();
+        let line_start = bytes[..bad]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = bytes[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+        crate::error::CommandError::invalid(format!(
+            "batch script {} is not UTF-8 text: line {line}, byte {} (0x{:02x}); save it as UTF-8",
+            crate::text::quote(source),
+            bad - line_start + 1,
+            bytes[bad]
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_from_bytes_names_the_bad_line() {
+        assert_eq!(
+            script_from_bytes(b"tgws\nvpcs\n".to_vec(), "-").as_deref(),
+            Ok("tgws\nvpcs\n")
+        );
+        let err = script_from_bytes(b"tgws\nvpcs\nshow \xff\xfe\n".to_vec(), "s.txt")
+            .expect_err("not UTF-8")
+            .message;
+        assert!(err.contains("s.txt"), "{err}");
+        assert!(err.contains("line 3, byte 6"), "{err}");
+    }
+
     use crate::model::{RegionEstate, RegionLoad};
 
     #[test]

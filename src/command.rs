@@ -404,7 +404,7 @@ pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
-    crate::text::check_command_line(trimmed).map_err(|e| ParseError {
+    check_command_line(trimmed).map_err(|e| ParseError {
         message: e.message,
         is_help: false,
         bad_argument: false,
@@ -908,9 +908,42 @@ fn quote_word(w: &str) -> String {
     shlex::try_quote(w).map_or_else(|_| w.to_string(), |q| q.into_owned())
 }
 
+/// Checks a command line (batch script line, `:` prompt, keymap `run` string) before
+/// it is parsed: control characters (a NUL, an ESC, a stray CR) are refused with a
+/// clear message instead of a confusing "did you mean". Tabs count as spaces.
+///
+/// # Errors
+/// The message names the character and its column (counted in characters, from 1).
+pub fn check_command_line(line: &str) -> Result<(), crate::error::CommandError> {
+    match line
+        .chars()
+        .enumerate()
+        .find(|(_, c)| *c != '\t' && crate::text::is_unsafe_char(*c))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(crate::error::CommandError::invalid(format!(
+            "control character {} at column {}: commands are plain text",
+            crate::text::terminal_safe(&c.to_string()),
+            i + 1
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_command_line_refuses_controls() {
+        assert!(check_command_line("show\tvpc-1").is_ok());
+        assert!(check_command_line("show 東京").is_ok());
+        let err = check_command_line("show \u{0}vpc")
+            .expect_err("NUL")
+            .message;
+        assert!(err.contains("\\x00"), "{err}");
+        assert!(err.contains("column 6"), "{err}");
+        assert!(!err.contains('\u{0}'), "{err}");
+    }
 
     #[test]
     fn parses_every_read_command() {

@@ -46,6 +46,27 @@ pub fn detail_table_rows(size: (u16, u16)) -> usize {
     )
 }
 
+/// Where the panes and the popup are on a screen of one size: computed when the size
+/// changes, read by `update` for every key and scroll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Screen {
+    pub tree: Rect,
+    pub detail: Rect,
+    pub popup: Rect,
+}
+
+impl Screen {
+    #[must_use]
+    pub fn of(size: (u16, u16)) -> Self {
+        let (tree, detail) = panes(size);
+        Self {
+            tree,
+            detail,
+            popup: popup(size),
+        }
+    }
+}
+
 /// The popup (help, command output) area.
 #[must_use]
 pub fn popup(size: (u16, u16)) -> Rect {

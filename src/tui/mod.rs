@@ -37,6 +37,7 @@ pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod modal;
+pub mod popup;
 pub mod probe_view;
 pub mod prompt;
 pub mod state;

@@ -426,6 +426,8 @@ pub struct State {
     pub keymap_error: Option<String>,
     pub spinner: usize,
     pub size: (u16, u16),
+    /// Where the panes and the popup are at `size` (set with it).
+    pub screen: layout::Screen,
     pub message: Option<(String, Severity)>,
     pub dirty: bool,
     pub quit: bool,
@@ -493,6 +495,7 @@ impl State {
             keymap_error: init.keymap_error,
             spinner: 0,
             size: init.size,
+            screen: layout::Screen::of(init.size),
             dirty: true,
             quit: false,
             changes: Changes::default(),
@@ -674,7 +677,7 @@ impl State {
                     filter: self.nav.filter.as_ref(),
                     spinner: SPINNER_PLACEHOLDER,
                     order: &self.data.plan.regions,
-                    width: layout::panes(self.size).0.width.saturating_sub(2),
+                    width: self.screen.tree.width.saturating_sub(2),
                 };
                 tree::build(&input)
             };
@@ -767,7 +770,7 @@ impl State {
     /// Rebuilds the detail pane's content when the selection, the data or the pane's
     /// width changed, and keeps its scroll within the wrapped height.
     fn sync_content(&mut self) {
-        let width = layout::panes(self.size).1.width.saturating_sub(2);
+        let width = self.screen.detail.width.saturating_sub(2);
         let key = (self.selected(), self.data.version, width);
         if self.content.key.as_ref() != Some(&key) {
             let node = tree::resolve(&self.data.estate, &key.0);
@@ -787,7 +790,7 @@ impl State {
             self.content.detail = Detail { title, body };
             self.content.key = Some(key);
         }
-        let height = usize::from(layout::panes(self.size).1.height.saturating_sub(2));
+        let height = usize::from(self.screen.detail.height.saturating_sub(2));
         if let Some(body) = &self.content.detail.body {
             let max = body.height.saturating_sub(height);
             self.nav.detail.scroll = self.nav.detail.scroll.min(max);
@@ -986,6 +989,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
+            state.screen = layout::Screen::of(state.size);
             // Rows are fitted to the tree pane's width.
             state.nav.items_stale = true;
             keep_detail_cursor_in_view(state);

@@ -358,19 +358,7 @@ fn list_or_none(v: &[String]) -> String {
     }
 }
 
-/// `text` cut to `width` characters, ending in `…` when cut.
-#[must_use]
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = text.chars().take(width - 1).collect();
-    out.push('…');
-    out
-}
+pub use crate::text::fit;
 
 impl Dialog for TraceView {
     fn update(&mut self, action: &Action, ctx: &mut Ctx<'_>) -> Outcome {

@@ -15,6 +15,7 @@ use super::content::{SPINNER_PLACEHOLDER, bold, key_in, kv, named, ok};
 use super::keymap::{Action, Layer};
 use super::layout;
 use super::modal::{Modal, Scroll};
+use super::popup::{clear_behind, popup_block};
 use super::state::{Focus, Mode, Severity, State};
 use super::tree::{self, Node, SYM_BAD, SYM_LOADING, SYM_PENDING, bad, dim, pending};
 use crate::model::{RegionEstate, RegionLoad, RouteState, RouteType, TgwRouteTable};
@@ -88,7 +89,7 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
         Some(Modal::Wizard(w)) => draw_wizard(state, frame, layout::popup(size), w),
         Some(Modal::Menu(m)) => draw_menu(frame, layout::popup(size), m),
         Some(Modal::Probe(p)) => draw_probe(state, frame, layout::popup(size), p),
-        Some(Modal::Findings(f)) => draw_findings(frame, layout::popup(size), f),
+        Some(Modal::Findings(f)) => f.draw(frame, layout::popup(size)),
         None => {}
     }
 }
@@ -99,43 +100,6 @@ fn tone_style(tone: crate::ops::Tone) -> Style {
         crate::ops::Tone::Info => Style::new(),
         crate::ops::Tone::Warning => Style::new().fg(Color::Yellow),
     }
-}
-
-/// Clears a popup's area and the strips beside it (the panes' outer borders kept):
-/// cut-off words of the pane behind ("lished;", "rev:1;)") read as part of it.
-fn clear_behind(frame: &mut Frame<'_>, area: Rect) {
-    frame.render_widget(Clear, area);
-    let full = frame.area();
-    let [main, _, _] = layout::screen((full.width, full.height));
-    let left = area.x.saturating_sub(main.x + 1);
-    let right_start = area.x + area.width;
-    let right = (main.x + main.width)
-        .saturating_sub(1)
-        .saturating_sub(right_start);
-    for strip in [
-        Rect::new(main.x + 1, area.y, left, area.height),
-        Rect::new(right_start, area.y, right, area.height),
-    ] {
-        if strip.width > 0 {
-            frame.render_widget(Clear, strip.intersection(full));
-        }
-    }
-}
-
-/// A titled box over the panes; answers its inside.
-fn popup_block(frame: &mut Frame<'_>, area: Rect, title: &str, bottom: &str) -> Rect {
-    clear_behind(frame, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::new().fg(Color::Cyan))
-        .title(Span::styled(
-            super::trace_view::fit(title, usize::from(area.width.saturating_sub(2))),
-            bold(),
-        ))
-        .title_bottom(Line::from(Span::styled(bottom.to_string(), dim())));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
 }
 
 /// The buttons line of a confirmation: `[ Cancel ]  [ Apply ]`, the focused one
@@ -394,83 +358,6 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, m: &super::change::MenuView) {
     scrolled_with_footer(frame, inner, lines, 0, Vec::new());
 }
 
-/// The findings list: the rows (the selected one kept in view), then the selected
-/// finding in full, its fix included, pinned under the list.
-fn draw_findings(frame: &mut Frame<'_>, area: Rect, f: &super::findings_view::FindingsView) {
-    let title = if f.stale {
-        format!(
-            " Findings ({}) — of the previous version: auditing the latest ",
-            f.items.len()
-        )
-    } else {
-        format!(" Findings ({}) ", f.items.len())
-    };
-    let inner = popup_block(
-        frame,
-        area,
-        &title,
-        " ↑/↓ select · Enter shows it in the tree · typing filters · Esc closes ",
-    );
-    let shown = f.shown();
-    let mut footer = vec![Line::from("")];
-    for (i, text) in f.detail().into_iter().enumerate() {
-        let style = if i == 0 { bold() } else { Style::new() };
-        footer.push(Line::from(Span::styled(text, style)));
-    }
-    // The detail is wrapped below the list: its height is what it takes at this width.
-    let width = usize::from(inner.width.max(1));
-    let detail_rows: usize = footer
-        .iter()
-        .map(|l| l.width().div_ceil(width).max(1))
-        .sum();
-    let detail_rows = detail_rows.min(usize::from(inner.height) / 2);
-    let list_area = Rect {
-        height: inner.height - u16::try_from(detail_rows).unwrap_or(0),
-        ..inner
-    };
-    let mut lines = Vec::new();
-    if !f.typed.is_empty() {
-        lines.push(Line::from(format!("› {}▏", f.typed)));
-    }
-    if shown.is_empty() {
-        lines.push(Line::from(Span::styled("no match", dim())));
-    }
-    let room = usize::from(list_area.height)
-        .saturating_sub(lines.len())
-        .max(1);
-    let first = f.cursor.saturating_sub(room - 1);
-    for (i, x) in shown.iter().enumerate().skip(first).take(room) {
-        let mark = if x.finding.severity >= crate::net::Severity::Error {
-            bad()
-        } else {
-            pending()
-        };
-        let style = if i == f.cursor {
-            mark.add_modifier(Modifier::REVERSED)
-        } else {
-            mark
-        };
-        // One row each, cut with … (the selected one is shown in full below).
-        let room = usize::from(list_area.width).saturating_sub(11);
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<11}", x.region), dim()),
-            Span::styled(super::trace_view::fit(&x.text, room), style),
-        ]));
-    }
-    super::content::make_safe(&mut lines);
-    frame.render_widget(Paragraph::new(lines), list_area);
-    let detail_area = Rect {
-        y: list_area.y + list_area.height,
-        height: inner.height - list_area.height,
-        ..inner
-    };
-    super::content::make_safe(&mut footer);
-    frame.render_widget(
-        Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: false }),
-        detail_area,
-    );
-}
-
 fn probe_tone_style(tone: super::probe_view::Tone) -> Style {
     use super::probe_view::Tone;
     match tone {
@@ -627,7 +514,7 @@ fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::Trace
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
         .title(Span::styled(
-            super::trace_view::fit(
+            crate::text::fit(
                 &format!(" {} ", view.title),
                 usize::from(area.width.saturating_sub(2)),
             ),
@@ -1042,7 +929,7 @@ fn draw_completions(state: &State, frame: &mut Frame<'_>, size: (u16, u16)) {
     frame.render_widget(block, area);
     let mut lines: Vec<Line<'static>> = rows
         .into_iter()
-        .map(|r| Line::from(super::trace_view::fit(&r, width)))
+        .map(|r| Line::from(crate::text::fit(&r, width)))
         .collect();
     super::content::make_safe(&mut lines);
     frame.render_widget(Paragraph::new(lines), inner);

@@ -9,7 +9,6 @@ use super::{Effect, Focus, Mode, Msg, Scroll, State, WizStage};
 use crate::tui::change::MenuView;
 use crate::tui::dialog::{Ctx, Dialog, MenuRun, Outcome, Then};
 use crate::tui::keymap::{Action, Key, KeyCode, Layer};
-use crate::tui::layout;
 use crate::tui::modal::Modal;
 
 /// What an input message comes to once the keymap has read it.
@@ -28,8 +27,8 @@ pub(super) enum Input {
 /// [`Msg::Scroll`]) to its owner.
 pub(super) fn route_input(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
     state.dirty = true;
-    let (tree_area, detail_area) = layout::panes(state.size);
-    let popup = layout::popup(state.size);
+    let (tree_area, detail_area, popup) =
+        (state.screen.tree, state.screen.detail, state.screen.popup);
     let popup_text = (
         usize::from(popup.height.saturating_sub(2)),
         usize::from(popup.width.saturating_sub(2)),
