@@ -388,7 +388,10 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
                         };
                         Ok(lines)
                     }
-                    Err(e) => Err(format!("cannot read the audit log {}: {e}", path.display())),
+                    Err(e) => Err(crate::error::CommandError::other(format!(
+                        "cannot read the audit log {}: {e}",
+                        path.display()
+                    ))),
                 },
             })
         }
@@ -402,7 +405,7 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
             let title = format!(":{}", command.to_line());
             let result = crate::query::run_with(&crate::net::Net::new(&estate), &command)
                 .map(|output| output.to_text().lines().map(str::to_string).collect())
-                .map_err(|e| format!("{title} — {e}"));
+                .map_err(|e| crate::error::CommandError::new(e.kind, format!("{title} — {e}")));
             Some(Msg::Answer { title, result })
         }
     }

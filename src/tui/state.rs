@@ -117,7 +117,7 @@ pub enum Msg {
     /// a `:` query): a title and its lines, or why there are none.
     Answer {
         title: String,
-        result: Result<Vec<String>, String>,
+        result: Result<Vec<String>, crate::error::CommandError>,
     },
     /// The audit of a data version finished.
     Audited {
@@ -953,7 +953,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                     lines,
                     scroll: Scroll::default(),
                 }),
-                Err(e) => state.error(e),
+                Err(e) => state.error(e.message),
             }
             state.dirty = true;
         }
