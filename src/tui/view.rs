@@ -707,6 +707,19 @@ fn route_table_view(
     let visible = usize::from(body.height.saturating_sub(1));
     let start = d.offset.min(d.rows.len());
     let end = (start + visible).min(d.rows.len());
+    // The destination column is as wide as the widest destination shown (a /16 needs
+    // 11, not 18): at 80 columns what a route leads to keeps the room.
+    let dest_width = d.rows[start..end]
+        .iter()
+        .filter_map(|&i| table.routes.get(i))
+        .map(|r| r.destination.to_string().chars().count())
+        .max()
+        .unwrap_or(11)
+        .clamp(11, 18);
+    let kind_width = if narrow { 6 } else { 10 };
+    let leads_width = usize::from(body.width)
+        .saturating_sub(1 + dest_width + kind_width + 9 + 4)
+        .max(8);
     let mut rows = Vec::with_capacity(end - start);
     for (pos, &i) in d.rows[start..end].iter().enumerate() {
         let Some(route) = table.routes.get(i) else {
@@ -753,7 +766,7 @@ fn route_table_view(
                 if leads.is_empty() {
                     "(no target)".to_string()
                 } else {
-                    crate::text::terminal_safe(&leads.join(", ")).into_owned()
+                    crate::text::fit(&crate::text::terminal_safe(&leads.join(", ")), leads_width)
                 },
                 if mark == " " {
                     Style::new()
@@ -769,8 +782,8 @@ fn route_table_view(
     }
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(18),
-        Constraint::Length(if narrow { 6 } else { 10 }),
+        Constraint::Length(u16::try_from(dest_width).unwrap_or(18)),
+        Constraint::Length(u16::try_from(kind_width).unwrap_or(10)),
         Constraint::Length(9),
         Constraint::Min(8),
     ];
