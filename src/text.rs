@@ -154,7 +154,16 @@ pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
     let mut rows: Vec<String> = Vec::new();
     let mut row = " ".repeat(lead);
     let fresh = |rows: &Vec<String>| if rows.is_empty() { lead } else { indent.len() };
-    for word in line.split(' ').filter(|w| !w.is_empty()) {
+    // Runs of spaces are kept (an empty word is one more space): a row that fits
+    // keeps its columns.
+    for word in line[lead..].split(' ') {
+        let at_start = row.chars().count() == fresh(&rows);
+        if word.is_empty() {
+            if !at_start && row.chars().count() < width {
+                row.push(' ');
+            }
+            continue;
+        }
         let mut word: Vec<char> = word.chars().collect();
         loop {
             let used = row.chars().count();
@@ -168,7 +177,8 @@ pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
                 break;
             }
             if used > start {
-                rows.push(std::mem::replace(&mut row, indent.clone()));
+                let full = std::mem::replace(&mut row, indent.clone());
+                rows.push(full.trim_end().to_string());
                 continue;
             }
             // A word longer than a whole row: cut it.
@@ -181,7 +191,7 @@ pub fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
         }
     }
     if !row.trim().is_empty() {
-        rows.push(row);
+        rows.push(row.trim_end().to_string());
     }
     rows
 }
@@ -302,6 +312,23 @@ mod wrap_tests {
         assert_eq!(
             cut.concat().replace(' ', ""),
             "awsec2tgw-rtb-0123456789abcdef0123456789"
+        );
+    }
+}
+
+#[cfg(test)]
+mod wrap_spacing_tests {
+    #[test]
+    fn runs_of_spaces_are_kept() {
+        assert_eq!(
+            super::wrap_hanging(
+                "eu-west-1  tgw-attach-1  pendingAcceptance  pending → available",
+                40
+            ),
+            [
+                "eu-west-1  tgw-attach-1",
+                "  pendingAcceptance  pending → available"
+            ]
         );
     }
 }

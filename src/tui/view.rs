@@ -132,7 +132,13 @@ fn buttons(view: &super::change::ConfirmView) -> Line<'static> {
 }
 
 /// The confirmation's lines: progress or result, preview, what is still needed.
-fn change_lines(state: &State, view: &super::change::ConfirmView) -> Vec<Line<'static>> {
+/// The confirmation's body at `width` columns: a long row (an `aws` command, a
+/// before/after row) wraps under its own text, not back to the first column.
+fn change_lines(
+    state: &State,
+    view: &super::change::ConfirmView,
+    width: u16,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if let Some(p) = view.progress() {
         lines.push(Line::from(Span::styled(
@@ -142,7 +148,9 @@ fn change_lines(state: &State, view: &super::change::ConfirmView) -> Vec<Line<'s
         lines.push(Line::from(""));
     }
     for (text, tone) in view.body() {
-        lines.push(Line::from(Span::styled(text, tone_style(tone))));
+        for row in crate::text::wrap_hanging(&text, usize::from(width)) {
+            lines.push(Line::from(Span::styled(row, tone_style(tone))));
+        }
     }
     lines
 }
@@ -221,7 +229,13 @@ fn draw_change(
     } else {
         Vec::new()
     };
-    scrolled_with_footer(frame, inner, change_lines(state, view), view.scroll, footer);
+    scrolled_with_footer(
+        frame,
+        inner,
+        change_lines(state, view, inner.width),
+        view.scroll,
+        footer,
+    );
 }
 
 fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::change::WizardView) {
@@ -269,7 +283,7 @@ fn draw_wizard(state: &State, frame: &mut Frame<'_>, area: Rect, w: &super::chan
                 )));
                 lines.push(Line::from(""));
             }
-            lines.extend(change_lines(state, view));
+            lines.extend(change_lines(state, view, inner.width));
             if w.cancelling {
                 lines.push(Line::from(Span::styled(
                     "cancelling: waiting for AWS's answer to the change in flight".to_string(),

@@ -357,3 +357,54 @@ async fn a_colleagues_change_during_a_toggle_is_shown_and_needs_a_new_confirmati
             .any(|a| a == "aws:alert_established")
     );
 }
+
+/// Every dialog at 80x24, the default terminal (issue 18 #4): the probe matrix, the
+/// trace view, the actions menu and the peering wizard keep their marks, verdicts
+/// and controls on screen.
+#[tokio::test]
+async fn every_dialog_at_80x24() {
+    let (mut h, _sim) = probing().await;
+    h.resize(80, 24);
+    h.keys("E").await;
+    let text = h.render();
+    assert!(
+        text.contains("✗ leak") && text.contains("✓ centralized"),
+        "{text}"
+    );
+    settings().bind(|| insta::assert_snapshot!("tui_probe_80x24", text));
+    h.keys("<Esc>").await;
+
+    command(&mut h, "trace i-0e1a2b3c4d5e6f7d2 internet").await;
+    let text = h.render();
+    assert!(text.contains("verdict: reaches internet"), "{text}");
+    settings().bind(|| insta::assert_snapshot!("tui_trace_80x24", text));
+    h.keys("<Esc>").await;
+
+    // Account, region, TGW: the actions menu of a TGW.
+    h.keys("ggjj").await;
+    h.keys("x").await;
+    let text = h.render();
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Menu { .. })),
+        "{text}"
+    );
+    settings().bind(|| insta::assert_snapshot!("tui_actions_menu_80x24", text));
+    h.keys("<Esc>").await;
+
+    command(&mut h, "peer connect tgw-attach-0e1a2b3c4d5e6f7a1").await;
+    let text = h.render();
+    assert!(
+        matches!(h.state.overlay(), Some(Overlay::Wizard { step: 2, .. })),
+        "{text}"
+    );
+    assert!(
+        text.contains("Enter applies this step"),
+        "its controls stay: {text}"
+    );
+    // A long aws command wraps under itself, not back to the first column (#10).
+    assert!(
+        text.contains("│    --transit-gateway-attachment-id"),
+        "{text}"
+    );
+    settings().bind(|| insta::assert_snapshot!("tui_wizard_80x24", text));
+}
