@@ -186,6 +186,10 @@ pub struct Connect<S> {
     observe_errors: Vec<String>,
     /// Cancel was asked while a change was in flight: stop after its answer.
     pub cancelling: bool,
+    /// Cancelled while AWS was moving the peering: it is still re-read until it
+    /// settles (so the estate does not keep a state AWS has left), but nothing more
+    /// is planned or sent; it stops at the first answer that is not a wait.
+    pub watch_only: bool,
 }
 
 impl<S: StepView> Connect<S> {
@@ -206,6 +210,7 @@ impl<S: StepView> Connect<S> {
             observing: BTreeMap::new(),
             observe_errors: Vec::new(),
             cancelling: false,
+            watch_only: false,
         }
     }
 
@@ -229,7 +234,19 @@ impl<S: StepView> Connect<S> {
         dry_run: bool,
         next_task: &mut TaskId,
     ) -> Vec<Effect> {
-        match connect::next_step(net, &self.target, &self.request_tag) {
+        let next = connect::next_step(net, &self.target, &self.request_tag);
+        if self.watch_only && !matches!(next, Ok(Next::Wait { .. })) {
+            let peering = match &self.stage {
+                ConnectStage::Waiting { peering, .. } => peering.clone(),
+                _ => "the peering".into(),
+            };
+            self.stage = ConnectStage::Stopped(format!(
+                "{peering} has settled (re-read after the wizard closed); :{} carries it on",
+                self.line
+            ));
+            return Vec::new();
+        }
+        match next {
             Ok(Next::Apply(draft)) => {
                 let plan = super::finish_with(net, self.line.clone(), draft, dry_run, baseline);
                 self.step = step_of(&plan);

@@ -582,7 +582,16 @@ impl Dialog for WizardView {
                     _ => Outcome::keep(),
                 },
             },
-            WizStage::Step(_) | WizStage::Waiting { .. } if cancel => {
+            WizStage::Waiting { peering, .. } if cancel => {
+                // AWS keeps moving the peering: the console keeps re-reading it
+                // until it settles (the dispatcher keeps this session as a watch).
+                let peering = peering.clone();
+                self.flow.watch_only = true;
+                Outcome::close().info(format!(
+                    "peering wizard closed: {peering} is still re-read until it settles; :{line} resumes"
+                ))
+            }
+            WizStage::Step(_) if cancel => {
                 let (more, close) = self.flow.cancel();
                 if close {
                     Outcome::close().with(more).info(format!(

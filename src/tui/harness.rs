@@ -208,6 +208,31 @@ impl Harness {
         }
     }
 
+    /// Runs queued effects and the reports they cause until `done` holds (true), or
+    /// until nothing is left to run without it holding (false). For waits that
+    /// would poll for ever (their timers run in real time: a wait of a second or two).
+    pub async fn settle_until(&mut self, done: impl Fn(&State) -> bool) -> bool {
+        loop {
+            if done(&self.state) {
+                return true;
+            }
+            for effect in std::mem::take(&mut self.queue) {
+                if let Some(Effect::Copy(text)) = self.runtime.execute(effect) {
+                    self.copied.push(text);
+                }
+            }
+            match self.runtime.next().await {
+                Some(report) => {
+                    let fx = update_all(&mut self.state, [Msg::from(report)]);
+                    self.queue.extend(fx);
+                    self.run_jobs();
+                }
+                None if self.queue.is_empty() => return done(&self.state),
+                None => {}
+            }
+        }
+    }
+
     /// Starts the console (discovery) and settles.
     pub async fn start(&mut self) {
         self.send(Msg::Start);

@@ -258,6 +258,9 @@ pub struct Changes {
     pub jobs: Vec<FrontJob>,
     /// Where the `:` prompt's history is kept (`None`: not kept).
     pub history_file: Option<std::path::PathBuf>,
+    /// Wizards closed while AWS was moving their peering: still re-reading it until
+    /// it settles, planning nothing.
+    pub watches: Vec<Box<WizardView>>,
 }
 
 impl Default for Changes {
@@ -272,6 +275,7 @@ impl Default for Changes {
             requests: 0,
             jobs: Vec::new(),
             history_file: None,
+            watches: Vec::new(),
         }
     }
 }

@@ -678,3 +678,68 @@ async fn the_prompt_validates_change_commands_as_you_type() {
     );
     assert!(h.render().contains("✓ Enter previews it"), "{}", h.render());
 }
+
+/// The state of the demo peering as the console's estate holds it.
+fn peering_state(h: &Harness) -> Option<String> {
+    h.state
+        .data
+        .estate
+        .loaded()
+        .flat_map(|r| r.peerings.iter())
+        .find(|p| p.id == PEERING)
+        .map(|p| p.state.to_string())
+}
+
+/// Issue 18: cancelling the wizard while AWS moves the peering left the tree at
+/// "pending" until Ctrl-R. The peering is now re-read until it settles, wizard or
+/// not, and nothing more is planned or sent.
+#[tokio::test]
+async fn a_peering_waited_on_is_re_read_until_it_settles_after_the_wizard_closes() {
+    let (clock, hand) = netops::backend::sim::SimClock::manual();
+    let (mut h, sim) = changing_sim(|s| s.set_clock(clock)).await;
+    command(&mut h, &format!("peer connect {PEERING}")).await;
+    assert_eq!(wizard_step(&h), Some(2), "{:?}", h.state.overlay());
+    // Accept; AWS takes the peering to pending and keeps it there (the clock stands).
+    h.send(Msg::Key(netops::tui::harness::parse_keys("<Enter>")[0]));
+    let waiting = h
+        .settle_until(|s| {
+            matches!(
+                s.modals.last(),
+                Some(netops::tui::modal::Modal::Wizard(w))
+                    if matches!(w.stage, netops::tui::change::WizStage::Waiting { .. })
+            )
+        })
+        .await;
+    assert!(waiting, "the wizard waits on AWS: {:?}", h.state.overlay());
+    assert_eq!(peering_state(&h).as_deref(), Some("pending"));
+    h.send(Msg::Key(netops::tui::harness::parse_keys("<Esc>")[0]));
+    assert_eq!(h.state.overlay(), None, "the wizard closes at once");
+    assert_eq!(h.state.changes.watches.len(), 1, "and leaves a watch");
+    // AWS finishes; the console sees it without a refresh.
+    hand.advance(60);
+    let settled = h
+        .settle_until(|s| {
+            s.data
+                .estate
+                .loaded()
+                .flat_map(|r| r.peerings.iter())
+                .any(|p| p.id == PEERING && p.state.to_string() == "available")
+        })
+        .await;
+    assert!(settled, "still {:?}", peering_state(&h));
+    h.settle().await;
+    assert!(
+        h.state.changes.watches.is_empty(),
+        "the watch ends once settled"
+    );
+    let (text, _) = h.state.message.clone().expect("said");
+    assert!(text.contains("has settled"), "{text}");
+    // Nothing was planned or sent after the cancel: no route was added.
+    assert!(
+        sim.applied_changes()
+            .iter()
+            .all(|c| !format!("{c:?}").contains("CreateTgwRoute")),
+        "{:?}",
+        sim.applied_changes()
+    );
+}

@@ -71,6 +71,13 @@ impl Tmux {
         assert!(out.status.success(), "send-keys {keys:?}");
     }
 
+    /// Escape, then a pause: Escape and the next key in one read are Alt-that-key
+    /// to the terminal (an Escape then q would not quit).
+    fn escape(&self) {
+        self.send(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
     fn type_text(&self, text: &str) {
         let out = self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
         assert!(out.status.success(), "send-keys -l {text}");
@@ -237,7 +244,7 @@ fn trace_view_in_tmux() {
         "┌ :trace i-0e1a2b3c4d5e6f7d2 internet",
         "reaches internet as 203.0.113.25",
     ]);
-    t.send(&["Escape"]);
+    t.escape();
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
 }
@@ -267,7 +274,7 @@ fn probe_matrix_in_tmux() {
     t.send(&["j", "j"]);
     let screen = t.wait_for(&["› spoke-b", "igw-0e1a2b3c4d5e6f7c2"]);
     assert!(screen.contains("engine: leaks as 203.0.113.25"), "{screen}");
-    t.send(&["Escape"]);
+    t.escape();
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
 }
@@ -301,7 +308,7 @@ fn peering_wizard_in_tmux() {
     t.send(&["Enter"]);
     // Both on one capture: under load tmux can be caught mid-redraw.
     t.wait_longer(&["✓ 4 verified", "delivered"], long);
-    t.send(&["Escape"]);
+    t.escape();
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
     let audit = std::fs::read_to_string(
@@ -540,8 +547,7 @@ fn prompt_history_survives_a_restart() {
             t.type_text(line);
             t.send(&["Enter"]);
             t.wait_for(&[&format!("┌ :{line}")]);
-            t.send(&["Escape"]);
-            std::thread::sleep(Duration::from_millis(300));
+            t.escape();
         }
         t.send(&["q"]);
         t.wait_for(&["netops exited with 0"]);
@@ -556,9 +562,7 @@ fn prompt_history_survives_a_restart() {
     t.type_text("ee");
     t.send(&["C-r"]);
     t.wait_for(&[":peerings"]);
-    t.send(&["Escape"]);
-    // (Escape and q in one write would read as Alt-q.)
-    std::thread::sleep(Duration::from_millis(300));
+    t.escape();
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
 }

@@ -193,6 +193,35 @@ pub(super) fn change_report(state: &mut State, report: &Report, fx: &mut Vec<Eff
             _ => {}
         }
     }
+    watch_report(state, report, fx)
+}
+
+/// A report for a peering still re-read after its wizard closed: folded into the
+/// estate; the watch asks again until the peering settles, then says so and ends.
+fn watch_report(state: &mut State, report: &Report, fx: &mut Vec<Effect>) -> bool {
+    for i in 0..state.changes.watches.len() {
+        let w = &mut state.changes.watches[i];
+        match w.on_report(report, &mut state.data.estate, &mut state.changes.next_task) {
+            WizardEvent::NotMine => continue,
+            WizardEvent::Effects(more) => fx.extend(more),
+            WizardEvent::ExecDone => {}
+            WizardEvent::Observed => {
+                state.data_changed();
+                // A re-read that failed stopped the watch already: said as it is.
+                if !matches!(state.changes.watches[i].stage, WizStage::Stopped(_)) {
+                    let net = state.data.net();
+                    let w = &mut state.changes.watches[i];
+                    fx.extend(w.advance(&net, None, false, &mut state.changes.next_task));
+                }
+                if let WizStage::Stopped(why) = &state.changes.watches[i].stage {
+                    let why = why.clone();
+                    state.changes.watches.remove(i);
+                    state.info(why);
+                }
+            }
+        }
+        return true;
+    }
     false
 }
 

@@ -150,8 +150,11 @@ fn act(state: &mut State, action: Action, popup_text: (usize, usize), fx: &mut V
 /// Carries a dialog's outcome out: close it, run its effects, say its message, then
 /// what comes next.
 fn carry_out(state: &mut State, outcome: Outcome, fx: &mut Vec<Effect>) {
-    if outcome.close {
-        state.modals.pop();
+    if outcome.close
+        && let Some(Modal::Wizard(w)) = state.modals.pop()
+        && w.watch_only
+    {
+        state.changes.watches.push(w);
     }
     fx.extend(outcome.effects);
     if let Some(said) = outcome.say {
