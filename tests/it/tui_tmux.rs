@@ -120,6 +120,15 @@ impl Tmux {
     }
 }
 
+/// The demo console with its log in `home`, then its exit code on the screen.
+fn demo_command(home: &Path) -> String {
+    format!(
+        "{} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
+        env!("CARGO_BIN_EXE_netops"),
+        home.join("netops.log").display()
+    )
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
@@ -230,11 +239,7 @@ fn trace_view_in_tmux() {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_netops");
-    let command = format!(
-        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
-        home.path().join("netops.log").display()
-    );
+    let command = demo_command(home.path());
     let t = Tmux::start("trace", 120, 40, &command, &[("HOME", home.path())]);
     t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
     t.send(&[":"]);
@@ -259,11 +264,7 @@ fn probe_matrix_in_tmux() {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_netops");
-    let command = format!(
-        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
-        home.path().join("netops.log").display()
-    );
+    let command = demo_command(home.path());
     let t = Tmux::start("probe", 120, 40, &command, &[("HOME", home.path())]);
     t.wait_for(&["TGW hub-use1", "us-east-1 ✓", "E probe egress"]);
     t.send(&["E"]);
@@ -289,12 +290,7 @@ fn peering_wizard_in_tmux() {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_netops");
-    let log = home.path().join("netops.log");
-    let command = format!(
-        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
-        log.display()
-    );
+    let command = demo_command(home.path());
     let t = Tmux::start("wizard", 120, 40, &command, &[("HOME", home.path())]);
     t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
     t.send(&[":"]);
@@ -534,11 +530,7 @@ fn prompt_history_survives_a_restart() {
         return;
     }
     let home = tempfile::tempdir().expect("tempdir");
-    let bin = env!("CARGO_BIN_EXE_netops");
-    let command = format!(
-        "{bin} --demo --log-file {}; echo \"netops exited with $?\"; sleep 1",
-        home.path().join("netops.log").display()
-    );
+    let command = demo_command(home.path());
     {
         let t = Tmux::start("history1", 120, 40, &command, &[("HOME", home.path())]);
         t.wait_for(&["TGW hub-use1", "us-east-1 ✓"]);
