@@ -1008,6 +1008,33 @@ pub struct SgRule {
     pub groups: Vec<String>,
 }
 
+impl SgRule {
+    /// What the rule allows, as AWS's console writes it: `all`, `tcp 443`,
+    /// `udp 1024-65535`, `icmp 8--1` (ICMP type and code).
+    #[must_use]
+    pub fn traffic(&self) -> String {
+        let proto = if self.protocol == "-1" {
+            "all"
+        } else {
+            &self.protocol
+        };
+        match (self.from_port, self.to_port) {
+            (Some(f), Some(t)) if f == t && f >= 0 => format!("{proto} {f}"),
+            (Some(f), Some(t)) if f >= 0 => format!("{proto} {f}-{t}"),
+            _ => proto.to_string(),
+        }
+    }
+
+    /// Whom the rule allows: its ranges, groups and prefix lists, comma-separated.
+    #[must_use]
+    pub fn peers(&self) -> String {
+        let mut peers: Vec<String> = self.cidrs.iter().map(ToString::to_string).collect();
+        peers.extend(self.groups.iter().cloned());
+        peers.extend(self.prefix_lists.iter().cloned());
+        peers.join(",")
+    }
+}
+
 /// A security group: stateful, allow rules only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]

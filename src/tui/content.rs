@@ -48,6 +48,7 @@ pub struct ContentInput<'a> {
 pub use super::tree::make_safe;
 
 mod firewall;
+mod instance;
 use crate::text::plural;
 #[allow(clippy::wildcard_imports)]
 use firewall::*;
@@ -69,6 +70,12 @@ impl Wrapped {
     #[must_use]
     pub fn new(mut lines: Vec<Line<'static>>, width: u16) -> Self {
         make_safe(&mut lines);
+        if lines.iter().any(|l| l.width() > usize::from(width)) && width > 0 {
+            lines = lines
+                .into_iter()
+                .flat_map(|l| hang(l, usize::from(width)))
+                .collect();
+        }
         // Wrapping is per line, so the rows of each line add up to the whole.
         let mut starts = Vec::with_capacity(lines.len());
         let mut height = 0;
@@ -103,6 +110,81 @@ impl Wrapped {
         let end = end.max(first + 1).min(self.lines.len());
         (&self.lines[first.min(end)..end], skip)
     }
+}
+
+/// A line longer than `width` broken into rows that each fit, between words where it
+/// can: the rows after the first hang under the value of a `kv` line (column 16) or
+/// under the line's own indent, so a long id or list never runs back to column 0.
+fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    if line.width() <= width || width < 8 {
+        return vec![line];
+    }
+    let cell = |c: char| Span::raw(c.to_string()).width();
+    let is_kv = line.spans.first().is_some_and(|s| {
+        s.style == dim() && s.content.chars().count() == 16 && s.content.ends_with(' ')
+    });
+    let cells: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .collect();
+    let lead = cells.iter().take_while(|(c, _)| *c == ' ').count();
+    let indent = if is_kv { 16 } else { lead + 2 };
+    let indent = if indent * 2 > width { 0 } else { indent };
+    let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+    let mut pos = 0;
+    while pos < cells.len() {
+        let pad = if rows.is_empty() { 0 } else { indent };
+        if !rows.is_empty() {
+            while cells.get(pos).is_some_and(|(c, _)| *c == ' ') {
+                pos += 1;
+            }
+        }
+        // How many cells fit in this row.
+        let room = width - pad;
+        let mut used = 0;
+        let mut end = pos;
+        while end < cells.len() && used + cell(cells[end].0) <= room {
+            used += cell(cells[end].0);
+            end += 1;
+        }
+        if end < cells.len() {
+            // Break at the last space in the row (or the one right after it), unless
+            // that leaves the row nearly empty.
+            let stop = (end + 1).min(cells.len());
+            if let Some(b) = (pos..stop).rev().find(|&i| cells[i].0 == ' ')
+                && b > pos + room / 3
+            {
+                end = b;
+            }
+        }
+        let end = end.max(pos + 1);
+        let mut row: Vec<(char, Style)> = vec![(' ', Style::default()); pad];
+        row.extend_from_slice(&cells[pos..end]);
+        while row.len() > pad && row.last().is_some_and(|(c, _)| *c == ' ') {
+            row.pop();
+        }
+        rows.push(row);
+        pos = end;
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            let mut text = String::new();
+            let mut style = row.first().map_or(Style::default(), |(_, s)| *s);
+            for (c, s) in row {
+                if s != style && !text.is_empty() {
+                    spans.push(Span::styled(std::mem::take(&mut text), style));
+                }
+                style = s;
+                text.push(c);
+            }
+            if !text.is_empty() {
+                spans.push(Span::styled(text, style));
+            }
+            Line::from(spans).style(line.style)
+        })
+        .collect()
 }
 
 /// The detail pane's content for the selected node.
@@ -163,6 +245,7 @@ pub fn detail_title(state: &ContentInput<'_>, node: Option<&Node<'_>>) -> String
         Some(Node::Peering(_, p)) => format!(" Peering {} ", name(p.name.as_deref(), &p.id)),
         Some(Node::Vpc(_, v)) => format!(" VPC {} ", name(v.name.as_deref(), &v.id)),
         Some(Node::Subnet(_, s)) => format!(" Subnet {} ", name(s.name.as_deref(), &s.id)),
+        Some(Node::Instance(_, i)) => format!(" Instance {} ", name(i.name.as_deref(), &i.id)),
         Some(Node::Firewall(_, f)) => format!(" Firewall {} ", f.name),
         Some(Node::FirewallPolicy(_, p)) => format!(" Firewall policy {} ", p.name),
         Some(Node::RuleGroup(r, p, arn)) => format!(
@@ -204,6 +287,7 @@ pub fn detail_lines(
         Some(Node::Peering(region, peering)) => peering_lines(state, region, peering),
         Some(Node::Vpc(region, vpc)) => vpc_lines(&state.net, region, vpc),
         Some(Node::Subnet(_, subnet)) => subnet_lines(&state.net, subnet),
+        Some(Node::Instance(region, i)) => instance::instance_lines(state, region, i),
         Some(Node::Firewall(region, fw)) => firewall_lines(state, region, fw),
         Some(Node::FirewallPolicy(region, p)) => policy_lines(state, region, p),
         Some(Node::RuleGroup(region, p, arn)) => rule_group_lines(state, region, p, arn),
@@ -987,13 +1071,21 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
                 )
             })
             .collect();
+        // Interfaces of no instance (Lambda, load balancers, endpoints, the TGW's own):
+        // an instance's interfaces are the instance's row.
+        let interfaces: Vec<&crate::model::NetworkInterface> = r
+            .network_interfaces
+            .iter()
+            .filter(|e| e.subnet_id == subnet.id && e.instance_id.is_none())
+            .collect();
         lines.push(heading(format!(
             "In this subnet ({})",
-            instances.len() + nats.len() + endpoints.len()
+            instances.len() + nats.len() + endpoints.len() + interfaces.len()
         )));
-        if instances.is_empty() && nats.is_empty() && endpoints.is_empty() {
+        if instances.is_empty() && nats.is_empty() && endpoints.is_empty() && interfaces.is_empty()
+        {
             lines.push(Line::from(Span::styled(
-                "no instance, NAT gateway or firewall endpoint",
+                "no instance, NAT gateway, firewall endpoint or network interface",
                 dim(),
             )));
         }
@@ -1018,10 +1110,34 @@ fn subnet_lines(net: &crate::net::Net<'_>, subnet: &Subnet) -> Vec<Line<'static>
             )));
         }
         lines.extend(endpoints.into_iter().map(Line::from));
+        for e in interfaces.iter().take(LIST_CAP) {
+            let ips: Vec<String> = e.private_ips.iter().map(ToString::to_string).collect();
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "  {}  {}  {}",
+                    e.id,
+                    e.interface_type,
+                    ips.join(", ")
+                )),
+                Span::styled(
+                    e.description
+                        .as_deref()
+                        .map(|d| format!("  {d}"))
+                        .unwrap_or_default(),
+                    dim(),
+                ),
+            ]));
+        }
+        if interfaces.len() > LIST_CAP {
+            lines.push(Line::from(Span::styled(
+                format!("  … {} more interfaces", interfaces.len() - LIST_CAP),
+                dim(),
+            )));
+        }
         if let Some(i) = instances.first() {
             lines.push(Line::from(Span::styled(
                 format!(
-                    "  trace from one: :trace {} … (Tab completes, with names)",
+                    "  trace from one: t on it in the tree, or :trace {} … (Tab completes)",
                     i.id
                 ),
                 dim(),
@@ -1089,7 +1205,7 @@ pub fn help_lines(keymap: &Keymap, read_only: bool, can_probe: bool) -> Vec<Line
         (Layer::Popup, "Help and command output"),
         (
             Layer::Trace,
-            "Trace view (:trace FROM TO, or t on a subnet)",
+            "Trace view (:trace FROM TO, or t on a subnet or an instance)",
         ),
     ];
     // Read-only: the change keys and the screens of changes are not shown at all.

@@ -43,8 +43,10 @@ pub fn load(path: &Path) -> Vec<String> {
         Ok(text) => {
             let lines: Vec<String> = text
                 .lines()
+                // A line is recalled into the prompt as if typed: no control
+                // characters (an edited file cannot put escapes on the screen).
+                .map(|l| l.chars().filter(|c| !c.is_control()).collect::<String>())
                 .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
                 .collect();
             let skip = lines.len().saturating_sub(CAP);
             lines.into_iter().skip(skip).collect()
@@ -117,6 +119,10 @@ mod tests {
                 "peerings[2J"
             ]
         );
+        // A file edited by hand is read the same way.
+        let edited = dir.path().join("edited");
+        std::fs::write(&edited, "tgws\u{1b}]52;c;x\u{7}\n").expect("write");
+        assert_eq!(load(&edited), ["tgws]52;c;x"]);
         for i in 0..(2 * CAP + 1) {
             append(&file, &format!("line {i}")).expect("append");
         }

@@ -296,7 +296,7 @@ pub enum Action {
     ReloadRegion,
     CopyId,
     CopyArn,
-    /// Starts a trace from the selected subnet (prefills the `:` prompt).
+    /// Starts a trace from the selected subnet or instance (prefills the `:` prompt).
     Trace,
     Quit,
     Submit,

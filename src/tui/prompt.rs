@@ -8,9 +8,12 @@
 //!   characters: a paste beyond it is cut, and the caller is told.
 //! - Submitting or cancelling always leaves the prompt closed and empty.
 //! - `:` lines are remembered when submitted (the newest last, no repeat of the one
-//!   before, at most [`super::history::CAP`]); Up/Down walk them, Ctrl-R finds the
-//!   next earlier one containing what was typed. Walking never loses what was being
-//!   typed: Down past the newest brings it back.
+//!   before, at most [`super::history::CAP`]); Up/Down walk them. Walking never loses
+//!   what was being typed: Down past the newest brings it back.
+//! - Ctrl-R is an incremental search (as in a shell): it starts from what was typed,
+//!   each letter narrows it to the newest line containing the query, Ctrl-R again
+//!   goes further back, Enter runs the line found, Esc goes back to what was typed,
+//!   and any other key leaves the search with the line found, to edit.
 
 use super::keymap::Action;
 
@@ -39,6 +42,19 @@ pub struct Prompt {
     pub history: Vec<String>,
     /// While walking the history: the line shown, and what was typed before.
     recall: Option<(usize, String)>,
+    /// A Ctrl-R search under way.
+    pub search: Option<Search>,
+}
+
+/// A Ctrl-R search of the history: the query, the line it found, what was typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Search {
+    pub query: String,
+    /// The history line shown (the input holds it); `None` while nothing matches.
+    pub found: Option<usize>,
+    /// The query matches no line (at or before the one found).
+    pub failing: bool,
+    typed: String,
 }
 
 /// What a key did to the prompt.
@@ -77,12 +93,14 @@ impl Prompt {
         self.input = text;
         self.completions.clear();
         self.recall = None;
+        self.search = None;
     }
 
     fn close(&mut self) -> (Mode, String) {
         let mode = std::mem::take(&mut self.mode);
         self.completions.clear();
         self.recall = None;
+        self.search = None;
         (mode, std::mem::take(&mut self.input))
     }
 
@@ -136,27 +154,77 @@ impl Prompt {
         }
     }
 
-    /// Ctrl-R: the next earlier line containing what was typed.
+    /// Ctrl-R: starts a search from what was typed, or goes on to an earlier match.
     fn search(&mut self) -> PromptOutcome {
-        let (before, needle) = match &self.recall {
-            Some((i, typed)) => (*i, typed.clone()),
-            None => (self.history.len(), self.input.clone()),
+        let Some(search) = &self.search else {
+            let typed = match self.recall.take() {
+                Some((_, typed)) => typed,
+                None => self.input.clone(),
+            };
+            self.search = Some(Search {
+                query: typed.trim().to_string(),
+                found: None,
+                failing: false,
+                typed,
+            });
+            self.completions.clear();
+            return self.find(self.history.len());
         };
-        match self.history[..before]
+        let before = search.found.unwrap_or(self.history.len());
+        let query = search.query.clone();
+        match self.find(before) {
+            PromptOutcome::Changed => PromptOutcome::Changed,
+            _ => PromptOutcome::NoMatch(query),
+        }
+    }
+
+    /// Shows the newest line before `before` containing the search's query.
+    fn find(&mut self, before: usize) -> PromptOutcome {
+        let Some(search) = self.search.as_mut() else {
+            return PromptOutcome::Nothing;
+        };
+        match self.history[..before.min(self.history.len())]
             .iter()
-            .rposition(|l| l.contains(needle.trim()))
+            .rposition(|l| l.contains(search.query.as_str()))
         {
             Some(i) => {
-                self.show(i);
+                search.found = Some(i);
+                search.failing = false;
+                self.input = self.history[i].clone();
                 PromptOutcome::Changed
             }
-            None => PromptOutcome::NoMatch(needle),
+            None => {
+                search.failing = true;
+                if search.found.is_none() {
+                    self.input.clone_from(&search.typed);
+                }
+                PromptOutcome::NoMatch(search.query.clone())
+            }
+        }
+    }
+
+    /// Ends the search: with the line found as the line being typed (Up/Down walk
+    /// on from it), or back to what was typed.
+    fn end_search(&mut self, keep: bool) {
+        let Some(search) = self.search.take() else {
+            return;
+        };
+        match (keep, search.found) {
+            (true, Some(i)) => self.recall = Some((i, search.typed)),
+            _ => self.input = search.typed,
         }
     }
 
     /// Types text (a key or a whole paste): control characters are dropped and the
     /// line is capped at [`MAX_INPUT`] characters.
     pub fn type_text(&mut self, text: &str) -> Typed {
+        if let Some(search) = self.search.as_mut() {
+            search
+                .query
+                .extend(text.chars().filter(|c| !c.is_control()).take(MAX_INPUT));
+            self.find(self.history.len());
+            return Typed { cut: false };
+        }
         let room = MAX_INPUT.saturating_sub(self.input.chars().count());
         let mut cut = false;
         for (kept, c) in text.chars().filter(|c| !c.is_control()).enumerate() {
@@ -178,6 +246,25 @@ impl Prompt {
         action: &Action,
         ids_for: impl Fn(&[&str]) -> Vec<String>,
     ) -> PromptOutcome {
+        if self.search.is_some() {
+            match action {
+                Action::SearchHistory => return self.search(),
+                Action::DeleteChar => {
+                    if let Some(search) = self.search.as_mut() {
+                        search.query.pop();
+                        search.found = None;
+                    }
+                    self.find(self.history.len());
+                    return PromptOutcome::Changed;
+                }
+                Action::Cancel | Action::Back => {
+                    self.end_search(false);
+                    return PromptOutcome::Changed;
+                }
+                // Anything else leaves the search with the line found, then acts.
+                _ => self.end_search(true),
+            }
+        }
         if !matches!(action, Action::Up | Action::Down | Action::SearchHistory) {
             // Editing a recalled line makes it the line being typed.
             self.recall = None;
@@ -345,20 +432,66 @@ mod tests {
         assert_eq!(p.input, "ro", "past the newest: what was typed");
         assert_eq!(p.update(&Action::Down, none), PromptOutcome::Nothing);
 
-        // Ctrl-R: the next earlier line containing "ro".
+        // Ctrl-R starts a search from what was typed: the newest line containing it.
         assert_eq!(
             p.update(&Action::SearchHistory, none),
             PromptOutcome::Changed
         );
         assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1");
+        assert_eq!(p.search.as_ref().map(|s| s.query.as_str()), Some("ro"));
         assert_eq!(
             p.update(&Action::SearchHistory, none),
             PromptOutcome::NoMatch("ro".into()),
             "nothing earlier contains it"
         );
-        // Editing a recalled line makes it the typed line; Enter submits it.
+        // Typing narrows the search as it goes: each letter finds the newest match.
+        p.update(&Action::Cancel, none);
+        assert_eq!(
+            p.input, "ro",
+            "Esc: back to what was typed, the prompt open"
+        );
+        assert_eq!(p.mode, Mode::Command);
+        p.update(&Action::ClearInput, none);
+        p.update(&Action::SearchHistory, none);
+        assert_eq!(p.input, "tgws", "an empty query finds the newest line");
+        p.type_text("p");
+        assert_eq!(p.input, "peerings", "\"p\": the newest line with a p");
+        p.type_text("x");
+        assert!(
+            p.search.as_ref().is_some_and(|s| s.failing),
+            "\"px\" matches none"
+        );
+        assert_eq!(p.input, "peerings", "the last match stays shown");
         p.update(&Action::DeleteChar, none);
-        assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-");
+        assert_eq!(p.search.as_ref().map(|s| s.query.as_str()), Some("p"));
+        assert!(p.search.as_ref().is_some_and(|s| !s.failing));
+        // Any other key leaves the search with the line found, to edit; Up walks
+        // on from it.
+        p.update(&Action::Up, none);
+        assert_eq!(p.search, None);
+        assert_eq!(p.input, "peerings", "nothing older than the line found");
+        p.update(&Action::Down, none);
+        assert_eq!(p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-1");
+        // Enter during a search runs the line found.
+        p.update(&Action::SearchHistory, none);
+        p.type_text("tgws");
+        assert_eq!(
+            p.update(&Action::Submit, none),
+            PromptOutcome::Submitted {
+                mode: Mode::Command,
+                line: "tgws".into()
+            }
+        );
+        // Editing a recalled line makes it the typed line; Enter submits it.
+        p.open(Mode::Command, "ro".into());
+        p.update(&Action::SearchHistory, none);
+        p.update(&Action::DeleteChar, none);
+        p.update(&Action::Right, none);
+        p.update(&Action::DeleteChar, none);
+        assert_eq!(
+            p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-",
+            "\"r\" found the route line; then edited"
+        );
         p.update(&Action::Down, none);
         assert_eq!(
             p.input, "route add tgw-rtb-1 10.9.0.0/16 tgw-attach-",

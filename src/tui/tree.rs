@@ -19,7 +19,7 @@ use ratatui::text::{Line, Span};
 use tui_tree_widget::TreeItem;
 
 use crate::model::{
-    AttachmentKind, AttachmentState, Estate, FirewallPolicy, NetworkFirewall, Peering,
+    AttachmentKind, AttachmentState, Estate, FirewallPolicy, Instance, NetworkFirewall, Peering,
     RegionEstate, RegionLoad, ResourceState, RouteState, RuleGroup, RuleGroupKind, Subnet,
     TgwAttachment, TgwRoute, TgwRouteTable, TransitGateway, Vpc,
 };
@@ -50,6 +50,8 @@ pub enum NodeId {
     Peering(String),
     Vpc(String),
     Subnet(String),
+    /// An EC2 instance, under its subnet: where a trace or a probe starts from.
+    Instance(String),
     /// A Network Firewall, by id.
     Firewall(String),
     /// A firewall's policy, by ARN.
@@ -188,6 +190,21 @@ impl Filter {
             || subnet
                 .cidr
                 .is_some_and(|n| self.text_matches(std::iter::once(n.to_string().as_str())))
+    }
+
+    fn instance_matches(&self, instance: &Instance) -> bool {
+        instance
+            .private_ip
+            .is_some_and(|ip| self.net_matches(&IpNet::from(ip)))
+            || self.text_matches([
+                instance.id.as_str(),
+                instance.name.as_deref().unwrap_or(""),
+                instance.state.as_str(),
+            ])
+            || [instance.private_ip, instance.public_ip]
+                .into_iter()
+                .flatten()
+                .any(|ip| self.text_matches(std::iter::once(ip.to_string().as_str())))
     }
 
     fn attachment_matches(&self, att: &TgwAttachment, vpc: Option<&Vpc>) -> bool {
@@ -670,13 +687,35 @@ impl Builder<'_> {
                 .or_default()
                 .push(subnet);
         }
+        let mut instances_of: HashMap<&str, Vec<&Instance>> = HashMap::new();
+        for instance in &region.instances {
+            if let Some(subnet) = instance.subnet_id.as_deref() {
+                instances_of.entry(subnet).or_default().push(instance);
+            }
+        }
         for vpc in &region.vpcs {
             let mut path = fpath.clone();
             path.push(NodeId::Vpc(vpc.id.clone()));
             let mut subnets = Vec::new();
             for subnet in subnets_of.get(vpc.id.as_str()).into_iter().flatten() {
-                if self.matches(|f| f.subnet_matches(subnet)) {
-                    subnets.push(self.leaf(NodeId::Subnet(subnet.id.clone()), subnet_line(subnet)));
+                let mut spath = path.clone();
+                spath.push(NodeId::Subnet(subnet.id.clone()));
+                let mut instances = Vec::new();
+                for instance in instances_of.get(subnet.id.as_str()).into_iter().flatten() {
+                    if self.matches(|f| f.instance_matches(instance)) {
+                        instances.push(self.leaf(
+                            NodeId::Instance(instance.id.clone()),
+                            instance_line(instance),
+                        ));
+                    }
+                }
+                let self_match = self.matches(|f| f.subnet_matches(subnet));
+                if self.keep(&spath, self_match, &instances) {
+                    subnets.push(self.item(
+                        NodeId::Subnet(subnet.id.clone()),
+                        subnet_line(subnet),
+                        instances,
+                    ));
                 }
             }
             let self_match = self.matches(|f| f.vpc_matches(vpc));
@@ -967,7 +1006,7 @@ fn depth_of(id: &NodeId) -> usize {
         | NodeId::Peering(_)
         | NodeId::Subnet(_)
         | NodeId::FirewallPolicy(_) => 4,
-        NodeId::Route(_) | NodeId::More | NodeId::RuleGroup(_) => 5,
+        NodeId::Route(_) | NodeId::More | NodeId::RuleGroup(_) | NodeId::Instance(_) => 5,
     }
 }
 
@@ -1071,6 +1110,23 @@ fn subnet_line(subnet: &Subnet) -> Line<'static> {
             dim(),
         ),
     ])
+}
+
+/// An instance's row: its name, its private address and, unless running, its state.
+fn instance_line(instance: &Instance) -> Line<'static> {
+    let mut spans = vec![Span::raw(
+        name_or(instance.name.as_deref(), &instance.id).to_string(),
+    )];
+    if let Some(ip) = instance.private_ip {
+        spans.push(Span::styled(format!("  {ip}"), dim()));
+    }
+    if instance.state != "running" {
+        spans.push(Span::styled(
+            format!("  {SYM_PENDING} {}", instance.state),
+            pending(),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// Builds the tree items (and, under a filter, the paths to open).

@@ -562,19 +562,25 @@ fn draw_trace(frame: &mut Frame<'_>, area: Rect, view: &super::trace_view::Trace
             height: inner.height - list.height,
             ..inner
         };
-        let mut lines = vec![Line::from(Span::styled(detail, dim()))];
+        // Broken under its own text, never back to column 0.
+        let mut lines: Vec<Line<'static>> =
+            crate::text::wrap_hanging(&detail, usize::from(rest.width))
+                .into_iter()
+                .map(|row| Line::from(Span::styled(row, dim())))
+                .collect();
         super::content::make_safe(&mut lines);
-        frame.render_widget(
-            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-            rest,
-        );
+        frame.render_widget(Paragraph::new(lines), rest);
     }
 }
 
 fn draw_tree(state: &State, frame: &mut Frame<'_>, area: Rect) {
     let mut title = vec![Span::styled(" Estate ", bold())];
     if let Some(f) = state.nav.filter.as_ref().filter(|f| !f.is_empty()) {
-        title.push(Span::styled(format!("filter: {} ", f.text), pending()));
+        let room = usize::from(area.width).saturating_sub(2 + " Estate ".len());
+        title.push(Span::styled(
+            crate::text::fit(&format!("filter: {} ", f.text), room),
+            pending(),
+        ));
     }
     let focused = state.nav.focus == Focus::Tree && state.modals.is_empty();
     let block = Block::default()
@@ -607,7 +613,10 @@ fn draw_detail(state: &State, frame: &mut Frame<'_>, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(focused_border(focused))
-        .title(Span::styled(detail.title.clone(), bold()));
+        .title(Span::styled(
+            crate::text::fit(&detail.title, usize::from(area.width.saturating_sub(2))),
+            bold(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(body) = &detail.body else {
@@ -962,78 +971,114 @@ fn draw_completions(state: &State, frame: &mut Frame<'_>, size: (u16, u16)) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
-    let line =
-        match state.prompt.mode {
-            Mode::Filter | Mode::Command => {
-                let prefix = if state.prompt.mode == Mode::Filter {
-                    "/"
-                } else {
-                    ":"
-                };
-                // Only the tail that fits is drawn: a long paste costs its width, not its length.
-                let room = usize::from(area.width.saturating_sub(2));
-                let input = &state.prompt.input;
-                let tail_start = input
-                    .char_indices()
-                    .rev()
-                    .nth(room.saturating_sub(1))
-                    .map_or(0, |(i, _)| i);
-                let tail = input[tail_start..].to_string();
-                let x = area.x + 1 + u16::try_from(tail.chars().count()).unwrap_or(0);
-                let mut spans = vec![
-                    Span::styled(prefix, bold().fg(Color::Cyan)),
-                    Span::raw(tail),
-                ];
-                frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
-                if !state.prompt.completions.is_empty() {
-                    spans.push(Span::styled(
-                        format!(
-                            "   {} candidates above · type more, Tab again",
-                            state.prompt.completions.len()
-                        ),
-                        dim(),
-                    ));
-                } else if let Some(check) = state.prompt_check.as_ref().filter(|_| {
-                    state.prompt.mode == Mode::Command && !state.prompt.input.is_empty()
-                }) {
-                    use super::state::PromptCheck;
-                    spans.push(match check {
-                        PromptCheck::Ready => Span::styled(
-                            "   ✓ Enter previews it (with its impact) · Esc cancels",
-                            dim(),
-                        ),
-                        PromptCheck::Warning(w) => {
-                            Span::styled(format!("   ! {w}"), Style::default().fg(Color::Yellow))
-                        }
-                        PromptCheck::Refused(r) => Span::styled(format!("   ✗ {r}"), bad()),
-                    });
-                } else if state.prompt.mode == Mode::Filter {
-                    spans.push(Span::styled(
-                        "   name, id or CIDR · Enter keeps it · Esc clears it",
-                        dim(),
-                    ));
-                } else {
-                    spans.push(Span::styled(
-                        "   Tab completes · Enter runs · Esc cancels",
-                        dim(),
-                    ));
-                }
-                Line::from(spans)
-            }
-            Mode::Normal => match &state.message {
-                Some((text, Severity::Error)) => Line::from(Span::styled(text.clone(), bad())),
-                Some((text, Severity::Info)) => Line::from(text.clone()),
-                // A broken keymap stays in view until it is fixed (the defaults are in use).
-                None => match &state.keymap_error {
-                    Some(e) => Line::from(Span::styled(
-                        format!("{e} (using the default keymap)"),
-                        bad(),
-                    )),
-                    None => hints(state, usize::from(area.width)),
-                },
+/// The bottom line during a Ctrl-R search: the query (marked when nothing matches),
+/// then the line found, cut to fit, then the keys.
+fn search_line(search: &super::prompt::Search, found: &str, width: u16) -> Line<'static> {
+    let head = if search.failing {
+        format!("history (no match) \"{}\": ", search.query)
+    } else {
+        format!("history \"{}\": ", search.query)
+    };
+    // The line found matters more than the keys: they shrink on a narrow screen.
+    let keys = if width >= 100 {
+        "   C-r older · Enter runs · Esc back"
+    } else {
+        "  C-r older"
+    };
+    let room = usize::from(width)
+        .saturating_sub(head.chars().count() + keys.chars().count())
+        .max(8);
+    Line::from(vec![
+        Span::styled(
+            head,
+            if search.failing {
+                bad()
+            } else {
+                bold().fg(Color::Cyan)
             },
-        };
+        ),
+        Span::raw(crate::text::fit(found, room)),
+        Span::styled(keys, dim()),
+    ])
+}
+
+fn draw_message(state: &State, frame: &mut Frame<'_>, area: Rect) {
+    let line = match state.prompt.mode {
+        Mode::Filter | Mode::Command => {
+            let prefix = if state.prompt.mode == Mode::Filter {
+                "/"
+            } else {
+                ":"
+            };
+            // Only the tail that fits is drawn: a long paste costs its width, not its length.
+            let room = usize::from(area.width.saturating_sub(2));
+            let input = &state.prompt.input;
+            let tail_start = input
+                .char_indices()
+                .rev()
+                .nth(room.saturating_sub(1))
+                .map_or(0, |(i, _)| i);
+            let tail = input[tail_start..].to_string();
+            let x = area.x + 1 + u16::try_from(tail.chars().count()).unwrap_or(0);
+            let mut spans = vec![
+                Span::styled(prefix, bold().fg(Color::Cyan)),
+                Span::raw(tail),
+            ];
+            if let Some(search) = &state.prompt.search {
+                return frame
+                    .render_widget(Paragraph::new(search_line(search, input, area.width)), area);
+            }
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+            if !state.prompt.completions.is_empty() {
+                spans.push(Span::styled(
+                    format!(
+                        "   {} candidates above · type more, Tab again",
+                        state.prompt.completions.len()
+                    ),
+                    dim(),
+                ));
+            } else if let Some(check) = state
+                .prompt_check
+                .as_ref()
+                .filter(|_| state.prompt.mode == Mode::Command && !state.prompt.input.is_empty())
+            {
+                use super::state::PromptCheck;
+                spans.push(match check {
+                    PromptCheck::Ready => Span::styled(
+                        "   ✓ Enter previews it (with its impact) · Esc cancels",
+                        dim(),
+                    ),
+                    PromptCheck::Warning(w) => {
+                        Span::styled(format!("   ! {w}"), Style::default().fg(Color::Yellow))
+                    }
+                    PromptCheck::Refused(r) => Span::styled(format!("   ✗ {r}"), bad()),
+                });
+            } else if state.prompt.mode == Mode::Filter {
+                spans.push(Span::styled(
+                    "   name, id or CIDR · Enter keeps it · Esc clears it",
+                    dim(),
+                ));
+            } else {
+                spans.push(Span::styled(
+                    "   Tab completes · Enter runs · Esc cancels",
+                    dim(),
+                ));
+            }
+            Line::from(spans)
+        }
+        Mode::Normal => match &state.message {
+            Some((text, Severity::Error)) => Line::from(Span::styled(text.clone(), bad())),
+            Some((text, Severity::Info)) => Line::from(text.clone()),
+            // A broken keymap stays in view until it is fixed (the defaults are in use).
+            None => match &state.keymap_error {
+                Some(e) => Line::from(Span::styled(
+                    format!("{e} (using the default keymap)"),
+                    bad(),
+                )),
+                None => hints(state, usize::from(area.width)),
+            },
+        },
+    };
     let mut line = line;
     super::content::make_safe(std::slice::from_mut(&mut line));
     frame.render_widget(Paragraph::new(line), area);
@@ -1110,7 +1155,10 @@ fn draw_popup(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
-        .title(Span::styled(title.to_string(), bold()))
+        .title(Span::styled(
+            crate::text::fit(title, usize::from(area.width.saturating_sub(2))),
+            bold(),
+        ))
         .title_bottom(Line::from(Span::styled(
             " Esc closes · j/k scroll · h/l scroll sideways ",
             dim(),

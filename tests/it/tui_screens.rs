@@ -263,11 +263,18 @@ async fn wrapped_detail_scrolls_to_its_last_row() {
         "the last line of the account view is reachable:\n{text}"
     );
     let body = h.state.content.detail.body.as_ref().expect("text detail");
+    // Long lines are broken into rows that hang under their column (each row one
+    // line), so the view's height is its rows, and it is taller than the pane.
+    assert!(body.height > 14, "{} rows", body.height);
     assert!(
-        body.height > body.lines.len(),
-        "this view wraps ({} rows from {} lines)",
-        body.height,
-        body.lines.len()
+        body.lines
+            .iter()
+            .all(|l| l.width() <= usize::from(body.width)),
+        "every row fits the pane"
+    );
+    assert!(
+        body.lines.iter().any(|l| l.to_string().starts_with("    ")),
+        "a broken line hangs under its text"
     );
 }
 
@@ -493,4 +500,73 @@ async fn trace_completion_names_what_each_id_is() {
     h.keys("/subnet-0e1a2b3c4d5e6f762<Enter>").await;
     let text = h.render();
     assert!(text.contains("In this subnet"), "{text}");
+}
+
+/// Instances are tree nodes under their subnet (issue 18 #8): the filter finds one by
+/// name, its detail says where it sits, what its SSM agent says and how to trace or
+/// probe from it, and `t` on it types `:trace i-… ` for you.
+#[tokio::test]
+async fn an_instance_is_a_node_to_trace_from() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = demo(w, hgt).await;
+        h.keys("/spoke-b-workload<Enter>").await;
+        assert_eq!(
+            h.state.selected().last(),
+            Some(&netops::tui::tree::NodeId::Instance(
+                "i-0e1a2b3c4d5e6f7d2".into()
+            )),
+            "the filter lands on the instance"
+        );
+        let text = h.render();
+        assert!(text.contains("Instance spoke-b-workload"), "{text}");
+        assert!(text.contains("203.0.113.25"), "its public IP: {text}");
+        assert!(text.contains("Online"), "its SSM agent: {text}");
+        if w == 80 {
+            // A title that does not fit says so with … (it used to stop mid-word).
+            let top = text.lines().next().unwrap_or_default();
+            assert!(top.contains("filter: spoke-b-workl…┐"), "{top}");
+        }
+        screen!(format!("tui_instance_{w}x{hgt}"), h);
+        h.keys("t").await;
+        assert_eq!(h.state.prompt.input, "trace i-0e1a2b3c4d5e6f7d2 ");
+    }
+}
+
+/// With security groups and interfaces read (the `filters` scenario): an instance's
+/// detail lists its groups' rules both ways, and its subnet's detail lists the
+/// interfaces of no instance (a Lambda function's) beside the instances.
+#[tokio::test]
+async fn an_instance_shows_its_security_groups_and_a_subnet_its_interfaces() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/filters.toml");
+    let scenario = netops::backend::sim::Scenario::load(&path).expect("scenario");
+    let sim: Arc<dyn Backend> = Arc::new(Simulator::from_scenario(scenario).expect("loads"));
+    let mut h = Harness::new(sim, demo_plan(), "SIM (filters)", 120, 40).expect("keymap");
+    h.start().await;
+    h.keys("/spoke-b-workload<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("Security groups (1)"), "{text}");
+    assert!(
+        text.contains("spoke-b-workload (sg-0e1a2b3c4d5e6f7e2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in   tcp 22         from sg-0e1a2b3c4d5e6f7e1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("out  all            to   0.0.0.0/0"),
+        "{text}"
+    );
+    h.keys("<Esc>/subnet-0e1a2b3c4d5e6f762<Enter>").await;
+    let text = h.render();
+    assert!(text.contains("In this subnet (2)"), "{text}");
+    assert!(
+        text.contains("eni-0e1a2b3c4d5e6f7f1  lambda  10.1.1.20  AWS Lambda VPC"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    ENI-report-builder"),
+        "wrapped under its row: {text}"
+    );
 }

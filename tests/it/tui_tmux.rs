@@ -522,7 +522,7 @@ fn a_lost_terminal_ends_the_console() {
 }
 
 /// The `:` prompt's history outlives the session (issue 18 #9): a line run in one
-/// console comes back with Up in the next, and Ctrl-R finds it by a word.
+/// console comes back with Up in the next, and Ctrl-R searches for it as you type.
 #[test]
 fn prompt_history_survives_a_restart() {
     if !Tmux::available() {
@@ -553,7 +553,15 @@ fn prompt_history_survives_a_restart() {
     t.send(&["C-u"]);
     t.type_text("ee");
     t.send(&["C-r"]);
-    t.wait_for(&[":peerings"]);
+    t.wait_for(&["history \"ee\": peerings"]);
+    // Incremental: each letter narrows it; no match is said so.
+    t.type_text("z");
+    t.wait_for(&["history (no match) \"eez\": peerings"]);
+    t.send(&["BSpace"]);
+    t.wait_for(&["history \"ee\": peerings"]);
+    // Esc goes back to what was typed; a second Esc closes the prompt.
+    t.escape();
+    t.wait_for(&[":ee"]);
     t.escape();
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);

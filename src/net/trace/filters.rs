@@ -134,25 +134,7 @@ pub(super) fn acl(acl: &NetworkAcl, egress: bool, p: Packet) -> Filtered {
 }
 
 fn sg_rule_text(g: &SecurityGroup, r: &SgRule) -> String {
-    let ports = match (r.from_port, r.to_port) {
-        (Some(f), Some(t)) if f == t && f >= 0 => format!(" {f}"),
-        (Some(f), Some(t)) if f >= 0 => format!(" {f}-{t}"),
-        _ => String::new(),
-    };
-    let mut peers: Vec<String> = r.cidrs.iter().map(ToString::to_string).collect();
-    peers.extend(r.groups.iter().cloned());
-    peers.extend(r.prefix_lists.iter().cloned());
-    format!(
-        "{} allows {}{} from/to {}",
-        g.id,
-        if r.protocol == "-1" {
-            "all"
-        } else {
-            &r.protocol
-        },
-        ports,
-        peers.join(",")
-    )
+    format!("{} allows {} from/to {}", g.id, r.traffic(), r.peers())
 }
 
 /// Evaluates an interface's groups: `ingress` for a packet arriving (the rule's peer

@@ -152,8 +152,12 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
                 let line = format!("trace {} ", subnet.id);
                 state.prompt.open(Mode::Command, line);
             }
+            Some(Node::Instance(_, instance)) => {
+                let line = format!("trace {} ", instance.id);
+                state.prompt.open(Mode::Command, line);
+            }
             _ => state.info(format!(
-                "select a subnet to trace from it, or type :trace FROM TO ({} on a subnet)",
+                "select a subnet or an instance to trace from it, or type :trace FROM TO ({} on a subnet or an instance)",
                 state.keymap.hint(&Action::Trace)
             )),
         },

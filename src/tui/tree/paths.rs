@@ -19,6 +19,7 @@ pub enum Node<'a> {
     Peering(&'a RegionEstate, &'a Peering),
     Vpc(&'a RegionEstate, &'a Vpc),
     Subnet(&'a RegionEstate, &'a Subnet),
+    Instance(&'a RegionEstate, &'a Instance),
     Firewall(&'a RegionEstate, &'a NetworkFirewall),
     FirewallPolicy(&'a RegionEstate, &'a FirewallPolicy),
     /// A rule group (by ARN) as the policy lists it, read or not, referenced or
@@ -99,6 +100,9 @@ pub fn resolve<'a>(estate: &'a Estate, path: &[NodeId]) -> Option<Node<'a>> {
             NodeId::Vpc(id) => Node::Vpc(region, region.vpcs.iter().find(|v| &v.id == id)?),
             NodeId::Subnet(id) => {
                 Node::Subnet(region, region.subnets.iter().find(|s| &s.id == id)?)
+            }
+            NodeId::Instance(id) => {
+                Node::Instance(region, region.instances.iter().find(|i| &i.id == id)?)
             }
             _ => return None,
         };
@@ -181,8 +185,8 @@ pub fn vpc_path(region: &str, vpc: &str) -> NodePath {
     ]
 }
 
-/// The tree node that shows an object, or the nearest one that does (an instance's
-/// subnet, a NAT gateway's VPC); `None` when the estate does not hold it.
+/// The tree node that shows an object, or the nearest one that does (a NAT
+/// gateway's subnet, an endpoint's VPC); `None` when the estate does not hold it.
 #[must_use]
 pub fn object_path(net: &net::Net<'_>, o: &net::ObjectRef) -> Option<NodePath> {
     use net::ObjectKind as K;
@@ -211,10 +215,12 @@ pub fn object_path(net: &net::Net<'_>, o: &net::ObjectRef) -> Option<NodePath> {
         }),
         K::Vpc => net.vpc_in(r, &o.id).map(|v| vpc_path(r, &v.id)),
         K::Subnet => subnet_path(&o.id),
-        K::Instance => net
-            .instance_in(r, &o.id)
-            .and_then(|i| i.subnet_id.as_deref())
-            .and_then(subnet_path),
+        K::Instance => {
+            let instance = net.instance_in(r, &o.id)?;
+            let mut p = subnet_path(instance.subnet_id.as_deref()?)?;
+            p.push(NodeId::Instance(instance.id.clone()));
+            Some(p)
+        }
         K::VpcRouteTable => net
             .vpc_route_table_in(r, &o.id)
             .map(|t| vpc_path(r, &t.vpc_id)),
@@ -324,6 +330,7 @@ pub fn node_id_text(estate: &Estate, node: &Node<'_>) -> Option<String> {
         Node::Peering(_, p) => p.id.clone(),
         Node::Vpc(_, v) => v.id.clone(),
         Node::Subnet(_, s) => s.id.clone(),
+        Node::Instance(_, i) => i.id.clone(),
         Node::Firewall(_, f) => f.id.clone(),
         Node::FirewallPolicy(_, p) => p.name.clone(),
         Node::RuleGroup(r, _, arn) => r
@@ -348,6 +355,7 @@ pub fn node_object(node: &Node<'_>) -> Option<ObjectRef> {
         Node::Peering(r, p) => (*r, ObjectKind::Peering, p.id.as_str()),
         Node::Vpc(r, v) => (*r, ObjectKind::Vpc, v.id.as_str()),
         Node::Subnet(r, s) => (*r, ObjectKind::Subnet, s.id.as_str()),
+        Node::Instance(r, i) => (*r, ObjectKind::Instance, i.id.as_str()),
         Node::Firewall(r, f) => (*r, ObjectKind::NetworkFirewall, f.id.as_str()),
         Node::FirewallPolicy(r, p) => (*r, ObjectKind::FirewallPolicy, p.arn.as_str()),
         Node::RuleGroup(r, _, arn) => (*r, ObjectKind::RuleGroup, *arn),
