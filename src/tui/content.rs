@@ -187,6 +187,39 @@ fn hang(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
+/// A line cut to `width` columns, its last one `…` when anything was cut (for rows
+/// that cannot wrap: a table's header and footer).
+#[must_use]
+pub fn cut_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    let mut last = Style::default();
+    for span in line.spans {
+        if room == 0 {
+            break;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = Span::raw(c.to_string()).width();
+            if w > room {
+                room = 0;
+                break;
+            }
+            room -= w;
+            text.push(c);
+        }
+        last = span.style;
+        spans.push(Span::styled(text, span.style));
+    }
+    if width > 0 {
+        spans.push(Span::styled("…", last));
+    }
+    Line::from(spans).style(line.style)
+}
+
 /// The detail pane's content for the selected node.
 #[derive(Debug, Clone, Default)]
 pub struct Detail {

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 use tui_tree_widget::Tree;
 
-use super::content::{SPINNER_PLACEHOLDER, bold, key_in, kv, named, ok};
+use super::content::{SPINNER_PLACEHOLDER, bold, key_in, kv, ok};
 use super::keymap::{Action, Layer};
 use super::layout;
 use super::modal::{Modal, Scroll};
@@ -700,22 +700,21 @@ fn route_table_view(
             names.join(", ")
         }
     };
+    // Name, region and state before the id: a narrow pane cuts the id.
+    let tgw_text = match tgw
+        .and_then(|t| t.name.as_deref())
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => format!("{name} · {} ({})", region.region, table.tgw_id),
+        None => format!("{} · {}", table.tgw_id, region.region),
+    };
     let mut header_lines = vec![
         kv(
             "TGW",
             if table.state == crate::model::ResourceState::Available {
-                format!(
-                    "{} · {}",
-                    named(tgw.and_then(|t| t.name.as_deref()), &table.tgw_id),
-                    region.region
-                )
+                tgw_text
             } else {
-                format!(
-                    "{} · {} · {SYM_PENDING} {}",
-                    named(tgw.and_then(|t| t.name.as_deref()), &table.tgw_id),
-                    region.region,
-                    table.state
-                )
+                format!("{SYM_PENDING} {} · {tgw_text}", table.state)
             },
         ),
         Line::from(counts),
@@ -723,6 +722,10 @@ fn route_table_view(
         kv("propagating", link_names(&table.propagations)),
     ];
     super::content::make_safe(&mut header_lines);
+    let header_lines: Vec<Line<'static>> = header_lines
+        .into_iter()
+        .map(|l| super::content::cut_line(l, usize::from(header.width)))
+        .collect();
     frame.render_widget(Paragraph::new(header_lines), header);
 
     let narrow = body.width < 60;
@@ -848,6 +851,11 @@ fn route_table_view(
         None => Line::from(Span::styled("no routes", dim())),
     };
     super::content::make_safe(std::slice::from_mut(&mut footer_line));
+    // The keys hint is the first to go; the route and its target are cut last.
+    if footer_line.width() > usize::from(footer.width) && footer_line.spans.len() == 4 {
+        footer_line.spans.pop();
+    }
+    let footer_line = super::content::cut_line(footer_line, usize::from(footer.width));
     frame.render_widget(Paragraph::new(footer_line), footer);
 }
 

@@ -225,6 +225,19 @@ async fn large_route_table_pages_in_the_detail_pane() {
     screen!("tui_large_route_table_80x24", h);
     let text = h.render();
     assert!(text.contains("row 32/3020"), "{text}");
+    // At 80 columns the header and footer rows that do not fit say so with …
+    // (they used to stop mid-id).
+    for start in ["TGW ", "propagating ", "row 32/3020 "] {
+        let row = text
+            .lines()
+            .find_map(|l| {
+                l.split_once("││")
+                    .map(|(_, r)| r)
+                    .filter(|r| r.starts_with(start))
+            })
+            .unwrap_or_else(|| panic!("{start}: {text}"));
+        assert!(row.ends_with("…│"), "{row}");
+    }
     h.keys("G").await;
     assert!(h.render().contains("row 3020/3020"));
     // Expanding the table in the tree lists 200 routes and says where the rest are.
