@@ -177,22 +177,49 @@ fn scrolled_with_footer(
     scroll: usize,
     footer: Vec<Line<'static>>,
 ) {
+    super::content::make_safe(&mut lines);
+    // Wrapped, not cut: the end of a trace line ("symmetric") matters.
+    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+    let total = para.line_count(area.width);
+    let mut footer = footer;
+    let fits = |fh: usize| total <= usize::from(area.height).saturating_sub(fh);
+    // What does not fit says so: the footer's spacer row (or a row of its own)
+    // tells how many rows are below and which key shows them.
+    let spacer = footer.first().is_some_and(|l| l.width() == 0);
+    if !fits(footer.len()) && !spacer {
+        footer.insert(0, Line::from(""));
+    }
     let fh = u16::try_from(footer.len()).unwrap_or(0).min(area.height);
     let body = Rect {
         height: area.height - fh,
         ..area
     };
-    super::content::make_safe(&mut lines);
-    // Wrapped, not cut: the end of a trace line ("symmetric") matters.
-    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
-    let total = para.line_count(body.width);
     let start = scroll.min(total.saturating_sub(usize::from(body.height)));
+    let below = total.saturating_sub(start + usize::from(body.height));
+    if let Some(first) = footer
+        .first_mut()
+        .filter(|_| total > usize::from(body.height))
+    {
+        *first = Line::from(Span::styled(
+            if below > 0 {
+                format!(
+                    "↓ {} below (↓ scrolls)",
+                    crate::text::plural(below, "row", "rows")
+                )
+            } else {
+                format!(
+                    "↑ {} above (↑ scrolls back)",
+                    crate::text::plural(start, "row", "rows")
+                )
+            },
+            dim(),
+        ));
+    }
     frame.render_widget(
         para.scroll((u16::try_from(start).unwrap_or(u16::MAX), 0)),
         body,
     );
     if fh > 0 {
-        let mut footer = footer;
         super::content::make_safe(&mut footer);
         let f = Rect {
             y: area.y + area.height - fh,

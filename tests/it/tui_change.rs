@@ -84,6 +84,18 @@ async fn at_80x24_the_type_the_id_field_and_the_buttons_stay_on_screen() {
         "{text}"
     );
     screen!("tui_change_route_del_confirm_80x24", h);
+    // The preview does not fit: it says how much is below, and ↓ (not a letter:
+    // the field takes letters) shows it, the field keeping what was typed.
+    assert!(text.contains("↓ 1 row below (↓ scrolls)"), "{text}");
+    assert!(!text.contains("+ fixes"), "{text}");
+    h.keys("<Down>").await;
+    let text = h.render();
+    assert!(
+        text.contains("+ fixes: blackhole route 10.2.0.0/16"),
+        "{text}"
+    );
+    assert!(text.contains("↑ 1 row above"), "{text}");
+    assert!(text.contains("› [tgw-rtb▏]"), "{text}");
 }
 
 #[tokio::test]
