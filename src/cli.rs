@@ -34,7 +34,7 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "netops", version, about, long_about, after_help = EXIT_CODES)]
 #[command(
-    override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen"
+    override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops --snapshot DIR [OPTIONS]       the console on a saved or AWS CLI capture (read-only)\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen"
 )]
 #[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale"]))]
 pub struct Cli {
@@ -45,6 +45,16 @@ pub struct Cli {
     /// Simulate this scenario file (TOML or JSON) instead of the built-in one (implies --demo).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+
+    /// Open a snapshot: a folder of AWS CLI JSON (`aws ec2 describe-… --output json`,
+    /// one file per call, named by its top-level key) or one `snapshot save` wrote.
+    /// Read-only: every change is refused. See the README for the layout.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario", "scenario_scale", "endpoint_url"])]
+    pub snapshot: Option<PathBuf>,
+
+    /// With --snapshot: the account of a flat capture whose files do not name it.
+    #[arg(long, value_name = "ID", requires = "snapshot")]
+    pub account: Option<String>,
 
     /// Simulate a generated estate with N spoke VPCs (implies --demo); see --scenario-routes.
     #[arg(long, value_name = "N")]
@@ -227,7 +237,20 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
     };
     let settings = config.profile(&profile);
     let mut read_only = cli.read_only || settings.read_only;
-    let (backend, changer, prober, label): Capabilities = if cli.simulated() {
+    let (backend, changer, prober, label): Capabilities = if let Some(dir) = &cli.snapshot {
+        let snapshot = crate::snapshot::open(
+            dir,
+            &crate::snapshot::Hints {
+                region: cli.region.clone(),
+                account: cli.account.clone(),
+            },
+        )
+        .map_err(|e| e.message)?;
+        crate::error::set_read_only_because(crate::error::ReadOnlyBecause::Snapshot);
+        let backend = crate::backend::snapshot::SnapshotBackend::new(snapshot);
+        let label = backend.info().label;
+        (Arc::new(backend), None, None, label)
+    } else if cli.simulated() {
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
         } else if let Some(spokes) = cli.scenario_scale {

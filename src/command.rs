@@ -154,6 +154,23 @@ pub enum Command {
     /// Undo the last route change made since netops started (re-applies its
     /// before-state, previewed and confirmed like any change).
     Undo,
+    /// Snapshots: save the loaded estate as a folder of AWS CLI JSON that
+    /// `netops --snapshot DIR` opens.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+/// `snapshot …`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+#[command(rename_all = "kebab-case")]
+pub enum SnapshotCommand {
+    /// Write the loaded estate to DIR: per region the AWS CLI's JSON files (all TGW
+    /// routes, static and propagated, in TransitGatewayRoutes.json), under
+    /// accounts/<id>/<region>/, and a netops-snapshot.json manifest.
+    Save {
+        /// The folder to write (created; files of the same names are replaced).
+        dir: String,
+    },
 }
 
 /// `fw …`.
@@ -864,6 +881,9 @@ impl Command {
             Self::AuditLog { last: None } => "audit-log".into(),
             Self::AuditLog { last: Some(n) } => format!("audit-log --last {n}"),
             Self::Undo => "undo".into(),
+            Self::Snapshot(SnapshotCommand::Save { dir }) => {
+                format!("snapshot save {}", quote_word(dir))
+            }
         }
     }
 }

@@ -153,7 +153,31 @@ pub enum Refused {
 /// The one sentence a read-only session refuses with, in every front end and
 /// backend: `subject` is what was asked (a command line, an API call).
 #[must_use]
+/// Why the session cannot change anything, when it is not the user's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnlyBecause {
+    /// The estate is a snapshot (`--snapshot`).
+    Snapshot,
+}
+
+static READ_ONLY_BECAUSE: std::sync::OnceLock<ReadOnlyBecause> = std::sync::OnceLock::new();
+
+/// Records, once per process, why every change is refused (the refusals then say so).
+pub fn set_read_only_because(why: ReadOnlyBecause) {
+    let _ = READ_ONLY_BECAUSE.set(why);
+}
+
 pub fn read_only(subject: &str, refused: Refused) -> String {
+    if READ_ONLY_BECAUSE.get() == Some(&ReadOnlyBecause::Snapshot) {
+        return match refused {
+            Refused::Change => format!(
+                "a snapshot cannot be changed: {subject} was not run (the estate on screen is a capture, not a live account)"
+            ),
+            Refused::Probe => format!(
+                "snapshot: not probed: {subject} runs commands on live instances, and a snapshot has none"
+            ),
+        };
+    }
     let does = match refused {
         Refused::Change => "would change the network",
         Refused::Probe => "runs commands on instances through SSM (SendCommand)",

@@ -47,5 +47,6 @@ pub mod plan;
 pub mod probe;
 pub mod query;
 pub mod runtime;
+pub mod snapshot;
 pub mod text;
 pub mod tui;

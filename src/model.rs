@@ -317,6 +317,10 @@ pub struct TgwRoute {
     /// Several targets mean ECMP (VPN) paths.
     #[serde(default)]
     pub targets: Vec<RouteTarget>,
+    /// Not read but derived by netops: a propagated route of a snapshot that captured
+    /// only static routes, worked out from the table's propagations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
 
 /// An attachment associated with (or propagating into) a TGW route table.

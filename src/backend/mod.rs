@@ -22,6 +22,7 @@ pub mod change;
 pub mod probe;
 pub mod routes;
 pub mod sim;
+pub mod snapshot;
 
 use std::collections::HashMap;
 

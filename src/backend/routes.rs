@@ -109,6 +109,7 @@ mod tests {
     fn table(n: u32) -> Vec<TgwRoute> {
         let mut routes: Vec<TgwRoute> = (0..n)
             .map(|i| TgwRoute {
+                derived: false,
                 route_table_id: "tgw-rtb-1".into(),
                 region: "us-east-1".into(),
                 destination: Destination::Cidr(

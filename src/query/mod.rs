@@ -196,6 +196,9 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
                 failed_check,
             });
         }
+        Command::Snapshot(crate::command::SnapshotCommand::Save { dir }) => {
+            snapshot_save(estate, dir)?
+        }
         Command::Fw(crate::command::FwCommand::List) => firewall::list(net),
         Command::Fw(crate::command::FwCommand::Show { name }) => firewall::show(net, name)?,
         Command::Peer(_)
@@ -225,6 +228,30 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         json,
         failed_check: false,
     })
+}
+
+/// `snapshot save DIR`: the one read command that writes (files, never the
+/// network); it runs where queries run, off the console's screen thread.
+fn snapshot_save(estate: &Estate, dir: &str) -> Result<(Vec<Section>, Value), CommandError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let saved = crate::snapshot::save(
+        estate,
+        std::path::Path::new(dir),
+        &crate::snapshot::SaveInfo {
+            taken_at: crate::journal::rfc3339(now),
+            profile: String::new(),
+        },
+    )?;
+    let mut s = Section::new(&["SAVED", "FILES", "REGIONS", "ACCOUNTS"]);
+    s.row(vec![
+        saved.dir.clone(),
+        saved.files.to_string(),
+        saved.regions.join(", "),
+        saved.accounts.join(", "),
+    ]);
+    Ok((vec![s], to_value(&saved)))
 }
 
 fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {

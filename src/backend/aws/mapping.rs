@@ -562,6 +562,7 @@ pub(super) fn map_tgw_route(
         Destination::PrefixList(r.prefix_list_id()?.to_string())
     };
     Some(TgwRoute {
+        derived: false,
         route_table_id: rtb.to_string(),
         region: region.to_string(),
         destination,

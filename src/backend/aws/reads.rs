@@ -738,6 +738,7 @@ impl AwsBackend {
                 });
                 let blackhole = reference.blackhole().unwrap_or(false) || target.is_none();
                 routes.push(TgwRoute {
+                    derived: false,
                     route_table_id: route_table_id.to_string(),
                     region: region.to_string(),
                     destination: Destination::PrefixList(list.to_string()),

@@ -277,6 +277,7 @@ fn propagated(
     destination: Destination,
 ) -> TgwRoute {
     TgwRoute {
+        derived: false,
         route_table_id: table.id.clone(),
         region: region.to_string(),
         destination,

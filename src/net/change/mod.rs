@@ -850,6 +850,7 @@ fn edit(regions: &mut impl Regions, op: &ChangeOp, chosen: &Chosen, applied: &mu
                 RouteState::Blackhole
             };
             let route = TgwRoute {
+                derived: false,
                 route_table_id: route_table_id.clone(),
                 region: region.to_string(),
                 destination: Destination::Cidr(*cidr),

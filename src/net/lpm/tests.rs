@@ -20,6 +20,7 @@ fn tgw_route(
     targets: &[(&str, AttachmentKind)],
 ) -> TgwRoute {
     TgwRoute {
+        derived: false,
         route_table_id: "tgw-rtb-1".into(),
         region: "us-east-1".into(),
         destination: Destination::Cidr(net(dest)),
@@ -375,6 +376,7 @@ fn arb_route() -> impl Strategy<Value = TgwRoute> {
         0u8..6,
     )
         .prop_map(|(dest, propagated, kind, state, n_targets, id)| TgwRoute {
+            derived: false,
             route_table_id: "tgw-rtb-p".into(),
             region: "r".into(),
             destination: Destination::Cidr(dest),

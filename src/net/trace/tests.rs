@@ -508,6 +508,7 @@ mod properties {
                     }
                     for &(p, t, blackhole) in routes {
                         table.routes.push(TgwRoute {
+                            derived: false,
                             route_table_id: table.id.clone(),
                             region: R.into(),
                             destination: Destination::Cidr(
@@ -614,6 +615,7 @@ async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_
     let mut estate = demo().await;
     let peering = "tgw-attach-0e1a2b3c4d5e6f7a1";
     let route = |table: &str, region: &str, cidr: &str| TgwRoute {
+        derived: false,
         route_table_id: table.into(),
         region: region.into(),
         destination: Destination::Cidr(cidr.parse().expect("test value")),

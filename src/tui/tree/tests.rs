@@ -93,6 +93,7 @@ fn findings_keep_their_console_text_and_jump_targets() {
         tgw_id: "tgw-1".into(),
         name: Some("post-inspection".into()),
         routes: vec![TgwRoute {
+            derived: false,
             route_table_id: "tgw-rtb-1".into(),
             region: "us-east-1".into(),
             destination: Destination::Cidr(net("10.2.0.0/16")),

@@ -1,0 +1,351 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::backend::snapshot::SnapshotBackend;
+use crate::discovery::{DiscoveryPlan, discover};
+use crate::model::{RegionLoad, RouteState};
+
+fn loaded(estate: &Estate) -> BTreeMap<String, RegionEstate> {
+    estate
+        .loaded()
+        .map(|r| (r.region.clone(), r.clone()))
+        .collect()
+}
+
+async fn read_back(dir: &Path, hints: &Hints) -> Estate {
+    let snapshot = open(dir, hints).expect("opens");
+    let regions: Vec<String> = snapshot.regions.keys().cloned().collect();
+    discover(
+        Arc::new(SnapshotBackend::new(snapshot)),
+        DiscoveryPlan {
+            regions,
+            follow_peers: false,
+            concurrency: 4,
+        },
+    )
+    .await
+}
+
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != MANIFEST) {
+                let rel = p.strip_prefix(dir).expect("under").display().to_string();
+                out.insert(rel, std::fs::read_to_string(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// The demo saved and opened again is the same estate, object for object; saving
+/// that gives the same files (the round trip of issue 19).
+#[tokio::test]
+async fn save_then_open_gives_the_same_estate_and_the_same_files() {
+    let demo = crate::net::trace::tests::demo().await;
+    let a = tempfile::tempdir().expect("tempdir");
+    let saved = save(&demo, a.path(), &SaveInfo::default()).expect("saves");
+    assert_eq!(saved.regions, ["eu-west-1", "us-east-1"]);
+    assert!(
+        a.path()
+            .join("accounts/111122223333/us-east-1/Vpcs.json")
+            .is_file()
+    );
+    let back = read_back(a.path(), &Hints::default()).await;
+    assert_eq!(back.account, demo.account);
+    let (want, mut got) = (loaded(&demo), loaded(&back));
+    // The demo names its peering without a Name tag, which AWS cannot do (the name
+    // is the tag): the capture carries it as one.
+    for r in got.values_mut() {
+        for p in &mut r.peerings {
+            assert_eq!(p.tags.remove("Name"), p.name);
+        }
+    }
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>()
+    );
+    for (name, w) in &want {
+        let g = &got[name];
+        // Field by field first, for a readable failure.
+        assert_eq!(w.tgws, g.tgws, "{name} tgws");
+        assert_eq!(w.attachments, g.attachments, "{name} attachments");
+        assert_eq!(w.peerings, g.peerings, "{name} peerings");
+        assert_eq!(w.tgw_route_tables, g.tgw_route_tables, "{name} tables");
+        assert_eq!(w.vpcs, g.vpcs, "{name} vpcs");
+        assert_eq!(w.vpc_route_tables, g.vpc_route_tables, "{name} vpc tables");
+        assert_eq!(w.instances, g.instances, "{name} instances");
+        assert_eq!(w.firewalls, g.firewalls, "{name} firewalls");
+        assert_eq!(w.firewall_policies, g.firewall_policies, "{name} policies");
+        assert_eq!(w.rule_groups, g.rule_groups, "{name} rule groups");
+        assert_eq!(w, g, "{name}");
+    }
+    let b = tempfile::tempdir().expect("tempdir");
+    save(&back, b.path(), &SaveInfo::default()).expect("saves again");
+    assert_eq!(
+        files(a.path()),
+        files(b.path()),
+        "save → open → save: the same files"
+    );
+}
+
+/// Every read command answers the same JSON on the opened snapshot as on the
+/// estate it was saved from.
+#[tokio::test]
+async fn every_read_command_answers_the_same_on_the_snapshot() {
+    let demo = crate::net::trace::tests::demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    save(&demo, dir.path(), &SaveInfo::default()).expect("saves");
+    let mut back = read_back(dir.path(), &Hints::default()).await;
+    // As above: the capture carries the peering's name as its Name tag.
+    for load in back.regions.values_mut() {
+        if let RegionLoad::Loaded { estate } = load {
+            for p in &mut estate.peerings {
+                p.tags.remove("Name");
+            }
+        }
+    }
+    for line in [
+        "tgws",
+        "route-tables",
+        "routes tgw-rtb-0e1a2b3c4d5e6f712",
+        "attachments",
+        "peerings",
+        "vpcs",
+        "nat-gateways",
+        "regions",
+        "show i-0e1a2b3c4d5e6f7d2",
+        "trace i-0e1a2b3c4d5e6f7d1 internet --sni www.amazon.com",
+        "trace i-0e1a2b3c4d5e6f7d2 172.16.1.10 --proto icmp",
+        "audit",
+        "fw list",
+    ] {
+        let cmd = crate::command::parse_line(line)
+            .expect("parses")
+            .expect("a command");
+        let want = crate::query::run(&demo, &cmd).expect("runs live").to_json();
+        let got = crate::query::run(&back, &cmd)
+            .expect("runs on the snapshot")
+            .to_json();
+        assert_eq!(want, got, "{line}");
+    }
+}
+
+/// A capture as the AWS CLI leaves it: flat, only static TGW routes, no ACL or
+/// firewall files, one file malformed, unknown files and fields. The region comes
+/// from the availability zones, propagated routes are derived (and say so), each
+/// missing or broken file is a named gap, and the rest loads.
+#[tokio::test]
+async fn a_flat_cli_capture_with_static_routes_only_and_a_broken_file() {
+    let demo = crate::net::trace::tests::demo().await;
+    let full = tempfile::tempdir().expect("tempdir");
+    save(&demo, full.path(), &SaveInfo::default()).expect("saves");
+    let from = full.path().join("accounts/111122223333/us-east-1");
+    let flat = tempfile::tempdir().expect("tempdir");
+    for f in [
+        "TransitGateways",
+        "TransitGatewayRouteTables",
+        "TransitGatewayAttachments",
+        "TransitGatewayVpcAttachments",
+        "TransitGatewayPropagations",
+        "Vpcs",
+        "Subnets",
+        "RouteTables",
+        "InternetGateways",
+        "NatGateways",
+        "Reservations",
+    ] {
+        let text = std::fs::read_to_string(from.join(format!("{f}.json"))).expect("read");
+        // An unknown field, as a newer CLI may print.
+        let text = text.replacen('{', "{\"ResponseMetadata\": {\"RequestId\": \"x\"},", 1);
+        std::fs::write(flat.path().join(format!("{f}.json")), text).expect("write");
+    }
+    // Only the static routes, as `search-transit-gateway-routes --filters
+    // Name=type,Values=static` prints them.
+    let routes: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(from.join("TransitGatewayRoutes.json")).expect("read"),
+    )
+    .expect("json");
+    let mut statics = routes["TransitGatewayRoutes"].clone();
+    for t in statics.as_array_mut().expect("tables") {
+        t["Routes"]
+            .as_array_mut()
+            .expect("routes")
+            .retain(|r| r["Type"] == "static");
+    }
+    std::fs::write(
+        flat.path().join("TransitGatewayStaticRoutes.json"),
+        serde_json::json!({ "TransitGatewayStaticRoutes": statics }).to_string(),
+    )
+    .expect("write");
+    std::fs::write(
+        flat.path().join("VpcEndpoints.json"),
+        "{\"VpcEndpoints\": [\n  {\"VpcEndpointId\": 7}\n]}",
+    )
+    .expect("write");
+    std::fs::write(flat.path().join("notes.txt"), "not a capture").expect("write");
+
+    let snapshot = open(flat.path(), &Hints::default()).expect("opens");
+    assert_eq!(snapshot.regions.keys().collect::<Vec<_>>(), ["us-east-1"]);
+    let r = &snapshot.regions["us-east-1"];
+    let gap = |part: &str| {
+        r.gaps
+            .iter()
+            .find(|g| g.part == part)
+            .map(|g| g.error.clone())
+    };
+    assert_eq!(
+        gap("network acls").as_deref(),
+        Some("NetworkAcls.json is not in the snapshot")
+    );
+    let broken = gap("vpc endpoints").expect("a gap for the broken file");
+    assert!(broken.contains("VpcEndpoints.json:2:"), "{broken}");
+    assert!(broken.contains("invalid type"), "{broken}");
+    assert!(
+        gap("tgw routes").is_none(),
+        "static routes are enough: {:?}",
+        r.gaps
+    );
+    // The propagated routes are there, derived, as the simulator derives them.
+    let want = demo.region("us-east-1").expect("demo");
+    for (w, g) in want.tgw_route_tables.iter().zip(&r.tgw_route_tables) {
+        let strip = |t: &crate::model::TgwRouteTable| {
+            t.routes
+                .iter()
+                .map(|x| {
+                    (
+                        x.destination.clone(),
+                        x.route_type.clone(),
+                        x.state.clone(),
+                        x.targets.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(w), strip(g), "{}", w.id);
+        for route in &g.routes {
+            assert_eq!(
+                route.derived,
+                route.route_type == RouteType::Propagated,
+                "{route:?}"
+            );
+        }
+    }
+    assert!(
+        r.tgw_route_tables
+            .iter()
+            .flat_map(|t| &t.routes)
+            .any(|x| x.state == RouteState::Blackhole)
+    );
+    let gaps = &snapshot.optional_gaps["us-east-1"];
+    assert!(
+        gaps.iter()
+            .any(|g| g.error == "Firewalls.json is not in the snapshot"),
+        "{gaps:?}"
+    );
+}
+
+/// Two accounts' folders hold one shared TGW region: one object per id, the TGW
+/// owner's copy of a shared attachment winning; a TGW peering listed only by its two
+/// attachments is paired; a flat folder without zones or ARNs asks for --region.
+#[tokio::test]
+async fn two_accounts_merge_and_a_peering_is_paired_from_its_attachments() {
+    let demo = crate::net::trace::tests::demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    save(&demo, dir.path(), &SaveInfo::default()).expect("saves");
+    let owner = dir.path().join("accounts/111122223333");
+    // A second account sees spoke-b's attachment too (as the VPC's owner), with no
+    // association (only the TGW owner sees it).
+    let other = dir.path().join("accounts/444455556666/us-east-1");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    let atts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(owner.join("us-east-1/TransitGatewayAttachments.json"))
+            .expect("read"),
+    )
+    .expect("json");
+    let mut mine = atts["TransitGatewayAttachments"].clone();
+    for a in mine.as_array_mut().expect("list") {
+        a.as_object_mut().expect("object").remove("Association");
+    }
+    std::fs::write(
+        other.join("TransitGatewayAttachments.json"),
+        serde_json::json!({ "TransitGatewayAttachments": mine }).to_string(),
+    )
+    .expect("write");
+    // No peering files: the peering is known only from its attachments.
+    for region in ["us-east-1", "eu-west-1"] {
+        std::fs::remove_file(
+            owner
+                .join(region)
+                .join("TransitGatewayPeeringAttachments.json"),
+        )
+        .expect("rm");
+    }
+    let snapshot = open(dir.path(), &Hints::default()).expect("opens");
+    let use1 = &snapshot.regions["us-east-1"];
+    let want = demo.region("us-east-1").expect("demo");
+    assert_eq!(
+        use1.attachments, want.attachments,
+        "the TGW owner's view wins"
+    );
+    let peering = use1
+        .peerings
+        .iter()
+        .find(|p| p.id == "tgw-attach-0e1a2b3c4d5e6f7a1")
+        .expect("paired");
+    assert_eq!(
+        (
+            peering.requester.region.as_str(),
+            peering.accepter.region.as_str()
+        ),
+        ("eu-west-1", "us-east-1")
+    );
+    assert!(
+        snapshot.regions["eu-west-1"]
+            .peerings
+            .iter()
+            .any(|p| p.id == peering.id)
+    );
+
+    let bare = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        bare.path().join("TransitGatewayRouteTables.json"),
+        "{\"TransitGatewayRouteTables\": []}",
+    )
+    .expect("write");
+    let err = open(bare.path(), &Hints::default()).expect_err("no region");
+    assert!(err.message.contains("pass --region"), "{}", err.message);
+    let ok = open(
+        bare.path(),
+        &Hints {
+            region: Some("ap-south-1".into()),
+            account: None,
+        },
+    )
+    .expect("with --region");
+    assert!(ok.regions.contains_key("ap-south-1"));
+    assert!(matches!(
+        demo.regions.get("us-east-1"),
+        Some(RegionLoad::Loaded { .. })
+    ));
+}
+
+#[test]
+fn regions_from_zones() {
+    assert_eq!(region_of_az("us-east-1a").as_deref(), Some("us-east-1"));
+    assert_eq!(
+        region_of_az("us-east-1-bos-1a").as_deref(),
+        Some("us-east-1")
+    );
+    assert_eq!(
+        region_of_az("us-gov-west-1b").as_deref(),
+        Some("us-gov-west-1")
+    );
+    assert!(looks_like_region("eu-west-1"));
+    assert!(!looks_like_region("accounts"));
+}
