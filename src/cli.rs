@@ -127,6 +127,11 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub call_timeout: u64,
 
+    /// Console: do not show the last known estate at start, nor keep one for the next
+    /// (it is kept in the state directory, per profile and regions).
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Refuse every change (the console hides change actions).
     #[arg(long)]
     pub read_only: bool,

@@ -186,7 +186,14 @@ async fn run(cli: Cli, _log_path: Option<std::path::PathBuf>) -> i32 {
         eprintln!("netops: {message}");
         return exit::USAGE;
     }
+    // The last known estate (not for a snapshot, which is one already).
+    let cache_dir = if cli.no_cache || cli.snapshot.is_some() {
+        None
+    } else {
+        netops::tui::cache::dir(&setup.profile, &setup.plan.regions)
+    };
     let opts = netops::tui::TuiOptions {
+        cache_dir,
         read_only: setup.changer.is_none(),
         changer: setup.changer,
         prober: setup.prober,

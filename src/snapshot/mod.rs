@@ -794,6 +794,63 @@ pub fn open(dir: &Path, hints: &Hints) -> Result<Snapshot, CommandError> {
     })
 }
 
+impl Snapshot {
+    /// The snapshot as an estate, every region loaded (its optional parts' gaps
+    /// with the rest), as a full read of it would give.
+    #[must_use]
+    pub fn into_estate(self) -> Estate {
+        let mut optional_gaps = self.optional_gaps;
+        Estate {
+            account: self.account,
+            regions: self
+                .regions
+                .into_iter()
+                .map(|(name, mut r)| {
+                    r.gaps
+                        .extend(optional_gaps.remove(&name).unwrap_or_default());
+                    (
+                        name,
+                        crate::model::RegionLoad::Loaded {
+                            estate: Box::new(r),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A line on what changed from `old` to `new`: "no change", or the regions whose
+/// objects differ.
+#[must_use]
+pub fn since(old: &Estate, new: &Estate) -> String {
+    let old_regions: BTreeMap<&str, &RegionEstate> =
+        old.loaded().map(|r| (r.region.as_str(), r)).collect();
+    let mut changed = Vec::new();
+    for r in new.loaded() {
+        match old_regions.get(r.region.as_str()) {
+            Some(o) if same_objects(o, r) => {}
+            _ => changed.push(r.region.clone()),
+        }
+    }
+    if changed.is_empty() {
+        "no change".to_string()
+    } else {
+        format!("{} changed", changed.join(", "))
+    }
+}
+
+/// The same objects, gaps aside (a part unread now or then is not a change).
+fn same_objects(a: &RegionEstate, b: &RegionEstate) -> bool {
+    RegionEstate {
+        gaps: Vec::new(),
+        ..a.clone()
+    } == RegionEstate {
+        gaps: Vec::new(),
+        ..b.clone()
+    }
+}
+
 /// What `snapshot save` writes beside the files.
 #[derive(Debug, Clone, Default)]
 pub struct SaveInfo {

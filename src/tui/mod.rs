@@ -28,6 +28,7 @@
 //! Signals (TERM, INT, HUP, QUIT) restore the terminal before the process exits;
 //! Ctrl-C quits and Ctrl-Z suspends whatever the keymap says.
 
+pub mod cache;
 pub mod change;
 pub mod content;
 pub mod dialog;
@@ -78,6 +79,8 @@ pub struct TuiOptions {
     pub keymap_file: Option<PathBuf>,
     /// "DEMO (reference)" or "AWS profile X", for the status bar.
     pub backend_label: String,
+    /// Where the last known estate is kept ([`cache`]); `None` with `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Converts a crossterm key event to the keymap's notation.
@@ -220,6 +223,13 @@ pub async fn run(
     }
     state.changes.session_tag = format!("netops-{}-{}", std::process::id(), Clock::System.now());
     state.probes.available = opts.prober.is_some();
+    state.data.cache_dir.clone_from(&opts.cache_dir);
+    if let Some((path, taken_at)) = opts.cache_dir.as_deref().and_then(cache::latest) {
+        state
+            .changes
+            .jobs
+            .push(state::FrontJob::OpenCache { path, taken_at });
+    }
     let mut runtime = Runtime::new(backend, Clock::System)
         .with_changer(opts.changer)
         .with_prober(opts.prober)
@@ -369,7 +379,7 @@ const SETTLE_TASK: crate::runtime::TaskId = crate::runtime::tasks::SETTLE;
 /// Does a front-end job (reading the audit log) and answers what the console
 /// should hear of it.
 #[must_use]
-pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
+pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
     match job {
         state::FrontJob::ReadLog { path, last } => {
             let title = format!(":audit-log ({})", path.display());
@@ -398,6 +408,29 @@ pub fn run_job(job: state::FrontJob, _clock: Clock) -> Option<Msg> {
         state::FrontJob::RememberLine { path, line } => {
             if let Err(e) = history::append(&path, &line) {
                 tracing::warn!(path = %path.display(), error = %e, "prompt history not written");
+            }
+            None
+        }
+        state::FrontJob::OpenCache { path, taken_at } => {
+            match crate::snapshot::open(&path, &crate::snapshot::Hints::default()) {
+                Ok(snapshot) => Some(Msg::Cached {
+                    estate: Box::new(snapshot.into_estate()),
+                    age: cache::age(taken_at, clock.now()),
+                }),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e.message, "cached estate not read");
+                    None
+                }
+            }
+        }
+        state::FrontJob::SaveCache {
+            dir,
+            estate,
+            profile,
+            now,
+        } => {
+            if let Err(e) = cache::save(&dir, &estate, &profile, now) {
+                tracing::warn!(dir = %dir.display(), error = %e, "estate not cached");
             }
             None
         }

@@ -119,6 +119,9 @@ pub enum Msg {
         title: String,
         result: Result<Vec<String>, crate::error::CommandError>,
     },
+    /// The last known estate, read from the cache at start ([`FrontJob::OpenCache`]),
+    /// `age` as "14 min ago".
+    Cached { estate: Box<Estate>, age: String },
     /// The audit of a data version finished.
     Audited {
         task: TaskId,
@@ -232,6 +235,18 @@ pub enum FrontJob {
     Query {
         command: crate::command::Command,
         estate: std::sync::Arc<Estate>,
+    },
+    /// Read the newest cached capture; answers [`Msg::Cached`].
+    OpenCache {
+        path: std::path::PathBuf,
+        taken_at: u64,
+    },
+    /// Save a full live read as the newest cached capture; answers nothing.
+    SaveCache {
+        dir: std::path::PathBuf,
+        estate: std::sync::Arc<Estate>,
+        profile: String,
+        now: u64,
     },
 }
 
@@ -355,6 +370,16 @@ pub struct Data {
     pub baseline: Option<std::sync::Arc<crate::net::baseline::Baseline>>,
     /// Regions already shown once (opened automatically the first time).
     seen_regions: BTreeSet<String>,
+    /// Where the last known estate is kept between runs ([`super::cache`]); `None`
+    /// with `--no-cache`.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// On screen is (partly) the last known estate, not yet the live one: "snapshot
+    /// from 14 min ago". Changes wait until the live read is done.
+    pub cached: Option<String>,
+    /// That estate, to say what changed once the live one is in.
+    cached_estate: Option<std::sync::Arc<Estate>>,
+    /// The first full live read is done.
+    live_done: bool,
 }
 
 impl Data {
@@ -868,6 +893,9 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             at,
         } => discovery(state, generation, event, at),
         Msg::DiscoveryDone { generation } => {
+            if generation == state.data.discover_gen {
+                nav::live_read_done(state);
+            }
             if generation == state.data.discover_gen && state.message.is_none() {
                 let failed = state.data.estate.failed().count();
                 if failed > 0 {
@@ -950,6 +978,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             ));
             state.dirty = true;
         }
+        Msg::Cached { estate, age } => nav::cached(state, *estate, age),
         Msg::Answer { title, result } => {
             match result {
                 Ok(lines) => state.modals.push(Modal::Output {

@@ -897,6 +897,16 @@ fn status_line(state: &State) -> Line<'static> {
             .bg(Color::Cyan)
             .add_modifier(Modifier::BOLD),
     )];
+    if let Some(label) = &state.data.cached {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" {label} — refreshing "),
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     if state.read_only {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(

@@ -566,3 +566,59 @@ fn prompt_history_survives_a_restart() {
     t.send(&["q"]);
     t.wait_for(&["netops exited with 0"]);
 }
+
+/// Start from the last known state (issue 19 #5): a console keeps what it read; the
+/// next one with the same profile and regions shows it at once, marked as a snapshot
+/// and refreshing, refuses changes until the live read is in, then says what
+/// changed since. `--no-cache` shows nothing before the live read.
+#[test]
+fn the_last_known_estate_shows_at_once_then_the_live_one() {
+    if !Tmux::available() {
+        eprintln!(
+            "SKIPPED the_last_known_estate_shows_at_once_then_the_live_one: tmux is not installed"
+        );
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let command = demo_command(home.path());
+    {
+        let t = Tmux::start("cache1", 120, 40, &command, &[("HOME", home.path())]);
+        t.wait_for(&["TGW hub-use1", "us-east-1 ✓", "eu-west-1 ✓"]);
+        // The capture is written when the full read is done.
+        let cache = home.path().join(".local/state/netops/cache/demo/us-east-1");
+        let start = Instant::now();
+        while std::fs::read_dir(&cache).map_or(0, |d| d.count()) == 0 {
+            assert!(start.elapsed() < WAIT, "no capture in {}", cache.display());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        t.send(&["q"]);
+        t.wait_for(&["netops exited with 0"]);
+    }
+    // Slow now: every call takes 3 s, so what shows first is the cache.
+    let slow = command.replace("--demo", "--demo --sim-latency-ms 3000");
+    let t = Tmux::start("cache2", 120, 40, &slow, &[("HOME", home.path())]);
+    let screen = t.wait_for(&["snapshot from just now — refreshing", "TGW hub-use1"]);
+    assert!(screen.contains("post-inspection  ✗ 1"), "{screen}");
+    t.send(&[":"]);
+    t.type_text("route del tgw-rtb-0e1a2b3c4d5e6f712 10.2.0.0/16");
+    t.send(&["Enter"]);
+    t.wait_for(&["waits for the live read"]);
+    let screen = t.wait_longer(
+        &["live estate read; since the snapshot from"],
+        Duration::from_secs(60),
+    );
+    assert!(screen.contains("no change"), "{screen}");
+    assert!(!screen.contains("refreshing "), "{screen}");
+    t.send(&["q"]);
+    t.wait_for(&["netops exited with 0"]);
+    drop(t);
+    let bare = command.replace("--demo", "--demo --no-cache --sim-latency-ms 3000");
+    let t = Tmux::start("cache3", 120, 40, &bare, &[("HOME", home.path())]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let screen = t.capture();
+    assert!(!screen.contains("snapshot from"), "{screen}");
+    assert!(
+        !screen.contains("TGW hub-use1"),
+        "nothing before the live read: {screen}"
+    );
+}

@@ -29,6 +29,12 @@ pub(super) fn fill_regions(estate: &mut RegionEstate) {
     estate.peerings.iter_mut().for_each(|x| {
         set(&mut x.region);
         set(&mut x.requester.region);
+        // A name is the Name tag on AWS, and AWS lists it among the tags.
+        if let Some(name) = &x.name {
+            x.tags
+                .entry("Name".to_string())
+                .or_insert_with(|| name.clone());
+        }
     });
     estate.vpcs.iter_mut().for_each(|x| set(&mut x.region));
     estate.subnets.iter_mut().for_each(|x| set(&mut x.region));

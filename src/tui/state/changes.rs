@@ -10,6 +10,15 @@ pub(super) fn read_only_refusal(line: &str) -> String {
     crate::error::read_only(&format!("`{line}`"), crate::error::Refused::Change)
 }
 
+/// Why a change must wait: the estate on screen is still (partly) the cached one.
+pub(super) fn cached_refusal(state: &State, subject: &str) -> Option<String> {
+    state.data.cached.as_ref().map(|label| {
+        format!(
+            "{subject} waits for the live read: the estate on screen is the {label}, and a change is planned only on what AWS says now"
+        )
+    })
+}
+
 /// A change command at `:` (or from a key): planned on the console's estate and shown
 /// for confirmation; `peer connect` opens the wizard; `audit-log` reads the log.
 pub(super) fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effect>) {
@@ -17,6 +26,12 @@ pub(super) fn run_change(state: &mut State, cmd: &crate::command::Command, fx: &
     let line = cmd.to_line();
     if cmd.is_change() && state.read_only {
         state.error(read_only_refusal(&line));
+        return;
+    }
+    if cmd.is_change()
+        && let Some(why) = cached_refusal(state, &line)
+    {
+        state.error(why);
         return;
     }
     match cmd {

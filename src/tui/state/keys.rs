@@ -168,6 +168,11 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
             &a.name(),
             crate::error::Refused::Change,
         )),
+        a if a.is_change() && state.data.cached.is_some() => {
+            if let Some(why) = super::changes::cached_refusal(state, &a.name()) {
+                state.error(why);
+            }
+        }
         Action::Actions => actions_menu(state),
         Action::AcceptChange | Action::RejectChange => accept_reject(state, &action, fx),
         Action::DeleteChange => delete_selected(state, fx),

@@ -51,6 +51,68 @@ pub(super) fn discovery(state: &mut State, generation: u64, event: DiscoveryEven
     state.dirty = true;
 }
 
+/// The last known estate arrived from the cache: its regions the live read has not
+/// brought yet are shown now, marked as the snapshot they are.
+pub(super) fn cached(state: &mut State, estate: Estate, age: String) {
+    if state.data.live_done {
+        return;
+    }
+    let mut shown = 0;
+    for (name, load) in &estate.regions {
+        let RegionLoad::Loaded { estate: region } = load else {
+            continue;
+        };
+        if matches!(
+            state.data.estate.regions.get(name),
+            Some(RegionLoad::Loaded { .. } | RegionLoad::Failed { .. })
+        ) {
+            continue;
+        }
+        state.data.estate.regions.insert(
+            name.clone(),
+            RegionLoad::Loaded {
+                estate: region.clone(),
+            },
+        );
+        if state.data.seen_regions.insert(name.clone()) {
+            open_region_first_time(state, name, &Ok(region.clone()));
+        }
+        shown += 1;
+    }
+    if shown == 0 {
+        return;
+    }
+    if state.data.estate.account.is_none() {
+        state.data.estate.account.clone_from(&estate.account);
+    }
+    state.data.cached = Some(format!("snapshot from {age}"));
+    state.data.cached_estate = Some(std::sync::Arc::new(estate));
+    state.data_changed();
+    state.dirty = true;
+}
+
+/// The first full live read is in: the cached estate (if any) gives way, with a word
+/// on what changed since; a clean read is saved for the next start.
+pub(super) fn live_read_done(state: &mut State) {
+    state.data.live_done = true;
+    if let (Some(label), Some(old)) = (state.data.cached.take(), state.data.cached_estate.take()) {
+        let summary = crate::snapshot::since(&old, &state.data.estate);
+        state.info(format!("live estate read; since the {label}: {summary}"));
+        state.dirty = true;
+    }
+    if let Some(dir) = state.data.cache_dir.clone()
+        && state.data.estate.failed().count() == 0
+        && state.data.estate.loaded().next().is_some()
+    {
+        state.changes.jobs.push(FrontJob::SaveCache {
+            dir,
+            estate: std::sync::Arc::new(state.data.estate.clone()),
+            profile: state.changes.profile.clone(),
+            now: state.data.last_refresh.unwrap_or_default(),
+        });
+    }
+}
+
 pub(super) fn open_region_first_time(
     state: &mut State,
     region: &str,
