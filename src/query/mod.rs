@@ -20,12 +20,16 @@ use crate::net::targets::{self, Scan};
 use crate::net::trace;
 use crate::text::terminal_safe;
 
-/// A table section of an output.
+/// A table section of an output, or (when `raw`) lines of text printed as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Section {
     pub title: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Each row is one line printed verbatim: no title, header, alignment or
+    /// `(none)` (a diagram from `export`, which must be exactly its syntax). Only what
+    /// a terminal would act on is still escaped.
+    pub raw: bool,
 }
 
 impl Section {
@@ -34,6 +38,16 @@ impl Section {
             title: None,
             headers: headers.iter().map(|h| (*h).to_string()).collect(),
             rows: Vec::new(),
+            raw: false,
+        }
+    }
+
+    /// Lines of text printed as they are (see [`Section::raw`]).
+    pub fn raw(lines: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            rows: lines.into_iter().map(|l| vec![l]).collect(),
+            raw: true,
+            ..Self::default()
         }
     }
 
@@ -67,6 +81,13 @@ impl Output {
         for (i, section) in self.sections.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
+            }
+            if section.raw {
+                for line in section.rows.iter().flatten() {
+                    out.push_str(&terminal_safe(line));
+                    out.push('\n');
+                }
+                continue;
             }
             // Ids, names and tags are anyone's to set: escape what a terminal would act on.
             if let Some(title) = &section.title {
