@@ -4,6 +4,7 @@
 //! they keep per data version). Network facts (which table a subnet uses, where a
 //! target leads, lookups by id) come from [`crate::net`]; this module only lays them out.
 
+mod export;
 mod firewall;
 
 use comfy_table::{ContentArrangement, Table as TextTable, presets};
@@ -217,6 +218,30 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
                 failed_check,
             });
         }
+        Command::Export {
+            format,
+            region,
+            trace: ends,
+            ..
+        } => {
+            let diagram = match ends {
+                Some(_) => {
+                    let query = crate::command::trace_query(cmd).ok_or_else(|| {
+                        CommandError::new(
+                            crate::error::ErrorKind::InvalidInput,
+                            "--trace takes two values: FROM TO",
+                        )
+                    })?;
+                    let t = trace::trace(net, &query).map_err(|e| CommandError {
+                        kind: crate::error::ErrorKind::InvalidInput,
+                        message: e.0,
+                    })?;
+                    export::trace_diagram(&t)
+                }
+                None => export::topology(net, region.as_deref())?,
+            };
+            export::output(&diagram, *format)
+        }
         Command::Fw(crate::command::FwCommand::List) => firewall::list(net),
         Command::Fw(crate::command::FwCommand::Show { name }) => firewall::show(net, name)?,
         Command::Peer(_)
@@ -268,9 +293,9 @@ fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {
     s
 }
 
-fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
-    let f = &t.flow;
-    let what = format!(
+/// The flow in words: `tcp 10.0.0.10 → internet (203.0.113.80) port 443 sni …`.
+fn flow_words(f: &trace::FlowView) -> String {
+    format!(
         "{} {} → {}{}{}",
         f.protocol.as_str(),
         f.src,
@@ -286,7 +311,11 @@ fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
             .map(|s| format!(" sni {s}"))
             .or_else(|| f.http_host.as_deref().map(|h| format!(" host {h}")))
             .unwrap_or_default()
-    );
+    )
+}
+
+fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
+    let what = flow_words(&t.flow);
     let mut sections = vec![hop_rows(&format!("trace {what}"), &t.hops)];
     let mut summary = Section::new(&[]);
     summary.row(vec!["verdict".into(), t.verdict.summary()]);
