@@ -73,6 +73,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
     },
+    /// Write the topology, or one trace's path, as a Mermaid or Graphviz DOT diagram
+    /// (for design reviews and incident write-ups).
+    ///
+    /// The text output is the diagram alone: `netops --demo --batch - <<< 'export
+    /// mermaid' > estate.mmd`. The topology: per region its TGWs, route tables (with
+    /// route counts), attachments (VPCs with name and CIDRs, inspection VPCs marked),
+    /// associations and propagations, blackhole routes (✗), and peerings between TGWs
+    /// with their state. With --trace: one trace's hops instead.
+    Export {
+        /// mermaid or dot.
+        #[arg(value_enum)]
+        format: ExportFormat,
+        /// Only this region (peer TGWs elsewhere are drawn as stubs).
+        #[arg(long, value_name = "REGION", conflicts_with = "trace")]
+        region: Option<String>,
+        /// Draw one trace instead: its hops in order (forward, then return) with each
+        /// hop's decision and the verdict. FROM and TO as for `trace`.
+        #[arg(long, num_args = 2, value_names = ["FROM", "TO"])]
+        trace: Option<Vec<String>>,
+        /// With --trace: the protocol (default tcp, as for `trace`).
+        #[arg(long, value_enum, requires = "trace")]
+        proto: Option<Proto>,
+        /// With --trace: the destination port (default 443 for tcp).
+        #[arg(long, requires = "trace")]
+        port: Option<u16>,
+        /// With --trace: the TLS server name the firewall sees.
+        #[arg(long, requires = "trace")]
+        sni: Option<String>,
+        /// With --trace: the HTTP Host header the firewall sees (not with --sni).
+        #[arg(long, requires = "trace", conflicts_with = "sni")]
+        host: Option<String>,
+    },
     /// AWS Network Firewall: list the firewalls, or show a policy (its rule groups
     /// in evaluation order, default actions, HOME_NET) or a rule group (its rules).
     #[command(subcommand)]
@@ -319,6 +351,26 @@ pub enum AttachAction {
     Options,
 }
 
+/// The diagram syntax of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Mermaid `flowchart` (renders on GitHub, GitLab, in many wikis).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+}
+
+impl ExportFormat {
+    /// The word it is typed as.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mermaid => "mermaid",
+            Self::Dot => "dot",
+        }
+    }
+}
+
 /// `--proto` of `trace`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Proto {
@@ -340,20 +392,32 @@ impl Proto {
 }
 
 /// What the path engine is asked by `trace FROM TO [--proto] [--port] [--sni]
-/// [--host]`, the same from a batch line and the console's `:` prompt (`None` for
-/// another command).
+/// [--host]` (or `export FORMAT --trace FROM TO …`), the same from a batch line and
+/// the console's `:` prompt (`None` for another command).
 #[must_use]
 pub fn trace_query(cmd: &Command) -> Option<crate::net::trace::TraceQuery> {
-    let Command::Trace {
-        from,
-        to,
-        proto,
-        port,
-        sni,
-        host,
-    } = cmd
-    else {
-        return None;
+    let (from, to, proto, port, sni, host) = match cmd {
+        Command::Trace {
+            from,
+            to,
+            proto,
+            port,
+            sni,
+            host,
+        } => (from, to, proto, port, sni, host),
+        // `export … --trace FROM TO`: the same query, the same defaults.
+        Command::Export {
+            trace: Some(ends),
+            proto,
+            port,
+            sni,
+            host,
+            ..
+        } => match ends.as_slice() {
+            [from, to] => (from, to, proto, port, sni, host),
+            _ => return None,
+        },
+        _ => return None,
     };
     Some(crate::net::trace::TraceQuery {
         from: from.clone(),
@@ -672,6 +736,12 @@ pub fn check_args(cmd: &Command) -> Result<(), CommandError> {
                 }
             }
         },
+        Command::Export {
+            region: Some(r), ..
+        } => {
+            crate::cli::parse_region(r)
+                .map_err(|e| CommandError::invalid(format!("--region: {e}")))?;
+        }
         Command::Fw(FwCommand::Disable { policy, group } | FwCommand::Enable { policy, group }) => {
             for (what, v) in [("policy", policy), ("rule group", group)] {
                 if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_control) {
@@ -749,6 +819,40 @@ impl Command {
                 FailOn::Warning => "audit --fail-on warning".into(),
                 FailOn::Info => "audit --fail-on info".into(),
             },
+            Self::Export {
+                format,
+                region,
+                trace,
+                proto,
+                port,
+                sni,
+                host,
+            } => {
+                let mut line = format!("export {}", format.as_str());
+                if let Some(r) = region {
+                    line.push_str(&format!(" --region {}", quote_word(r)));
+                }
+                if let Some(ends) = trace {
+                    line.push_str(" --trace");
+                    for w in ends {
+                        line.push(' ');
+                        line.push_str(&quote_word(w));
+                    }
+                }
+                if let Some(p) = proto {
+                    line.push_str(&format!(" --proto {}", p.protocol().as_str()));
+                }
+                if let Some(p) = port {
+                    line.push_str(&format!(" --port {p}"));
+                }
+                if let Some(s) = sni {
+                    line.push_str(&format!(" --sni {}", quote_word(s)));
+                }
+                if let Some(h) = host {
+                    line.push_str(&format!(" --host {}", quote_word(h)));
+                }
+                line
+            }
             Self::Fw(FwCommand::List) => "fw list".into(),
             Self::Fw(FwCommand::Show { name }) => format!("fw show {}", quote_word(name)),
             Self::Fw(FwCommand::Disable { policy, group }) => {
@@ -1000,6 +1104,42 @@ mod tests {
     }
 
     #[test]
+    fn export_takes_a_format_and_trace_options_only_with_trace() {
+        assert_eq!(
+            parse_line("export dot"),
+            Ok(Some(Command::Export {
+                format: ExportFormat::Dot,
+                region: None,
+                trace: None,
+                proto: None,
+                port: None,
+                sni: None,
+                host: None,
+            }))
+        );
+        let cmd = parse_line("export mermaid --trace i-1 internet --port 80")
+            .expect("ok")
+            .expect("some");
+        let q = trace_query(&cmd).expect("a trace query");
+        assert_eq!((q.from.as_str(), q.to.as_str()), ("i-1", "internet"));
+        assert_eq!((q.port, q.protocol), (Some(80), None));
+        for (line, why) in [
+            ("export", "<FORMAT>"),
+            ("export svg", "svg"),
+            ("export dot --trace i-1", "2 values"),
+            ("export dot --port 80", "--trace"),
+            (
+                "export dot --region eu-west-1 --trace i-1 internet",
+                "cannot be used",
+            ),
+            ("export dot --region nowhere", "--region"),
+        ] {
+            let e = parse_line(line).expect_err(line);
+            assert!(e.message.contains(why), "{line}: {}", e.message);
+        }
+    }
+
+    #[test]
     fn help_is_help_not_error() {
         let e = parse_line("routes --help").expect_err("help");
         assert!(e.is_help);
@@ -1029,6 +1169,10 @@ mod tests {
             "audit-log --last 5",
             "fw list",
             "fw show egress-policy",
+            "export mermaid",
+            "export dot --region eu-west-1",
+            "export mermaid --trace i-1 internet --sni www.amazon.com",
+            "export dot --trace subnet-1 10.2.0.5 --proto udp --port 53",
             "undo",
         ] {
             let cmd = parse_line(line).expect("ok").expect("some");

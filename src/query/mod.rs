@@ -4,6 +4,7 @@
 //! they keep per data version). Network facts (which table a subnet uses, where a
 //! target leads, lookups by id) come from [`crate::net`]; this module only lays them out.
 
+mod export;
 mod firewall;
 
 use comfy_table::{ContentArrangement, Table as TextTable, presets};
@@ -20,12 +21,16 @@ use crate::net::targets::{self, Scan};
 use crate::net::trace;
 use crate::text::terminal_safe;
 
-/// A table section of an output.
+/// A table section of an output, or (when `raw`) lines of text printed as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Section {
     pub title: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Each row is one line printed verbatim: no title, header, alignment or
+    /// `(none)` (a diagram from `export`, which must be exactly its syntax). Only what
+    /// a terminal would act on is still escaped.
+    pub raw: bool,
 }
 
 impl Section {
@@ -34,6 +39,16 @@ impl Section {
             title: None,
             headers: headers.iter().map(|h| (*h).to_string()).collect(),
             rows: Vec::new(),
+            raw: false,
+        }
+    }
+
+    /// Lines of text printed as they are (see [`Section::raw`]).
+    pub fn raw(lines: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            rows: lines.into_iter().map(|l| vec![l]).collect(),
+            raw: true,
+            ..Self::default()
         }
     }
 
@@ -67,6 +82,13 @@ impl Output {
         for (i, section) in self.sections.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
+            }
+            if section.raw {
+                for line in section.rows.iter().flatten() {
+                    out.push_str(&terminal_safe(line));
+                    out.push('\n');
+                }
+                continue;
             }
             // Ids, names and tags are anyone's to set: escape what a terminal would act on.
             if let Some(title) = &section.title {
@@ -199,6 +221,30 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::Snapshot(crate::command::SnapshotCommand::Save { dir }) => {
             snapshot_save(estate, dir)?
         }
+        Command::Export {
+            format,
+            region,
+            trace: ends,
+            ..
+        } => {
+            let diagram = match ends {
+                Some(_) => {
+                    let query = crate::command::trace_query(cmd).ok_or_else(|| {
+                        CommandError::new(
+                            crate::error::ErrorKind::InvalidInput,
+                            "--trace takes two values: FROM TO",
+                        )
+                    })?;
+                    let t = trace::trace(net, &query).map_err(|e| CommandError {
+                        kind: crate::error::ErrorKind::InvalidInput,
+                        message: e.0,
+                    })?;
+                    export::trace_diagram(&t)
+                }
+                None => export::topology(net, region.as_deref())?,
+            };
+            export::output(&diagram, *format)
+        }
         Command::Fw(crate::command::FwCommand::List) => firewall::list(net),
         Command::Fw(crate::command::FwCommand::Show { name }) => firewall::show(net, name)?,
         Command::Peer(_)
@@ -274,9 +320,9 @@ fn hop_rows(title: &str, hops: &[trace::Hop]) -> Section {
     s
 }
 
-fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
-    let f = &t.flow;
-    let what = format!(
+/// The flow in words: `tcp 10.0.0.10 → internet (203.0.113.80) port 443 sni …`.
+fn flow_words(f: &trace::FlowView) -> String {
+    format!(
         "{} {} → {}{}{}",
         f.protocol.as_str(),
         f.src,
@@ -292,7 +338,11 @@ fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
             .map(|s| format!(" sni {s}"))
             .or_else(|| f.http_host.as_deref().map(|h| format!(" host {h}")))
             .unwrap_or_default()
-    );
+    )
+}
+
+fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
+    let what = flow_words(&t.flow);
     let mut sections = vec![hop_rows(&format!("trace {what}"), &t.hops)];
     let mut summary = Section::new(&[]);
     summary.row(vec!["verdict".into(), t.verdict.summary()]);

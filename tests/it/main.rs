@@ -11,6 +11,7 @@ mod changes;
 mod cli;
 mod conformance;
 mod equivalence;
+mod export;
 mod moto;
 mod moto_changes;
 mod moto_seed;

@@ -279,6 +279,10 @@ pub(super) fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
                 out.extend(r.instances.iter().map(|t| t.id.clone()));
                 out.extend(r.subnets.iter().map(|t| t.id.clone()));
             }
+            "export" if words.contains(&"--trace") => {
+                out.extend(r.instances.iter().map(|t| t.id.clone()));
+                out.extend(r.subnets.iter().map(|t| t.id.clone()));
+            }
             "show" => {
                 out.extend(r.tgws.iter().map(|t| t.id.clone()));
                 out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone()));
@@ -303,6 +307,7 @@ pub(super) fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
         ("peer", _) => &["create", "accept", "reject", "delete", "wait", "connect"],
         ("attach", _) => &["accept", "reject"],
         ("prop", _) => &["on", "off"],
+        ("export", _) => &["mermaid", "dot"],
         _ => &[],
     };
     let mut all: Vec<String> = subcommands.iter().map(|s| (*s).to_string()).collect();
