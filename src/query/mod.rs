@@ -578,7 +578,11 @@ fn route_rows(net: &Net<'_>, region: &RegionEstate, routes: &[TgwRoute]) -> Sect
         };
         t.row(vec![
             route.destination.to_string(),
-            route.route_type.to_string(),
+            if route.derived {
+                format!("{} (derived)", route.route_type)
+            } else {
+                route.route_type.to_string()
+            },
             route.state.to_string(),
             targets.join(","),
             leads.join(" | "),

@@ -227,6 +227,13 @@ async fn a_flat_cli_capture_with_static_routes_only_and_a_broken_file() {
             .flat_map(|t| &t.routes)
             .any(|x| x.state == RouteState::Blackhole)
     );
+    // And the route listing says which routes were derived.
+    let estate = snapshot.clone().into_estate();
+    let cmd = crate::command::parse_line("routes tgw-rtb-0e1a2b3c4d5e6f712")
+        .expect("parses")
+        .expect("a command");
+    let text = crate::query::run(&estate, &cmd).expect("runs").to_text();
+    assert!(text.contains("propagated (derived)"), "{text}");
     let gaps = &snapshot.optional_gaps["us-east-1"];
     assert!(
         gaps.iter()

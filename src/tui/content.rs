@@ -708,7 +708,17 @@ fn route_lines(
     };
     let mut lines = vec![
         kv("destination", route.destination.to_string()),
-        kv("type", route.route_type.to_string()),
+        kv(
+            "type",
+            if route.derived {
+                format!(
+                    "{} (derived: the snapshot holds only static routes; worked out from the table's propagations)",
+                    route.route_type
+                )
+            } else {
+                route.route_type.to_string()
+            },
+        ),
         if route.state == RouteState::Blackhole {
             kv_spans(
                 "state",

@@ -789,10 +789,11 @@ fn route_table_view(
         } else {
             (" ", Style::new())
         };
+        // A snapshot's derived route (only static ones were captured) says so: `prop*`.
         let kind = match (&route.route_type, narrow) {
             (RouteType::Propagated, true) => "prop".to_string(),
             (t, _) => t.to_string(),
-        };
+        } + if route.derived { "*" } else { "" };
         let leads: Vec<String> = route
             .targets
             .iter()
