@@ -36,6 +36,45 @@ fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// Bytes under `dir`.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                total += e.metadata().map_or(0, |m| m.len());
+            }
+        }
+    }
+    total
+}
+
+/// `snapshot save` and `--snapshot` on this estate: the JSON written, the time to
+/// write it, and the time to read it back (the goal: ≥ 50 MB/s).
+fn snapshot_round_trip(estate: &Estate, spokes: usize) {
+    use netops::snapshot::{Hints, SaveInfo, open, save};
+    let dir = std::env::temp_dir().join(format!("netops-bench-snapshot-{spokes}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = Instant::now();
+    save(estate, &dir, &SaveInfo::default()).expect("saves");
+    let saved = t.elapsed();
+    let bytes = dir_bytes(&dir);
+    let t = Instant::now();
+    let snapshot = open(&dir, &Hints::default()).expect("opens");
+    let opened = snapshot.into_estate();
+    let read = t.elapsed();
+    assert_eq!(opened.loaded().count(), estate.loaded().count());
+    println!(
+        "        snapshot: {:.1} MiB of JSON; save {saved:.3?}, open {read:.3?} ({:.0} MB/s); kept in {}",
+        bytes as f64 / (1024.0 * 1024.0),
+        bytes as f64 / 1e6 / read.as_secs_f64(),
+        dir.display()
+    );
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -85,6 +124,7 @@ fn main() {
             mib(index_bytes),
             100.0 * index_bytes as f64 / estate_bytes.max(1) as f64
         );
+        snapshot_round_trip(&estate, spokes);
         let net = Net::with_index(&estate, &index);
         let post = net
             .tgw_route_table("tgw-rtb-00000000000000002")

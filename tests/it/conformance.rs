@@ -1024,13 +1024,55 @@ async fn conformance_moto_reference_estate() {
     let (backend, clients) = moto_backend(&[USE1, EUW1], &fresh_account()).await;
     let map = seed(&scenario, &clients).await;
     let estate = discover(Arc::new(backend), plan_from_home()).await;
-    assert_reference_estate(&estate, &|s: &str| {
+    let id = |s: &str| {
         if s == ACCOUNT {
             map.account.clone()
         } else {
             map.get(s).to_string()
         }
-    });
+    };
+    assert_reference_estate(&estate, &id);
+
+    // Snapshots (issue 19): what the real SDK read from moto, saved and opened again,
+    // is the same estate, and every read command answers the same JSON.
+    let dir = tempfile::tempdir().expect("tempdir");
+    netops::snapshot::save(&estate, dir.path(), &netops::snapshot::SaveInfo::default())
+        .expect("saves");
+    let snapshot =
+        netops::snapshot::open(dir.path(), &netops::snapshot::Hints::default()).expect("opens");
+    let regions: Vec<String> = snapshot.regions.keys().cloned().collect();
+    let opened = discover(
+        Arc::new(netops::backend::snapshot::SnapshotBackend::new(snapshot)),
+        DiscoveryPlan {
+            regions,
+            follow_peers: false,
+            concurrency: 4,
+        },
+    )
+    .await;
+    assert_eq!(opened.account, estate.account);
+    for (want, got) in estate.loaded().zip(opened.loaded()) {
+        assert_eq!(want, got, "{}", want.region);
+    }
+    assert_reference_estate(&opened, &id);
+    let rtb = id("tgw-rtb-0e1a2b3c4d5e6f712");
+    for line in [
+        "tgws".to_string(),
+        "route-tables".into(),
+        format!("routes {rtb}"),
+        "attachments".into(),
+        "peerings".into(),
+        "vpcs".into(),
+        "nat-gateways".into(),
+        "audit".into(),
+    ] {
+        let cmd = netops::command::parse_line(&line)
+            .expect("parses")
+            .expect("a command");
+        let live = netops::query::run(&estate, &cmd).expect("live").to_json();
+        let snap = netops::query::run(&opened, &cmd).expect("snapshot").to_json();
+        assert_eq!(live, snap, "{line}");
+    }
 }
 
 #[tokio::test]
