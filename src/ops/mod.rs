@@ -19,6 +19,7 @@
 //!   settled; [`log`] shows it.
 
 pub mod connect;
+pub mod diff;
 pub mod drive;
 pub mod exec;
 pub mod firewall;

@@ -1,0 +1,3 @@
+//! What differs between two estates.
+
+pub mod objects;
