@@ -333,6 +333,23 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
 }
 
 #[test]
+fn cli_diff_is_a_command_that_needs_snapshots_on_this_branch() {
+    let dir = tmp();
+    let r = demo(dir.path(), &["--batch", "-"], "diff snapshots/monday\n");
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("diff needs snapshots (not built on this branch yet)"),
+        "{r:?}"
+    );
+    let r = demo(dir.path(), &["--batch", "-"], "diff --help\n");
+    assert!(
+        r.stdout.contains("Compare two snapshots") || r.stderr.contains("Compare two snapshots"),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn cli_trace_bad_input_names_what_is_wrong() {
     let dir = tmp();
     let r = demo(dir.path(), &["--batch", "-"], "trace i-nope internet\n");
