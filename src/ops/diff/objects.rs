@@ -13,7 +13,7 @@
 //!   is one record ([`ObjectChange::also_in`]).
 //! - Pure: two estates in, records out, sorted by region, kind, id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Display;
 use std::hash::Hash;
 
@@ -431,7 +431,7 @@ impl Fields {
 
     /// Items keyed by `key`: each added, removed or changed item is a field
     /// `label key`.
-    fn keyed<T, K: Ord + Display>(
+    fn keyed<T: PartialEq, K: Ord + Display>(
         &mut self,
         label: &str,
         b: &[T],
@@ -440,6 +440,10 @@ impl Fields {
         words: impl Fn(&T) -> String,
         part: Part,
     ) {
+        // A table's 2,000 propagations are not worded when they did not change.
+        if b == a {
+            return;
+        }
         let old: BTreeMap<K, String> = b.iter().map(|x| (key(x), words(x))).collect();
         let new: BTreeMap<K, String> = a.iter().map(|x| (key(x), words(x))).collect();
         let mut all: Vec<&K> = old.keys().chain(new.keys()).collect();
@@ -473,13 +477,19 @@ impl Fields {
             text: format!("{label} {x} {}", if added { "added" } else { "removed" }),
             part: part.clone(),
         };
+        if b == a {
+            return;
+        }
+        // Hashed: a rule group's rules string can hold thousands of lines.
+        let (in_b, in_a): (HashSet<&String>, HashSet<&String>) =
+            (b.iter().collect(), a.iter().collect());
         for x in b {
-            if !a.contains(x) {
+            if !in_a.contains(x) {
                 self.0.push(item(x, false));
             }
         }
         for x in a {
-            if !b.contains(x) {
+            if !in_b.contains(x) {
                 self.0.push(item(x, true));
             }
         }
