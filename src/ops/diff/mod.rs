@@ -19,6 +19,12 @@
 //!   them. Changes the finer tests do not follow (a subnet, a gateway, an instance…)
 //!   re-trace every trace with a hop in their region.
 //! - Pure: two estates in, an [`EstateDiff`] out. Loading snapshots is the caller's.
+//!
+//! Measured (`cargo bench --bench net -- 2000`, release, 2,000 spokes and 8,000 extra
+//! routes in post-inspection, 2 shared cores), against a copy differing in 10 routes
+//! of post-inspection: objects 9–10 ms; the whole diff 275–380 ms cold (the
+//! before-estate's baseline, 4,000 traces, is most of it), 32 ms warm with
+//! [`diff_with`]. The goal is 1 s.
 
 pub mod objects;
 
