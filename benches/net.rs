@@ -4,7 +4,9 @@
 //!
 //! On 2,000 spokes it also times a change's preview: projecting it
 //! (`netops::ops::project`) and its impact (`netops::ops::impact`), cold (the
-//! before-estate's baseline included) and warm (baseline reused).
+//! before-estate's baseline included) and warm (baseline reused), and the estate
+//! diff (`netops::ops::diff`) of that estate against a copy differing in 10 routes,
+//! objects and paths.
 //!
 //! `cargo bench --bench net [-- SPOKES ROUTES]` (defaults: 2000 and 4998 spokes, the
 //! most AWS's quotas allow, with post-inspection filled to its 10,000-route quota).
@@ -24,6 +26,7 @@ use netops::model::Estate;
 use netops::net::audit::audit;
 use netops::net::trace::{TraceQuery, trace};
 use netops::net::{EstateIndex, Net};
+use netops::ops::diff::{diff, diff_with, objects};
 use netops::ops::impact::{Baseline, impact_with};
 use netops::ops::project::project;
 
@@ -178,6 +181,7 @@ fn main() {
         );
         if spokes == 2_000 {
             preview(&estate);
+            diff_ten_routes(&estate);
         }
     }
 }
@@ -269,4 +273,75 @@ fn preview(estate: &Estate) {
             base + proj + imp
         );
     }
+}
+
+/// Times `diff` of the estate against a copy differing in 10 routes of
+/// post-inspection (4 spoke routes turned blackhole, 3 removed, 3 static routes
+/// added): the objects alone, then cold (the before-estate's baseline included, as
+/// `diff A B` runs) and warm (baseline reused).
+fn diff_ten_routes(estate: &Estate) {
+    let post = "tgw-rtb-00000000000000002";
+    let mut after = estate.clone();
+    let Some(netops::model::RegionLoad::Loaded { estate: region }) =
+        after.regions.get_mut("us-east-1")
+    else {
+        panic!("us-east-1 not loaded");
+    };
+    let table = region
+        .tgw_route_tables
+        .iter_mut()
+        .find(|t| t.id == post)
+        .expect("post-inspection table");
+    let spoke_route = |i: usize| -> netops::model::Destination {
+        netops::model::Destination::Cidr(
+            format!("10.{}.{}.0/24", i / 256, i % 256)
+                .parse()
+                .expect("cidr"),
+        )
+    };
+    for i in [100, 700, 1300, 1900] {
+        let d = spoke_route(i);
+        let r = table
+            .routes
+            .iter_mut()
+            .find(|r| r.destination == d)
+            .expect("spoke route");
+        r.state = netops::model::RouteState::Blackhole;
+    }
+    let gone = [spoke_route(400), spoke_route(1000), spoke_route(1600)];
+    table.routes.retain(|r| !gone.contains(&r.destination));
+    let template = table.routes[0].clone();
+    for k in 0..3 {
+        let mut r = template.clone();
+        r.destination =
+            netops::model::Destination::Cidr(format!("192.168.{k}.0/24").parse().expect("cidr"));
+        r.route_type = netops::model::RouteType::Static;
+        table.routes.push(r);
+    }
+    let reps: u32 = 5;
+    let t = Instant::now();
+    let mut records = 0;
+    for _ in 0..reps {
+        records = objects::compare(estate, &after).len();
+    }
+    let objects_only = t.elapsed() / reps;
+    let t = Instant::now();
+    let d = diff(estate, &after);
+    let cold = t.elapsed();
+    let baseline = Baseline::new(estate);
+    let t = Instant::now();
+    let mut warm_d = d.clone();
+    for _ in 0..reps {
+        warm_d = diff_with(&baseline, estate, &after);
+    }
+    let warm = t.elapsed() / reps;
+    assert_eq!(warm_d, d);
+    let fields: usize = d.changes.iter().map(|c| c.fields.len()).sum();
+    println!(
+        "  2000 spokes, diff against 10 routes changed in post-inspection: objects {objects_only:>9.3?} ({records} object(s), {fields} field(s)); diff cold {cold:>9.3?} (baseline included), warm {warm:>9.3?} ({} probes, {} path lines, {} findings new, {} fixed)",
+        d.probes,
+        d.paths.len(),
+        d.findings_new.len(),
+        d.findings_fixed.len()
+    );
 }

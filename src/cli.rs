@@ -179,8 +179,9 @@ Exit codes:
   0  success
   1  a command failed (stderr names the line and the resource), or no region could be read
   2  usage or parse error (nothing was run)
-  3  audit found something at or above --fail-on (default error), or a probe found
-     a leak, a block or an unreachable address
+  3  audit found something at or above --fail-on (default error), diff a new
+     finding at or above its --fail-on, or a probe found a leak, a block or an
+     unreachable address
   4  partial data: some region could not be read (the rest is printed)
   128+n  stopped by signal n (SIGINT 130, SIGTERM 143): a change in flight was
      finished and logged, nothing more was sent";

@@ -105,6 +105,22 @@ pub enum Command {
         #[arg(long, requires = "trace", conflicts_with = "sni")]
         host: Option<String>,
     },
+    /// Compare two snapshots, or a snapshot with what is loaded now: the objects
+    /// added, removed and changed, by region and object (routes with their targets
+    /// and state, associations, propagations, attachment and peering states, rule
+    /// groups and their order, HOME_NET, security groups, ACL entries…); then what
+    /// that did to paths: the probe traces (spoke → internet, spoke ↔ spoke, spoke →
+    /// peered regions) whose verdict changed, and the audit's findings new and fixed.
+    /// Exits 3 on a new finding at or above --fail-on.
+    Diff {
+        /// The snapshot to compare from (a folder `snapshot save` wrote).
+        a: String,
+        /// The snapshot to compare to (default: the estate loaded now).
+        b: Option<String>,
+        /// The lowest severity of a new finding that makes the exit code 3.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
     /// AWS Network Firewall: list the firewalls, or show a policy (its rule groups
     /// in evaluation order, default actions, HOME_NET) or a rule group (its rules).
     #[command(subcommand)]
@@ -853,6 +869,19 @@ impl Command {
                 }
                 line
             }
+            Self::Diff { a, b, fail_on } => {
+                let mut line = format!("diff {}", quote_word(a));
+                if let Some(b) = b {
+                    line.push(' ');
+                    line.push_str(&quote_word(b));
+                }
+                match fail_on {
+                    FailOn::Error => {}
+                    FailOn::Warning => line.push_str(" --fail-on warning"),
+                    FailOn::Info => line.push_str(" --fail-on info"),
+                }
+                line
+            }
             Self::Fw(FwCommand::List) => "fw list".into(),
             Self::Fw(FwCommand::Show { name }) => format!("fw show {}", quote_word(name)),
             Self::Fw(FwCommand::Disable { policy, group }) => {
@@ -1156,6 +1185,8 @@ mod tests {
             "trace i-1 internet --sni www.amazon.com",
             "trace subnet-1 10.2.0.5 --proto udp --port 53",
             "audit --fail-on warning",
+            "diff snapshots/monday",
+            "diff snapshots/monday 'snapshots/tues day' --fail-on warning",
             "peer create tgw-1 tgw-2 --peer-region eu-west-1",
             "peer connect tgw-attach-1",
             "peer connect tgw-1 tgw-2 --timeout 60",

@@ -7,7 +7,8 @@ pub const OK: i32 = 0;
 pub const COMMAND_FAILED: i32 = 1;
 /// Usage: a bad option, script or scenario; nothing ran.
 pub const USAGE: i32 = 2;
-/// `audit` found something at or above `--fail-on` (and no command failed).
+/// `audit` found something at or above `--fail-on`, or `diff` a new finding at or
+/// above its `--fail-on` (and no command failed).
 pub const FINDINGS: i32 = 3;
 /// Partial data: some region could not be read.
 pub const PARTIAL: i32 = 4;

@@ -43,6 +43,7 @@ pub mod logging;
 pub mod model;
 pub mod net;
 pub mod ops;
+pub mod output;
 pub mod plan;
 pub mod probe;
 pub mod query;

@@ -36,14 +36,21 @@
 //! [`Baseline`] holds the before-estate's index, audit findings and every trace the
 //! audit and the probes asked for, computed once per estate version and reused for
 //! any number of previews ([`impact_with`]). After the change only the traces the
-//! change can affect are traced again; the rest are answered from the baseline. A
+//! change can affect are traced again; the rest are answered from the baseline.
+//! What changed is read from the estate diff's records ([`super::diff::objects`]),
+//! so the preview and `diff` share one comparison and neither is told of any ops. A
 //! trace is affected when one of its hops (forward or return) names an object whose
-//! record the change alters (attachment, peering, a route table's associations), or a
-//! TGW / VPC route table hop whose table gained, lost or changed a route for a prefix
-//! holding one of the flow's addresses (source, destination, egress IP): a longest
-//! prefix lookup for an address depends only on the routes whose prefix holds it.
-//! A trace with flow-hash alternatives (whose paths are not listed hop by hop) is
-//! traced again whenever its region changes at all.
+//! record the change alters (attachment, peering, a route table's associations, a
+//! security group's or network ACL's rules, a firewall whose policy or rule groups
+//! changed), or a TGW / VPC route table hop whose table gained, lost or changed a
+//! route for a prefix holding one of the flow's addresses (source, destination,
+//! egress IP): a longest prefix lookup for an address depends only on the routes
+//! whose prefix holds it. A trace with flow-hash alternatives (whose paths are not
+//! listed hop by hop) is traced again whenever its region changes at all. Changes
+//! these tests do not follow (a VPC's CIDRs, a subnet, a gateway, an endpoint, an
+//! instance or interface, a security group or ACL that appears or goes, a region
+//! read on one side only) re-trace every trace with a hop in their region or across
+//! a peering: exact, at the cost of a baseline's worth of tracing in that region.
 //!
 //! Measured (`cargo bench --bench net -- 2000`, release, 2,000 spokes and 8,000 extra
 //! routes in post-inspection, 2 shared cores): baseline 250–390 ms (4,000 traces:
@@ -60,11 +67,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::backend::ChangeOp;
-use crate::model::{Destination, Estate, RegionEstate, TgwRoute, VpcRoute};
+use crate::model::{Destination, Estate, RegionEstate};
 use crate::net::audit;
 use crate::net::trace::{self, HopKind, Trace, TraceQuery, Verdict};
 use crate::net::{EstateIndex, Finding, Net};
 
+use super::diff::objects::{self, Kind, ObjectChange, Part, What};
 use super::project::Projected;
 
 pub use crate::net::baseline::{Baseline, EGRESS_SNI};
@@ -157,11 +165,53 @@ pub fn impact_with(
     if !ops.iter().any(ChangeOp::mutates) {
         return out;
     }
-    let before_net = Net::with_index(before, &baseline.index);
     let changes = Changes::between(before, after);
+    let paths = paths_with(baseline, before, after, &changes);
+    out.lines = paths.impact.lines;
+    out.probes = paths.impact.probes;
+    out.not_evaluated.extend(paths.impact.not_evaluated);
+    for f in &paths.fixed {
+        out.lines.push(ImpactLine {
+            tone: Tone::Good,
+            text: format!("fixes: {}", f.message()),
+            needs_acceptance: false,
+        });
+    }
+    for f in &paths.new {
+        out.lines.push(ImpactLine {
+            tone: Tone::Warning,
+            text: format!("new: {}", f.message()),
+            needs_acceptance: false,
+        });
+    }
+    out
+}
+
+/// What two estates differ by on paths: the probe lines (in `impact.lines`) and the
+/// audit's findings that appear and go. Shared by the change preview ([`impact_with`])
+/// and the estate diff ([`crate::ops::diff`]).
+#[derive(Debug, Default)]
+pub(crate) struct PathChanges {
+    pub impact: Impact,
+    /// Findings of `after` that `before` does not have.
+    pub new: Vec<Finding>,
+    /// Findings of `before` that `after` does not have.
+    pub fixed: Vec<Finding>,
+}
+
+/// [`PathChanges`] between `before` (whose `baseline` answers its side) and `after`,
+/// tracing again on `after` only what `changes` affects.
+pub(crate) fn paths_with(
+    baseline: &Baseline,
+    before: &Estate,
+    after: &Estate,
+    changes: &Changes,
+) -> PathChanges {
+    let mut out = PathChanges::default();
     if changes.is_empty() {
         return out;
     }
+    let before_net = Net::with_index(before, &baseline.index);
     let after_index = EstateIndex::build(after);
     let after_net = Net::with_index(after, &after_index);
 
@@ -185,8 +235,8 @@ pub fn impact_with(
                 trace::trace(&after_net, &p.query).ok().map(Arc::new)
             }
         };
-        out.probes += 1;
-        compare(p, before_t.as_deref(), after_t.as_deref(), &mut out);
+        out.impact.probes += 1;
+        compare(p, before_t.as_deref(), after_t.as_deref(), &mut out.impact);
     }
 
     // The audit after the change, unaffected traces answered from the baseline.
@@ -201,26 +251,18 @@ pub fn impact_with(
     });
     let before_keys: HashSet<String> = baseline.findings.iter().map(finding_key).collect();
     let after_keys: HashSet<String> = after_findings.iter().map(finding_key).collect();
-    for f in &baseline.findings {
-        if !after_keys.contains(&finding_key(f)) {
-            out.lines.push(ImpactLine {
-                tone: Tone::Good,
-                text: format!("fixes: {}", f.message()),
-                needs_acceptance: false,
-            });
-        }
-    }
-    for f in &after_findings {
-        if !before_keys.contains(&finding_key(f)) {
-            out.lines.push(ImpactLine {
-                tone: Tone::Warning,
-                text: format!("new: {}", f.message()),
-                needs_acceptance: false,
-            });
-        }
-    }
+    out.fixed = baseline
+        .findings
+        .iter()
+        .filter(|f| !after_keys.contains(&finding_key(f)))
+        .cloned()
+        .collect();
+    out.new = after_findings
+        .into_iter()
+        .filter(|f| !before_keys.contains(&finding_key(f)))
+        .collect();
     tracing::debug!(
-        probes = out.probes,
+        probes = out.impact.probes,
         retraced,
         "impact: traces answered again after the change"
     );
@@ -423,31 +465,52 @@ fn finding_key(f: &Finding) -> String {
 
 // --------------------------------------------------------------------- changes
 
-/// What differs between two estates, as far as a trace can tell.
+/// What differs between two estates, as far as a trace can tell: worked out from the
+/// estate diff's records ([`super::diff::objects`]), so the change preview and
+/// `diff` share one comparison.
 #[derive(Debug, Default)]
-struct Changes {
+pub(crate) struct Changes {
     /// Objects whose record changed (attachments, peerings, route tables whose
-    /// associations changed, VPC route tables whose subnets changed).
+    /// associations changed, security groups and network ACLs whose rules changed,
+    /// firewalls and their endpoints whose policy changed).
     whole: HashSet<String>,
     /// Route tables (TGW and VPC, by id) → the destinations whose routes changed.
     prefixes: HashMap<String, Vec<Destination>>,
     /// Regions with any change (for traces with flow-hash alternatives).
     regions: HashSet<String>,
+    /// Regions where something changed that the finer tests above do not follow
+    /// (a VPC's CIDRs, a subnet, a gateway, an instance, an interface, a group or ACL
+    /// that appears or goes, a part not read): every trace with a hop there, or that
+    /// crosses a peering, is traced again.
+    coarse: HashSet<String>,
+    /// Something differs at all.
+    any: bool,
 }
 
 impl Changes {
-    fn between(before: &Estate, after: &Estate) -> Self {
-        let mut c = Self::default();
-        let names: std::collections::BTreeSet<&String> =
-            before.regions.keys().chain(after.regions.keys()).collect();
-        for name in names {
-            match (before.region(name), after.region(name)) {
-                (Some(b), Some(a)) => c.region(b, a),
-                (None, None) => {}
-                _ => {
+    /// The changes between two estates.
+    pub(crate) fn between(before: &Estate, after: &Estate) -> Self {
+        Self::from_objects(before, after, &objects::compare(before, after))
+    }
+
+    /// The changes the diff's `records` (of `before` → `after`) stand for.
+    pub(crate) fn from_objects(before: &Estate, after: &Estate, records: &[ObjectChange]) -> Self {
+        let mut c = Self {
+            any: !records.is_empty(),
+            ..Self::default()
+        };
+        // Firewall objects, per region: resolved to the firewalls they change below.
+        let mut firewall_side: HashMap<&str, Vec<&ObjectChange>> = HashMap::new();
+        for o in records {
+            c.regions.insert(o.region.clone());
+            for r in &o.also_in {
+                c.regions.insert(r.clone());
+            }
+            match o.kind {
+                Kind::Region => {
                     // A region loaded on one side only: everything in it changed.
-                    c.regions.insert(name.clone());
-                    for r in [before.region(name), after.region(name)]
+                    c.coarse.insert(o.region.clone());
+                    for r in [before.region(&o.region), after.region(&o.region)]
                         .into_iter()
                         .flatten()
                     {
@@ -455,99 +518,95 @@ impl Changes {
                         c.whole.extend(r.peerings.iter().map(|p| p.id.clone()));
                     }
                 }
+                Kind::TgwRouteTable | Kind::VpcRouteTable if o.what == What::Changed => {
+                    for f in &o.fields {
+                        match &f.part {
+                            Part::Route(d) => {
+                                c.prefixes.entry(o.id.clone()).or_default().push(d.clone());
+                            }
+                            // The trace reads the routes propagation made, compared
+                            // on their own.
+                            Part::Propagation => {}
+                            Part::Rules | Part::Other => {
+                                c.whole.insert(o.id.clone());
+                            }
+                        }
+                    }
+                }
+                Kind::TgwRouteTable | Kind::VpcRouteTable | Kind::TgwAttachment | Kind::Peering => {
+                    c.whole.insert(o.id.clone());
+                }
+                // Rules only: the group's or ACL's own hop is the one that reads them.
+                Kind::SecurityGroup | Kind::NetworkAcl
+                    if o.what == What::Changed
+                        && o.fields.iter().all(|f| f.part == Part::Rules) =>
+                {
+                    c.whole.insert(o.id.clone());
+                }
+                Kind::NetworkFirewall | Kind::FirewallPolicy | Kind::RuleGroup => {
+                    firewall_side.entry(o.region.as_str()).or_default().push(o);
+                }
+                _ => {
+                    c.coarse.insert(o.region.clone());
+                    for r in &o.also_in {
+                        c.coarse.insert(r.clone());
+                    }
+                }
             }
+        }
+        for (region, changed) in firewall_side {
+            let sides: Vec<&RegionEstate> = [before.region(region), after.region(region)]
+                .into_iter()
+                .flatten()
+                .collect();
+            c.firewalls(&sides, &changed);
         }
         c
     }
 
-    fn is_empty(&self) -> bool {
-        self.whole.is_empty() && self.prefixes.is_empty()
+    /// A policy or rule group that changed changes every firewall using it: its
+    /// endpoints are the hops that evaluate the policy.
+    fn firewalls(&mut self, sides: &[&RegionEstate], changed: &[&ObjectChange]) {
+        let has = |kind: Kind, id: &str| changed.iter().any(|o| o.kind == kind && o.id == id);
+        let mut policies: HashSet<&str> = HashSet::new();
+        for r in sides {
+            for p in &r.firewall_policies {
+                if has(Kind::FirewallPolicy, &p.id) {
+                    policies.insert(p.arn.as_str());
+                }
+            }
+            for g in &r.rule_groups {
+                if !has(Kind::RuleGroup, &g.id) {
+                    continue;
+                }
+                for s in sides {
+                    for p in &s.firewall_policies {
+                        if p.stateful_rule_groups
+                            .iter()
+                            .chain(&p.stateless_rule_groups)
+                            .any(|x| x.arn == g.arn)
+                        {
+                            policies.insert(p.arn.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        for r in sides {
+            for fw in &r.firewalls {
+                if policies.contains(fw.policy_arn.as_str()) || has(Kind::NetworkFirewall, &fw.id) {
+                    self.whole.insert(fw.id.clone());
+                    self.whole.insert(fw.arn.clone());
+                    self.whole.insert(fw.name.clone());
+                    self.whole
+                        .extend(fw.endpoints.iter().filter_map(|e| e.endpoint_id.clone()));
+                }
+            }
+        }
     }
 
-    fn region(&mut self, b: &RegionEstate, a: &RegionEstate) {
-        let before_len = self.whole.len() + self.prefixes.len();
-        // A policy or rule group that changed changes every firewall using it: its
-        // endpoints are the hops that evaluate the policy.
-        let mut policies: HashSet<&str> = HashSet::new();
-        for p in &a.firewall_policies {
-            if b.firewall_policies.iter().find(|x| x.arn == p.arn) != Some(p) {
-                policies.insert(p.arn.as_str());
-            }
-        }
-        for g in &a.rule_groups {
-            if b.rule_groups.iter().find(|x| x.arn == g.arn) != Some(g) {
-                for p in &a.firewall_policies {
-                    if p.stateful_rule_groups
-                        .iter()
-                        .chain(&p.stateless_rule_groups)
-                        .any(|r| r.arn == g.arn)
-                    {
-                        policies.insert(p.arn.as_str());
-                    }
-                }
-            }
-        }
-        for fw in a.firewalls.iter().chain(&b.firewalls) {
-            if policies.contains(fw.policy_arn.as_str())
-                || b.firewalls.iter().find(|x| x.arn == fw.arn)
-                    != a.firewalls.iter().find(|x| x.arn == fw.arn)
-            {
-                self.whole.insert(fw.id.clone());
-                self.whole.insert(fw.arn.clone());
-                self.whole.insert(fw.name.clone());
-                self.whole
-                    .extend(fw.endpoints.iter().filter_map(|e| e.endpoint_id.clone()));
-            }
-        }
-        diff_by_id(&b.attachments, &a.attachments, |x| &x.id, &mut self.whole);
-        diff_by_id(&b.peerings, &a.peerings, |x| &x.id, &mut self.whole);
-        let tgw_before: HashMap<&str, &crate::model::TgwRouteTable> = b
-            .tgw_route_tables
-            .iter()
-            .map(|t| (t.id.as_str(), t))
-            .collect();
-        for t in &a.tgw_route_tables {
-            match tgw_before.get(t.id.as_str()) {
-                Some(old) if *old == t => {}
-                Some(old) => {
-                    if old.associations != t.associations {
-                        self.whole.insert(t.id.clone());
-                    }
-                    let d = route_diff(&old.routes, &t.routes, |r: &TgwRoute| &r.destination);
-                    if !d.is_empty() {
-                        self.prefixes.entry(t.id.clone()).or_default().extend(d);
-                    }
-                }
-                None => {
-                    self.whole.insert(t.id.clone());
-                }
-            }
-        }
-        let vpc_before: HashMap<&str, &crate::model::VpcRouteTable> = b
-            .vpc_route_tables
-            .iter()
-            .map(|t| (t.id.as_str(), t))
-            .collect();
-        for t in &a.vpc_route_tables {
-            match vpc_before.get(t.id.as_str()) {
-                Some(old) if *old == t => {}
-                Some(old) => {
-                    if old.associations != t.associations {
-                        self.whole.insert(t.id.clone());
-                    }
-                    let d = route_diff(&old.routes, &t.routes, |r: &VpcRoute| &r.destination);
-                    if !d.is_empty() {
-                        self.prefixes.entry(t.id.clone()).or_default().extend(d);
-                    }
-                }
-                None => {
-                    self.whole.insert(t.id.clone());
-                }
-            }
-        }
-        if self.whole.len() + self.prefixes.len() != before_len {
-            self.regions.insert(a.region.clone());
-        }
+    fn is_empty(&self) -> bool {
+        !self.any
     }
 
     /// True when `t` (traced on the before estate) may trace differently after.
@@ -574,12 +633,16 @@ impl Changes {
         };
         let hops = t.hops.iter().chain(t.return_hops.iter());
         let any_whole = !self.whole.is_empty();
+        let any_coarse = !self.coarse.is_empty();
         for h in hops {
             if any_whole
                 && (self.whole.contains(&h.id)
                     || h.object
                         .as_ref()
-                        .is_some_and(|o| o.id != h.id && self.whole.contains(&o.id)))
+                        .is_some_and(|o| o.id != h.id && self.whole.contains(&o.id))
+                    // A security group hop names every group of the interface.
+                    || (h.kind == HopKind::SecurityGroup
+                        && h.id.split(',').any(|id| self.whole.contains(id))))
             {
                 return true;
             }
@@ -593,79 +656,15 @@ impl Changes {
             if !t.alternatives.is_empty() && self.regions.contains(&h.region) {
                 return true;
             }
+            if any_coarse
+                && (self.coarse.contains(&h.region)
+                    || matches!(h.kind, HopKind::TgwPeering | HopKind::VpcPeering))
+            {
+                return true;
+            }
         }
         false
     }
-}
-
-/// Ids of records that differ, appear or go (positions compared first: a projection
-/// keeps them).
-fn diff_by_id<T: PartialEq>(
-    before: &[T],
-    after: &[T],
-    id: impl Fn(&T) -> &String,
-    out: &mut HashSet<String>,
-) {
-    if before.len() == after.len() && before.iter().zip(after).all(|(b, a)| id(b) == id(a)) {
-        for (b, a) in before.iter().zip(after) {
-            if b != a {
-                out.insert(id(a).clone());
-            }
-        }
-        return;
-    }
-    let old: HashMap<&String, &T> = before.iter().map(|x| (id(x), x)).collect();
-    let new: HashMap<&String, &T> = after.iter().map(|x| (id(x), x)).collect();
-    for (k, v) in &new {
-        if old.get(k).is_none_or(|o| o != v) {
-            out.insert((*k).clone());
-        }
-    }
-    for k in old.keys() {
-        if !new.contains_key(k) {
-            out.insert((*k).clone());
-        }
-    }
-}
-
-/// The destinations whose routes differ between two versions of a table.
-fn route_diff<R: PartialEq>(
-    before: &[R],
-    after: &[R],
-    dest: impl Fn(&R) -> &Destination,
-) -> Vec<Destination> {
-    // What both lists share at their start and end is the same on both sides, so a
-    // destination's routes differ exactly when its routes in the two middles differ:
-    // a one-route change hashes a few routes, not 10,000.
-    let head = before.iter().zip(after).take_while(|(b, a)| b == a).count();
-    let (before, after) = (&before[head..], &after[head..]);
-    let tail = before
-        .iter()
-        .rev()
-        .zip(after.iter().rev())
-        .take_while(|(b, a)| b == a)
-        .count();
-    let (before, after) = (&before[..before.len() - tail], &after[..after.len() - tail]);
-    let mut old: HashMap<&Destination, Vec<&R>> = HashMap::with_capacity(before.len());
-    for r in before {
-        old.entry(dest(r)).or_default().push(r);
-    }
-    let mut new: HashMap<&Destination, Vec<&R>> = HashMap::with_capacity(after.len());
-    for r in after {
-        new.entry(dest(r)).or_default().push(r);
-    }
-    let mut out = Vec::new();
-    for (d, rs) in &new {
-        if old.get(d) != Some(rs) {
-            out.push((*d).clone());
-        }
-    }
-    for d in old.keys() {
-        if !new.contains_key(d) {
-            out.push((*d).clone());
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ pub use crate::journal::*;
 /// The log as `audit-log` shows it, in batch and in the console: one row per
 /// change, then how many lines could not be read.
 #[must_use]
-pub fn output(command: &str, entries: &[Entry], unreadable: usize) -> crate::query::Output {
-    use crate::query::Section;
+pub fn output(command: &str, entries: &[Entry], unreadable: usize) -> crate::output::Output {
+    use crate::output::Section;
     let mut table = Section::new(&["TIME", "PROFILE", "REGION", "ACTION", "COMMAND", "RESULT"]);
     for e in entries {
         table.row(vec![
@@ -28,7 +28,7 @@ pub fn output(command: &str, entries: &[Entry], unreadable: usize) -> crate::que
         )]);
         sections.push(w);
     }
-    crate::query::Output {
+    crate::output::Output {
         command: command.to_string(),
         sections,
         json: serde_json::json!({ "items": entries, "unreadable_lines": unreadable }),

@@ -19,6 +19,7 @@
 //!   settled; [`log`] shows it.
 
 pub mod connect;
+pub mod diff;
 pub mod drive;
 pub mod exec;
 pub mod firewall;
@@ -39,8 +40,8 @@ use crate::error::CommandError;
 use crate::error::ErrorKind;
 use crate::model::{Destination, RouteType, TgwRouteTable, VpcRouteTable};
 use crate::net::Net;
+use crate::output::{Output, Section};
 use crate::plan::{Level, Problem};
-use crate::query::{Output, Section};
 
 pub use impact::{Impact, ImpactLine, Tone};
 

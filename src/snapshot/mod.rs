@@ -52,8 +52,18 @@ pub struct Manifest {
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
     pub netops_version: String,
-    /// Parts that could not be read, as `region: part: error`.
-    pub not_read: Vec<String>,
+    /// Parts that could not be read: their files are left out, and opening the
+    /// snapshot shows these gaps in their place.
+    pub not_read: Vec<NotRead>,
+}
+
+/// A part of a region that could not be read when the snapshot was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct NotRead {
+    pub region: String,
+    pub part: String,
+    pub error: String,
 }
 
 /// An opened snapshot.
@@ -185,6 +195,7 @@ const FILES: &[&str] = &[
     "TransitGatewayRoutes",
     "TransitGatewayStaticRoutes",
     "TransitGatewayPropagations",
+    "TransitGatewayAssociations",
     "Vpcs",
     "Subnets",
     "RouteTables",
@@ -201,6 +212,43 @@ const FILES: &[&str] = &[
     "FirewallPolicies",
     "RuleGroups",
 ];
+
+/// The parts of a region (as gaps name them) and the files that hold each. A part
+/// that could not be read is saved as no files (and a manifest entry), so opening the
+/// snapshot shows it unread, never as empty.
+const PARTS: &[(&str, &[&str])] = &[
+    ("transit gateways", &["TransitGateways"]),
+    ("tgw route tables", &["TransitGatewayRouteTables"]),
+    ("tgw attachments", &["TransitGatewayAttachments"]),
+    ("tgw vpc attachments", &["TransitGatewayVpcAttachments"]),
+    ("tgw peerings", &["TransitGatewayPeeringAttachments"]),
+    (
+        "tgw routes",
+        &["TransitGatewayRoutes", "TransitGatewayStaticRoutes"],
+    ),
+    ("tgw propagations", &["TransitGatewayPropagations"]),
+    ("vpcs", &["Vpcs"]),
+    ("subnets", &["Subnets"]),
+    ("vpc route tables", &["RouteTables"]),
+    ("internet gateways", &["InternetGateways"]),
+    ("nat gateways", &["NatGateways"]),
+    ("vpc endpoints", &["VpcEndpoints"]),
+    ("vpc peerings", &["VpcPeeringConnections"]),
+    ("network acls", &["NetworkAcls"]),
+    ("security groups", &["SecurityGroups"]),
+    ("network interfaces", &["NetworkInterfaces"]),
+    ("instances", &["Reservations", "InstanceInformationList"]),
+    ("ssm", &["InstanceInformationList"]),
+    (
+        "network-firewall",
+        &["Firewalls", "FirewallPolicies", "RuleGroups"],
+    ),
+];
+
+/// Parts answered with their optional part (Network Firewall, instances).
+fn is_optional(part: &str) -> bool {
+    matches!(part, "instances" | "ssm" | "network-firewall")
+}
 
 /// `us-east-1` from `us-east-1a` (or a Local Zone's `us-east-1-bos-1a`).
 fn region_of_az(az: &str) -> Option<String> {
@@ -277,6 +325,12 @@ fn read_folder(
             }
         }
     };
+    let assocs: Option<Vec<s::TableAssociations>> = read_list(
+        dir,
+        "TransitGatewayAssociations",
+        "tgw associations",
+        &mut Vec::new(),
+    );
     let props: Vec<s::TablePropagations> =
         read_list(dir, "TransitGatewayPropagations", "tgw propagations", g).unwrap_or_default();
     let vpcs: Vec<s::Vpc> = read_list(dir, "Vpcs", "vpcs", g).unwrap_or_default();
@@ -411,26 +465,34 @@ fn read_folder(
                     .collect()
             })
             .unwrap_or_default();
-        // Associations: what each attachment says it is associated with.
-        table.associations = estate
-            .attachments
-            .iter()
-            .filter(|a| {
-                a.association
-                    .as_ref()
-                    .is_some_and(|x| x.route_table_id == table.id)
-            })
-            .map(|a| RouteTableLink {
-                attachment_id: a.id.clone(),
-                resource_type: Some(a.kind.clone()),
-                resource_id: a.resource_id.clone(),
-                state: a
-                    .association
-                    .as_ref()
-                    .map(|x| x.state.clone())
-                    .unwrap_or_default(),
-            })
-            .collect();
+        // Associations: the table's own list when captured (as the live reader reads
+        // them), else what each attachment says it is associated with.
+        if let Some(list) = assocs.as_deref().and_then(|all| {
+            all.iter()
+                .find(|t| t.transit_gateway_route_table_id.as_deref() == Some(table.id.as_str()))
+        }) {
+            table.associations = list.associations.iter().map(convert::link).collect();
+        } else {
+            table.associations = estate
+                .attachments
+                .iter()
+                .filter(|a| {
+                    a.association
+                        .as_ref()
+                        .is_some_and(|x| x.route_table_id == table.id)
+                })
+                .map(|a| RouteTableLink {
+                    attachment_id: a.id.clone(),
+                    resource_type: Some(a.kind.clone()),
+                    resource_id: a.resource_id.clone(),
+                    state: a
+                        .association
+                        .as_ref()
+                        .map(|x| x.state.clone())
+                        .unwrap_or_default(),
+                })
+                .collect();
+        }
         if let Some(t) = routes_of.get(&table.id) {
             table.routes = t
                 .routes
@@ -751,12 +813,38 @@ fn pair_peerings(regions: &mut BTreeMap<String, RegionEstate>) {
 /// The folder cannot be read, holds no capture, or a flat capture's region cannot be
 /// told. A missing or malformed file is not an error: it is a gap of its region.
 pub fn open(dir: &Path, hints: &Hints) -> Result<Snapshot, CommandError> {
+    let manifest = std::fs::read_to_string(dir.join(MANIFEST))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok());
     let mut regions: BTreeMap<String, RegionEstate> = BTreeMap::new();
     let mut optional_gaps: BTreeMap<String, Vec<Gap>> = BTreeMap::new();
     let mut accounts: Vec<String> = Vec::new();
     for (path, region, account) in folders(dir)? {
-        let folder = read_folder(&path, region.as_deref(), account.as_deref(), hints)?;
+        let mut folder = read_folder(&path, region.as_deref(), account.as_deref(), hints)?;
         let name = folder.region.region.clone();
+        // Parts not read when the snapshot was taken: their gaps as recorded then,
+        // not "not in the snapshot".
+        let unread: Vec<&NotRead> = manifest
+            .iter()
+            .flat_map(|m| &m.not_read)
+            .filter(|n| n.region == name)
+            .collect();
+        if !unread.is_empty() {
+            let known = |g: &Gap| unread.iter().any(|n| n.part == g.part);
+            folder.region.gaps.retain(|g| !known(g));
+            folder.optional_gaps.retain(|g| !known(g));
+            for n in unread {
+                let gap = Gap {
+                    part: n.part.clone(),
+                    error: n.error.clone(),
+                };
+                if is_optional(&n.part) {
+                    folder.optional_gaps.push(gap);
+                } else {
+                    folder.region.gaps.push(gap);
+                }
+            }
+        }
         if let Some(a) = &folder.account
             && !accounts.contains(a)
         {
@@ -776,9 +864,6 @@ pub fn open(dir: &Path, hints: &Hints) -> Result<Snapshot, CommandError> {
         }
     }
     pair_peerings(&mut regions);
-    let manifest = std::fs::read_to_string(dir.join(MANIFEST))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok());
     let account = hints
         .account
         .clone()
@@ -820,37 +905,6 @@ impl Snapshot {
     }
 }
 
-/// A line on what changed from `old` to `new`: "no change", or the regions whose
-/// objects differ.
-#[must_use]
-pub fn since(old: &Estate, new: &Estate) -> String {
-    let old_regions: BTreeMap<&str, &RegionEstate> =
-        old.loaded().map(|r| (r.region.as_str(), r)).collect();
-    let mut changed = Vec::new();
-    for r in new.loaded() {
-        match old_regions.get(r.region.as_str()) {
-            Some(o) if same_objects(o, r) => {}
-            _ => changed.push(r.region.clone()),
-        }
-    }
-    if changed.is_empty() {
-        "no change".to_string()
-    } else {
-        format!("{} changed", changed.join(", "))
-    }
-}
-
-/// The same objects, gaps aside (a part unread now or then is not a change).
-fn same_objects(a: &RegionEstate, b: &RegionEstate) -> bool {
-    RegionEstate {
-        gaps: Vec::new(),
-        ..a.clone()
-    } == RegionEstate {
-        gaps: Vec::new(),
-        ..b.clone()
-    }
-}
-
 /// What `snapshot save` writes beside the files.
 #[derive(Debug, Clone, Default)]
 pub struct SaveInfo {
@@ -882,15 +936,45 @@ fn write_list<T: Serialize>(dir: &Path, key: &str, list: &[T]) -> Result<(), Com
 }
 
 /// The files of one region, in the layout [`open`] reads.
+/// Writes one list, unless its part was not read and the list is empty (then the
+/// file is left out: what was read is written, what was not is not made up). Answers
+/// whether it wrote.
+fn put<T: Serialize>(
+    unread: &BTreeSet<&str>,
+    dir: &Path,
+    key: &str,
+    list: &[T],
+) -> Result<bool, CommandError> {
+    if unread.contains(key) && list.is_empty() {
+        let _ = std::fs::remove_file(dir.join(format!("{key}.json")));
+        return Ok(false);
+    }
+    write_list(dir, key, list).map(|()| true)
+}
+
 fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
     std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, &e))?;
+    // The files of parts that were not read are left out (the manifest says why).
+    let unread: BTreeSet<&str> = r
+        .gaps
+        .iter()
+        .filter_map(|g| PARTS.iter().find(|(p, _)| *p == g.part))
+        .flat_map(|(_, files)| files.iter().copied())
+        .collect();
     let mut files = 0;
-    let mut w = |key: &str, result: Result<(), CommandError>| {
-        files += 1;
-        result.map_err(|e| CommandError::new(e.kind, format!("{key}: {}", e.message)))
+    let mut w = |key: &str, result: Result<bool, CommandError>| {
+        if matches!(result, Ok(true)) {
+            files += 1;
+        }
+        result
+            .map(|_| ())
+            .map_err(|e| CommandError::new(e.kind, format!("{key}: {}", e.message)))
     };
     let tgws: Vec<_> = r.tgws.iter().map(convert::tgw_shape).collect();
-    w("TransitGateways", write_list(dir, "TransitGateways", &tgws))?;
+    w(
+        "TransitGateways",
+        put(&unread, dir, "TransitGateways", &tgws),
+    )?;
     let tables: Vec<_> = r
         .tgw_route_tables
         .iter()
@@ -898,7 +982,7 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         .collect();
     w(
         "TransitGatewayRouteTables",
-        write_list(dir, "TransitGatewayRouteTables", &tables),
+        put(&unread, dir, "TransitGatewayRouteTables", &tables),
     )?;
     let atts: Vec<_> = r
         .attachments
@@ -907,22 +991,24 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         .collect();
     w(
         "TransitGatewayAttachments",
-        write_list(dir, "TransitGatewayAttachments", &atts),
+        put(&unread, dir, "TransitGatewayAttachments", &atts),
     )?;
+    // Every attachment the read had VPC-attachment details for (moto lists peering
+    // attachments there too): what was read is what is written.
     let vpc_atts: Vec<_> = r
         .attachments
         .iter()
-        .filter(|a| a.kind == AttachmentKind::Vpc)
+        .filter(|a| a.kind == AttachmentKind::Vpc || a.appliance_mode.is_some())
         .map(convert::vpc_attachment_shape)
         .collect();
     w(
         "TransitGatewayVpcAttachments",
-        write_list(dir, "TransitGatewayVpcAttachments", &vpc_atts),
+        put(&unread, dir, "TransitGatewayVpcAttachments", &vpc_atts),
     )?;
     let peerings: Vec<_> = r.peerings.iter().map(convert::peering_shape).collect();
     w(
         "TransitGatewayPeeringAttachments",
-        write_list(dir, "TransitGatewayPeeringAttachments", &peerings),
+        put(&unread, dir, "TransitGatewayPeeringAttachments", &peerings),
     )?;
     let routes: Vec<s::TableRoutes> = r
         .tgw_route_tables
@@ -935,7 +1021,7 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         .collect();
     w(
         "TransitGatewayRoutes",
-        write_list(dir, "TransitGatewayRoutes", &routes),
+        put(&unread, dir, "TransitGatewayRoutes", &routes),
     )?;
     let props: Vec<s::TablePropagations> = r
         .tgw_route_tables
@@ -951,12 +1037,24 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         .collect();
     w(
         "TransitGatewayPropagations",
-        write_list(dir, "TransitGatewayPropagations", &props),
+        put(&unread, dir, "TransitGatewayPropagations", &props),
+    )?;
+    let assocs: Vec<s::TableAssociations> = r
+        .tgw_route_tables
+        .iter()
+        .map(|t| s::TableAssociations {
+            transit_gateway_route_table_id: Some(t.id.clone()),
+            associations: t.associations.iter().map(convert::link_shape).collect(),
+        })
+        .collect();
+    w(
+        "TransitGatewayAssociations",
+        put(&unread, dir, "TransitGatewayAssociations", &assocs),
     )?;
     macro_rules! list {
         ($key:literal, $items:expr, $f:expr) => {{
             let v: Vec<_> = $items.iter().map($f).collect();
-            w($key, write_list(dir, $key, &v))?;
+            w($key, put(&unread, dir, $key, &v))?;
         }};
     }
     list!("Vpcs", r.vpcs, convert::vpc_shape);
@@ -985,17 +1083,21 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         r.network_interfaces,
         convert::eni_shape
     );
-    let reservations = vec![s::Reservation {
-        instances: r.instances.iter().map(convert::instance_shape).collect(),
-    }];
+    let reservations: Vec<s::Reservation> = if r.instances.is_empty() {
+        Vec::new()
+    } else {
+        vec![s::Reservation {
+            instances: r.instances.iter().map(convert::instance_shape).collect(),
+        }]
+    };
     w(
         "Reservations",
-        write_list(dir, "Reservations", &reservations),
+        put(&unread, dir, "Reservations", &reservations),
     )?;
     let ssm: Vec<_> = r.instances.iter().filter_map(convert::ssm_shape).collect();
     w(
         "InstanceInformationList",
-        write_list(dir, "InstanceInformationList", &ssm),
+        put(&unread, dir, "InstanceInformationList", &ssm),
     )?;
     list!("Firewalls", r.firewalls, convert::firewall_shape);
     list!(
@@ -1027,13 +1129,17 @@ pub fn save(estate: &Estate, dir: &Path, info: &SaveInfo) -> Result<Saved, Comma
             crate::model::RegionLoad::Loaded { estate: r } => {
                 files += write_region(&base.join(name), r)?;
                 regions.push(name.clone());
-                not_read.extend(
-                    r.gaps
-                        .iter()
-                        .map(|g| format!("{name}: {}: {}", g.part, g.error)),
-                );
+                not_read.extend(r.gaps.iter().map(|g| NotRead {
+                    region: name.clone(),
+                    part: g.part.clone(),
+                    error: g.error.clone(),
+                }));
             }
-            other => not_read.push(format!("{name}: not loaded ({})", region_load_word(other))),
+            other => not_read.push(NotRead {
+                region: name.clone(),
+                part: "region".into(),
+                error: region_load_word(other),
+            }),
         }
     }
     let accounts: Vec<String> = estate.account.iter().map(|a| a.id.clone()).collect();

@@ -165,6 +165,14 @@ shape!(
     }
 );
 
+shape!(
+    /// One table's `get-transit-gateway-route-table-associations` answer, with its id.
+    TableAssociations {
+        transit_gateway_route_table_id: Option<String>,
+        associations: Vec<TableLink>,
+    }
+);
+
 shape!(CidrState { state: Option<String> });
 shape!(CidrAssociation { cidr_block: Option<String>, cidr_block_state: Option<CidrState> });
 shape!(Ipv6CidrAssociation { ipv6_cidr_block: Option<String> });

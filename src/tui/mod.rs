@@ -416,6 +416,7 @@ pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
                 Ok(snapshot) => Some(Msg::Cached {
                     estate: Box::new(snapshot.into_estate()),
                     age: cache::age(taken_at, clock.now()),
+                    path,
                 }),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e.message, "cached estate not read");

@@ -121,7 +121,11 @@ pub enum Msg {
     },
     /// The last known estate, read from the cache at start ([`FrontJob::OpenCache`]),
     /// `age` as "14 min ago".
-    Cached { estate: Box<Estate>, age: String },
+    Cached {
+        estate: Box<Estate>,
+        age: String,
+        path: std::path::PathBuf,
+    },
     /// The audit of a data version finished.
     Audited {
         task: TaskId,
@@ -376,8 +380,9 @@ pub struct Data {
     /// On screen is (partly) the last known estate, not yet the live one: "snapshot
     /// from 14 min ago". Changes wait until the live read is done.
     pub cached: Option<String>,
-    /// That estate, to say what changed once the live one is in.
-    cached_estate: Option<std::sync::Arc<Estate>>,
+    /// That estate, to say what changed once the live one is in, and its folder
+    /// (for `:diff`).
+    cached_estate: Option<(std::sync::Arc<Estate>, std::path::PathBuf)>,
     /// The first full live read is done.
     live_done: bool,
 }
@@ -978,7 +983,7 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             ));
             state.dirty = true;
         }
-        Msg::Cached { estate, age } => nav::cached(state, *estate, age),
+        Msg::Cached { estate, age, path } => nav::cached(state, *estate, age, path),
         Msg::Answer { title, result } => {
             match result {
                 Ok(lines) => state.modals.push(Modal::Output {

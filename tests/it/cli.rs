@@ -333,6 +333,42 @@ fn cli_demo_trace_and_audit_give_the_verdicts_an_operator_expects() {
 }
 
 #[test]
+fn cli_snapshot_save_then_diff_and_open() {
+    let dir = tmp();
+    let snap = dir.path().join("monday");
+    let script = format!(
+        "snapshot save {}\ndiff {}\n",
+        snap.display(),
+        snap.display()
+    );
+    let r = demo(dir.path(), &["--batch", "-"], &script);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("no differences"), "{r:?}");
+    // The saved folder opens as the estate, read-only.
+    let mut cmd = netops(dir.path());
+    cmd.args(["--snapshot"]).arg(&snap).args(["--batch", "-"]);
+    let r = run(
+        cmd,
+        "audit\nroute del tgw-rtb-0e1a2b3c4d5e6f712 10.2.0.0/16\n",
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("blackhole route 10.2.0.0/16"), "{r:?}");
+    assert!(r.stderr.contains("a snapshot cannot be changed"), "{r:?}");
+    // No capture there: named, exit 1.
+    let r = demo(dir.path(), &["--batch", "-"], "diff nowhere\n");
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("cannot read the snapshot folder nowhere"),
+        "{r:?}"
+    );
+    let r = demo(dir.path(), &["--batch", "-"], "diff --help\n");
+    assert!(
+        r.stdout.contains("Compare two snapshots") || r.stderr.contains("Compare two snapshots"),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn cli_trace_bad_input_names_what_is_wrong() {
     let dir = tmp();
     let r = demo(dir.path(), &["--batch", "-"], "trace i-nope internet\n");

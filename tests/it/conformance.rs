@@ -1052,7 +1052,32 @@ async fn conformance_moto_reference_estate() {
     .await;
     assert_eq!(opened.account, estate.account);
     for (want, got) in estate.loaded().zip(opened.loaded()) {
-        assert_eq!(want, got, "{}", want.region);
+        // moto answers SSM and two Network Firewall listings with HTTP 500: those
+        // parts were not read, so the snapshot holds none of their files and shows
+        // the same gaps (their order is the order the parts answered in).
+        let gaps = |r: &netops::model::RegionEstate| {
+            let mut g: Vec<(String, String)> = r
+                .gaps
+                .iter()
+                .map(|g| (g.part.clone(), g.error.clone()))
+                .collect();
+            g.sort();
+            g
+        };
+        assert_eq!(gaps(want), gaps(got), "{}", want.region);
+        let bare = |r: &netops::model::RegionEstate| netops::model::RegionEstate {
+            gaps: Vec::new(),
+            ..r.clone()
+        };
+        // Field by field, so a failure names what differs.
+        let (w, g) = (
+            serde_json::to_value(bare(want)).expect("json"),
+            serde_json::to_value(bare(got)).expect("json"),
+        );
+        for (key, value) in w.as_object().expect("object") {
+            assert_eq!(Some(value), g.get(key), "{} {key}", want.region);
+        }
+        assert_eq!(bare(want), bare(got), "{}", want.region);
     }
     assert_reference_estate(&opened, &id);
     let rtb = id("tgw-rtb-0e1a2b3c4d5e6f712");
@@ -1069,8 +1094,44 @@ async fn conformance_moto_reference_estate() {
         let cmd = netops::command::parse_line(&line)
             .expect("parses")
             .expect("a command");
-        let live = netops::query::run(&estate, &cmd).expect("live").to_json();
-        let snap = netops::query::run(&opened, &cmd).expect("snapshot").to_json();
+        let mut live = netops::query::run(&estate, &cmd).expect("live").to_json();
+        let mut snap = netops::query::run(&opened, &cmd)
+            .expect("snapshot")
+            .to_json();
+        // The audit lists the parts not read in the order they failed, which is the
+        // order their calls answered in (live, a race): compared as a set.
+        for doc in [&mut live, &mut snap] {
+            if let Some(list) = doc.get_mut("findings").and_then(|f| f.as_array_mut()) {
+                // A part not read is named by its place among the region's gaps.
+                for f in list.iter_mut() {
+                    if let Some(o) = f.as_object_mut() {
+                        o.remove("gap");
+                    }
+                }
+                list.sort_by_key(ToString::to_string);
+            }
+        }
+        if live != snap {
+            if let (Some(a), Some(b)) = (
+                live.get("findings").and_then(|f| f.as_array()),
+                snap.get("findings").and_then(|f| f.as_array()),
+            ) {
+                let only = |x: &Vec<serde_json::Value>, y: &Vec<serde_json::Value>| {
+                    x.iter()
+                        .filter(|f| !y.contains(f))
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    only(a, b),
+                    only(b, a),
+                    "{line}: findings live only / snapshot only"
+                );
+            }
+            for (k, v) in live.as_object().expect("object") {
+                assert_eq!(Some(v), snap.get(k), "{line}: {k}");
+            }
+        }
         assert_eq!(live, snap, "{line}");
     }
 }

@@ -53,7 +53,7 @@ pub(super) fn discovery(state: &mut State, generation: u64, event: DiscoveryEven
 
 /// The last known estate arrived from the cache: its regions the live read has not
 /// brought yet are shown now, marked as the snapshot they are.
-pub(super) fn cached(state: &mut State, estate: Estate, age: String) {
+pub(super) fn cached(state: &mut State, estate: Estate, age: String, path: std::path::PathBuf) {
     if state.data.live_done {
         return;
     }
@@ -86,7 +86,7 @@ pub(super) fn cached(state: &mut State, estate: Estate, age: String) {
         state.data.estate.account.clone_from(&estate.account);
     }
     state.data.cached = Some(format!("snapshot from {age}"));
-    state.data.cached_estate = Some(std::sync::Arc::new(estate));
+    state.data.cached_estate = Some((std::sync::Arc::new(estate), path));
     state.data_changed();
     state.dirty = true;
 }
@@ -95,9 +95,20 @@ pub(super) fn cached(state: &mut State, estate: Estate, age: String) {
 /// on what changed since; a clean read is saved for the next start.
 pub(super) fn live_read_done(state: &mut State) {
     state.data.live_done = true;
-    if let (Some(label), Some(old)) = (state.data.cached.take(), state.data.cached_estate.take()) {
-        let summary = crate::snapshot::since(&old, &state.data.estate);
-        state.info(format!("live estate read; since the {label}: {summary}"));
+    if let (Some(label), Some((old, path))) =
+        (state.data.cached.take(), state.data.cached_estate.take())
+    {
+        // Objects only (milliseconds at 2,000 spokes); `:diff` adds what it did to paths.
+        let changed = crate::ops::diff::objects::compare(&old, &state.data.estate);
+        state.info(if changed.is_empty() {
+            format!("live estate read; since the {label}: no change")
+        } else {
+            format!(
+                "live estate read; since the {label}: {} — :diff {} shows them and what they did to paths",
+                crate::text::plural(changed.len(), "object changed", "objects changed"),
+                path.display()
+            )
+        });
         state.dirty = true;
     }
     if let Some(dir) = state.data.cache_dir.clone()
