@@ -341,3 +341,149 @@ fn regions_from_zones() {
     assert!(looks_like_region("eu-west-1"));
     assert!(!looks_like_region("accounts"));
 }
+
+/// Two accounts, two regions, a cross-account TGW peering (issue 19's fixture): the
+/// demo saved, its eu-west-1 moved to a second account (every owner id there, and
+/// the peering's accepter side, rewritten). Opened, the estate holds both accounts'
+/// regions, the peering joins them, and a trace crosses it.
+#[tokio::test]
+async fn two_accounts_two_regions_and_a_cross_account_peering() {
+    let demo = crate::net::trace::tests::demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    save(&demo, dir.path(), &SaveInfo::default()).expect("saves");
+    let accounts = dir.path().join("accounts");
+    let (home, other) = (accounts.join("111122223333"), accounts.join("444455556666"));
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::rename(home.join("eu-west-1"), other.join("eu-west-1")).expect("move");
+    for e in std::fs::read_dir(other.join("eu-west-1"))
+        .expect("dir")
+        .filter_map(Result::ok)
+    {
+        let text = std::fs::read_to_string(e.path()).expect("read");
+        std::fs::write(e.path(), text.replace("111122223333", "444455556666")).expect("write");
+    }
+    // The requester's record of the peering names the accepter's new account.
+    let peerings = home.join("us-east-1/TransitGatewayPeeringAttachments.json");
+    let text = std::fs::read_to_string(&peerings).expect("read");
+    let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    doc["TransitGatewayPeeringAttachments"][0]["AccepterTgwInfo"]["OwnerId"] =
+        "444455556666".into();
+    std::fs::write(&peerings, doc.to_string()).expect("write");
+    std::fs::remove_file(dir.path().join(MANIFEST)).expect("rm");
+    // The peering accepted and routed both ways, as the wizard leaves it: edited in
+    // the capture's own JSON, as an operator's capture would hold it.
+    let peering = "tgw-attach-0e1a2b3c4d5e6f7a1";
+    let edit = |path: std::path::PathBuf, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        f(&mut doc);
+        std::fs::write(&path, doc.to_string()).expect("write");
+    };
+    let (use1, euw1) = (home.join("us-east-1"), other.join("eu-west-1"));
+    for d in [&use1, &euw1] {
+        edit(d.join("TransitGatewayPeeringAttachments.json"), &|doc| {
+            doc["TransitGatewayPeeringAttachments"][0]["State"] = "available".into();
+            doc["TransitGatewayPeeringAttachments"][0]["Status"]["Code"] = "available".into();
+        });
+        edit(d.join("TransitGatewayAttachments.json"), &|doc| {
+            for a in doc["TransitGatewayAttachments"]
+                .as_array_mut()
+                .expect("list")
+            {
+                if a["TransitGatewayAttachmentId"] == peering {
+                    a["State"] = "available".into();
+                }
+            }
+        });
+    }
+    let route = |cidr: &str, tgw: &str| {
+        serde_json::json!({"DestinationCidrBlock": cidr, "Type": "static", "State": "active",
+            "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": peering,
+                "ResourceType": "peering", "ResourceId": tgw}]})
+    };
+    edit(use1.join("TransitGatewayRoutes.json"), &|doc| {
+        for t in doc["TransitGatewayRoutes"].as_array_mut().expect("tables") {
+            if t["TransitGatewayRouteTableId"] == "tgw-rtb-0e1a2b3c4d5e6f712" {
+                let r = route("172.16.1.0/24", "tgw-0f9e8d7c6b5a4f301");
+                t["Routes"].as_array_mut().expect("routes").push(r);
+            }
+        }
+    });
+    // The inspection VPC's firewall subnets send eu-west-1's range back to the TGW.
+    edit(use1.join("RouteTables.json"), &|doc| {
+        for t in doc["RouteTables"].as_array_mut().expect("tables") {
+            let routes = t["Routes"].as_array_mut().expect("routes");
+            if routes.iter().any(|r| {
+                r["DestinationCidrBlock"] == "10.0.0.0/8" && r["TransitGatewayId"].is_string()
+            }) {
+                routes.push(serde_json::json!({"DestinationCidrBlock": "172.16.1.0/24",
+                    "TransitGatewayId": "tgw-0e1a2b3c4d5e6f701", "State": "active"}));
+            }
+        }
+    });
+    edit(euw1.join("TransitGatewayRoutes.json"), &|doc| {
+        let r = route("10.0.0.0/8", "tgw-0e1a2b3c4d5e6f701");
+        doc["TransitGatewayRoutes"][0]["Routes"]
+            .as_array_mut()
+            .expect("routes")
+            .push(r);
+    });
+    edit(euw1.join("TransitGatewayAssociations.json"), &|doc| {
+        doc["TransitGatewayAssociations"][0]["Associations"]
+            .as_array_mut()
+            .expect("list")
+            .push(serde_json::json!({"TransitGatewayAttachmentId": peering,
+                "ResourceType": "peering", "ResourceId": "tgw-0e1a2b3c4d5e6f701",
+                "State": "associated"}));
+    });
+
+    let snapshot = open(dir.path(), &Hints::default()).expect("opens");
+    assert_eq!(
+        snapshot.regions.keys().collect::<Vec<_>>(),
+        ["eu-west-1", "us-east-1"]
+    );
+    let euw1 = &snapshot.regions["eu-west-1"];
+    assert!(euw1.tgws.iter().all(|t| t.owner_id == "444455556666"));
+    let p = &snapshot.regions["us-east-1"].peerings[0];
+    assert_eq!(
+        (
+            p.requester.account_id.as_str(),
+            p.accepter.account_id.as_str()
+        ),
+        ("111122223333", "444455556666")
+    );
+    let estate = snapshot.into_estate();
+    let net = crate::net::Net::new(&estate);
+    // spoke-a → eu-west-1's workload: through inspection, across the peering.
+    let t = crate::net::trace::trace(
+        &net,
+        &crate::net::trace::TraceQuery {
+            from: "i-0e1a2b3c4d5e6f7d1".into(),
+            to: "172.16.1.10".into(),
+            protocol: Some(crate::net::firewall::Protocol::Icmp),
+            port: None,
+            sni: None,
+            routing_only: true,
+            http_host: None,
+        },
+    )
+    .expect("traces");
+    let hops: Vec<String> = t.hops.iter().map(|h| h.id.clone()).collect();
+    assert!(
+        hops.iter()
+            .any(|h| h.contains("tgw-attach-0e1a2b3c4d5e6f7a1")),
+        "the path reaches the cross-account peering: {hops:?}"
+    );
+    assert!(t.verdict.arrives(), "{:?}", t.verdict);
+    assert!(
+        hops.iter().any(|h| h == "tgw-rtb-0f9e8d7c6b5a4f311"),
+        "{hops:?}"
+    );
+    let found = crate::net::audit::audit(&net);
+    assert!(
+        !found
+            .iter()
+            .any(|f| matches!(f.kind, crate::net::FindingKind::PeeringNotAvailable { .. })),
+        "{found:?}"
+    );
+}
