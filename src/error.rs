@@ -162,6 +162,12 @@ pub enum ReadOnlyBecause {
 
 static READ_ONLY_BECAUSE: std::sync::OnceLock<ReadOnlyBecause> = std::sync::OnceLock::new();
 
+/// Why the session is read-only, when it is not the user's choice.
+#[must_use]
+pub fn read_only_because() -> Option<ReadOnlyBecause> {
+    READ_ONLY_BECAUSE.get().copied()
+}
+
 /// Records, once per process, why every change is refused (the refusals then say so).
 pub fn set_read_only_because(why: ReadOnlyBecause) {
     let _ = READ_ONLY_BECAUSE.set(why);

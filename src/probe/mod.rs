@@ -341,6 +341,22 @@ impl ProbeRun {
         }
     }
 
+    /// Judges every row not yet sent as "not probed", with why and what the engine
+    /// expects of it: a snapshot has no live instance to run anything on, but the
+    /// matrix of expectations still stands.
+    pub fn not_probed(&mut self, why: &str) {
+        for row in &mut self.rows {
+            if row.phase != Phase::Queued || row.verdict.is_some() {
+                continue;
+            }
+            row.verdict = Some("not probed".into());
+            row.failure = false;
+            // The engine's expectation is the row's `engine` line, shown beside it.
+            row.reason = why.to_string();
+            row.phase = Phase::Done;
+        }
+    }
+
     /// Sends every probeable row at once.
     pub fn start(&mut self, now_ms: u64) -> Vec<Effect> {
         let mut effects = Vec::new();

@@ -487,3 +487,24 @@ async fn two_accounts_two_regions_and_a_cross_account_peering() {
         "{found:?}"
     );
 }
+
+/// `probe egress` on a snapshot: nothing runs, and the matrix of what the engine
+/// expects of each spoke stands, each row "not probed" (no failure, no exit 3).
+#[tokio::test]
+async fn probe_egress_on_a_snapshot_shows_the_engines_expectations() {
+    let demo = crate::net::trace::tests::demo().await;
+    let net = crate::net::Net::new(&demo);
+    let cmd = crate::command::parse_line("probe egress")
+        .expect("parses")
+        .expect("a command");
+    let mut run = crate::probe::ProbeRun::plan(&net, &cmd, 1).expect("plans");
+    run.not_probed("snapshot: not probed");
+    assert!(run.is_done() && !run.failed());
+    let text = run.output().to_text();
+    assert!(text.contains("3 not probed"), "{text}");
+    assert!(
+        text.contains("engine: centralized as 198.51.100.10"),
+        "{text}"
+    );
+    assert!(text.contains("engine: leaks as 203.0.113.25"), "{text}");
+}

@@ -354,6 +354,12 @@ fn cli_snapshot_save_then_diff_and_open() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stdout.contains("blackhole route 10.2.0.0/16"), "{r:?}");
     assert!(r.stderr.contains("a snapshot cannot be changed"), "{r:?}");
+    // probe egress: the engine's expectations, nothing run.
+    let mut cmd = netops(dir.path());
+    cmd.args(["--snapshot"]).arg(&snap).args(["--batch", "-"]);
+    let r = run(cmd, "probe egress\n");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("3 not probed"), "{r:?}");
     // No capture there: named, exit 1.
     let r = demo(dir.path(), &["--batch", "-"], "diff nowhere\n");
     assert_eq!(r.code, 1, "{r:?}");

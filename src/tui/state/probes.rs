@@ -9,6 +9,20 @@ use super::*;
 /// sent, in a session without a prober.
 pub(super) fn run_probe(state: &mut State, cmd: &crate::command::Command, fx: &mut Vec<Effect>) {
     let line = cmd.to_line();
+    if crate::error::read_only_because() == Some(crate::error::ReadOnlyBecause::Snapshot) {
+        // A snapshot: the matrix of the engine's expectations, nothing sent.
+        match crate::probe::ProbeRun::plan(&state.data.net(), cmd, state.probes.next_task) {
+            Ok(mut run) => {
+                run.not_probed("snapshot: not probed");
+                state
+                    .modals
+                    .push(Modal::Probe(Box::new(ProbeView::new(run))));
+                state.info("snapshot: not probed — the matrix shows what the engine expects");
+            }
+            Err(e) => state.error(format!(":{line} — {e}")),
+        }
+        return;
+    }
     if !state.probes.available {
         state.error(if state.read_only {
             crate::error::read_only(&format!("`{line}`"), crate::error::Refused::Probe)
