@@ -194,6 +194,27 @@ fn snapshot_save(estate: &Estate, dir: &str) -> Result<(Vec<Section>, Value), Co
     Ok((vec![s], to_value(&saved)))
 }
 
+/// `diff A [B]` on the loaded `estate`, as the structured diff (the console's view).
+///
+/// # Errors
+/// Not a diff, or a snapshot that cannot be opened.
+pub fn diff_of(
+    estate: &Estate,
+    cmd: &Command,
+) -> Result<crate::ops::diff::EstateDiff, CommandError> {
+    let Command::Diff { a, b, .. } = cmd else {
+        return Err(CommandError::new(
+            crate::error::ErrorKind::InvalidInput,
+            format!("`{}` is not a diff", cmd.to_line()),
+        ));
+    };
+    let (before, after) = diff_snapshots(a, b.as_deref())?;
+    Ok(crate::ops::diff::diff(
+        &before,
+        after.as_ref().unwrap_or(estate),
+    ))
+}
+
 /// The estates `diff A [B]` compares: snapshot A, and snapshot B (`None`: the
 /// estate loaded now is the after side).
 ///

@@ -32,6 +32,7 @@ pub mod cache;
 pub mod change;
 pub mod content;
 pub mod dialog;
+pub mod diff_view;
 pub mod findings_view;
 pub mod harness;
 pub mod history;
@@ -434,6 +435,15 @@ pub fn run_job(job: state::FrontJob, clock: Clock) -> Option<Msg> {
                 tracing::warn!(dir = %dir.display(), error = %e, "estate not cached");
             }
             None
+        }
+        state::FrontJob::Diff { command, estate } => {
+            let title = format!(":{}", command.to_line());
+            Some(Msg::Diffed {
+                result: crate::query::diff_of(&estate, &command)
+                    .map(Box::new)
+                    .map_err(|e| crate::error::CommandError::new(e.kind, format!("{title} — {e}"))),
+                title,
+            })
         }
         state::FrontJob::Query { command, estate } => {
             let title = format!(":{}", command.to_line());

@@ -46,6 +46,8 @@ pub enum Modal {
     Probe(Box<ProbeView>),
     /// The audit's findings (`F`, `:audit`, Enter on the overview).
     Findings(Box<FindingsView>),
+    /// What changed between two estates (`:diff A [B]`).
+    Diff(Box<super::diff_view::DiffView>),
 }
 
 impl Modal {
@@ -60,7 +62,7 @@ impl Modal {
                 WizStage::Step(c) if c.takes_text() => Layer::Confirm,
                 _ => Layer::Wizard,
             },
-            Self::Menu(_) | Self::Findings(_) => Layer::Menu,
+            Self::Menu(_) | Self::Findings(_) | Self::Diff(_) => Layer::Menu,
             Self::Probe(_) => Layer::Probe,
         }
     }
@@ -94,6 +96,10 @@ impl Modal {
                 row: f.cursor,
                 column: 0,
             },
+            Self::Diff(d) => Scroll {
+                row: d.cursor,
+                column: 0,
+            },
         }
     }
 }
@@ -112,6 +118,7 @@ impl Dialog for Modal {
             Self::Menu(view) => view.update(action, ctx),
             Self::Probe(view) => view.update(action, ctx),
             Self::Findings(view) => view.update(action, ctx),
+            Self::Diff(view) => view.update(action, ctx),
         }
     }
 }

@@ -126,6 +126,11 @@ pub enum Msg {
         age: String,
         path: std::path::PathBuf,
     },
+    /// A `:diff` answered ([`FrontJob::Diff`]).
+    Diffed {
+        title: String,
+        result: Result<Box<crate::ops::diff::EstateDiff>, crate::error::CommandError>,
+    },
     /// The audit of a data version finished.
     Audited {
         task: TaskId,
@@ -218,6 +223,11 @@ pub enum Overlay {
         rows: Vec<String>,
         selected: Option<String>,
     },
+    /// The diff view (`:diff`): the rows shown and the selected one.
+    Diff {
+        rows: Vec<String>,
+        selected: Option<String>,
+    },
 }
 
 /// File work the front end does for the console (update stays pure): it answers
@@ -237,6 +247,11 @@ pub enum FrontJob {
     /// Answer a `:` query ([`crate::query`], as `--batch` does) on this version of the
     /// estate, off the screen's thread; answers [`Msg::Answer`].
     Query {
+        command: crate::command::Command,
+        estate: std::sync::Arc<Estate>,
+    },
+    /// Compare snapshots for `:diff`; answers [`Msg::Diffed`].
+    Diff {
         command: crate::command::Command,
         estate: std::sync::Arc<Estate>,
     },
@@ -577,6 +592,10 @@ impl State {
                 line: p.run.line.clone(),
                 tally: p.run.tally(),
                 selected: p.selected_row().map(|r| r.label.clone()),
+            },
+            Modal::Diff(d) => Overlay::Diff {
+                rows: d.shown().iter().map(|x| x.text.clone()).collect(),
+                selected: d.selected().map(|x| x.text.clone()),
             },
             Modal::Findings(f) => Overlay::Findings {
                 rows: f.shown().iter().map(|x| x.text.clone()).collect(),
@@ -984,6 +1003,20 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             state.dirty = true;
         }
         Msg::Cached { estate, age, path } => nav::cached(state, *estate, age, path),
+        Msg::Diffed { title, result } => match result {
+            Ok(diff) => {
+                let net = state.data.net();
+                let view = super::diff_view::DiffView::new(title, &diff, |o| {
+                    super::tree::object_path(&net, o)
+                });
+                state.modals.push(Modal::Diff(Box::new(view)));
+                state.dirty = true;
+            }
+            Err(e) => {
+                state.error(e.message);
+                state.dirty = true;
+            }
+        },
         Msg::Answer { title, result } => {
             match result {
                 Ok(lines) => state.modals.push(Modal::Output {

@@ -90,6 +90,7 @@ pub fn draw(state: &State, frame: &mut Frame<'_>) {
         Some(Modal::Menu(m)) => draw_menu(frame, layout::popup(size), m),
         Some(Modal::Probe(p)) => draw_probe(state, frame, layout::popup(size), p),
         Some(Modal::Findings(f)) => f.draw(frame, layout::popup(size)),
+        Some(Modal::Diff(d)) => d.draw(frame, layout::popup(size)),
         None => {}
     }
 }

@@ -755,3 +755,65 @@ async fn a_peering_waited_on_is_re_read_until_it_settles_after_the_wizard_closes
         sim.applied_changes()
     );
 }
+
+/// `:diff` (issue 19 #4) in the console: a snapshot saved with `:snapshot save`, a
+/// route deleted, then `:diff DIR` opens the diff as a list — the route table that
+/// changed, then the finding it fixed; Enter on the table shows it in the tree.
+#[tokio::test]
+async fn diff_view_lists_what_changed_and_enter_shows_it() {
+    let log = temp_log("diffview");
+    let mut h = changing(Some(log)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("before");
+    command(&mut h, &format!("snapshot save {}", snap.display())).await;
+    h.settle().await;
+    h.keys("<Esc>").await;
+    assert!(snap.join("netops-snapshot.json").is_file());
+    command(&mut h, &format!("diff {}", snap.display())).await;
+    h.settle().await;
+    match h.state.overlay() {
+        Some(Overlay::Diff { rows, .. }) => assert!(rows.is_empty(), "{rows:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(h.render().contains("no differences"));
+    h.keys("<Esc>").await;
+    command(&mut h, &format!("route del {POST_INSPECTION} 10.2.0.0/16")).await;
+    h.keys(POST_INSPECTION).await;
+    h.keys("<Enter>").await;
+    h.settle().await;
+    h.keys("<Esc>").await;
+    assert!(!has_route(&h, POST_INSPECTION, "10.2.0.0/16"));
+    command(&mut h, &format!("diff {}", snap.display())).await;
+    h.settle().await;
+    let Some(Overlay::Diff { rows, selected }) = h.state.overlay() else {
+        panic!("{:?}", h.state.overlay());
+    };
+    assert!(rows[0].contains(POST_INSPECTION), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("fixes: blackhole route 10.2.0.0/16")),
+        "{rows:?}"
+    );
+    assert_eq!(selected.as_deref(), Some(rows[0].as_str()));
+    let text = h.render();
+    assert!(
+        text.contains("route 10.2.0.0/16 removed"),
+        "the selected row in full: {text}"
+    );
+    // At 80×24 too: the rows and the selected one's detail.
+    h.resize(80, 24);
+    let text = h.render();
+    assert!(
+        text.contains("fixes: blackhole route 10.2.0.0/16"),
+        "{text}"
+    );
+    assert!(text.contains("route 10.2.0.0/16 removed"), "{text}");
+    h.keys("<Enter>").await;
+    assert_eq!(h.state.overlay(), None);
+    assert_eq!(
+        h.state.selected().last(),
+        Some(&netops::tui::tree::NodeId::RouteTable(
+            POST_INSPECTION.into()
+        ))
+    );
+}

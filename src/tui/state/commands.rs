@@ -202,6 +202,14 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
         {
             run_change(state, &cmd, fx);
         }
+        // The diff view: snapshots read and compared off the screen's thread.
+        Ok(Some(command @ crate::command::Command::Diff { .. })) => {
+            state.info(format!(":{} — reading and comparing…", command.to_line()));
+            state.changes.jobs.push(FrontJob::Diff {
+                command,
+                estate: std::sync::Arc::new(state.data.estate.clone()),
+            });
+        }
         // Answered off the screen's thread (an audit of a large estate takes a while).
         Ok(Some(command)) => state.changes.jobs.push(FrontJob::Query {
             command,

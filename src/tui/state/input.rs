@@ -87,6 +87,7 @@ pub(super) fn route_input(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
             }
             Some(Modal::Menu(m)) => m.type_char(c),
             Some(Modal::Findings(f)) => f.type_char(c),
+            Some(Modal::Diff(d)) => d.type_char(c),
             _ => {}
         },
         Input::Text(_) => {
@@ -115,7 +116,7 @@ fn takes_char(state: &State, key: Key) -> bool {
             matches!(&w.stage, WizStage::Step(v) if v.takes_text())
                 && (c.is_ascii_alphanumeric() || "-./:".contains(c))
         }
-        Some(Modal::Menu(_) | Modal::Findings(_)) => {
+        Some(Modal::Menu(_) | Modal::Findings(_) | Modal::Diff(_)) => {
             state.keymap.action(Layer::Menu, key).is_none()
         }
         _ => false,
