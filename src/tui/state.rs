@@ -1010,6 +1010,8 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
                     super::tree::object_path(&net, o)
                 });
                 state.modals.push(Modal::Diff(Box::new(view)));
+                // "reading and comparing…" is answered by the view itself.
+                state.message = None;
                 state.dirty = true;
             }
             Err(e) => {
