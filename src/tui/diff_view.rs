@@ -8,16 +8,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::style::Style;
 
-use super::content::bold;
 use super::content::ok;
 use super::dialog::{Ctx, Dialog, Outcome, Then};
 use super::keymap::Action;
-use super::popup::popup_block;
-use super::tree::{NodePath, bad, dim};
+use super::popup::{PickRow, draw_pick_list, popup_block};
+use super::tree::{NodePath, bad};
 use crate::ops::diff::EstateDiff;
 
 /// How a row reads.
@@ -149,75 +146,29 @@ impl DiffView {
             &format!(" {} ", self.title),
             " ↑/↓ select · Enter shows the object in the tree · typing filters · Esc closes ",
         );
-        let shown = self.shown();
-        let mut footer = vec![Line::from("")];
-        for (i, text) in self
+        let rows: Vec<PickRow> = self
+            .shown()
+            .iter()
+            .map(|r| PickRow {
+                left: r.region.clone(),
+                text: r.text.clone(),
+                style: match r.tone {
+                    RowTone::Object | RowTone::Info => Style::new(),
+                    RowTone::Good => ok(),
+                    RowTone::Warning => bad(),
+                },
+            })
+            .collect();
+        let empty = if self.rows.is_empty() {
+            "no differences: both estates hold the same objects"
+        } else {
+            "no match"
+        };
+        let detail = self
             .selected()
             .map(|r| r.detail.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-        {
-            let style = if i == 0 { bold() } else { Style::new() };
-            footer.push(Line::from(Span::styled(text, style)));
-        }
-        let width = usize::from(inner.width.max(1));
-        let detail_rows: usize = footer
-            .iter()
-            .map(|l| l.width().div_ceil(width).max(1))
-            .sum();
-        let detail_rows = detail_rows.min(usize::from(inner.height) / 2);
-        let list_area = Rect {
-            height: inner.height - u16::try_from(detail_rows).unwrap_or(0),
-            ..inner
-        };
-        let mut lines = Vec::new();
-        if !self.typed.is_empty() {
-            lines.push(Line::from(format!("› {}▏", self.typed)));
-        }
-        if shown.is_empty() {
-            lines.push(Line::from(Span::styled(
-                if self.rows.is_empty() {
-                    "no differences: both estates hold the same objects"
-                } else {
-                    "no match"
-                },
-                dim(),
-            )));
-        }
-        let room = usize::from(list_area.height)
-            .saturating_sub(lines.len())
-            .max(1);
-        let first = self.cursor.saturating_sub(room - 1);
-        for (i, r) in shown.iter().enumerate().skip(first).take(room) {
-            let style = match r.tone {
-                RowTone::Object | RowTone::Info => Style::new(),
-                RowTone::Good => ok(),
-                RowTone::Warning => bad(),
-            };
-            let style = if i == self.cursor {
-                style.add_modifier(Modifier::REVERSED)
-            } else {
-                style
-            };
-            let room = usize::from(list_area.width).saturating_sub(11);
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<11}", r.region), dim()),
-                Span::styled(crate::text::fit(&r.text, room), style),
-            ]));
-        }
-        super::content::make_safe(&mut lines);
-        frame.render_widget(Paragraph::new(lines), list_area);
-        let detail_area = Rect {
-            y: list_area.y + list_area.height,
-            height: inner.height - list_area.height,
-            ..inner
-        };
-        super::content::make_safe(&mut footer);
-        frame.render_widget(
-            Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: false }),
-            detail_area,
-        );
+            .unwrap_or_default();
+        draw_pick_list(frame, inner, &self.typed, empty, &rows, self.cursor, detail);
     }
 }
 

@@ -9,16 +9,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::content::bold;
 use super::dialog::{Ctx, Dialog, Outcome, Then};
 use super::keymap::Action;
-use super::popup::popup_block;
+use super::popup::{PickRow, draw_pick_list, popup_block};
 use super::tree::Finding;
-use super::tree::{bad, dim, pending};
+use super::tree::{bad, pending};
 
 /// The findings dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,63 +117,27 @@ impl FindingsView {
             &title,
             " ↑/↓ select · Enter shows it in the tree · typing filters · Esc closes ",
         );
-        let shown = f.shown();
-        let mut footer = vec![Line::from("")];
-        for (i, text) in f.detail().into_iter().enumerate() {
-            let style = if i == 0 { bold() } else { Style::new() };
-            footer.push(Line::from(Span::styled(text, style)));
-        }
-        // The detail is wrapped below the list: its height is what it takes at this width.
-        let width = usize::from(inner.width.max(1));
-        let detail_rows: usize = footer
+        let rows: Vec<PickRow> = f
+            .shown()
             .iter()
-            .map(|l| l.width().div_ceil(width).max(1))
-            .sum();
-        let detail_rows = detail_rows.min(usize::from(inner.height) / 2);
-        let list_area = Rect {
-            height: inner.height - u16::try_from(detail_rows).unwrap_or(0),
-            ..inner
-        };
-        let mut lines = Vec::new();
-        if !f.typed.is_empty() {
-            lines.push(Line::from(format!("› {}▏", f.typed)));
-        }
-        if shown.is_empty() {
-            lines.push(Line::from(Span::styled("no match", dim())));
-        }
-        let room = usize::from(list_area.height)
-            .saturating_sub(lines.len())
-            .max(1);
-        let first = f.cursor.saturating_sub(room - 1);
-        for (i, x) in shown.iter().enumerate().skip(first).take(room) {
-            let mark = if x.finding.severity >= crate::net::Severity::Error {
-                bad()
-            } else {
-                pending()
-            };
-            let style = if i == f.cursor {
-                mark.add_modifier(Modifier::REVERSED)
-            } else {
-                mark
-            };
-            // One row each, cut with … (the selected one is shown in full below).
-            let room = usize::from(list_area.width).saturating_sub(11);
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<11}", x.region), dim()),
-                Span::styled(crate::text::fit(&x.text, room), style),
-            ]));
-        }
-        super::content::make_safe(&mut lines);
-        frame.render_widget(Paragraph::new(lines), list_area);
-        let detail_area = Rect {
-            y: list_area.y + list_area.height,
-            height: inner.height - list_area.height,
-            ..inner
-        };
-        super::content::make_safe(&mut footer);
-        frame.render_widget(
-            Paragraph::new(footer).wrap(ratatui::widgets::Wrap { trim: false }),
-            detail_area,
+            .map(|x| PickRow {
+                left: x.region.clone(),
+                text: x.text.clone(),
+                style: if x.finding.severity >= crate::net::Severity::Error {
+                    bad()
+                } else {
+                    pending()
+                },
+            })
+            .collect();
+        draw_pick_list(
+            frame,
+            inner,
+            &f.typed,
+            "no match",
+            &rows,
+            f.cursor,
+            f.detail(),
         );
     }
 }

@@ -47,3 +47,77 @@ pub fn popup_block(frame: &mut Frame<'_>, area: Rect, title: &str, bottom: &str)
     frame.render_widget(block, area);
     inner
 }
+
+/// One row of a pick list: a dim left column (a region) and its text, styled.
+pub struct PickRow {
+    pub left: String,
+    pub text: String,
+    pub style: Style,
+}
+
+/// A pick list inside a popup (the findings, the diff): what was typed, the rows
+/// (the selected one reversed and kept in view, each cut with …), and the selected
+/// row's `detail` in full, pinned under the list (its first line bold).
+pub fn draw_pick_list(
+    frame: &mut Frame<'_>,
+    inner: Rect,
+    typed: &str,
+    empty: &str,
+    rows: &[PickRow],
+    cursor: usize,
+    detail: Vec<String>,
+) {
+    use ratatui::style::Modifier;
+    use ratatui::widgets::{Paragraph, Wrap};
+    let mut footer = vec![Line::from("")];
+    for (i, text) in detail.into_iter().enumerate() {
+        let style = if i == 0 { bold() } else { Style::new() };
+        footer.push(Line::from(Span::styled(text, style)));
+    }
+    // The detail is wrapped below the list: its height is what it takes at this width.
+    let width = usize::from(inner.width.max(1));
+    let detail_rows: usize = footer
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum();
+    let detail_rows = detail_rows.min(usize::from(inner.height) / 2);
+    let list_area = Rect {
+        height: inner.height - u16::try_from(detail_rows).unwrap_or(0),
+        ..inner
+    };
+    let mut lines = Vec::new();
+    if !typed.is_empty() {
+        lines.push(Line::from(format!("› {typed}▏")));
+    }
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(empty.to_string(), dim())));
+    }
+    let room = usize::from(list_area.height)
+        .saturating_sub(lines.len())
+        .max(1);
+    let first = cursor.saturating_sub(room - 1);
+    let text_room = usize::from(list_area.width).saturating_sub(11);
+    for (i, r) in rows.iter().enumerate().skip(first).take(room) {
+        let style = if i == cursor {
+            r.style.add_modifier(Modifier::REVERSED)
+        } else {
+            r.style
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", r.left), dim()),
+            Span::styled(crate::text::fit(&r.text, text_room), style),
+        ]));
+    }
+    super::content::make_safe(&mut lines);
+    frame.render_widget(Paragraph::new(lines), list_area);
+    let detail_area = Rect {
+        y: list_area.y + list_area.height,
+        height: inner.height - list_area.height,
+        ..inner
+    };
+    super::content::make_safe(&mut footer);
+    frame.render_widget(
+        Paragraph::new(footer).wrap(Wrap { trim: false }),
+        detail_area,
+    );
+}
