@@ -53,7 +53,12 @@ pub struct Cli {
     pub snapshot: Option<PathBuf>,
 
     /// With --snapshot: the account of a flat capture whose files do not name it.
-    #[arg(long, value_name = "ID", requires = "snapshot")]
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "snapshot",
+        conflicts_with = "simulated"
+    )]
     pub account: Option<String>,
 
     /// Simulate a generated estate with N spoke VPCs (implies --demo); see --scenario-routes.

@@ -360,6 +360,10 @@ fn cli_snapshot_save_then_diff_and_open() {
     let r = run(cmd, "probe egress\n");
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("3 not probed"), "{r:?}");
+    // --account is for a snapshot: refused beside the simulator, before anything runs.
+    let r = demo(dir.path(), &["--account", "1", "--batch", "-"], "regions\n");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--account"), "{r:?}");
     // No capture there: named, exit 1.
     let r = demo(dir.path(), &["--batch", "-"], "diff nowhere\n");
     assert_eq!(r.code, 1, "{r:?}");
