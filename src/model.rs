@@ -321,6 +321,11 @@ pub struct TgwRoute {
     /// only static routes, worked out from the table's propagations.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub derived: bool,
+    /// The prefix list a CIDR route stands for: a TGW route table shows each entry of
+    /// a referenced prefix list as a route of its own, which ranks as the reference
+    /// does (below a static route to the same CIDR, above a propagated one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_list_id: Option<String>,
 }
 
 /// An attachment associated with (or propagating into) a TGW route table.
@@ -1186,7 +1191,39 @@ pub struct RegionEstate {
     /// Network ACLs; empty when not read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub network_acls: Vec<NetworkAcl>,
+    /// Managed prefix lists (customer- and AWS-managed) and the AWS service lists
+    /// gateway endpoints route to; empty when none were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prefix_lists: Vec<PrefixList>,
     pub gaps: Vec<Gap>,
+}
+
+/// A prefix list: a named set of CIDRs a route (or a security group rule) can use as
+/// its destination. AWS routes to every entry as if it were a route of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixList {
+    pub id: String,
+    pub name: Option<String>,
+    /// The account that owns it; `AWS` for the lists AWS manages.
+    pub owner_id: Option<String>,
+    /// `IPv4` or `IPv6`.
+    pub address_family: Option<String>,
+    pub max_entries: Option<i32>,
+    /// `create-complete`, `modify-complete`…; empty for the AWS service lists.
+    pub state: String,
+    /// The entries, or `None` when they were not read (routes to the list are then
+    /// "not evaluated").
+    pub entries: Option<Vec<IpNet>>,
+}
+
+impl PrefixList {
+    /// Its name, else its id.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
 }
 
 impl RegionEstate {

@@ -120,6 +120,7 @@ mod tests {
                 route_type: RouteType::Static,
                 state: RouteState::Active,
                 targets: vec![],
+                prefix_list_id: None,
             })
             .collect();
         for extra in ["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/16", "fd00::/8"] {

@@ -26,8 +26,9 @@ use prefix_trie::PrefixMap;
 use super::lpm::{self, RouteTrie, TgwDecision, VpcDecision, VpcTrie};
 use crate::model::{
     Estate, FirewallEndpoint, FirewallPolicy, Instance, InternetGateway, NatGateway,
-    NetworkFirewall, NetworkInterface, Peering, RegionEstate, RuleGroup, Subnet, TgwAttachment,
-    TgwRouteTable, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcRouteTable,
+    NetworkFirewall, NetworkInterface, Peering, PrefixList, RegionEstate, RuleGroup, Subnet,
+    TgwAttachment, TgwRouteTable, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection,
+    VpcRouteTable,
 };
 
 fn at(i: usize) -> u32 {
@@ -828,6 +829,7 @@ impl<'a> Net<'a> {
     /// The compiled trie of a TGW route table (compiled on first use).
     #[must_use]
     pub fn tgw_trie(&self, table: &TgwRouteTable) -> Cow<'_, RouteTrie> {
+        let lists = self.prefix_lists(&table.region);
         let slot = self.ri_of(&table.region).and_then(|(_, ix, r)| {
             let is = |p: u32| {
                 r.tgw_route_tables
@@ -838,9 +840,9 @@ impl<'a> Net<'a> {
                 .get(ix.tgw_route_tables.get(&table.id, is)? as usize)
         });
         match slot {
-            Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_tgw(table))),
+            Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_tgw(table, lists))),
             // A table not from this estate (a preview of a change): compile it now.
-            None => Cow::Owned(lpm::compile_tgw(table)),
+            None => Cow::Owned(lpm::compile_tgw(table, lists)),
         }
     }
 
@@ -850,6 +852,7 @@ impl<'a> Net<'a> {
         let cidrs: &[IpNet] = self
             .vpc_in(&table.region, &table.vpc_id)
             .map_or(&[], |v| v.cidr_blocks.as_slice());
+        let lists = self.prefix_lists(&table.region);
         let slot = self.ri_of(&table.region).and_then(|(_, ix, r)| {
             let is = |p: u32| {
                 r.vpc_route_tables
@@ -860,9 +863,23 @@ impl<'a> Net<'a> {
                 .get(ix.vpc_route_tables.get(&table.id, is)? as usize)
         });
         match slot {
-            Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_vpc(table, cidrs))),
-            None => Cow::Owned(lpm::compile_vpc(table, cidrs)),
+            Some(cell) => Cow::Borrowed(cell.get_or_init(|| lpm::compile_vpc(table, cidrs, lists))),
+            None => Cow::Owned(lpm::compile_vpc(table, cidrs, lists)),
         }
+    }
+
+    /// The prefix lists of `region` (with their entries, where read).
+    #[must_use]
+    pub fn prefix_lists(&self, region: &str) -> &'a [PrefixList] {
+        self.region_pos(region)
+            .and_then(|ri| self.regions.get(ri).copied())
+            .map_or(&[], |r| r.prefix_lists.as_slice())
+    }
+
+    /// A prefix list by id, in `region`.
+    #[must_use]
+    pub fn prefix_list(&self, region: &str, id: &str) -> Option<&'a PrefixList> {
+        self.prefix_lists(region).iter().find(|l| l.id == id)
     }
 
     /// What a TGW route table does with `addr`.

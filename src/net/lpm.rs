@@ -27,9 +27,17 @@
 //!   packet is dropped there. It is never skipped in favour of a less specific route
 //!   (AWS does not fall back either).
 //! - A route in state `deleted` no longer exists and is ignored.
-//! - A route whose destination is a managed prefix list cannot be matched: the estate
-//!   does not hold the list's entries. Such routes are returned as `prefix_list_routes`
-//!   on every decision so a caller can say "not evaluated" instead of guessing.
+//! - **Prefix lists** ("Route priority for prefix lists" in the VPC guide; "Route
+//!   evaluation order" in the Transit Gateway guide): a route to a prefix list routes
+//!   each of the list's entries as a route of its own, so it takes part in the
+//!   longest-prefix match entry by entry. At an equal prefix it ranks below a static
+//!   route to that CIDR and above every propagated route. In a TGW table the entries
+//!   of a referenced list may also come back from the route search as CIDR routes
+//!   carrying the list's id ([`TgwRoute::prefix_list_id`]): they rank the same, and
+//!   the reference is then not expanded a second time.
+//! - A route to a prefix list whose entries were not read cannot be matched. Such
+//!   routes are returned as `prefix_list_routes` on every decision so a caller can say
+//!   "not evaluated" instead of guessing.
 
 use std::net::IpAddr;
 
@@ -37,9 +45,18 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use prefix_trie::PrefixMap;
 
 use crate::model::{
-    AttachmentKind, Destination, RouteState, RouteTarget, RouteType, TgwRoute, TgwRouteTable,
-    VpcRoute, VpcRouteTable, VpcRouteTarget,
+    AttachmentKind, Destination, PrefixList, RouteState, RouteTarget, RouteType, TgwRoute,
+    TgwRouteTable, VpcRoute, VpcRouteTable, VpcRouteTarget,
 };
+
+/// The entries of prefix list `id` among `lists`, when they were read.
+#[must_use]
+pub fn prefix_list_entries<'l>(lists: &'l [PrefixList], id: &str) -> Option<&'l [IpNet]> {
+    lists
+        .iter()
+        .find(|l| l.id == id)
+        .and_then(|l| l.entries.as_deref())
+}
 
 /// The routes of one table in prefix tries: prefix → positions of the routes with
 /// exactly that destination (several for ECMP or a static and a propagated route).
@@ -52,17 +69,38 @@ pub struct RouteTrie {
 
 impl RouteTrie {
     /// Compiles `(position, destination)` pairs. Host bits of a destination are
-    /// ignored (AWS stores the network address).
-    pub fn build<'r>(routes: impl IntoIterator<Item = (u32, &'r Destination)>) -> Self {
+    /// ignored (AWS stores the network address). A prefix-list destination is
+    /// compiled as its entries when `entries` knows them, else set aside as not
+    /// evaluated.
+    pub fn build<'r, 'l>(
+        routes: impl IntoIterator<Item = (u32, &'r Destination)>,
+        entries: impl Fn(&str) -> Option<&'l [IpNet]>,
+    ) -> Self {
         let mut trie = Self::default();
         for (pos, dest) in routes {
             match dest {
-                Destination::Cidr(IpNet::V4(n)) => trie.v4.entry(n.trunc()).or_default().push(pos),
-                Destination::Cidr(IpNet::V6(n)) => trie.v6.entry(n.trunc()).or_default().push(pos),
-                Destination::PrefixList(_) => trie.prefix_lists.push(pos),
+                Destination::Cidr(net) => trie.insert(*net, pos),
+                Destination::PrefixList(id) => match entries(id) {
+                    Some(nets) => {
+                        for net in nets {
+                            trie.insert(*net, pos);
+                        }
+                    }
+                    None => trie.prefix_lists.push(pos),
+                },
             }
         }
         trie
+    }
+
+    fn insert(&mut self, net: IpNet, pos: u32) {
+        let at = match net {
+            IpNet::V4(n) => self.v4.entry(n.trunc()).or_default(),
+            IpNet::V6(n) => self.v6.entry(n.trunc()).or_default(),
+        };
+        if !at.contains(&pos) {
+            at.push(pos);
+        }
     }
 
     /// The longest prefix containing `addr`, with the positions of its routes.
@@ -100,7 +138,8 @@ impl RouteTrie {
         out
     }
 
-    /// Positions of routes to managed prefix lists (never matched, see module docs).
+    /// Positions of routes to prefix lists whose entries were not read (never
+    /// matched, see module docs).
     #[must_use]
     pub fn prefix_list_routes(&self) -> &[u32] {
         &self.prefix_lists
@@ -125,9 +164,16 @@ fn pos(i: usize) -> u32 {
 
 // ---------------------------------------------------------------------------- TGW
 
-/// Compiles a TGW route table.
+/// Compiles a TGW route table; `lists` are its region's prefix lists.
 #[must_use]
-pub fn compile_tgw(table: &TgwRouteTable) -> RouteTrie {
+pub fn compile_tgw(table: &TgwRouteTable, lists: &[PrefixList]) -> RouteTrie {
+    // A reference whose entries the search already answered as routes of their own.
+    let answered = |id: &str| {
+        table
+            .routes
+            .iter()
+            .any(|r| r.prefix_list_id.as_deref() == Some(id))
+    };
     RouteTrie::build(
         table
             .routes
@@ -135,6 +181,13 @@ pub fn compile_tgw(table: &TgwRouteTable) -> RouteTrie {
             .enumerate()
             .filter(|(_, r)| r.state != RouteState::Deleted)
             .map(|(i, r)| (pos(i), &r.destination)),
+        |id| {
+            if answered(id) {
+                Some(&[])
+            } else {
+                prefix_list_entries(lists, id)
+            }
+        },
     )
 }
 
@@ -142,14 +195,16 @@ pub fn compile_tgw(table: &TgwRouteTable) -> RouteTrie {
 #[must_use]
 pub fn tgw_route_rank(route: &TgwRoute) -> u8 {
     if route.route_type != RouteType::Propagated {
-        return 0;
+        let via_list = route.prefix_list_id.is_some()
+            || matches!(route.destination, Destination::PrefixList(_));
+        return u8::from(via_list);
     }
     match route.targets.first().and_then(|t| t.resource_type.as_ref()) {
-        Some(AttachmentKind::Vpc) => 1,
-        Some(AttachmentKind::DirectConnectGateway) => 2,
-        Some(AttachmentKind::Connect) => 3,
-        Some(AttachmentKind::Vpn) => 4,
-        _ => 5,
+        Some(AttachmentKind::Vpc) => 2,
+        Some(AttachmentKind::DirectConnectGateway) => 3,
+        Some(AttachmentKind::Connect) => 4,
+        Some(AttachmentKind::Vpn) => 5,
+        _ => 6,
     }
 }
 
@@ -244,11 +299,11 @@ pub fn tgw_select<'a>(table: &'a TgwRouteTable, trie: &RouteTrie, addr: IpAddr) 
     }
 }
 
-/// One-off lookup that compiles the table first; use [`crate::net::Net`] to reuse the
-/// compiled trie across lookups.
+/// One-off lookup that compiles the table first (with no prefix list's entries);
+/// use [`crate::net::Net`] to reuse the compiled trie across lookups.
 #[must_use]
 pub fn tgw_lookup(table: &TgwRouteTable, addr: IpAddr) -> TgwDecision<'_> {
-    tgw_select(table, &compile_tgw(table), addr)
+    tgw_select(table, &compile_tgw(table, &[]), addr)
 }
 
 // ---------------------------------------------------------------------------- VPC
@@ -326,9 +381,10 @@ pub struct VpcTrie {
     implicit_local: Vec<IpNet>,
 }
 
-/// Compiles a VPC route table; `vpc_cidrs` are its VPC's CIDR blocks.
+/// Compiles a VPC route table; `vpc_cidrs` are its VPC's CIDR blocks, `lists` its
+/// region's prefix lists.
 #[must_use]
-pub fn compile_vpc(table: &VpcRouteTable, vpc_cidrs: &[IpNet]) -> VpcTrie {
+pub fn compile_vpc(table: &VpcRouteTable, vpc_cidrs: &[IpNet], lists: &[PrefixList]) -> VpcTrie {
     let implicit_local: Vec<IpNet> = vpc_cidrs
         .iter()
         .map(IpNet::trunc)
@@ -352,6 +408,7 @@ pub fn compile_vpc(table: &VpcRouteTable, vpc_cidrs: &[IpNet]) -> VpcTrie {
             .filter(|(_, r)| r.state != RouteState::Deleted)
             .map(|(i, r)| (pos(i), &r.destination))
             .chain(implicit.iter().enumerate().map(|(i, d)| (pos(n + i), d))),
+        |id| prefix_list_entries(lists, id),
     );
     VpcTrie {
         trie,
@@ -383,10 +440,14 @@ pub fn vpc_select<'a>(
                     }
                 })
                 .collect();
-            // At an equal prefix `local` wins; otherwise the table's order.
+            // At an equal prefix `local` wins, then a route to the CIDR itself, then
+            // a route to a prefix list holding it; otherwise the table's order.
+            let via_list =
+                |r: &VpcRouteRef<'_>| matches!(r.destination(), Destination::PrefixList(_));
             let chosen = candidates
                 .iter()
                 .find(|r| *r.target() == VpcRouteTarget::Local)
+                .or_else(|| candidates.iter().find(|r| !via_list(r)))
                 .or(candidates.first())
                 .copied();
             match chosen {
@@ -418,7 +479,7 @@ pub fn vpc_lookup<'a>(
     vpc_cidrs: &[IpNet],
     addr: IpAddr,
 ) -> VpcDecision<'a> {
-    vpc_select(table, &compile_vpc(table, vpc_cidrs), addr)
+    vpc_select(table, &compile_vpc(table, vpc_cidrs, &[]), addr)
 }
 
 /// Whether AWS accepts a VPC route more specific than the VPC's local route: only

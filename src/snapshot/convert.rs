@@ -311,12 +311,16 @@ pub fn tgw_route(r: &s::TransitGatewayRoute, rtb: &str, region: &str) -> Option<
             })
             .collect(),
         derived: false,
+        prefix_list_id: r
+            .destination_cidr_block
+            .as_ref()
+            .and(r.prefix_list_id.clone()),
     })
 }
 
 pub fn tgw_route_shape(r: &TgwRoute) -> s::TransitGatewayRoute {
     let (cidr, pl) = match &r.destination {
-        Destination::Cidr(c) => (Some(c.to_string()), None),
+        Destination::Cidr(c) => (Some(c.to_string()), r.prefix_list_id.clone()),
         Destination::PrefixList(p) => (None, Some(p.clone())),
     };
     s::TransitGatewayRoute {

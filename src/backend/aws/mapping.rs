@@ -589,6 +589,12 @@ pub(super) fn map_tgw_route(
                 resource_id: owned(a.resource_id()),
             })
             .collect(),
+        // A referenced prefix list's entries come back as routes with both a CIDR
+        // and the list's id.
+        prefix_list_id: r
+            .destination_cidr_block()
+            .and(r.prefix_list_id())
+            .map(ToString::to_string),
     })
 }
 

@@ -749,6 +749,7 @@ impl AwsBackend {
                         RouteState::Active
                     },
                     targets: target.into_iter().collect(),
+                    prefix_list_id: None,
                 });
             }
             token = out.next_token().map(ToString::to_string);

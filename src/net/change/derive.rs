@@ -288,6 +288,7 @@ fn propagated(
             resource_type: Some(att.kind.clone()),
             resource_id: att.resource_id.clone(),
         }],
+        prefix_list_id: None,
     }
 }
 

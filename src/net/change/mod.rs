@@ -857,6 +857,7 @@ fn edit(regions: &mut impl Regions, op: &ChangeOp, chosen: &Chosen, applied: &mu
                 route_type: RouteType::Static,
                 state,
                 targets,
+                prefix_list_id: None,
             };
             if let Some(table) = table_mut(r, route_table_id) {
                 derive::put_route(table, route);

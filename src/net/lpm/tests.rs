@@ -3,7 +3,7 @@ use std::net::IpAddr;
 use proptest::prelude::*;
 
 use super::*;
-use crate::model::{RouteTarget, VpcRouteTableAssociation};
+use crate::model::{PrefixList, RouteTarget, VpcRouteTableAssociation};
 
 fn net(s: &str) -> IpNet {
     s.parse().expect("cidr")
@@ -34,6 +34,7 @@ fn tgw_route(
                 resource_id: None,
             })
             .collect(),
+        prefix_list_id: None,
     }
 }
 
@@ -182,6 +183,167 @@ fn tgw_prefix_list_routes_are_reported_not_matched() {
     assert_eq!(d.prefix_list_routes.len(), 1);
 }
 
+fn list(id: &str, entries: &[&str]) -> PrefixList {
+    PrefixList {
+        id: id.into(),
+        entries: Some(entries.iter().map(|e| net(e)).collect()),
+        ..PrefixList::default()
+    }
+}
+
+fn pl_route(id: &str, to: &str) -> TgwRoute {
+    TgwRoute {
+        destination: Destination::PrefixList(id.into()),
+        ..tgw_route("0.0.0.0/0", Static, Active, &[(to, Vpc)])
+    }
+}
+
+/// Each entry of a referenced list is a route of its own in the longest-prefix match;
+/// at an equal prefix a static route beats the list, and the list beats a propagated
+/// route ("Route evaluation order", Transit Gateway guide).
+#[test]
+fn tgw_prefix_list_entries_take_part_in_the_match_ranked_between_static_and_propagated() {
+    let lists = [list("pl-onprem", &["10.1.0.0/16", "192.168.0.0/16"])];
+    let t = tgw_table(vec![
+        tgw_route("10.0.0.0/8", Static, Active, &[("wide", Vpc)]),
+        pl_route("pl-onprem", "dx"),
+        tgw_route("192.168.0.0/16", Propagated, Active, &[("vpc-prop", Vpc)]),
+    ]);
+    let trie = compile_tgw(&t, &lists);
+    let at = |a: &str| forwarded_to(&tgw_select(&t, &trie, ip(a)));
+    assert_eq!(at("10.1.2.3"), ["dx"], "the longer entry wins over the /8");
+    assert_eq!(at("10.2.0.1"), ["wide"]);
+    assert_eq!(
+        at("192.168.1.1"),
+        ["dx"],
+        "the list beats a propagated route"
+    );
+    assert!(
+        tgw_select(&t, &trie, ip("10.1.2.3"))
+            .prefix_list_routes
+            .is_empty()
+    );
+
+    let t = tgw_table(vec![
+        tgw_route("10.1.0.0/16", Static, Active, &[("static", Vpc)]),
+        pl_route("pl-onprem", "dx"),
+    ]);
+    let trie = compile_tgw(&t, &lists);
+    assert_eq!(
+        forwarded_to(&tgw_select(&t, &trie, ip("10.1.2.3"))),
+        ["static"]
+    );
+    match tgw_select(&t, &trie, ip("10.1.2.3")).outcome {
+        TgwOutcome::Forward { prefix, .. } => assert_eq!(prefix, net("10.1.0.0/16")),
+        other => panic!("{other:?}"),
+    }
+
+    // A blackhole reference drops what its entries match.
+    let mut hole = pl_route("pl-onprem", "dx");
+    hole.state = Blackhole;
+    hole.targets.clear();
+    let t = tgw_table(vec![
+        tgw_route("0.0.0.0/0", Static, Active, &[("egress", Vpc)]),
+        hole,
+    ]);
+    let trie = compile_tgw(&t, &lists);
+    assert!(matches!(
+        tgw_select(&t, &trie, ip("192.168.9.9")).outcome,
+        TgwOutcome::Blackhole { .. }
+    ));
+    assert_eq!(
+        forwarded_to(&tgw_select(&t, &trie, ip("8.8.8.8"))),
+        ["egress"]
+    );
+}
+
+/// The route search answers a reference's entries as CIDR routes carrying the list's
+/// id: they rank as the list does, and the reference is not expanded again.
+#[test]
+fn tgw_search_answered_list_entries_rank_as_the_list() {
+    let mut entry = tgw_route("10.1.0.0/16", Static, Active, &[("dx", Vpc)]);
+    entry.prefix_list_id = Some("pl-onprem".into());
+    let t = tgw_table(vec![
+        entry.clone(),
+        pl_route("pl-onprem", "dx"),
+        tgw_route("10.1.0.0/16", Propagated, Active, &[("prop", Vpc)]),
+    ]);
+    let lists = [list("pl-onprem", &["10.1.0.0/16", "172.16.0.0/12"])];
+    let trie = compile_tgw(&t, &lists);
+    let d = tgw_select(&t, &trie, ip("10.1.0.9"));
+    assert_eq!(forwarded_to(&d), ["dx"]);
+    match &d.outcome {
+        TgwOutcome::Forward { routes, .. } => assert_eq!(routes.len(), 1, "{routes:?}"),
+        other => panic!("{other:?}"),
+    }
+    // The entries the search answered are the table's: the list's other entry is not
+    // added behind them.
+    assert_eq!(
+        tgw_select(&t, &trie, ip("172.16.0.1")).outcome,
+        TgwOutcome::NoRoute
+    );
+
+    let mut t = t;
+    t.routes
+        .push(tgw_route("10.1.0.0/16", Static, Active, &[("static", Vpc)]));
+    let trie = compile_tgw(&t, &lists);
+    assert_eq!(
+        forwarded_to(&tgw_select(&t, &trie, ip("10.1.0.9"))),
+        ["static"]
+    );
+}
+
+/// A gateway endpoint's route to the S3 list sends the service's addresses to the
+/// endpoint and nothing else; at an equal prefix a route to the CIDR itself wins
+/// ("Route priority for prefix lists", VPC guide).
+#[test]
+fn vpc_prefix_list_routes_match_their_entries() {
+    let s3 = list("pl-63a5400a", &["52.216.0.0/15", "54.231.0.0/16"]);
+    let t = vpc_table(vec![
+        vpc_route("10.0.0.0/16", VpcRouteTarget::Local),
+        vpc_route("0.0.0.0/0", VpcRouteTarget::NatGateway("nat-1".into())),
+        VpcRoute {
+            destination: Destination::PrefixList("pl-63a5400a".into()),
+            target: VpcRouteTarget::VpcEndpoint("vpce-s3".into()),
+            state: Active,
+        },
+        vpc_route(
+            "54.231.0.0/16",
+            VpcRouteTarget::TransitGateway("tgw-1".into()),
+        ),
+    ]);
+    let cidrs = [net("10.0.0.0/16")];
+    let compiled = compile_vpc(&t, &cidrs, std::slice::from_ref(&s3));
+    let at = |a: &str| vpc_select(&t, &compiled, ip(a)).target().cloned();
+    assert_eq!(
+        at("52.217.1.1"),
+        Some(VpcRouteTarget::VpcEndpoint("vpce-s3".into()))
+    );
+    assert_eq!(
+        at("8.8.8.8"),
+        Some(VpcRouteTarget::NatGateway("nat-1".into()))
+    );
+    assert_eq!(
+        at("54.231.9.9"),
+        Some(VpcRouteTarget::TransitGateway("tgw-1".into())),
+        "a route to the CIDR itself beats the list at an equal prefix"
+    );
+    assert!(
+        vpc_select(&t, &compiled, ip("52.217.1.1"))
+            .prefix_list_routes
+            .is_empty()
+    );
+
+    // Entries not read: the route is set aside and reported.
+    let compiled = compile_vpc(&t, &cidrs, &[]);
+    let d = vpc_select(&t, &compiled, ip("52.217.1.1"));
+    assert_eq!(
+        d.target(),
+        Some(&VpcRouteTarget::NatGateway("nat-1".into()))
+    );
+    assert_eq!(d.prefix_list_routes.len(), 1);
+}
+
 #[test]
 fn tgw_ipv6_is_its_own_family() {
     let t = tgw_table(vec![
@@ -313,6 +475,7 @@ fn covering_lists_every_match_longest_first() {
         .iter()
         .enumerate()
         .map(|(i, d)| (u32::try_from(i).expect("small"), d)),
+        |_| None,
     );
     let lens: Vec<u8> = trie
         .covering(ip("10.1.0.1"))
@@ -328,19 +491,36 @@ fn covering_lists_every_match_longest_first() {
 /// The brute-force oracle: scan every route, keep those containing the address, sort
 /// by (longest prefix, rank) and keep the ties of the first. Written independently of
 /// the trie and of `tgw_pick`'s filtering.
-fn oracle_tgw(table: &TgwRouteTable, addr: IpAddr) -> (Option<u8>, Vec<usize>) {
+/// A route to a prefix list stands for one route per entry; a list whose entries were
+/// not read matches nothing.
+fn oracle_tgw(
+    table: &TgwRouteTable,
+    lists: &[PrefixList],
+    addr: IpAddr,
+) -> (Option<u8>, Vec<usize>) {
     let mut hits: Vec<(u8, u8, usize)> = table
         .routes
         .iter()
         .enumerate()
         .filter(|(_, r)| r.state != RouteState::Deleted)
-        .filter_map(|(i, r)| {
-            let c = r.destination.cidr()?;
-            c.contains(&addr)
-                .then_some((c.prefix_len(), tgw_route_rank(r), i))
+        .flat_map(|(i, r)| {
+            let cidrs: Vec<IpNet> = match &r.destination {
+                Destination::Cidr(c) => vec![*c],
+                Destination::PrefixList(id) => lists
+                    .iter()
+                    .filter(|l| &l.id == id)
+                    .flat_map(|l| l.entries.clone().unwrap_or_default())
+                    .collect(),
+            };
+            cidrs
+                .into_iter()
+                .filter(|c| c.contains(&addr))
+                .map(move |c| (c.prefix_len(), tgw_route_rank(r), i))
+                .collect::<Vec<_>>()
         })
         .collect();
     hits.sort_by_key(|&(len, rank, i)| (std::cmp::Reverse(len), rank, i));
+    hits.dedup();
     let Some(&(len, rank, _)) = hits.first() else {
         return (None, Vec::new());
     };
@@ -361,9 +541,39 @@ fn arb_v4_prefix() -> impl Strategy<Value = IpNet> {
     })
 }
 
+fn arb_destination() -> impl Strategy<Value = Destination> {
+    prop_oneof![
+        4 => arb_v4_prefix().prop_map(Destination::Cidr),
+        1 => (0u8..3).prop_map(|i| Destination::PrefixList(format!("pl-{i}"))),
+    ]
+}
+
+/// Lists `pl-0`…`pl-2`: a few overlapping entries each, or (one time in four) entries
+/// not read.
+fn arb_lists() -> impl Strategy<Value = Vec<PrefixList>> {
+    proptest::collection::vec(
+        prop_oneof![
+            3 => proptest::collection::vec(arb_v4_prefix(), 0..4).prop_map(Some),
+            1 => Just(None),
+        ],
+        3,
+    )
+    .prop_map(|entries| {
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, entries)| PrefixList {
+                id: format!("pl-{i}"),
+                entries,
+                ..PrefixList::default()
+            })
+            .collect()
+    })
+}
+
 fn arb_route() -> impl Strategy<Value = TgwRoute> {
     (
-        arb_v4_prefix(),
+        arb_destination(),
         any::<bool>(),
         prop_oneof![
             Just(Vpc),
@@ -379,7 +589,7 @@ fn arb_route() -> impl Strategy<Value = TgwRoute> {
             derived: false,
             route_table_id: "tgw-rtb-p".into(),
             region: "r".into(),
-            destination: Destination::Cidr(dest),
+            destination: dest,
             route_type: if propagated { Propagated } else { Static },
             state,
             targets: (0..n_targets)
@@ -389,6 +599,7 @@ fn arb_route() -> impl Strategy<Value = TgwRoute> {
                     resource_id: None,
                 })
                 .collect(),
+            prefix_list_id: None,
         })
 }
 
@@ -405,12 +616,13 @@ proptest! {
     #[test]
     fn tgw_lpm_agrees_with_brute_force(
         routes in proptest::collection::vec(arb_route(), 0..40),
+        lists in arb_lists(),
         addrs in proptest::collection::vec(arb_addr(), 1..16),
     ) {
         let table = tgw_table(routes);
-        let trie = compile_tgw(&table);
+        let trie = compile_tgw(&table, &lists);
         for addr in addrs {
-            let (len, winners) = oracle_tgw(&table, addr);
+            let (len, winners) = oracle_tgw(&table, &lists, addr);
             let decision = tgw_select(&table, &trie, addr);
             let chosen: Vec<usize> = match &decision.outcome {
                 TgwOutcome::NoRoute => {
@@ -465,7 +677,7 @@ proptest! {
             })
             .collect();
         let table = vpc_table(routes);
-        let compiled = compile_vpc(&table, &[]);
+        let compiled = compile_vpc(&table, &[], &[]);
         for addr in addrs {
             let best = table
                 .routes

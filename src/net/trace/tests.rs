@@ -524,6 +524,7 @@ mod properties {
                                 attachment_id: format!("tgw-attach-{t}"),
                                 ..Default::default()
                             }],
+                            prefix_list_id: None,
                         });
                     }
                     r.tgw_route_tables.push(table);
@@ -625,6 +626,7 @@ async fn a_peered_region_through_inspection_needs_the_firewall_subnets_to_route_
             attachment_id: peering.into(),
             ..Default::default()
         }],
+        prefix_list_id: None,
     };
     for (name, r) in &mut estate.regions {
         let RegionLoad::Loaded { estate: r } = r else {

@@ -127,6 +127,7 @@ async fn a_route_added_is_one_field_of_its_table() {
             attachment_id: SPOKE_B_ATT.into(),
             ..RouteTarget::default()
         }],
+        prefix_list_id: None,
     });
     let d = check(&before, &after);
     assert_eq!(d.changes.len(), 1, "{}", texts(&d));

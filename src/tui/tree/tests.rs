@@ -103,6 +103,7 @@ fn findings_keep_their_console_text_and_jump_targets() {
                 attachment_id: "tgw-attach-gone".into(),
                 ..RouteTarget::default()
             }],
+            prefix_list_id: None,
         }],
         ..TgwRouteTable::default()
     });
