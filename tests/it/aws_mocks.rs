@@ -146,6 +146,16 @@ fn ec2_empty() -> Vec<Rule> {
             .then_output(|| DescribeNetworkAclsOutput::builder().build()),
         mock!(Client::describe_instances)
             .then_output(|| DescribeInstancesOutput::builder().build()),
+        mock!(Client::describe_managed_prefix_lists).then_output(|| {
+            aws_sdk_ec2::operation::describe_managed_prefix_lists::DescribeManagedPrefixListsOutput::builder().build()
+        }),
+        mock!(Client::describe_prefix_lists).then_output(|| {
+            aws_sdk_ec2::operation::describe_prefix_lists::DescribePrefixListsOutput::builder()
+                .build()
+        }),
+        mock!(Client::get_managed_prefix_list_entries).then_output(|| {
+            aws_sdk_ec2::operation::get_managed_prefix_list_entries::GetManagedPrefixListEntriesOutput::builder().build()
+        }),
     ]
 }
 
@@ -2150,4 +2160,205 @@ async fn aws_mocks_a_change_is_sent_once_even_over_a_retrying_client() {
     let changer = Arc::clone(&aws).changer().expect("changer");
     let err = changer.apply(&create_route_op()).await.expect_err("a 500");
     assert_eq!(rule.num_calls(), 4, "the change went out once: {err}");
+}
+
+#[tokio::test]
+async fn aws_mocks_prefix_lists_are_read_and_routes_to_them_evaluated() {
+    // Shaped after the AWS API reference examples for DescribePrefixLists (the S3
+    // list with its CIDRs), DescribeManagedPrefixLists and GetManagedPrefixListEntries.
+    // moto 5.2.5 answers the AWS service lists with no CIDRs at all, so what a route to
+    // one matches is pinned here.
+    use aws_sdk_ec2::operation::describe_managed_prefix_lists::DescribeManagedPrefixListsOutput;
+    use aws_sdk_ec2::operation::describe_prefix_lists::DescribePrefixListsOutput;
+    use aws_sdk_ec2::operation::get_managed_prefix_list_entries::{
+        GetManagedPrefixListEntriesError, GetManagedPrefixListEntriesOutput,
+    };
+    use aws_sdk_ec2::types::{
+        ManagedPrefixList, PrefixList, PrefixListEntry, PrefixListState, Route, RouteTable,
+        RouteTableAssociation, Vpc,
+    };
+    use netops::model::{Estate, RegionLoad, VpcRouteTarget};
+    use netops::net::Net;
+
+    let pl_route = |pl: &str| Route::builder().destination_prefix_list_id(pl);
+    let mut ec2 = vec![
+        mock!(aws_sdk_ec2::Client::describe_vpcs).then_output(|| {
+            DescribeVpcsOutput::builder()
+                .vpcs(
+                    Vpc::builder()
+                        .vpc_id("vpc-0spoke")
+                        .cidr_block("10.0.0.0/16")
+                        .owner_id("123456789012")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_ec2::Client::describe_route_tables).then_output(move || {
+            DescribeRouteTablesOutput::builder()
+                .route_tables(
+                    RouteTable::builder()
+                        .route_table_id("rtb-0spoke")
+                        .vpc_id("vpc-0spoke")
+                        .associations(RouteTableAssociation::builder().main(true).build())
+                        .routes(
+                            Route::builder()
+                                .destination_cidr_block("10.0.0.0/16")
+                                .gateway_id("local")
+                                .state(aws_sdk_ec2::types::RouteState::Active)
+                                .build(),
+                        )
+                        .routes(
+                            Route::builder()
+                                .destination_cidr_block("0.0.0.0/0")
+                                .nat_gateway_id("nat-0egress")
+                                .state(aws_sdk_ec2::types::RouteState::Active)
+                                .build(),
+                        )
+                        .routes(
+                            pl_route("pl-63a5400a")
+                                .gateway_id("vpce-0s3")
+                                .state(aws_sdk_ec2::types::RouteState::Active)
+                                .build(),
+                        )
+                        .routes(
+                            pl_route("pl-0123456abcabcabc1")
+                                .transit_gateway_id("tgw-0hub")
+                                .state(aws_sdk_ec2::types::RouteState::Active)
+                                .build(),
+                        )
+                        .routes(
+                            pl_route("pl-0denied")
+                                .transit_gateway_id("tgw-0hub")
+                                .state(aws_sdk_ec2::types::RouteState::Active)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_ec2::Client::describe_prefix_lists).then_output(|| {
+            DescribePrefixListsOutput::builder()
+                .prefix_lists(
+                    PrefixList::builder()
+                        .prefix_list_name("com.amazonaws.eu-west-1.s3")
+                        .prefix_list_id("pl-63a5400a")
+                        .cidrs("54.231.0.0/17")
+                        .cidrs("52.216.0.0/15")
+                        .build(),
+                )
+                .prefix_lists(
+                    // Not used by any route: not kept.
+                    PrefixList::builder()
+                        .prefix_list_name("com.amazonaws.eu-west-1.dynamodb")
+                        .prefix_list_id("pl-6da54004")
+                        .cidrs("52.94.24.0/23")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_ec2::Client::describe_managed_prefix_lists).then_output(|| {
+            DescribeManagedPrefixListsOutput::builder()
+                .prefix_lists(
+                    ManagedPrefixList::builder()
+                        .prefix_list_id("pl-0123456abcabcabc1")
+                        .address_family("IPv4")
+                        .state(PrefixListState::ModifyComplete)
+                        .prefix_list_name("onprem")
+                        .max_entries(10)
+                        .version(2)
+                        .owner_id("123456789012")
+                        .build(),
+                )
+                .prefix_lists(
+                    ManagedPrefixList::builder()
+                        .prefix_list_id("pl-63a5400a")
+                        .address_family("IPv4")
+                        .state(PrefixListState::CreateComplete)
+                        .prefix_list_name("com.amazonaws.eu-west-1.s3")
+                        .owner_id("AWS")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_ec2::Client::get_managed_prefix_list_entries)
+            .match_requests(|r| r.prefix_list_id() == Some("pl-0123456abcabcabc1"))
+            .then_output(|| {
+                GetManagedPrefixListEntriesOutput::builder()
+                    .entries(
+                        PrefixListEntry::builder()
+                            .cidr("192.168.0.0/16")
+                            .description("dc-1")
+                            .build(),
+                    )
+                    .entries(
+                        PrefixListEntry::builder()
+                            .cidr("172.16.0.0/12")
+                            .description("dc-2")
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(aws_sdk_ec2::Client::get_managed_prefix_list_entries)
+            .match_requests(|r| r.prefix_list_id() == Some("pl-0denied"))
+            .then_error(|| {
+                GetManagedPrefixListEntriesError::generic(
+                    ErrorMetadata::builder()
+                        .code("UnauthorizedOperation")
+                        .message("You are not authorized to perform this operation.")
+                        .build(),
+                )
+            }),
+    ];
+    ec2.extend(ec2_empty());
+    let b = backend(clients(&ec2, &ssm_empty(), &firewall_empty()));
+    let estate = b
+        .load_topology(REGION)
+        .await
+        .expect("a list denied is a gap");
+
+    let ids: Vec<&str> = estate.prefix_lists.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["pl-0123456abcabcabc1", "pl-63a5400a", "pl-0denied"]);
+    let onprem = &estate.prefix_lists[0];
+    assert_eq!(onprem.name.as_deref(), Some("onprem"));
+    assert_eq!(onprem.max_entries, Some(10));
+    assert_eq!(onprem.state, "modify-complete");
+    assert_eq!(
+        estate.prefix_lists[1].entries.as_ref().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(estate.prefix_lists[2].entries, None, "denied: not read");
+    assert_eq!(estate.gaps.len(), 1, "{:?}", estate.gaps);
+    assert_eq!(estate.gaps[0].part, "prefix-lists");
+    assert!(
+        estate.gaps[0].error.contains("pl-0denied"),
+        "{:?}",
+        estate.gaps
+    );
+
+    let mut whole = Estate::default();
+    whole.regions.insert(
+        REGION.to_string(),
+        RegionLoad::Loaded {
+            estate: Box::new(estate),
+        },
+    );
+    let net = Net::new(&whole);
+    let table = &whole.region(REGION).expect("loaded").vpc_route_tables[0];
+    let at = |a: &str| {
+        let d = net.vpc_lookup(table, a.parse().expect("ip"));
+        (d.target().cloned(), d.prefix_list_routes.len())
+    };
+    assert_eq!(
+        at("52.217.3.4"),
+        (Some(VpcRouteTarget::VpcEndpoint("vpce-0s3".into())), 1)
+    );
+    assert_eq!(
+        at("192.168.7.7"),
+        (Some(VpcRouteTarget::TransitGateway("tgw-0hub".into())), 1)
+    );
+    // The denied list is the one route left "not evaluated".
+    assert_eq!(
+        at("8.8.8.8"),
+        (Some(VpcRouteTarget::NatGateway("nat-0egress".into())), 1)
+    );
 }

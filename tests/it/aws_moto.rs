@@ -706,3 +706,124 @@ async fn aws_moto_security_groups_and_network_acls() {
         ]
     );
 }
+
+#[tokio::test]
+async fn aws_moto_a_route_to_a_managed_prefix_list_is_read_with_its_entries() {
+    // moto 5.2.5 implements CreateManagedPrefixList, DescribeManagedPrefixLists,
+    // GetManagedPrefixListEntries and routes to a prefix list. Its AWS service lists
+    // (DescribePrefixLists) carry no CIDRs, so aws_mocks_prefix_lists_… covers the S3
+    // list a gateway endpoint routes to; TGW prefix-list references are not
+    // implemented by moto at all (mocks cover GetTransitGatewayPrefixListReferences).
+    use aws_sdk_ec2::types::AddPrefixListEntry;
+    use netops::model::{Destination, Estate, RegionLoad};
+    let (backend, clients) = moto_backend(&[USE1], &fresh_account()).await;
+    let ec2 = &region_clients(&clients, USE1).ec2;
+    let vpc = moto_vpc(ec2, "10.71.0.0/16").await;
+    let list = ec2
+        .create_managed_prefix_list()
+        .prefix_list_name("onprem")
+        .address_family("IPv4")
+        .max_entries(5)
+        .entries(AddPrefixListEntry::builder().cidr("192.168.0.0/16").build())
+        .entries(AddPrefixListEntry::builder().cidr("172.16.0.0/12").build())
+        .send()
+        .await
+        .expect("CreateManagedPrefixList")
+        .prefix_list()
+        .and_then(|l| l.prefix_list_id())
+        .expect("prefix list id")
+        .to_string();
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("CreateInternetGateway")
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("AttachInternetGateway");
+    let rtb = ec2
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("CreateRouteTable")
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("rtb id")
+        .to_string();
+    ec2.create_route()
+        .route_table_id(&rtb)
+        .destination_prefix_list_id(&list)
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("CreateRoute to a prefix list");
+
+    let estate = backend.load_topology(USE1).await.expect("topology");
+    assert!(estate.gaps.is_empty(), "{:?}", estate.gaps);
+    let read = estate
+        .prefix_lists
+        .iter()
+        .find(|l| l.id == list)
+        .expect("the account's list is kept");
+    assert_eq!(read.name.as_deref(), Some("onprem"));
+    let mut entries: Vec<String> = read
+        .entries
+        .as_ref()
+        .expect("entries read")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["172.16.0.0/12", "192.168.0.0/16"]);
+    // AWS's own lists are kept only when something uses them.
+    assert!(
+        estate
+            .prefix_lists
+            .iter()
+            .all(|l| l.owner_id.as_deref() != Some("AWS")),
+        "{:?}",
+        estate.prefix_lists
+    );
+    let table = estate
+        .vpc_route_tables
+        .iter()
+        .find(|t| t.id == rtb)
+        .expect("route table");
+    assert!(
+        table
+            .routes
+            .iter()
+            .any(|r| r.destination == Destination::PrefixList(list.clone())),
+        "{:?}",
+        table.routes
+    );
+
+    let mut whole = Estate::default();
+    whole.regions.insert(
+        USE1.to_string(),
+        RegionLoad::Loaded {
+            estate: Box::new(estate),
+        },
+    );
+    let net = netops::net::Net::new(&whole);
+    let table = whole
+        .region(USE1)
+        .and_then(|r| r.vpc_route_tables.iter().find(|t| t.id == rtb))
+        .expect("route table");
+    let d = net.vpc_lookup(table, "192.168.4.4".parse().expect("ip"));
+    assert_eq!(d.target().map(|t| t.id().to_string()), Some(igw));
+    assert!(d.prefix_list_routes.is_empty());
+    assert!(
+        net.vpc_lookup(table, "8.8.8.8".parse().expect("ip"))
+            .target()
+            .is_none()
+    );
+}

@@ -27,10 +27,22 @@
 //! - A read-only backend installs [`read_only::ReadOnlyGuard`] on every client it
 //!   builds or is given, and has no changer ([`AwsBackend::changer`] is `None`).
 
+/// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
+macro_rules! paginate {
+    ($cx:expr, $service:literal, $action:literal, $request:expr) => {
+        $cx.call(
+            $service,
+            $action,
+            $request.into_paginator().items().send().try_collect(),
+        )
+    };
+}
+
 pub mod changes;
 pub mod errors;
 mod firewall_changes;
 mod mapping;
+mod prefix_lists;
 pub mod probe;
 pub mod read_only;
 mod reads;

@@ -19,7 +19,7 @@ use super::mapping::{
     map_rule_group, map_security_group, map_subnet, map_tgw, map_tgw_route, map_vpc,
     map_vpc_peering, map_vpc_route_table, owned, parse_ip, tags_name,
 };
-use super::{AwsBackend, DESCRIBE_CONCURRENCY, TABLE_CONCURRENCY};
+use super::{AwsBackend, DESCRIBE_CONCURRENCY, TABLE_CONCURRENCY, prefix_lists};
 use crate::backend::{
     Backend, BackendError, BackendInfo, OptionalData, OptionalPart, RoutePage, RouteQuery,
 };
@@ -29,17 +29,6 @@ use crate::model::{
     RouteTableLink, RouteTarget, RouteType, RuleGroup, SecurityGroup, SsmStatus, TgwRoute,
     TgwRouteTable,
 };
-
-/// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
-macro_rules! paginate {
-    ($cx:expr, $service:literal, $action:literal, $request:expr) => {
-        $cx.call(
-            $service,
-            $action,
-            $request.into_paginator().items().send().try_collect(),
-        )
-    };
-}
 
 fn gap(part: &str, e: &BackendError) -> Gap {
     Gap {
@@ -291,15 +280,33 @@ impl AwsBackend {
         cx: Cx<'_>,
         c: &aws_sdk_ec2::Client,
     ) -> Result<RegionEstate, BackendError> {
-        let (mut estate, enis, security_groups, network_acls) = tokio::try_join!(
+        let (mut estate, enis, security_groups, network_acls, lists) = tokio::try_join!(
             self.read_core(cx, c),
             read_network_interfaces(cx, c),
             read_security_groups(cx, c),
             read_network_acls(cx, c),
+            // A failure here is a gap, not the region's.
+            async { Ok(prefix_lists::describe(cx, c).await) },
         )?;
         estate.network_interfaces = enis;
         estate.security_groups = security_groups;
         estate.network_acls = network_acls;
+        let used = prefix_lists::referenced(&estate);
+        let mut lists = match lists {
+            Ok(lists) => lists,
+            Err(e) => {
+                estate.gaps.push(gap("prefix-lists", &e));
+                Vec::new()
+            }
+        };
+        if !used.is_empty()
+            && let Some(g) = prefix_lists::read_entries(cx, c, &mut lists, &used).await
+            && !estate.gaps.iter().any(|x| x.part == g.part)
+        {
+            estate.gaps.push(g);
+        }
+        prefix_lists::keep(&mut lists, &used);
+        estate.prefix_lists = lists;
         Ok(estate)
     }
 

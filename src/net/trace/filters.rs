@@ -13,12 +13,15 @@
 //!   the entry is "not evaluated".
 //! - A security group allows only; a packet passes when one rule of one group of the
 //!   interface allows it. Replies of an allowed flow pass (stateful). Rules naming
-//!   another group match a source whose interface carries that group; prefix lists are
-//!   not read ("not evaluated"). ICMP is taken to be echo (type 8).
+//!   another group match a source whose interface carries that group; a rule naming a
+//!   prefix list matches its entries ("not evaluated" when they were not read).
+//! - ICMP is taken to be echo (type 8).
 
 use std::net::IpAddr;
 
-use crate::model::{NaclEntry, NetworkAcl, RegionEstate, SecurityGroup, SgRule, Subnet};
+use crate::model::{
+    NaclEntry, NetworkAcl, PrefixList, RegionEstate, SecurityGroup, SgRule, Subnet,
+};
 
 /// What a filter does with a packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,12 +142,14 @@ fn sg_rule_text(g: &SecurityGroup, r: &SgRule) -> String {
 
 /// Evaluates an interface's groups: `ingress` for a packet arriving (the rule's peer
 /// is the source), else leaving (the destination). `peer_groups` are the groups of
-/// the interface at the other end, when known.
+/// the interface at the other end, when known; `lists` the region's prefix lists (a
+/// rule naming one allows its entries).
 pub(super) fn groups(
     groups: &[&SecurityGroup],
     ingress: bool,
     p: Packet,
     peer_groups: &[String],
+    lists: &[PrefixList],
 ) -> Filtered {
     let peer = if ingress { p.src } else { p.dst };
     let mut unknown = None;
@@ -168,10 +173,16 @@ pub(super) fn groups(
             }
             let by_cidr = r.cidrs.iter().any(|c| c.contains(&peer));
             let by_group = r.groups.iter().any(|x| peer_groups.contains(x));
-            if by_cidr || by_group {
+            let entries = |id: &String| crate::net::lpm::prefix_list_entries(lists, id);
+            let by_list = r
+                .prefix_lists
+                .iter()
+                .filter_map(entries)
+                .any(|e| e.iter().any(|c| c.contains(&peer)));
+            if by_cidr || by_group || by_list {
                 return Filtered::Allow(sg_rule_text(g, r));
             }
-            if !r.prefix_lists.is_empty() && unknown.is_none() {
+            if r.prefix_lists.iter().any(|id| entries(id).is_none()) && unknown.is_none() {
                 unknown = Some(format!(
                     "{} (prefix list entries not read)",
                     sg_rule_text(g, r)
@@ -294,20 +305,48 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            groups(&[&g], false, pkt(Some(443)), &[]),
+            groups(&[&g], false, pkt(Some(443)), &[], &[]),
             Filtered::Allow(_)
         ));
         assert!(matches!(
-            groups(&[&g], false, pkt(Some(80)), &[]),
+            groups(&[&g], false, pkt(Some(80)), &[], &[]),
             Filtered::Deny(_)
         ));
         assert!(matches!(
-            groups(&[&g], true, pkt(Some(22)), &["sg-2".into()]),
+            groups(&[&g], true, pkt(Some(22)), &["sg-2".into()], &[]),
             Filtered::Allow(_)
         ));
         assert!(matches!(
-            groups(&[&g], true, pkt(Some(22)), &[]),
+            groups(&[&g], true, pkt(Some(22)), &[], &[]),
             Filtered::Deny(_)
         ));
+    }
+
+    #[test]
+    fn a_rule_naming_a_prefix_list_allows_its_entries_or_is_not_evaluated() {
+        let g = SecurityGroup {
+            id: "sg-1".into(),
+            egress: vec![SgRule {
+                protocol: "tcp".into(),
+                from_port: Some(443),
+                to_port: Some(443),
+                prefix_lists: vec!["pl-web".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let list = |entries: Option<&str>| PrefixList {
+            id: "pl-web".into(),
+            entries: entries.map(|e| vec![e.parse().expect("cidr")]),
+            ..PrefixList::default()
+        };
+        let holding = [list(Some("203.0.113.0/24"))];
+        let elsewhere = [list(Some("198.51.100.0/24"))];
+        let unread = [list(None)];
+        let verdict = |lists: &[PrefixList]| groups(&[&g], false, pkt(Some(443)), &[], lists);
+        assert!(matches!(verdict(&holding), Filtered::Allow(_)));
+        assert!(matches!(verdict(&elsewhere), Filtered::Deny(_)));
+        assert!(matches!(verdict(&unread), Filtered::Unknown(_)));
+        assert!(matches!(verdict(&[]), Filtered::Unknown(_)));
     }
 }

@@ -321,7 +321,7 @@ impl<'n, 'a> Walker<'n, 'a> {
         let way = if ingress { "into" } else { "out of" };
         let mut h = hop(HopKind::SecurityGroup, owner.clone(), None, None);
         h.id = groups.join(",");
-        let result = filters::groups(&found, ingress, self.packet(), peer_groups);
+        let result = filters::groups(&found, ingress, self.packet(), peer_groups, &r.prefix_lists);
         let what = format!("{way} {}", owner.id);
         let id = h.id.clone();
         self.filter_hop(h, result, &what, region, |rule| {
