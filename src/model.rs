@@ -1263,6 +1263,31 @@ impl RegionEstate {
         });
     }
 
+    /// The ids of the prefix lists the region uses: route destinations (VPC and TGW)
+    /// and security group rules.
+    #[must_use]
+    pub fn prefix_lists_used(&self) -> std::collections::BTreeSet<String> {
+        let routes = self
+            .vpc_route_tables
+            .iter()
+            .flat_map(|t| t.routes.iter().map(|r| &r.destination))
+            .chain(
+                self.tgw_route_tables
+                    .iter()
+                    .flat_map(|t| t.routes.iter().map(|r| &r.destination)),
+            )
+            .filter_map(|d| match d {
+                Destination::PrefixList(id) => Some(id.clone()),
+                Destination::Cidr(_) => None,
+            });
+        let rules = self
+            .security_groups
+            .iter()
+            .flat_map(|g| g.ingress.iter().chain(g.egress.iter()))
+            .flat_map(|r| r.prefix_lists.iter().cloned());
+        routes.chain(rules).collect()
+    }
+
     /// Number of TGW routes in this region (all tables).
     #[must_use]
     pub fn route_count(&self) -> usize {

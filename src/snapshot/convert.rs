@@ -12,11 +12,11 @@ use super::shapes as s;
 use crate::model::{
     AttachmentAssociation, AttachmentKind, AttachmentState, Destination, FirewallEndpoint,
     FirewallPolicy, Instance, InternetGateway, NaclEntry, NatGateway, NetworkAcl, NetworkFirewall,
-    NetworkInterface, Peering, PeeringSide, PingStatus, PortRange, ResourceState, RouteState,
-    RouteTableLink, RouteTarget, RouteType, RuleGroup, RuleGroupKind, RuleGroupRef, SecurityGroup,
-    SgRule, SsmStatus, StatelessRule, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, Toggle,
-    TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcPeeringSide, VpcRoute,
-    VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget, name_tag,
+    NetworkInterface, Peering, PeeringSide, PingStatus, PortRange, PrefixList, ResourceState,
+    RouteState, RouteTableLink, RouteTarget, RouteType, RuleGroup, RuleGroupKind, RuleGroupRef,
+    SecurityGroup, SgRule, SsmStatus, StatelessRule, Subnet, TgwAttachment, TgwRoute,
+    TgwRouteTable, Toggle, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcPeeringSide,
+    VpcRoute, VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget, name_tag,
 };
 
 fn text(s: Option<&String>) -> String {
@@ -1475,4 +1475,129 @@ pub fn rule_group_shape(g: &RuleGroup) -> s::DescribeRuleGroup {
             }),
         }),
     }
+}
+
+// ---------------------------------------------------------------- prefix lists
+
+/// The region's prefix lists from the three captures: the managed lists (metadata),
+/// the AWS service lists (with their CIDRs) and the managed lists' entries, one
+/// object per id, in that order (as the live read builds them).
+#[must_use]
+pub fn prefix_lists(
+    managed: &[s::ManagedPrefixList],
+    service: &[s::PrefixList],
+    entries: &[s::ListEntries],
+) -> Vec<PrefixList> {
+    let cidrs =
+        |list: &[String]| -> Vec<IpNet> { list.iter().filter_map(|c| c.parse().ok()).collect() };
+    let mut out: Vec<PrefixList> = managed
+        .iter()
+        .filter_map(|l| {
+            Some(PrefixList {
+                id: l.prefix_list_id.clone()?,
+                name: l.prefix_list_name.clone(),
+                owner_id: l.owner_id.clone(),
+                address_family: l.address_family.clone(),
+                max_entries: l.max_entries,
+                state: l.state.clone().unwrap_or_default(),
+                entries: None,
+            })
+        })
+        .collect();
+    for l in service {
+        let Some(id) = &l.prefix_list_id else {
+            continue;
+        };
+        let found = Some(cidrs(&l.cidrs)).filter(|c| !c.is_empty());
+        match out.iter_mut().find(|x| &x.id == id) {
+            Some(known) => known.entries = found,
+            None => out.push(PrefixList {
+                id: id.clone(),
+                name: l.prefix_list_name.clone(),
+                owner_id: Some("AWS".into()),
+                entries: found,
+                ..PrefixList::default()
+            }),
+        }
+    }
+    for l in entries {
+        let Some(id) = &l.prefix_list_id else {
+            continue;
+        };
+        let found: Vec<IpNet> = l
+            .entries
+            .iter()
+            .filter_map(|e| e.cidr.as_deref()?.parse().ok())
+            .collect();
+        match out.iter_mut().find(|x| &x.id == id) {
+            Some(known) => known.entries = Some(found),
+            None => out.push(PrefixList {
+                id: id.clone(),
+                entries: Some(found),
+                ..PrefixList::default()
+            }),
+        }
+    }
+    out
+}
+
+/// The three captures of `lists` ([`prefix_lists`] reads them back): the managed
+/// lists (those a managed-list describe showed), the AWS service lists with their
+/// CIDRs, and every other list's entries.
+#[must_use]
+pub fn prefix_list_shapes(
+    lists: &[PrefixList],
+) -> (
+    Vec<s::ManagedPrefixList>,
+    Vec<s::PrefixList>,
+    Vec<s::ListEntries>,
+) {
+    let aws = |l: &PrefixList| l.owner_id.as_deref() == Some("AWS");
+    let managed = lists
+        .iter()
+        .filter(|l| !l.state.is_empty())
+        .map(|l| s::ManagedPrefixList {
+            prefix_list_id: Some(l.id.clone()),
+            address_family: l.address_family.clone(),
+            state: some(&l.state),
+            prefix_list_name: l.name.clone(),
+            max_entries: l.max_entries,
+            owner_id: l.owner_id.clone(),
+        })
+        .collect();
+    let service = lists
+        .iter()
+        .filter(|l| aws(l))
+        .filter_map(|l| {
+            Some(s::PrefixList {
+                prefix_list_id: Some(l.id.clone()),
+                prefix_list_name: l.name.clone(),
+                cidrs: l
+                    .entries
+                    .as_ref()?
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            })
+        })
+        .collect();
+    let entries = lists
+        .iter()
+        .filter(|l| !aws(l))
+        .filter_map(|l| {
+            Some(s::ListEntries {
+                prefix_list_id: Some(l.id.clone()),
+                entries: l
+                    .entries
+                    .as_ref()?
+                    .iter()
+                    .map(|c| s::PrefixListEntry {
+                        cidr: Some(c.to_string()),
+                        description: None,
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    (managed, service, entries)
 }

@@ -134,13 +134,25 @@ fn read_list<T: DeserializeOwned>(
     part: &str,
     gaps: &mut Vec<Gap>,
 ) -> Option<Vec<T>> {
-    let path = dir.join(format!("{key}.json"));
+    read_file_list(dir, key, key, part, gaps)
+}
+
+/// [`read_list`] for a file not named by its list (`describe-managed-prefix-lists`
+/// prints `PrefixLists`, as `describe-prefix-lists` does).
+fn read_file_list<T: DeserializeOwned>(
+    dir: &Path,
+    file: &'static str,
+    key: &'static str,
+    part: &str,
+    gaps: &mut Vec<Gap>,
+) -> Option<Vec<T>> {
+    let path = dir.join(format!("{file}.json"));
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             gaps.push(Gap {
                 part: part.to_string(),
-                error: format!("{key}.json is not in the snapshot"),
+                error: format!("{file}.json is not in the snapshot"),
             });
             return None;
         }
@@ -164,7 +176,7 @@ fn read_list<T: DeserializeOwned>(
         Ok(None) => {
             gaps.push(Gap {
                 part: part.to_string(),
-                error: format!("{key}.json has no \"{key}\" list"),
+                error: format!("{file}.json has no \"{key}\" list"),
             });
             None
         }
@@ -211,6 +223,9 @@ const FILES: &[&str] = &[
     "Firewalls",
     "FirewallPolicies",
     "RuleGroups",
+    "ManagedPrefixLists",
+    "PrefixLists",
+    "PrefixListEntries",
 ];
 
 /// The parts of a region (as gaps name them) and the files that hold each. A part
@@ -242,6 +257,10 @@ const PARTS: &[(&str, &[&str])] = &[
     (
         "network-firewall",
         &["Firewalls", "FirewallPolicies", "RuleGroups"],
+    ),
+    (
+        "prefix-lists",
+        &["ManagedPrefixLists", "PrefixLists", "PrefixListEntries"],
     ),
 ];
 
@@ -362,6 +381,17 @@ fn read_folder(
         read_list(dir, "FirewallPolicies", "network-firewall", og).unwrap_or_default();
     let groups: Vec<s::DescribeRuleGroup> =
         read_list(dir, "RuleGroups", "network-firewall", og).unwrap_or_default();
+    // Prefix lists matter only when something uses one: their gaps are kept aside
+    // until that is known.
+    let mut list_gaps = Vec::new();
+    let pg = &mut list_gaps;
+    let managed: Vec<s::ManagedPrefixList> =
+        read_file_list(dir, "ManagedPrefixLists", "PrefixLists", "prefix-lists", pg)
+            .unwrap_or_default();
+    let service: Vec<s::PrefixList> =
+        read_list(dir, "PrefixLists", "prefix-lists", pg).unwrap_or_default();
+    let list_entries: Vec<s::ListEntries> =
+        read_list(dir, "PrefixListEntries", "prefix-lists", pg).unwrap_or_default();
 
     // The region: given by the layout, else from availability zones or ARNs.
     let inferred = subnets
@@ -545,6 +575,27 @@ fn read_folder(
         .iter()
         .filter_map(|x| convert::rule_group(x, r))
         .collect();
+    estate.prefix_lists = convert::prefix_lists(&managed, &service, &list_entries);
+    let unread: Vec<String> = estate
+        .prefix_lists_used()
+        .into_iter()
+        .filter(|id| crate::net::lpm::prefix_list_entries(&estate.prefix_lists, id).is_none())
+        .collect();
+    if !unread.is_empty() {
+        gaps.push(Gap {
+            part: "prefix-lists".into(),
+            error: format!(
+                "the entries of {} are not in the snapshot (PrefixLists.json / PrefixListEntries.json): routes to them are not evaluated",
+                unread.join(", ")
+            ),
+        });
+    }
+    // A malformed file is always said; a missing one only when a list lacks entries.
+    gaps.extend(
+        list_gaps
+            .into_iter()
+            .filter(|g| !unread.is_empty() || !g.error.ends_with("is not in the snapshot")),
+    );
     estate.gaps = gaps;
     Ok(Folder {
         account,
@@ -921,7 +972,12 @@ pub struct Saved {
     pub accounts: Vec<String>,
 }
 
-fn write_list<T: Serialize>(dir: &Path, key: &str, list: &[T]) -> Result<(), CommandError> {
+fn write_file_list<T: Serialize>(
+    dir: &Path,
+    file: &str,
+    key: &str,
+    list: &[T],
+) -> Result<(), CommandError> {
     let mut doc = serde_json::Map::new();
     doc.insert(
         key.to_string(),
@@ -931,7 +987,7 @@ fn write_list<T: Serialize>(dir: &Path, key: &str, list: &[T]) -> Result<(), Com
     let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
         .map_err(|e| CommandError::new(ErrorKind::Other, e.to_string()))?;
     text.push('\n');
-    let path = dir.join(format!("{key}.json"));
+    let path = dir.join(format!("{file}.json"));
     std::fs::write(&path, text).map_err(|e| io_error("cannot write", &path, &e))
 }
 
@@ -945,11 +1001,22 @@ fn put<T: Serialize>(
     key: &str,
     list: &[T],
 ) -> Result<bool, CommandError> {
-    if unread.contains(key) && list.is_empty() {
-        let _ = std::fs::remove_file(dir.join(format!("{key}.json")));
+    put_as(unread, dir, key, key, list)
+}
+
+/// [`put`] into a file not named by its list.
+fn put_as<T: Serialize>(
+    unread: &BTreeSet<&str>,
+    dir: &Path,
+    file: &str,
+    key: &str,
+    list: &[T],
+) -> Result<bool, CommandError> {
+    if unread.contains(file) && list.is_empty() {
+        let _ = std::fs::remove_file(dir.join(format!("{file}.json")));
         return Ok(false);
     }
-    write_list(dir, key, list).map(|()| true)
+    write_file_list(dir, file, key, list).map(|()| true)
 }
 
 fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
@@ -1106,6 +1173,16 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         convert::policy_shape
     );
     list!("RuleGroups", r.rule_groups, convert::rule_group_shape);
+    let (managed, service, entries) = convert::prefix_list_shapes(&r.prefix_lists);
+    w(
+        "ManagedPrefixLists",
+        put_as(&unread, dir, "ManagedPrefixLists", "PrefixLists", &managed),
+    )?;
+    w("PrefixLists", put(&unread, dir, "PrefixLists", &service))?;
+    w(
+        "PrefixListEntries",
+        put(&unread, dir, "PrefixListEntries", &entries),
+    )?;
     Ok(files)
 }
 

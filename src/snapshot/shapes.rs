@@ -304,6 +304,40 @@ shape!(NetworkAcl {
 shape!(IpRange { cidr_ip: Option<String> });
 shape!(Ipv6Range { cidr_ipv6: Option<String> });
 shape!(PrefixListId { prefix_list_id: Option<String> });
+
+shape!(
+    /// An AWS service list as `describe-prefix-lists` prints it, with its CIDRs.
+    PrefixList {
+        prefix_list_id: Option<String>,
+        prefix_list_name: Option<String>,
+        cidrs: Vec<String>,
+    }
+);
+
+shape!(
+    /// A managed list as `describe-managed-prefix-lists` prints it (no entries).
+    ManagedPrefixList {
+        prefix_list_id: Option<String>,
+        address_family: Option<String>,
+        state: Option<String>,
+        prefix_list_name: Option<String>,
+        max_entries: Option<i32>,
+        owner_id: Option<String>,
+    }
+);
+
+shape!(PrefixListEntry {
+    cidr: Option<String>,
+    description: Option<String>,
+});
+
+shape!(
+    /// One list's `get-managed-prefix-list-entries` answer, with the list's id.
+    ListEntries {
+        prefix_list_id: Option<String>,
+        entries: Vec<PrefixListEntry>,
+    }
+);
 shape!(GroupPair { group_id: Option<String> });
 
 shape!(IpPermission {

@@ -508,3 +508,134 @@ async fn probe_egress_on_a_snapshot_shows_the_engines_expectations() {
     );
     assert!(text.contains("engine: leaks as 203.0.113.25"), "{text}");
 }
+
+/// Prefix lists travel with a snapshot: the AWS service list a gateway endpoint
+/// routes to (`PrefixLists.json`, with its CIDRs), a customer list a TGW table
+/// references (`ManagedPrefixLists.json` and `PrefixListEntries.json`); routes to them
+/// are matched by their entries after the round trip. Without the entries file the
+/// routes to that list are "not evaluated", and the gap says which list.
+#[tokio::test]
+async fn prefix_lists_round_trip_and_missing_entries_are_a_named_gap() {
+    use crate::model::{Destination, PrefixList, TgwRoute, VpcRoute, VpcRouteTarget};
+    let mut demo = crate::net::trace::tests::demo().await;
+    let Some(RegionLoad::Loaded { estate: r }) = demo.regions.get_mut("us-east-1") else {
+        panic!("demo us-east-1");
+    };
+    r.prefix_lists = vec![
+        PrefixList {
+            id: "pl-0onprem".into(),
+            name: Some("onprem".into()),
+            owner_id: Some("111122223333".into()),
+            address_family: Some("IPv4".into()),
+            max_entries: Some(10),
+            state: "create-complete".into(),
+            entries: Some(vec!["192.168.0.0/16".parse().expect("cidr")]),
+        },
+        PrefixList {
+            id: "pl-63a5400a".into(),
+            name: Some("com.amazonaws.us-east-1.s3".into()),
+            owner_id: Some("AWS".into()),
+            entries: Some(vec![
+                "52.216.0.0/15".parse().expect("cidr"),
+                "54.231.0.0/17".parse().expect("cidr"),
+            ]),
+            ..PrefixList::default()
+        },
+    ];
+    let attachment = r.attachments[0].clone();
+    let table = &mut r.tgw_route_tables[0];
+    let tgw_table = table.id.clone();
+    table.routes.push(TgwRoute {
+        route_table_id: tgw_table.clone(),
+        region: "us-east-1".into(),
+        destination: Destination::PrefixList("pl-0onprem".into()),
+        route_type: RouteType::Static,
+        state: RouteState::Active,
+        targets: vec![crate::model::RouteTarget {
+            attachment_id: attachment.id.clone(),
+            resource_type: Some(attachment.kind.clone()),
+            resource_id: attachment.resource_id.clone(),
+        }],
+        derived: false,
+        prefix_list_id: None,
+    });
+    let vpc_table = r.vpc_route_tables[0].id.clone();
+    r.vpc_route_tables[0].routes.push(VpcRoute {
+        destination: Destination::PrefixList("pl-63a5400a".into()),
+        target: VpcRouteTarget::VpcEndpoint("vpce-0s3".into()),
+        state: RouteState::Active,
+    });
+
+    let a = tempfile::tempdir().expect("tempdir");
+    save(&demo, a.path(), &SaveInfo::default()).expect("saves");
+    let folder = a.path().join("accounts/111122223333/us-east-1");
+    for f in ["ManagedPrefixLists", "PrefixLists", "PrefixListEntries"] {
+        assert!(folder.join(format!("{f}.json")).is_file(), "{f}");
+    }
+    let managed = std::fs::read_to_string(folder.join("ManagedPrefixLists.json")).expect("read");
+    assert!(managed.starts_with("{\n  \"PrefixLists\": ["), "{managed}");
+    let back = read_back(a.path(), &Hints::default()).await;
+    let (want, got) = (loaded(&demo), loaded(&back));
+    assert_eq!(
+        want["us-east-1"].prefix_lists,
+        got["us-east-1"].prefix_lists
+    );
+    assert_eq!(want["us-east-1"], got["us-east-1"]);
+    let b = tempfile::tempdir().expect("tempdir");
+    save(&back, b.path(), &SaveInfo::default()).expect("saves again");
+    assert_eq!(files(a.path()), files(b.path()));
+
+    let lookups = |estate: &Estate| {
+        let net = crate::net::Net::new(estate);
+        let r = estate.region("us-east-1").expect("loaded");
+        let t = r
+            .tgw_route_tables
+            .iter()
+            .find(|t| t.id == tgw_table)
+            .expect("table");
+        let v = r
+            .vpc_route_tables
+            .iter()
+            .find(|t| t.id == vpc_table)
+            .expect("table");
+        let tgw = net.tgw_lookup(t, "192.168.1.1".parse().expect("ip"));
+        let vpc = net.vpc_lookup(v, "52.217.0.9".parse().expect("ip"));
+        let via = match tgw.outcome {
+            crate::net::lpm::TgwOutcome::Forward { targets, .. } => {
+                targets.iter().map(|t| t.attachment_id.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
+        (
+            via,
+            tgw.prefix_list_routes.len(),
+            vpc.target().cloned(),
+            vpc.prefix_list_routes.len(),
+        )
+    };
+    assert_eq!(
+        lookups(&back),
+        (
+            vec![attachment.id.clone()],
+            0,
+            Some(VpcRouteTarget::VpcEndpoint("vpce-0s3".into())),
+            0
+        )
+    );
+
+    std::fs::remove_file(folder.join("PrefixListEntries.json")).expect("rm");
+    let snapshot = open(a.path(), &Hints::default()).expect("opens");
+    let gaps = &snapshot.regions["us-east-1"].gaps;
+    assert!(
+        gaps.iter()
+            .any(|g| g.part == "prefix-lists" && g.error.contains("pl-0onprem")),
+        "{gaps:?}"
+    );
+    let estate = snapshot.into_estate();
+    let (_, tgw_unread, vpc_target, vpc_unread) = lookups(&estate);
+    assert_eq!(tgw_unread, 1, "the reference is not evaluated");
+    assert_eq!(
+        (vpc_target, vpc_unread),
+        (Some(VpcRouteTarget::VpcEndpoint("vpce-0s3".into())), 0)
+    );
+}

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use super::errors::Cx;
 use super::mapping::parse_net;
 use crate::backend::BackendError;
-use crate::model::{Destination, Gap, PrefixList, RegionEstate};
+use crate::model::{Gap, PrefixList};
 
 /// Lists read at once when asking for entries.
 const ENTRY_CONCURRENCY: usize = 4;
@@ -78,32 +78,6 @@ pub(super) async fn describe(
         }
     }
     Ok(lists)
-}
-
-/// The ids of the prefix lists `estate` uses: route destinations (VPC and TGW) and
-/// security group rules.
-#[must_use]
-pub(super) fn referenced(estate: &RegionEstate) -> BTreeSet<String> {
-    let routes = estate
-        .vpc_route_tables
-        .iter()
-        .flat_map(|t| t.routes.iter().map(|r| &r.destination))
-        .chain(
-            estate
-                .tgw_route_tables
-                .iter()
-                .flat_map(|t| t.routes.iter().map(|r| &r.destination)),
-        )
-        .filter_map(|d| match d {
-            Destination::PrefixList(id) => Some(id.clone()),
-            Destination::Cidr(_) => None,
-        });
-    let rules = estate
-        .security_groups
-        .iter()
-        .flat_map(|g| g.ingress.iter().chain(g.egress.iter()))
-        .flat_map(|r| r.prefix_lists.iter().cloned());
-    routes.chain(rules).collect()
 }
 
 /// The lists worth keeping: those the region uses, and the account's own (AWS's

@@ -291,7 +291,7 @@ impl AwsBackend {
         estate.network_interfaces = enis;
         estate.security_groups = security_groups;
         estate.network_acls = network_acls;
-        let used = prefix_lists::referenced(&estate);
+        let used = estate.prefix_lists_used();
         let mut lists = match lists {
             Ok(lists) => lists,
             Err(e) => {
