@@ -933,3 +933,82 @@ async fn a_firewall_attached_to_the_tgw_natively_is_an_inspection_hop_not_evalua
         t.verdict
     );
 }
+
+/// A route to a prefix list is matched by the list's entries and the hop names the
+/// list; with the entries not read the route is "not evaluated", never guessed.
+#[tokio::test]
+async fn a_route_to_a_prefix_list_is_matched_by_its_entries_and_named() {
+    use crate::model::{Destination, PrefixList, RegionLoad, RouteState, VpcRoute};
+    let mut estate = demo().await;
+    let net = Net::new(&estate);
+    let before = trace(&net, &q(SPOKE_B_INSTANCE, "8.8.8.8")).expect("trace");
+    let table_id = before
+        .hops
+        .iter()
+        .find(|h| h.kind == HopKind::VpcRouteTable)
+        .expect("a route table hop")
+        .id
+        .clone();
+    let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut("us-east-1") else {
+        panic!("demo us-east-1");
+    };
+    let table = r
+        .vpc_route_tables
+        .iter_mut()
+        .find(|t| t.id == table_id)
+        .expect("table");
+    let default = table
+        .routes
+        .iter()
+        .find(|x| x.destination.to_string() == "0.0.0.0/0")
+        .expect("a default route")
+        .target
+        .clone();
+    table.routes.push(VpcRoute {
+        destination: Destination::PrefixList("pl-0dns".into()),
+        target: default.clone(),
+        state: RouteState::Active,
+    });
+    r.prefix_lists.push(PrefixList {
+        id: "pl-0dns".into(),
+        entries: Some(vec!["8.8.8.0/24".parse().expect("cidr")]),
+        ..PrefixList::default()
+    });
+
+    let net = Net::new(&estate);
+    let t = trace(&net, &q(SPOKE_B_INSTANCE, "8.8.8.8")).expect("trace");
+    assert_eq!(t.verdict, before.verdict);
+    let hop = t
+        .hops
+        .iter()
+        .find(|h| h.kind == HopKind::VpcRouteTable)
+        .expect("hop");
+    assert!(
+        hop.rule
+            .starts_with(&format!("pl-0dns (entry 8.8.8.0/24) → {}", default.id())),
+        "{}",
+        hop.rule
+    );
+
+    let Some(RegionLoad::Loaded { estate: r }) = estate.regions.get_mut("us-east-1") else {
+        panic!("demo us-east-1");
+    };
+    r.prefix_lists[0].entries = None;
+    let net = Net::new(&estate);
+    let t = trace(&net, &q(SPOKE_B_INSTANCE, "8.8.8.8")).expect("trace");
+    match &t.verdict {
+        Verdict::Unverified {
+            not_evaluated,
+            otherwise,
+        } => {
+            assert!(
+                not_evaluated
+                    .iter()
+                    .any(|n| n.contains("pl-0dns") && n.contains("entries not read")),
+                "{not_evaluated:?}"
+            );
+            assert_eq!(otherwise.as_deref(), Some(&before.verdict));
+        }
+        other => panic!("{other:?}"),
+    }
+}

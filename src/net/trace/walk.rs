@@ -508,6 +508,7 @@ impl<'n, 'a> Walker<'n, 'a> {
             }
             VpcOutcome::Blackhole { prefix, route } => {
                 h.decision = "blackhole".into();
+                let prefix = via_list(prefix, &route.destination());
                 h.rule = format!("{prefix} → {} (blackhole); {how}", route.target());
                 let id = table.id.clone();
                 self.push(h);
@@ -522,6 +523,7 @@ impl<'n, 'a> Walker<'n, 'a> {
             }
             VpcOutcome::Forward { prefix, route } => {
                 let target = route.target();
+                let prefix = via_list(prefix, &route.destination());
                 h.decision = format!("forward to {}", target.id());
                 h.rule = format!("{prefix} → {}; {how}", target.id());
                 self.push(h);
@@ -928,6 +930,7 @@ impl<'n, 'a> Walker<'n, 'a> {
             }
             TgwOutcome::Blackhole { prefix, route } => {
                 h.decision = "blackhole".into();
+                let prefix = tgw_via_list(prefix, route);
                 let gone: Vec<&str> = route
                     .targets
                     .iter()
@@ -957,6 +960,10 @@ impl<'n, 'a> Walker<'n, 'a> {
                 targets,
             } => {
                 let kind = routes.first().map_or("static", |r| r.route_type.as_str());
+                let prefix = match routes.first() {
+                    Some(r) => tgw_via_list(prefix, r),
+                    None => prefix.to_string(),
+                };
                 let pick = if targets.len() > 1 {
                     let options: Vec<String> =
                         targets.iter().map(|t| t.attachment_id.clone()).collect();
@@ -1805,5 +1812,21 @@ fn list_or_none(v: &[String]) -> String {
         "no firewall".into()
     } else {
         v.join(", ")
+    }
+}
+
+/// The prefix a route matched, naming the prefix list it is an entry of:
+/// `pl-0abc (entry 192.168.0.0/16)`.
+fn via_list(prefix: ipnet::IpNet, destination: &crate::model::Destination) -> String {
+    match destination {
+        crate::model::Destination::PrefixList(id) => format!("{id} (entry {prefix})"),
+        crate::model::Destination::Cidr(_) => prefix.to_string(),
+    }
+}
+
+fn tgw_via_list(prefix: ipnet::IpNet, route: &crate::model::TgwRoute) -> String {
+    match &route.prefix_list_id {
+        Some(id) => format!("{id} (entry {prefix})"),
+        None => via_list(prefix, &route.destination),
     }
 }
