@@ -21,10 +21,10 @@ use serde::Serialize;
 
 use crate::model::{
     Destination, Estate, FirewallPolicy, Gap, Instance, InternetGateway, NaclEntry, NatGateway,
-    NetworkAcl, NetworkFirewall, NetworkInterface, Peering, PeeringSide, RegionEstate, RegionLoad,
-    RuleGroup, RuleGroupRef, SecurityGroup, SgRule, Subnet, TgwAttachment, TgwRoute, TgwRouteTable,
-    TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcPeeringSide, VpcRoute,
-    VpcRouteTable,
+    NetworkAcl, NetworkFirewall, NetworkInterface, Peering, PeeringSide, PrefixList, RegionEstate,
+    RegionLoad, RuleGroup, RuleGroupRef, SecurityGroup, SgRule, Subnet, TgwAttachment, TgwRoute,
+    TgwRouteTable, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection, VpcPeeringSide,
+    VpcRoute, VpcRouteTable,
 };
 use crate::net::firewall::PolicyHomeNet;
 use crate::net::{ObjectKind, ObjectRef};
@@ -53,6 +53,7 @@ pub enum Kind {
     Instance,
     NetworkInterface,
     VpcPeering,
+    PrefixList,
     Gap,
 }
 
@@ -80,6 +81,7 @@ impl Kind {
             Self::Instance => "instance",
             Self::NetworkInterface => "network interface",
             Self::VpcPeering => "VPC peering",
+            Self::PrefixList => "prefix list",
             Self::Gap => "part not read",
         }
     }
@@ -971,6 +973,43 @@ fn region(name: &str, b: &RegionEstate, a: &RegionEstate, out: &mut Vec<ObjectCh
                 );
             },
             object: &|x| at(ObjectKind::Vpc, &x.vpc_id),
+        },
+        out,
+    );
+    kind(
+        r,
+        &b.prefix_lists,
+        &a.prefix_lists,
+        &Spec {
+            kind: Kind::PrefixList,
+            id: |x: &PrefixList| &x.id,
+            name: |x| x.name.clone(),
+            summary: &|x| match &x.entries {
+                Some(e) => format!("{} entries", e.len()),
+                None => "entries not read".into(),
+            },
+            fields: &|b, a, f| {
+                f.opt("name", &b.name, &a.name);
+                f.opt("owner", &b.owner_id, &a.owner_id);
+                f.show(
+                    "max entries",
+                    &b.max_entries.map_or(String::from("-"), |m| m.to_string()),
+                    &a.max_entries.map_or(String::from("-"), |m| m.to_string()),
+                );
+                let entries = |l: &PrefixList| -> Vec<String> {
+                    l.entries
+                        .iter()
+                        .flatten()
+                        .map(ToString::to_string)
+                        .collect()
+                };
+                f.show("entries read", &b.entries.is_some(), &a.entries.is_some());
+                // Every route to the list follows its entries: a change here is a
+                // change of those routes (Part::Other re-traces the region).
+                f.set("entry", &entries(b), &entries(a), Part::Other);
+            },
+            // Not a tree node: the region.
+            object: &|_| at(ObjectKind::Region, r),
         },
         out,
     );

@@ -615,3 +615,26 @@ async fn the_diff_command_compares_saved_snapshots_and_the_loaded_estate() {
     let err = crate::query::run(&now, &cmd).expect_err("no snapshot there");
     assert_eq!(err.kind, ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn a_prefix_list_entry_added() {
+    let mut before = demo().await;
+    region(&mut before, USE1)
+        .prefix_lists
+        .push(crate::model::PrefixList {
+            id: "pl-0onprem".into(),
+            name: Some("onprem".into()),
+            entries: Some(vec![cidr("198.51.100.0/24")]),
+            ..crate::model::PrefixList::default()
+        });
+    let mut after = before.clone();
+    region(&mut after, USE1).prefix_lists[0]
+        .entries
+        .as_mut()
+        .expect("entries")
+        .push(cidr("192.0.2.0/24"));
+    let d = check(&before, &after);
+    assert_eq!(d.changes.len(), 1, "{}", texts(&d));
+    let pl = one(&d, Kind::PrefixList, "pl-0onprem");
+    assert_eq!(field_texts(pl), ["entry 192.0.2.0/24 added"]);
+}
