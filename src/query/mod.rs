@@ -891,6 +891,41 @@ fn show(net: &Net<'_>, id: &str) -> Result<(Vec<Section>, Value), CommandError> 
         if let Some(x) = net.rule_group_in(r, id) {
             return Ok(shown("rule_group", x, vec![]));
         }
+        if let Some(x) = net.prefix_list(r, id) {
+            let mut entries = Section::new(&["ENTRY"]).titled(match &x.entries {
+                Some(e) => format!("entries ({})", e.len()),
+                None => "entries: not read (routes to this list are not evaluated)".into(),
+            });
+            for e in x.entries.iter().flatten() {
+                entries.row(vec![e.to_string()]);
+            }
+            let mut used = Section::new(&["ROUTE-TABLE", "TARGET", "STATE"]).titled("routes to it");
+            let to_it = |d: &crate::model::Destination| matches!(d, crate::model::Destination::PrefixList(p) if p == id);
+            for t in &region.vpc_route_tables {
+                for route in t.routes.iter().filter(|x| to_it(&x.destination)) {
+                    used.row(vec![
+                        t.id.clone(),
+                        route.target.to_string(),
+                        route.state.to_string(),
+                    ]);
+                }
+            }
+            for t in &region.tgw_route_tables {
+                for route in t.routes.iter().filter(|x| to_it(&x.destination)) {
+                    let targets: Vec<&str> = route
+                        .targets
+                        .iter()
+                        .map(|t| t.attachment_id.as_str())
+                        .collect();
+                    used.row(vec![
+                        t.id.clone(),
+                        opt(Some(&targets.join(","))),
+                        route.state.to_string(),
+                    ]);
+                }
+            }
+            return Ok(shown("prefix_list", x, vec![entries, used]));
+        }
     }
     Err(CommandError::not_found("object", id, net.estate()))
 }
@@ -1018,6 +1053,36 @@ mod tests {
                 "{id} carries region"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn show_a_prefix_list_gives_its_entries_and_the_routes_to_it() {
+        let mut estate = demo().await;
+        let Some(crate::model::RegionLoad::Loaded { estate: r }) =
+            estate.regions.get_mut("us-east-1")
+        else {
+            panic!("demo");
+        };
+        r.prefix_lists.push(crate::model::PrefixList {
+            id: "pl-0onprem".into(),
+            name: Some("onprem".into()),
+            entries: Some(vec!["192.168.0.0/16".parse().expect("cidr")]),
+            ..crate::model::PrefixList::default()
+        });
+        r.vpc_route_tables[0].routes.push(crate::model::VpcRoute {
+            destination: crate::model::Destination::PrefixList("pl-0onprem".into()),
+            target: crate::model::VpcRouteTarget::TransitGateway("tgw-0e1a2b3c4d5e6f701".into()),
+            state: crate::model::RouteState::Active,
+        });
+        let table = r.vpc_route_tables[0].id.clone();
+        let out = exec(&estate, "show pl-0onprem").expect("shows");
+        assert_eq!(out.to_json()["kind"], "prefix_list");
+        let text = out.to_text();
+        assert!(text.contains("192.168.0.0/16"), "{text}");
+        assert!(
+            text.contains(&table) && text.contains("tgw-0e1a2b3c4d5e6f701"),
+            "{text}"
+        );
     }
 
     /// A command error never repeats a huge input in full, in text or JSON (issue 16).
