@@ -26,6 +26,19 @@ pub const ROTATE_AT: u64 = 10 * 1024 * 1024;
 
 /// Set once a log write failed; the message waits in [`FAILURE`] until taken.
 static FAILED: AtomicBool = AtomicBool::new(false);
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Marks the process's start: called first thing in `main`, so the console can log how
+/// long its first full frame took, whole process (the startup benchmark reads it).
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// Time since [`mark_start`] (or since the first call, when it was never marked).
+#[must_use]
+pub fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
+}
 static FAILURE: Mutex<Option<String>> = Mutex::new(None);
 
 fn record_failure(path: &Path, e: &io::Error) {

@@ -65,6 +65,7 @@ fn stop_on_signals() -> batch::Stop {
 }
 
 fn main() {
+    netops::logging::mark_start();
     let closed_stdout = stdout_is_closed();
     let cli = Cli::parse();
     if closed_stdout && cli.batch.is_some() {

@@ -236,6 +236,7 @@ pub async fn run(
         .with_prober(opts.prober)
         .with_audit(opts.audit.clone(), &opts.profile);
     let mut settled_pending = false;
+    let mut full_frame_logged = false;
     // The probe matrix's elapsed times are measured from the console's start, in
     // milliseconds; `update` only ever sees them in messages.
     let started = std::time::Instant::now();
@@ -293,6 +294,17 @@ pub async fn run(
                 .draw(|frame| view::draw(&state, frame))
                 .wrap_err("cannot draw")?;
             state.dirty = false;
+            if !full_frame_logged
+                && !state.is_loading()
+                && state.data.estate.loaded().next().is_some()
+            {
+                full_frame_logged = true;
+                let ms = crate::logging::since_start().as_secs_f64() * 1000.0;
+                tracing::info!(
+                    ms = format!("{ms:.1}"),
+                    "first full frame: every region read and drawn, {ms:.1} ms after the process started"
+                );
+            }
             #[cfg(debug_assertions)]
             test_hooks::after_frame();
         }
