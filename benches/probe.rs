@@ -35,6 +35,7 @@ fn estate(spokes: usize, latency_ms: u64, run_ms: u64) -> Arc<Simulator> {
         };
         let ip = std::net::Ipv4Addr::from(u32::from(cidr.network()) + 10);
         instances.push(Instance {
+            owner_id: None,
             id: format!("i-{}", &s.id["subnet-".len()..]),
             region: "us-east-1".into(),
             name: Some(format!("probe-{}", s.vpc_id)),

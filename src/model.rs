@@ -9,6 +9,7 @@
 //!   is kept verbatim as `Other` rather than dropped.
 
 pub mod change;
+pub mod merge;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -453,6 +454,10 @@ pub struct Subnet {
     pub cidr: Option<IpNet>,
     pub availability_zone: String,
     pub availability_zone_id: Option<String>,
+    /// The account that owns it (AWS's `OwnerId`), when known: in a shared VPC a
+    /// participant's instance sits in the owner's subnet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 /// What a VPC route sends traffic to.
@@ -557,6 +562,10 @@ pub struct VpcRouteTable {
     pub name: Option<String>,
     pub associations: Vec<VpcRouteTableAssociation>,
     pub routes: Vec<VpcRoute>,
+    /// The account that owns it (AWS's `OwnerId`), when known: in a shared VPC a
+    /// participant's instance sits in the owner's subnet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 impl VpcRouteTable {
@@ -997,6 +1006,10 @@ pub struct Instance {
     pub security_group_ids: Vec<String>,
     pub state: String,
     pub ssm: Option<SsmStatus>,
+    /// The account that owns it (AWS's `OwnerId`), when known: in a shared VPC a
+    /// participant's instance sits in the owner's subnet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 /// One rule of a security group (`IpPermission`, one per protocol and port range).
@@ -1055,6 +1068,10 @@ pub struct SecurityGroup {
     pub name: Option<String>,
     pub ingress: Vec<SgRule>,
     pub egress: Vec<SgRule>,
+    /// The account that owns it (AWS's `OwnerId`), when known: in a shared VPC a
+    /// participant's instance sits in the owner's subnet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 /// One entry of a network ACL: stateless, evaluated by rule number, lowest first.
@@ -1112,6 +1129,10 @@ pub struct NetworkInterface {
     pub security_group_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The account that owns it (AWS's `OwnerId`), when known: in a shared VPC a
+    /// participant's instance sits in the owner's subnet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
 }
 
 /// One side of a VPC peering connection.

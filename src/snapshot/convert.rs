@@ -428,6 +428,7 @@ pub fn vpc_shape(v: &Vpc) -> s::Vpc {
 pub fn subnet(x: &s::Subnet, region: &str) -> Subnet {
     Subnet {
         id: text(x.subnet_id.as_ref()),
+        owner_id: x.owner_id.clone(),
         region: region.to_string(),
         vpc_id: text(x.vpc_id.as_ref()),
         name: name(&x.tags),
@@ -441,7 +442,7 @@ pub fn subnet_shape(x: &Subnet) -> s::Subnet {
     s::Subnet {
         subnet_id: some(&x.id),
         vpc_id: some(&x.vpc_id),
-        owner_id: None,
+        owner_id: x.owner_id.clone(),
         cidr_block: x.cidr.map(|c| c.to_string()),
         availability_zone: some(&x.availability_zone),
         availability_zone_id: x.availability_zone_id.clone(),
@@ -530,6 +531,7 @@ fn vpc_route_shape(r: &VpcRoute) -> s::Route {
 pub fn vpc_route_table(t: &s::RouteTable, region: &str) -> VpcRouteTable {
     VpcRouteTable {
         id: text(t.route_table_id.as_ref()),
+        owner_id: t.owner_id.clone(),
         region: region.to_string(),
         vpc_id: text(t.vpc_id.as_ref()),
         name: name(&t.tags),
@@ -550,7 +552,7 @@ pub fn vpc_route_table_shape(t: &VpcRouteTable) -> s::RouteTable {
     s::RouteTable {
         route_table_id: some(&t.id),
         vpc_id: some(&t.vpc_id),
-        owner_id: None,
+        owner_id: t.owner_id.clone(),
         associations: t
             .associations
             .iter()
@@ -671,6 +673,7 @@ pub fn instance(i: &s::Instance, region: &str) -> Instance {
     let gone = state == "terminated";
     Instance {
         id: text(i.instance_id.as_ref()),
+        owner_id: None,
         region: region.to_string(),
         name: name(&i.tags),
         vpc_id: i.vpc_id.clone(),
@@ -758,6 +761,7 @@ pub fn eni(n: &s::NetworkInterface, region: &str) -> NetworkInterface {
     }
     NetworkInterface {
         id: text(n.network_interface_id.as_ref()),
+        owner_id: n.owner_id.clone(),
         region: region.to_string(),
         vpc_id: text(n.vpc_id.as_ref()),
         subnet_id: text(n.subnet_id.as_ref()),
@@ -785,6 +789,7 @@ pub fn eni_shape(n: &NetworkInterface) -> s::NetworkInterface {
     let (v4, v6): (Vec<IpAddr>, Vec<IpAddr>) = n.private_ips.iter().partition(|a| a.is_ipv4());
     s::NetworkInterface {
         network_interface_id: some(&n.id),
+        owner_id: n.owner_id.clone(),
         vpc_id: some(&n.vpc_id),
         subnet_id: some(&n.subnet_id),
         availability_zone: some(&n.availability_zone),
@@ -891,6 +896,7 @@ fn sg_rule_shape(r: &SgRule) -> s::IpPermission {
 pub fn security_group(g: &s::SecurityGroup, region: &str) -> SecurityGroup {
     SecurityGroup {
         id: text(g.group_id.as_ref()),
+        owner_id: g.owner_id.clone(),
         region: region.to_string(),
         vpc_id: text(g.vpc_id.as_ref()),
         name: name(&g.tags).or_else(|| g.group_name.clone()),
@@ -902,6 +908,7 @@ pub fn security_group(g: &s::SecurityGroup, region: &str) -> SecurityGroup {
 pub fn security_group_shape(g: &SecurityGroup) -> s::SecurityGroup {
     s::SecurityGroup {
         group_id: some(&g.id),
+        owner_id: g.owner_id.clone(),
         group_name: g.name.clone(),
         vpc_id: some(&g.vpc_id),
         ip_permissions: g.ingress.iter().map(sg_rule_shape).collect(),

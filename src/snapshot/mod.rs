@@ -556,9 +556,10 @@ fn read_folder(
         .collect();
     estate.instances = reservations
         .iter()
-        .flat_map(|x| &x.instances)
-        .map(|i| {
+        .flat_map(|x| x.instances.iter().map(move |i| (x.owner_id.as_ref(), i)))
+        .map(|(owner, i)| {
             let mut inst = convert::instance(i, r);
+            inst.owner_id = owner.cloned();
             inst.ssm = ssm_of.get(&inst.id).map(|info| convert::ssm_status(info));
             inst
         })
@@ -683,128 +684,6 @@ fn folders(dir: &Path) -> Result<Vec<Place>, CommandError> {
     Ok(out)
 }
 
-/// Puts `from`'s objects into `into`: one per id, `owner_wins(new)` deciding a
-/// duplicate.
-fn merge<T>(
-    into: &mut Vec<T>,
-    from: Vec<T>,
-    id: impl Fn(&T) -> &str,
-    owner_wins: impl Fn(&T) -> bool,
-) {
-    for x in from {
-        match into.iter().position(|y| id(y) == id(&x)) {
-            Some(i) if owner_wins(&x) => into[i] = x,
-            Some(_) => {}
-            None => into.push(x),
-        }
-    }
-}
-
-/// One region read from several account folders: one object per id, the owner's
-/// view winning.
-fn merge_region(into: &mut RegionEstate, from: RegionEstate, account: Option<&str>) {
-    let mine = |owner: Option<&str>| account.is_some() && owner == account;
-    merge(
-        &mut into.tgws,
-        from.tgws,
-        |x| &x.id,
-        |x| mine(Some(&x.owner_id)),
-    );
-    merge(
-        &mut into.tgw_route_tables,
-        from.tgw_route_tables,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.attachments,
-        from.attachments,
-        |x| &x.id,
-        |x| mine(x.tgw_owner_id.as_deref()),
-    );
-    merge(
-        &mut into.peerings,
-        from.peerings,
-        |x| &x.id,
-        |x| mine(Some(&x.requester.account_id)),
-    );
-    merge(
-        &mut into.vpcs,
-        from.vpcs,
-        |x| &x.id,
-        |x| mine(Some(&x.owner_id)),
-    );
-    merge(&mut into.subnets, from.subnets, |x| &x.id, |_| false);
-    merge(
-        &mut into.vpc_route_tables,
-        from.vpc_route_tables,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.internet_gateways,
-        from.internet_gateways,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.nat_gateways,
-        from.nat_gateways,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.vpc_endpoints,
-        from.vpc_endpoints,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(&mut into.firewalls, from.firewalls, |x| &x.id, |_| false);
-    merge(
-        &mut into.firewall_policies,
-        from.firewall_policies,
-        |x| &x.arn,
-        |_| false,
-    );
-    merge(
-        &mut into.rule_groups,
-        from.rule_groups,
-        |x| &x.arn,
-        |_| false,
-    );
-    merge(&mut into.instances, from.instances, |x| &x.id, |_| false);
-    merge(
-        &mut into.network_interfaces,
-        from.network_interfaces,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.vpc_peerings,
-        from.vpc_peerings,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.security_groups,
-        from.security_groups,
-        |x| &x.id,
-        |_| false,
-    );
-    merge(
-        &mut into.network_acls,
-        from.network_acls,
-        |x| &x.id,
-        |_| false,
-    );
-    // A gap of one account's folder stays (another account may hold the part).
-    for gap in from.gaps {
-        if !into.gaps.contains(&gap) {
-            into.gaps.push(gap);
-        }
-    }
-}
-
 /// TGW peerings known only from their attachments (no `TransitGatewayPeeringAttachments.json`):
 /// the two regions' attachment records of one id make one peering. Which side asked
 /// is not in those records; the first region by name is taken as the requester.
@@ -908,7 +787,9 @@ pub fn open(dir: &Path, hints: &Hints) -> Result<Snapshot, CommandError> {
             }
         }
         match regions.get_mut(&name) {
-            Some(into) => merge_region(into, folder.region, folder.account.as_deref()),
+            Some(into) => {
+                crate::model::merge::merge_region(into, folder.region, folder.account.as_deref())
+            }
             None => {
                 regions.insert(name, folder.region);
             }
@@ -1150,13 +1031,18 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
         r.network_interfaces,
         convert::eni_shape
     );
-    let reservations: Vec<s::Reservation> = if r.instances.is_empty() {
-        Vec::new()
-    } else {
-        vec![s::Reservation {
-            instances: r.instances.iter().map(convert::instance_shape).collect(),
-        }]
-    };
+    // One reservation per owner, in the order owners first appear.
+    let mut reservations: Vec<s::Reservation> = Vec::new();
+    for i in &r.instances {
+        let shape = convert::instance_shape(i);
+        match reservations.iter_mut().find(|x| x.owner_id == i.owner_id) {
+            Some(x) => x.instances.push(shape),
+            None => reservations.push(s::Reservation {
+                owner_id: i.owner_id.clone(),
+                instances: vec![shape],
+            }),
+        }
+    }
     w(
         "Reservations",
         put(&unread, dir, "Reservations", &reservations),

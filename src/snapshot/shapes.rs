@@ -352,6 +352,7 @@ shape!(IpPermission {
 
 shape!(SecurityGroup {
     group_id: Option<String>,
+    owner_id: Option<String>,
     group_name: Option<String>,
     vpc_id: Option<String>,
     ip_permissions: Vec<IpPermission>,
@@ -370,6 +371,7 @@ shape!(EniAttachment { instance_id: Option<String> });
 
 shape!(NetworkInterface {
     network_interface_id: Option<String>,
+    owner_id: Option<String>,
     vpc_id: Option<String>,
     subnet_id: Option<String>,
     availability_zone: Option<String>,
@@ -396,7 +398,10 @@ shape!(Instance {
     tags: Vec<Tag>,
 });
 
-shape!(Reservation { instances: Vec<Instance> });
+shape!(Reservation {
+    owner_id: Option<String>,
+    instances: Vec<Instance>,
+});
 
 /// One entry of `describe-instance-information` (SSM). Its IP field is `IPAddress`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -226,6 +226,7 @@ pub(super) fn map_vpc(v: &ec2::Vpc, region: &str) -> Vpc {
 pub(super) fn map_subnet(s: &ec2::Subnet, region: &str) -> Subnet {
     Subnet {
         id: text(s.subnet_id()),
+        owner_id: owned(s.owner_id()),
         region: region.to_string(),
         vpc_id: text(s.vpc_id()),
         name: tags_name(s.tags()),
@@ -285,6 +286,7 @@ pub(super) fn map_vpc_route(r: &ec2::Route) -> Option<VpcRoute> {
 pub(super) fn map_vpc_route_table(t: &ec2::RouteTable, region: &str) -> VpcRouteTable {
     VpcRouteTable {
         id: text(t.route_table_id()),
+        owner_id: owned(t.owner_id()),
         region: region.to_string(),
         vpc_id: text(t.vpc_id()),
         name: tags_name(t.tags()),
@@ -361,6 +363,8 @@ pub(super) fn map_endpoint(e: &ec2::VpcEndpoint, region: &str) -> VpcEndpoint {
 pub(super) fn map_instance(i: &ec2::Instance, region: &str) -> Instance {
     Instance {
         id: text(i.instance_id()),
+        // The reservation's OwnerId (set by the caller, which has it).
+        owner_id: None,
         region: region.to_string(),
         name: tags_name(i.tags()),
         vpc_id: owned(i.vpc_id()),
@@ -404,6 +408,7 @@ pub(super) fn map_network_interface(n: &ec2::NetworkInterface, region: &str) -> 
     }
     NetworkInterface {
         id: text(n.network_interface_id()),
+        owner_id: owned(n.owner_id()),
         region: region.to_string(),
         security_group_ids: n
             .groups()
@@ -466,6 +471,7 @@ fn map_sg_rule(p: &ec2::IpPermission) -> SgRule {
 pub(super) fn map_security_group(g: &ec2::SecurityGroup, region: &str) -> SecurityGroup {
     SecurityGroup {
         id: text(g.group_id()),
+        owner_id: owned(g.owner_id()),
         region: region.to_string(),
         vpc_id: text(g.vpc_id()),
         name: tags_name(g.tags()).or_else(|| owned(g.group_name())),

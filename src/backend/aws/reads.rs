@@ -559,8 +559,12 @@ async fn read_instances(
     );
     let mut instances: Vec<Instance> = reservations?
         .iter()
-        .flat_map(ec2::Reservation::instances)
-        .map(|i| map_instance(i, cx.region))
+        .flat_map(|r| {
+            r.instances().iter().map(move |i| Instance {
+                owner_id: owned(r.owner_id()),
+                ..map_instance(i, cx.region)
+            })
+        })
         .collect();
     let mut gaps = Vec::new();
     match managed {
@@ -582,6 +586,7 @@ fn merge_ssm(instances: &mut Vec<Instance>, region: &str, managed: Vec<ManagedIn
     // another account registered here.
     for (_, m) in by_id {
         instances.push(Instance {
+            owner_id: None,
             id: m.id,
             region: region.to_string(),
             name: m.name,

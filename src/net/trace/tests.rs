@@ -864,6 +864,7 @@ mod hop_kinds {
         let mut estate = demo().await;
         let r = use1(&mut estate);
         r.network_interfaces.push(crate::model::NetworkInterface {
+            owner_id: None,
             id: "eni-0a1".into(),
             region: "us-east-1".into(),
             vpc_id: "vpc-0e1a2b3c4d5e6f733".into(),

@@ -398,6 +398,7 @@ async fn home_net_left_to_its_default_is_a_field_and_a_finding() {
 fn with_filters(e: &mut Estate) {
     let r = region(e, USE1);
     r.security_groups.push(SecurityGroup {
+        owner_id: None,
         id: "sg-0e1a2b3c4d5e6f7e1".into(),
         region: USE1.into(),
         vpc_id: SPOKE_A_VPC.into(),
