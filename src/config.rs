@@ -11,7 +11,19 @@
 //!
 //! [accounts."111122223333"]
 //! read_only = true                 # whichever profile's credentials lead there
+//!
+//! # The accounts read with --org / --accounts (or all of these when neither is
+//! # given and the list is not empty), each how it is reached:
+//! [[accounts]]
+//! id = "222233334444"
+//! role_arn = "arn:aws:iam::222233334444:role/NetopsRead"   # or: profile = "bu-a"
+//! external_id = "netops"           # optional, for AssumeRole
+//! regions = ["us-east-1"]          # optional: only these regions there
+//! read_only = true
 //! ```
+//!
+//! `[accounts."ID"]` tables and `[[accounts]]` entries are the same settings; use
+//! either form.
 //!
 //! Invariants: unknown keys are errors naming the file (a typo must not silently
 //! turn read-only off); a missing default file is no settings; a missing file given
@@ -30,6 +42,7 @@ pub struct Config {
     pub profiles: BTreeMap<String, ProfileConfig>,
     /// Settings by account id, decided on the account the credentials resolve to
     /// (whatever profile led there).
+    #[serde(deserialize_with = "accounts_either")]
     pub accounts: BTreeMap<String, AccountConfig>,
 }
 
@@ -39,6 +52,73 @@ pub struct Config {
 pub struct AccountConfig {
     /// Refuse every change in this account.
     pub read_only: bool,
+    /// The role to assume there (else `--role-name` in the account).
+    pub role_arn: Option<String>,
+    /// An AWS profile whose credentials reach the account (instead of a role).
+    pub profile: Option<String>,
+    /// `ExternalId` for AssumeRole.
+    pub external_id: Option<String>,
+    /// Only these regions are read there (else every region asked for).
+    pub regions: Vec<String>,
+}
+
+/// An `[[accounts]]` entry: an [`AccountConfig`] with its id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AccountEntry {
+    id: String,
+    read_only: bool,
+    role_arn: Option<String>,
+    profile: Option<String>,
+    external_id: Option<String>,
+    regions: Vec<String>,
+}
+
+/// `[accounts."ID"]` tables or `[[accounts]]` entries.
+fn accounts_either<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, AccountConfig>, D::Error> {
+    struct Either;
+    impl<'de> serde::de::Visitor<'de> for Either {
+        type Value = BTreeMap<String, AccountConfig>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("[accounts.\"ID\"] tables or [[accounts]] entries with an id")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let entries: Vec<AccountEntry> =
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            let mut out = BTreeMap::new();
+            for e in entries {
+                if e.id.is_empty() {
+                    return Err(serde::de::Error::custom("an [[accounts]] entry has no id"));
+                }
+                if e.role_arn.is_some() && e.profile.is_some() {
+                    return Err(serde::de::Error::custom(format!(
+                        "account {}: give role_arn or profile, not both",
+                        e.id
+                    )));
+                }
+                let id = e.id.clone();
+                let config = AccountConfig {
+                    read_only: e.read_only,
+                    role_arn: e.role_arn,
+                    profile: e.profile,
+                    external_id: e.external_id,
+                    regions: e.regions,
+                };
+                if out.insert(id.clone(), config).is_some() {
+                    return Err(serde::de::Error::custom(format!(
+                        "account {id} is listed twice"
+                    )));
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Either)
 }
 
 /// One profile's settings.
@@ -137,5 +217,42 @@ mod tests {
             .expect_err("missing")
             .message;
         assert!(e.contains("cannot read the config"), "{e}");
+    }
+
+    #[test]
+    fn accounts_as_tables_or_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[[accounts]]\nid = \"222233334444\"\nrole_arn = \"arn:aws:iam::222233334444:role/NetopsRead\"\nexternal_id = \"x\"\nregions = [\"us-east-1\"]\nread_only = true\n\n[[accounts]]\nid = \"333344445555\"\nprofile = \"bu-a\"\n",
+        )
+        .expect("write");
+        let c = load(Some(&path)).expect("loads");
+        let a = &c.accounts["222233334444"];
+        assert!(a.read_only && c.account_read_only("222233334444"));
+        assert_eq!(
+            a.role_arn.as_deref(),
+            Some("arn:aws:iam::222233334444:role/NetopsRead")
+        );
+        assert_eq!(a.regions, ["us-east-1"]);
+        assert_eq!(c.accounts["333344445555"].profile.as_deref(), Some("bu-a"));
+
+        std::fs::write(&path, "[accounts.\"111122223333\"]\nread_only = true\n").expect("write");
+        assert!(
+            load(Some(&path))
+                .expect("loads")
+                .account_read_only("111122223333")
+        );
+
+        for bad in [
+            "[[accounts]]\nrole_arn = \"x\"\n",
+            "[[accounts]]\nid = \"1\"\nrole_arn = \"x\"\nprofile = \"y\"\n",
+            "[[accounts]]\nid = \"1\"\nregoins = []\n",
+        ] {
+            std::fs::write(&path, bad).expect("write");
+            let e = load(Some(&path)).expect_err(bad).message;
+            assert!(e.contains("config.toml"), "{e}");
+        }
     }
 }

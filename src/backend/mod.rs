@@ -17,6 +17,7 @@
 //! - A read-only session holds no [`Changer`]: both backends' `changer()` answer
 //!   `None`, and the AWS clients refuse mutating operations at the SDK layer.
 
+pub mod accounts;
 pub mod aws;
 pub mod change;
 pub mod probe;

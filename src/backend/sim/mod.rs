@@ -32,6 +32,7 @@
 //!   on the [`SimClock`] the simulator is given; due transitions
 //!   ([`crate::net::change::transition`]) are applied before any read or change.
 
+pub mod accounts;
 mod change;
 pub mod clock;
 pub mod derive;
@@ -81,6 +82,9 @@ struct SimState {
 pub struct Simulator {
     name: String,
     account_id: String,
+    /// The organization ([`accounts`]); empty: the one account `account_id`.
+    accounts: Vec<scenario::ScenarioAccount>,
+    shares: Vec<scenario::ResourceShare>,
     home_region: String,
     state: Mutex<SimState>,
     faults: Mutex<Faults>,
@@ -169,6 +173,8 @@ impl Simulator {
                 scenario.name
             },
             account_id: scenario.account_id,
+            accounts: scenario.accounts,
+            shares: scenario.shares,
             home_region,
             state: Mutex::new(SimState {
                 derived: Arc::new(derived),

@@ -62,10 +62,41 @@ pub struct Scenario {
     pub faults: Faults,
     /// Regions in the order the scenario lists them; the first is the home region.
     pub regions: Vec<RegionEstate>,
+    /// The organization's accounts (Organizations `ListAccounts`); empty: the one
+    /// account `account_id`. Objects say whose they are with their `owner_id` (a
+    /// subnet, route table, instance, interface or security group without one is its
+    /// VPC owner's).
+    pub accounts: Vec<ScenarioAccount>,
+    /// RAM resource shares: TGWs and subnets an account shares with others.
+    pub shares: Vec<ResourceShare>,
     /// Where the scenario was read from (a file path, `builtin:default.toml`), so that
     /// errors found when the simulator loads it name the file. Not part of the file.
     #[serde(skip)]
     pub origin: String,
+}
+
+/// One account of the simulated organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScenarioAccount {
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE` unless said (`SUSPENDED` accounts are not read).
+    pub status: Option<String>,
+    /// AssumeRole into this account fails with this AWS error code (e.g.
+    /// `AccessDenied`): its role does not trust the caller.
+    pub deny_assume_role: Option<String>,
+}
+
+/// A RAM resource share: `owner` shares `resources` (TGW or subnet ids) with
+/// `principals` (account ids).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResourceShare {
+    pub name: String,
+    pub owner: String,
+    pub resources: Vec<String>,
+    pub principals: Vec<String>,
 }
 
 /// A scenario that could not be loaded.

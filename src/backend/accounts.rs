@@ -1,0 +1,510 @@
+//! Many accounts, one estate: a [`Backend`] that reads every member account of an
+//! organization (or the accounts named) through its own backend and merges what they
+//! see into one estate, and a [`Changer`] that sends each change with the credentials
+//! of the account that owns its object.
+//!
+//! Invariants:
+//! - Each region is read in every member account concurrently and merged with
+//!   [`crate::model::merge::merge_region`]: one object per id, the owner's copy
+//!   winning.
+//! - Partial visibility is data: an account whose role cannot be assumed, or whose
+//!   read of a region fails, is a gap of that region named after the account
+//!   (`account 222233334444: role … cannot be assumed …`), never a silent hole and
+//!   never the region's failure while another account read it.
+//! - A TGW route table's routes are searched in the account that owns its TGW (the
+//!   only one that can).
+//! - A change goes to the account that owns what it changes: a TGW's tables and
+//!   attachments to the TGW owner, a VPC route or an appliance-mode switch to the VPC
+//!   owner, a peering acceptance to the accepter, a firewall policy to the firewall's
+//!   VPC owner ([`Owners::of`]). An owner netops has no changer for refuses before
+//!   anything is sent.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+
+use super::{
+    Backend, BackendError, BackendInfo, Change, ChangeOp, ChangeOutcome, Changer, ErrorKind,
+    OptionalData, OptionalPart, RoutePage, RouteQuery,
+};
+use crate::model::{Account, Gap, RegionEstate};
+
+/// One member account.
+pub struct Member {
+    pub id: String,
+    /// The account's name in the organization, when known.
+    pub name: Option<String>,
+    /// How it is read, for gaps and the audit log: `role NAME`, `profile NAME`, or
+    /// `base credentials`.
+    pub via: String,
+    /// Regions to read in it; `None`: every region asked for.
+    pub regions: Option<Vec<String>>,
+    /// Its reader, or why it has none (the role could not be assumed).
+    pub reader: Result<Arc<dyn Backend>, BackendError>,
+    /// Its changer; `None` when read-only (the config's `read_only`, `--read-only`).
+    pub changer: Option<Arc<dyn Changer>>,
+}
+
+impl Member {
+    fn reads(&self, region: &str) -> bool {
+        self.regions
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|x| x == region))
+    }
+
+    fn gap(&self, error: &str) -> Gap {
+        Gap {
+            part: format!("account {}", self.id),
+            error: error.to_string(),
+        }
+    }
+}
+
+/// Progress of a read over many accounts: regions read out of regions asked, per
+/// account.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub accounts: AtomicUsize,
+    pub accounts_done: AtomicUsize,
+    pub regions: AtomicUsize,
+    pub regions_done: AtomicUsize,
+}
+
+impl Progress {
+    /// `accounts 37/212, regions 80/424`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        format!(
+            "accounts {}/{}, regions {}/{}",
+            self.accounts_done.load(Ordering::Relaxed),
+            self.accounts.load(Ordering::Relaxed),
+            self.regions_done.load(Ordering::Relaxed),
+            self.regions.load(Ordering::Relaxed)
+        )
+    }
+}
+
+/// Who owns what, learned from the reads: where each change must be sent.
+#[derive(Debug, Default)]
+pub struct Owners {
+    /// TGW id → owner.
+    tgws: HashMap<String, String>,
+    /// TGW route table id → its TGW's owner.
+    tgw_tables: HashMap<String, String>,
+    /// Attachment id → (TGW owner, attached resource's owner).
+    attachments: HashMap<String, (Option<String>, Option<String>)>,
+    /// Peering id → (requester account, accepter account).
+    peerings: HashMap<String, (String, String)>,
+    /// VPC route table id → owner.
+    vpc_tables: HashMap<String, String>,
+    /// Firewall policy name → the owner of its firewall's VPC.
+    policies: HashMap<String, String>,
+}
+
+impl Owners {
+    fn learn(&mut self, r: &RegionEstate) {
+        let vpc_owner: HashMap<&str, &str> = r
+            .vpcs
+            .iter()
+            .map(|v| (v.id.as_str(), v.owner_id.as_str()))
+            .collect();
+        for t in &r.tgws {
+            self.tgws.insert(t.id.clone(), t.owner_id.clone());
+        }
+        for t in &r.tgw_route_tables {
+            if let Some(o) = self.tgws.get(&t.tgw_id).cloned() {
+                self.tgw_tables.insert(t.id.clone(), o);
+            }
+        }
+        for a in &r.attachments {
+            self.attachments.insert(
+                a.id.clone(),
+                (a.tgw_owner_id.clone(), a.resource_owner_id.clone()),
+            );
+        }
+        for p in &r.peerings {
+            self.peerings.insert(
+                p.id.clone(),
+                (
+                    p.requester.account_id.clone(),
+                    p.accepter.account_id.clone(),
+                ),
+            );
+        }
+        for t in &r.vpc_route_tables {
+            let owner = t
+                .owner_id
+                .clone()
+                .or_else(|| vpc_owner.get(t.vpc_id.as_str()).map(|o| (*o).to_string()));
+            if let Some(o) = owner {
+                self.vpc_tables.insert(t.id.clone(), o);
+            }
+        }
+        for f in &r.firewalls {
+            if let (Some(o), Some(p)) = (
+                vpc_owner.get(f.vpc_id.as_str()),
+                r.firewall_policies.iter().find(|p| p.arn == f.policy_arn),
+            ) {
+                self.policies.insert(p.name.clone(), (*o).to_string());
+            }
+        }
+    }
+
+    /// The account `change` must be sent from, when known.
+    #[must_use]
+    pub fn of(&self, change: &Change) -> Option<String> {
+        let nonempty = |o: &String| (!o.is_empty()).then(|| o.clone());
+        match change {
+            Change::CreateTgwRoute { route_table_id, .. }
+            | Change::ReplaceTgwRoute { route_table_id, .. }
+            | Change::DeleteTgwRoute { route_table_id, .. }
+            | Change::AssociateTgwRouteTable { route_table_id, .. }
+            | Change::DisassociateTgwRouteTable { route_table_id, .. }
+            | Change::EnablePropagation { route_table_id, .. }
+            | Change::DisablePropagation { route_table_id, .. } => {
+                self.tgw_tables.get(route_table_id).and_then(nonempty)
+            }
+            Change::CreatePeering { tgw_id, .. } => self.tgws.get(tgw_id).and_then(nonempty),
+            Change::AcceptPeering { attachment_id } | Change::RejectPeering { attachment_id } => {
+                self.peerings
+                    .get(attachment_id)
+                    .and_then(|(_, acc)| nonempty(acc))
+            }
+            Change::DeletePeering { attachment_id } => self
+                .peerings
+                .get(attachment_id)
+                .and_then(|(req, _)| nonempty(req)),
+            Change::AcceptVpcAttachment { attachment_id }
+            | Change::RejectVpcAttachment { attachment_id } => self
+                .attachments
+                .get(attachment_id)
+                .and_then(|(tgw, _)| tgw.clone()),
+            Change::SetApplianceMode { attachment_id, .. } => self
+                .attachments
+                .get(attachment_id)
+                .and_then(|(tgw, vpc)| vpc.clone().or_else(|| tgw.clone())),
+            Change::CreateVpcRoute { route_table_id, .. }
+            | Change::ReplaceVpcRoute { route_table_id, .. }
+            | Change::DeleteVpcRoute { route_table_id, .. } => {
+                self.vpc_tables.get(route_table_id).and_then(nonempty)
+            }
+            Change::DisableRuleGroup(t) | Change::EnableRuleGroup(t) => {
+                self.policies.get(&t.policy_name).and_then(nonempty)
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Every member account, read as one estate.
+pub struct AccountsBackend {
+    kind: String,
+    label: String,
+    caller: Option<Account>,
+    default_regions: Vec<String>,
+    members: Vec<Member>,
+    /// Accounts read at once within a region.
+    concurrency: usize,
+    owners: Arc<Mutex<Owners>>,
+    progress: Arc<Progress>,
+}
+
+impl AccountsBackend {
+    /// Reads `members`; `caller` is the account the base credentials belong to.
+    #[must_use]
+    pub fn new(
+        kind: &str,
+        label: &str,
+        caller: Option<Account>,
+        default_regions: Vec<String>,
+        members: Vec<Member>,
+    ) -> Self {
+        let progress = Arc::new(Progress::default());
+        progress.accounts.store(members.len(), Ordering::Relaxed);
+        Self {
+            kind: kind.to_string(),
+            label: label.to_string(),
+            caller,
+            default_regions,
+            members,
+            concurrency: 16,
+            owners: Arc::new(Mutex::new(Owners::default())),
+            progress,
+        }
+    }
+
+    /// The members, in the order given.
+    #[must_use]
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// Progress of the reads so far.
+    #[must_use]
+    pub fn progress(&self) -> Arc<Progress> {
+        Arc::clone(&self.progress)
+    }
+
+    /// The changer that sends each change from its owner's account; `None` when no
+    /// member can change anything.
+    #[must_use]
+    pub fn changer(&self) -> Option<Arc<dyn Changer>> {
+        let by_account: HashMap<String, Arc<dyn Changer>> = self
+            .members
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), Arc::clone(m.changer.as_ref()?))))
+            .collect();
+        if by_account.is_empty() {
+            return None;
+        }
+        let read_only: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| m.changer.is_none() && m.reader.is_ok())
+            .map(|m| m.id.clone())
+            .collect();
+        Some(Arc::new(OwnerChanger {
+            by_account,
+            read_only,
+            owners: Arc::clone(&self.owners),
+            fallback: self.caller.as_ref().map(|a| a.id.clone()),
+        }))
+    }
+}
+
+#[async_trait]
+impl Backend for AccountsBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: self.kind.clone(),
+            label: self.label.clone(),
+            default_regions: self.default_regions.clone(),
+        }
+    }
+
+    async fn account(&self) -> Result<Option<Account>, BackendError> {
+        Ok(self.caller.clone())
+    }
+
+    async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
+        // By index: a borrowed member in the stream's closure trips async_trait's
+        // lifetimes.
+        let readers: Vec<usize> = (0..self.members.len())
+            .filter(|&i| self.members[i].reads(region))
+            .collect();
+        self.progress
+            .regions
+            .fetch_add(readers.len(), Ordering::Relaxed);
+        let mut reads: Vec<(usize, Option<Result<RegionEstate, BackendError>>)> =
+            futures::stream::iter(readers)
+                .map(|i| async move {
+                    let result = match &self.members[i].reader {
+                        Ok(b) => Some(b.load_topology(region).await),
+                        Err(_) => None,
+                    };
+                    self.progress.regions_done.fetch_add(1, Ordering::Relaxed);
+                    (i, result)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        // Merge in the members' order, so the estate does not depend on who answered
+        // first.
+        reads.sort_by_key(|(i, _)| *i);
+        let ordered = reads.into_iter().map(|(i, r)| (&self.members[i], r));
+        let mut merged = RegionEstate::new(region);
+        let mut gaps = Vec::new();
+        let mut read = 0;
+        let mut first_error = None;
+        for (m, result) in ordered {
+            match result {
+                Some(Ok(r)) => {
+                    read += 1;
+                    crate::model::merge::merge_region(&mut merged, r, Some(&m.id));
+                }
+                Some(Err(e)) => {
+                    gaps.push(m.gap(&e.message));
+                    first_error.get_or_insert(e);
+                }
+                None => {
+                    if let Err(e) = &m.reader {
+                        gaps.push(m.gap(&e.message));
+                        first_error.get_or_insert_with(|| e.clone());
+                    }
+                }
+            }
+        }
+        if read == 0 {
+            return Err(first_error.unwrap_or_else(|| {
+                BackendError::new(
+                    ErrorKind::InvalidInput,
+                    format!("no account is read in {region}"),
+                )
+            }));
+        }
+        merged.gaps.extend(gaps);
+        lock(&self.owners).learn(&merged);
+        Ok(merged)
+    }
+
+    async fn load_optional(
+        &self,
+        region: &str,
+        part: OptionalPart,
+    ) -> Result<OptionalData, BackendError> {
+        let readers: Vec<usize> = (0..self.members.len())
+            .filter(|&i| self.members[i].reads(region) && self.members[i].reader.is_ok())
+            .collect();
+        let mut answers: Vec<(usize, Result<OptionalData, BackendError>)> =
+            futures::stream::iter(readers)
+                .map(|i| async move {
+                    let r = match &self.members[i].reader {
+                        Ok(b) => b.load_optional(region, part).await,
+                        Err(e) => Err(e.clone()),
+                    };
+                    (i, r)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        answers.sort_by_key(|(i, _)| *i);
+        let ordered = answers.into_iter().map(|(i, r)| (&self.members[i], r));
+        let mut merged = RegionEstate::new(region);
+        let mut gaps = Vec::new();
+        let mut any = false;
+        let mut first_error = None;
+        for (m, answer) in ordered {
+            match answer {
+                Ok(data) => {
+                    any = true;
+                    let mut r = RegionEstate::new(region);
+                    data.apply_to(&mut r);
+                    for g in std::mem::take(&mut r.gaps) {
+                        gaps.push(m.gap(&format!("{}: {}", g.part, g.error)));
+                    }
+                    crate::model::merge::merge_region(&mut merged, r, Some(&m.id));
+                }
+                Err(e) => {
+                    gaps.push(m.gap(&format!("{}: {}", part.name(), e.message)));
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if !any && let Some(e) = first_error {
+            return Err(e);
+        }
+        lock(&self.owners).learn(&merged);
+        Ok(match part {
+            OptionalPart::NetworkFirewall => OptionalData::NetworkFirewall {
+                firewalls: merged.firewalls,
+                policies: merged.firewall_policies,
+                rule_groups: merged.rule_groups,
+                gaps,
+            },
+            OptionalPart::Instances => OptionalData::Instances {
+                instances: merged.instances,
+                gaps,
+            },
+        })
+    }
+
+    async fn search_routes(
+        &self,
+        region: &str,
+        route_table_id: &str,
+        query: RouteQuery,
+    ) -> Result<RoutePage, BackendError> {
+        let owner = lock(&self.owners).tgw_tables.get(route_table_id).cloned();
+        let member = owner
+            .and_then(|o| self.members.iter().find(|m| m.id == o))
+            .or_else(|| self.members.iter().find(|m| m.reader.is_ok()));
+        match member.map(|m| &m.reader) {
+            Some(Ok(b)) => b.search_routes(region, route_table_id, query).await,
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(BackendError::new(
+                ErrorKind::NotFound,
+                format!("no account can read {route_table_id}"),
+            )),
+        }
+    }
+
+    async fn tgw_routes(
+        &self,
+        region: &str,
+        route_table_id: &str,
+    ) -> Result<Vec<crate::model::TgwRoute>, BackendError> {
+        let owner = lock(&self.owners).tgw_tables.get(route_table_id).cloned();
+        let member = owner
+            .and_then(|o| self.members.iter().find(|m| m.id == o))
+            .or_else(|| self.members.iter().find(|m| m.reader.is_ok()));
+        match member.map(|m| &m.reader) {
+            Some(Ok(b)) => b.tgw_routes(region, route_table_id).await,
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(BackendError::new(
+                ErrorKind::NotFound,
+                format!("no account can read {route_table_id}"),
+            )),
+        }
+    }
+}
+
+/// Sends each change from the account that owns its object.
+struct OwnerChanger {
+    by_account: HashMap<String, Arc<dyn Changer>>,
+    /// Accounts read but not changed (read-only in the config).
+    read_only: Vec<String>,
+    owners: Arc<Mutex<Owners>>,
+    /// The caller's account, for an object whose owner was not learned.
+    fallback: Option<String>,
+}
+
+#[async_trait]
+impl Changer for OwnerChanger {
+    async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
+        let account = op
+            .account
+            .clone()
+            .or_else(|| lock(&self.owners).of(&op.change))
+            .or_else(|| self.fallback.clone());
+        let Some(account) = account else {
+            return Err(BackendError::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{} on {}: which account owns it is not known (re-read the estate); nothing was sent",
+                    op.action(),
+                    op.change.object()
+                ),
+            )
+            .in_region(&op.region));
+        };
+        match self.by_account.get(&account) {
+            Some(changer) => {
+                let mut sent = op.clone();
+                sent.account = Some(account);
+                changer.apply(&sent).await
+            }
+            None if self.read_only.contains(&account) => Err(BackendError::new(
+                ErrorKind::ReadOnly,
+                format!(
+                    "{} runs in account {account}, which is read-only in the config; nothing was sent",
+                    op.action()
+                ),
+            )
+            .in_region(&op.region)),
+            None => Err(BackendError::new(
+                ErrorKind::AccessDenied,
+                format!(
+                    "{} runs in account {account}, which netops cannot act in (not read, or its role could not be assumed); nothing was sent",
+                    op.action()
+                ),
+            )
+            .in_region(&op.region)),
+        }
+    }
+}
