@@ -63,27 +63,59 @@ impl Member {
     }
 }
 
-/// Progress of a read over many accounts: regions read out of regions asked, per
-/// account.
+/// Progress of a read over many accounts: per account, regions asked and read. An
+/// account counts as read once every region asked of it so far is.
 #[derive(Debug, Default)]
 pub struct Progress {
-    pub accounts: AtomicUsize,
-    pub accounts_done: AtomicUsize,
-    pub regions: AtomicUsize,
-    pub regions_done: AtomicUsize,
+    /// Per member: (regions asked, regions answered).
+    per_member: Vec<(AtomicUsize, AtomicUsize)>,
 }
 
 impl Progress {
+    fn new(members: usize) -> Self {
+        Self {
+            per_member: (0..members)
+                .map(|_| (AtomicUsize::new(0), AtomicUsize::new(0)))
+                .collect(),
+        }
+    }
+
+    fn asked(&self, member: usize) {
+        if let Some((a, _)) = self.per_member.get(member) {
+            a.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn answered(&self, member: usize) {
+        if let Some((_, d)) = self.per_member.get(member) {
+            d.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// `accounts 37/212, regions 80/424`.
     #[must_use]
     pub fn line(&self) -> String {
+        let (mut accounts_done, mut asked, mut answered) = (0, 0, 0);
+        for (a, d) in &self.per_member {
+            let (a, d) = (a.load(Ordering::Relaxed), d.load(Ordering::Relaxed));
+            asked += a;
+            answered += d;
+            if a > 0 && d >= a {
+                accounts_done += 1;
+            }
+        }
         format!(
-            "accounts {}/{}, regions {}/{}",
-            self.accounts_done.load(Ordering::Relaxed),
-            self.accounts.load(Ordering::Relaxed),
-            self.regions_done.load(Ordering::Relaxed),
-            self.regions.load(Ordering::Relaxed)
+            "accounts {accounts_done}/{}, regions {answered}/{asked}",
+            self.per_member.len()
         )
+    }
+
+    /// True once every region asked has answered.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.per_member
+            .iter()
+            .all(|(a, d)| d.load(Ordering::Relaxed) >= a.load(Ordering::Relaxed))
     }
 }
 
@@ -225,8 +257,7 @@ impl AccountsBackend {
         default_regions: Vec<String>,
         members: Vec<Member>,
     ) -> Self {
-        let progress = Arc::new(Progress::default());
-        progress.accounts.store(members.len(), Ordering::Relaxed);
+        let progress = Arc::new(Progress::new(members.len()));
         Self {
             kind: kind.to_string(),
             label: label.to_string(),
@@ -298,9 +329,9 @@ impl Backend for AccountsBackend {
         let readers: Vec<usize> = (0..self.members.len())
             .filter(|&i| self.members[i].reads(region))
             .collect();
-        self.progress
-            .regions
-            .fetch_add(readers.len(), Ordering::Relaxed);
+        for &i in &readers {
+            self.progress.asked(i);
+        }
         let mut reads: Vec<(usize, Option<Result<RegionEstate, BackendError>>)> =
             futures::stream::iter(readers)
                 .map(|i| async move {
@@ -308,7 +339,7 @@ impl Backend for AccountsBackend {
                         Ok(b) => Some(b.load_topology(region).await),
                         Err(_) => None,
                     };
-                    self.progress.regions_done.fetch_add(1, Ordering::Relaxed);
+                    self.progress.answered(i);
                     (i, result)
                 })
                 .buffer_unordered(self.concurrency)
@@ -506,5 +537,217 @@ impl Changer for OwnerChanger {
             )
             .in_region(&op.region)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::backend::sim::Simulator;
+    use crate::backend::sim::accounts::org;
+    use crate::backend::sim::scenario::Scenario;
+    use crate::discovery::{DiscoveryPlan, discover};
+    use crate::model::Estate;
+    use crate::net::Net;
+    use crate::net::trace::{TraceQuery, Verdict, trace};
+
+    async fn read(backend: Arc<dyn Backend>) -> Estate {
+        discover(
+            backend,
+            DiscoveryPlan {
+                regions: vec!["us-east-1".into()],
+                follow_peers: true,
+                concurrency: 4,
+            },
+        )
+        .await
+    }
+
+    fn ids(e: &Estate) -> BTreeSet<String> {
+        e.loaded()
+            .flat_map(|r| {
+                r.object_ids()
+                    .cloned()
+                    .chain(r.peerings.iter().map(|p| p.id.clone()))
+                    .chain(r.firewalls.iter().map(|f| f.id.clone()))
+                    .chain(r.tgw_route_tables.iter().flat_map(|t| {
+                        t.routes
+                            .iter()
+                            .map(move |x| format!("{} {}", t.id, x.destination))
+                    }))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn sim() -> Arc<Simulator> {
+        Arc::new(Simulator::from_scenario(Scenario::organization().expect("org")).expect("sim"))
+    }
+
+    /// Seed 002's organization read account by account is the whole estate, each
+    /// object once, each with its owner; the account whose role cannot be assumed is
+    /// a named gap; a trace from business unit A's instance (in the network account's
+    /// shared subnet) reaches the internet through the security account's inspection.
+    #[tokio::test]
+    async fn an_organization_read_account_by_account_is_one_estate() {
+        let sim = sim();
+        let whole = read(Arc::clone(&sim) as Arc<dyn Backend>).await;
+        let backend =
+            Arc::new(sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false));
+        let progress = backend.progress();
+        let merged = read(Arc::clone(&backend) as Arc<dyn Backend>).await;
+        assert_eq!(ids(&merged), ids(&whole), "nothing lost, nothing twice");
+        assert_eq!(
+            progress.line(),
+            "accounts 5/5, regions 10/10",
+            "two regions in each of five accounts asked (the denied one answered at once)"
+        );
+
+        let r = merged.region("us-east-1").expect("read");
+        let owner = |name: &str| {
+            r.vpcs
+                .iter()
+                .find(|v| v.name.as_deref() == Some(name))
+                .map(|v| v.owner_id.as_str())
+        };
+        assert_eq!(owner("inspection"), Some(org::SECURITY));
+        assert_eq!(owner("spoke-b"), Some(org::BU_B));
+        assert_eq!(owner("spoke-a"), Some(org::NETWORK));
+        let instance = r
+            .instances
+            .iter()
+            .find(|i| i.id == "i-0e1a2b3c4d5e6f7d1")
+            .expect("business unit A's instance");
+        assert_eq!(instance.owner_id.as_deref(), Some(org::BU_A));
+        let subnet = r
+            .subnets
+            .iter()
+            .find(|s| Some(&s.id) == instance.subnet_id.as_ref())
+            .expect("its subnet");
+        assert_eq!(
+            subnet.owner_id.as_deref(),
+            Some(org::NETWORK),
+            "the owner's copy won"
+        );
+        let gap = r
+            .gaps
+            .iter()
+            .find(|g| g.part == format!("account {}", org::DENIED))
+            .expect("the denied account is a gap");
+        assert!(
+            gap.error.contains(
+                "OrganizationAccountAccessRole cannot be assumed in 555566667777: AccessDenied"
+            ),
+            "{gap:?}"
+        );
+
+        let net = Net::new(&merged);
+        let t = trace(
+            &net,
+            &TraceQuery {
+                from: "i-0e1a2b3c4d5e6f7d1".into(),
+                to: "internet".into(),
+                protocol: None,
+                port: None,
+                sni: Some("www.amazon.com".into()),
+                routing_only: false,
+                http_host: None,
+            },
+        )
+        .expect("trace");
+        assert!(
+            matches!(t.verdict, Verdict::ReachesInternet { .. }),
+            "{:?}",
+            t.verdict
+        );
+        assert!(
+            !t.firewalls.is_empty(),
+            "through the security account's firewall"
+        );
+    }
+
+    /// Each change goes to the account that owns its object: a TGW route to the
+    /// network account, spoke-b's VPC route to business unit B; an account that was
+    /// not read (the denied one) is refused before anything is sent.
+    #[tokio::test]
+    async fn a_change_is_sent_from_the_owners_account() {
+        let sim = sim();
+        let backend = sim.accounts_backend(&[], "OrganizationAccountAccessRole", |id| {
+            id == org::SECURITY
+        });
+        let backend = Arc::new(backend);
+        let estate = read(Arc::clone(&backend) as Arc<dyn Backend>).await;
+        let changer = backend.changer().expect("a changer");
+        let r = estate.region("us-east-1").expect("read");
+        let post = r
+            .tgw_route_tables
+            .iter()
+            .find(|t| t.name.as_deref() == Some("post-inspection"))
+            .expect("post-inspection");
+        let cidr = post
+            .routes
+            .iter()
+            .find(|x| x.route_type == crate::model::RouteType::Static)
+            .and_then(|x| x.destination.cidr())
+            .expect("a static CIDR route");
+        changer
+            .apply(&ChangeOp::new(
+                "us-east-1",
+                Change::DeleteTgwRoute {
+                    route_table_id: post.id.clone(),
+                    cidr,
+                },
+            ))
+            .await
+            .expect("deleted in the network account");
+        let spoke_b = r
+            .vpc_route_tables
+            .iter()
+            .find(|t| t.owner_id.as_deref() == Some(org::BU_B))
+            .expect("a spoke-b table");
+        changer
+            .apply(&ChangeOp::new(
+                "us-east-1",
+                Change::CreateVpcRoute {
+                    route_table_id: spoke_b.id.clone(),
+                    cidr: "10.99.0.0/16".parse().expect("cidr"),
+                    target: crate::backend::VpcTarget::TransitGateway(
+                        "tgw-0e1a2b3c4d5e6f701".into(),
+                    ),
+                },
+            ))
+            .await
+            .expect("added in business unit B");
+        let sent: Vec<Option<String>> = sim
+            .applied_changes()
+            .into_iter()
+            .map(|op| op.account)
+            .collect();
+        assert_eq!(
+            sent,
+            [Some(org::NETWORK.to_string()), Some(org::BU_B.to_string())]
+        );
+
+        // The security account is read-only in this test's config: its firewall policy
+        // is not changed.
+        let inspection = r
+            .vpc_route_tables
+            .iter()
+            .find(|t| t.owner_id.as_deref() == Some(org::SECURITY))
+            .expect("an inspection table");
+        let e = changer
+            .apply(&ChangeOp::new(
+                "us-east-1",
+                Change::DeleteVpcRoute {
+                    route_table_id: inspection.id.clone(),
+                    cidr: "0.0.0.0/0".parse().expect("cidr"),
+                },
+            ))
+            .await
+            .expect_err("read-only account");
+        assert_eq!(e.kind, ErrorKind::ReadOnly, "{e}");
+        assert_eq!(sim.applied_changes().len(), 2, "nothing more was sent");
     }
 }

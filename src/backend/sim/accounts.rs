@@ -26,12 +26,106 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::Simulator;
-use super::scenario::ScenarioAccount;
+use super::scenario::{ResourceShare, Scenario, ScenarioAccount, ScenarioError};
 use crate::backend::{
     Backend, BackendError, BackendInfo, Changer, ErrorKind, OptionalData, OptionalPart, RoutePage,
     RouteQuery,
 };
 use crate::model::{Account, AttachmentKind, RegionEstate};
+
+/// The organization demo's accounts (seed 002's shape).
+pub mod org {
+    /// Owns the TGWs and the spoke-a VPC, whose subnets it shares with business unit A.
+    pub const NETWORK: &str = "111122223333";
+    /// Runs the inspection VPC (Network Firewall) attached to the shared TGW.
+    pub const SECURITY: &str = "222233334444";
+    /// Business unit A: its workload instance sits in the network account's shared
+    /// subnet.
+    pub const BU_A: &str = "333344445555";
+    /// Business unit B: owns spoke-b, attached to the shared TGW.
+    pub const BU_B: &str = "444455556666";
+    /// An account whose role does not trust netops.
+    pub const DENIED: &str = "555566667777";
+}
+
+impl Scenario {
+    /// The demo as an organization in seed 002's shape: the network account owns the
+    /// TGWs and shares them (RAM) with the security and business-unit accounts, and
+    /// shares spoke-a's subnets with business unit A, whose instance runs there; the
+    /// security account runs the inspection VPC; business unit B owns spoke-b; one
+    /// account's role cannot be assumed. The same topology as the demo, so a trace
+    /// from business unit A's instance to the internet crosses the security account's
+    /// inspection.
+    ///
+    /// # Errors
+    /// The built-in scenario does not parse (a build defect).
+    pub fn organization() -> Result<Self, ScenarioError> {
+        use org::{BU_A, BU_B, DENIED, NETWORK, SECURITY};
+        let mut s = Self::builtin()?;
+        s.name = "organization".into();
+        s.description = "the demo run by five accounts (seed 002): network, security, two business units, one denied".into();
+        s.account_id = NETWORK.into();
+        let mut spoke_a_subnets = Vec::new();
+        let mut tgws = Vec::new();
+        for r in &mut s.regions {
+            tgws.extend(r.tgws.iter().map(|t| t.id.clone()));
+            for v in &mut r.vpcs {
+                v.owner_id = match v.name.as_deref() {
+                    Some("inspection") => SECURITY.into(),
+                    Some("spoke-b") => BU_B.into(),
+                    _ => NETWORK.into(),
+                };
+                if v.name.as_deref() == Some("spoke-a") {
+                    spoke_a_subnets.extend(
+                        r.subnets
+                            .iter()
+                            .filter(|x| x.vpc_id == v.id)
+                            .map(|x| x.id.clone()),
+                    );
+                }
+            }
+            // Re-derived from the VPCs' owners.
+            for a in &mut r.attachments {
+                a.resource_owner_id = None;
+            }
+            for i in &mut r.instances {
+                if i.name.as_deref() == Some("spoke-a-workload") {
+                    i.owner_id = Some(BU_A.into());
+                }
+            }
+        }
+        let account = |id: &str, name: &str| ScenarioAccount {
+            id: id.into(),
+            name: name.into(),
+            ..ScenarioAccount::default()
+        };
+        s.accounts = vec![
+            account(NETWORK, "network"),
+            account(SECURITY, "security"),
+            account(BU_A, "business-unit-a"),
+            account(BU_B, "business-unit-b"),
+            ScenarioAccount {
+                deny_assume_role: Some("AccessDenied".into()),
+                ..account(DENIED, "sandbox")
+            },
+        ];
+        s.shares = vec![
+            ResourceShare {
+                name: "transit-gateways".into(),
+                owner: NETWORK.into(),
+                resources: tgws,
+                principals: vec![SECURITY.into(), BU_A.into(), BU_B.into()],
+            },
+            ResourceShare {
+                name: "spoke-a-subnets".into(),
+                owner: NETWORK.into(),
+                resources: spoke_a_subnets,
+                principals: vec![BU_A.into()],
+            },
+        ];
+        Ok(s)
+    }
+}
 
 impl Simulator {
     /// The organization's accounts (`ListAccounts`): the scenario's, else its one
@@ -75,6 +169,55 @@ impl Simulator {
             account: account.to_string(),
             role: role.to_string(),
         })
+    }
+
+    /// The organization read as one estate (`--demo --org`, `--demo --accounts`): the
+    /// accounts `only` names (all ACTIVE ones when empty), each through AssumeRole of
+    /// `role`; `read_only(id)` makes an account's changes refused.
+    #[must_use]
+    pub fn accounts_backend(
+        self: &Arc<Self>,
+        only: &[String],
+        role: &str,
+        read_only: impl Fn(&str) -> bool,
+    ) -> crate::backend::accounts::AccountsBackend {
+        let org = self.organization();
+        let ids: Vec<String> = if only.is_empty() {
+            org.iter()
+                .filter(|a| a.status.as_deref().is_none_or(|s| s == "ACTIVE"))
+                .map(|a| a.id.clone())
+                .collect()
+        } else {
+            only.to_vec()
+        };
+        let members = ids
+            .into_iter()
+            .map(|id| {
+                let view = self.assume(&id, role);
+                let changer = match &view {
+                    Ok(v) if !read_only(&id) => v.changer(),
+                    _ => None,
+                };
+                crate::backend::accounts::Member {
+                    name: org.iter().find(|a| a.id == id).map(|a| a.name.clone()),
+                    via: format!("role {role}"),
+                    regions: None,
+                    reader: view.map(|v| Arc::new(v) as Arc<dyn Backend>),
+                    changer,
+                    id,
+                }
+            })
+            .collect();
+        crate::backend::accounts::AccountsBackend::new(
+            "demo",
+            &self.name,
+            Some(Account {
+                id: self.account_id.clone(),
+                alias: None,
+            }),
+            vec![self.home_region.clone()],
+            members,
+        )
     }
 
     /// Ids shared with `account` through RAM.
