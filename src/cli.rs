@@ -61,6 +61,32 @@ pub struct Cli {
     )]
     pub account: Option<String>,
 
+    /// Read every ACTIVE account of the AWS Organization (Organizations ListAccounts,
+    /// from the management or a delegated-administrator account) as one estate, each
+    /// through --role-name (the caller's own with the base credentials). With --demo:
+    /// the simulated organization.
+    #[arg(long, conflicts_with_all = ["snapshot", "accounts"])]
+    pub org: bool,
+
+    /// Read exactly these accounts (comma-separated ids) as one estate, each through
+    /// --role-name or its config entry.
+    #[arg(
+        long,
+        value_name = "ID,…",
+        value_delimiter = ',',
+        conflicts_with = "snapshot"
+    )]
+    pub accounts: Vec<String>,
+
+    /// The role assumed in each account read with --org or --accounts (a config
+    /// `[[accounts]]` entry's role_arn or profile wins).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub role_name: String,
+
     /// Simulate a generated estate with N spoke VPCs (implies --demo); see --scenario-routes.
     #[arg(long, value_name = "N")]
     pub scenario_scale: Option<usize>,
@@ -262,11 +288,14 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         let label = backend.info().label;
         (Arc::new(backend), None, None, label)
     } else if cli.simulated() {
+        let many = cli.org || !cli.accounts.is_empty();
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
         } else if let Some(spokes) = cli.scenario_scale {
             generate(spokes, cli.scenario_routes)
                 .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
+        } else if many {
+            Scenario::organization().map_err(|e| e.to_string())?
         } else {
             Scenario::builtin().map_err(|e| e.to_string())?
         };
@@ -280,9 +309,23 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         sim.set_clock(crate::backend::sim::SimClock::real());
         sim.set_read_only(read_only);
         let sim = Arc::new(sim);
-        let changer = sim.changer();
         let prober = sim.prober();
-        (sim, changer, prober, format!("DEMO ({name})"))
+        if many {
+            let org = sim.accounts_backend(&cli.accounts, &cli.role_name, |id| {
+                read_only || config.account_read_only(id)
+            });
+            let changer = org.changer();
+            let n = org.members().len();
+            (
+                Arc::new(org),
+                changer,
+                prober,
+                format!("DEMO ({name}, {n} accounts)"),
+            )
+        } else {
+            let changer = sim.changer();
+            (sim, changer, prober, format!("DEMO ({name})"))
+        }
     } else {
         if let Some(profile) = &cli.profile {
             check_profile(profile)?;
@@ -318,14 +361,49 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             "AWS profile {}",
             cli.profile.clone().unwrap_or_else(|| "default".into())
         );
-        let changer = match aws.changer() {
-            Some(local) if cli.peer_profile.is_some() || !settings.peer_profiles.is_empty() => {
-                Some(peer_changers(cli, local, &settings).await?)
-            }
-            other => other,
-        };
-        let prober = aws.prober();
-        (aws, changer, prober, label)
+        if cli.org || !cli.accounts.is_empty() {
+            let options = AwsOptions {
+                profile: cli.profile.clone(),
+                home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),
+                endpoint_url: cli.endpoint_url.clone(),
+                max_attempts: cli.max_attempts,
+                operation_timeout: Some(Duration::from_secs(cli.call_timeout)),
+                read_only,
+            };
+            let plan = crate::backend::aws::org::AccountsPlan {
+                org: cli.org,
+                ids: cli.accounts.clone(),
+                role_name: cli.role_name.clone(),
+                read_only,
+            };
+            let org = crate::backend::aws::org::accounts_backend(
+                Arc::clone(&aws),
+                &options,
+                &plan,
+                &config,
+            )
+            .await
+            .map_err(|e| e.message)?;
+            let changer = org.changer();
+            let n = org.members().len();
+            // Probes run with the base credentials: only the caller's instances.
+            let prober = aws.prober();
+            (
+                Arc::new(org) as Arc<dyn Backend>,
+                changer,
+                prober,
+                format!("{label}, {n} accounts"),
+            )
+        } else {
+            let changer = match aws.changer() {
+                Some(local) if cli.peer_profile.is_some() || !settings.peer_profiles.is_empty() => {
+                    Some(peer_changers(cli, local, &settings).await?)
+                }
+                other => other,
+            };
+            let prober = aws.prober();
+            (aws, changer, prober, label)
+        }
     };
     let plan = if cli.regions.is_empty() {
         let regions = match &cli.region {

@@ -416,13 +416,20 @@ impl Backend for AccountsBackend {
                     any = true;
                     let mut r = RegionEstate::new(region);
                     data.apply_to(&mut r);
+                    // A part one account could not read keeps its part's name.
                     for g in std::mem::take(&mut r.gaps) {
-                        gaps.push(m.gap(&format!("{}: {}", g.part, g.error)));
+                        gaps.push(Gap {
+                            part: g.part,
+                            error: format!("account {}: {}", m.id, g.error),
+                        });
                     }
                     crate::model::merge::merge_region(&mut merged, r, Some(&m.id));
                 }
                 Err(e) => {
-                    gaps.push(m.gap(&format!("{}: {}", part.name(), e.message)));
+                    gaps.push(Gap {
+                        part: part.name().to_string(),
+                        error: format!("account {}: {}", m.id, e.message),
+                    });
                     first_error.get_or_insert(e);
                 }
             }

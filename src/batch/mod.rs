@@ -173,9 +173,17 @@ pub async fn run_script(
         let _ = writeln!(err, "netops: {message}");
         return exit::COMMAND_FAILED;
     }
+    // A region not read, or an account not read in a region (its role could not be
+    // assumed, its read failed): the output is partial either way.
     let incomplete: Vec<serde_json::Value> = estate
         .failed()
         .map(|(region, error)| json!({ "region": region, "error": error }))
+        .chain(estate.loaded().flat_map(|r| {
+            r.gaps.iter().filter_map(move |g| {
+                let account = g.part.strip_prefix("account ")?;
+                Some(json!({ "region": r.region, "account": account, "error": g.error }))
+            })
+        }))
         .collect();
     for (region, error) in estate.failed() {
         let _ = writeln!(err, "warning: region {region} could not be read: {error}");
@@ -327,7 +335,7 @@ pub async fn run_script(
     if code == exit::OK && !incomplete.is_empty() {
         let _ = writeln!(
             err,
-            "netops: output is partial: {} region(s) could not be read",
+            "netops: output is partial: {} region(s) or account(s) in a region could not be read",
             incomplete.len()
         );
         code = exit::PARTIAL;

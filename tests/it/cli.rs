@@ -1295,3 +1295,224 @@ fn cli_a_huge_id_is_cut_in_the_error() {
         );
     }
 }
+
+/// Makes a TGW, a VPC with a subnet, and the VPC's attachment in `region` of
+/// `account`; answers the TGW's and the VPC's ids.
+async fn moto_account_network(
+    endpoint: &str,
+    region: &str,
+    account: &str,
+    cidr: &str,
+) -> (String, String) {
+    let ec2 = clients_at(endpoint, region, account).ec2;
+    let tgw = ec2
+        .create_transit_gateway()
+        .description(format!("hub of {account}"))
+        .send()
+        .await
+        .expect("CreateTransitGateway")
+        .transit_gateway()
+        .and_then(|t| t.transit_gateway_id())
+        .expect("tgw id")
+        .to_string();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block(cidr)
+        .availability_zone(format!("{region}a"))
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_string();
+    ec2.create_transit_gateway_vpc_attachment()
+        .transit_gateway_id(&tgw)
+        .vpc_id(&vpc)
+        .subnet_ids(subnet)
+        .send()
+        .await
+        .expect("CreateTransitGatewayVpcAttachment");
+    (tgw, vpc)
+}
+
+/// `--org --role-name …` against moto: an organization with a management account and
+/// two member accounts, each with a TGW, a VPC and its attachment in two regions. The
+/// binary lists the accounts (Organizations ListAccounts), reads the management
+/// account with its own credentials and each member through AssumeRole, and shows
+/// one estate with every object's owner right; `--accounts` reads exactly those named.
+/// (moto 5.2.5 separates accounts by the assumed role's credentials and implements
+/// Organizations; it does not check that the role exists, so a refused AssumeRole is
+/// covered on the simulator: `backend::accounts::tests`.)
+#[tokio::test]
+async fn cli_moto_an_organization_read_with_org_and_with_accounts() {
+    let endpoint = tokio::task::spawn_blocking(|| moto().endpoint())
+        .await
+        .expect("moto start task");
+    let management = fresh_account();
+    let org = super::moto::organizations_at(&endpoint, &management);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let mut members = Vec::new();
+    for name in ["bu-a", "bu-b"] {
+        let status = org
+            .create_account()
+            .account_name(name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await
+            .expect("CreateAccount");
+        members.push(
+            status
+                .create_account_status()
+                .and_then(|s| s.account_id())
+                .expect("account id")
+                .to_string(),
+        );
+    }
+    let mut owned = BTreeSet::new();
+    for (i, account) in std::iter::once(&management).chain(&members).enumerate() {
+        for (j, region) in ["us-east-1", "eu-west-1"].into_iter().enumerate() {
+            let cidr = format!("10.{}.0.0/16", 10 * (i + 1) + j);
+            let (tgw, vpc) = moto_account_network(&endpoint, region, account, &cidr).await;
+            owned.insert((tgw, account.clone()));
+            owned.insert((vpc, account.clone()));
+        }
+    }
+    let port = moto().port;
+    let m = management.clone();
+    let (key, secret) = tokio::task::spawn_blocking(move || moto_access_key(port, &m))
+        .await
+        .expect("IAM key");
+
+    let dir = tmp();
+    let config = dir.path().join("aws-config");
+    let credentials = dir.path().join("aws-credentials");
+    std::fs::write(&config, "").expect("write");
+    std::fs::write(&credentials, "").expect("write");
+    let binary = |accounts: &[&str]| {
+        let mut cmd = netops(dir.path());
+        cmd.env("AWS_ACCESS_KEY_ID", &key)
+            .env("AWS_SECRET_ACCESS_KEY", &secret)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["--regions", "us-east-1,eu-west-1", "--endpoint-url"])
+            .arg(&endpoint)
+            .args(["--max-attempts", "1", "--call-timeout", "20"])
+            .args(accounts)
+            .args(["--batch", "-", "--output", "json"]);
+        cmd
+    };
+    let owners = |r: &Run| -> BTreeSet<(String, String)> {
+        let docs = r.docs();
+        let mut seen = BTreeSet::new();
+        for (doc, command) in docs.iter().zip(["tgws", "vpcs"]) {
+            for item in items(doc, command) {
+                seen.insert((
+                    item["id"].as_str().expect("id").to_string(),
+                    item["owner_id"].as_str().expect("owner").to_string(),
+                ));
+            }
+        }
+        seen
+    };
+
+    let cmd = binary(&["--org", "--role-name", "OrganizationAccountAccessRole"]);
+    let r = tokio::task::spawn_blocking(move || run(cmd, "tgws\nvpcs\n"))
+        .await
+        .expect("netops run");
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let seen = owners(&r);
+    for o in &owned {
+        assert!(seen.contains(o), "{o:?} missing from {seen:?}");
+    }
+    // moto's default VPCs of each account are read too; nothing but these accounts'.
+    let accounts: BTreeSet<&str> = seen.iter().map(|(_, a)| a.as_str()).collect();
+    let mut want: BTreeSet<&str> = members.iter().map(String::as_str).collect();
+    want.insert(&management);
+    assert_eq!(accounts, want, "{seen:?}");
+
+    let only = members[1].clone();
+    let cmd = binary(&["--accounts", &only]);
+    let r = tokio::task::spawn_blocking(move || run(cmd, "tgws\nvpcs\n"))
+        .await
+        .expect("netops run");
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let accounts: BTreeSet<String> = owners(&r).into_iter().map(|(_, a)| a).collect();
+    assert_eq!(accounts, BTreeSet::from([only]), "{r:?}");
+}
+
+#[test]
+fn cli_demo_org_names_the_denied_account_and_exits_4() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--org", "--batch", "-", "--output", "json"],
+        "vpcs\n",
+    );
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "account 555566667777 in us-east-1 not read: role OrganizationAccountAccessRole cannot be assumed in 555566667777: AccessDenied"
+        ),
+        "{r:?}"
+    );
+    let doc = &r.docs()[0];
+    let incomplete = doc["incomplete_regions"].as_array().expect("incomplete");
+    assert!(
+        incomplete.iter().any(|i| i["account"] == "555566667777"),
+        "{doc}"
+    );
+    let owners: BTreeSet<&str> = items(doc, "vpcs")
+        .iter()
+        .map(|v| v["owner_id"].as_str().expect("owner"))
+        .collect();
+    assert_eq!(
+        owners,
+        BTreeSet::from(["111122223333", "222233334444", "444455556666"]),
+        "{doc}"
+    );
+
+    // Exactly the accounts named: business unit B alone sees its VPC and the TGW
+    // shared with it, not the network account's VPCs.
+    let r = demo(
+        dir.path(),
+        &[
+            "--accounts",
+            "444455556666",
+            "--batch",
+            "-",
+            "--output",
+            "json",
+        ],
+        "vpcs\ntgws\n",
+    );
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let docs = r.docs();
+    let vpcs: Vec<&str> = items(&docs[0], "vpcs")
+        .iter()
+        .map(|v| v["name"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(vpcs, ["spoke-b"], "{r:?}");
+    assert_eq!(
+        items(&docs[1], "tgws").len(),
+        1,
+        "the shared hub in us-east-1: {r:?}"
+    );
+}

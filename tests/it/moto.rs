@@ -291,6 +291,20 @@ pub fn clients_at(endpoint: &str, region: &str, account: &str) -> RegionClients 
     }
 }
 
+/// An Organizations client on moto as `account` (moto's Organizations is global).
+pub fn organizations_at(endpoint: &str, account: &str) -> aws_sdk_organizations::Client {
+    aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(credentials())
+            .retry_config(aws_sdk_organizations::config::retry::RetryConfig::disabled())
+            .interceptor(MotoAccount(account.to_string()))
+            .build(),
+    )
+}
+
 /// Per-region moto clients, for seeding (the same clients the backend uses).
 pub type Seeders = Vec<(String, RegionClients)>;
 

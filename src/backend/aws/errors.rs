@@ -62,6 +62,8 @@ fn service_title(service: &str) -> &str {
         "ec2" => "EC2",
         "ssm" => "SSM",
         "network-firewall" => "Network Firewall",
+        "sts" => "STS",
+        "organizations" => "Organizations",
         other => other,
     }
 }

@@ -42,6 +42,7 @@ pub mod changes;
 pub mod errors;
 mod firewall_changes;
 mod mapping;
+pub mod org;
 mod prefix_lists;
 pub mod probe;
 pub mod read_only;

@@ -307,7 +307,7 @@ fn visible(
         owns_tgw(&a.tgw_id)
             || (a.kind == AttachmentKind::Vpc
                 && a.resource_owner_id.as_deref().map_or_else(
-                    || a.resource_id.as_deref().is_some_and(|v| owns_vpc(v)),
+                    || a.resource_id.as_deref().is_some_and(&owns_vpc),
                     |o| o == account,
                 ))
     });
