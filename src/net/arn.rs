@@ -75,6 +75,88 @@ pub fn account_id(estate: &Estate, region: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The account that owns an object, as read: a TGW's owner, a table's TGW owner, an
+/// attachment's creator (its resource's owner, else the TGW's), a VPC's owner, and for
+/// what lives in a VPC its own `owner_id` when read, else its VPC's owner. `None`
+/// when the estate does not say (or the object is not in it).
+#[must_use]
+pub fn owner(estate: &Estate, object: &ObjectRef) -> Option<String> {
+    let r = estate.region(&object.region)?;
+    let id = object.id.as_str();
+    let vpc_owner = |vpc: &str| {
+        r.vpcs
+            .iter()
+            .find(|v| v.id == vpc)
+            .map(|v| v.owner_id.clone())
+    };
+    let tgw_owner = |tgw: &str| {
+        r.tgws
+            .iter()
+            .find(|t| t.id == tgw)
+            .map(|t| t.owner_id.clone())
+    };
+    let found = match object.kind {
+        ObjectKind::TransitGateway => tgw_owner(id),
+        ObjectKind::TgwRouteTable => r
+            .tgw_route_tables
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| tgw_owner(&t.tgw_id)),
+        ObjectKind::TgwAttachment => r.attachments.iter().find(|a| a.id == id).and_then(|a| {
+            a.resource_owner_id
+                .clone()
+                .or_else(|| a.tgw_owner_id.clone())
+        }),
+        ObjectKind::Peering => r
+            .peerings
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.requester.account_id.clone()),
+        ObjectKind::Vpc => vpc_owner(id),
+        ObjectKind::Subnet => r
+            .subnets
+            .iter()
+            .find(|x| x.id == id)
+            .and_then(|x| x.owner_id.clone().or_else(|| vpc_owner(&x.vpc_id))),
+        ObjectKind::VpcRouteTable => r
+            .vpc_route_tables
+            .iter()
+            .find(|x| x.id == id)
+            .and_then(|x| x.owner_id.clone().or_else(|| vpc_owner(&x.vpc_id))),
+        ObjectKind::InternetGateway => r
+            .internet_gateways
+            .iter()
+            .find(|x| x.id == id)
+            .and_then(|x| x.vpc_ids.first().and_then(|v| vpc_owner(v))),
+        ObjectKind::NatGateway => r
+            .nat_gateways
+            .iter()
+            .find(|x| x.id == id)
+            .and_then(|x| vpc_owner(&x.vpc_id)),
+        ObjectKind::VpcEndpoint => r
+            .vpc_endpoints
+            .iter()
+            .find(|x| x.id == id)
+            .and_then(|x| vpc_owner(&x.vpc_id)),
+        ObjectKind::Instance => r.instances.iter().find(|x| x.id == id).and_then(|x| {
+            x.owner_id
+                .clone()
+                .or_else(|| x.vpc_id.as_deref().and_then(vpc_owner))
+        }),
+        ObjectKind::NetworkFirewall => r
+            .firewalls
+            .iter()
+            .find(|x| x.id == id || x.name == id || x.arn == id)
+            .and_then(|x| vpc_owner(&x.vpc_id)),
+        ObjectKind::FirewallPolicy | ObjectKind::RuleGroup => {
+            // Their ARNs carry the account.
+            object_arn(estate, object).and_then(|a| a.split(':').nth(4).map(str::to_string))
+        }
+        ObjectKind::Region | ObjectKind::Gap => None,
+    };
+    found.filter(|o| !o.is_empty())
+}
+
 /// The ARN of an object; `None` when it has none (a region, a gap) or, for Network
 /// Firewall objects, when it is not in the estate. Needs no index: EC2 ARNs are
 /// built from the id, Network Firewall ones are read.
@@ -101,7 +183,7 @@ pub fn object_arn(estate: &Estate, object: &ObjectRef) -> Option<String> {
             .map(|x| x.arn.clone()),
         kind => Some(ec2_arn(
             region,
-            &account_id(estate, region),
+            &owner(estate, object).unwrap_or_else(|| account_id(estate, region)),
             ec2_resource_type(kind)?,
             id,
         )),

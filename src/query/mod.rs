@@ -100,7 +100,7 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::Audit { fail_on } => {
             let found = audit::audit(net);
             let failed_check = found.iter().any(|f| f.severity >= fail_on.severity());
-            let (sections, json) = audit_output(&found, fail_on.severity());
+            let (sections, json) = audit_output(net, &found, fail_on.severity());
             return Ok(Output {
                 command,
                 sections,
@@ -318,27 +318,68 @@ fn trace_output(t: &trace::Trace) -> (Vec<Section>, Value) {
     (sections, json)
 }
 
+/// The audit's findings; each names the account that owns what it is about when the
+/// estate spans several accounts (the ACCOUNT column; `account` in JSON always, when
+/// known).
 fn audit_output(
+    net: &Net<'_>,
     found: &[crate::net::Finding],
     fail_on: crate::net::Severity,
 ) -> (Vec<Section>, Value) {
-    let mut s = Section::new(&["SEVERITY", "KIND", "REGION", "FINDING", "FIX"]).titled(format!(
+    let owner = |f: &crate::net::Finding| {
+        f.objects
+            .first()
+            .and_then(|o| crate::net::arn::owner(net.estate(), o))
+            .or_else(|| {
+                // A gap of an account names it.
+                f.objects
+                    .iter()
+                    .find_map(|o| o.id.strip_prefix("account ").map(str::to_string))
+            })
+    };
+    let accounts: Vec<Option<String>> = found.iter().map(owner).collect();
+    let many = accounts
+        .iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        > 1;
+    let mut columns = vec!["SEVERITY", "KIND", "REGION"];
+    if many {
+        columns.push("ACCOUNT");
+    }
+    columns.extend(["FINDING", "FIX"]);
+    let mut s = Section::new(&columns).titled(format!(
         "audit: {} finding(s); fails on {} and above",
         found.len(),
         fail_on.as_str()
     ));
-    for f in found {
-        s.row(vec![
+    for (f, account) in found.iter().zip(&accounts) {
+        let mut row = vec![
             f.severity.as_str().to_string(),
             f.kind.code().to_string(),
             f.region.clone(),
-            f.message(),
-            f.fix().unwrap_or_default(),
-        ]);
+        ];
+        if many {
+            row.push(opt(account.as_deref()));
+        }
+        row.extend([f.message(), f.fix().unwrap_or_default()]);
+        s.row(row);
     }
+    let findings: Vec<Value> = found
+        .iter()
+        .zip(&accounts)
+        .map(|(f, account)| {
+            let mut v = to_value(f);
+            if let (Some(o), Some(a)) = (v.as_object_mut(), account) {
+                o.insert("account".into(), json!(a));
+            }
+            v
+        })
+        .collect();
     (
         vec![s],
-        json!({ "findings": found, "fail_on": fail_on.as_str() }),
+        json!({ "findings": findings, "fail_on": fail_on.as_str() }),
     )
 }
 
