@@ -1354,6 +1354,46 @@ impl Estate {
         })
     }
 
+    /// The accounts the estate spans: those whose TGWs, VPCs and instances it holds
+    /// (with how many of each, every region), and those not read (a gap named
+    /// `account ID`), with why.
+    #[must_use]
+    pub fn accounts(&self) -> (BTreeMap<String, [usize; 3]>, BTreeMap<String, String>) {
+        let mut seen: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+        let mut unread = BTreeMap::new();
+        let mut count = |owner: &str, i: usize| {
+            if !owner.is_empty() {
+                seen.entry(owner.to_string()).or_default()[i] += 1;
+            }
+        };
+        for r in self.loaded() {
+            for t in &r.tgws {
+                count(&t.owner_id, 0);
+            }
+            for v in &r.vpcs {
+                count(&v.owner_id, 1);
+            }
+            for i in &r.instances {
+                let owner = i.owner_id.clone().or_else(|| {
+                    let vpc = i.vpc_id.as_deref()?;
+                    r.vpcs
+                        .iter()
+                        .find(|v| v.id == vpc)
+                        .map(|v| v.owner_id.clone())
+                });
+                count(owner.as_deref().unwrap_or_default(), 2);
+            }
+            for g in &r.gaps {
+                if let Some(id) = g.part.strip_prefix("account ") {
+                    unread
+                        .entry(id.to_string())
+                        .or_insert_with(|| g.error.clone());
+                }
+            }
+        }
+        (seen, unread)
+    }
+
     /// The loaded estate of one region.
     #[must_use]
     pub fn region(&self, region: &str) -> Option<&RegionEstate> {

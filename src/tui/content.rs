@@ -363,18 +363,41 @@ pub(super) fn state_spans(state: &crate::model::AttachmentState) -> Vec<Span<'st
 
 fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
     let estate = &state.estate;
+    let (seen, unread) = estate.accounts();
+    let many = seen.len() + unread.len() > 1;
     let mut lines = vec![
         kv("backend", state.backend_label),
         kv(
-            "account",
+            if many { "read as" } else { "account" },
             estate
                 .account
                 .as_ref()
                 .map_or_else(|| "(not known yet)".to_string(), |a| a.id.clone()),
         ),
         Line::from(""),
-        heading("Regions"),
     ];
+    // Several accounts (an organization read, or a multi-account snapshot): each, with
+    // what it holds, or why it was not read.
+    if many {
+        lines.push(heading(format!("Accounts ({})", seen.len() + unread.len())));
+        for (id, [tgws, vpcs, instances]) in &seen {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {id:<14}")),
+                Span::styled(
+                    format!("{tgws} TGW · {vpcs} VPC · {instances} instance"),
+                    dim(),
+                ),
+            ]));
+        }
+        for (id, why) in &unread {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {id:<14}")),
+                Span::styled(format!("{SYM_BAD} not read: {why}"), bad()),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(heading("Regions"));
     for (name, load) in tree::ordered_regions(estate, state.order) {
         lines.push(region_status_line(state, name, load));
     }

@@ -367,18 +367,35 @@ impl Builder<'_> {
                 regions.push(item);
             }
         }
-        let mut text = vec![Span::styled("account ", dim())];
-        match &estate.account {
-            Some(a) => {
+        let (seen, unread) = estate.accounts();
+        let mut text = Vec::new();
+        if seen.len() + unread.len() > 1 {
+            // Many accounts: how many were read, and how many not.
+            text.push(Span::styled("accounts ", dim()));
+            text.push(Span::styled(
+                format!("{} read", seen.len()),
+                Style::new().add_modifier(Modifier::BOLD),
+            ));
+            if !unread.is_empty() {
                 text.push(Span::styled(
-                    a.id.clone(),
-                    Style::new().add_modifier(Modifier::BOLD),
+                    format!("  {SYM_BAD} {} not read", unread.len()),
+                    bad(),
                 ));
-                if let Some(alias) = &a.alias {
-                    text.push(Span::raw(format!(" ({alias})")));
-                }
             }
-            None => text.push(Span::raw("(unknown yet)")),
+        } else {
+            text.push(Span::styled("account ", dim()));
+            match &estate.account {
+                Some(a) => {
+                    text.push(Span::styled(
+                        a.id.clone(),
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ));
+                    if let Some(alias) = &a.alias {
+                        text.push(Span::raw(format!(" ({alias})")));
+                    }
+                }
+                None => text.push(Span::raw("(unknown yet)")),
+            }
         }
         if self.filtering() {
             self.open.push(path.clone());

@@ -583,3 +583,33 @@ async fn an_instance_shows_its_security_groups_and_a_subnet_its_interfaces() {
         "wrapped under its row: {text}"
     );
 }
+
+/// The demo as an organization (`--demo --org`): the tree's root says how many
+/// accounts were read and how many not, the overview lists each account with what it
+/// holds or why it was not read, and the denied account is a gap in each region.
+#[tokio::test]
+async fn an_organization_overview_lists_its_accounts() {
+    let sim = Arc::new(
+        Simulator::from_scenario(
+            netops::backend::sim::scenario::Scenario::organization().expect("org"),
+        )
+        .expect("sim"),
+    );
+    let org: Arc<dyn Backend> =
+        Arc::new(sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(
+            Arc::clone(&org),
+            demo_plan(),
+            "DEMO (organization, 5 accounts)",
+            w,
+            h,
+        )
+        .expect("keymap");
+        harness.start().await;
+        let text = harness.render();
+        assert!(text.contains("accounts 4 read"), "{text}");
+        assert!(text.contains("555566667777"), "{text}");
+        screen!(format!("organization_overview_{w}x{h}"), harness);
+    }
+}
