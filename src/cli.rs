@@ -309,12 +309,12 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         sim.set_clock(crate::backend::sim::SimClock::real());
         sim.set_read_only(read_only);
         let sim = Arc::new(sim);
-        let prober = sim.prober();
         if many {
             let org = sim.accounts_backend(&cli.accounts, &cli.role_name, |id| {
                 read_only || config.account_read_only(id)
             });
             let changer = org.changer();
+            let prober = org.prober();
             let n = org.members().len();
             (
                 Arc::new(org),
@@ -324,6 +324,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             )
         } else {
             let changer = sim.changer();
+            let prober = sim.prober();
             (sim, changer, prober, format!("DEMO ({name})"))
         }
     } else {
@@ -386,8 +387,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             .map_err(|e| e.message)?;
             let changer = org.changer();
             let n = org.members().len();
-            // Probes run with the base credentials: only the caller's instances.
-            let prober = aws.prober();
+            let prober = org.prober();
             (
                 Arc::new(org) as Arc<dyn Backend>,
                 changer,

@@ -46,6 +46,8 @@ pub struct Member {
     pub reader: Result<Arc<dyn Backend>, BackendError>,
     /// Its changer; `None` when read-only (the config's `read_only`, `--read-only`).
     pub changer: Option<Arc<dyn Changer>>,
+    /// Its prober (SSM Run Command in this account); `None` when read-only.
+    pub prober: Option<Arc<dyn super::Prober>>,
 }
 
 impl Member {
@@ -134,6 +136,8 @@ pub struct Owners {
     vpc_tables: HashMap<String, String>,
     /// Firewall policy name → the owner of its firewall's VPC.
     policies: HashMap<String, String>,
+    /// Instance id → its owner.
+    instances: HashMap<String, String>,
 }
 
 impl Owners {
@@ -173,6 +177,17 @@ impl Owners {
                 .or_else(|| vpc_owner.get(t.vpc_id.as_str()).map(|o| (*o).to_string()));
             if let Some(o) = owner {
                 self.vpc_tables.insert(t.id.clone(), o);
+            }
+        }
+        for i in &r.instances {
+            let owner = i.owner_id.clone().or_else(|| {
+                i.vpc_id
+                    .as_deref()
+                    .and_then(|v| vpc_owner.get(v))
+                    .map(|o| (*o).to_string())
+            });
+            if let Some(o) = owner {
+                self.instances.insert(i.id.clone(), o);
             }
         }
         for f in &r.firewalls {
@@ -280,6 +295,24 @@ impl AccountsBackend {
     #[must_use]
     pub fn progress(&self) -> Arc<Progress> {
         Arc::clone(&self.progress)
+    }
+
+    /// The prober that runs each probe in the account that owns its instance; `None`
+    /// when no member can run one.
+    #[must_use]
+    pub fn prober(&self) -> Option<Arc<dyn super::Prober>> {
+        let by_account: HashMap<String, Arc<dyn super::Prober>> = self
+            .members
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), Arc::clone(m.prober.as_ref()?))))
+            .collect();
+        if by_account.is_empty() {
+            return None;
+        }
+        Some(Arc::new(OwnerProber {
+            by_account,
+            owners: Arc::clone(&self.owners),
+        }))
     }
 
     /// The changer that sends each change from its owner's account; `None` when no
@@ -489,6 +522,57 @@ impl Backend for AccountsBackend {
                 format!("no account can read {route_table_id}"),
             )),
         }
+    }
+}
+
+/// Runs each probe in the account that owns its instance (SSM commands run only in
+/// the instance's own account).
+struct OwnerProber {
+    by_account: HashMap<String, Arc<dyn super::Prober>>,
+    owners: Arc<Mutex<Owners>>,
+}
+
+impl OwnerProber {
+    fn of(&self, instance: &str) -> Result<&Arc<dyn super::Prober>, BackendError> {
+        let owner = lock(&self.owners).instances.get(instance).cloned();
+        owner
+            .as_ref()
+            .and_then(|o| self.by_account.get(o))
+            .ok_or_else(|| {
+                BackendError::new(
+                    ErrorKind::AccessDenied,
+                    match owner {
+                        Some(o) => format!(
+                            "{instance} belongs to account {o}, which netops cannot run commands in (read-only, or not read); nothing was sent"
+                        ),
+                        None => format!(
+                            "which account owns {instance} is not known (its instances were not read); nothing was sent"
+                        ),
+                    },
+                )
+            })
+    }
+}
+
+#[async_trait]
+impl super::Prober for OwnerProber {
+    async fn send(
+        &self,
+        region: &str,
+        request: &super::probe::ProbeRequest,
+    ) -> Result<String, BackendError> {
+        self.of(&request.instance_id)?.send(region, request).await
+    }
+
+    async fn invocation(
+        &self,
+        region: &str,
+        command_id: &str,
+        instance_id: &str,
+    ) -> Result<super::probe::Invocation, BackendError> {
+        self.of(instance_id)?
+            .invocation(region, command_id, instance_id)
+            .await
     }
 }
 
@@ -756,5 +840,35 @@ mod tests {
             .expect_err("read-only account");
         assert_eq!(e.kind, ErrorKind::ReadOnly, "{e}");
         assert_eq!(sim.applied_changes().len(), 2, "nothing more was sent");
+    }
+
+    /// A probe runs in the account that owns its instance; an instance of an account
+    /// netops may not act in is refused before anything is sent.
+    #[tokio::test]
+    async fn a_probe_runs_in_the_instances_account() {
+        use crate::backend::probe::{ProbeRequest, ProbeSpec};
+        let sim = sim();
+        let backend = Arc::new(
+            sim.accounts_backend(&[], "OrganizationAccountAccessRole", |id| id == org::BU_B),
+        );
+        let _ = read(Arc::clone(&backend) as Arc<dyn Backend>).await;
+        let prober = backend.prober().expect("a prober");
+        let request = |instance: &str| ProbeRequest {
+            instance_id: instance.into(),
+            spec: ProbeSpec::Ping {
+                ip: "10.1.1.10".parse().expect("ip"),
+            },
+            comment: "netops probe test".into(),
+        };
+        prober
+            .send("us-east-1", &request("i-0e1a2b3c4d5e6f7d1"))
+            .await
+            .expect("business unit A's instance, in its account");
+        let e = prober
+            .send("us-east-1", &request("i-0e1a2b3c4d5e6f7d2"))
+            .await
+            .expect_err("business unit B is read-only here");
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.message.contains(org::BU_B), "{e}");
     }
 }

@@ -256,14 +256,15 @@ pub async fn accounts_backend(
                 )
             };
         let reader = reader.map(Arc::new);
-        let changer = match &reader {
-            Ok(b) => b.changer(),
-            Err(_) => None,
+        let (changer, prober) = match &reader {
+            Ok(b) => (b.changer(), b.prober()),
+            Err(_) => (None, None),
         };
         members.push(Member {
             regions: (!settings.regions.is_empty()).then(|| settings.regions.clone()),
             reader: reader.map(|b| b as Arc<dyn Backend>),
             changer,
+            prober,
             name,
             via,
             id,

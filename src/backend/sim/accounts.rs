@@ -194,9 +194,9 @@ impl Simulator {
             .into_iter()
             .map(|id| {
                 let view = self.assume(&id, role);
-                let changer = match &view {
-                    Ok(v) if !read_only(&id) => v.changer(),
-                    _ => None,
+                let (changer, prober) = match &view {
+                    Ok(v) if !read_only(&id) => (v.changer(), self.prober()),
+                    _ => (None, None),
                 };
                 crate::backend::accounts::Member {
                     name: org.iter().find(|a| a.id == id).map(|a| a.name.clone()),
@@ -204,6 +204,7 @@ impl Simulator {
                     regions: None,
                     reader: view.map(|v| Arc::new(v) as Arc<dyn Backend>),
                     changer,
+                    prober,
                     id,
                 }
             })
