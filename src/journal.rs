@@ -53,6 +53,10 @@ pub struct Entry {
     /// The AWS profile (`demo` for the simulator).
     pub profile: String,
     pub account: Option<String>,
+    /// How netops acted in that account when it is not the one read with the base
+    /// credentials: `role NAME`, `profile NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub region: String,
     /// The command line that planned it.
     pub command: String,
@@ -99,6 +103,7 @@ impl Entry {
             time: String::new(),
             profile: String::new(),
             account: op.account.clone(),
+            via: None,
             region: op.region.clone(),
             command: intent.command.clone(),
             action: op.action().to_string(),

@@ -333,9 +333,15 @@ impl AccountsBackend {
             .filter(|m| m.changer.is_none() && m.reader.is_ok())
             .map(|m| m.id.clone())
             .collect();
+        let via = self
+            .members
+            .iter()
+            .map(|m| (m.id.clone(), m.via.clone()))
+            .collect();
         Some(Arc::new(OwnerChanger {
             by_account,
             read_only,
+            via,
             owners: Arc::clone(&self.owners),
             fallback: self.caller.as_ref().map(|a| a.id.clone()),
         }))
@@ -581,19 +587,32 @@ struct OwnerChanger {
     by_account: HashMap<String, Arc<dyn Changer>>,
     /// Accounts read but not changed (read-only in the config).
     read_only: Vec<String>,
+    /// Account → how netops acts there (`role NAME`…).
+    via: HashMap<String, String>,
     owners: Arc<Mutex<Owners>>,
     /// The caller's account, for an object whose owner was not learned.
     fallback: Option<String>,
 }
 
-#[async_trait]
-impl Changer for OwnerChanger {
-    async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
-        let account = op
-            .account
+impl OwnerChanger {
+    fn account(&self, op: &ChangeOp) -> Option<String> {
+        op.account
             .clone()
             .or_else(|| lock(&self.owners).of(&op.change))
-            .or_else(|| self.fallback.clone());
+            .or_else(|| self.fallback.clone())
+    }
+}
+
+#[async_trait]
+impl Changer for OwnerChanger {
+    fn route(&self, op: &ChangeOp) -> Option<(String, String)> {
+        let account = self.account(op)?;
+        let via = self.via.get(&account).cloned().unwrap_or_default();
+        Some((account, via))
+    }
+
+    async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError> {
+        let account = self.account(op);
         let Some(account) = account else {
             return Err(BackendError::new(
                 ErrorKind::InvalidInput,

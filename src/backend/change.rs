@@ -88,6 +88,13 @@ pub trait Changer: Send + Sync {
     /// A classified [`BackendError`]: `NotFound`, `AlreadyExists`, `IncorrectState`,
     /// `InvalidInput`, `QuotaExceeded`, `OutcomeUnknown`…
     async fn apply(&self, op: &ChangeOp) -> Result<ChangeOutcome, BackendError>;
+
+    /// Where `op` will be sent when it names no account: the owner's account and how
+    /// netops acts there (`role NAME`, `profile NAME`, `base credentials`), so the
+    /// audit line says so before it is sent. `None`: the one account read.
+    fn route(&self, _op: &ChangeOp) -> Option<(String, String)> {
+        None
+    }
 }
 
 /// A changer per account: this account's, and those of other accounts (a peering

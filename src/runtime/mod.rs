@@ -276,6 +276,9 @@ pub struct Journal {
     /// This run, among others appending to the same log.
     pub session: String,
     pub clock: Option<Clock>,
+    /// Op id → the account (and how netops acted there) its intent line named, so
+    /// the op's later lines (the re-read's settled line) name the same account.
+    pub routed: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, Option<String>)>>>,
 }
 
 impl Journal {
@@ -283,6 +286,22 @@ impl Journal {
     fn stamp(&self, e: &mut crate::journal::Entry) {
         e.time = crate::journal::rfc3339(self.clock.unwrap_or(Clock::System).now());
         e.profile.clone_from(&self.profile);
+        {
+            let mut routed = self
+                .routed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match (&e.account, routed.get(&e.op_id)) {
+                (Some(account), None) if e.record == crate::journal::Record::Intent => {
+                    routed.insert(e.op_id.clone(), (account.clone(), e.via.clone()));
+                }
+                (None, Some((account, via))) => {
+                    e.account = Some(account.clone());
+                    e.via.clone_from(via);
+                }
+                _ => {}
+            }
+        }
         if e.account.is_none() {
             e.account.clone_from(&self.account);
         }
@@ -331,9 +350,19 @@ async fn apply_task(
     retry_base_ms: u64,
 ) -> Result<ChangeOutcome, BackendError> {
     use crate::journal::Record;
+    // Many accounts: the account it goes to (its object's owner) is named on every
+    // line, with the role used there.
+    let mut op = op;
+    let mut via = None;
+    if op.account.is_none()
+        && let Some((account, how)) = changer.route(&op)
+    {
+        op.account = Some(account);
+        via = Some(how);
+    }
     let logged = !op.dry_run;
     if logged {
-        let line = crate::journal::Entry::about(
+        let mut line = crate::journal::Entry::about(
             &op,
             &intent,
             Record::Intent,
@@ -341,6 +370,7 @@ async fn apply_task(
             None,
             Vec::new(),
         );
+        line.via.clone_from(&via);
         // Written here, not on a blocking thread: with no await between the write
         // and the call, a cancelled task (a dropped runtime, as a killed process)
         // has either written its intent and maybe sent the call, or done neither,
@@ -387,7 +417,9 @@ async fn apply_task(
             }
             Err(e) => (format!("failed: {}", e.message), Some(false), Vec::new()),
         };
-        let line = crate::journal::Entry::about(&op, &intent, Record::Answer, text, applied, ids);
+        let mut line =
+            crate::journal::Entry::about(&op, &intent, Record::Answer, text, applied, ids);
+        line.via = via;
         // Straight after the answer, with no await between: the answer line is
         // written whenever the answer was heard. The intent line is already on disk:
         // if this one cannot be written, the next run settles the change from what

@@ -1516,3 +1516,59 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
         "the shared hub in us-east-1: {r:?}"
     );
 }
+
+/// Each change is sent from the account that owns its object, and every audit line
+/// of it (intent, answer, settled) names that account and the role used there.
+#[test]
+fn cli_demo_org_changes_run_and_are_audited_in_the_owners_account() {
+    let dir = tmp();
+    let audit = dir.path().join("audit.jsonl");
+    let r = demo(
+        dir.path(),
+        &[
+            "--org",
+            "--yes",
+            "--audit-log",
+            audit.to_str().expect("utf-8 path"),
+            "--batch",
+            "-",
+        ],
+        "route del tgw-rtb-0e1a2b3c4d5e6f712 10.2.0.0/16\nvpc-route add rtb-0e1a2b3c4d5e6f789 10.99.0.0/16 tgw-0e1a2b3c4d5e6f701\n",
+    );
+    // Partial (the denied account), every change verified.
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    assert_eq!(r.stdout.matches("verified").count(), 2, "{r:?}");
+    let lines: Vec<Value> = std::fs::read_to_string(&audit)
+        .expect("audit log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let seen: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().expect("action").to_string(),
+                e["record"].as_str().expect("record").to_string(),
+                e["account"].as_str().expect("account").to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = [
+        ("DeleteTransitGatewayRoute", "111122223333"),
+        ("CreateRoute", "444455556666"),
+    ]
+    .iter()
+    .flat_map(|(action, account)| {
+        ["intent", "answer", "settled"]
+            .iter()
+            .map(move |record| (action.to_string(), record.to_string(), account.to_string()))
+    })
+    .collect();
+    assert_eq!(seen, want);
+    assert!(
+        lines
+            .iter()
+            .all(|e| e["via"] == "role OrganizationAccountAccessRole"),
+        "{lines:?}"
+    );
+}
