@@ -536,6 +536,7 @@ mod tests {
 
     fn entry(n: u32, record: Record, applied: Option<bool>) -> Entry {
         Entry {
+            via: None,
             time: rfc3339(1_796_147_383),
             profile: "demo".into(),
             account: Some("111122223333".into()),

@@ -278,8 +278,11 @@ pub struct Journal {
     pub clock: Option<Clock>,
     /// Op id → the account (and how netops acted there) its intent line named, so
     /// the op's later lines (the re-read's settled line) name the same account.
-    pub routed: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, Option<String>)>>>,
+    pub routed: Routed,
 }
+
+/// Op id → (account, how netops acted there), shared by a run's change tasks.
+pub type Routed = std::sync::Arc<std::sync::Mutex<HashMap<String, (String, Option<String>)>>>;
 
 impl Journal {
     /// Fills in what every line carries.
