@@ -362,7 +362,11 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
             "AWS profile {}",
             cli.profile.clone().unwrap_or_else(|| "default".into())
         );
-        if cli.org || !cli.accounts.is_empty() {
+        let configured = config
+            .accounts
+            .values()
+            .any(|a| a.role_arn.is_some() || a.profile.is_some());
+        if cli.org || !cli.accounts.is_empty() || configured {
             let options = AwsOptions {
                 profile: cli.profile.clone(),
                 home_region: cli.region.clone().or_else(|| cli.regions.first().cloned()),

@@ -214,7 +214,13 @@ pub async fn accounts_backend(
     } else if !plan.ids.is_empty() {
         (plan.ids.clone(), vec![None; plan.ids.len()])
     } else {
-        let ids: Vec<String> = config.accounts.keys().cloned().collect();
+        // The config's entries that say how to reach their account.
+        let ids: Vec<String> = config
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.role_arn.is_some() || a.profile.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
         let n = ids.len();
         (ids, vec![None; n])
     };
