@@ -94,6 +94,8 @@ pub struct CallStats {
     pub throttled: u64,
     /// Attempts that were retries.
     pub retried: u64,
+    /// Times a bucket's rate was cut because throttles dominated its answers.
+    pub rate_cuts: u64,
     /// Calls waiting now (for a token, a slot, or a retry's back-off).
     pub waiting: usize,
     /// Calls in flight now.
@@ -105,6 +107,7 @@ struct Counters {
     sent: AtomicU64,
     throttled: AtomicU64,
     retried: AtomicU64,
+    rate_cuts: AtomicU64,
     waiting: AtomicUsize,
     in_flight: AtomicUsize,
 }
@@ -229,6 +232,7 @@ impl Scheduler {
             sent: c.sent.load(Ordering::Relaxed),
             throttled: c.throttled.load(Ordering::Relaxed),
             retried: c.retried.load(Ordering::Relaxed),
+            rate_cuts: c.rate_cuts.load(Ordering::Relaxed),
             waiting: c.waiting.load(Ordering::Relaxed),
             in_flight: c.in_flight.load(Ordering::Relaxed),
         }
@@ -374,6 +378,7 @@ impl Scheduler {
                     .unwrap_or_else(PoisonError::into_inner)
                     .answered(self.now(), throttled);
                 if cut {
+                    self.counters.rate_cuts.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(
                         account = key.account,
                         region = key.region,
