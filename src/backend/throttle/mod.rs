@@ -25,8 +25,8 @@
 //!   schedulers; [`Scheduler::unmetered`] keeps counters and retries only).
 //! - A call that is not a read is sent at most once here, whatever the answer: a
 //!   change whose answer never came may have been carried out. A change answered with
-//!   throttling was refused before it ran, and the runtime (not this scheduler) sends
-//!   it again, logging each attempt in the audit journal.
+//!   throttling was refused before it ran (AWS's throttling codes say so), and the
+//!   runtime (not this scheduler) sends it again, under its one audit intent line.
 //! - [`Scheduler::stats`] is a handful of atomic loads: cheap enough for every frame.
 
 pub mod bucket;
