@@ -143,8 +143,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
 
-    /// Attempts per AWS read (1 disables retries); throttling is retried with
-    /// backoff. A change is sent once (again only when throttled).
+    /// Attempts per AWS read that fails transiently (5xx, broken connection,
+    /// timeout; 1 disables those retries). Throttled reads are retried with backoff
+    /// by the scheduler (`read_retries` in the config's [throttle]). A change is sent
+    /// once (again only when throttled).
     #[arg(
         long,
         value_name = "N",
@@ -267,6 +269,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         }
     }
     let config = crate::config::load(cli.config.as_deref()).map_err(|e| e.message)?;
+    crate::backend::throttle::Scheduler::configure_process(&config.throttle)?;
     let profile = if cli.simulated() {
         "demo".to_string()
     } else {

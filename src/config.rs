@@ -12,8 +12,12 @@
 //! [accounts."111122223333"]
 //! read_only = true                 # whichever profile's credentials lead there
 //!
-//! # The accounts read with --org / --accounts (or all of these when neither is
-//! # given and the list is not empty), each how it is reached:
+//! [throttle]                       # the call scheduler (README, "Throttling")
+//! max_concurrency = 64
+//!
+//! # Or, instead of [accounts."ID"] tables (TOML takes one form per file): the
+//! # accounts read with --org / --accounts (or these, when they say how to reach
+//! # them and neither flag is given), each how it is reached:
 //! [[accounts]]
 //! id = "222233334444"
 //! role_arn = "arn:aws:iam::222233334444:role/NetopsRead"   # or: profile = "bu-a"
@@ -44,6 +48,9 @@ pub struct Config {
     /// (whatever profile led there).
     #[serde(deserialize_with = "accounts_either")]
     pub accounts: BTreeMap<String, AccountConfig>,
+    /// The call scheduler's limits (`[throttle]`, see
+    /// [`crate::backend::throttle::ThrottleConfig`]).
+    pub throttle: crate::backend::throttle::ThrottleConfig,
 }
 
 /// One account's settings.
@@ -183,8 +190,13 @@ pub fn load(path: Option<&Path>) -> Result<Config, crate::error::CommandError> {
             )));
         }
     };
-    toml::from_str(&text)
-        .map_err(|e| crate::error::CommandError::invalid(format!("config {}: {e}", path.display())))
+    let config: Config = toml::from_str(&text).map_err(|e| {
+        crate::error::CommandError::invalid(format!("config {}: {e}", path.display()))
+    })?;
+    config.throttle.validate().map_err(|e| {
+        crate::error::CommandError::invalid(format!("config {}: [throttle] {e}", path.display()))
+    })?;
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -213,6 +225,15 @@ mod tests {
         std::fs::write(&path, "[profiles.prod]\nread_onyl = true\n").expect("write");
         let e = load(Some(&path)).expect_err("typo").message;
         assert!(e.contains("read_onyl") && e.contains("config.toml"), "{e}");
+        std::fs::write(&path, "[throttle.ec2_read]\nrefill_per_sec = 0\n").expect("write");
+        let e = load(Some(&path)).expect_err("no refill").message;
+        assert!(
+            e.contains("[throttle] ec2_read.refill_per_sec") && e.contains("config.toml"),
+            "{e}"
+        );
+        std::fs::write(&path, "[throttle]\nmax_concurrency = 8\n").expect("write");
+        let c = load(Some(&path)).expect("loads");
+        assert_eq!(c.throttle.max_concurrency, Some(8));
         let e = load(Some(&dir.path().join("missing.toml")))
             .expect_err("missing")
             .message;

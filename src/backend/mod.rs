@@ -14,6 +14,9 @@
 //! - TGW routes are read through [`routes::read_all_routes`], which splits searches
 //!   so a table of any size is read completely despite the 1000-route answer limit.
 //! - Errors keep their kind ([`ErrorKind`]), classified by exact AWS error code.
+//! - Every call to AWS, and every simulated one, goes through one scheduler
+//!   ([`throttle`]): per account × region × API token buckets, a fair in-flight
+//!   limit, reads retried on throttling; changes are never sent again there.
 //! - A read-only session holds no [`Changer`]: both backends' `changer()` answer
 //!   `None`, and the AWS clients refuse mutating operations at the SDK layer.
 
@@ -24,6 +27,7 @@ pub mod probe;
 pub mod routes;
 pub mod sim;
 pub mod snapshot;
+pub mod throttle;
 
 use std::collections::HashMap;
 
@@ -230,6 +234,12 @@ pub trait Backend: Send + Sync {
         route_table_id: &str,
         query: RouteQuery,
     ) -> Result<RoutePage, BackendError>;
+
+    /// The call scheduler's counters (calls sent, throttled, retried, waiting), for
+    /// a status line; `None` for a backend that makes no calls.
+    fn call_stats(&self) -> Option<throttle::CallStats> {
+        None
+    }
 
     /// Every route of a TGW route table, however large.
     async fn tgw_routes(

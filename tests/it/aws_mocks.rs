@@ -805,13 +805,29 @@ async fn aws_mocks_service_errors_are_classified_and_name_the_region() {
         ),
     ];
     for (code, message, kind, says) in cases {
-        let b = backend(clients(
-            &tgw_error(code, message),
-            &ssm_empty(),
-            &firewall_empty(),
-        ));
+        let rules = tgw_error(code, message);
+        let mut b = backend(clients(&rules, &ssm_empty(), &firewall_empty()));
+        if kind == ErrorKind::Throttled {
+            // A throttled read is sent again (twice here, after short waits) before
+            // the throttle is surfaced.
+            let quick = netops::backend::throttle::ThrottleConfig {
+                read_retries: Some(2),
+                backoff_base_ms: Some(1),
+                backoff_max_ms: Some(2),
+                ..Default::default()
+            };
+            b = b.with_scheduler(Arc::new(
+                netops::backend::throttle::Scheduler::new(quick).expect("config"),
+            ));
+        }
         let err = b.load_region(REGION).await.expect_err(code);
         eprintln!("{code}: {}", err.message);
+        let sent = rules[0].num_calls();
+        if kind == ErrorKind::Throttled {
+            assert_eq!(sent, 3, "{code}: the first and two retries");
+        } else {
+            assert_eq!(sent, 1, "{code}: not sent again");
+        }
         assert_eq!(err.kind, kind, "{code}: {err:?}");
         assert_eq!(err.region.as_deref(), Some(REGION), "{code}");
         assert!(err.message.contains(REGION), "{code}: {}", err.message);

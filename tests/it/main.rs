@@ -17,6 +17,7 @@ mod moto_changes;
 mod moto_seed;
 mod probe;
 mod support;
+mod throttle;
 mod trace_audit;
 mod tui_change;
 mod tui_firewall;

@@ -19,23 +19,51 @@ use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use super::read_only::ReadOnlyRefusal;
 use crate::backend::{BackendError, ErrorKind};
 
-/// Where a call was made, for error messages.
+/// Where a call is made (for error messages) and who schedules it.
 #[derive(Clone, Copy)]
 pub(crate) struct Cx<'a> {
     pub(crate) region: &'a str,
     pub(crate) profile: &'a str,
     /// The custom endpoint (`--endpoint-url`), when there is one.
     pub(crate) endpoint: Option<&'a str>,
+    /// The scheduler every call goes through, and the account its buckets are for.
+    pub(crate) scheduler: &'a crate::backend::throttle::Scheduler,
+    pub(crate) account: &'a str,
+    /// Attempts of a read that fails transiently (`--max-attempts`).
+    pub(crate) attempts: u32,
 }
 
 impl Cx<'_> {
-    /// Awaits one SDK call, logging it, and classifies its error.
+    /// Sends one SDK call once, through the scheduler (its token and slot), logging
+    /// it, and classifies its error. Never sent again here, whatever the answer:
+    /// changes go through this (reads that may be retried through
+    /// [`Cx::read`](super::calls)).
     pub(crate) async fn call<T, E>(
         self,
         service: &'static str,
         action: &'static str,
         fut: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Result<T, BackendError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut fut = Some(fut);
+        self.scheduled(
+            service,
+            action,
+            crate::backend::throttle::Resend::Never,
+            || fut.take(),
+        )
+        .await
+    }
+
+    /// Awaits one attempt, logging it, and says what it came to.
+    pub(crate) async fn attempt<T, E>(
+        self,
+        service: &'static str,
+        action: &'static str,
+        fut: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> crate::backend::throttle::Attempt<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -53,7 +81,10 @@ impl Cx<'_> {
                 "call failed"
             ),
         }
-        result.map_err(|e| classify(&e, self, service, action))
+        match result {
+            Ok(v) => crate::backend::throttle::Attempt::Done(Ok(v)),
+            Err(e) => super::calls::verdict(&e, classify(&e, self, service, action)),
+        }
     }
 }
 
@@ -477,8 +508,11 @@ fn classify_code(
         Some(ErrorKind::AccessDenied) => format!(
             "access denied: {service}:{action} in {region} was refused ({code}){said}; ask for that permission or use another profile"
         ),
+        Some(ErrorKind::Throttled) if crate::backend::throttle::is_read(action) => format!(
+            "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment, or raise read_retries in the config's [throttle] table"
+        ),
         Some(ErrorKind::Throttled) => format!(
-            "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment, or raise --max-attempts"
+            "{action} in {region} was throttled ({code}) and retries are exhausted; try again in a moment"
         ),
         Some(ErrorKind::Credentials) => {
             return refused_credentials(cx.profile, region, action, code, &said);
@@ -541,11 +575,21 @@ mod tests {
     use crate::backend::Backend;
     use crate::backend::aws::{AwsBackend, RegionClients};
 
-    const CX: Cx<'static> = Cx {
+    static SCHEDULER: std::sync::LazyLock<crate::backend::throttle::Scheduler> =
+        std::sync::LazyLock::new(|| {
+            crate::backend::throttle::Scheduler::unmetered(
+                crate::backend::throttle::ThrottleConfig::default(),
+            )
+        });
+
+    static CX: std::sync::LazyLock<Cx<'static>> = std::sync::LazyLock::new(|| Cx {
         region: "us-east-1",
         profile: "prod",
         endpoint: None,
-    };
+        scheduler: &SCHEDULER,
+        account: "prod",
+        attempts: 1,
+    });
 
     /// No credentials at all is not "expired or invalid … sso login": it says none
     /// were found, where the chain looked, and how to give it some (issue 18).
@@ -594,7 +638,7 @@ mod tests {
                 code,
                 "The security token included in the request is invalid.",
                 Some(403),
-                CX,
+                *CX,
                 "EC2",
                 "ec2",
                 "DescribeTransitGateways",
@@ -626,7 +670,7 @@ mod tests {
             "UnauthorizedOperation",
             "",
             Some(403),
-            CX,
+            *CX,
             "EC2",
             "ec2",
             "DescribeTransitGateways",

@@ -3,11 +3,16 @@
 //!
 //! Modules: [`errors`] (classification by exact AWS code), `mapping` (SDK shapes into
 //! the model), `reads` (topology, optional parts, route searches), [`changes`] (the
-//! [`Changer`] over EC2's mutating calls), [`read_only`] (the SDK-layer guard).
+//! [`Changer`] over EC2's mutating calls), [`read_only`] (the SDK-layer guard), `calls`
+//! (every call through the scheduler, [`crate::backend::throttle`]).
 //!
 //! Invariants:
 //! - No aws-sdk type appears in a public signature except [`RegionClients`] and
 //!   [`AwsBackend::from_clients`], the seam tests use to inject mocked or moto clients.
+//! - Every call goes through the scheduler: a token from the account × region × API
+//!   bucket and an in-flight slot before each attempt; reads are sent again there
+//!   (throttling, transient failures), changes never. The SDK's own retries are off
+//!   on the clients [`AwsBackend::connect`] builds.
 //! - Every list call is fully paginated; the independent calls of a region run
 //!   concurrently, and per-route-table reads run at most [`TABLE_CONCURRENCY`] at once.
 //! - An EC2 failure fails the region's topology with a classified [`BackendError`]
@@ -27,16 +32,32 @@
 //! - A read-only backend installs [`read_only::ReadOnlyGuard`] on every client it
 //!   builds or is given, and has no changer ([`AwsBackend::changer`] is `None`).
 
-/// Every item of a paginated list call, through [`Cx::call`] (logged, classified).
+/// Every item of a paginated list call: `$items` of each page, one scheduled read
+/// per page ([`Cx::read`]: a token each, a throttled page sent again on its own).
 macro_rules! paginate {
-    ($cx:expr, $service:literal, $action:literal, $request:expr) => {
-        $cx.call(
-            $service,
-            $action,
-            $request.into_paginator().items().send().try_collect(),
-        )
+    ($cx:expr, $service:literal, $action:literal, $request:expr, $items:ident) => {
+        async {
+            let request = $request;
+            let mut items = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = request.clone().set_next_token(token.clone());
+                let out = $cx.read($service, $action, || page.clone().send()).await?;
+                items.extend_from_slice(out.$items());
+                match out.next_token() {
+                    // An unchanged token would ask for the same page forever.
+                    Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                        token = Some(next.to_string());
+                    }
+                    _ => break,
+                }
+            }
+            Ok::<_, crate::backend::BackendError>(items)
+        }
     };
 }
+
+mod calls;
 
 pub mod changes;
 pub mod errors;
@@ -62,6 +83,7 @@ use errors::Cx;
 pub use errors::kind_of_code;
 use read_only::ReadOnlyGuard;
 
+use super::throttle::Scheduler;
 use super::{BackendError, Changer, ErrorKind};
 
 /// How many TGW route tables (associations, propagations, routes) are read at once.
@@ -79,7 +101,9 @@ pub struct AwsOptions {
     pub home_region: Option<String>,
     /// A custom endpoint (moto, LocalStack, a VPC endpoint).
     pub endpoint_url: Option<String>,
-    /// Attempts per call, retries included (at least 1).
+    /// Attempts of a read that fails transiently (a 5xx, a broken connection, a
+    /// timeout), the first included (at least 1). Throttled reads are sent again by
+    /// the scheduler (`read_retries`); changes are sent once.
     pub max_attempts: u32,
     /// A limit on each call, retries included.
     pub operation_timeout: Option<Duration>,
@@ -107,6 +131,12 @@ pub struct AwsBackend {
     endpoint_url: Option<String>,
     clients: Mutex<HashMap<String, RegionClients>>,
     read_only: bool,
+    /// Every call goes through it ([`throttle`]); shared by the process's backends.
+    scheduler: Arc<Scheduler>,
+    /// The account the scheduler's buckets are keyed by (the label until told).
+    throttle_account: String,
+    /// Attempts of a read that fails transiently (`--max-attempts`).
+    attempts: u32,
 }
 
 impl AwsBackend {
@@ -121,7 +151,9 @@ impl AwsBackend {
             timeouts = timeouts.operation_timeout(t);
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
+            // The scheduler sends reads again itself, each attempt with a token; the
+            // SDK sending them again would bypass it.
+            .retry_config(RetryConfig::disabled())
             .timeout_config(timeouts.build());
         if let Some(profile) = &opts.profile {
             loader = loader.profile_name(profile);
@@ -148,11 +180,14 @@ impl AwsBackend {
         tracing::info!(profile = %label, region, endpoint = ?opts.endpoint_url, "aws configuration loaded");
         Ok(Self {
             sdk_config: Some(config),
-            label,
             home_region: Some(region),
             endpoint_url: opts.endpoint_url,
             clients: Mutex::new(HashMap::new()),
             read_only: opts.read_only,
+            scheduler: Scheduler::process(),
+            throttle_account: label.clone(),
+            attempts: opts.max_attempts.max(1),
+            label,
         })
     }
 
@@ -168,7 +203,27 @@ impl AwsBackend {
             endpoint_url: None,
             clients: Mutex::new(clients.into_iter().collect()),
             read_only: false,
+            // Its own, so that tests in one process do not share buckets; the
+            // clients' own retry settings decide about transient failures.
+            scheduler: Arc::new(Scheduler::standard()),
+            throttle_account: label.to_string(),
+            attempts: 1,
         }
+    }
+
+    /// Sends every call through `scheduler` (one shared by several backends).
+    #[must_use]
+    pub fn with_scheduler(mut self, scheduler: Arc<Scheduler>) -> Self {
+        self.scheduler = scheduler;
+        self
+    }
+
+    /// Keys the scheduler's buckets by `account` (an account id) rather than the
+    /// profile label.
+    #[must_use]
+    pub fn with_throttle_account(mut self, account: &str) -> Self {
+        self.throttle_account = account.to_string();
+        self
     }
 
     /// Makes the backend read-only (or not): every client, given or built later,
@@ -276,11 +331,19 @@ impl AwsBackend {
         Ok(built)
     }
 
+    /// The scheduler its calls go through.
+    pub(crate) fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
     pub(crate) fn cx<'a>(&'a self, region: &'a str) -> Cx<'a> {
         Cx {
             region,
             profile: &self.label,
             endpoint: self.endpoint_url.as_deref(),
+            scheduler: &self.scheduler,
+            account: &self.throttle_account,
+            attempts: self.attempts,
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct AccountsPlan {
 impl AwsBackend {
     /// A backend over an SDK configuration built elsewhere (tests against moto;
     /// each member account's assumed-role configuration).
+    /// Its calls go through the process's scheduler, keyed by `label` until
+    /// [`AwsBackend::with_throttle_account`] says the account.
     #[must_use]
     pub fn from_sdk_config(label: &str, config: SdkConfig, read_only: bool) -> Self {
         let home_region = config.region().map(|r| r.as_ref().to_string());
@@ -57,6 +59,9 @@ impl AwsBackend {
             endpoint_url: None,
             clients: std::sync::Mutex::new(std::collections::HashMap::new()),
             read_only,
+            scheduler: crate::backend::throttle::Scheduler::process(),
+            throttle_account: label.to_string(),
+            attempts: 1,
         }
     }
 
@@ -73,11 +78,7 @@ impl AwsBackend {
     }
 
     fn global_cx(&self) -> super::errors::Cx<'_> {
-        super::errors::Cx {
-            region: self.home_region.as_deref().unwrap_or("us-east-1"),
-            profile: &self.label,
-            endpoint: self.endpoint_url.as_deref(),
-        }
+        self.cx(self.home_region.as_deref().unwrap_or("us-east-1"))
     }
 
     /// The account the credentials belong to and its partition (`aws`, `aws-cn`…),

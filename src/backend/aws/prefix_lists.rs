@@ -37,9 +37,16 @@ pub(super) async fn describe(
             cx,
             "ec2",
             "DescribeManagedPrefixLists",
-            c.describe_managed_prefix_lists().max_results(100)
+            c.describe_managed_prefix_lists().max_results(100),
+            prefix_lists
         ),
-        paginate!(cx, "ec2", "DescribePrefixLists", c.describe_prefix_lists()),
+        paginate!(
+            cx,
+            "ec2",
+            "DescribePrefixLists",
+            c.describe_prefix_lists(),
+            prefix_lists
+        ),
     )?;
     let mut lists: Vec<PrefixList> = managed
         .iter()
@@ -108,7 +115,8 @@ pub(super) async fn read_entries(
                 "GetManagedPrefixListEntries",
                 c.get_managed_prefix_list_entries()
                     .prefix_list_id(&id)
-                    .max_results(100)
+                    .max_results(100),
+                entries
             )
             .await
             .map(|entries| {

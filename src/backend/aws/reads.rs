@@ -45,7 +45,8 @@ async fn read_firewalls(
         cx,
         "network-firewall",
         "ListFirewalls",
-        client.list_firewalls()
+        client.list_firewalls(),
+        firewalls
     )
     .await?;
     futures::stream::iter(listed)
@@ -57,7 +58,9 @@ async fn read_firewalls(
                 req = req.firewall_name(name);
             }
             let out = cx
-                .call("network-firewall", "DescribeFirewall", req.send())
+                .read("network-firewall", "DescribeFirewall", || {
+                    req.clone().send()
+                })
                 .await?;
             Ok::<_, BackendError>(map_firewall(&out, cx.region))
         })
@@ -75,7 +78,8 @@ async fn read_policies(
         cx,
         "network-firewall",
         "ListFirewallPolicies",
-        client.list_firewall_policies()
+        client.list_firewall_policies(),
+        firewall_policies
     )
     .await?;
     futures::stream::iter(listed)
@@ -87,7 +91,9 @@ async fn read_policies(
                 req = req.firewall_policy_name(name);
             }
             let out = cx
-                .call("network-firewall", "DescribeFirewallPolicy", req.send())
+                .read("network-firewall", "DescribeFirewallPolicy", || {
+                    req.clone().send()
+                })
                 .await?;
             Ok::<_, BackendError>(map_policy(&out, cx.region))
         })
@@ -105,7 +111,8 @@ async fn read_rule_groups(
         cx,
         "network-firewall",
         "ListRuleGroups",
-        client.list_rule_groups()
+        client.list_rule_groups(),
+        rule_groups
     )
     .await?;
     futures::stream::iter(listed)
@@ -117,7 +124,9 @@ async fn read_rule_groups(
                 req = req.rule_group_name(name);
             }
             let out = cx
-                .call("network-firewall", "DescribeRuleGroup", req.send())
+                .read("network-firewall", "DescribeRuleGroup", || {
+                    req.clone().send()
+                })
                 .await?;
             Ok::<_, BackendError>(map_rule_group(&out, cx.region))
         })
@@ -175,7 +184,8 @@ async fn read_ssm(
         cx,
         "ssm",
         "DescribeInstanceInformation",
-        client.describe_instance_information()
+        client.describe_instance_information(),
+        instance_information_list
     )
     .await?;
     Ok(infos
@@ -221,14 +231,16 @@ impl AwsBackend {
             "ec2",
             "GetTransitGatewayRouteTableAssociations",
             ec2c.get_transit_gateway_route_table_associations()
-                .transit_gateway_route_table_id(rtb)
+                .transit_gateway_route_table_id(rtb),
+            associations
         );
         let props = paginate!(
             cx,
             "ec2",
             "GetTransitGatewayRouteTablePropagations",
             ec2c.get_transit_gateway_route_table_propagations()
-                .transit_gateway_route_table_id(rtb)
+                .transit_gateway_route_table_id(rtb),
+            transit_gateway_route_table_propagations
         );
         let (assoc, props, routes) =
             tokio::try_join!(assoc, props, self.tgw_routes(cx.region, rtb))?;
@@ -336,53 +348,73 @@ impl AwsBackend {
                 cx,
                 "ec2",
                 "DescribeTransitGateways",
-                c.describe_transit_gateways()
+                c.describe_transit_gateways(),
+                transit_gateways
             ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeTransitGatewayRouteTables",
-                c.describe_transit_gateway_route_tables()
+                c.describe_transit_gateway_route_tables(),
+                transit_gateway_route_tables
             ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeTransitGatewayAttachments",
-                c.describe_transit_gateway_attachments()
+                c.describe_transit_gateway_attachments(),
+                transit_gateway_attachments
             ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeTransitGatewayVpcAttachments",
-                c.describe_transit_gateway_vpc_attachments()
+                c.describe_transit_gateway_vpc_attachments(),
+                transit_gateway_vpc_attachments
             ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeTransitGatewayPeeringAttachments",
-                c.describe_transit_gateway_peering_attachments()
+                c.describe_transit_gateway_peering_attachments(),
+                transit_gateway_peering_attachments
             ),
-            paginate!(cx, "ec2", "DescribeVpcs", c.describe_vpcs()),
-            paginate!(cx, "ec2", "DescribeSubnets", c.describe_subnets()),
-            paginate!(cx, "ec2", "DescribeRouteTables", c.describe_route_tables()),
+            paginate!(cx, "ec2", "DescribeVpcs", c.describe_vpcs(), vpcs),
+            paginate!(cx, "ec2", "DescribeSubnets", c.describe_subnets(), subnets),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeRouteTables",
+                c.describe_route_tables(),
+                route_tables
+            ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeInternetGateways",
-                c.describe_internet_gateways()
+                c.describe_internet_gateways(),
+                internet_gateways
             ),
-            paginate!(cx, "ec2", "DescribeNatGateways", c.describe_nat_gateways()),
+            paginate!(
+                cx,
+                "ec2",
+                "DescribeNatGateways",
+                c.describe_nat_gateways(),
+                nat_gateways
+            ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeVpcEndpoints",
-                c.describe_vpc_endpoints()
+                c.describe_vpc_endpoints(),
+                vpc_endpoints
             ),
             paginate!(
                 cx,
                 "ec2",
                 "DescribeVpcPeeringConnections",
-                c.describe_vpc_peering_connections()
+                c.describe_vpc_peering_connections(),
+                vpc_peering_connections
             ),
         )?;
 
@@ -503,7 +535,8 @@ async fn read_network_interfaces(
         cx,
         "ec2",
         "DescribeNetworkInterfaces",
-        c.describe_network_interfaces().max_results(1000)
+        c.describe_network_interfaces().max_results(1000),
+        network_interfaces
     )
     .await?;
     Ok(enis
@@ -521,7 +554,8 @@ async fn read_security_groups(
         cx,
         "ec2",
         "DescribeSecurityGroups",
-        c.describe_security_groups().max_results(1000)
+        c.describe_security_groups().max_results(1000),
+        security_groups
     )
     .await?;
     Ok(groups
@@ -540,7 +574,8 @@ async fn read_network_acls(
         cx,
         "ec2",
         "DescribeNetworkAcls",
-        c.describe_network_acls().max_results(1000)
+        c.describe_network_acls().max_results(1000),
+        network_acls
     )
     .await?;
     Ok(acls.iter().map(|a| map_network_acl(a, cx.region)).collect())
@@ -554,7 +589,13 @@ async fn read_instances(
     ssm: &aws_sdk_ssm::Client,
 ) -> Result<OptionalData, BackendError> {
     let (reservations, managed) = tokio::join!(
-        paginate!(cx, "ec2", "DescribeInstances", ec2c.describe_instances()),
+        paginate!(
+            cx,
+            "ec2",
+            "DescribeInstances",
+            ec2c.describe_instances(),
+            reservations
+        ),
         read_ssm(cx, ssm)
     );
     let mut instances: Vec<Instance> = reservations?
@@ -609,6 +650,10 @@ impl Backend for AwsBackend {
             label: self.label.clone(),
             default_regions: self.home_region.iter().cloned().collect(),
         }
+    }
+
+    fn call_stats(&self) -> Option<crate::backend::throttle::CallStats> {
+        Some(self.scheduler().stats())
     }
 
     async fn account(&self) -> Result<Option<Account>, BackendError> {
@@ -700,7 +745,7 @@ impl Backend for AwsBackend {
             }
         }
         let out = cx
-            .call("ec2", "SearchTransitGatewayRoutes", req.send())
+            .read("ec2", "SearchTransitGatewayRoutes", || req.clone().send())
             .await
             .map_err(|e| e.for_resource(route_table_id))?;
         Ok(RoutePage {
@@ -734,7 +779,9 @@ impl AwsBackend {
                 .transit_gateway_route_table_id(route_table_id)
                 .set_next_token(token.take());
             let out = cx
-                .call("ec2", "GetTransitGatewayPrefixListReferences", req.send())
+                .read("ec2", "GetTransitGatewayPrefixListReferences", || {
+                    req.clone().send()
+                })
                 .await
                 .map_err(|e| e.for_resource(route_table_id))?;
             for reference in out.transit_gateway_prefix_list_references() {

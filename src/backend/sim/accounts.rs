@@ -417,7 +417,10 @@ impl Backend for SimAccount {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
-        self.sim.load_topology(region).await.map(|r| self.view(r))
+        self.sim
+            .as_caller(&self.account, self.sim.load_topology(region))
+            .await
+            .map(|r| self.view(r))
     }
 
     async fn load_optional(
@@ -425,7 +428,10 @@ impl Backend for SimAccount {
         region: &str,
         part: OptionalPart,
     ) -> Result<OptionalData, BackendError> {
-        let data = self.sim.load_optional(region, part).await?;
+        let data = self
+            .sim
+            .as_caller(&self.account, self.sim.load_optional(region, part))
+            .await?;
         // Filter the part through the same rules: it is applied to a region holding
         // the topology's VPCs (to know owners) and only the part's objects kept.
         let Some(stored) = self.sim.snapshot().get(region).cloned() else {
@@ -482,6 +488,11 @@ impl Backend for SimAccount {
             )
             .in_region(region));
         }
-        self.sim.search_routes(region, route_table_id, query).await
+        self.sim
+            .as_caller(
+                &self.account,
+                self.sim.search_routes(region, route_table_id, query),
+            )
+            .await
     }
 }

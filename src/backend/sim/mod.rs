@@ -33,11 +33,13 @@
 //!   ([`crate::net::change::transition`]) are applied before any read or change.
 
 pub mod accounts;
+mod calls;
 mod change;
 pub mod clock;
 pub mod derive;
 pub mod generate;
 mod probe;
+pub mod rates;
 pub mod scenario;
 mod validate;
 
@@ -54,6 +56,7 @@ pub use clock::{ManualClock, SimClock};
 pub use generate::generate;
 pub use scenario::{Faults, Scenario, ScenarioError};
 
+use super::throttle::{Attempt, CallKey, Resend, Scheduler, ThrottleConfig};
 use super::{
     Backend, BackendError, BackendInfo, Changer, ErrorKind, OptionalData, OptionalPart, RoutePage,
     RouteQuery,
@@ -100,6 +103,19 @@ pub struct Simulator {
     /// Every change the simulator made, in order: its own change log, for tests
     /// that hold the audit log against what really happened.
     applied: Mutex<Vec<crate::backend::ChangeOp>>,
+    /// Every call goes through it, as the AWS backend's do ([`Simulator::set_scheduler`]).
+    scheduler: Mutex<Arc<Scheduler>>,
+    /// AWS's side of throttling: its buckets and random refusals ([`rates`]).
+    rates: Mutex<rates::AwsRates>,
+    /// The origin of the buckets' time.
+    started: std::time::Instant,
+}
+
+tokio::task_local! {
+    /// The account a call is made as (an organization's account view,
+    /// [`accounts::SimAccount`]); unset: the scenario's account. Keys the scheduler's
+    /// and the simulated AWS's per-account buckets.
+    static CALLER: String;
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -189,7 +205,24 @@ impl Simulator {
             clock: Mutex::new(SimClock::Instant),
             next_id: AtomicU64::new(1),
             read_only: AtomicBool::new(false),
+            scheduler: Mutex::new(Arc::new(Scheduler::unmetered(ThrottleConfig::default()))),
+            rates: Mutex::new(rates::AwsRates::default()),
+            started: std::time::Instant::now(),
         })
+    }
+
+    /// Sends every call through `scheduler` (by default one that meters nothing and
+    /// sends throttled reads again): an AWS-like one shows it keeping within AWS's
+    /// buckets ([`Faults::rate_limits`]) and absorbing throttling.
+    pub fn set_scheduler(&self, scheduler: Arc<Scheduler>) {
+        *lock(&self.scheduler) = scheduler;
+    }
+
+    /// Calls AWS would have counted (not refused for the rate), by (region, API):
+    /// what a benchmark's bound is computed from.
+    #[must_use]
+    pub fn answered_calls(&self) -> BTreeMap<(String, String), u64> {
+        lock(&self.rates).answered()
     }
 
     /// Replaces the injected faults (tests, benchmarks, `--sim-*` flags).
@@ -276,12 +309,61 @@ impl Simulator {
         self.call_with(region, api, Duration::ZERO).await
     }
 
+    /// The account the current call is made as.
+    fn caller(&self) -> String {
+        CALLER
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| self.account_id.clone())
+    }
+
+    /// Runs `f` as `account` (its calls metered in that account's buckets).
+    pub(crate) async fn as_caller<T>(
+        &self,
+        account: &str,
+        f: impl std::future::Future<Output = T>,
+    ) -> T {
+        CALLER.scope(account.to_string(), f).await
+    }
+
+    /// One call through the scheduler: reads are sent again when throttled.
     async fn call_with(
         &self,
         region: &str,
         api: &str,
         extra: Duration,
     ) -> Result<Faults, BackendError> {
+        let scheduler = Arc::clone(&*lock(&self.scheduler));
+        let caller = self.caller();
+        let key = CallKey {
+            account: &caller,
+            region,
+            service: rates::service_of(api),
+            action: api,
+        };
+        let resend = Resend::Reads { attempts: 1 };
+        scheduler
+            .run(key, resend, || self.attempt(region, api, extra))
+            .await
+    }
+
+    /// One attempt of a call: latency, the call timeout, region-wide faults, then
+    /// AWS's rate limits and random throttling.
+    async fn attempt(&self, region: &str, api: &str, extra: Duration) -> Attempt<Faults> {
+        match self.answer(region, api, extra).await {
+            Ok(Ok(faults)) => Attempt::Done(Ok(faults)),
+            Ok(Err(throttled)) => Attempt::Throttled(throttled),
+            Err(e) => Attempt::Done(Err(e)),
+        }
+    }
+
+    /// `Err`: a fault that no retry changes (they mean "retries exhausted");
+    /// `Ok(Err)`: refused for the rate.
+    async fn answer(
+        &self,
+        region: &str,
+        api: &str,
+        extra: Duration,
+    ) -> Result<Result<Faults, BackendError>, BackendError> {
         let faults = self.faults();
         let delay = Duration::from_millis(
             faults.latency_ms + faults.region_latency_ms.get(region).copied().unwrap_or(0),
@@ -300,10 +382,27 @@ impl Simulator {
             )
             .in_region(region));
         }
+        let listed = |list: &[String]| list.iter().any(|r| r == region);
+        let region_fault = [
+            &faults.regions_down,
+            &faults.regions_throttled,
+            &faults.regions_timing_out,
+        ]
+        .iter()
+        .any(|l| listed(l));
+        // Decided when the request arrives; its answer comes after the latency.
+        let refused = if region_fault {
+            None
+        } else {
+            let now = self.started.elapsed();
+            lock(&self.rates).arrive(&faults, &self.caller(), region, api, now)
+        };
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let listed = |list: &[String]| list.iter().any(|r| r == region);
+        if let Some(throttled) = refused {
+            return Ok(Err(throttled));
+        }
         if listed(&faults.regions_down) {
             return Err(BackendError::new(
                 ErrorKind::Unreachable,
@@ -327,7 +426,7 @@ impl Simulator {
             )
             .in_region(region));
         }
-        Ok(faults)
+        Ok(Ok(faults))
     }
 }
 
@@ -355,6 +454,10 @@ impl Backend for Simulator {
         }
     }
 
+    fn call_stats(&self) -> Option<crate::backend::throttle::CallStats> {
+        Some(lock(&self.scheduler).stats())
+    }
+
     async fn account(&self) -> Result<Option<Account>, BackendError> {
         Ok((!self.account_id.is_empty()).then(|| Account {
             id: self.account_id.clone(),
@@ -363,8 +466,9 @@ impl Backend for Simulator {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
-        self.call(region, "DescribeTransitGateways").await?;
         let snapshot = self.snapshot();
+        // The calls the AWS backend makes, each through the scheduler.
+        self.topology_calls(region, snapshot.get(region)).await?;
         let Some(stored) = snapshot.get(region) else {
             return Ok(RegionEstate::new(region));
         };
@@ -383,8 +487,16 @@ impl Backend for Simulator {
             .iter()
             .map(|t| t.id.clone())
             .collect();
-        let routes =
-            futures::future::try_join_all(ids.iter().map(|id| self.tgw_routes(region, id))).await?;
+        let routes = futures::future::try_join_all(estate.tgw_route_tables.iter().zip(&ids).map(
+            |(table, id)| async move {
+                let (_, routes) = futures::try_join!(
+                    self.table_calls(region, table),
+                    self.tgw_routes(region, id)
+                )?;
+                Ok::<_, BackendError>(routes)
+            },
+        ))
+        .await?;
         for (table, routes) in estate.tgw_route_tables.iter_mut().zip(routes) {
             table.routes = routes;
         }
@@ -400,19 +512,18 @@ impl Backend for Simulator {
             .get(&part)
             .copied()
             .unwrap_or_default();
-        let api = match part {
-            OptionalPart::NetworkFirewall => "ListFirewalls",
-            OptionalPart::Instances => "DescribeInstances",
+        let snapshot = self.snapshot();
+        let stored = snapshot.get(region);
+        let faults = match part {
+            OptionalPart::NetworkFirewall => self.firewall_calls(region, stored, extra).await?,
+            OptionalPart::Instances => self.instance_calls(region, stored, extra).await?,
         };
-        let faults = self.call_with(region, api, extra).await?;
         let denied = |name: &str| faults.denied_parts.iter().any(|p| p == name);
         let denial = |name: &str| {
             format!(
                 "access denied reading {name} in {region}: the caller lacks the {name} read permissions"
             )
         };
-        let snapshot = self.snapshot();
-        let stored = snapshot.get(region);
         match part {
             OptionalPart::NetworkFirewall => {
                 if denied(part.name()) {
@@ -457,7 +568,13 @@ impl Backend for Simulator {
         route_table_id: &str,
         query: RouteQuery,
     ) -> Result<RoutePage, BackendError> {
-        self.call(region, "SearchTransitGatewayRoutes").await?;
+        // AWS answers prefix-list routes through their own API.
+        let api = if query == RouteQuery::PrefixLists {
+            "GetTransitGatewayPrefixListReferences"
+        } else {
+            "SearchTransitGatewayRoutes"
+        };
+        self.call(region, api).await?;
         let snapshot = self.snapshot();
         let table = snapshot
             .get(region)

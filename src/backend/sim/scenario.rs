@@ -49,6 +49,18 @@ pub struct Faults {
     /// Milliseconds a probe command runs on the instance before its invocation
     /// reaches a terminal status.
     pub probe_run_ms: u64,
+    /// Percent of calls (0–100) answered with throttling at random, before anything
+    /// is done, as AWS does when others spend the account's tokens: the scheduler
+    /// absorbs them by sending reads again.
+    pub throttle_percent: u8,
+    /// The seed of that draw: whether the n-th call of an API in a region is
+    /// throttled is decided by a hash of the seed, the account, the region, the API
+    /// and n, so a run repeats.
+    pub throttle_seed: u64,
+    /// Enforce AWS's default request-rate buckets, per account, region and API
+    /// (EC2's documented figures; netops's choice where AWS documents none), answering
+    /// throttling when one is empty.
+    pub rate_limits: bool,
 }
 
 /// A scenario file.
