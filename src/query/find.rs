@@ -231,11 +231,23 @@ struct Answer<'a> {
     /// Whether some route decided something (an address outside every VPC is still
     /// routed somewhere, or dropped by a blackhole).
     routed: bool,
+    /// Matches past [`LIMIT`] counted, not laid out (a supernet matches every route):
+    /// objects, VPC CIDRs, routes.
+    uncounted: [usize; 3],
 }
 
 impl Answer<'_> {
     fn is_empty(&self) -> bool {
         self.objects.is_empty() && self.cidrs.is_empty() && !self.routed
+    }
+
+    /// How many objects, VPC CIDRs and routes are left out of the answer.
+    fn omitted(&self) -> [usize; 3] {
+        [
+            self.uncounted[0] + self.objects.len().saturating_sub(LIMIT),
+            self.uncounted[1] + self.cidrs.len().saturating_sub(LIMIT),
+            self.uncounted[2] + self.routes.len().saturating_sub(LIMIT),
+        ]
     }
 }
 
@@ -452,6 +464,7 @@ fn address<'a>(net: &Net<'a>, addr: IpAddr) -> Answer<'a> {
         routes,
         not_evaluated,
         routed,
+        uncounted: [0; 3],
     }
 }
 
@@ -464,9 +477,12 @@ fn overlap_words(o: Overlap) -> &'static str {
 }
 
 fn prefix<'a>(net: &Net<'a>, cidr: IpNet) -> Answer<'a> {
-    let objects = net
-        .subnets_overlapping(cidr)
-        .into_iter()
+    let subnets = net.subnets_overlapping(cidr);
+    let blocks = net.vpc_cidrs_overlapping(cidr);
+    let (hits, total_routes) = net.routes_overlapping(cidr, LIMIT);
+    let objects = subnets
+        .iter()
+        .take(LIMIT)
         .map(|s| {
             let block = s.cidr.unwrap_or(cidr);
             Match {
@@ -475,20 +491,16 @@ fn prefix<'a>(net: &Net<'a>, cidr: IpNet) -> Answer<'a> {
             }
         })
         .collect();
-    let cidrs = net
-        .vpc_cidrs_overlapping(cidr)
-        .into_iter()
+    let cidrs = blocks
+        .iter()
+        .take(LIMIT)
         .map(|(vpc, block)| CidrRow {
             vpc,
-            cidr: block,
-            relation: overlap_of(block, cidr),
+            cidr: *block,
+            relation: overlap_of(*block, cidr),
         })
         .collect();
-    let routes: Vec<RouteRow<'_>> = net
-        .routes_overlapping(cidr)
-        .into_iter()
-        .filter_map(|hit| route_row(net, hit))
-        .collect();
+    let routes: Vec<RouteRow<'_>> = hits.iter().filter_map(|hit| route_row(net, *hit)).collect();
     let not_evaluated = net
         .routes_not_evaluated()
         .into_iter()
@@ -505,7 +517,12 @@ fn prefix<'a>(net: &Net<'a>, cidr: IpNet) -> Answer<'a> {
         .collect();
     Answer {
         read_as: "cidr",
-        routed: !routes.is_empty(),
+        routed: total_routes > 0,
+        uncounted: [
+            subnets.len().saturating_sub(LIMIT),
+            blocks.len().saturating_sub(LIMIT),
+            total_routes.saturating_sub(hits.len()),
+        ],
         objects,
         cidrs,
         routes,
@@ -915,8 +932,9 @@ impl Answer<'_> {
                 "show": showable(f.kind()).then(|| format!("show {}", f.id())),
             }));
         }
-        if self.objects.len() > LIMIT {
-            objects.row(more_row(9, self.objects.len() - LIMIT));
+        let [more_objects, more_cidrs, more_routes] = self.omitted();
+        if more_objects > 0 {
+            objects.row(more_row(9, more_objects));
         }
         let address_or_cidr = matches!(query, FindQuery::Address(_) | FindQuery::Cidr(_));
         if !self.objects.is_empty() || address_or_cidr {
@@ -949,8 +967,8 @@ impl Answer<'_> {
                     "region": c.vpc.region,
                 }));
             }
-            if self.cidrs.len() > LIMIT {
-                s.row(more_row(6, self.cidrs.len() - LIMIT));
+            if more_cidrs > 0 {
+                s.row(more_row(6, more_cidrs));
             }
             sections.push(s);
         }
@@ -1049,8 +1067,8 @@ impl Answer<'_> {
                     "targets": r.targets.iter().map(|(id, leads)| json!({"id": id, "leads_to": leads})).collect::<Vec<_>>(),
                 }));
             }
-            if self.routes.len() > LIMIT {
-                s.row(more_row(headers.len(), self.routes.len() - LIMIT));
+            if more_routes > 0 {
+                s.row(more_row(headers.len(), more_routes));
             }
             sections.push(s);
         }
@@ -1113,9 +1131,9 @@ impl Answer<'_> {
             "routes": routes_json,
             "not_evaluated": not_evaluated_json,
             "omitted": {
-                "objects": self.objects.len().saturating_sub(LIMIT),
-                "vpc_cidrs": self.cidrs.len().saturating_sub(LIMIT),
-                "routes": self.routes.len().saturating_sub(LIMIT),
+                "objects": more_objects,
+                "vpc_cidrs": more_cidrs,
+                "routes": more_routes,
                 "not_evaluated": self.not_evaluated.len().saturating_sub(LIMIT),
             },
         });

@@ -1043,6 +1043,8 @@ impl<'a> Net<'a> {
             .vpc_addresses
             .get_or_init(|| AddressIndex::of_vpcs(&self.regions));
         let mut out: Vec<(&'a Vpc, IpNet)> = Vec::new();
+        // A VPC that lists a block twice is one answer.
+        let mut seen = std::collections::HashSet::new();
         for (block, (ri, i)) in index.overlapping(cidr) {
             if let Some(v) = self
                 .regions
@@ -1050,7 +1052,7 @@ impl<'a> Net<'a> {
                 .copied()
                 .and_then(|r| r.vpcs.get(i as usize))
                 && let Some(b) = v.cidr_blocks.iter().find(|c| c.trunc() == block)
-                && !out.iter().any(|(o, c)| std::ptr::eq(*o, v) && c == b)
+                && seen.insert((ri, i, block))
             {
                 out.push((v, *b));
             }
@@ -1060,37 +1062,65 @@ impl<'a> Net<'a> {
 
     /// Routes of every VPC and TGW route table whose destination overlaps `cidr`: the
     /// same prefix first, then those inside it (wider first), then those covering it
-    /// (most specific first).
+    /// (most specific first); by region, then each region's tables in its order. The
+    /// first `limit` of them, and how many there are in all (a supernet can match
+    /// every route of the estate: only those shown are ordered and resolved).
     #[must_use]
-    pub fn routes_overlapping(&self, cidr: IpNet) -> Vec<RouteHit<'a>> {
+    pub fn routes_overlapping(&self, cidr: IpNet, limit: usize) -> (Vec<RouteHit<'a>>, usize) {
+        type Key = (Overlap, u8, u32, bool, u32, u32);
         let index = self.routes_by_destination();
         let asked = cidr.trunc();
-        let mut hits: Vec<(IpNet, RouteLoc)> = Vec::new();
+        let mut hits: Vec<(Key, IpNet, RouteLoc)> = Vec::new();
+        // Ordered on positions (regions by name, then each region's tables in its
+        // order, TGW tables first), not on ids.
+        let mut add = |prefix: IpNet, locs: &[RouteLoc]| {
+            let overlap = overlap_of(prefix, asked);
+            let len = match overlap {
+                Overlap::Covers => u8::MAX - prefix.prefix_len(),
+                Overlap::Same | Overlap::Inside => prefix.prefix_len(),
+            };
+            hits.extend(locs.iter().map(|l| {
+                (
+                    (overlap, len, l.region, !l.tgw, l.table, l.route),
+                    prefix,
+                    *l,
+                )
+            }));
+        };
         match asked {
             IpNet::V4(n) => {
                 for (p, v) in index.v4.cover(&n) {
-                    hits.extend(v.iter().map(|l| (IpNet::V4(p), *l)));
+                    add(IpNet::V4(p), v);
                 }
                 for (p, v) in index.v4.children(&n) {
                     if p.prefix_len() > n.prefix_len() {
-                        hits.extend(v.iter().map(|l| (IpNet::V4(p), *l)));
+                        add(IpNet::V4(p), v);
                     }
                 }
             }
             IpNet::V6(n) => {
                 for (p, v) in index.v6.cover(&n) {
-                    hits.extend(v.iter().map(|l| (IpNet::V6(p), *l)));
+                    add(IpNet::V6(p), v);
                 }
                 for (p, v) in index.v6.children(&n) {
                     if p.prefix_len() > n.prefix_len() {
-                        hits.extend(v.iter().map(|l| (IpNet::V6(p), *l)));
+                        add(IpNet::V6(p), v);
                     }
                 }
             }
         }
-        let mut out: Vec<RouteHit<'a>> = hits
+        let total = hits.len();
+        if limit == 0 {
+            return (Vec::new(), total);
+        }
+        if hits.len() > limit {
+            hits.select_nth_unstable_by_key(limit - 1, |h| h.0);
+            hits.truncate(limit);
+        }
+        hits.sort_unstable_by_key(|h| h.0);
+        let shown = hits
             .into_iter()
-            .filter_map(|(prefix, loc)| {
+            .filter_map(|(key, prefix, loc)| {
                 let table = self.table_at(loc)?;
                 let matches = match table.destination(loc.route as usize)? {
                     Destination::Cidr(c) => c.trunc() == prefix,
@@ -1100,24 +1130,11 @@ impl<'a> Net<'a> {
                     table,
                     route: loc.route as usize,
                     prefix,
-                    overlap: overlap_of(prefix, asked),
+                    overlap: key.0,
                 })
             })
             .collect();
-        out.sort_by(|a, b| {
-            let len = |h: &RouteHit<'_>| match h.overlap {
-                Overlap::Covers => u8::MAX - h.prefix.prefix_len(),
-                _ => h.prefix.prefix_len(),
-            };
-            (a.overlap, len(a), a.table.region(), a.table.id(), a.route).cmp(&(
-                b.overlap,
-                len(b),
-                b.table.region(),
-                b.table.id(),
-                b.route,
-            ))
-        });
-        out
+        (shown, total)
     }
 
     /// Routes to prefix lists whose entries were not read, in every table: none of
