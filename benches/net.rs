@@ -8,8 +8,13 @@
 //! diff (`netops::ops::diff`) of that estate against a copy differing in 10 routes,
 //! objects and paths.
 //!
-//! `cargo bench --bench net [-- SPOKES ROUTES]` (defaults: 2000 and 4998 spokes, the
-//! most AWS's quotas allow, with post-inspection filled to its 10,000-route quota).
+//! It also times `find` (issue 20 #6: the goal is ≤ 10 ms per answer) by IP, CIDR,
+//! id, id prefix and name, cold (a fresh index: what the question needs is built on
+//! the way) and warm.
+//!
+//! `cargo bench --bench net [-- SPOKES ROUTES] [find]` (defaults: 2000 and 4998
+//! spokes, the most AWS's quotas allow, with post-inspection filled to its
+//! 10,000-route quota; `find`: only the estate, its index and the `find` timings).
 //! Prints timings; no timing is asserted anywhere.
 
 use std::alloc::System;
@@ -169,6 +174,7 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    let only_find = std::env::args().skip(1).any(|a| a == "find");
     let sizes = match args.first() {
         Some(&n) => vec![n],
         // The largest estate AWS's quotas allow: 5,000 attachments on the hub TGW.
@@ -213,6 +219,10 @@ fn main() {
             mib(index_bytes),
             100.0 * index_bytes as f64 / estate_bytes.max(1) as f64
         );
+        find_timings(&estate, spokes);
+        if only_find {
+            continue;
+        }
         let dir = snapshot_round_trip(&estate, spokes);
         console_first_frame(&dir, 7);
         let net = Net::with_index(&estate, &index);
@@ -270,6 +280,68 @@ fn main() {
             preview(&estate);
             diff_ten_routes(&estate);
         }
+    }
+}
+
+/// `find` on this estate: each question cold (a fresh estate index, then the part of
+/// the find index it needs and the route tables it asks, built on the way: the first
+/// question of a session) and warm (the index kept, as the console and a batch keep
+/// it). The goal: ≤ 10 ms per answer.
+fn find_timings(estate: &Estate, spokes: usize) {
+    use netops::command::Command;
+    use netops::query::run_with;
+    let last = spokes - 1;
+    let spoke_net = format!("10.{}.{}", last / 256, last % 256);
+    let questions: Vec<(&str, String)> = vec![
+        ("IP in the last spoke's subnet", format!("{spoke_net}.5")),
+        ("NAT gateway's Elastic IP", "198.51.100.10".into()),
+        ("IP in no VPC", "192.0.2.7".into()),
+        ("CIDR: the last spoke's /24", format!("{spoke_net}.0/24")),
+        ("CIDR 10.0.0.0/8: every spoke", "10.0.0.0/8".into()),
+        ("id", format!("vpc-1{last:016x}")),
+        (
+            "id prefix: every spoke's attachment",
+            "tgw-attach-100000".into(),
+        ),
+        ("name", format!("spoke-{last}")),
+        ("name of 2 characters: a scan", "-1".into()),
+    ];
+    let t = Instant::now();
+    let index = EstateIndex::build(estate);
+    let estate_index = t.elapsed();
+    let before = ALLOC.allocated();
+    let t = Instant::now();
+    Net::with_index(estate, &index).prepare_find();
+    let parts = t.elapsed();
+    println!(
+        "{spokes:>6} spokes, find: estate index {estate_index:>9.3?}; every part of the find index (ids, names, addresses held, routes by destination, subnet and VPC CIDR tries) {parts:>9.3?}, {:.1} MiB",
+        mib(ALLOC.allocated().saturating_sub(before))
+    );
+    drop(index);
+    for (what, q) in questions {
+        let cmd = Command::Find { what: q.clone() };
+        let t = Instant::now();
+        let index = EstateIndex::build(estate);
+        let net = Net::with_index(estate, &index);
+        let first = run_with(&net, &cmd).expect("find answers");
+        let cold = t.elapsed();
+        let reps: u32 = 200;
+        let t = Instant::now();
+        for _ in 0..reps {
+            let _ = run_with(&net, &cmd);
+        }
+        let warm = t.elapsed() / reps;
+        let count = |key: &str| first.json[key].as_array().map_or(0, Vec::len);
+        let omitted: u64 = ["objects", "vpc_cidrs", "routes"]
+            .iter()
+            .filter_map(|k| first.json["omitted"][k].as_u64())
+            .sum();
+        println!(
+            "{spokes:>6} spokes, find {q:<22} {what:<38} cold {cold:>9.3?}, warm {warm:>9.3?} ({} objects, {} VPC CIDRs, {} routes listed, {omitted} more counted)",
+            count("objects"),
+            count("vpc_cidrs"),
+            count("routes"),
+        );
     }
 }
 

@@ -40,6 +40,19 @@ pub enum Command {
         /// The AWS id (tgw-…, tgw-rtb-…, tgw-attach-…, vpc-…, subnet-…, nat-…, rtb-…, igw-…, vpce-…, i-…).
         id: String,
     },
+    /// Find anything, anywhere: what holds an IP address (instance, interface, NAT
+    /// gateway, endpoint, subnet) and how each route table routes it; the subnets,
+    /// VPC CIDRs and routes overlapping a CIDR; what an id is; objects by name.
+    ///
+    /// Across every loaded account and region: `find 10.42.7.19`, `find
+    /// 10.42.0.0/16`, `find i-0abc…` (or its first 6 characters after the dash),
+    /// `find spoke-a` (names containing it, any case). Each object with its kind,
+    /// VPC, subnet, account and region; `show ID` has it in full. Exits 1 when
+    /// nothing matches.
+    Find {
+        /// An IP address, a CIDR, an AWS id (or its beginning) or part of a name.
+        what: String,
+    },
     /// List regions and whether they loaded.
     Regions,
     /// Trace a packet hop by hop, both directions, across VPCs, TGWs, peerings,
@@ -758,6 +771,9 @@ pub fn check_args(cmd: &Command) -> Result<(), CommandError> {
             crate::cli::parse_region(r)
                 .map_err(|e| CommandError::invalid(format!("--region: {e}")))?;
         }
+        Command::Find { what } => {
+            crate::query::find::FindQuery::parse(what)?;
+        }
         Command::Fw(FwCommand::Disable { policy, group } | FwCommand::Enable { policy, group }) => {
             for (what, v) in [("policy", policy), ("rule group", group)] {
                 if v.is_empty() || v.len() > 2048 || v.chars().any(char::is_control) {
@@ -806,6 +822,7 @@ impl Command {
             Self::Vpcs => "vpcs".into(),
             Self::NatGateways => "nat-gateways".into(),
             Self::Show { id } => format!("show {id}"),
+            Self::Find { what } => format!("find {}", quote_word(what)),
             Self::Regions => "regions".into(),
             Self::Trace {
                 from,
@@ -1181,6 +1198,9 @@ mod tests {
             "tgws",
             "routes tgw-rtb-1",
             "show vpc-1",
+            "find 10.42.7.19",
+            "find 10.42.0.0/16",
+            "find 'my vpc'",
             "attachments tgw-1",
             "trace i-1 internet --sni www.amazon.com",
             "trace subnet-1 10.2.0.5 --proto udp --port 53",

@@ -9,7 +9,8 @@
 //! - Building is linear in the number of objects. Route tables, and the address tries
 //!   behind [`Net::subnets_containing`], compile lazily, on first use, and once (a
 //!   `OnceLock` each), so building stays cheap for estates of tens of thousands of VPCs
-//!   and a shared index is `Sync`.
+//!   and a shared index is `Sync`. So do the parts `find` asks (every id, name, held
+//!   address and route destination across regions, in the `find` module).
 //! - Relations follow AWS's rules, each in one place: a subnet uses its explicitly
 //!   associated route table, else its VPC's main table; an attachment is associated
 //!   with at most one TGW route table (the table's association list is authoritative,
@@ -30,6 +31,9 @@ use crate::model::{
     TgwAttachment, TgwRouteTable, TransitGateway, Vpc, VpcEndpoint, VpcPeeringConnection,
     VpcRouteTable,
 };
+
+mod find;
+pub use find::{Found, FoundKind, Holding, Overlap, RouteHit, TableRef, overlap_of};
 
 fn at(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
@@ -402,6 +406,9 @@ pub struct EstateIndex {
     /// Built on first use: only address questions (a trace's FROM) need them.
     subnet_addresses: OnceLock<AddressIndex>,
     vpc_addresses: OnceLock<AddressIndex>,
+    /// What `find` asks (ids, names, addresses held, routes by destination), each
+    /// part built on its first question.
+    find: find::FindIndex,
 }
 
 impl EstateIndex {

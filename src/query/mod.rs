@@ -5,6 +5,7 @@
 //! target leads, lookups by id) come from [`crate::net`]; this module only lays them out.
 
 mod export;
+pub mod find;
 mod firewall;
 
 use serde::Serialize;
@@ -86,6 +87,7 @@ pub fn run_with(net: &Net<'_>, cmd: &Command) -> Result<Output, CommandError> {
         Command::Vpcs => vpcs(net),
         Command::NatGateways => nat_gateways(estate),
         Command::Show { id } => show(net, id)?,
+        Command::Find { what } => find::find(net, what)?,
         Command::Regions => regions(estate),
         Command::Trace { .. } => {
             let query = crate::command::trace_query(cmd).ok_or_else(|| {

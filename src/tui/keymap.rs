@@ -298,6 +298,8 @@ pub enum Action {
     CopyArn,
     /// Starts a trace from the selected subnet or instance (prefills the `:` prompt).
     Trace,
+    /// `find …`: the `:` prompt with `find ` typed (an IP, a CIDR, an id or a name).
+    Find,
     Quit,
     Submit,
     Cancel,
@@ -363,6 +365,7 @@ const ACTIONS: &[(&str, Action)] = &[
     ("copy-id", Action::CopyId),
     ("copy-arn", Action::CopyArn),
     ("trace", Action::Trace),
+    ("find", Action::Find),
     ("quit", Action::Quit),
     ("submit", Action::Submit),
     ("cancel", Action::Cancel),

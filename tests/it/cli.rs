@@ -990,6 +990,47 @@ fn cli_huge_scenario_line_is_not_repeated_in_full() {
     assert!(r.stderr.contains("did you mean `asn`?"), "{}", r.stderr);
 }
 
+/// `find` (issue 20 #6) through the batch binary: who holds an address and a name,
+/// in text and JSON; a bad CIDR refused before anything runs; nothing found is exit 1.
+#[test]
+fn cli_find_says_who_holds_an_address_and_refuses_bad_input() {
+    let dir = tmp();
+    let r = demo(
+        dir.path(),
+        &["--batch", "-"],
+        "find 10.1.1.10\nfind spoke-b-igw\n",
+    );
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert!(r.stdout.contains("10.1.1.10 is held by 2 objects"), "{r:?}");
+    assert!(
+        r.stdout.contains("i-0e1a2b3c4d5e6f7d2") && r.stdout.contains("spoke-b-workload"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("igw-0e1a2b3c4d5e6f7c2"), "{r:?}");
+    let r = demo(
+        dir.path(),
+        &["--batch", "-", "--output", "json"],
+        "find 198.51.100.20\n",
+    );
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let doc: Value = serde_json::from_str(r.stdout.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {r:?}"));
+    assert_eq!(doc["command"], "find 198.51.100.20");
+    assert_eq!(doc["objects"][0]["kind"], "nat_gateway");
+    assert_eq!(doc["objects"][0]["id"], "nat-0e1a2b3c4d5e6f7b2");
+    assert_eq!(doc["objects"][0]["how"], "Elastic IP");
+    let r = demo(dir.path(), &["--batch", "-"], "tgws\nfind 10.0.0.0/33\n");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert_eq!(r.stdout, "", "nothing runs: {r:?}");
+    assert!(
+        r.stderr.contains("line 2") && r.stderr.contains("0 to 32"),
+        "{r:?}"
+    );
+    let r = demo(dir.path(), &["--batch", "-"], "find no-such-name\n");
+    assert_eq!(r.code, exit::COMMAND_FAILED, "{r:?}");
+    assert!(r.stderr.contains("no object has the id"), "{r:?}");
+}
+
 /// "not found in the loaded regions (…)" lists only regions that loaded.
 #[test]
 fn cli_not_found_lists_only_regions_that_loaded() {

@@ -47,6 +47,10 @@ fn shipped_keymaps_parse_without_duplicates() {
         emacs.action(Layer::Normal, Key::ctrl('f')),
         Some(&Action::Expand)
     );
+    assert_eq!(
+        emacs.action(Layer::Normal, Key::parse("<A-s>").expect("key")),
+        Some(&Action::Find)
+    );
     // Arrow keys still work under the emacs profile.
     assert_eq!(
         emacs.action(Layer::Normal, Key::parse("<Down>").expect("key")),
@@ -81,6 +85,7 @@ fn default_keymap_has_the_documented_keys() {
     assert_eq!(n("?"), Some(Action::Help));
     assert_eq!(n("<C-r>"), Some(Action::Refresh));
     assert_eq!(n("y"), Some(Action::CopyId));
+    assert_eq!(n("f"), Some(Action::Find));
     assert_eq!(n("q"), Some(Action::Quit));
 }
 

@@ -545,6 +545,28 @@ async fn an_instance_is_a_node_to_trace_from() {
     }
 }
 
+/// `f` opens the `:` prompt with `find ` typed (issue 20 #6); Tab offers ids, and
+/// the answer is a popup like any `:` query's.
+#[tokio::test]
+async fn f_types_find_at_the_prompt_and_the_answer_pops_up() {
+    let mut h = demo(120, 40).await;
+    h.keys("f").await;
+    assert_eq!(h.state.prompt.input, "find ");
+    screen!("tui_find_prompt", h);
+    h.keys("subnet-0e1a2b3c4d5e6f76<Tab>").await;
+    assert_eq!(
+        h.state.prompt.completions,
+        ["subnet-0e1a2b3c4d5e6f761", "subnet-0e1a2b3c4d5e6f762"]
+    );
+    h.keys("<C-u>find 10.0.0.10<Enter>").await;
+    let text = h.render();
+    assert!(text.contains(":find 10.0.0.10"), "{text}");
+    assert!(text.contains("10.0.0.10 is held by 2 objects"), "{text}");
+    assert!(text.contains("i-0e1a2b3c4d5e6f7d1"), "{text}");
+    h.keys("<Esc>").await;
+    assert!(!h.render().contains("is held by"), "the popup closed");
+}
+
 /// With security groups and interfaces read (the `filters` scenario): an instance's
 /// detail lists its groups' rules both ways, and its subnet's detail lists the
 /// interfaces of no instance (a Lambda function's) beside the instances.

@@ -291,7 +291,7 @@ pub(super) fn ids_for(estate: &Estate, words: &[&str]) -> Vec<String> {
                 out.extend(r.instances.iter().map(|t| t.id.clone()));
                 out.extend(r.subnets.iter().map(|t| t.id.clone()));
             }
-            "show" => {
+            "show" | "find" => {
                 out.extend(r.tgws.iter().map(|t| t.id.clone()));
                 out.extend(r.tgw_route_tables.iter().map(|t| t.id.clone()));
                 out.extend(r.attachments.iter().map(|t| t.id.clone()));

@@ -161,6 +161,8 @@ pub(super) fn act_normal(state: &mut State, action: Action, fx: &mut Vec<Effect>
                 state.keymap.hint(&Action::Trace)
             )),
         },
+        // Who is 10.42.7.19? The answer comes back as a popup, like any `:` query.
+        Action::Find => state.prompt.open(Mode::Command, "find ".to_string()),
         Action::Run(line) => run_command(state, &line, fx),
         Action::ProbeEgress => run_command(state, "probe egress", fx),
         Action::Findings => open_findings(state),
