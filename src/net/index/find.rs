@@ -1189,20 +1189,27 @@ impl<'a> Net<'a> {
                 p.accepter.account_id.as_str()
             }),
             Found::Vpc(v) => Some(v.owner_id.as_str()),
-            Found::Subnet(_)
-            | Found::VpcRouteTable(_)
-            | Found::NetworkAcl(_)
-            | Found::InternetGateway(_) => found.vpc_id().and_then(vpc_owner),
+            // Read with their owner (a shared subnet is its VPC owner's; a
+            // participant's instance, interface or group is the participant's).
+            Found::Subnet(s) => s
+                .owner_id
+                .as_deref()
+                .or_else(|| found.vpc_id().and_then(vpc_owner)),
+            Found::VpcRouteTable(t) => t
+                .owner_id
+                .as_deref()
+                .or_else(|| found.vpc_id().and_then(vpc_owner)),
+            // Not guessed from the VPC: in a shared VPC they may be a participant's.
+            Found::Instance(i) => i.owner_id.as_deref(),
+            Found::NetworkInterface(e) => e.owner_id.as_deref(),
+            Found::SecurityGroup(g) => g.owner_id.as_deref(),
+            Found::NatGateway(_) | Found::VpcEndpoint(_) => found.vpc_id().and_then(vpc_owner),
+            Found::NetworkAcl(_) | Found::InternetGateway(_) => found.vpc_id().and_then(vpc_owner),
             Found::VpcPeeringConnection(p) => Some(p.requester.owner_id.as_str()),
             Found::PrefixList(_, l) => l.owner_id.as_deref(),
             Found::NetworkFirewall(f) | Found::FirewallEndpoint(f, _) => arn_account(&f.arn),
             Found::FirewallPolicy(p) => arn_account(&p.arn),
             Found::RuleGroup(g) => arn_account(&g.arn),
-            Found::Instance(_)
-            | Found::NetworkInterface(_)
-            | Found::NatGateway(_)
-            | Found::VpcEndpoint(_)
-            | Found::SecurityGroup(_) => None,
         };
         owner.filter(|o| !o.is_empty())
     }

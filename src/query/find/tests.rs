@@ -66,7 +66,8 @@ async fn an_instances_private_ip_names_the_instance_where_it_is_and_how_each_tab
     assert_eq!(objects[0]["subnet_id"], "subnet-0e1a2b3c4d5e6f751");
     assert_eq!(objects[0]["region"], "us-east-1");
     assert_eq!(objects[0]["show"], "show i-0e1a2b3c4d5e6f7d1");
-    // An instance's owner is not recorded (a participant's, in a shared VPC).
+    // The demo reads no instance owner (not guessed: a participant's, in a shared
+    // VPC); an organization read stamps it.
     assert_eq!(objects[0]["owner_id"], Value::Null);
     assert_eq!(objects[1]["kind"], "subnet");
     assert_eq!(objects[1]["how"], "10.0.0.0/24 contains it");
