@@ -65,59 +65,63 @@ impl Member {
     }
 }
 
-/// Progress of a read over many accounts: per account, regions asked and read. An
-/// account counts as read once every region asked of it so far is.
+/// Progress of a read over many accounts: per account, regions asked, read and
+/// failed. An account counts as read once every region asked of it so far was read
+/// (one whose role cannot be assumed never is); a region counts once it answered,
+/// read or not.
 #[derive(Debug, Default)]
 pub struct Progress {
-    /// Per member: (regions asked, regions answered).
-    per_member: Vec<(AtomicUsize, AtomicUsize)>,
+    /// Per member: (regions asked, regions read, regions failed).
+    per_member: Vec<(AtomicUsize, AtomicUsize, AtomicUsize)>,
 }
 
 impl Progress {
     fn new(members: usize) -> Self {
         Self {
             per_member: (0..members)
-                .map(|_| (AtomicUsize::new(0), AtomicUsize::new(0)))
+                .map(|_| {
+                    (
+                        AtomicUsize::new(0),
+                        AtomicUsize::new(0),
+                        AtomicUsize::new(0),
+                    )
+                })
                 .collect(),
         }
     }
 
     fn asked(&self, member: usize) {
-        if let Some((a, _)) = self.per_member.get(member) {
+        if let Some((a, _, _)) = self.per_member.get(member) {
             a.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    fn answered(&self, member: usize) {
-        if let Some((_, d)) = self.per_member.get(member) {
-            d.fetch_add(1, Ordering::Relaxed);
+    fn answered(&self, member: usize, read: bool) {
+        if let Some((_, ok, failed)) = self.per_member.get(member) {
+            if read { ok } else { failed }.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// `accounts 37/212, regions 80/424`.
     #[must_use]
     pub fn line(&self) -> String {
-        let (mut accounts_done, mut asked, mut answered) = (0, 0, 0);
-        for (a, d) in &self.per_member {
-            let (a, d) = (a.load(Ordering::Relaxed), d.load(Ordering::Relaxed));
+        let (mut accounts_read, mut asked, mut answered) = (0, 0, 0);
+        for (a, ok, failed) in &self.per_member {
+            let (a, ok, failed) = (
+                a.load(Ordering::Relaxed),
+                ok.load(Ordering::Relaxed),
+                failed.load(Ordering::Relaxed),
+            );
             asked += a;
-            answered += d;
-            if a > 0 && d >= a {
-                accounts_done += 1;
+            answered += ok + failed;
+            if a > 0 && ok >= a {
+                accounts_read += 1;
             }
         }
         format!(
-            "accounts {accounts_done}/{}, regions {answered}/{asked}",
+            "accounts {accounts_read}/{}, regions {answered}/{asked}",
             self.per_member.len()
         )
-    }
-
-    /// True once every region asked has answered.
-    #[must_use]
-    pub fn done(&self) -> bool {
-        self.per_member
-            .iter()
-            .all(|(a, d)| d.load(Ordering::Relaxed) >= a.load(Ordering::Relaxed))
     }
 }
 
@@ -362,6 +366,10 @@ impl Backend for AccountsBackend {
         Ok(self.caller.clone())
     }
 
+    fn progress(&self) -> Option<String> {
+        (self.members.len() > 1).then(|| self.progress.line())
+    }
+
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
         // By index: a borrowed member in the stream's closure trips async_trait's
         // lifetimes.
@@ -378,7 +386,7 @@ impl Backend for AccountsBackend {
                         Ok(b) => Some(b.load_topology(region).await),
                         Err(_) => None,
                     };
-                    self.progress.answered(i);
+                    self.progress.answered(i, matches!(result, Some(Ok(_))));
                     (i, result)
                 })
                 .buffer_unordered(self.concurrency)
@@ -711,8 +719,8 @@ mod tests {
         assert_eq!(ids(&merged), ids(&whole), "nothing lost, nothing twice");
         assert_eq!(
             progress.line(),
-            "accounts 5/5, regions 10/10",
-            "two regions in each of five accounts asked (the denied one answered at once)"
+            "accounts 4/5, regions 10/10",
+            "two regions in each of five accounts asked; the denied one answered at once, unread"
         );
 
         let r = merged.region("us-east-1").expect("read");

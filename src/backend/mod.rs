@@ -241,6 +241,12 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// Progress of a read spanning many accounts (`accounts 37/212, regions 80/424`);
+    /// `None` for one account.
+    fn progress(&self) -> Option<String> {
+        None
+    }
+
     /// Every route of a TGW route table, however large.
     async fn tgw_routes(
         &self,

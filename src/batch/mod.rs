@@ -400,7 +400,23 @@ async fn load(
         plan: DiscoveryPlanData::from(&plan),
     });
     let started = std::time::Instant::now();
-    while let Some(report) = runtime.next().await {
+    // A read over many accounts says how far it is, once a second while it changes.
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut said: Option<String> = None;
+    loop {
+        let report = tokio::select! {
+            report = runtime.next() => report,
+            _ = every.tick(), if progress => {
+                let now = runtime.progress();
+                if now.is_some() && now != said {
+                    let _ = writeln!(err, "reading {}…", now.as_deref().unwrap_or_default());
+                    said = now;
+                }
+                continue;
+            }
+        };
+        let Some(report) = report else { break };
         let event = match report {
             Report::Account(Some(account)) => {
                 estate.account = Some(account);
@@ -444,6 +460,9 @@ async fn load(
             }
         }
         apply_event(&mut estate, event);
+    }
+    if let Some(p) = runtime.progress() {
+        let _ = writeln!(err, "read {p}");
     }
     estate
 }

@@ -581,6 +581,14 @@ impl Drop for Runtime {
 }
 
 impl Runtime {
+    /// The backend's progress over many accounts ([`Backend::progress`]).
+    #[must_use]
+    pub fn progress(&self) -> Option<String> {
+        self.backend.progress()
+    }
+}
+
+impl Runtime {
     /// A runtime over `backend`, stamping reports with `clock`.
     #[must_use]
     pub fn new(backend: Arc<dyn Backend>, clock: Clock) -> Self {

@@ -362,7 +362,13 @@ pub async fn run(
                 return Ok(Ending::Signal(number));
             }
             Some(answer) = answers_rx.recv() => pending.push(answer),
-            _ = tick.tick(), if loading => pending.push(Msg::Tick),
+            _ = tick.tick(), if loading => {
+                pending.push(Msg::Tick);
+                let progress = runtime.progress();
+                if progress != state.data.progress {
+                    pending.push(Msg::Progress(progress));
+                }
+            }
         }
     }
     guard.restore().wrap_err("cannot restore the terminal")?;

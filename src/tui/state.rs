@@ -142,6 +142,8 @@ pub enum Msg {
     Warn(String),
     /// Spinner tick (only sent while something loads or a probe runs).
     Tick,
+    /// The read's progress over many accounts (`accounts 37/212, regions 80/424`).
+    Progress(Option<String>),
     /// The front end's clock, in milliseconds from its start: sent before each burst
     /// of messages, so probes are timed without `update` reading a clock (the test
     /// harness never sends it: its probes all take 0.0 s).
@@ -373,6 +375,8 @@ pub struct Data {
     region_gen: BTreeMap<String, u64>,
     /// When the last region answer arrived (Unix seconds).
     pub last_refresh: Option<u64>,
+    /// A read over many accounts: how far it is.
+    pub progress: Option<String>,
     pub findings: Vec<Finding>,
     /// The estate indexed by id, rebuilt with every data version: the network
     /// questions the panes ask go through [`crate::net::Net`] over it.
@@ -1047,6 +1051,12 @@ fn apply(state: &mut State, msg: Msg, fx: &mut Vec<Effect>) {
         Msg::Warn(text) => {
             state.error(text);
             state.dirty = true;
+        }
+        Msg::Progress(p) => {
+            if state.data.progress != p {
+                state.data.progress = p;
+                state.dirty = true;
+            }
         }
         Msg::Tick => {
             let now = state.probes.now_ms;

@@ -956,6 +956,12 @@ fn status_line(state: &State) -> Line<'static> {
         spans.push(Span::raw(format!("{name} ")));
         spans.push(Span::styled(mark, style));
     }
+    // Many accounts: how far the read is, while it runs.
+    if state.is_loading()
+        && let Some(p) = &state.data.progress
+    {
+        spans.push(Span::styled(format!("  {p}"), pending()));
+    }
     spans.push(sep());
     match state.data.last_refresh {
         Some(t) => spans.push(Span::raw(format!("{SYM_LOADING} {}", clock(t)))),

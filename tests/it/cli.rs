@@ -1505,9 +1505,39 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
     let r = demo(
         dir.path(),
         &["--org", "--batch", "-", "--output", "json"],
-        "vpcs\n",
+        "vpcs\naudit\n",
     );
-    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    // The audit finds errors (exit 3 comes before partial's 4).
+    assert_eq!(r.code, exit::FINDINGS, "{r:?}");
+    assert!(
+        r.stderr.contains("read accounts 4/5, regions 10/10"),
+        "{r:?}"
+    );
+    // Findings name the account that owns what they are about.
+    let audit = &r.docs()[1];
+    let account_of = |kind: &str| {
+        audit["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .map(|f| f["account"].clone())
+    };
+    assert_eq!(
+        account_of("egress_bypasses_inspection"),
+        Some(Value::from("444455556666")),
+        "{audit}"
+    );
+    assert_eq!(
+        account_of("blackhole_route"),
+        Some(Value::from("111122223333")),
+        "{audit}"
+    );
+    assert_eq!(
+        account_of("part_not_read"),
+        Some(Value::from("555566667777")),
+        "{audit}"
+    );
     assert!(
         r.stderr.contains(
             "account 555566667777 in us-east-1 not read: role OrganizationAccountAccessRole cannot be assumed in 555566667777: AccessDenied"
@@ -1529,6 +1559,13 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
         BTreeSet::from(["111122223333", "222233334444", "444455556666"]),
         "{doc}"
     );
+
+    let r = demo(
+        dir.path(),
+        &["--org", "--batch", "-", "--output", "json"],
+        "vpcs\n",
+    );
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
 
     // Exactly the accounts named: business unit B alone sees its VPC and the TGW
     // shared with it, not the network account's VPCs.
