@@ -719,8 +719,8 @@ mod tests {
         assert_eq!(ids(&merged), ids(&whole), "nothing lost, nothing twice");
         assert_eq!(
             progress.line(),
-            "accounts 4/5, regions 10/10",
-            "two regions in each of five accounts asked; the denied one answered at once, unread"
+            "accounts 5/6, regions 12/12",
+            "two regions in each of six accounts asked; the denied one answered at once, unread"
         );
 
         let r = merged.region("us-east-1").expect("read");

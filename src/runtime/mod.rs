@@ -357,11 +357,9 @@ async fn apply_task(
     // line, with the role used there.
     let mut op = op;
     let mut via = None;
-    if op.account.is_none()
-        && let Some((account, how)) = changer.route(&op)
-    {
-        op.account = Some(account);
-        via = Some(how);
+    if let Some((account, how)) = changer.route(&op) {
+        op.account.get_or_insert(account);
+        via = Some(how).filter(|h| !h.is_empty());
     }
     let logged = !op.dry_run;
     if logged {

@@ -1510,7 +1510,7 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
     // The audit finds errors (exit 3 comes before partial's 4).
     assert_eq!(r.code, exit::FINDINGS, "{r:?}");
     assert!(
-        r.stderr.contains("read accounts 4/5, regions 10/10"),
+        r.stderr.contains("read accounts 5/6, regions 12/12"),
         "{r:?}"
     );
     // Findings name the account that owns what they are about.
@@ -1556,7 +1556,12 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
         .collect();
     assert_eq!(
         owners,
-        BTreeSet::from(["111122223333", "222233334444", "444455556666"]),
+        BTreeSet::from([
+            "111122223333",
+            "222233334444",
+            "444455556666",
+            "666677778888"
+        ]),
         "{doc}"
     );
 
@@ -1649,4 +1654,66 @@ fn cli_demo_org_changes_run_and_are_audited_in_the_owners_account() {
             .all(|e| e["via"] == "role OrganizationAccountAccessRole"),
         "{lines:?}"
     );
+}
+
+/// `peer connect` across accounts (seed 002's organization: the peering from the
+/// network account's hub is accepted by the European network account) goes to the
+/// end: accepted in the accepter's account, each side's routes in its owner's, every
+/// step verified and the path traced both ways.
+#[test]
+fn cli_demo_org_peer_connect_across_accounts_is_verified_on_both_sides() {
+    let dir = tmp();
+    let audit = dir.path().join("audit.jsonl");
+    let r = demo(
+        dir.path(),
+        &[
+            "--org",
+            "--yes",
+            "--audit-log",
+            audit.to_str().expect("utf-8 path"),
+            "--batch",
+            "-",
+        ],
+        "peer connect tgw-attach-0e1a2b3c4d5e6f7a1\n",
+    );
+    // Partial: the denied account; the connection itself is complete.
+    assert_eq!(r.code, exit::PARTIAL, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("tgw-attach-0e1a2b3c4d5e6f7a1 is available with routes on both sides"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("✓ trace i-0e1a2b3c4d5e6f7d1 → 172.16.1.10"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("NOT verified"), "{r:?}");
+    let sent: Vec<(String, String, String)> = std::fs::read_to_string(&audit)
+        .expect("audit log")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json line"))
+        .filter(|e| e["record"] == "intent")
+        .map(|e| {
+            (
+                e["region"].as_str().expect("region").to_string(),
+                e["action"].as_str().expect("action").to_string(),
+                e["account"].as_str().expect("account").to_string(),
+            )
+        })
+        .collect();
+    let accept = sent
+        .iter()
+        .find(|(_, a, _)| a == "AcceptTransitGatewayPeeringAttachment")
+        .expect("accepted");
+    assert_eq!(accept.2, "666677778888", "{sent:?}");
+    for (region, action, account) in &sent {
+        let want = match (region.as_str(), action.as_str()) {
+            ("eu-west-1", _) => "666677778888",
+            // The firewall subnets' routes: the security account's inspection VPC.
+            ("us-east-1", "CreateRoute") => "222233334444",
+            _ => "111122223333",
+        };
+        assert_eq!(account, want, "{region} {action}: {sent:?}");
+    }
 }

@@ -630,7 +630,7 @@ async fn an_organization_overview_lists_its_accounts() {
         .expect("keymap");
         harness.start().await;
         let text = harness.render();
-        assert!(text.contains("accounts 4 read"), "{text}");
+        assert!(text.contains("accounts 5 read"), "{text}");
         assert!(text.contains("555566667777"), "{text}");
         screen!(format!("organization_overview_{w}x{h}"), harness);
     }

@@ -46,11 +46,15 @@ pub mod org {
     pub const BU_B: &str = "444455556666";
     /// An account whose role does not trust netops.
     pub const DENIED: &str = "555566667777";
+    /// Runs the European hub (eu-west-1's TGW and workload VPC): the peering from
+    /// the network account's hub is accepted here.
+    pub const NETWORK_EU: &str = "666677778888";
 }
 
 impl Scenario {
     /// The demo as an organization in seed 002's shape: the network account owns the
-    /// TGWs and shares them (RAM) with the security and business-unit accounts, and
+    /// us-east-1 TGW and shares it (RAM) with the security and business-unit accounts
+    /// (a second network account runs eu-west-1's hub, peered across accounts), and
     /// shares spoke-a's subnets with business unit A, whose instance runs there; the
     /// security account runs the inspection VPC; business unit B owns spoke-b; one
     /// account's role cannot be assumed. The same topology as the demo, so a trace
@@ -60,7 +64,7 @@ impl Scenario {
     /// # Errors
     /// The built-in scenario does not parse (a build defect).
     pub fn organization() -> Result<Self, ScenarioError> {
-        use org::{BU_A, BU_B, DENIED, NETWORK, SECURITY};
+        use org::{BU_A, BU_B, DENIED, NETWORK, NETWORK_EU, SECURITY};
         let mut s = Self::builtin()?;
         s.name = "organization".into();
         s.description = "the demo run by five accounts (seed 002): network, security, two business units, one denied".into();
@@ -68,9 +72,20 @@ impl Scenario {
         let mut spoke_a_subnets = Vec::new();
         let mut tgws = Vec::new();
         for r in &mut s.regions {
-            tgws.extend(r.tgws.iter().map(|t| t.id.clone()));
+            let europe = r.region == "eu-west-1";
+            if europe {
+                for t in &mut r.tgws {
+                    t.owner_id = NETWORK_EU.into();
+                }
+            } else {
+                tgws.extend(r.tgws.iter().map(|t| t.id.clone()));
+            }
+            for p in &mut r.peerings {
+                p.accepter.account_id = NETWORK_EU.into();
+            }
             for v in &mut r.vpcs {
                 v.owner_id = match v.name.as_deref() {
+                    _ if europe => NETWORK_EU.into(),
                     Some("inspection") => SECURITY.into(),
                     Some("spoke-b") => BU_B.into(),
                     _ => NETWORK.into(),
@@ -84,9 +99,10 @@ impl Scenario {
                     );
                 }
             }
-            // Re-derived from the VPCs' owners.
+            // Re-derived from the TGWs' and VPCs' owners.
             for a in &mut r.attachments {
                 a.resource_owner_id = None;
+                a.tgw_owner_id = None;
             }
             for i in &mut r.instances {
                 if i.name.as_deref() == Some("spoke-a-workload") {
@@ -108,6 +124,7 @@ impl Scenario {
                 deny_assume_role: Some("AccessDenied".into()),
                 ..account(DENIED, "sandbox")
             },
+            account(NETWORK_EU, "network-eu"),
         ];
         s.shares = vec![
             ResourceShare {
