@@ -898,4 +898,47 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::AccessDenied);
         assert!(e.message.contains(org::BU_B), "{e}");
     }
+
+    /// A trace into an account that could not be read says which account, and why.
+    #[tokio::test]
+    async fn a_trace_into_an_unread_account_names_it() {
+        let mut scenario = Scenario::organization().expect("org");
+        for a in &mut scenario.accounts {
+            if a.id == org::BU_B {
+                a.deny_assume_role = Some("AccessDenied".into());
+            }
+        }
+        let sim = Arc::new(Simulator::from_scenario(scenario).expect("sim"));
+        let backend =
+            Arc::new(sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false));
+        let estate = read(backend as Arc<dyn Backend>).await;
+        let net = Net::new(&estate);
+        let t = trace(
+            &net,
+            &TraceQuery {
+                from: "i-0e1a2b3c4d5e6f7d1".into(),
+                to: "10.1.1.10".into(),
+                protocol: None,
+                port: None,
+                sni: None,
+                routing_only: false,
+                http_host: None,
+            },
+        )
+        .expect("trace");
+        assert!(
+            !t.verdict.arrives(),
+            "spoke-b's VPC was not read: {:?}",
+            t.verdict
+        );
+        assert!(
+            t.notes.iter().any(|n| n.contains(&format!(
+                "account {} was not read in us-east-1 (role OrganizationAccountAccessRole cannot be assumed in {}: AccessDenied)",
+                org::BU_B,
+                org::BU_B
+            ))),
+            "{:?}",
+            t.notes
+        );
+    }
 }

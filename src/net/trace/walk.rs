@@ -1785,6 +1785,32 @@ pub(super) fn run<'a>(
             list_or_none(&return_firewalls)
         ));
     }
+    // Accounts that were not read in a region the path crosses: when the path does
+    // not end cleanly, what they own may be why, and the trace says so by account.
+    let unsettled = !primary.forward.verdict.arrives()
+        || matches!(primary.forward.verdict, Verdict::Unverified { .. })
+        || !primary.unread.is_empty();
+    if unsettled {
+        let mut regions: Vec<&str> = primary
+            .forward
+            .hops
+            .iter()
+            .chain(return_hops.iter())
+            .filter_map(|h| h.object.as_ref().map(|o| o.region.as_str()))
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        for r in regions.iter().filter_map(|r| net.region(r)) {
+            for g in &r.gaps {
+                if let Some(account) = g.part.strip_prefix("account ") {
+                    notes.push(format!(
+                        "account {account} was not read in {} ({}): what it owns on this path is not evaluated",
+                        r.region, g.error
+                    ));
+                }
+            }
+        }
+    }
     Trace {
         flow: FlowView {
             protocol: flow.protocol,
