@@ -1080,17 +1080,30 @@ fn write_region(dir: &Path, r: &RegionEstate) -> Result<usize, CommandError> {
 /// # Errors
 /// A file or folder cannot be written.
 pub fn save(estate: &Estate, dir: &Path, info: &SaveInfo) -> Result<Saved, CommandError> {
-    let base = match &estate.account {
-        Some(a) => dir.join("accounts").join(&a.id),
+    let reader = estate.account.as_ref().map(|a| a.id.clone());
+    let base = |account: Option<&str>| match account {
+        Some(a) => dir.join("accounts").join(a),
         None => dir.to_path_buf(),
     };
+    // An estate over several accounts is written as each account sees what it owns:
+    // one folder per owner (opening merges them back).
+    let (owners, _) = estate.accounts();
+    let split = owners.len() > 1;
     let mut files = 0;
     let mut regions = Vec::new();
     let mut not_read = Vec::new();
+    let mut written_accounts = std::collections::BTreeSet::new();
     for (name, load) in &estate.regions {
         match load {
             crate::model::RegionLoad::Loaded { estate: r } => {
-                files += write_region(&base.join(name), r)?;
+                if split {
+                    for (owner, part) in split_by_owner(r, reader.as_deref().unwrap_or_default()) {
+                        files += write_region(&base(Some(&owner)).join(name), &part)?;
+                        written_accounts.insert(owner);
+                    }
+                } else {
+                    files += write_region(&base(reader.as_deref()).join(name), r)?;
+                }
                 regions.push(name.clone());
                 not_read.extend(r.gaps.iter().map(|g| NotRead {
                     region: name.clone(),
@@ -1105,7 +1118,11 @@ pub fn save(estate: &Estate, dir: &Path, info: &SaveInfo) -> Result<Saved, Comma
             }),
         }
     }
-    let accounts: Vec<String> = estate.account.iter().map(|a| a.id.clone()).collect();
+    let accounts: Vec<String> = if split {
+        written_accounts.into_iter().collect()
+    } else {
+        estate.account.iter().map(|a| a.id.clone()).collect()
+    };
     let manifest = Manifest {
         taken_at: info.taken_at.clone(),
         profile: info.profile.clone(),
@@ -1125,6 +1142,200 @@ pub fn save(estate: &Estate, dir: &Path, info: &SaveInfo) -> Result<Saved, Comma
         regions,
         accounts,
     })
+}
+
+/// One region of an estate over several accounts, split by owner: each object in the
+/// folder of the account that owns it (a TGW's tables and attachments with the TGW, a
+/// VPC's subnets, tables, gateways and firewalls with the VPC, an instance, interface
+/// or group with its own owner when read). What names no owner, and the region's
+/// gaps, go with `reader`, the account the estate was read as.
+fn split_by_owner(r: &RegionEstate, reader: &str) -> BTreeMap<String, RegionEstate> {
+    let or_reader = |o: Option<&str>| {
+        o.filter(|o| !o.is_empty() && *o != "AWS")
+            .unwrap_or(reader)
+            .to_string()
+    };
+    let tgw_owner: BTreeMap<&str, String> = r
+        .tgws
+        .iter()
+        .map(|t| (t.id.as_str(), or_reader(Some(&t.owner_id))))
+        .collect();
+    let vpc_owner: BTreeMap<&str, String> = r
+        .vpcs
+        .iter()
+        .map(|v| (v.id.as_str(), or_reader(Some(&v.owner_id))))
+        .collect();
+    let of_tgw = |id: &str| {
+        tgw_owner
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| reader.to_string())
+    };
+    let of_vpc = |id: &str| {
+        vpc_owner
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| reader.to_string())
+    };
+    let mut out: BTreeMap<String, RegionEstate> = BTreeMap::new();
+    for x in &r.tgws {
+        folder_of(&mut out, &r.region, of_tgw(&x.id))
+            .tgws
+            .push(x.clone());
+    }
+    for x in &r.tgw_route_tables {
+        folder_of(&mut out, &r.region, of_tgw(&x.tgw_id))
+            .tgw_route_tables
+            .push(x.clone());
+    }
+    for x in &r.attachments {
+        folder_of(&mut out, &r.region, of_tgw(&x.tgw_id))
+            .attachments
+            .push(x.clone());
+    }
+    for x in &r.peerings {
+        let side = if x.requester.region == r.region {
+            &x.requester
+        } else {
+            &x.accepter
+        };
+        folder_of(&mut out, &r.region, or_reader(Some(&side.account_id)))
+            .peerings
+            .push(x.clone());
+    }
+    for x in &r.vpcs {
+        folder_of(&mut out, &r.region, of_vpc(&x.id))
+            .vpcs
+            .push(x.clone());
+    }
+    for x in &r.subnets {
+        let o = x.owner_id.clone().unwrap_or_else(|| of_vpc(&x.vpc_id));
+        folder_of(&mut out, &r.region, o).subnets.push(x.clone());
+    }
+    for x in &r.vpc_route_tables {
+        let o = x.owner_id.clone().unwrap_or_else(|| of_vpc(&x.vpc_id));
+        folder_of(&mut out, &r.region, o)
+            .vpc_route_tables
+            .push(x.clone());
+    }
+    for x in &r.internet_gateways {
+        let o = x
+            .vpc_ids
+            .first()
+            .map_or_else(|| reader.to_string(), |v| of_vpc(v));
+        folder_of(&mut out, &r.region, o)
+            .internet_gateways
+            .push(x.clone());
+    }
+    for x in &r.nat_gateways {
+        folder_of(&mut out, &r.region, of_vpc(&x.vpc_id))
+            .nat_gateways
+            .push(x.clone());
+    }
+    for x in &r.vpc_endpoints {
+        folder_of(&mut out, &r.region, of_vpc(&x.vpc_id))
+            .vpc_endpoints
+            .push(x.clone());
+    }
+    for x in &r.network_acls {
+        folder_of(&mut out, &r.region, of_vpc(&x.vpc_id))
+            .network_acls
+            .push(x.clone());
+    }
+    for x in &r.vpc_peerings {
+        folder_of(&mut out, &r.region, of_vpc(&x.requester.vpc_id))
+            .vpc_peerings
+            .push(x.clone());
+    }
+    for x in &r.firewalls {
+        let o = of_vpc(&x.vpc_id);
+        for p in r.firewall_policies.iter().filter(|p| p.arn == x.policy_arn) {
+            let groups: Vec<&str> = p
+                .stateful_rule_groups
+                .iter()
+                .chain(p.stateless_rule_groups.iter())
+                .map(|g| g.arn.as_str())
+                .collect();
+            let folder = folder_of(&mut out, &r.region, o.clone());
+            if !folder.firewall_policies.iter().any(|q| q.arn == p.arn) {
+                folder.firewall_policies.push(p.clone());
+            }
+            for g in r
+                .rule_groups
+                .iter()
+                .filter(|g| groups.contains(&g.arn.as_str()))
+            {
+                if !folder.rule_groups.iter().any(|q| q.arn == g.arn) {
+                    folder.rule_groups.push(g.clone());
+                }
+            }
+        }
+        folder_of(&mut out, &r.region, o).firewalls.push(x.clone());
+    }
+    // Policies and groups no firewall uses: the reader's.
+    let placed: std::collections::HashSet<String> = out
+        .values()
+        .flat_map(|f| {
+            f.firewall_policies
+                .iter()
+                .map(|p| p.arn.clone())
+                .chain(f.rule_groups.iter().map(|g| g.arn.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for p in r
+        .firewall_policies
+        .iter()
+        .filter(|p| !placed.contains(&p.arn))
+    {
+        folder_of(&mut out, &r.region, reader.to_string())
+            .firewall_policies
+            .push(p.clone());
+    }
+    for g in r.rule_groups.iter().filter(|g| !placed.contains(&g.arn)) {
+        folder_of(&mut out, &r.region, reader.to_string())
+            .rule_groups
+            .push(g.clone());
+    }
+    for x in &r.instances {
+        let o = x
+            .owner_id
+            .clone()
+            .or_else(|| x.vpc_id.as_deref().map(&of_vpc))
+            .unwrap_or_else(|| reader.to_string());
+        folder_of(&mut out, &r.region, o).instances.push(x.clone());
+    }
+    for x in &r.network_interfaces {
+        let o = x.owner_id.clone().unwrap_or_else(|| of_vpc(&x.vpc_id));
+        folder_of(&mut out, &r.region, o)
+            .network_interfaces
+            .push(x.clone());
+    }
+    for x in &r.security_groups {
+        let o = x.owner_id.clone().unwrap_or_else(|| of_vpc(&x.vpc_id));
+        folder_of(&mut out, &r.region, o)
+            .security_groups
+            .push(x.clone());
+    }
+    for x in &r.prefix_lists {
+        folder_of(&mut out, &r.region, or_reader(x.owner_id.as_deref()))
+            .prefix_lists
+            .push(x.clone());
+    }
+    folder_of(&mut out, &r.region, reader.to_string())
+        .gaps
+        .clone_from(&r.gaps);
+    out
+}
+
+/// The folder of `owner` in a split region, made on first use.
+fn folder_of<'m>(
+    out: &'m mut BTreeMap<String, RegionEstate>,
+    region: &str,
+    owner: String,
+) -> &'m mut RegionEstate {
+    out.entry(owner)
+        .or_insert_with(|| RegionEstate::new(region))
 }
 
 fn region_load_word(load: &crate::model::RegionLoad) -> String {

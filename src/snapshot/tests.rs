@@ -639,3 +639,93 @@ async fn prefix_lists_round_trip_and_missing_entries_are_a_named_gap() {
         (Some(VpcRouteTarget::VpcEndpoint("vpce-0s3".into())), 0)
     );
 }
+
+/// An organization read (seed 002's demo) saves one folder per owner, each holding
+/// what its account owns; opening it merges them back into the same estate, objects
+/// and owners, and saving that again gives the same files.
+#[tokio::test]
+async fn an_organization_saves_one_folder_per_owner_and_opens_as_the_same_estate() {
+    use crate::backend::sim::Simulator;
+    use crate::backend::sim::accounts::org;
+    use crate::backend::sim::scenario::Scenario;
+    let sim =
+        Arc::new(Simulator::from_scenario(Scenario::organization().expect("org")).expect("sim"));
+    let backend = Arc::new(sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false));
+    let live = discover(
+        backend as Arc<dyn crate::backend::Backend>,
+        DiscoveryPlan {
+            regions: vec!["us-east-1".into()],
+            follow_peers: true,
+            concurrency: 4,
+        },
+    )
+    .await;
+    let a = tempfile::tempdir().expect("tempdir");
+    let saved = save(&live, a.path(), &SaveInfo::default()).expect("saves");
+    assert_eq!(
+        saved.accounts,
+        [
+            org::NETWORK,
+            org::SECURITY,
+            org::BU_A,
+            org::BU_B,
+            org::NETWORK_EU
+        ],
+        "one folder per owner (the denied account owns nothing read)"
+    );
+    let vpcs = |account: &str, region: &str| -> String {
+        std::fs::read_to_string(
+            a.path()
+                .join(format!("accounts/{account}/{region}/Vpcs.json")),
+        )
+        .unwrap_or_default()
+    };
+    assert!(vpcs(org::SECURITY, "us-east-1").contains("inspection"));
+    assert!(!vpcs(org::SECURITY, "us-east-1").contains("spoke-a"));
+    assert!(vpcs(org::NETWORK_EU, "eu-west-1").contains("workload-euw1"));
+
+    let back = read_back(a.path(), &Hints::default()).await;
+    let objects = |e: &Estate| -> BTreeSet<(String, String, Option<String>)> {
+        let mut out = BTreeSet::new();
+        for r in e.loaded() {
+            for v in &r.vpcs {
+                out.insert((r.region.clone(), v.id.clone(), Some(v.owner_id.clone())));
+            }
+            for t in &r.tgws {
+                out.insert((r.region.clone(), t.id.clone(), Some(t.owner_id.clone())));
+            }
+            for i in &r.instances {
+                out.insert((r.region.clone(), i.id.clone(), i.owner_id.clone()));
+            }
+            for s in &r.subnets {
+                out.insert((r.region.clone(), s.id.clone(), s.owner_id.clone()));
+            }
+            for x in &r.tgw_route_tables {
+                for route in &x.routes {
+                    out.insert((
+                        r.region.clone(),
+                        format!("{} {}", x.id, route.destination),
+                        None,
+                    ));
+                }
+            }
+            for x in r
+                .attachments
+                .iter()
+                .map(|x| x.id.clone())
+                .chain(r.firewalls.iter().map(|f| f.id.clone()))
+            {
+                out.insert((r.region.clone(), x, None));
+            }
+        }
+        out
+    };
+    assert_eq!(objects(&back), objects(&live));
+    let b = tempfile::tempdir().expect("tempdir");
+    save(&back, b.path(), &SaveInfo::default()).expect("saves again");
+    assert_eq!(
+        files(a.path()),
+        files(b.path()),
+        "save → open → save: the same files"
+    );
+}
