@@ -12,7 +12,11 @@ use std::future::Future;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
-use super::errors::Cx;
+use std::time::Instant;
+
+use aws_sdk_ec2::error::DisplayErrorContext;
+
+use super::errors::{Cx, classify};
 use crate::backend::throttle::{Attempt, CallKey, Resend};
 use crate::backend::{BackendError, ErrorKind};
 
@@ -28,6 +32,35 @@ const TRANSIENT_CODES: [&str; 7] = [
 ];
 
 impl Cx<'_> {
+    /// Awaits one attempt, logging it, and says what it came to.
+    pub(crate) async fn attempt<T, E>(
+        self,
+        service: &'static str,
+        action: &'static str,
+        fut: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> crate::backend::throttle::Attempt<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let start = Instant::now();
+        let result = fut.await;
+        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &result {
+            Ok(_) => tracing::debug!(region = self.region, service, action, ms, "call ok"),
+            Err(e) => tracing::debug!(
+                region = self.region,
+                service,
+                action,
+                ms,
+                error = %DisplayErrorContext(e),
+                "call failed"
+            ),
+        }
+        match result {
+            Ok(v) => crate::backend::throttle::Attempt::Done(Ok(v)),
+            Err(e) => verdict(&e, classify(&e, self, service, action)),
+        }
+    }
     /// A read (`Describe*`, `Get*`, `List*`, `Search*`): waits for its token and a
     /// slot, and is sent again (`make` builds each attempt) when throttled, up to the
     /// scheduler's `read_retries`, or when it fails transiently, up to

@@ -11,10 +11,9 @@
 //!   [`ErrorKind::ReadOnly`]; nothing was sent.
 
 use std::future::Future;
-use std::time::Instant;
 
 use aws_sdk_ec2::config::http::HttpResponse;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 use super::read_only::ReadOnlyRefusal;
 use crate::backend::{BackendError, ErrorKind};
@@ -55,36 +54,6 @@ impl Cx<'_> {
             || fut.take(),
         )
         .await
-    }
-
-    /// Awaits one attempt, logging it, and says what it came to.
-    pub(crate) async fn attempt<T, E>(
-        self,
-        service: &'static str,
-        action: &'static str,
-        fut: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-    ) -> crate::backend::throttle::Attempt<T>
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let start = Instant::now();
-        let result = fut.await;
-        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &result {
-            Ok(_) => tracing::debug!(region = self.region, service, action, ms, "call ok"),
-            Err(e) => tracing::debug!(
-                region = self.region,
-                service,
-                action,
-                ms,
-                error = %DisplayErrorContext(e),
-                "call failed"
-            ),
-        }
-        match result {
-            Ok(v) => crate::backend::throttle::Attempt::Done(Ok(v)),
-            Err(e) => super::calls::verdict(&e, classify(&e, self, service, action)),
-        }
     }
 }
 
