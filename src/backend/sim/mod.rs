@@ -38,6 +38,7 @@ mod change;
 pub mod clock;
 pub mod derive;
 pub mod generate;
+pub mod generate_org;
 mod probe;
 pub mod rates;
 pub mod scenario;
@@ -54,6 +55,7 @@ pub use crate::net::change::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use change::{ACCEPT_SECS, DELETE_SECS, PEERING_INITIATE_SECS};
 pub use clock::{ManualClock, SimClock};
 pub use generate::generate;
+pub use generate_org::{OrgShape, generate_organization};
 pub use scenario::{Faults, Scenario, ScenarioError};
 
 use super::throttle::{Attempt, CallKey, Resend, Scheduler, ThrottleConfig};
