@@ -1,24 +1,28 @@
 //! Generated organizations for scale tests and benchmarks (`--scenario-accounts N`).
 //!
 //! Shape (seed 002's, at scale): a **network account** owns one hub TGW per region,
-//! shared through RAM with every other account, and in each region an egress VPC
-//! attached to the hub (a NAT gateway and an internet gateway behind it); `accounts`
-//! **workload accounts** each own `spokes_per_account_region` spoke VPCs in every
-//! region, each attached to the network account's hub there, with one instance (its
-//! interface and security group too) owned by the workload account. The hub's
-//! `spokes` table holds every spoke attachment's association, a default route to
-//! the egress VPC, the other regions' ranges towards the peering, and every spoke's
-//! propagated route (east-west traffic goes through the hub); its `egress` table,
-//! associated with the egress VPC and the peerings, holds every spoke's propagated
-//! route (the way back). The home region's hub peers with each other region's hub
-//! (available), so discovery that follows peers reads every region. Optionally one
-//! more account whose role cannot be assumed ([`OrgShape::denied_account`]).
+//! shared through RAM with every other account, and in each region the inspection
+//! VPC attached to it (a Network Firewall that passes traffic between spokes and
+//! HTTPS out, a NAT gateway and an internet gateway: the reference hub of
+//! [`super::generate`]); `accounts` **workload accounts** each own
+//! `spokes_per_account_region` spoke VPCs in every region, each attached to the
+//! network account's hub there, with one instance (its interface and security group
+//! too) owned by the workload account. The hub's `spoke` table holds every spoke
+//! attachment's association and a default route to inspection; its
+//! `post-inspection` table, associated with inspection, holds every spoke's
+//! propagated route and the other regions' ranges towards the peering. So every
+//! packet between spokes, and out to the internet, crosses the firewall; between
+//! regions it crosses both regions' firewalls, each way. The home region's hub peers
+//! with each other region's hub (available; what arrives over it is associated with
+//! `spoke`), so discovery that follows peers reads every region. Optionally one more
+//! account whose role cannot be assumed ([`OrgShape::denied_account`]).
 //!
 //! Addresses: region `r` (0–3) holds its spokes in `10.(64·r).0.0/10`, one /24 per
-//! spoke (a /25 subnet, the instance at `.10`); egress VPCs are `100.64.(4·r).0/22`.
-//! Ids are AWS-shaped (17 hex digits) and unique across regions. Sizes beyond AWS's
-//! quotas (5,000 attachments per TGW, 10,000 routes per TGW route table) are refused,
-//! never capped.
+//! spoke (a /25 subnet, the instance at `.10`); inspection VPCs are
+//! `100.64.(4·r).0/22`, the NAT gateways' Elastic IPs `198.51.100.(10+r)`. Ids are
+//! AWS-shaped (17 hex digits) and unique across regions. Sizes beyond AWS's quotas
+//! (5,000 attachments per TGW, 10,000 routes per TGW route table) are refused, never
+//! capped.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -26,10 +30,10 @@ use ipnet::{IpNet, Ipv4Net};
 
 use super::scenario::{ResourceShare, Scenario, ScenarioAccount, ScenarioError};
 use crate::model::{
-    AttachmentKind, Destination, Instance, InternetGateway, NatGateway, NetworkInterface, Peering,
-    PeeringSide, PingStatus, RegionEstate, RouteTableLink, RouteTarget, SecurityGroup, SgRule,
-    SsmStatus, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, Toggle, TransitGateway, Vpc,
-    VpcRoute, VpcRouteTable, VpcRouteTableAssociation, VpcRouteTarget,
+    AttachmentKind, Destination, Instance, NetworkInterface, Peering, PeeringSide, PingStatus,
+    RegionEstate, RouteTableLink, RouteTarget, SecurityGroup, SgRule, SsmStatus, Subnet,
+    TgwAttachment, TgwRoute, TgwRouteTable, Vpc, VpcRoute, VpcRouteTable, VpcRouteTableAssociation,
+    VpcRouteTarget,
 };
 use crate::net::change::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 
@@ -127,6 +131,158 @@ fn region_range(r: usize) -> IpNet {
     cidr(10, (64 * r) as u8, 0, 0, 10)
 }
 
+/// Region `r`'s hub as the network account runs it, in the scenario's TOML: the hub
+/// TGW (its tables are added in code) and the inspection VPC attached to it (TGW,
+/// firewall and public subnets; a Network Firewall that passes traffic between the
+/// spokes and HTTPS out, dropping the rest; a NAT gateway and an internet gateway),
+/// as the reference estate's hub ([`super::generate`]).
+fn hub(r: usize) -> String {
+    let name = ORG_REGIONS[r];
+    let account = NETWORK_ACCOUNT;
+    let asn = 64_512 + r;
+    let (o0, o1, o2) = (4 * r, 4 * r + 1, 4 * r + 2);
+    let eip = 10 + r;
+    let tgw = id("tgw", 0, r, 0, 1);
+    let att = id("tgw-attach", 0, r, 0, 1);
+    let vpc = id("vpc", 0, r, 0, 1);
+    let (sn_tgw, sn_fw, sn_pub) = (
+        id("subnet", 0, r, 0, 1),
+        id("subnet", 0, r, 0, 2),
+        id("subnet", 0, r, 0, 3),
+    );
+    let (rtb_tgw, rtb_fw, rtb_pub) = (
+        id("rtb", 0, r, 0, 1),
+        id("rtb", 0, r, 0, 2),
+        id("rtb", 0, r, 0, 3),
+    );
+    let vpce = id("vpce", 0, r, 0, 1);
+    let nat = id("nat", 0, r, 0, 1);
+    let igw = id("igw", 0, r, 0, 1);
+    let fw = id("fw", 0, r, 0, 1);
+    let policy = id("policy", 0, r, 0, 1);
+    let group = id("rg", 0, r, 0, 1);
+    let arn = |kind: &str, n: &str| format!("arn:aws:network-firewall:{name}:{account}:{kind}/{n}");
+    let (fw_arn, policy_arn, group_arn) = (
+        arn("firewall", "inspection"),
+        arn("firewall-policy", "egress-policy"),
+        arn("stateful-rulegroup", "allow-east-west-and-https"),
+    );
+    format!(
+        r#"region = "{name}"
+[[tgws]]
+id = "{tgw}"
+name = "hub-{name}"
+owner_id = "{account}"
+asn = {asn}
+default_route_table_association = "disable"
+default_route_table_propagation = "disable"
+dns_support = "enable"
+vpn_ecmp_support = "enable"
+[[attachments]]
+id = "{att}"
+tgw_id = "{tgw}"
+tgw_owner_id = "{account}"
+name = "inspection-{name}"
+resource_id = "{vpc}"
+resource_owner_id = "{account}"
+subnet_ids = ["{sn_tgw}"]
+appliance_mode = true
+[[vpcs]]
+id = "{vpc}"
+name = "inspection-{name}"
+owner_id = "{account}"
+cidr_blocks = ["100.64.{o0}.0/22"]
+[[subnets]]
+id = "{sn_tgw}"
+vpc_id = "{vpc}"
+name = "inspection-tgw-a"
+cidr = "100.64.{o0}.0/28"
+availability_zone = "{name}a"
+[[subnets]]
+id = "{sn_fw}"
+vpc_id = "{vpc}"
+name = "inspection-firewall-a"
+cidr = "100.64.{o1}.0/28"
+availability_zone = "{name}a"
+[[subnets]]
+id = "{sn_pub}"
+vpc_id = "{vpc}"
+name = "inspection-public-a"
+cidr = "100.64.{o2}.0/28"
+availability_zone = "{name}a"
+[[vpc_route_tables]]
+id = "{rtb_tgw}"
+vpc_id = "{vpc}"
+name = "inspection-tgw-a"
+associations = [{{ main = true }}, {{ subnet_id = "{sn_tgw}" }}]
+routes = [
+  {{ destination = {{ cidr = "100.64.{o0}.0/22" }}, target = {{ kind = "local" }} }},
+  {{ destination = {{ cidr = "0.0.0.0/0" }}, target = {{ kind = "vpc_endpoint", id = "{vpce}" }} }},
+]
+[[vpc_route_tables]]
+id = "{rtb_fw}"
+vpc_id = "{vpc}"
+name = "inspection-firewall-a"
+associations = [{{ subnet_id = "{sn_fw}" }}]
+routes = [
+  {{ destination = {{ cidr = "100.64.{o0}.0/22" }}, target = {{ kind = "local" }} }},
+  {{ destination = {{ cidr = "0.0.0.0/0" }}, target = {{ kind = "nat_gateway", id = "{nat}" }} }},
+  {{ destination = {{ cidr = "10.0.0.0/8" }}, target = {{ kind = "transit_gateway", id = "{tgw}" }} }},
+]
+[[vpc_route_tables]]
+id = "{rtb_pub}"
+vpc_id = "{vpc}"
+name = "inspection-public-a"
+associations = [{{ subnet_id = "{sn_pub}" }}]
+routes = [
+  {{ destination = {{ cidr = "100.64.{o0}.0/22" }}, target = {{ kind = "local" }} }},
+  {{ destination = {{ cidr = "0.0.0.0/0" }}, target = {{ kind = "internet_gateway", id = "{igw}" }} }},
+  {{ destination = {{ cidr = "10.0.0.0/8" }}, target = {{ kind = "vpc_endpoint", id = "{vpce}" }} }},
+]
+[[internet_gateways]]
+id = "{igw}"
+name = "inspection-{name}"
+vpc_ids = ["{vpc}"]
+[[nat_gateways]]
+id = "{nat}"
+name = "inspection-{name}"
+vpc_id = "{vpc}"
+subnet_id = "{sn_pub}"
+state = "available"
+connectivity = "public"
+public_ips = ["198.51.100.{eip}"]
+private_ips = ["100.64.{o2}.5"]
+[[firewalls]]
+id = "{fw}"
+name = "inspection"
+arn = "{fw_arn}"
+vpc_id = "{vpc}"
+policy_arn = "{policy_arn}"
+endpoints = [{{ availability_zone = "{name}a", subnet_id = "{sn_fw}", endpoint_id = "{vpce}", status = "READY" }}]
+[[firewall_policies]]
+id = "{policy}"
+name = "egress-policy"
+arn = "{policy_arn}"
+stateless_default_actions = ["aws:forward_to_sfe"]
+stateful_rule_order = "STRICT_ORDER"
+stateful_default_actions = ["aws:drop_strict", "aws:alert_strict"]
+stateful_rule_groups = [{{ arn = "{group_arn}", priority = 10 }}]
+policy_variables = {{ HOME_NET = ["10.0.0.0/8"] }}
+[[rule_groups]]
+id = "{group}"
+name = "allow-east-west-and-https"
+arn = "{group_arn}"
+kind = "STATEFUL"
+rule_order = "STRICT_ORDER"
+rules_string = """
+pass ip $HOME_NET any -> $HOME_NET any (msg:"Spokes to spokes"; sid:1000001; rev:1;)
+pass tcp $HOME_NET any <> $EXTERNAL_NET 443 (msg:"HTTPS out"; flow:not_established; sid:1000002; rev:1;)
+pass tls $HOME_NET any -> $EXTERNAL_NET 443 (msg:"HTTPS out"; sid:1000003; rev:1;)
+"""
+"#
+    )
+}
+
 impl OrgShape {
     fn origin(&self) -> String {
         format!(
@@ -140,7 +296,7 @@ impl OrgShape {
         self.accounts.saturating_mul(self.spokes_per_account_region)
     }
 
-    /// Attachments on the home region's hub (the busiest): spokes, the egress VPC,
+    /// Attachments on the home region's hub (the busiest): spokes, inspection,
     /// a peering to each other region.
     fn hub_attachments(&self) -> usize {
         self.spokes()
@@ -148,12 +304,10 @@ impl OrgShape {
             .saturating_add(self.regions.saturating_sub(1))
     }
 
-    /// Routes in a hub's `spokes` table: a propagated one per spoke, the default
-    /// route, one per other region.
-    fn spokes_table_routes(&self) -> usize {
-        self.spokes()
-            .saturating_add(1)
-            .saturating_add(self.regions.saturating_sub(1))
+    /// Routes in a hub's `post-inspection` table: a propagated one per spoke, one
+    /// per other region.
+    fn post_inspection_routes(&self) -> usize {
+        self.spokes().saturating_add(self.regions.saturating_sub(1))
     }
 
     fn check(&self) -> Result<(), ScenarioError> {
@@ -178,16 +332,16 @@ impl OrgShape {
         if attachments > ATTACHMENTS_PER_TGW {
             let extra = attachments - self.spokes();
             return refuse(format!(
-                "{} accounts × {} spokes need {attachments} attachments on each region's hub TGW (spokes, the egress VPC, peerings); AWS allows {ATTACHMENTS_PER_TGW} attachments per transit gateway, so at most {} spokes per region",
+                "{} accounts × {} spokes need {attachments} attachments on each region's hub TGW (spokes, inspection, peerings); AWS allows {ATTACHMENTS_PER_TGW} attachments per transit gateway, so at most {} spokes per region",
                 self.accounts,
                 self.spokes_per_account_region,
                 ATTACHMENTS_PER_TGW - extra
             ));
         }
-        let routes = self.spokes_table_routes();
+        let routes = self.post_inspection_routes();
         if routes > ROUTES_PER_TGW_ROUTE_TABLE {
             return refuse(format!(
-                "the hub's spokes table would hold {routes} routes; AWS allows {ROUTES_PER_TGW_ROUTE_TABLE} routes per transit gateway route table"
+                "the hub's post-inspection table would hold {routes} routes; AWS allows {ROUTES_PER_TGW_ROUTE_TABLE} routes per transit gateway route table"
             ));
         }
         Ok(())
@@ -200,7 +354,9 @@ impl OrgShape {
     /// [`ORG_REGIONS`], or a size over AWS's quotas (naming the quota).
     pub fn generate(&self) -> Result<Scenario, ScenarioError> {
         self.check()?;
-        let regions: Vec<RegionEstate> = (0..self.regions).map(|r| self.region(r)).collect();
+        let regions = (0..self.regions)
+            .map(|r| self.region(r))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut accounts = vec![ScenarioAccount {
             id: NETWORK_ACCOUNT.into(),
             name: "network".into(),
@@ -258,37 +414,26 @@ impl OrgShape {
         })
     }
 
-    /// One region: the hub, the egress VPC, the peerings (home region), the spokes.
-    #[allow(clippy::too_many_lines)]
-    fn region(&self, r: usize) -> RegionEstate {
+    /// One region: the hub and inspection (the network account's), the peerings,
+    /// the spokes.
+    fn region(&self, r: usize) -> Result<RegionEstate, ScenarioError> {
         let name = ORG_REGIONS[r];
-        let az = format!("{name}a");
         let net = NETWORK_ACCOUNT.to_string();
         let tgw = id("tgw", 0, r, 0, 1);
-        let spokes_table = id("tgw-rtb", 0, r, 0, 1);
-        let egress_table = id("tgw-rtb", 0, r, 0, 2);
-        let egress_att = id("tgw-attach", 0, r, 0, 1);
-        // The peering between the home hub and region `other`'s (other ≥ 1).
+        let inspection_att = id("tgw-attach", 0, r, 0, 1);
+        let mut e: RegionEstate =
+            toml::from_str(&hub(r)).map_err(|err| ScenarioError::Invalid {
+                path: self.origin(),
+                message: format!("the hub template of {name} does not parse: {err}"),
+            })?;
+        // The peering between the home hub and region `other`'s (other ≥ 1): listed
+        // by the home region (the requester), its accepter's side derived.
         let peering = |other: usize| id("tgw-attach", 0, 0, 0xf, other);
         let peerings_here: Vec<(usize, String)> = if r == 0 {
             (1..self.regions).map(|o| (o, peering(o))).collect()
         } else {
             vec![(0, peering(r))]
         };
-
-        let mut e = RegionEstate {
-            region: name.into(),
-            ..RegionEstate::default()
-        };
-        e.tgws.push(TransitGateway {
-            id: tgw.clone(),
-            name: Some(format!("hub-{name}")),
-            owner_id: net.clone(),
-            asn: 64_512 + r as u64,
-            dns_support: Toggle::Enable,
-            vpn_ecmp_support: Toggle::Enable,
-            ..TransitGateway::default()
-        });
         if r == 0 {
             for o in 1..self.regions {
                 e.peerings.push(Peering {
@@ -310,121 +455,31 @@ impl OrgShape {
             }
         }
 
-        // The egress VPC: TGW subnet → NAT gateway → public subnet → internet gateway.
-        let evpc = id("vpc", 0, r, 0, 1);
-        let (tgw_subnet, public_subnet) = (id("subnet", 0, r, 0, 1), id("subnet", 0, r, 0, 2));
-        let (nat, igw) = (id("nat", 0, r, 0, 1), id("igw", 0, r, 0, 1));
-        let o3 = (4 * r) as u8;
-        e.vpcs.push(Vpc {
-            id: evpc.clone(),
-            name: Some(format!("egress-{name}")),
-            owner_id: net.clone(),
-            cidr_blocks: vec![cidr(100, 64, o3, 0, 22)],
-            ..Vpc::default()
-        });
-        for (sid, label, third) in [
-            (&tgw_subnet, "egress-tgw-a", o3),
-            (&public_subnet, "egress-public-a", o3 + 1),
-        ] {
-            e.subnets.push(Subnet {
-                id: sid.clone(),
-                vpc_id: evpc.clone(),
-                name: Some(label.into()),
-                cidr: Some(cidr(100, 64, third, 0, 28)),
-                availability_zone: az.clone(),
-                ..Subnet::default()
-            });
-        }
-        let all_spokes = cidr(10, 0, 0, 0, 8);
-        e.vpc_route_tables.push(VpcRouteTable {
-            id: id("rtb", 0, r, 0, 1),
-            vpc_id: evpc.clone(),
-            name: Some("egress-tgw-a".into()),
-            associations: vec![
-                VpcRouteTableAssociation {
-                    main: true,
-                    ..VpcRouteTableAssociation::default()
-                },
-                VpcRouteTableAssociation {
-                    subnet_id: Some(tgw_subnet.clone()),
-                    ..VpcRouteTableAssociation::default()
-                },
-            ],
-            routes: vec![
-                vpc_route(cidr(100, 64, o3, 0, 22), VpcRouteTarget::Local),
-                vpc_route(cidr(0, 0, 0, 0, 0), VpcRouteTarget::NatGateway(nat.clone())),
-            ],
-            ..VpcRouteTable::default()
-        });
-        e.vpc_route_tables.push(VpcRouteTable {
-            id: id("rtb", 0, r, 0, 2),
-            vpc_id: evpc.clone(),
-            name: Some("egress-public-a".into()),
-            associations: vec![VpcRouteTableAssociation {
-                subnet_id: Some(public_subnet.clone()),
-                ..VpcRouteTableAssociation::default()
-            }],
-            routes: vec![
-                vpc_route(cidr(100, 64, o3, 0, 22), VpcRouteTarget::Local),
-                vpc_route(
-                    cidr(0, 0, 0, 0, 0),
-                    VpcRouteTarget::InternetGateway(igw.clone()),
-                ),
-                vpc_route(all_spokes, VpcRouteTarget::TransitGateway(tgw.clone())),
-            ],
-            ..VpcRouteTable::default()
-        });
-        e.internet_gateways.push(InternetGateway {
-            id: igw,
-            name: Some(format!("egress-{name}")),
-            vpc_ids: vec![evpc.clone()],
-            ..InternetGateway::default()
-        });
-        e.nat_gateways.push(NatGateway {
-            id: nat,
-            name: Some(format!("egress-{name}")),
-            vpc_id: evpc.clone(),
-            subnet_id: public_subnet,
-            state: "available".into(),
-            connectivity: "public".into(),
-            public_ips: vec![IpAddr::V4(Ipv4Addr::new(198, 51, 100, 10 + r as u8))],
-            private_ips: vec![IpAddr::V4(Ipv4Addr::new(100, 64, o3 + 1, 5))],
-            ..NatGateway::default()
-        });
-        e.attachments.push(TgwAttachment {
-            id: egress_att.clone(),
+        // The hub's tables: `spoke` sends everything to inspection (spokes and what
+        // arrives over a peering are associated with it); `post-inspection` takes
+        // inspected traffic to a spoke (each propagates there) or over the peering
+        // to the other region (inspected there again on the way in).
+        let mut spoke_rt = TgwRouteTable {
+            id: id("tgw-rtb", 0, r, 0, 1),
             tgw_id: tgw.clone(),
-            tgw_owner_id: Some(net.clone()),
-            name: Some(format!("egress-{name}")),
-            kind: AttachmentKind::Vpc,
-            resource_id: Some(evpc),
-            resource_owner_id: Some(net.clone()),
-            subnet_ids: vec![tgw_subnet],
-            appliance_mode: Some(false),
-            ..TgwAttachment::default()
-        });
-
-        // The hub's tables.
-        let mut spokes_rt = TgwRouteTable {
-            id: spokes_table,
-            tgw_id: tgw.clone(),
-            name: Some("spokes".into()),
-            routes: vec![tgw_route(cidr(0, 0, 0, 0, 0), &egress_att)],
+            name: Some("spoke".into()),
+            routes: vec![tgw_route(cidr(0, 0, 0, 0, 0), &inspection_att)],
             ..TgwRouteTable::default()
         };
-        let mut egress_rt = TgwRouteTable {
-            id: egress_table,
+        let mut post_rt = TgwRouteTable {
+            id: id("tgw-rtb", 0, r, 0, 2),
             tgw_id: tgw.clone(),
-            name: Some("egress".into()),
-            associations: vec![link(egress_att)],
+            name: Some("post-inspection".into()),
+            associations: vec![link(inspection_att)],
             ..TgwRouteTable::default()
         };
         for (other, att) in &peerings_here {
-            spokes_rt.routes.push(tgw_route(region_range(*other), att));
-            egress_rt.routes.push(tgw_route(region_range(*other), att));
-            egress_rt.associations.push(link(att.clone()));
+            post_rt.routes.push(tgw_route(region_range(*other), att));
+            spoke_rt.associations.push(link(att.clone()));
         }
 
+        let az = format!("{name}a");
+        let all_spokes = cidr(10, 0, 0, 0, 8);
         // The spokes, account by account.
         let spokes = self.spokes_per_account_region;
         e.vpcs.reserve(self.spokes());
@@ -534,13 +589,12 @@ impl OrgShape {
                     appliance_mode: Some(false),
                     ..TgwAttachment::default()
                 });
-                spokes_rt.associations.push(link(att.clone()));
-                spokes_rt.propagations.push(link(att.clone()));
-                egress_rt.propagations.push(link(att));
+                spoke_rt.associations.push(link(att.clone()));
+                post_rt.propagations.push(link(att));
             }
         }
-        e.tgw_route_tables = vec![spokes_rt, egress_rt];
-        e
+        e.tgw_route_tables = vec![spoke_rt, post_rt];
+        Ok(e)
     }
 }
 
@@ -662,17 +716,30 @@ mod tests {
                     );
                 }
             }
-            // 15 spokes, the egress VPC, one peering.
+            // 15 spokes, inspection, one peering.
             assert_eq!(r.attachments.len(), 17, "{region}");
-            assert_eq!(r.tgw_route_tables.len(), 2, "{region}");
-            for table in &r.tgw_route_tables {
-                let propagated = table
-                    .routes
+            let table = |name: &str| {
+                r.tgw_route_tables
                     .iter()
-                    .filter(|x| x.route_type == RouteType::Propagated)
-                    .count();
-                assert_eq!(propagated, 15, "{region} {:?}", table.name);
-            }
+                    .find(|t| t.name.as_deref() == Some(name))
+                    .expect("table")
+            };
+            let post = table("post-inspection");
+            let propagated: BTreeSet<String> = post
+                .routes
+                .iter()
+                .filter(|x| x.route_type == RouteType::Propagated)
+                .map(|x| x.destination.to_string())
+                .collect();
+            let spokes: BTreeSet<String> = r
+                .vpcs
+                .iter()
+                .filter(|v| v.owner_id != NETWORK_ACCOUNT)
+                .map(|v| v.cidr_blocks[0].to_string())
+                .collect();
+            assert_eq!(propagated, spokes, "{region}: every spoke's route");
+            // Every spoke and the peering are associated with `spoke`.
+            assert_eq!(table("spoke").associations.len(), 16, "{region}");
             let gap = r
                 .gaps
                 .iter()
@@ -683,13 +750,27 @@ mod tests {
 
         let net = Net::new(&merged);
         let from = id("i", 1, 0, 0, 0);
-        let out = trace(&net, &query(&from, "internet")).expect("trace");
+        let out = trace(
+            &net,
+            &TraceQuery {
+                sni: Some("www.amazon.com".into()),
+                ..query(&from, "internet")
+            },
+        )
+        .expect("trace");
         assert!(
             matches!(&out.verdict, Verdict::ReachesInternet { egress_ip, .. } if egress_ip.to_string() == "198.51.100.10"),
             "{:?}",
             out.verdict
         );
-        // Another account's instance in the same region, through the hub.
+        assert_eq!(
+            out.firewalls.len(),
+            1,
+            "through inspection: {:?}",
+            out.firewalls
+        );
+        // Another account's instance in the same region, through the hub and
+        // inspection both ways.
         let other = trace(&net, &query(&from, "10.0.5.10")).expect("trace");
         assert!(
             matches!(other.verdict, Verdict::Delivered { .. }),
@@ -701,13 +782,16 @@ mod tests {
             "{:?}",
             other.return_verdict
         );
-        // A spoke in eu-west-1 (10.64.0.0/10), over the peering.
+        assert!(other.symmetric && other.firewalls.len() == 1, "{other:?}");
+        // A spoke in eu-west-1 (10.64.0.0/10), over the peering, through both
+        // regions' inspection.
         let far = trace(&net, &query(&from, "10.64.4.10")).expect("trace");
         assert!(
             matches!(far.verdict, Verdict::Delivered { .. }),
             "{:?}",
             far.verdict
         );
+        assert_eq!(far.firewalls.len(), 2, "{:?}", far.firewalls);
     }
 
     /// The issue's scale (300 accounts × 2 regions × 10 spokes: 3,000 spoke
