@@ -794,6 +794,41 @@ mod tests {
         assert_eq!(far.firewalls.len(), 2, "{:?}", far.firewalls);
     }
 
+    /// Each account's read is metered as that account, for what it sees: a workload
+    /// account lists its own VPCs and never searches the hub's routes (only the TGW
+    /// owner can); the network account searches every table's routes.
+    #[tokio::test]
+    async fn each_account_pays_for_its_own_share_of_calls() {
+        let sim = Arc::new(
+            Simulator::from_scenario(generate_organization(3, 2, 2).expect("valid")).expect("sim"),
+        );
+        let backend = sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false);
+        let _ = read(Arc::new(backend) as Arc<dyn Backend>).await;
+        let calls = sim.answered_calls();
+        let count = |account: &str, api: &str| -> u64 {
+            calls
+                .iter()
+                .filter(|((a, _, x), _)| a == account && x == api)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let workload = workload_account(1);
+        assert_eq!(count(&workload, "SearchTransitGatewayRoutes"), 0);
+        assert_eq!(
+            count(&workload, "GetTransitGatewayRouteTableAssociations"),
+            0
+        );
+        assert_eq!(count(&workload, "DescribeVpcs"), 2, "one page per region");
+        assert!(count(NETWORK_ACCOUNT, "SearchTransitGatewayRoutes") >= 4);
+        assert_eq!(
+            count(NETWORK_ACCOUNT, "GetTransitGatewayRouteTablePropagations"),
+            4,
+            "two tables in each of two regions"
+        );
+        let accounts: BTreeSet<&str> = calls.keys().map(|(a, _, _)| a.as_str()).collect();
+        assert_eq!(accounts.len(), 4, "{accounts:?}");
+    }
+
     /// The scale (300 accounts × 2 regions × 10 spokes: 3,000 spoke
     /// attachments on each hub) is a valid scenario within AWS's quotas; beyond them
     /// a size is refused naming the quota.
