@@ -66,15 +66,15 @@ fn read_rounds(sim: &Arc<Simulator>, rounds: usize, rt: &tokio::runtime::Runtime
     })))
 }
 
-/// The time AWS's buckets allow for `calls` (answered calls by region and API),
-/// after each bucket's burst: the slowest bucket's (calls − capacity) / refill.
-fn bucket_bound(calls: &BTreeMap<(String, String), u64>) -> (Duration, String) {
+/// The time AWS's buckets allow for `calls` (answered calls by account, region and
+/// API), after each bucket's burst: the slowest bucket's (calls − capacity) / refill.
+fn bucket_bound(calls: &BTreeMap<(String, String, String), u64>) -> (Duration, String) {
     let buckets = Scheduler::standard();
     let mut worst = (
         Duration::ZERO,
         String::from("none (every bucket's burst suffices)"),
     );
-    for ((region, api), n) in calls {
+    for ((_, region, api), n) in calls {
         let Some(spec) = buckets.spec(service_of(api), api) else {
             continue;
         };

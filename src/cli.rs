@@ -36,7 +36,7 @@ pub enum OutputFormat {
 #[command(
     override_usage = "netops [OPTIONS]                      the console on AWS\n       netops --demo [OPTIONS]               the console on the simulated estate\n       netops --snapshot DIR [OPTIONS]       the console on a saved or AWS CLI capture (read-only)\n       netops [--demo] --batch FILE|- [OPTIONS]  commands without a screen"
 )]
-#[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale"]))]
+#[command(group = ArgGroup::new("simulated").multiple(true).args(["demo", "scenario", "scenario_scale", "scenario_accounts"]))]
 pub struct Cli {
     /// Use the built-in simulated estate instead of AWS.
     #[arg(long)]
@@ -49,7 +49,7 @@ pub struct Cli {
     /// Open a snapshot: a folder of AWS CLI JSON (`aws ec2 describe-… --output json`,
     /// one file per call, named by its top-level key) or one `snapshot save` wrote.
     /// Read-only: every change is refused. See the README for the layout.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario", "scenario_scale", "endpoint_url"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario", "scenario_scale", "scenario_accounts", "endpoint_url"])]
     pub snapshot: Option<PathBuf>,
 
     /// With --snapshot: the account of a flat capture whose files do not name it.
@@ -100,12 +100,28 @@ pub struct Cli {
     )]
     pub scenario_routes: usize,
 
-    /// Simulator (--demo, --scenario, --scenario-scale): add this latency to every
+    /// Simulate a generated organization (implies --demo, read as --org reads it): a
+    /// network account whose hub TGW in each of two regions is shared with N workload
+    /// accounts, each owning --scenario-spokes-per-account spokes per region attached
+    /// to it.
+    #[arg(long, value_name = "N", conflicts_with_all = ["scenario", "scenario_scale"])]
+    pub scenario_accounts: Option<usize>,
+
+    /// With --scenario-accounts: spoke VPCs per workload account and region.
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 10,
+        requires = "scenario_accounts"
+    )]
+    pub scenario_spokes_per_account: usize,
+
+    /// Simulator (--demo, --scenario, --scenario-scale, --scenario-accounts): add this latency to every
     /// call, in milliseconds.
     #[arg(long, value_name = "MS")]
     pub sim_latency_ms: Option<u64>,
 
-    /// Simulator (--demo, --scenario, --scenario-scale): make this region's endpoint
+    /// Simulator (--demo, --scenario, --scenario-scale, --scenario-accounts): make this region's endpoint
     /// unreachable (repeatable).
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub sim_region_down: Vec<String>,
@@ -223,7 +239,10 @@ impl Cli {
     /// True when the simulator is the backend.
     #[must_use]
     pub fn simulated(&self) -> bool {
-        self.demo || self.scenario.is_some() || self.scenario_scale.is_some()
+        self.demo
+            || self.scenario.is_some()
+            || self.scenario_scale.is_some()
+            || self.scenario_accounts.is_some()
     }
 }
 
@@ -264,7 +283,7 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         ];
         if let Some((name, _)) = sim_only.iter().find(|(_, given)| *given) {
             return Err(format!(
-                "{name} needs a simulated estate (--demo, --scenario FILE or --scenario-scale N); it has no effect on AWS"
+                "{name} needs a simulated estate (--demo, --scenario FILE, --scenario-scale N or --scenario-accounts N); it has no effect on AWS"
             ));
         }
     }
@@ -291,12 +310,20 @@ pub async fn setup(cli: &Cli) -> Result<Setup, String> {
         let label = backend.info().label;
         (Arc::new(backend), None, None, label)
     } else if cli.simulated() {
-        let many = cli.org || !cli.accounts.is_empty();
+        // A generated organization is read as --org reads one.
+        let many = cli.org || !cli.accounts.is_empty() || cli.scenario_accounts.is_some();
         let scenario = if let Some(path) = &cli.scenario {
             Scenario::load(path).map_err(|e| e.to_string())?
         } else if let Some(spokes) = cli.scenario_scale {
             generate(spokes, cli.scenario_routes)
                 .map_err(|e| format!("--scenario-scale {spokes}: {e}"))?
+        } else if let Some(accounts) = cli.scenario_accounts {
+            let spokes = cli.scenario_spokes_per_account;
+            crate::backend::sim::generate_organization(accounts, 2, spokes).map_err(|e| {
+                format!(
+                    "--scenario-accounts {accounts} --scenario-spokes-per-account {spokes}: {e}"
+                )
+            })?
         } else if many {
             Scenario::organization().map_err(|e| e.to_string())?
         } else {

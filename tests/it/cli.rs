@@ -1600,6 +1600,84 @@ fn cli_demo_org_names_the_denied_account_and_exits_4() {
     );
 }
 
+/// `--scenario-accounts N`: a generated organization, read account by account as
+/// `--org` reads one: each workload account's spokes in both regions, owned by it,
+/// attached to the network account's hubs; the audit finds nothing wrong. Sizes over
+/// AWS's quotas are refused, naming the quota.
+#[test]
+fn cli_scenario_accounts_reads_a_generated_organization() {
+    let dir = tmp();
+    let mut cmd = netops(dir.path());
+    cmd.args([
+        "--scenario-accounts",
+        "4",
+        "--scenario-spokes-per-account",
+        "2",
+        "--batch",
+        "-",
+        "--output",
+        "json",
+    ]);
+    let r = run(cmd, "vpcs\ntgws\naudit\n");
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let docs = r.docs();
+    let vpcs = items(&docs[0], "vpcs");
+    // Per region: inspection (the network account's) and 4 × 2 spokes.
+    assert_eq!(vpcs.len(), 18, "{r:?}");
+    let mut per_owner: std::collections::BTreeMap<&str, usize> = Default::default();
+    for v in vpcs {
+        *per_owner
+            .entry(v["owner_id"].as_str().expect("owner"))
+            .or_default() += 1;
+    }
+    assert_eq!(
+        per_owner,
+        [
+            ("100000000001", 2),
+            ("200000000001", 4),
+            ("200000000002", 4),
+            ("200000000003", 4),
+            ("200000000004", 4)
+        ]
+        .into_iter()
+        .collect(),
+        "{r:?}"
+    );
+    let tgws = items(&docs[1], "tgws");
+    assert_eq!(tgws.len(), 2, "a hub in each region: {r:?}");
+    assert!(
+        tgws.iter().all(|t| t["owner_id"] == "100000000001"),
+        "{r:?}"
+    );
+    assert_eq!(docs[2]["command"], "audit", "{r:?}");
+    assert_eq!(
+        docs[2]["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{r:?}"
+    );
+
+    let mut cmd = netops(dir.path());
+    cmd.args(["--scenario-accounts", "500", "--batch", "-"]);
+    let r = run(cmd, "tgws\n");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("AWS allows 5000 attachments per transit gateway"),
+        "{r:?}"
+    );
+    let mut cmd = netops(dir.path());
+    cmd.args([
+        "--demo",
+        "--scenario-spokes-per-account",
+        "3",
+        "--batch",
+        "-",
+    ]);
+    let r = run(cmd, "tgws\n");
+    assert_eq!(r.code, exit::USAGE, "{r:?}");
+    assert!(r.stderr.contains("--scenario-accounts"), "{r:?}");
+}
+
 /// Each change is sent from the account that owns its object, and every audit line
 /// of it (intent, answer, settled) names that account and the role used there.
 #[test]

@@ -20,7 +20,7 @@
 //! An object without an `owner_id` belongs to its VPC's owner (or the scenario's
 //! account); each view stamps the owner on what it returns.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -275,140 +275,283 @@ impl SimAccount {
         self.sim.changer()
     }
 
-    /// What this account sees of `estate` (the module docs' rules).
-    fn view(&self, estate: RegionEstate) -> RegionEstate {
-        visible(
-            estate,
-            &self.account,
-            &self.sim.shared_with(&self.account),
-            &self.sim.account_id,
-        )
+    /// The rules of what this account sees, over one stored region.
+    fn view<'a>(&'a self, stored: &'a RegionEstate, shared: &'a HashSet<String>) -> View<'a> {
+        View::new(stored, &self.account, shared, &self.sim.account_id)
     }
 }
 
-/// What `account` sees of `estate`, `shared` being the ids shared with it and
-/// `default_owner` the owner of objects that name none.
-#[allow(clippy::too_many_lines)]
-fn visible(
-    mut r: RegionEstate,
-    account: &str,
-    shared: &HashSet<String>,
-    default_owner: &str,
-) -> RegionEstate {
-    let owner_or = |o: Option<&str>| -> String {
-        o.filter(|o| !o.is_empty())
-            .unwrap_or(default_owner)
-            .to_string()
-    };
-    let tgw_owner: BTreeMap<String, String> = r
-        .tgws
-        .iter()
-        .map(|t| (t.id.clone(), owner_or(Some(&t.owner_id))))
-        .collect();
-    let vpc_owner: BTreeMap<String, String> = r
-        .vpcs
-        .iter()
-        .map(|v| (v.id.clone(), owner_or(Some(&v.owner_id))))
-        .collect();
-    let owns_tgw = |id: &str| tgw_owner.get(id).is_some_and(|o| o == account);
-    let owner_of_vpc = |id: &str| {
-        vpc_owner
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| default_owner.to_string())
-    };
-    let owns_vpc = |id: &str| owner_of_vpc(id) == account;
+/// What one account sees of a stored region (the module docs' rules). Borrows the
+/// region and clones only what the account sees: read by hundreds of accounts, a
+/// region is filtered, never copied whole.
+struct View<'a> {
+    r: &'a RegionEstate,
+    account: &'a str,
+    /// Ids shared with the account.
+    shared: &'a HashSet<String>,
+    /// The owner of objects that name none.
+    default_owner: &'a str,
+    tgw_owner: HashMap<&'a str, &'a str>,
+    vpc_owner: HashMap<&'a str, &'a str>,
+}
 
-    r.tgws.retain(|t| owns_tgw(&t.id) || shared.contains(&t.id));
-    r.tgw_route_tables.retain(|t| owns_tgw(&t.tgw_id));
-    r.attachments.retain(|a| {
-        owns_tgw(&a.tgw_id)
-            || (a.kind == AttachmentKind::Vpc
-                && a.resource_owner_id.as_deref().map_or_else(
-                    || a.resource_id.as_deref().is_some_and(&owns_vpc),
-                    |o| o == account,
-                ))
-    });
-    r.peerings
-        .retain(|p| p.requester.account_id == account || p.accepter.account_id == account);
-
-    for s in &mut r.subnets {
-        if s.owner_id.is_none() {
-            s.owner_id = Some(owner_of_vpc(&s.vpc_id));
-        }
-    }
-    r.subnets
-        .retain(|s| s.owner_id.as_deref() == Some(account) || shared.contains(&s.id));
-    // A participant sees the VPCs of the subnets shared with it, and their tables.
-    let seen_vpcs: HashSet<String> = r.subnets.iter().map(|s| s.vpc_id.clone()).collect();
-    r.vpcs
-        .retain(|v| owns_vpc(&v.id) || seen_vpcs.contains(&v.id));
-    for t in &mut r.vpc_route_tables {
-        if t.owner_id.is_none() {
-            t.owner_id = Some(owner_of_vpc(&t.vpc_id));
-        }
-    }
-    r.vpc_route_tables
-        .retain(|t| owns_vpc(&t.vpc_id) || seen_vpcs.contains(&t.vpc_id));
-    r.internet_gateways
-        .retain(|g| g.vpc_ids.iter().any(|v| owns_vpc(v)));
-    r.nat_gateways.retain(|n| owns_vpc(&n.vpc_id));
-    r.vpc_endpoints.retain(|e| owns_vpc(&e.vpc_id));
-    r.network_acls.retain(|a| owns_vpc(&a.vpc_id));
-    r.vpc_peerings
-        .retain(|p| owns_vpc(&p.requester.vpc_id) || owns_vpc(&p.accepter.vpc_id));
-    let firewall_policies: HashSet<String> = r
-        .firewalls
-        .iter()
-        .filter(|f| owns_vpc(&f.vpc_id))
-        .map(|f| f.policy_arn.clone())
-        .collect();
-    r.firewalls.retain(|f| owns_vpc(&f.vpc_id));
-    r.firewall_policies
-        .retain(|p| firewall_policies.contains(&p.arn));
-    let groups: HashSet<String> = r
-        .firewall_policies
-        .iter()
-        .flat_map(|p| {
-            p.stateful_rule_groups
+impl<'a> View<'a> {
+    fn new(
+        r: &'a RegionEstate,
+        account: &'a str,
+        shared: &'a HashSet<String>,
+        default_owner: &'a str,
+    ) -> Self {
+        let owner_or = |o: &'a str| if o.is_empty() { default_owner } else { o };
+        Self {
+            r,
+            account,
+            shared,
+            default_owner,
+            tgw_owner: r
+                .tgws
                 .iter()
-                .chain(p.stateless_rule_groups.iter())
-                .map(|g| g.arn.clone())
-        })
-        .collect();
-    r.rule_groups.retain(|g| groups.contains(&g.arn));
+                .map(|t| (t.id.as_str(), owner_or(&t.owner_id)))
+                .collect(),
+            vpc_owner: r
+                .vpcs
+                .iter()
+                .map(|v| (v.id.as_str(), owner_or(&v.owner_id)))
+                .collect(),
+        }
+    }
 
-    for i in &mut r.instances {
-        if i.owner_id.is_none() {
-            i.owner_id = Some(
-                i.vpc_id
+    fn owns_tgw(&self, id: &str) -> bool {
+        self.tgw_owner.get(id).is_some_and(|o| *o == self.account)
+    }
+
+    fn owner_of_vpc(&self, id: &str) -> &'a str {
+        self.vpc_owner
+            .get(id)
+            .copied()
+            .unwrap_or(self.default_owner)
+    }
+
+    fn owns_vpc(&self, id: &str) -> bool {
+        self.owner_of_vpc(id) == self.account
+    }
+
+    /// The topology: everything but the optional parts (firewalls, instances).
+    fn topology(&self) -> RegionEstate {
+        let r = self.r;
+        let account = self.account;
+        let tgws = r
+            .tgws
+            .iter()
+            .filter(|t| self.owns_tgw(&t.id) || self.shared.contains(&t.id))
+            .cloned()
+            .collect();
+        let tgw_route_tables = r
+            .tgw_route_tables
+            .iter()
+            .filter(|t| self.owns_tgw(&t.tgw_id))
+            .cloned()
+            .collect();
+        let attachments = r
+            .attachments
+            .iter()
+            .filter(|a| {
+                self.owns_tgw(&a.tgw_id)
+                    || (a.kind == AttachmentKind::Vpc
+                        && a.resource_owner_id.as_deref().map_or_else(
+                            || a.resource_id.as_deref().is_some_and(|v| self.owns_vpc(v)),
+                            |o| o == account,
+                        ))
+            })
+            .cloned()
+            .collect();
+        let peerings = r
+            .peerings
+            .iter()
+            .filter(|p| p.requester.account_id == account || p.accepter.account_id == account)
+            .cloned()
+            .collect();
+        let subnets: Vec<_> = r
+            .subnets
+            .iter()
+            .filter_map(|s| {
+                let owner = s
+                    .owner_id
                     .as_deref()
-                    .map_or_else(|| default_owner.to_string(), &owner_of_vpc),
-            );
+                    .unwrap_or_else(|| self.owner_of_vpc(&s.vpc_id));
+                (owner == account || self.shared.contains(&s.id)).then(|| {
+                    let mut s = s.clone();
+                    s.owner_id.get_or_insert_with(|| owner.to_string());
+                    s
+                })
+            })
+            .collect();
+        // A participant sees the VPCs of the subnets shared with it, and their tables.
+        let seen_vpcs: HashSet<&str> = subnets.iter().map(|s| s.vpc_id.as_str()).collect();
+        let sees_vpc = |id: &str| self.owns_vpc(id) || seen_vpcs.contains(id);
+        let vpcs = r.vpcs.iter().filter(|v| sees_vpc(&v.id)).cloned().collect();
+        let vpc_route_tables = r
+            .vpc_route_tables
+            .iter()
+            .filter(|t| sees_vpc(&t.vpc_id))
+            .map(|t| {
+                let mut t = t.clone();
+                if t.owner_id.is_none() {
+                    t.owner_id = Some(self.owner_of_vpc(&t.vpc_id).to_string());
+                }
+                t
+            })
+            .collect();
+        let network_interfaces = r
+            .network_interfaces
+            .iter()
+            .filter_map(|e| {
+                let owner = e
+                    .owner_id
+                    .as_deref()
+                    .unwrap_or_else(|| self.owner_of_vpc(&e.vpc_id));
+                (owner == account || self.owns_vpc(&e.vpc_id)).then(|| {
+                    let mut e = e.clone();
+                    e.owner_id.get_or_insert_with(|| owner.to_string());
+                    e
+                })
+            })
+            .collect();
+        let security_groups = r
+            .security_groups
+            .iter()
+            .filter_map(|g| {
+                let owner = g
+                    .owner_id
+                    .as_deref()
+                    .unwrap_or_else(|| self.owner_of_vpc(&g.vpc_id));
+                (owner == account).then(|| {
+                    let mut g = g.clone();
+                    g.owner_id.get_or_insert_with(|| owner.to_string());
+                    g
+                })
+            })
+            .collect();
+        RegionEstate {
+            region: r.region.clone(),
+            tgws,
+            tgw_route_tables,
+            attachments,
+            peerings,
+            vpcs,
+            subnets,
+            vpc_route_tables,
+            internet_gateways: r
+                .internet_gateways
+                .iter()
+                .filter(|g| g.vpc_ids.iter().any(|v| self.owns_vpc(v)))
+                .cloned()
+                .collect(),
+            nat_gateways: r
+                .nat_gateways
+                .iter()
+                .filter(|n| self.owns_vpc(&n.vpc_id))
+                .cloned()
+                .collect(),
+            vpc_endpoints: r
+                .vpc_endpoints
+                .iter()
+                .filter(|e| self.owns_vpc(&e.vpc_id))
+                .cloned()
+                .collect(),
+            network_acls: r
+                .network_acls
+                .iter()
+                .filter(|a| self.owns_vpc(&a.vpc_id))
+                .cloned()
+                .collect(),
+            vpc_peerings: r
+                .vpc_peerings
+                .iter()
+                .filter(|p| self.owns_vpc(&p.requester.vpc_id) || self.owns_vpc(&p.accepter.vpc_id))
+                .cloned()
+                .collect(),
+            network_interfaces,
+            security_groups,
+            prefix_lists: r
+                .prefix_lists
+                .iter()
+                .filter(|l| {
+                    l.owner_id
+                        .as_deref()
+                        .is_none_or(|o| o == account || o == "AWS")
+                })
+                .cloned()
+                .collect(),
+            gaps: r.gaps.clone(),
+            ..RegionEstate::new(&r.region)
         }
     }
-    r.instances
-        .retain(|i| i.owner_id.as_deref() == Some(account));
-    for e in &mut r.network_interfaces {
-        if e.owner_id.is_none() {
-            e.owner_id = Some(owner_of_vpc(&e.vpc_id));
+
+    /// Network Firewall: the firewalls in the account's VPCs, their policies and the
+    /// policies' rule groups.
+    fn firewalls(&self) -> RegionEstate {
+        let r = self.r;
+        let firewalls: Vec<_> = r
+            .firewalls
+            .iter()
+            .filter(|f| self.owns_vpc(&f.vpc_id))
+            .cloned()
+            .collect();
+        let policy_arns: HashSet<&str> = firewalls.iter().map(|f| f.policy_arn.as_str()).collect();
+        let firewall_policies: Vec<_> = r
+            .firewall_policies
+            .iter()
+            .filter(|p| policy_arns.contains(p.arn.as_str()))
+            .cloned()
+            .collect();
+        let groups: HashSet<&str> = firewall_policies
+            .iter()
+            .flat_map(|p| {
+                p.stateful_rule_groups
+                    .iter()
+                    .chain(p.stateless_rule_groups.iter())
+                    .map(|g| g.arn.as_str())
+            })
+            .collect();
+        let rule_groups = r
+            .rule_groups
+            .iter()
+            .filter(|g| groups.contains(g.arn.as_str()))
+            .cloned()
+            .collect();
+        RegionEstate {
+            firewalls,
+            firewall_policies,
+            rule_groups,
+            ..RegionEstate::new(&r.region)
         }
     }
-    r.network_interfaces
-        .retain(|e| e.owner_id.as_deref() == Some(account) || owns_vpc(&e.vpc_id));
-    for g in &mut r.security_groups {
-        if g.owner_id.is_none() {
-            g.owner_id = Some(owner_of_vpc(&g.vpc_id));
+
+    /// Instances the account owns (a participant's in a shared subnet among them).
+    fn instances(&self) -> RegionEstate {
+        let instances = self
+            .r
+            .instances
+            .iter()
+            .filter_map(|i| {
+                let owner = i.owner_id.as_deref().unwrap_or_else(|| {
+                    i.vpc_id
+                        .as_deref()
+                        .map_or(self.default_owner, |v| self.owner_of_vpc(v))
+                });
+                (owner == self.account).then(|| {
+                    let mut i = i.clone();
+                    i.owner_id.get_or_insert_with(|| owner.to_string());
+                    i
+                })
+            })
+            .collect();
+        RegionEstate {
+            instances,
+            ..RegionEstate::new(&self.r.region)
         }
     }
-    r.security_groups
-        .retain(|g| g.owner_id.as_deref() == Some(account));
-    r.prefix_lists.retain(|l| {
-        l.owner_id
-            .as_deref()
-            .is_none_or(|o| o == account || o == "AWS")
-    });
-    r
 }
 
 #[async_trait]
@@ -434,10 +577,14 @@ impl Backend for SimAccount {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
+        let shared = self.sim.shared_with(&self.account);
         self.sim
-            .as_caller(&self.account, self.sim.load_topology(region))
+            .as_caller(
+                &self.account,
+                self.sim
+                    .topology_seen(region, |stored| self.view(stored, &shared).topology()),
+            )
             .await
-            .map(|r| self.view(r))
     }
 
     async fn load_optional(
@@ -445,36 +592,19 @@ impl Backend for SimAccount {
         region: &str,
         part: OptionalPart,
     ) -> Result<OptionalData, BackendError> {
-        let data = self
-            .sim
-            .as_caller(&self.account, self.sim.load_optional(region, part))
-            .await?;
-        // Filter the part through the same rules: it is applied to a region holding
-        // the topology's VPCs (to know owners) and only the part's objects kept.
-        let Some(stored) = self.sim.snapshot().get(region).cloned() else {
-            return Ok(data);
-        };
-        let mut r = RegionEstate {
-            firewalls: Vec::new(),
-            firewall_policies: Vec::new(),
-            rule_groups: Vec::new(),
-            instances: Vec::new(),
-            ..stored
-        };
-        data.clone().apply_to(&mut r);
-        let seen = self.view(r);
-        Ok(match data {
-            OptionalData::NetworkFirewall { gaps, .. } => OptionalData::NetworkFirewall {
-                firewalls: seen.firewalls,
-                policies: seen.firewall_policies,
-                rule_groups: seen.rule_groups,
-                gaps,
-            },
-            OptionalData::Instances { gaps, .. } => OptionalData::Instances {
-                instances: seen.instances,
-                gaps,
-            },
-        })
+        let shared = self.sim.shared_with(&self.account);
+        self.sim
+            .as_caller(
+                &self.account,
+                self.sim.optional_seen(region, part, |stored| {
+                    let view = self.view(stored, &shared);
+                    match part {
+                        OptionalPart::NetworkFirewall => view.firewalls(),
+                        OptionalPart::Instances => view.instances(),
+                    }
+                }),
+            )
+            .await
     }
 
     async fn search_routes(

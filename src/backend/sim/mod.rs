@@ -38,6 +38,7 @@ mod change;
 pub mod clock;
 pub mod derive;
 pub mod generate;
+pub mod generate_org;
 mod probe;
 pub mod rates;
 pub mod scenario;
@@ -54,6 +55,7 @@ pub use crate::net::change::{ATTACHMENTS_PER_TGW, ROUTES_PER_TGW_ROUTE_TABLE};
 pub use change::{ACCEPT_SECS, DELETE_SECS, PEERING_INITIATE_SECS};
 pub use clock::{ManualClock, SimClock};
 pub use generate::generate;
+pub use generate_org::{OrgShape, generate_organization};
 pub use scenario::{Faults, Scenario, ScenarioError};
 
 use super::throttle::{Attempt, CallKey, Resend, Scheduler, ThrottleConfig};
@@ -218,10 +220,10 @@ impl Simulator {
         *lock(&self.scheduler) = scheduler;
     }
 
-    /// Calls AWS would have counted (not refused for the rate), by (region, API):
-    /// what a benchmark's bound is computed from.
+    /// Calls AWS would have counted (not refused for the rate), by (account, region,
+    /// API): what a benchmark's bound is computed from.
     #[must_use]
-    pub fn answered_calls(&self) -> BTreeMap<(String, String), u64> {
+    pub fn answered_calls(&self) -> BTreeMap<rates::RateKey, u64> {
         lock(&self.rates).answered()
     }
 
@@ -430,6 +432,102 @@ impl Simulator {
     }
 }
 
+impl Simulator {
+    /// A region's topology as the caller sees it: `seen` makes it from the stored
+    /// region (without the optional parts), and the calls the AWS backend would make
+    /// to read that much are made (through the scheduler, as the caller): the
+    /// listings, then each table's associations, propagations and routes (read
+    /// through the same search-and-split path as AWS, tables concurrently). So an
+    /// account sees, and pays for, its own share only.
+    pub(crate) async fn topology_seen(
+        &self,
+        region: &str,
+        seen: impl FnOnce(&RegionEstate) -> RegionEstate,
+    ) -> Result<RegionEstate, BackendError> {
+        let snapshot = self.snapshot();
+        let mut estate = snapshot
+            .get(region)
+            .map_or_else(|| RegionEstate::new(region), seen);
+        drop(snapshot);
+        self.topology_calls(region, Some(&estate)).await?;
+        let ids: Vec<String> = estate
+            .tgw_route_tables
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        let routes = futures::future::try_join_all(estate.tgw_route_tables.iter().zip(&ids).map(
+            |(table, id)| async move {
+                let (_, routes) = futures::try_join!(
+                    self.table_calls(region, table),
+                    self.tgw_routes(region, id)
+                )?;
+                Ok::<_, BackendError>(routes)
+            },
+        ))
+        .await?;
+        for (table, routes) in estate.tgw_route_tables.iter_mut().zip(routes) {
+            table.routes = routes;
+        }
+        Ok(estate)
+    }
+
+    /// An optional part as the caller sees it: `seen` makes a region holding (at
+    /// least) the part's objects the caller sees from the stored region, and the
+    /// calls reading that many are made; then the part's faults (denied parts).
+    pub(crate) async fn optional_seen(
+        &self,
+        region: &str,
+        part: OptionalPart,
+        seen: impl FnOnce(&RegionEstate) -> RegionEstate,
+    ) -> Result<OptionalData, BackendError> {
+        let extra = lock(&self.part_latency)
+            .get(&part)
+            .copied()
+            .unwrap_or_default();
+        let snapshot = self.snapshot();
+        let view = snapshot.get(region).map(seen);
+        drop(snapshot);
+        let faults = match part {
+            OptionalPart::NetworkFirewall => {
+                self.firewall_calls(region, view.as_ref(), extra).await?
+            }
+            OptionalPart::Instances => self.instance_calls(region, view.as_ref(), extra).await?,
+        };
+        let view = view.unwrap_or_else(|| RegionEstate::new(region));
+        let denied = |name: &str| faults.denied_parts.iter().any(|p| p == name);
+        let denial = |name: &str| {
+            format!(
+                "access denied reading {name} in {region}: the caller lacks the {name} read permissions"
+            )
+        };
+        if denied(part.name()) {
+            return Err(
+                BackendError::new(ErrorKind::AccessDenied, denial(part.name())).in_region(region),
+            );
+        }
+        match part {
+            OptionalPart::NetworkFirewall => Ok(OptionalData::NetworkFirewall {
+                firewalls: view.firewalls,
+                policies: view.firewall_policies,
+                rule_groups: view.rule_groups,
+                gaps: Vec::new(),
+            }),
+            OptionalPart::Instances => {
+                let mut instances = view.instances;
+                let mut gaps = Vec::new();
+                if denied("ssm") {
+                    instances.iter_mut().for_each(|i| i.ssm = None);
+                    gaps.push(crate::model::Gap {
+                        part: "ssm".into(),
+                        error: denial("ssm"),
+                    });
+                }
+                Ok(OptionalData::Instances { instances, gaps })
+            }
+        }
+    }
+}
+
 /// Applies the timed transitions due at `now`.
 fn advance(state: &mut SimState, now: u64) {
     let (due, pending): (Vec<Timer>, Vec<Timer>) =
@@ -466,41 +564,14 @@ impl Backend for Simulator {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
-        let snapshot = self.snapshot();
-        // The calls the AWS backend makes, each through the scheduler.
-        self.topology_calls(region, snapshot.get(region)).await?;
-        let Some(stored) = snapshot.get(region) else {
-            return Ok(RegionEstate::new(region));
-        };
-        let mut estate = RegionEstate {
+        self.topology_seen(region, |stored| RegionEstate {
             firewalls: Vec::new(),
             firewall_policies: Vec::new(),
             rule_groups: Vec::new(),
             instances: Vec::new(),
             ..stored.clone()
-        };
-        drop(snapshot);
-        // Routes come back through the same search-and-split path as AWS, tables read
-        // concurrently as the AWS backend does.
-        let ids: Vec<String> = estate
-            .tgw_route_tables
-            .iter()
-            .map(|t| t.id.clone())
-            .collect();
-        let routes = futures::future::try_join_all(estate.tgw_route_tables.iter().zip(&ids).map(
-            |(table, id)| async move {
-                let (_, routes) = futures::try_join!(
-                    self.table_calls(region, table),
-                    self.tgw_routes(region, id)
-                )?;
-                Ok::<_, BackendError>(routes)
-            },
-        ))
-        .await?;
-        for (table, routes) in estate.tgw_route_tables.iter_mut().zip(routes) {
-            table.routes = routes;
-        }
-        Ok(estate)
+        })
+        .await
     }
 
     async fn load_optional(
@@ -508,58 +579,19 @@ impl Backend for Simulator {
         region: &str,
         part: OptionalPart,
     ) -> Result<OptionalData, BackendError> {
-        let extra = lock(&self.part_latency)
-            .get(&part)
-            .copied()
-            .unwrap_or_default();
-        let snapshot = self.snapshot();
-        let stored = snapshot.get(region);
-        let faults = match part {
-            OptionalPart::NetworkFirewall => self.firewall_calls(region, stored, extra).await?,
-            OptionalPart::Instances => self.instance_calls(region, stored, extra).await?,
-        };
-        let denied = |name: &str| faults.denied_parts.iter().any(|p| p == name);
-        let denial = |name: &str| {
-            format!(
-                "access denied reading {name} in {region}: the caller lacks the {name} read permissions"
-            )
-        };
-        match part {
-            OptionalPart::NetworkFirewall => {
-                if denied(part.name()) {
-                    return Err(
-                        BackendError::new(ErrorKind::AccessDenied, denial(part.name()))
-                            .in_region(region),
-                    );
-                }
-                Ok(OptionalData::NetworkFirewall {
-                    firewalls: stored.map(|s| s.firewalls.clone()).unwrap_or_default(),
-                    policies: stored
-                        .map(|s| s.firewall_policies.clone())
-                        .unwrap_or_default(),
-                    rule_groups: stored.map(|s| s.rule_groups.clone()).unwrap_or_default(),
-                    gaps: Vec::new(),
-                })
-            }
-            OptionalPart::Instances => {
-                if denied(part.name()) {
-                    return Err(
-                        BackendError::new(ErrorKind::AccessDenied, denial(part.name()))
-                            .in_region(region),
-                    );
-                }
-                let mut instances = stored.map(|s| s.instances.clone()).unwrap_or_default();
-                let mut gaps = Vec::new();
-                if denied("ssm") {
-                    instances.iter_mut().for_each(|i| i.ssm = None);
-                    gaps.push(crate::model::Gap {
-                        part: "ssm".into(),
-                        error: denial("ssm"),
-                    });
-                }
-                Ok(OptionalData::Instances { instances, gaps })
-            }
-        }
+        self.optional_seen(region, part, |stored| match part {
+            OptionalPart::NetworkFirewall => RegionEstate {
+                firewalls: stored.firewalls.clone(),
+                firewall_policies: stored.firewall_policies.clone(),
+                rule_groups: stored.rule_groups.clone(),
+                ..RegionEstate::new(region)
+            },
+            OptionalPart::Instances => RegionEstate {
+                instances: stored.instances.clone(),
+                ..RegionEstate::new(region)
+            },
+        })
+        .await
     }
 
     async fn search_routes(

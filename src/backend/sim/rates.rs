@@ -6,9 +6,11 @@
 //! Invariants:
 //! - A refused request spends no token (AWS's bucket had none to give) and changes
 //!   nothing.
+//! - Buckets are AWS's: one per account, region and API. Accounts never share one.
 //! - The random draw is a hash of the seed, the account, the region, the API and the
-//!   call's number for that API in that region: a run repeats, whatever the timing
-//!   (which of two concurrent calls of one API gets the n-th number may vary).
+//!   call's number for that API in that account and region: a run repeats, whatever
+//!   the timing (which of two concurrent calls of one API gets the n-th number may
+//!   vary).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -44,13 +46,17 @@ fn code(service: &str) -> &'static str {
     }
 }
 
-/// What AWS keeps per account: buckets, draws, and what it answered.
+/// Who a call counts against: account, region, API.
+pub type RateKey = (String, String, String);
+
+/// What AWS keeps per account: buckets, draws, and what it answered, each by
+/// account, region and API.
 #[derive(Debug, Default)]
 pub struct AwsRates {
-    buckets: HashMap<(String, String), Bucket>,
-    draws: HashMap<(String, String), u64>,
-    /// Calls let through (not refused for the rate), by region and API.
-    answered: BTreeMap<(String, String), u64>,
+    buckets: HashMap<RateKey, Bucket>,
+    draws: HashMap<RateKey, u64>,
+    /// Calls let through (not refused for the rate).
+    answered: BTreeMap<RateKey, u64>,
 }
 
 /// A number from a hash of the parts (FNV-1a, then SplitMix64's finaliser).
@@ -78,7 +84,7 @@ impl AwsRates {
         api: &str,
         now: Duration,
     ) -> Option<BackendError> {
-        let key = (region.to_string(), api.to_string());
+        let key = (account.to_string(), region.to_string(), api.to_string());
         let service = service_of(api);
         let refused = |why: &str| {
             Some(
@@ -115,9 +121,9 @@ impl AwsRates {
         None
     }
 
-    /// Calls let through so far, by (region, API).
+    /// Calls let through so far, by (account, region, API).
     #[must_use]
-    pub fn answered(&self) -> BTreeMap<(String, String), u64> {
+    pub fn answered(&self) -> BTreeMap<RateKey, u64> {
         self.answered.clone()
     }
 }
@@ -183,17 +189,28 @@ mod tests {
             "{}",
             refused.message
         );
-        // Another API has its own bucket.
+        // Another API has its own bucket, and so has another account.
         assert!(arrive(&mut rates, "DescribeSubnets", 0.0).is_none());
+        assert!(
+            rates
+                .arrive(&faults, "2", "us-east-1", "DescribeVpcs", Duration::ZERO)
+                .is_none(),
+            "another account's bucket is full"
+        );
         // A second later, twenty more.
         let later = (0..25)
             .filter(|_| arrive(&mut rates, "DescribeVpcs", 1.0).is_none())
             .count();
         assert_eq!(later, 20);
         let answered = rates.answered();
-        assert_eq!(
-            answered.get(&("us-east-1".to_string(), "DescribeVpcs".to_string())),
-            Some(&120)
-        );
+        let key = |account: &str| {
+            (
+                account.to_string(),
+                "us-east-1".to_string(),
+                "DescribeVpcs".to_string(),
+            )
+        };
+        assert_eq!(answered.get(&key("1")), Some(&120));
+        assert_eq!(answered.get(&key("2")), Some(&1));
     }
 }
