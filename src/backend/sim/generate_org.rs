@@ -435,6 +435,7 @@ impl OrgShape {
             vec![(0, peering(r))]
         };
         if r == 0 {
+            #[allow(clippy::needless_range_loop)] // `o` also names the peering
             for o in 1..self.regions {
                 e.peerings.push(Peering {
                     id: peering(o),
@@ -545,7 +546,6 @@ impl OrgShape {
                         ..SgRule::default()
                     }],
                     owner_id: Some(owner.clone()),
-                    ..SecurityGroup::default()
                 });
                 let ip = IpAddr::V4(Ipv4Addr::new(10, b, c, 10));
                 e.network_interfaces.push(NetworkInterface {
