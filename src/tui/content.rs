@@ -380,7 +380,25 @@ fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
     // what it holds, or why it was not read.
     if many {
         lines.push(heading(format!("Accounts ({})", seen.len() + unread.len())));
+        // Those not read first (they need attention), then the rest, capped: an
+        // organization of hundreds must not push the regions and findings away.
+        const ACCOUNTS_CAP: usize = 8;
+        let mut shown = 0;
+        for (id, why) in &unread {
+            if shown == ACCOUNTS_CAP {
+                break;
+            }
+            shown += 1;
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {id:<14}")),
+                Span::styled(format!("{SYM_BAD} not read: {why}"), bad()),
+            ]));
+        }
         for (id, [tgws, vpcs, instances]) in &seen {
+            if shown == ACCOUNTS_CAP {
+                break;
+            }
+            shown += 1;
             lines.push(Line::from(vec![
                 Span::raw(format!("  {id:<14}")),
                 Span::styled(
@@ -389,11 +407,12 @@ fn account_lines(state: &ContentInput<'_>) -> Vec<Line<'static>> {
                 ),
             ]));
         }
-        for (id, why) in &unread {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {id:<14}")),
-                Span::styled(format!("{SYM_BAD} not read: {why}"), bad()),
-            ]));
+        let rest = seen.len() + unread.len() - shown;
+        if rest > 0 {
+            lines.push(Line::from(Span::styled(
+                format!("  … {rest} more accounts"),
+                dim(),
+            )));
         }
         lines.push(Line::from(""));
     }

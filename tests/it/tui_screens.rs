@@ -635,3 +635,28 @@ async fn an_organization_overview_lists_its_accounts() {
         screen!(format!("organization_overview_{w}x{h}"), harness);
     }
 }
+
+/// An organization of many accounts: the overview lists the unread ones first and a
+/// few others, and counts the rest, so the regions and findings stay in view.
+#[tokio::test]
+async fn an_organizations_overview_caps_its_account_list() {
+    use netops::backend::sim::generate_org::OrgShape;
+    let scenario = OrgShape {
+        accounts: 20,
+        regions: 1,
+        spokes_per_account_region: 1,
+        denied_account: true,
+    }
+    .generate()
+    .expect("valid");
+    let sim = Arc::new(Simulator::from_scenario(scenario).expect("sim"));
+    let org: Arc<dyn Backend> =
+        Arc::new(sim.accounts_backend(&[], "OrganizationAccountAccessRole", |_| false));
+    let mut h = Harness::new(org, demo_plan(), "DEMO (org)", 120, 40).expect("keymap");
+    h.start().await;
+    let text = h.render();
+    assert!(text.contains("Accounts (22)"), "{text}");
+    assert!(text.contains("not read"), "{text}");
+    assert!(text.contains("… 14 more accounts"), "{text}");
+    assert!(text.contains("Regions"), "{text}");
+}
