@@ -435,10 +435,10 @@ impl OrgShape {
             vec![(0, peering(r))]
         };
         if r == 0 {
-            for o in 1..self.regions {
+            for (o, other) in ORG_REGIONS.iter().enumerate().take(self.regions).skip(1) {
                 e.peerings.push(Peering {
                     id: peering(o),
-                    name: Some(format!("{name}-to-{}", ORG_REGIONS[o])),
+                    name: Some(format!("{name}-to-{other}")),
                     state: crate::model::AttachmentState::Available,
                     requester: PeeringSide {
                         tgw_id: tgw.clone(),
@@ -447,7 +447,7 @@ impl OrgShape {
                     },
                     accepter: PeeringSide {
                         tgw_id: id("tgw", 0, o, 0, 1),
-                        region: ORG_REGIONS[o].into(),
+                        region: (*other).into(),
                         account_id: net.clone(),
                     },
                     ..Peering::default()
@@ -545,7 +545,6 @@ impl OrgShape {
                         ..SgRule::default()
                     }],
                     owner_id: Some(owner.clone()),
-                    ..SecurityGroup::default()
                 });
                 let ip = IpAddr::V4(Ipv4Addr::new(10, b, c, 10));
                 e.network_interfaces.push(NetworkInterface {
