@@ -4,8 +4,9 @@
 //! of the account that owns its object.
 //!
 //! Invariants:
-//! - Each region is read in every member account concurrently and merged with
-//!   [`crate::model::merge::merge_region`]: one object per id, the owner's copy
+//! - Each region is read in every member account concurrently (the call scheduler
+//!   decides what is in flight) and merged with
+//!   [`crate::model::merge::merge_region_with`]: one object per id, the owner's copy
 //!   winning.
 //! - Partial visibility is data: an account whose role cannot be assumed, or whose
 //!   read of a region fails, is a gap of that region named after the account
@@ -260,7 +261,7 @@ pub struct AccountsBackend {
     caller: Option<Account>,
     default_regions: Vec<String>,
     members: Vec<Member>,
-    /// Accounts read at once within a region.
+    /// Accounts read at once within a region (all, unless said).
     concurrency: usize,
     owners: Arc<Mutex<Owners>>,
     progress: Arc<Progress>,
@@ -277,16 +278,27 @@ impl AccountsBackend {
         members: Vec<Member>,
     ) -> Self {
         let progress = Arc::new(Progress::new(members.len()));
+        // Every account at once: the call scheduler's in-flight limit and its
+        // fairness decide what is sent (a limit here would leave slots idle while a
+        // few accounts wait out their retries).
+        let concurrency = members.len().max(1);
         Self {
             kind: kind.to_string(),
             label: label.to_string(),
             caller,
             default_regions,
             members,
-            concurrency: 16,
+            concurrency,
             owners: Arc::new(Mutex::new(Owners::default())),
             progress,
         }
+    }
+
+    /// Reads at most `accounts` accounts of a region at once (at least one).
+    #[must_use]
+    pub fn with_concurrency(mut self, accounts: usize) -> Self {
+        self.concurrency = accounts.max(1);
+        self
     }
 
     /// The members, in the order given.
@@ -397,6 +409,7 @@ impl Backend for AccountsBackend {
         reads.sort_by_key(|(i, _)| *i);
         let ordered = reads.into_iter().map(|(i, r)| (&self.members[i], r));
         let mut merged = RegionEstate::new(region);
+        let mut index = crate::model::merge::MergeIndex::default();
         let mut gaps = Vec::new();
         let mut read = 0;
         let mut first_error = None;
@@ -404,7 +417,7 @@ impl Backend for AccountsBackend {
             match result {
                 Some(Ok(r)) => {
                     read += 1;
-                    crate::model::merge::merge_region(&mut merged, r, Some(&m.id));
+                    crate::model::merge::merge_region_with(&mut merged, &mut index, r, Some(&m.id));
                 }
                 Some(Err(e)) => {
                     gaps.push(m.gap(&e.message));
@@ -454,6 +467,7 @@ impl Backend for AccountsBackend {
         answers.sort_by_key(|(i, _)| *i);
         let ordered = answers.into_iter().map(|(i, r)| (&self.members[i], r));
         let mut merged = RegionEstate::new(region);
+        let mut index = crate::model::merge::MergeIndex::default();
         let mut gaps = Vec::new();
         let mut any = false;
         let mut first_error = None;
@@ -470,7 +484,7 @@ impl Backend for AccountsBackend {
                             error: format!("account {}: {}", m.id, g.error),
                         });
                     }
-                    crate::model::merge::merge_region(&mut merged, r, Some(&m.id));
+                    crate::model::merge::merge_region_with(&mut merged, &mut index, r, Some(&m.id));
                 }
                 Err(e) => {
                     gaps.push(Gap {

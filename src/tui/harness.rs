@@ -208,6 +208,37 @@ impl Harness {
         }
     }
 
+    /// One turn of the console's loop, without waiting: runs the queued effects and
+    /// applies, as one burst, every report already in. Answers how many reports were
+    /// applied, and whether nothing is left running (no task, nothing queued). For
+    /// measuring the console while work goes on in the background.
+    pub fn pump(&mut self) -> (usize, bool) {
+        for effect in std::mem::take(&mut self.queue) {
+            if let Some(Effect::Copy(text)) = self.runtime.execute(effect) {
+                self.copied.push(text);
+            }
+        }
+        let mut burst = Vec::new();
+        let mut idle = false;
+        loop {
+            match self.runtime.next().now_or_never() {
+                Some(Some(report)) => burst.push(Msg::from(report)),
+                Some(None) => {
+                    idle = true;
+                    break;
+                }
+                None => break,
+            }
+        }
+        let applied = burst.len();
+        if applied > 0 {
+            let fx = update_all(&mut self.state, burst);
+            self.queue.extend(fx);
+            self.run_jobs();
+        }
+        (applied, idle && self.queue.is_empty())
+    }
+
     /// Runs queued effects and the reports they cause until `done` holds (true), or
     /// until nothing is left to run without it holding (false). For waits that
     /// would poll for ever (their timers run in real time: a wait of a second or two).

@@ -27,11 +27,12 @@ use async_trait::async_trait;
 
 use super::Simulator;
 use super::scenario::{ResourceShare, Scenario, ScenarioAccount, ScenarioError};
+use super::visibility::{Seen, Snapshot, Visibility};
 use crate::backend::{
     Backend, BackendError, BackendInfo, Changer, ErrorKind, OptionalData, OptionalPart, RoutePage,
     RouteQuery,
 };
-use crate::model::{Account, AttachmentKind, RegionEstate};
+use crate::model::{Account, RegionEstate};
 
 /// The organization demo's accounts (seed 002's shape).
 pub mod org {
@@ -237,15 +238,6 @@ impl Simulator {
             members,
         )
     }
-
-    /// Ids shared with `account` through RAM.
-    fn shared_with(&self, account: &str) -> HashSet<String> {
-        self.shares
-            .iter()
-            .filter(|s| s.principals.iter().any(|p| p == account))
-            .flat_map(|s| s.resources.iter().cloned())
-            .collect()
-    }
 }
 
 /// The simulated estate as one account sees it (after AssumeRole).
@@ -275,214 +267,118 @@ impl SimAccount {
         self.sim.changer()
     }
 
-    /// The rules of what this account sees, over one stored region.
-    fn view<'a>(&'a self, stored: &'a RegionEstate, shared: &'a HashSet<String>) -> View<'a> {
-        View::new(stored, &self.account, shared, &self.sim.account_id)
-    }
-}
-
-/// What one account sees of a stored region (the module docs' rules). Borrows the
-/// region and clones only what the account sees: read by hundreds of accounts, a
-/// region is filtered, never copied whole.
-struct View<'a> {
-    r: &'a RegionEstate,
-    account: &'a str,
-    /// Ids shared with the account.
-    shared: &'a HashSet<String>,
-    /// The owner of objects that name none.
-    default_owner: &'a str,
-    tgw_owner: HashMap<&'a str, &'a str>,
-    vpc_owner: HashMap<&'a str, &'a str>,
-}
-
-impl<'a> View<'a> {
-    fn new(
-        r: &'a RegionEstate,
-        account: &'a str,
-        shared: &'a HashSet<String>,
-        default_owner: &'a str,
-    ) -> Self {
-        let owner_or = |o: &'a str| if o.is_empty() { default_owner } else { o };
-        Self {
-            r,
-            account,
-            shared,
-            default_owner,
-            tgw_owner: r
-                .tgws
-                .iter()
-                .map(|t| (t.id.as_str(), owner_or(&t.owner_id)))
-                .collect(),
-            vpc_owner: r
-                .vpcs
-                .iter()
-                .map(|v| (v.id.as_str(), owner_or(&v.owner_id)))
-                .collect(),
+    /// What this account sees of `stored` (a region of `snapshot`).
+    fn view<'a>(&'a self, snapshot: &Snapshot, stored: &'a RegionEstate) -> View<'a> {
+        View {
+            r: stored,
+            index: self.sim.visibility(snapshot),
+            account: &self.account,
         }
     }
+}
 
-    fn owns_tgw(&self, id: &str) -> bool {
-        self.tgw_owner.get(id).is_some_and(|o| *o == self.account)
+impl Simulator {
+    /// Who sees what of `snapshot` ([`super::visibility`]): built once per snapshot.
+    fn visibility(&self, snapshot: &Snapshot) -> Arc<Visibility> {
+        let mut cached = self
+            .visibility
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = cached.as_ref().filter(|v| v.is_of(snapshot)) {
+            return Arc::clone(v);
+        }
+        let mut shared: HashMap<String, Vec<String>> = HashMap::new();
+        for share in &self.shares {
+            for resource in &share.resources {
+                shared
+                    .entry(resource.clone())
+                    .or_default()
+                    .extend(share.principals.iter().cloned());
+            }
+        }
+        let built = Arc::new(Visibility::build(snapshot, &shared, &self.account_id));
+        *cached = Some(Arc::clone(&built));
+        built
+    }
+}
+
+/// What one account sees of a stored region (the module docs' rules): its objects,
+/// found through the snapshot's index and copied, with their owners stamped.
+struct View<'a> {
+    r: &'a RegionEstate,
+    index: Arc<Visibility>,
+    account: &'a str,
+}
+
+/// Copies of the objects of `all` at `at`.
+fn pick<T: Clone>(all: &[T], at: &[usize]) -> Vec<T> {
+    at.iter().filter_map(|&i| all.get(i)).cloned().collect()
+}
+
+impl View<'_> {
+    /// Positions of what the account sees, and of what everyone sees.
+    fn parts(&self) -> (Seen, Vec<usize>) {
+        self.index
+            .of(&self.r.region, self.account)
+            .map(|a| (a.seen.cloned().unwrap_or_default(), a.everyone.to_vec()))
+            .unwrap_or_default()
     }
 
-    fn owner_of_vpc(&self, id: &str) -> &'a str {
-        self.vpc_owner
-            .get(id)
-            .copied()
-            .unwrap_or(self.default_owner)
-    }
-
-    fn owns_vpc(&self, id: &str) -> bool {
-        self.owner_of_vpc(id) == self.account
+    /// The owner of VPC `id` (the scenario's account for one not in the region).
+    fn vpc_owner(&self, id: &str) -> String {
+        self.index
+            .of(&self.r.region, self.account)
+            .and_then(|a| a.vpc_owner.get(id).cloned())
+            .unwrap_or_else(|| self.index.default_owner().to_string())
     }
 
     /// The topology: everything but the optional parts (firewalls, instances).
     fn topology(&self) -> RegionEstate {
         let r = self.r;
-        let account = self.account;
-        let tgws = r
-            .tgws
-            .iter()
-            .filter(|t| self.owns_tgw(&t.id) || self.shared.contains(&t.id))
-            .cloned()
-            .collect();
-        let tgw_route_tables = r
-            .tgw_route_tables
-            .iter()
-            .filter(|t| self.owns_tgw(&t.tgw_id))
-            .cloned()
-            .collect();
-        let attachments = r
-            .attachments
-            .iter()
-            .filter(|a| {
-                self.owns_tgw(&a.tgw_id)
-                    || (a.kind == AttachmentKind::Vpc
-                        && a.resource_owner_id.as_deref().map_or_else(
-                            || a.resource_id.as_deref().is_some_and(|v| self.owns_vpc(v)),
-                            |o| o == account,
-                        ))
-            })
-            .cloned()
-            .collect();
-        let peerings = r
-            .peerings
-            .iter()
-            .filter(|p| p.requester.account_id == account || p.accepter.account_id == account)
-            .cloned()
-            .collect();
-        let subnets: Vec<_> = r
-            .subnets
-            .iter()
-            .filter_map(|s| {
-                let owner = s
-                    .owner_id
-                    .as_deref()
-                    .unwrap_or_else(|| self.owner_of_vpc(&s.vpc_id));
-                (owner == account || self.shared.contains(&s.id)).then(|| {
-                    let mut s = s.clone();
-                    s.owner_id.get_or_insert_with(|| owner.to_string());
-                    s
-                })
-            })
-            .collect();
-        // A participant sees the VPCs of the subnets shared with it, and their tables.
-        let seen_vpcs: HashSet<&str> = subnets.iter().map(|s| s.vpc_id.as_str()).collect();
-        let sees_vpc = |id: &str| self.owns_vpc(id) || seen_vpcs.contains(id);
-        let vpcs = r.vpcs.iter().filter(|v| sees_vpc(&v.id)).cloned().collect();
-        let vpc_route_tables = r
-            .vpc_route_tables
-            .iter()
-            .filter(|t| sees_vpc(&t.vpc_id))
-            .map(|t| {
-                let mut t = t.clone();
-                if t.owner_id.is_none() {
-                    t.owner_id = Some(self.owner_of_vpc(&t.vpc_id).to_string());
-                }
-                t
-            })
-            .collect();
-        let network_interfaces = r
-            .network_interfaces
-            .iter()
-            .filter_map(|e| {
-                let owner = e
-                    .owner_id
-                    .as_deref()
-                    .unwrap_or_else(|| self.owner_of_vpc(&e.vpc_id));
-                (owner == account || self.owns_vpc(&e.vpc_id)).then(|| {
-                    let mut e = e.clone();
-                    e.owner_id.get_or_insert_with(|| owner.to_string());
-                    e
-                })
-            })
-            .collect();
-        let security_groups = r
-            .security_groups
-            .iter()
-            .filter_map(|g| {
-                let owner = g
-                    .owner_id
-                    .as_deref()
-                    .unwrap_or_else(|| self.owner_of_vpc(&g.vpc_id));
-                (owner == account).then(|| {
-                    let mut g = g.clone();
-                    g.owner_id.get_or_insert_with(|| owner.to_string());
-                    g
-                })
-            })
-            .collect();
+        let (seen, everyone) = self.parts();
+        let mut subnets = pick(&r.subnets, &seen.subnets);
+        for x in &mut subnets {
+            if x.owner_id.is_none() {
+                x.owner_id = Some(self.vpc_owner(&x.vpc_id));
+            }
+        }
+        let mut vpc_route_tables = pick(&r.vpc_route_tables, &seen.vpc_route_tables);
+        for x in &mut vpc_route_tables {
+            if x.owner_id.is_none() {
+                x.owner_id = Some(self.vpc_owner(&x.vpc_id));
+            }
+        }
+        let mut network_interfaces = pick(&r.network_interfaces, &seen.network_interfaces);
+        for x in &mut network_interfaces {
+            if x.owner_id.is_none() {
+                x.owner_id = Some(self.vpc_owner(&x.vpc_id));
+            }
+        }
+        let mut security_groups = pick(&r.security_groups, &seen.security_groups);
+        for x in &mut security_groups {
+            if x.owner_id.is_none() {
+                x.owner_id = Some(self.vpc_owner(&x.vpc_id));
+            }
+        }
+        let mut lists: Vec<usize> = seen.prefix_lists.iter().chain(&everyone).copied().collect();
+        lists.sort_unstable();
         RegionEstate {
             region: r.region.clone(),
-            tgws,
-            tgw_route_tables,
-            attachments,
-            peerings,
-            vpcs,
+            tgws: pick(&r.tgws, &seen.tgws),
+            tgw_route_tables: pick(&r.tgw_route_tables, &seen.tgw_route_tables),
+            attachments: pick(&r.attachments, &seen.attachments),
+            peerings: pick(&r.peerings, &seen.peerings),
+            vpcs: pick(&r.vpcs, &seen.vpcs),
             subnets,
             vpc_route_tables,
-            internet_gateways: r
-                .internet_gateways
-                .iter()
-                .filter(|g| g.vpc_ids.iter().any(|v| self.owns_vpc(v)))
-                .cloned()
-                .collect(),
-            nat_gateways: r
-                .nat_gateways
-                .iter()
-                .filter(|n| self.owns_vpc(&n.vpc_id))
-                .cloned()
-                .collect(),
-            vpc_endpoints: r
-                .vpc_endpoints
-                .iter()
-                .filter(|e| self.owns_vpc(&e.vpc_id))
-                .cloned()
-                .collect(),
-            network_acls: r
-                .network_acls
-                .iter()
-                .filter(|a| self.owns_vpc(&a.vpc_id))
-                .cloned()
-                .collect(),
-            vpc_peerings: r
-                .vpc_peerings
-                .iter()
-                .filter(|p| self.owns_vpc(&p.requester.vpc_id) || self.owns_vpc(&p.accepter.vpc_id))
-                .cloned()
-                .collect(),
+            internet_gateways: pick(&r.internet_gateways, &seen.internet_gateways),
+            nat_gateways: pick(&r.nat_gateways, &seen.nat_gateways),
+            vpc_endpoints: pick(&r.vpc_endpoints, &seen.vpc_endpoints),
+            network_acls: pick(&r.network_acls, &seen.network_acls),
+            vpc_peerings: pick(&r.vpc_peerings, &seen.vpc_peerings),
             network_interfaces,
             security_groups,
-            prefix_lists: r
-                .prefix_lists
-                .iter()
-                .filter(|l| {
-                    l.owner_id
-                        .as_deref()
-                        .is_none_or(|o| o == account || o == "AWS")
-                })
-                .cloned()
-                .collect(),
+            prefix_lists: pick(&r.prefix_lists, &lists),
             gaps: r.gaps.clone(),
             ..RegionEstate::new(&r.region)
         }
@@ -492,12 +388,8 @@ impl<'a> View<'a> {
     /// policies' rule groups.
     fn firewalls(&self) -> RegionEstate {
         let r = self.r;
-        let firewalls: Vec<_> = r
-            .firewalls
-            .iter()
-            .filter(|f| self.owns_vpc(&f.vpc_id))
-            .cloned()
-            .collect();
+        let (seen, _) = self.parts();
+        let firewalls = pick(&r.firewalls, &seen.firewalls);
         let policy_arns: HashSet<&str> = firewalls.iter().map(|f| f.policy_arn.as_str()).collect();
         let firewall_policies: Vec<_> = r
             .firewall_policies
@@ -530,23 +422,13 @@ impl<'a> View<'a> {
 
     /// Instances the account owns (a participant's in a shared subnet among them).
     fn instances(&self) -> RegionEstate {
-        let instances = self
-            .r
-            .instances
-            .iter()
-            .filter_map(|i| {
-                let owner = i.owner_id.as_deref().unwrap_or_else(|| {
-                    i.vpc_id
-                        .as_deref()
-                        .map_or(self.default_owner, |v| self.owner_of_vpc(v))
-                });
-                (owner == self.account).then(|| {
-                    let mut i = i.clone();
-                    i.owner_id.get_or_insert_with(|| owner.to_string());
-                    i
-                })
-            })
-            .collect();
+        let (seen, _) = self.parts();
+        let mut instances = pick(&self.r.instances, &seen.instances);
+        for i in &mut instances {
+            if i.owner_id.is_none() {
+                i.owner_id = Some(self.account.to_string());
+            }
+        }
         RegionEstate {
             instances,
             ..RegionEstate::new(&self.r.region)
@@ -577,12 +459,12 @@ impl Backend for SimAccount {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
-        let shared = self.sim.shared_with(&self.account);
         self.sim
             .as_caller(
                 &self.account,
-                self.sim
-                    .topology_seen(region, |stored| self.view(stored, &shared).topology()),
+                self.sim.topology_seen(region, |snapshot, stored| {
+                    self.view(snapshot, stored).topology()
+                }),
             )
             .await
     }
@@ -592,12 +474,11 @@ impl Backend for SimAccount {
         region: &str,
         part: OptionalPart,
     ) -> Result<OptionalData, BackendError> {
-        let shared = self.sim.shared_with(&self.account);
         self.sim
             .as_caller(
                 &self.account,
-                self.sim.optional_seen(region, part, |stored| {
-                    let view = self.view(stored, &shared);
+                self.sim.optional_seen(region, part, |snapshot, stored| {
+                    let view = self.view(snapshot, stored);
                     match part {
                         OptionalPart::NetworkFirewall => view.firewalls(),
                         OptionalPart::Instances => view.instances(),

@@ -435,11 +435,10 @@ impl OrgShape {
             vec![(0, peering(r))]
         };
         if r == 0 {
-            #[allow(clippy::needless_range_loop)] // `o` also names the peering
-            for o in 1..self.regions {
+            for (o, other) in ORG_REGIONS.iter().enumerate().take(self.regions).skip(1) {
                 e.peerings.push(Peering {
                     id: peering(o),
-                    name: Some(format!("{name}-to-{}", ORG_REGIONS[o])),
+                    name: Some(format!("{name}-to-{other}")),
                     state: crate::model::AttachmentState::Available,
                     requester: PeeringSide {
                         tgw_id: tgw.clone(),
@@ -448,7 +447,7 @@ impl OrgShape {
                     },
                     accepter: PeeringSide {
                         tgw_id: id("tgw", 0, o, 0, 1),
-                        region: ORG_REGIONS[o].into(),
+                        region: (*other).into(),
                         account_id: net.clone(),
                     },
                     ..Peering::default()

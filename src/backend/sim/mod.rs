@@ -43,6 +43,7 @@ mod probe;
 pub mod rates;
 pub mod scenario;
 mod validate;
+mod visibility;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -111,6 +112,8 @@ pub struct Simulator {
     rates: Mutex<rates::AwsRates>,
     /// The origin of the buckets' time.
     started: std::time::Instant,
+    /// Who sees what of the current snapshot ([`visibility`]), built on first use.
+    visibility: Mutex<Option<Arc<visibility::Visibility>>>,
 }
 
 tokio::task_local! {
@@ -210,6 +213,7 @@ impl Simulator {
             scheduler: Mutex::new(Arc::new(Scheduler::unmetered(ThrottleConfig::default()))),
             rates: Mutex::new(rates::AwsRates::default()),
             started: std::time::Instant::now(),
+            visibility: Mutex::new(None),
         })
     }
 
@@ -442,12 +446,12 @@ impl Simulator {
     pub(crate) async fn topology_seen(
         &self,
         region: &str,
-        seen: impl FnOnce(&RegionEstate) -> RegionEstate,
+        seen: impl FnOnce(&visibility::Snapshot, &RegionEstate) -> RegionEstate,
     ) -> Result<RegionEstate, BackendError> {
         let snapshot = self.snapshot();
         let mut estate = snapshot
             .get(region)
-            .map_or_else(|| RegionEstate::new(region), seen);
+            .map_or_else(|| RegionEstate::new(region), |r| seen(&snapshot, r));
         drop(snapshot);
         self.topology_calls(region, Some(&estate)).await?;
         let ids: Vec<String> = estate
@@ -478,14 +482,14 @@ impl Simulator {
         &self,
         region: &str,
         part: OptionalPart,
-        seen: impl FnOnce(&RegionEstate) -> RegionEstate,
+        seen: impl FnOnce(&visibility::Snapshot, &RegionEstate) -> RegionEstate,
     ) -> Result<OptionalData, BackendError> {
         let extra = lock(&self.part_latency)
             .get(&part)
             .copied()
             .unwrap_or_default();
         let snapshot = self.snapshot();
-        let view = snapshot.get(region).map(seen);
+        let view = snapshot.get(region).map(|r| seen(&snapshot, r));
         drop(snapshot);
         let faults = match part {
             OptionalPart::NetworkFirewall => {
@@ -564,7 +568,7 @@ impl Backend for Simulator {
     }
 
     async fn load_topology(&self, region: &str) -> Result<RegionEstate, BackendError> {
-        self.topology_seen(region, |stored| RegionEstate {
+        self.topology_seen(region, |_, stored| RegionEstate {
             firewalls: Vec::new(),
             firewall_policies: Vec::new(),
             rule_groups: Vec::new(),
@@ -579,7 +583,7 @@ impl Backend for Simulator {
         region: &str,
         part: OptionalPart,
     ) -> Result<OptionalData, BackendError> {
-        self.optional_seen(region, part, |stored| match part {
+        self.optional_seen(region, part, |_, stored| match part {
             OptionalPart::NetworkFirewall => RegionEstate {
                 firewalls: stored.firewalls.clone(),
                 firewall_policies: stored.firewall_policies.clone(),

@@ -32,6 +32,10 @@ pub const RATE_FLOOR: f64 = 0.1;
 pub const RECOVERY_PER_SEC: f64 = 0.05;
 /// The shortest time between two cuts.
 pub const CUT_COOLDOWN: Duration = Duration::from_secs(1);
+/// How many times the back-off doubles for a read throttled now and then (its
+/// bucket's throttles a minority, see [`Bucket::throttles_dominate`]): at most
+/// 2 × the base (100–200 ms by default).
+pub const OCCASIONAL_DOUBLINGS: u32 = 1;
 
 /// One account's bucket for one API in one region.
 #[derive(Debug, Clone)]
@@ -78,6 +82,14 @@ impl Bucket {
     #[must_use]
     pub fn rate(&self) -> f64 {
         self.rate
+    }
+
+    /// True when throttled answers dominate the bucket's recent answers, or its rate
+    /// is still cut from when they did: AWS's bucket runs short (someone else spends
+    /// the account's tokens), not just now and then.
+    #[must_use]
+    pub fn throttles_dominate(&self) -> bool {
+        self.throttled_share >= CUT_SHARE || self.rate < self.spec.refill_per_sec
     }
 
     /// Tokens in the bucket as of the last update (may be fractional).
@@ -137,6 +149,22 @@ impl Bucket {
         // A new observation starts at the new rate.
         self.throttled_share = 0.0;
         true
+    }
+}
+
+/// How many times the back-off before retry number `retry` (0 for the first) of a
+/// throttled read doubles: `retry` while throttles dominate its bucket, at most
+/// [`OCCASIONAL_DOUBLINGS`] while they come now and then. AWS refusing a request
+/// now and then (while the scheduler keeps within the bucket) says nothing about the
+/// next one: waiting longer would not make it likelier to pass, only hold up the one
+/// read, and with thousands of calls some are refused many times in a row. When
+/// throttles dominate, the bucket is short, and waits grow to the cap.
+#[must_use]
+pub fn doublings(retry: u32, throttles_dominate: bool) -> u32 {
+    if throttles_dominate {
+        retry
+    } else {
+        retry.min(OCCASIONAL_DOUBLINGS)
     }
 }
 
@@ -265,6 +293,35 @@ mod tests {
         }
         assert!(close(b.rate(), 20.0));
         assert!(close(b.tokens(), 100.0));
+    }
+
+    #[test]
+    fn occasional_throttles_keep_the_back_off_short_dominant_ones_grow_it() {
+        let mut b = Bucket::adaptive(SPEC, Duration::ZERO);
+        // One answer in three throttled: a minority.
+        for i in 0..300u32 {
+            let now = secs(f64::from(i) / 20.0);
+            let _ = b.try_take(now);
+            let _ = b.answered(now, i % 3 == 0);
+        }
+        assert!(!b.throttles_dominate());
+        assert_eq!(doublings(0, false), 0);
+        assert_eq!(doublings(9, false), OCCASIONAL_DOUBLINGS);
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(5);
+        assert_eq!(
+            backoff(doublings(9, false), base, cap, 1.0),
+            Duration::from_millis(200)
+        );
+        // Every answer throttled: the rate is cut, and waits grow to the cap.
+        let mut i = 300u32;
+        while !b.throttles_dominate() {
+            i += 1;
+            let _ = b.answered(secs(f64::from(i) / 20.0), true);
+        }
+        assert!(b.rate() < 20.0, "cut: {}", b.rate());
+        assert_eq!(doublings(9, true), 9);
+        assert_eq!(backoff(doublings(9, true), base, cap, 1.0), cap);
     }
 
     #[test]

@@ -11,14 +11,21 @@
 //!   account's tokens) the rate is cut, then recovers slowly.
 //! - **Fair interleaving** ([`fair`]): buckets are independent, so an account waits
 //!   for its own tokens only; what accounts share is the in-flight limit, whose
-//!   waiters are served round-robin by account. One huge account therefore takes one
-//!   slot in N while others wait, and its backlog never sits in front of theirs.
-//!   Within one bucket, waiters are served first come, first served.
+//!   waiters are served by account, the account with the fewest calls waiting first.
+//!   One huge account's backlog therefore never sits in front of a smaller one, an
+//!   account's follow-up reads (a route table's searches after its listings) are
+//!   served at once, and similar accounts finish one after another. Within one
+//!   bucket, waiters are served first come, first served; a retry waits at the head
+//!   of its account's queue (it came first).
 //! - **Retries**: a read (`Describe*`, `Get*`, `List*`, `Search*`) answered with
-//!   throttling is sent again after an exponential back-off with jitter, up to
-//!   `read_retries` times, waiting for a token again each time; a read that failed
-//!   transiently (a 5xx, a broken connection, a timeout) is sent again up to the
-//!   caller's `attempts`.
+//!   throttling is sent again after a back-off with jitter, up to `read_retries`
+//!   times, waiting for a token again each time; the back-off doubles with each
+//!   retry, but only twice while its bucket is throttled now and then (throttles a
+//!   minority of its recent answers: waiting longer would not make the next try
+//!   likelier to pass), up to `backoff_max_ms` once throttles dominate
+//!   ([`bucket::doublings`]). A read that failed transiently (a 5xx, a broken
+//!   connection, a timeout) is sent again up to the caller's `attempts`, its
+//!   back-off doubling each time.
 //!
 //! Invariants:
 //! - Nothing is sent without a token from its bucket and a slot (for metered
@@ -41,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use bucket::{Bucket, backoff};
+pub use bucket::{Bucket, backoff, doublings};
 pub use classes::{ApiClass, BucketConfig, BucketSpec, ThrottleConfig, is_read};
 use fair::FairSlots;
 
@@ -310,7 +317,7 @@ impl Scheduler {
             .unwrap_or(classes::DEFAULT_READ_RETRIES)
     }
 
-    fn backoff(&self, retry: u32) -> Duration {
+    fn backoff(&self, doublings: u32) -> Duration {
         let base = Duration::from_millis(
             self.config
                 .backoff_base_ms
@@ -322,7 +329,7 @@ impl Scheduler {
                 .unwrap_or(classes::DEFAULT_BACKOFF_MAX_MS)
                 .max(base.as_millis().try_into().unwrap_or(u64::MAX)),
         );
-        backoff(retry, base, cap, self.unit())
+        backoff(doublings, base, cap, self.unit())
     }
 
     /// Runs one call: waits for its token and a slot before each attempt, and sends
@@ -357,6 +364,9 @@ impl Scheduler {
                     self.token(lane).await;
                 }
                 let slot = match &self.slots {
+                    Some(slots) if throttles + transients > 0 => {
+                        Some(slots.acquire_again(&account).await)
+                    }
                     Some(slots) => Some(slots.acquire(&account).await),
                     None => None,
                 };
@@ -400,7 +410,17 @@ impl Scheduler {
                 Attempt::Throttled(e) | Attempt::Transient(e) => return Err(e),
             };
             let retry = throttles + transients - 1;
-            let delay = self.backoff(retry);
+            // A throttle on a bucket throttled now and then is sent again soon; one
+            // whose bucket runs short (or a transient failure, or no bucket to tell)
+            // waits longer each time.
+            let dominate = !throttled
+                || lane.as_ref().is_none_or(|lane| {
+                    lane.bucket
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .throttles_dominate()
+                });
+            let delay = self.backoff(doublings(retry, dominate));
             tracing::debug!(
                 region = key.region,
                 action = key.action,

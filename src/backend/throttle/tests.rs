@@ -214,11 +214,13 @@ async fn a_small_account_is_not_starved_by_a_big_one() {
     }
     let order = order.lock().unwrap_or_else(PoisonError::into_inner).clone();
     assert_eq!(order.len(), 7, "{order:?}");
-    assert_eq!(order[0], "big-0", "{order:?}");
-    assert_eq!(order[1], "small", "served in turn: {order:?}");
     assert_eq!(
-        order[2..],
-        ["big-1", "big-2", "big-3", "big-4", "big-5"],
+        order[0], "small",
+        "the account with the fewest waiting first, though it came last: {order:?}"
+    );
+    assert_eq!(
+        order[1..],
+        ["big-0", "big-1", "big-2", "big-3", "big-4", "big-5"],
         "an account's calls keep their order: {order:?}"
     );
 }
@@ -258,4 +260,40 @@ async fn calls_wait_for_their_bucket() {
     assert!(tokens(&lane) < 2.0, "spent: {}", tokens(&lane));
     assert!((tokens(&other) - 2.0).abs() < f64::EPSILON);
     assert_eq!(s.stats().sent, 5);
+}
+
+/// A call sent again keeps its place: it is served before the calls its account
+/// queued after it (an early call's retry does not wait for the whole account).
+#[tokio::test]
+async fn a_retry_waits_at_the_head_of_its_accounts_queue() {
+    let slots = Arc::new(fair::FairSlots::new(1));
+    let account: Arc<str> = Arc::from("111122223333");
+    let held = slots.acquire(&account).await;
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for (label, again) in [("first", false), ("second", false), ("retry", true)] {
+        let (slots, account, order) =
+            (Arc::clone(&slots), Arc::clone(&account), Arc::clone(&order));
+        tasks.push(tokio::spawn(async move {
+            let _slot = if again {
+                slots.acquire_again(&account).await
+            } else {
+                slots.acquire(&account).await
+            };
+            order
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(label);
+        }));
+        // Each waits before the next comes.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+    drop(held);
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let order = order.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    assert_eq!(order, ["retry", "first", "second"]);
 }

@@ -1042,10 +1042,14 @@ impl<'a> Net<'a> {
             .index
             .vpc_addresses
             .get_or_init(|| AddressIndex::of_vpcs(&self.regions));
-        let mut out: Vec<(&'a Vpc, IpNet)> = Vec::new();
+        let overlapping = index.overlapping(cidr);
+        let mut out: Vec<(&'a Vpc, IpNet)> = Vec::with_capacity(overlapping.len());
         // A VPC that lists a block twice is one answer.
-        let mut seen = std::collections::HashSet::new();
-        for (block, (ri, i)) in index.overlapping(cidr) {
+        let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+            overlapping.len(),
+            foldhash::fast::FixedState::default(),
+        );
+        for (block, (ri, i)) in overlapping {
             if let Some(v) = self
                 .regions
                 .get(ri as usize)
